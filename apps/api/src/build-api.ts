@@ -1,0 +1,100 @@
+import type { Request } from 'express';
+import type { Express } from 'express';
+import type { Config } from '@longshore/config';
+import { LayerStore, RepositoryStore, UploadStore, WorkerRegistry, createKeys, sharedSecret } from '@longshore/metadata';
+import { CompletionWaiter, createFinalizeQueue, createRedisConnection } from '@longshore/queue';
+import { createFilesystemDriver } from '@longshore/storage';
+import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
+import { createApp } from './create-app.js';
+import { createDownloadRouter } from './downloads/download-router.js';
+import { DownloadUrlSigner } from './downloads/download-url-signer.js';
+import { createEcrRouter } from './ecr/ecr-router.js';
+import { createOperations } from './ecr/operations/index.js';
+import { createHealthRouter } from './health/health-router.js';
+import { LayerService } from './layers/layer-service.js';
+import { createApiMetrics } from './metrics/api-metrics.js';
+import { RepositoryService } from './repositories/repository-service.js';
+import { UploadService } from './uploads/upload-service.js';
+
+export interface Api {
+  app: Express;
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every part of the API from the configuration, once. */
+export async function buildApi(config: Config, log: Logger): Promise<Api> {
+  if (!config.redisUrl) throw new Error('REDIS_URL is required to run the API (npm start provides one)');
+  const redis = createRedisConnection(config.redisUrl, { name: 'api' });
+  const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true });
+  const keys = createKeys(config.queuePrefix);
+  const storage = createFilesystemDriver({ rootDir: config.storageDir });
+
+  const repositoryStore = new RepositoryStore(redis, keys);
+  const uploadStore = new UploadStore(redis, keys, config);
+  const layerStore = new LayerStore(redis, keys);
+  const workers = new WorkerRegistry(redis, keys);
+  const queue = createFinalizeQueue(redis, config.queuePrefix, {
+    attempts: config.finalizeAttempts,
+    backoffMs: config.finalizeBackoffMs,
+  });
+  const waiter = new CompletionWaiter(subscriber, uploadStore, keys, config.statusPollMs);
+
+  const metricsRegistry = createMetricsRegistry('api');
+  const metrics = createApiMetrics(metricsRegistry, { inflightWaits: () => waiter.size });
+
+  const repositories = new RepositoryService({ repositories: repositoryStore, registryId: config.registryId });
+  const layers = new LayerService({ layers: layerStore });
+  const uploads = new UploadService({
+    repositories,
+    uploads: uploadStore,
+    storage,
+    queue,
+    waiter,
+    completeWaitMs: config.completeWaitMs,
+    events: {
+      started: () => metrics.uploadsStarted.inc(),
+      bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),
+    },
+  });
+  const signer = new DownloadUrlSigner(
+    config.urlSigningSecret ?? (await sharedSecret(redis, keys.urlSigningSecret)),
+    config.downloadUrlTtlSeconds,
+  );
+  const operations = createOperations({ repositories, uploads, layers, downloads: signer, region: config.region });
+  const baseUrl = (req: Request) => config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
+
+  const app = createApp({
+    log,
+    metricsRegistry,
+    routers: [
+      createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl }),
+      createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
+      createHealthRouter([
+        { name: 'redis', check: async () => void (await redis.ping()) },
+        {
+          name: 'storage',
+          check: async () => {
+            const probe = `readyz/${process.pid}`;
+            await storage.putContent(probe, Buffer.from(String(Date.now())));
+            await storage.delete(probe);
+          },
+        },
+        {
+          name: 'worker',
+          check: async () => {
+            if ((await workers.countAlive(15_000)) === 0) throw new Error('no worker is consuming the finalize queue');
+          },
+        },
+      ]),
+    ],
+  });
+
+  return {
+    app,
+    async close() {
+      await waiter.close();
+      await queue.close();
+      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Registry } from 'prom-client';
+import type { Logger } from '@longshore/telemetry';
+import { sendEnvelopeError } from './http/envelope.js';
+
+export interface AppParts {
+  log: Logger;
+  metricsRegistry: Registry;
+  /** Routers in the order they are tried: ECR (`POST /`), /v1, downloads, health. */
+  routers: Router[];
+}
+
+/**
+ * The HTTP app: a request id on every answer (`x-amzn-RequestId`, as AWS does) and every log
+ * line, then the routers. Handlers answer directly; nothing answers through a shared final
+ * middleware except a path nobody serves.
+ */
+export function createApp(parts: AppParts): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: parts.log,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('x-amzn-RequestId', id);
+        return id;
+      },
+      customProps: (_req, res) => ({ operation: (res as Response).locals?.operation }),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req: { id: string; method: string; url: string; headers: Record<string, string> }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+          target: req.headers['x-amz-target'],
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      quietReqLogger: true,
+    }),
+  );
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(parts.metricsRegistry.contentType).send(await parts.metricsRegistry.metrics());
+  });
+  for (const router of parts.routers) app.use(router);
+
+  app.use((req: Request, res: Response) => {
+    sendEnvelopeError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${req.path}`);
+  });
+  // Errors that escaped a handler (a stream that broke mid-download, a bug): log, and answer if we still can.
+  app.use((err: Error, req: Request, res: Response, _next: NextFunction) => {
+    (req.log as Logger).error({ err }, 'unhandled error');
+    if (res.headersSent) res.destroy(err);
+    else sendEnvelopeError(res, 500, 'INTERNAL_ERROR', 'An internal error occurred');
+  });
+  return app;
+}

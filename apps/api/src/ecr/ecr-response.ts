@@ -1,0 +1,21 @@
+import type { Response } from 'express';
+import type { LongshoreError } from '@longshore/domain';
+import { wireEntry } from '../errors/wire-table.js';
+
+export const AMZ_JSON = 'application/x-amz-json-1.1';
+
+export function sendEcrResult(res: Response, body: object): void {
+  res.status(200).type(AMZ_JSON).send(JSON.stringify(body));
+}
+
+/**
+ * AWS JSON 1.1 error: the name in `x-amzn-ErrorType` and `__type`, the message and the
+ * exception's modeled fields in the body, so the SDKs raise the named class with its fields.
+ */
+export function sendEcrError(res: Response, error: LongshoreError): void {
+  res
+    .status(wireEntry(error.name).ecrStatus)
+    .type(AMZ_JSON)
+    .set('x-amzn-ErrorType', error.name)
+    .send(JSON.stringify({ __type: error.name, message: error.message, ...error.fields }));
+}

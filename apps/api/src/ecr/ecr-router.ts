@@ -1,0 +1,89 @@
+import express, { Router, type Request, type Response } from 'express';
+import {
+  SerializationException,
+  UnknownOperationException,
+  InvalidParameterException,
+  servedOperations,
+  validateEcrInput,
+  type EcrOperation,
+} from '@longshore/domain';
+import type { Logger } from '@longshore/telemetry';
+import { toDomainError } from '../errors/to-domain-error.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import type { OperationTable } from './operations/index.js';
+import { sendEcrError, sendEcrResult } from './ecr-response.js';
+import type { OperationContext } from './operation-context.js';
+
+const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
+const served = new Set<string>(servedOperations);
+
+export interface EcrRouterDeps {
+  operations: OperationTable;
+  metrics: ApiMetrics;
+  maxRequestBytes: number;
+  baseUrl(req: Request): string;
+}
+
+/** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
+export function createEcrRouter(deps: EcrRouterDeps): Router {
+  const router = Router();
+  const parseJson = express.json({ type: () => true, limit: deps.maxRequestBytes, strict: false });
+
+  router.post('/', (req, res) => {
+    const started = process.hrtime.bigint();
+    const operation = operationOf(req);
+    res.locals.operation = operation ?? 'unknown';
+    parseJson(req, res, (parseError?: unknown) => {
+      void handle(req, res, operation, parseError).finally(() => {
+        const outcome = (res.locals.outcome as string | undefined) ?? 'ok';
+        const labels = { operation: operation ?? 'unknown', outcome };
+        deps.metrics.requests.inc(labels);
+        deps.metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+    });
+  });
+
+  async function handle(req: Request, res: Response, operation: EcrOperation | undefined, parseError: unknown) {
+    const log = req.log as Logger;
+    try {
+      if (!operation) {
+        const target = req.get('x-amz-target');
+        throw new UnknownOperationException(
+          target ? `Unknown operation '${target}'` : 'Missing X-Amz-Target header naming the operation',
+        );
+      }
+      if (parseError) throw bodyError(parseError);
+      const input = validateEcrInput(operation, req.body ?? {});
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort();
+      });
+      const ctx: OperationContext = { requestId: String(req.id), log, baseUrl: deps.baseUrl(req), signal: controller.signal };
+      const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
+      sendEcrResult(res, await run(input, ctx));
+    } catch (err) {
+      const error = toDomainError(err);
+      res.locals.outcome = error.name;
+      if (error.name === 'ServerException') log.error({ err }, 'request failed');
+      else log.info({ error: error.name, reason: error.message }, 'request rejected');
+      sendEcrError(res, error);
+    }
+  }
+
+  return router;
+}
+
+function operationOf(req: Request): EcrOperation | undefined {
+  const target = req.get('x-amz-target');
+  if (!target?.startsWith(TARGET_PREFIX)) return undefined;
+  const name = target.slice(TARGET_PREFIX.length);
+  return served.has(name) ? (name as EcrOperation) : undefined;
+}
+
+function bodyError(err: unknown) {
+  const type = (err as { type?: string }).type;
+  if (type === 'entity.too.large') {
+    return new InvalidParameterException('The request body is larger than this service accepts');
+  }
+  return new SerializationException(`The request body is not valid JSON: ${(err as Error).message}`);
+}

@@ -1,0 +1,11 @@
+import type { Logger } from '@longshore/telemetry';
+
+/** What an operation may know of the HTTP request it serves. */
+export interface OperationContext {
+  requestId: string;
+  log: Logger;
+  /** Base URL clients reach this API at (for download URLs). */
+  baseUrl: string;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}

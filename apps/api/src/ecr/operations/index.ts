@@ -1,0 +1,113 @@
+import { InvalidParameterException, type EcrInputs, type EcrOperation } from '@longshore/domain';
+import type { LayerService } from '../../layers/layer-service.js';
+import type { DownloadUrlSigner } from '../../downloads/download-url-signer.js';
+import type { RepositoryService } from '../../repositories/repository-service.js';
+import { ECR_PART_SIZE, type UploadService } from '../../uploads/upload-service.js';
+import type { OperationContext } from '../operation-context.js';
+import { repositoryJson } from './repository-json.js';
+
+export interface OperationDeps {
+  repositories: RepositoryService;
+  uploads: UploadService;
+  layers: LayerService;
+  downloads: DownloadUrlSigner;
+  region: string;
+}
+
+export type OperationTable = {
+  [O in EcrOperation]: (input: EcrInputs[O], ctx: OperationContext) => Promise<object>;
+};
+
+const DEFAULT_PAGE = 100;
+
+/** The ECR operations Longshore serves: each turns a validated input into its ECR output. */
+export function createOperations(deps: OperationDeps): OperationTable {
+  const { repositories, uploads, layers } = deps;
+  const view = (ctx: OperationContext) => ({ region: deps.region, registryHost: new URL(ctx.baseUrl).host });
+
+  return {
+    async CreateRepository(input, ctx) {
+      repositories.registryId(input.registryId);
+      const record = await repositories.create(input);
+      return { repository: repositoryJson(record, view(ctx)) };
+    },
+
+    async DescribeRepositories(input, ctx) {
+      repositories.registryId(input.registryId);
+      if (input.repositoryNames && (input.nextToken || input.maxResults)) {
+        throw new InvalidParameterException('repositoryNames cannot be combined with nextToken or maxResults');
+      }
+      const after = input.nextToken ? decodeToken(input.nextToken) : undefined;
+      const page = await repositories.describe(input.repositoryNames, input.maxResults ?? DEFAULT_PAGE, after);
+      return {
+        repositories: page.repositories.map((r) => repositoryJson(r, view(ctx))),
+        ...(page.nextAfter ? { nextToken: Buffer.from(page.nextAfter).toString('base64url') } : {}),
+      };
+    },
+
+    async DeleteRepository(input, ctx) {
+      repositories.registryId(input.registryId);
+      const record = await repositories.delete(input.repositoryName, input.force ?? false);
+      return { repository: repositoryJson(record, view(ctx)) };
+    },
+
+    async InitiateLayerUpload(input) {
+      const registryId = repositories.registryId(input.registryId);
+      const record = await uploads.initiate(input.repositoryName, registryId);
+      return { uploadId: record.uploadId, partSize: ECR_PART_SIZE };
+    },
+
+    async UploadLayerPart(input) {
+      const registryId = repositories.registryId(input.registryId);
+      const lastByteReceived = await uploads.uploadPart({
+        uploadId: input.uploadId.toLowerCase(),
+        repositoryName: input.repositoryName,
+        registryId,
+        partFirstByte: input.partFirstByte,
+        partLastByte: input.partLastByte,
+        data: input.layerPartBlob,
+      });
+      return { registryId, repositoryName: input.repositoryName, uploadId: input.uploadId, lastByteReceived };
+    },
+
+    async CompleteLayerUpload(input, ctx) {
+      const registryId = repositories.registryId(input.registryId);
+      const { layerDigest } = await uploads.complete(
+        { uploadId: input.uploadId.toLowerCase(), repositoryName: input.repositoryName, registryId, layerDigests: input.layerDigests },
+        ctx.signal,
+      );
+      return { registryId, repositoryName: input.repositoryName, uploadId: input.uploadId, layerDigest };
+    },
+
+    async BatchCheckLayerAvailability(input) {
+      repositories.registryId(input.registryId);
+      await repositories.require(input.repositoryName);
+      const checks = await layers.check(input.repositoryName, input.layerDigests);
+      return {
+        layers: checks
+          .filter((c) => c.kind === 'available')
+          .map((c) => ({ layerDigest: c.layerDigest, layerAvailability: 'AVAILABLE', layerSize: c.layerSize })),
+        failures: checks
+          .filter((c) => c.kind === 'failure')
+          .map((c) => ({ layerDigest: c.layerDigest, failureCode: c.failureCode, failureReason: c.failureReason })),
+      };
+    },
+
+    async GetDownloadUrlForLayer(input, ctx) {
+      const registryId = repositories.registryId(input.registryId);
+      await repositories.require(input.repositoryName);
+      await layers.require(input.repositoryName, registryId, input.layerDigest);
+      const downloadUrl = deps.downloads.sign(ctx.baseUrl, {
+        repositoryName: input.repositoryName,
+        layerDigest: input.layerDigest,
+      });
+      return { downloadUrl, layerDigest: input.layerDigest };
+    },
+  };
+}
+
+function decodeToken(token: string): string {
+  const after = Buffer.from(token, 'base64url').toString('utf8');
+  if (!after) throw new InvalidParameterException("Invalid parameter at 'nextToken'");
+  return after;
+}

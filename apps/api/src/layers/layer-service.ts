@@ -1,0 +1,41 @@
+import { LayersNotFoundException } from '@longshore/domain';
+import { parseSha256Digest } from '@longshore/digest';
+import type { LayerStore } from '@longshore/metadata';
+
+export type LayerCheck =
+  | { kind: 'available'; layerDigest: string; layerSize: number }
+  | { kind: 'failure'; layerDigest: string; failureCode: 'InvalidLayerDigest' | 'MissingLayerDigest'; failureReason: string };
+
+/** What a repository holds, answered from its layer links. */
+export class LayerService {
+  constructor(private readonly deps: { layers: LayerStore }) {}
+
+  /** One answer per requested digest: a malformed or unknown digest is a per-item failure. */
+  async check(repositoryName: string, digests: string[]): Promise<LayerCheck[]> {
+    const wellFormed = digests.filter((d) => parseSha256Digest(d));
+    const links = await this.deps.layers.getMany(repositoryName, wellFormed);
+    const found = new Map(wellFormed.map((d, i) => [d, links[i]]));
+    return digests.map((layerDigest): LayerCheck => {
+      if (!parseSha256Digest(layerDigest)) {
+        return { kind: 'failure', layerDigest, failureCode: 'InvalidLayerDigest', failureReason: 'Invalid layer digest' };
+      }
+      const link = found.get(layerDigest);
+      if (!link) {
+        return { kind: 'failure', layerDigest, failureCode: 'MissingLayerDigest', failureReason: 'Requested layer not found' };
+      }
+      return { kind: 'available', layerDigest, layerSize: link.size };
+    });
+  }
+
+  /** The size of a layer the repository holds, or LayersNotFoundException. */
+  async require(repositoryName: string, registryId: string, layerDigest: string): Promise<{ size: number; hex: string }> {
+    const parsed = parseSha256Digest(layerDigest);
+    const link = parsed ? await this.deps.layers.get(repositoryName, layerDigest) : undefined;
+    if (!parsed || !link) {
+      throw new LayersNotFoundException(
+        `The layer '${layerDigest}' does not exist in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
+      );
+    }
+    return { size: link.size, hex: parsed.hex };
+  }
+}

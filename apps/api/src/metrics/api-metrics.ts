@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The API's metrics. Labels are bounded: operation names, outcomes and ECR error names only. */
+export function createApiMetrics(registry: Registry, sources: { inflightWaits(): number }) {
+  return {
+    requests: new Counter({
+      name: 'longshore_api_requests_total',
+      help: 'API requests by operation and outcome (ok or the ECR error name)',
+      labelNames: ['operation', 'outcome'],
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'longshore_api_request_duration_seconds',
+      help: 'API request duration by operation and outcome',
+      labelNames: ['operation', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    receivedBytes: new Counter({
+      name: 'longshore_api_received_bytes_total',
+      help: 'Layer bytes received in parts',
+      registers: [registry],
+    }),
+    uploadsStarted: new Counter({
+      name: 'longshore_uploads_started_total',
+      help: 'Uploads initiated',
+      registers: [registry],
+    }),
+    uploadsCompleted: new Counter({
+      name: 'longshore_uploads_completed_total',
+      help: 'Completions answered with success',
+      registers: [registry],
+    }),
+    uploadsFailed: new Counter({
+      name: 'longshore_uploads_failed_total',
+      help: 'Completions answered with an error, by ECR error name',
+      labelNames: ['error'],
+      registers: [registry],
+    }),
+    inflightWaits: new Gauge({
+      name: 'longshore_api_inflight_waits',
+      help: 'Requests waiting for an upload status change (completions and long polls)',
+      registers: [registry],
+      collect() {
+        this.set(sources.inflightWaits());
+      },
+    }),
+  };
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;

@@ -1,0 +1,64 @@
+import { InvalidParameterException } from '@longshore/domain';
+import type { RepositoryPage, RepositoryRecord, RepositoryStore } from '@longshore/metadata';
+
+export interface CreateRepositoryRequest {
+  repositoryName: string;
+  imageTagMutability?: string;
+  imageTagMutabilityExclusionFilters?: { filterType: string; filter: string }[];
+  imageScanningConfiguration?: { scanOnPush?: boolean };
+  encryptionConfiguration?: { encryptionType: string; kmsKey?: string };
+  tags?: { Key: string; Value: string }[];
+}
+
+const MAX_TAGS = 50;
+
+/** Repositories of the one registry this deployment serves. */
+export class RepositoryService {
+  constructor(
+    private readonly deps: { repositories: RepositoryStore; registryId: string },
+  ) {}
+
+  /** The registry a request addresses: the one served here, or an InvalidParameterException. */
+  registryId(requested: string | undefined): string {
+    if (requested !== undefined && requested !== this.deps.registryId) {
+      throw new InvalidParameterException(
+        `Invalid parameter at 'registryId': this registry serves registry id '${this.deps.registryId}', not '${requested}'`,
+      );
+    }
+    return this.deps.registryId;
+  }
+
+  create(request: CreateRepositoryRequest, now = Date.now()): Promise<RepositoryRecord> {
+    if ((request.tags?.length ?? 0) > MAX_TAGS) {
+      throw new InvalidParameterException(`A repository may have at most ${MAX_TAGS} tags`);
+    }
+    if (request.encryptionConfiguration?.kmsKey && request.encryptionConfiguration.encryptionType === 'AES256') {
+      throw new InvalidParameterException("Invalid parameter at 'encryptionConfiguration': kmsKey requires KMS encryption");
+    }
+    return this.deps.repositories.create({
+      repositoryName: request.repositoryName,
+      registryId: this.deps.registryId,
+      createdAt: now,
+      imageTagMutability: request.imageTagMutability ?? 'MUTABLE',
+      ...(request.imageTagMutabilityExclusionFilters
+        ? { imageTagMutabilityExclusionFilters: request.imageTagMutabilityExclusionFilters }
+        : {}),
+      imageScanningConfiguration: { scanOnPush: request.imageScanningConfiguration?.scanOnPush ?? false },
+      encryptionConfiguration: request.encryptionConfiguration ?? { encryptionType: 'AES256' },
+      ...(request.tags ? { tags: request.tags } : {}),
+    });
+  }
+
+  require(repositoryName: string): Promise<RepositoryRecord> {
+    return this.deps.repositories.require(repositoryName, this.deps.registryId);
+  }
+
+  describe(names: string[] | undefined, limit: number, after?: string): Promise<RepositoryPage> {
+    if (names) return this.deps.repositories.getMany(names, this.deps.registryId).then((repositories) => ({ repositories }));
+    return this.deps.repositories.list(limit, after);
+  }
+
+  delete(repositoryName: string, force: boolean): Promise<RepositoryRecord> {
+    return this.deps.repositories.delete(repositoryName, this.deps.registryId, force);
+  }
+}

@@ -1,0 +1,140 @@
+import {
+  InvalidLayerException,
+  ServerException,
+  UploadNotFoundException,
+  errorFromRecord,
+  storageLayout,
+} from '@longshore/domain';
+import type { UploadRecord, UploadRef, UploadStore } from '@longshore/metadata';
+import { finalizeJobId, type CompletionWaiter, type FinalizeQueue } from '@longshore/queue';
+import type { StorageDriver } from '@longshore/storage';
+import type { RepositoryService } from '../repositories/repository-service.js';
+import { hashPart } from './part-hasher.js';
+
+/** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
+export const ECR_PART_SIZE = 10_485_760;
+
+export interface PartUpload extends UploadRef {
+  partFirstByte: number;
+  partLastByte: number;
+  data: Uint8Array;
+}
+
+export interface CompletionRequest extends UploadRef {
+  layerDigests: string[];
+  callbackUrl?: string;
+}
+
+export interface UploadServiceDeps {
+  repositories: Pick<RepositoryService, 'require'>;
+  uploads: UploadStore;
+  storage: StorageDriver;
+  queue: FinalizeQueue;
+  waiter: CompletionWaiter;
+  completeWaitMs: number;
+  events?: UploadEvents;
+}
+
+/** Hooks for metrics; the service itself does not know about Prometheus. */
+export interface UploadEvents {
+  started?(): void;
+  bytesReceived?(bytes: number): void;
+  finished?(record: UploadRecord): void;
+}
+
+const terminal = (record: UploadRecord | undefined) =>
+  !record || record.status === 'completed' || record.status === 'failed';
+
+/** An upload's life from the API's side: initiate, parts, and the hand-over to the queue. */
+export class UploadService {
+  constructor(private readonly deps: UploadServiceDeps) {}
+
+  async initiate(repositoryName: string, registryId: string): Promise<UploadRecord> {
+    await this.deps.repositories.require(repositoryName);
+    const record = await this.deps.uploads.initiate(repositoryName, registryId);
+    this.deps.events?.started?.();
+    return record;
+  }
+
+  /** Stores one part at its offset; returns the last byte received. */
+  async uploadPart(part: PartUpload): Promise<number> {
+    const { uploads, storage } = this.deps;
+    const length = part.data.byteLength;
+    const claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, length);
+    try {
+      const [, hashes] = await Promise.all([
+        storage.writeAt(storageLayout.uploadData(part.uploadId), part.partFirstByte, part.data),
+        hashPart(part.data, claim.hashState),
+      ]);
+      await uploads.commitPart(
+        part,
+        claim,
+        { offset: part.partFirstByte, length, sha256: hashes.partSha256 },
+        hashes.layerState,
+      );
+    } catch (err) {
+      await uploads.releaseClaim(part, claim).catch(() => undefined);
+      throw err;
+    }
+    this.deps.events?.bytesReceived?.(length);
+    return part.partLastByte;
+  }
+
+  /**
+   * Runs the cheap checks and hands the upload to the finalize queue, or joins the completion
+   * already under way. Returns the upload's record as it stands.
+   */
+  async beginCompletion(request: CompletionRequest): Promise<UploadRecord> {
+    const { uploads, queue } = this.deps;
+    const jobId = finalizeJobId(request.uploadId);
+    const start = await uploads.beginCompletion(request, {
+      jobId,
+      layerDigests: request.layerDigests,
+      ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+    });
+    if (start.outcome === 'queued' || start.status === 'queued' || start.status === 'finalizing') {
+      // Adding is idempotent by job id; a joiner adds too, in case the first caller died
+      // between marking the upload queued and enqueueing it.
+      await queue.enqueue({
+        uploadId: request.uploadId,
+        repositoryName: request.repositoryName,
+        registryId: request.registryId,
+        layerDigests: request.layerDigests,
+      });
+    }
+    const record = await uploads.get(request.uploadId);
+    if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);
+    return record;
+  }
+
+  /** CompleteLayerUpload: hands over, then waits for the worker and answers in ECR form. */
+  async complete(request: CompletionRequest, signal?: AbortSignal): Promise<{ layerDigest: string }> {
+    let record: UploadRecord | undefined = await this.beginCompletion(request);
+    if (!terminal(record)) {
+      const outcome = await this.deps.waiter.waitFor(request.uploadId, terminal, this.deps.completeWaitMs, signal);
+      if (outcome.timedOut) {
+        throw new ServerException(
+          `The layer of upload '${request.uploadId}' is still being finalized; retry CompleteLayerUpload to keep waiting`,
+        );
+      }
+      record = outcome.record;
+    }
+    return answerFromRecord(request, record);
+  }
+
+  async status(uploadId: string): Promise<UploadRecord> {
+    const record = await this.deps.uploads.get(uploadId);
+    if (!record) throw new UploadNotFoundException(`The upload with id '${uploadId}' does not exist`);
+    return record;
+  }
+}
+
+function answerFromRecord(request: CompletionRequest, record: UploadRecord | undefined): { layerDigest: string } {
+  if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);
+  if (record.status === 'failed') throw errorFromRecord(record.error ?? { name: 'ServerException', message: 'Finalization failed' });
+  const layerDigest = record.layerDigest!;
+  if (!request.layerDigests.includes(layerDigest)) {
+    throw new InvalidLayerException(`The layer digest is ${layerDigest}, which is not among the digests given`);
+  }
+  return { layerDigest };
+}

@@ -1,0 +1,77 @@
+import { ConfigError, loadConfig, type Config } from '@longshore/config';
+import {
+  RedisServerNotFoundError,
+  findRedisServer,
+  installRedisServer,
+  startEmbeddedRedis,
+  type EmbeddedRedis,
+} from '@longshore/embedded-redis';
+import { createLogger, type Logger } from '@longshore/telemetry';
+import { locateApp } from './locate-app.js';
+import { SupervisedProcess } from './supervised-process.js';
+
+/**
+ * `npm start`: the whole service on one machine. Without REDIS_URL it runs a private
+ * redis-server under DATA_DIR; then the API and WORKER_PROCESSES workers as separate
+ * processes. Ctrl-C or SIGTERM stops them all, letting active requests and jobs finish.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger({ name: 'longshore', level: config.logLevel, format: config.logFormat });
+
+  const redis = config.redisUrl ? undefined : await startPrivateRedis(config, log);
+  const redisUrl = config.redisUrl ?? redis!.url;
+  const env = { ...process.env, REDIS_URL: redisUrl, DATA_DIR: config.dataDir };
+
+  const workers = Array.from({ length: config.workerProcesses }, (_, i) =>
+    new SupervisedProcess({
+      name: `worker-${i + 1}`,
+      entry: locateApp('@longshore/worker'),
+      env: { ...env, METRICS_PORT: String(config.metricsPort === 0 ? 0 : config.metricsPort + i) },
+      log,
+    }),
+  );
+  const api = new SupervisedProcess({ name: 'api', entry: locateApp('@longshore/api'), env, log });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping Longshore');
+    await api.stop();
+    await Promise.all(workers.map((w) => w.stop()));
+    await redis?.stop();
+    log.info('Longshore stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  await Promise.all(workers.map((w) => w.start()));
+  await api.start();
+  log.info(
+    { url: `http://${config.host}:${config.port}`, workers: workers.length, redis: redis ? 'embedded' : 'external', dataDir: config.dataDir },
+    'Longshore is serving',
+  );
+}
+
+async function startPrivateRedis(config: Config, log: Logger): Promise<EmbeddedRedis> {
+  if (!findRedisServer()) {
+    log.warn('redis-server is not installed; trying to install it from the OS packages');
+    const installed = await installRedisServer((line) => log.info({ apt: line }, 'installing redis-server'));
+    if (!installed) throw new RedisServerNotFoundError();
+  }
+  const redis = await startEmbeddedRedis({
+    dataDir: config.redisDir,
+    appendOnly: true,
+    log: (line) => log.debug({ redis: line }, 'redis-server'),
+  });
+  log.info({ url: redis.url, dir: config.redisDir }, 'started a private redis-server (set REDIS_URL to use your own)');
+  return redis;
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof RedisServerNotFoundError) console.error(err.message);
+  else console.error('Longshore failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { Worker, UnrecoverableError, type Job } from 'bullmq';
+import type { Config } from '@longshore/config';
+import { ServerException } from '@longshore/domain';
+import { createHashPool } from '@longshore/digest';
+import { LayerStore, UploadStore, WorkerRegistry, createKeys } from '@longshore/metadata';
+import {
+  FINALIZE_QUEUE,
+  createFinalizeQueue,
+  createRedisConnection,
+  type FinalizeJobData,
+  type FinalizeJobResult,
+} from '@longshore/queue';
+import { createFilesystemDriver } from '@longshore/storage';
+import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
+import { finalizeUpload } from './finalize/finalize-upload.js';
+import { startMetricsServer } from './metrics/metrics-server.js';
+import { createWorkerMetrics } from './metrics/worker-metrics.js';
+
+export interface FinalizeWorker {
+  metricsServer: http.Server;
+  /** Stops taking jobs, lets active ones finish, and closes every connection. */
+  close(): Promise<void>;
+}
+
+const HEARTBEAT_MS = 5_000;
+
+/** The composition root of a worker process. */
+export async function buildWorker(config: Config, log: Logger): Promise<FinalizeWorker> {
+  if (!config.redisUrl) throw new Error('REDIS_URL is required to run a worker (npm start provides one)');
+  const workerId = randomUUID();
+  const redis = createRedisConnection(config.redisUrl, { name: 'worker', blocking: true });
+  const keys = createKeys(config.queuePrefix);
+  const storage = createFilesystemDriver({ rootDir: config.storageDir });
+  const hashPool = createHashPool(config.hashThreads);
+  const uploads = new UploadStore(redis, keys, config);
+  const layers = new LayerStore(redis, keys);
+  const registry = new WorkerRegistry(redis, keys);
+  const queue = createFinalizeQueue(redis, config.queuePrefix, {
+    attempts: config.finalizeAttempts,
+    backoffMs: config.finalizeBackoffMs,
+  });
+
+  const metricsRegistry = createMetricsRegistry('worker');
+  const metrics = createWorkerMetrics(metricsRegistry, {
+    hashPoolUtilization: () => hashPool.utilization(),
+    queueCounts: () => queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+  });
+  metrics.hashThreads.set(hashPool.threads);
+
+  const deps = {
+    uploads,
+    layers,
+    storage,
+    hashPool,
+    verifyMode: config.verifyMode,
+    onVerifiedBytes: (bytes: number) => metrics.verifiedBytes.inc(bytes),
+  };
+
+  const process = async (job: Job<FinalizeJobData, FinalizeJobResult>) => {
+    const jobLog = log.child({ uploadId: job.data.uploadId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    const stop = metrics.finalizeDuration.startTimer();
+    try {
+      const result = await finalizeUpload(job.data, deps, jobLog);
+      stop({ outcome: result.outcome });
+      metrics.jobs.inc({ outcome: result.outcome, error: result.outcome === 'failed' ? result.error.name : '' });
+      return result;
+    } catch (err) {
+      const permanent = err instanceof UnrecoverableError;
+      stop({ outcome: permanent ? 'failed' : 'retry' });
+      metrics.jobs.inc({ outcome: permanent ? 'failed' : 'retry', error: permanent ? err.message.split(':')[0]! : 'ServerException' });
+      if (!permanent) jobLog.warn({ err }, 'finalize attempt failed; it will be retried');
+      throw err;
+    }
+  };
+
+  const worker = new Worker<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, process, {
+    connection: redis,
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+    lockDuration: config.jobLockMs,
+    stalledInterval: config.jobLockMs,
+    maxStalledCount: 2,
+  });
+
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const attempts = job.opts.attempts ?? 1;
+    const final = err instanceof UnrecoverableError || job.attemptsMade >= attempts || /stalled/i.test(err.message);
+    if (!final) {
+      metrics.retries.inc();
+      return;
+    }
+    // Out of attempts on a transient error: the client must hear about it, not wait forever.
+    const error = new ServerException('Finalization failed repeatedly; push the layer again');
+    void uploads.recordFailed(job.data.uploadId, error.toRecord()).catch((e: unknown) => log.error({ err: e }, 'could not record failure'));
+  });
+  worker.on('stalled', (jobId) => {
+    metrics.stalled.inc();
+    log.warn({ jobId }, 'job stalled; another worker will take it');
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+
+  await registry.heartbeat(workerId);
+  const heartbeat = setInterval(() => void registry.heartbeat(workerId).catch(() => undefined), HEARTBEAT_MS);
+  const metricsServer = await startMetricsServer(metricsRegistry, config.metricsPort, config.host);
+  await worker.waitUntilReady();
+  log.info({ workerId, concurrency: config.workerConcurrency, hashThreads: hashPool.threads }, 'worker consuming the finalize queue');
+
+  return {
+    metricsServer,
+    async close() {
+      clearInterval(heartbeat);
+      await worker.close();
+      await registry.remove(workerId).catch(() => undefined);
+      await hashPool.close();
+      await queue.close();
+      metricsServer.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

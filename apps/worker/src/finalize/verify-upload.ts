@@ -1,0 +1,62 @@
+import { InvalidLayerException, storageLayout } from '@longshore/domain';
+import { createResumableSha256, sha256Digest, type HashPool } from '@longshore/digest';
+import type { PartRecord, UploadRecord } from '@longshore/metadata';
+import { PathNotFoundError, type StorageDriver } from '@longshore/storage';
+import { hashStoredRange } from './hash-stored-range.js';
+
+export interface VerifyDeps {
+  storage: StorageDriver;
+  hashPool: HashPool;
+  /** `full` also re-hashes the whole stored layer instead of trusting the carried hash state. */
+  verifyMode: 'parts' | 'full';
+  onVerifiedBytes?(bytes: number): void;
+}
+
+/**
+ * Proves the stored bytes are the bytes that arrived and returns the layer's digest:
+ * every part is checked against the checksum recorded when it arrived, in parallel on the
+ * hash pool, while the layer digest comes from the running state carried from part to part
+ * (or, when that state is missing or full verification is on, from one streaming re-hash).
+ */
+export async function verifyUpload(record: UploadRecord, parts: PartRecord[], deps: VerifyDeps): Promise<string> {
+  const path = storageLayout.uploadData(record.uploadId);
+  const size = record.bytesReceived;
+  const stored = await deps.storage.stat(path).catch((err: unknown) => {
+    if (err instanceof PathNotFoundError) throw new InvalidLayerException('The uploaded layer data is missing from storage');
+    throw err;
+  });
+  if (stored.size < size) {
+    throw new InvalidLayerException(`The stored layer is ${stored.size} bytes, but ${size} bytes were received`);
+  }
+  assertContiguous(parts, size);
+
+  const partChecks = parts.map(async (part) => {
+    const hex = await hashStoredRange(deps, path, part.offset, part.offset + part.length - 1);
+    if (hex !== part.sha256) {
+      throw new InvalidLayerException(
+        `The stored part at bytes ${part.offset}-${part.offset + part.length - 1} does not match the checksum recorded when it arrived`,
+      );
+    }
+    deps.onVerifiedBytes?.(part.length);
+  });
+  const carried = record.hashState ? (await createResumableSha256(Buffer.from(record.hashState, 'base64'))).digest() : undefined;
+  const rehash =
+    deps.verifyMode === 'full' || !carried
+      ? hashStoredRange(deps, path, 0, size - 1).then((hex) => sha256Digest(hex))
+      : undefined;
+
+  const [rehashed] = await Promise.all([rehash, ...partChecks]);
+  if (carried && rehashed && carried !== rehashed) {
+    throw new InvalidLayerException('The stored layer does not match the digest computed as its parts arrived');
+  }
+  return (rehashed ?? carried)!;
+}
+
+function assertContiguous(parts: PartRecord[], size: number): void {
+  let next = 0;
+  for (const part of parts) {
+    if (part.offset !== next) throw new InvalidLayerException(`Layer parts are not contiguous at byte ${next}`);
+    next += part.length;
+  }
+  if (next !== size) throw new InvalidLayerException(`Layer parts add up to ${next} bytes, not ${size}`);
+}

@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Values read at scrape time. */
+export interface WorkerMetricSources {
+  hashPoolUtilization(): number;
+  queueCounts(): Promise<Record<string, number>>;
+}
+
+/** The worker's metrics. Labels are bounded: outcomes, ECR error names, queue states. */
+export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSources) {
+  return {
+    finalizeDuration: new Histogram({
+      name: 'longshore_worker_finalize_duration_seconds',
+      help: 'Time to finalize one layer, by outcome (buckets reach multi-GiB layers)',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers: [registry],
+    }),
+    verifiedBytes: new Counter({
+      name: 'longshore_worker_verified_bytes_total',
+      help: 'Stored bytes checked against the checksums recorded at upload',
+      registers: [registry],
+    }),
+    jobs: new Counter({
+      name: 'longshore_worker_jobs_total',
+      help: 'Finalize jobs run, by outcome (completed, failed, retry) and ECR error name',
+      labelNames: ['outcome', 'error'],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'longshore_worker_retries_total',
+      help: 'Finalize attempts that failed transiently and will be retried',
+      registers: [registry],
+    }),
+    stalled: new Counter({
+      name: 'longshore_worker_stalled_jobs_total',
+      help: 'Jobs whose worker stopped renewing their lock and were taken back',
+      registers: [registry],
+    }),
+    hashUtilization: new Gauge({
+      name: 'longshore_worker_hash_pool_utilization_ratio',
+      help: 'Share of the verification thread pool busy (0..1)',
+      registers: [registry],
+      collect() {
+        this.set(sources.hashPoolUtilization());
+      },
+    }),
+    hashThreads: new Gauge({
+      name: 'longshore_worker_hash_pool_threads',
+      help: 'Threads in the verification pool',
+      registers: [registry],
+    }),
+    queueJobs: new Gauge({
+      name: 'longshore_queue_jobs',
+      help: 'Finalize jobs in the queue by state',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        for (const [state, count] of Object.entries(await sources.queueCounts())) this.set({ state }, count);
+      },
+    }),
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

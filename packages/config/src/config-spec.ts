@@ -1,0 +1,130 @@
+import os from 'node:os';
+import { integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Every setting Longshore reads, with its default and meaning. This table is the single source
+ * of the README's configuration section; nothing else reads the environment.
+ */
+export interface Setting<T> {
+  env: string;
+  description: string;
+  default?: T | (() => T);
+  parse: Parser<T>;
+}
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const configSpec = {
+  port: setting({ env: 'PORT', description: 'API listen port', default: 5000, parse: integer({ min: 0, max: 65535 }) }),
+  host: setting({ env: 'HOST', description: 'API listen address', default: '127.0.0.1', parse: text }),
+  publicUrl: setting<string | undefined>({
+    env: 'PUBLIC_URL',
+    description: 'Base URL clients use to reach the API (download URLs); default: the Host of each request',
+    parse: url(['http:', 'https:']),
+  }),
+  dataDir: setting({ env: 'DATA_DIR', description: 'Directory for layer storage (and the embedded Redis)', default: './.data', parse: text }),
+  redisUrl: setting<string | undefined>({
+    env: 'REDIS_URL',
+    description: 'Redis to share with other processes; unset: `npm start` runs a private redis-server',
+    parse: url(['redis:', 'rediss:']),
+  }),
+  registryId: setting({
+    env: 'REGISTRY_ID',
+    description: 'The 12-digit registry (account) id this service answers for',
+    default: '000000000000',
+    parse: matching(/^[0-9]{12}$/, 'exactly 12 digits'),
+  }),
+  region: setting({ env: 'REGION', description: 'Region shown in repository ARNs and URIs', default: 'us-east-1', parse: matching(/^[a-z0-9-]{1,32}$/, 'a region name such as us-east-1') }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    description: 'pino log level',
+    default: 'info' as const,
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  }),
+  logFormat: setting({
+    env: 'LOG_FORMAT',
+    description: '`json`, `pretty`, or `auto` (pretty on a terminal)',
+    default: 'auto' as const,
+    parse: oneOf('auto', 'json', 'pretty'),
+  }),
+  minPartSize: setting({ env: 'MIN_PART_SIZE', description: 'Smallest part (bytes) allowed except the last one', default: 5 * MiB, parse: integer({ min: 1, max: 20 * MiB }) }),
+  maxPartSize: setting({ env: 'MAX_PART_SIZE', description: 'Largest part (bytes); the ECR model allows 20 MiB', default: 20 * MiB, parse: integer({ min: 1, max: 20 * MiB }) }),
+  maxParts: setting({ env: 'MAX_PARTS', description: 'Most parts per layer', default: 4200, parse: integer({ min: 1 }) }),
+  maxLayerSize: setting({ env: 'MAX_LAYER_SIZE', description: 'Largest layer (bytes)', default: 52000 * MiB, parse: integer({ min: 1 }) }),
+  maxRequestBytes: setting({
+    env: 'MAX_REQUEST_BYTES',
+    description: 'Largest JSON request body (a 20 MiB part is ~27 MiB of base64)',
+    default: 30 * MiB,
+    parse: integer({ min: 1024 }),
+  }),
+  partLockMs: setting({
+    env: 'PART_LOCK_MS',
+    description: 'How long a part upload holds its upload before a crashed writer is presumed gone',
+    default: 120_000,
+    parse: integer({ min: 100 }),
+  }),
+  uploadTtlSeconds: setting({ env: 'UPLOAD_TTL_SECONDS', description: 'Unfinished uploads are forgotten (and their bytes purged) after this long idle', default: 7 * 24 * 3600, parse: integer({ min: 60 }) }),
+  statusRetentionSeconds: setting({ env: 'STATUS_RETENTION_SECONDS', description: 'How long a finished upload\'s status record is kept', default: 24 * 3600, parse: integer({ min: 1 }) }),
+  completeWaitMs: setting({
+    env: 'COMPLETE_WAIT_MS',
+    description: 'How long CompleteLayerUpload waits for the worker before a retryable ServerException',
+    default: 30_000,
+    parse: integer({ min: 1 }),
+  }),
+  statusPollMs: setting({
+    env: 'STATUS_POLL_MS',
+    description: 'Safety net: how often waiting requests re-read stored status in case a notification was missed',
+    default: 2_000,
+    parse: integer({ min: 10 }),
+  }),
+  workerConcurrency: setting({ env: 'WORKER_CONCURRENCY', description: 'Finalize jobs one worker process runs at once', default: 16, parse: integer({ min: 1, max: 1000 }) }),
+  workerProcesses: setting({ env: 'WORKER_PROCESSES', description: '`npm start`: how many worker processes to run', default: 1, parse: integer({ min: 1, max: 64 }) }),
+  finalizeAttempts: setting({ env: 'FINALIZE_ATTEMPTS', description: 'Tries per finalize job for transient errors', default: 5, parse: integer({ min: 1, max: 100 }) }),
+  finalizeBackoffMs: setting({ env: 'FINALIZE_BACKOFF_MS', description: 'First retry delay (exponential backoff)', default: 500, parse: integer({ min: 0 }) }),
+  verifyMode: setting({
+    env: 'VERIFY_MODE',
+    description: '`parts`: check every part against its checksum; `full`: also re-hash the whole stored layer',
+    default: 'parts' as const,
+    parse: oneOf('parts', 'full'),
+  }),
+  hashThreads: setting({ env: 'HASH_THREADS', description: 'Threads for digest verification', default: () => os.availableParallelism(), parse: integer({ min: 1, max: 256 }) }),
+  metricsPort: setting({ env: 'METRICS_PORT', description: 'Worker metrics and health port (0: any free port)', default: 9101, parse: integer({ min: 0, max: 65535 }) }),
+  shutdownTimeoutMs: setting({ env: 'SHUTDOWN_TIMEOUT_MS', description: 'How long shutdown waits for active requests and jobs', default: 30_000, parse: integer({ min: 0 }) }),
+  callbackAllowlist: setting<string[]>({
+    env: 'CALLBACK_ALLOWLIST',
+    description: 'Comma-separated URL prefixes callbacks may be sent to; empty: callbacks disabled',
+    default: [],
+    parse: list(),
+  }),
+  callbackSecret: setting<string | undefined>({ env: 'CALLBACK_SECRET', description: 'HMAC-SHA256 key that signs callback bodies', parse: text }),
+  urlSigningSecret: setting<string | undefined>({
+    env: 'URL_SIGNING_SECRET',
+    description: 'Key that signs layer download URLs; unset: one is generated once and shared through Redis',
+    parse: matching(/^.{16,}$/, 'at least 16 characters'),
+  }),
+  downloadUrlTtlSeconds: setting({ env: 'DOWNLOAD_URL_TTL_SECONDS', description: 'How long a download URL stays valid', default: 3600, parse: integer({ min: 1 }) }),
+  jobLockMs: setting({
+    env: 'JOB_LOCK_MS',
+    description: 'BullMQ job lock; a worker that dies loses its job to another after about this long',
+    default: 30_000,
+    parse: integer({ min: 1000 }),
+  }),
+  queuePrefix: setting({ env: 'QUEUE_PREFIX', description: 'Redis key prefix for Longshore and its BullMQ queue', default: 'longshore', parse: matching(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, - or _') }),
+};
+
+export type ConfigSpec = typeof configSpec;
+export type Settings = {
+  [K in keyof ConfigSpec]: ConfigSpec[K] extends Setting<infer T> ? T : never;
+};
+
+/** The settings plus what follows from them. */
+export interface Config extends Settings {
+  /** DATA_DIR/storage: layer bytes. */
+  storageDir: string;
+  /** DATA_DIR/redis: the embedded Redis's files. */
+  redisDir: string;
+}

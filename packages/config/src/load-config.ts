@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { configSpec, type Config, type Settings, type Setting } from './config-spec.js';
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the whole configuration once: defaults, then `overrides` (tests, embedding), then the
+ * environment. Every problem is reported at once, naming the variable.
+ */
+export function loadConfig(env: Env, overrides: Partial<Settings> = {}): Config {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(configSpec) as [keyof Settings, Setting<unknown>][]) {
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== '') {
+      try {
+        config[key] = spec.parse(raw);
+      } catch (err) {
+        problems.push(`${spec.env} ${(err as Error).message}`);
+      }
+    } else if (key in overrides) {
+      config[key] = overrides[key];
+    } else {
+      config[key] = typeof spec.default === 'function' ? (spec.default as () => unknown)() : spec.default;
+    }
+  }
+  const result = config as unknown as Config;
+  if (problems.length === 0 && result.minPartSize > result.maxPartSize) {
+    problems.push(`MIN_PART_SIZE (${result.minPartSize}) must not exceed MAX_PART_SIZE (${result.maxPartSize})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  result.dataDir = path.resolve(result.dataDir);
+  result.storageDir = path.join(result.dataDir, 'storage');
+  result.redisDir = path.join(result.dataDir, 'redis');
+  return Object.freeze(result);
+}

@@ -1,0 +1,31 @@
+/**
+ * Base of every domain error. Domain errors know nothing of HTTP: each carries the name of the
+ * Amazon ECR exception it stands for, the modeled fields that exception carries besides
+ * `message`, and whether a client may retry. The API's wire table turns them into responses.
+ */
+export abstract class LongshoreError extends Error {
+  abstract override readonly name: string;
+  /** Modeled fields of the ECR exception other than `message` (e.g. `lastValidByteReceived`). */
+  readonly fields: Readonly<Record<string, string | number>>;
+
+  constructor(message: string, fields: Record<string, string | number> = {}) {
+    super(message);
+    this.fields = fields;
+  }
+
+  /** Permanent failures are not retried by the queue; transient ones are. */
+  get permanent(): boolean {
+    return true;
+  }
+
+  toRecord(): ErrorRecord {
+    return { name: this.name, message: this.message, fields: { ...this.fields } };
+  }
+}
+
+/** The serialisable form of a domain error, as stored in status records and job results. */
+export interface ErrorRecord {
+  name: string;
+  message: string;
+  fields?: Record<string, string | number>;
+}

@@ -1,0 +1,40 @@
+export { storageLayout } from './storage-layout.js';
+export { LongshoreError, type ErrorRecord } from './errors/longshore-error.js';
+export {
+  ServerException,
+  InvalidParameterException,
+  SerializationException,
+  UnknownOperationException,
+  RepositoryNotFoundException,
+  RepositoryAlreadyExistsException,
+  RepositoryNotEmptyException,
+  UploadNotFoundException,
+  InvalidLayerPartException,
+  LimitExceededException,
+  EmptyUploadException,
+  LayerPartTooSmallException,
+  InvalidLayerException,
+  LayerAlreadyExistsException,
+  LayersNotFoundException,
+  errorFromRecord,
+  ecrErrorNames,
+  type EcrErrorName,
+  type InvalidLayerPartFields,
+} from './errors/ecr-errors.js';
+export { validateEcrInput } from './validation/validate-ecr-input.js';
+export { validateShape, type ValidateShapeOptions } from './validation/validate-shape.js';
+export { RequestValidationError } from './validation/validation-error.js';
+export {
+  servedOperations,
+  isEcrOperation,
+  type EcrOperation,
+  type EcrInputs,
+  type CreateRepositoryInput,
+  type DescribeRepositoriesInput,
+  type DeleteRepositoryInput,
+  type InitiateLayerUploadInput,
+  type UploadLayerPartInput,
+  type CompleteLayerUploadInput,
+  type BatchCheckLayerAvailabilityInput,
+  type GetDownloadUrlForLayerInput,
+} from './validation/ecr-inputs.js';

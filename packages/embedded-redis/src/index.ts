@@ -1,0 +1,9 @@
+export { findRedisServer } from './find-redis-server.js';
+export { installRedisServer } from './install-redis-server.js';
+export { RedisServerNotFoundError } from './redis-server-not-found-error.js';
+export { RedisServerStartError } from './redis-server-start-error.js';
+export {
+  startEmbeddedRedis,
+  type EmbeddedRedis,
+  type EmbeddedRedisOptions,
+} from './start-embedded-redis.js';

@@ -1,0 +1,222 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { findRedisServer } from './find-redis-server.js';
+import { findFreePort } from './free-port.js';
+import { killOnExit } from './kill-on-exit.js';
+import { sendRedisCommand } from './redis-command.js';
+import { RedisServerNotFoundError } from './redis-server-not-found-error.js';
+import { RedisServerStartError } from './redis-server-start-error.js';
+
+export interface EmbeddedRedisOptions {
+  /** redis-server's working directory (`--dir`), holding the AOF; created if missing. */
+  dataDir: string;
+  /** 0 or undefined: pick a free port on `host`. */
+  port?: number;
+  /** Address to bind; default 127.0.0.1. */
+  host?: string;
+  /** redis-server executable; default: found on PATH, then the well-known install paths. */
+  binary?: string;
+  /** Append-only file on, fsync every second; default true. */
+  appendOnly?: boolean;
+  /** Receives redis-server's output lines; default: discarded. */
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedRedis {
+  /** `redis://host:port`, for a Redis client. */
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** SIGTERM (graceful: flushes the AOF), SIGKILL if still running after 10 s. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 10_000;
+const PROBE_TIMEOUT_MS = 500;
+const POLL_INTERVAL_MS = 25;
+const PORT_ATTEMPTS = 3;
+const OUTPUT_TAIL_LINES = 20;
+
+/**
+ * Starts a private redis-server child process and resolves once it answers PING. The child is
+ * not detached, so Ctrl-C in a terminal reaches it too, and it is sent SIGTERM when this process
+ * exits without having called stop().
+ */
+export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const binary = findRedisServer(opts.binary);
+  if (binary === undefined) throw new RedisServerNotFoundError(opts.binary);
+  const host = opts.host ?? '127.0.0.1';
+  const dataDir = resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const settings = { binary, host, dataDir, appendOnly: opts.appendOnly ?? true, log: opts.log };
+
+  const fixedPort = opts.port !== undefined && opts.port !== 0 ? opts.port : undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    // A picked port may be taken between probing and redis binding it: try another one.
+    const port = fixedPort ?? (await findFreePort(host));
+    try {
+      return await launch({ ...settings, port });
+    } catch (error) {
+      const clash = error instanceof RedisServerStartError && error.portInUse;
+      if (!clash || fixedPort !== undefined || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+interface LaunchSettings {
+  binary: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  appendOnly: boolean;
+  log: ((line: string) => void) | undefined;
+}
+
+function redisServerArgs({ host, port, dataDir, appendOnly }: LaunchSettings): string[] {
+  return [
+    '--port', String(port),
+    '--bind', host,
+    '--dir', dataDir,
+    '--appendonly', appendOnly ? 'yes' : 'no',
+    '--appendfsync', 'everysec',
+    '--maxmemory-policy', 'noeviction',
+    '--save', '',
+    '--daemonize', 'no',
+    '--protected-mode', 'yes',
+    '--logfile', '', // log to stdout, which we read
+  ];
+}
+
+async function launch(settings: LaunchSettings): Promise<EmbeddedRedis> {
+  const { binary, host, port, log } = settings;
+  const child = spawn(binary, redisServerArgs(settings), { stdio: ['ignore', 'pipe', 'pipe'] });
+
+  const outputTail: string[] = [];
+  const onLine = (line: string): void => {
+    outputTail.push(line);
+    if (outputTail.length > OUTPUT_TAIL_LINES) outputTail.shift();
+    log?.(line);
+  };
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', onLine);
+  createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', onLine);
+
+  const lifecycle = watchLifecycle(child);
+  killOnExit(child, lifecycle.exited);
+
+  try {
+    await waitUntilReady(child, host, port, lifecycle, outputTail);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await lifecycle.exited;
+    throw error;
+  }
+
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('redis-server answered but has no pid'); // unreachable
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `redis://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    pid,
+    stop: () => (stopping ??= stopChild(child, lifecycle.exited)),
+  };
+}
+
+interface Lifecycle {
+  /** Resolves when the process has exited (or could not be spawned). */
+  exited: Promise<void>;
+  /** How it ended, once it has. */
+  status(): string | undefined;
+  /** Ended and its output fully read, so the output tail is complete. */
+  closed(): boolean;
+}
+
+function watchLifecycle(child: ChildProcess): Lifecycle {
+  let status: string | undefined;
+  let closed = false;
+  const exited = new Promise<void>((resolveExited) => {
+    // `on`, not `once`: a later failed kill() also emits 'error', which must not go unhandled.
+    child.on('error', (error) => {
+      status ??= `could not be run (${error.message})`;
+      closed = true;
+      resolveExited();
+    });
+    child.once('exit', (code, signal) => {
+      status ??= signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
+      resolveExited();
+    });
+  });
+  child.once('close', () => {
+    closed = true;
+  });
+  return { exited, status: () => status, closed: () => closed };
+}
+
+/** Polls with PING until our child answers, failing early if it exits or another server answers. */
+async function waitUntilReady(
+  child: ChildProcess,
+  host: string,
+  port: number,
+  lifecycle: Lifecycle,
+  outputTail: readonly string[],
+): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (lifecycle.closed()) {
+      const portInUse = outputTail.some((line) => /address already in use/i.test(line));
+      throw new RedisServerStartError(
+        `redis-server ${lifecycle.status() ?? 'stopped'} before accepting connections on ${host}:${port}`,
+        [...outputTail],
+        portInUse,
+      );
+    }
+    const answeringPid = await probe(host, port);
+    if (answeringPid !== undefined && answeringPid === child.pid) return;
+    if (answeringPid !== undefined) {
+      throw new RedisServerStartError(
+        `${host}:${port} is already served by another redis-server (pid ${answeringPid})`,
+        [...outputTail],
+        true,
+      );
+    }
+    if (Date.now() >= deadline) {
+      const status = lifecycle.status();
+      throw new RedisServerStartError(
+        `redis-server did not accept connections on ${host}:${port} within ${READY_TIMEOUT_MS / 1000} s` +
+          (status === undefined ? '' : ` (it ${status})`),
+        [...outputTail],
+        false,
+      );
+    }
+    await delay(POLL_INTERVAL_MS);
+  }
+}
+
+/**
+ * The pid of the redis-server answering on host:port, or undefined while nothing answers PING.
+ * The pid tells our child apart from a server that took the port first.
+ */
+async function probe(host: string, port: number): Promise<number | undefined> {
+  try {
+    if ((await sendRedisCommand(host, port, ['PING'], PROBE_TIMEOUT_MS)) !== 'PONG') return undefined;
+    const info = await sendRedisCommand(host, port, ['INFO', 'server'], PROBE_TIMEOUT_MS);
+    const match = typeof info === 'string' ? /^process_id:(\d+)/m.exec(info) : null;
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+  } catch {
+    return undefined; // not listening yet, still loading, or not a Redis
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  child.kill('SIGTERM'); // no-op if it has already exited
+  const escalation = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(escalation);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The Redis key layout, in one place. Everything Longshore stores lives under one prefix, which
+ * the BullMQ queue shares, so one Redis can serve several deployments side by side.
+ */
+export interface Keys {
+  /** HASH repositoryName → repository JSON */
+  repositories: string;
+  /** HASH layerDigest → link JSON ({ size, uploadId, linkedAt }) */
+  layers(repositoryName: string): string;
+  /** HASH: the upload's life, from initiate to its final status (see upload-record.ts) */
+  upload(uploadId: string): string;
+  /** LIST of "offset length sha256hex", one per part, in order */
+  uploadParts(uploadId: string): string;
+  /** Pub/sub channel announcing each status change of one upload */
+  uploadEvents(uploadId: string): string;
+  /** ZSET workerId → last heartbeat (ms): which worker processes are consuming the queue */
+  workers: string;
+  /** STRING: the secret that signs download URLs, shared by every API replica */
+  urlSigningSecret: string;
+}
+
+export function createKeys(prefix: string): Keys {
+  return {
+    repositories: `${prefix}:repositories`,
+    layers: (name) => `${prefix}:layers:${name}`,
+    upload: (id) => `${prefix}:upload:${id}`,
+    uploadParts: (id) => `${prefix}:upload:${id}:parts`,
+    uploadEvents: (id) => `${prefix}:events:${id}`,
+    workers: `${prefix}:workers`,
+    urlSigningSecret: `${prefix}:url-signing-secret`,
+  };
+}

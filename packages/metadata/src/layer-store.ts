@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import { LayerAlreadyExistsException, RepositoryNotFoundException } from '@longshore/domain';
+import type { Keys } from './keys.js';
+import { runScript } from './run-script.js';
+import { linkLayer } from './scripts/link-layer.js';
+
+export interface LayerLink {
+  size: number;
+  uploadId: string;
+  linkedAt: number;
+}
+
+/** Which content-addressed blobs each repository contains. */
+export class LayerStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async get(repositoryName: string, digest: string): Promise<LayerLink | undefined> {
+    const json = await this.redis.hget(this.keys.layers(repositoryName), digest);
+    return json ? (JSON.parse(json) as LayerLink) : undefined;
+  }
+
+  async getMany(repositoryName: string, digests: string[]): Promise<(LayerLink | undefined)[]> {
+    if (digests.length === 0) return [];
+    const found = await this.redis.hmget(this.keys.layers(repositoryName), ...digests);
+    return found.map((json) => (json ? (JSON.parse(json) as LayerLink) : undefined));
+  }
+
+  /** Links a finalized layer; idempotent for the upload that linked it. */
+  async link(repositoryName: string, registryId: string, digest: string, link: LayerLink): Promise<void> {
+    const outcome = await runScript<string>(
+      this.redis,
+      linkLayer,
+      [this.keys.repositories, this.keys.layers(repositoryName)],
+      [repositoryName, digest, JSON.stringify(link), link.uploadId],
+    );
+    if (outcome === 'NO_REPOSITORY') {
+      throw new RepositoryNotFoundException(
+        `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'`,
+      );
+    }
+    if (outcome === 'EXISTS') {
+      throw new LayerAlreadyExistsException(
+        `The layer '${digest}' already exists in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
+      );
+    }
+  }
+}

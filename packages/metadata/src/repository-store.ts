@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import {
+  RepositoryAlreadyExistsException,
+  RepositoryNotEmptyException,
+  RepositoryNotFoundException,
+} from '@longshore/domain';
+import type { Keys } from './keys.js';
+import type { RepositoryRecord } from './repository-record.js';
+import { runScript } from './run-script.js';
+import { deleteRepository } from './scripts/delete-repository.js';
+
+export interface RepositoryPage {
+  repositories: RepositoryRecord[];
+  /** The name to continue after, when more remain. */
+  nextAfter?: string;
+}
+
+export class RepositoryStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async create(record: RepositoryRecord): Promise<RepositoryRecord> {
+    const created = await this.redis.hsetnx(this.keys.repositories, record.repositoryName, JSON.stringify(record));
+    if (created === 0) {
+      throw new RepositoryAlreadyExistsException(
+        `The repository with name '${record.repositoryName}' already exists in the registry with id '${record.registryId}'`,
+      );
+    }
+    return record;
+  }
+
+  async get(repositoryName: string): Promise<RepositoryRecord | undefined> {
+    const json = await this.redis.hget(this.keys.repositories, repositoryName);
+    return json ? (JSON.parse(json) as RepositoryRecord) : undefined;
+  }
+
+  async require(repositoryName: string, registryId: string): Promise<RepositoryRecord> {
+    const record = await this.get(repositoryName);
+    if (!record || record.registryId !== registryId) throw notFound(repositoryName, registryId);
+    return record;
+  }
+
+  async getMany(repositoryNames: string[], registryId: string): Promise<RepositoryRecord[]> {
+    const found = await this.redis.hmget(this.keys.repositories, ...repositoryNames);
+    return found.map((json, i) => {
+      const record = json ? (JSON.parse(json) as RepositoryRecord) : undefined;
+      if (!record || record.registryId !== registryId) throw notFound(repositoryNames[i]!, registryId);
+      return record;
+    });
+  }
+
+  /** Repositories sorted by name, `limit` at a time, continuing after `after`. */
+  async list(limit: number, after?: string): Promise<RepositoryPage> {
+    const names = (await this.redis.hkeys(this.keys.repositories)).sort();
+    const start = after === undefined ? 0 : names.findIndex((name) => name > after);
+    const slice = start < 0 ? [] : names.slice(start, start + limit);
+    const records = slice.length > 0 ? await this.redis.hmget(this.keys.repositories, ...slice) : [];
+    const page = records.filter((json): json is string => json !== null).map((json) => JSON.parse(json) as RepositoryRecord);
+    const more = start >= 0 && start + limit < names.length;
+    return { repositories: page, nextAfter: more ? slice[slice.length - 1] : undefined };
+  }
+
+  async delete(repositoryName: string, registryId: string, force: boolean): Promise<RepositoryRecord> {
+    await this.require(repositoryName, registryId);
+    const [outcome, json] = await runScript<[string, string?]>(
+      this.redis,
+      deleteRepository,
+      [this.keys.repositories, this.keys.layers(repositoryName)],
+      [repositoryName, force ? '1' : '0'],
+    );
+    if (outcome === 'NOT_FOUND') throw notFound(repositoryName, registryId);
+    if (outcome === 'NOT_EMPTY') {
+      throw new RepositoryNotEmptyException(
+        `The repository with name '${repositoryName}' in registry with id '${registryId}' cannot be deleted because it still contains layers`,
+      );
+    }
+    return JSON.parse(json!) as RepositoryRecord;
+  }
+}
+
+function notFound(repositoryName: string, registryId: string): RepositoryNotFoundException {
+  return new RepositoryNotFoundException(
+    `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'`,
+  );
+}

@@ -1,0 +1,35 @@
+import { publishRecordLua } from './publish-record.js';
+
+/**
+ * beginCompletion — the cheap checks of CompleteLayerUpload and the move to 'queued', atomically,
+ * so a racing part upload or a second completion cannot slip in between.
+ *
+ * KEYS[1] upload hash      KEYS[2] the repository's layers hash
+ * KEYS[3] repositories hash
+ * ARGV[1] repositoryName   ARGV[2] registryId    ARGV[3] now (ms)     ARGV[4] job id
+ * ARGV[5] layerDigests (JSON array)              ARGV[6] callback URL ('' for none)
+ * ARGV[7] events channel   ARGV[8..] the requested digests
+ *
+ * Returns {'QUEUED'} or {'ALREADY', status} (a completion already began: join it) or
+ * {code}: REPOSITORY_NOT_FOUND, UPLOAD_NOT_FOUND, PART_IN_FLIGHT, EMPTY, PART_TOO_SMALL, LAYER_EXISTS.
+ */
+export const beginCompletion = {
+  numberOfKeys: 3,
+  lua: `${publishRecordLua}
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then return {'REPOSITORY_NOT_FOUND'} end
+local u = redis.call('HMGET', KEYS[1], 'repositoryName', 'registryId', 'status', 'partsReceived', 'hasSmallPart', 'claimUntil')
+if not u[1] or u[1] ~= ARGV[1] or u[2] ~= ARGV[2] then return {'UPLOAD_NOT_FOUND'} end
+if u[3] ~= 'uploading' then return {'ALREADY', u[3]} end
+if u[6] and tonumber(u[6]) > tonumber(ARGV[3]) then return {'PART_IN_FLIGHT'} end
+if tonumber(u[4]) == 0 then return {'EMPTY'} end
+if u[5] == '1' then return {'PART_TOO_SMALL'} end
+for i = 8, #ARGV do
+  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then return {'LAYER_EXISTS', ARGV[i]} end
+end
+redis.call('HSET', KEYS[1], 'status', 'queued', 'jobId', ARGV[4], 'layerDigests', ARGV[5], 'queuedAt', ARGV[3], 'updatedAt', ARGV[3])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'callbackUrl', ARGV[6]) end
+redis.call('PERSIST', KEYS[1])
+publishRecord(KEYS[1], ARGV[7])
+return {'QUEUED'}
+`,
+};

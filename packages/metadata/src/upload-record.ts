@@ -1,0 +1,73 @@
+import type { ErrorRecord } from '@longshore/domain';
+
+export type UploadStatus = 'uploading' | 'queued' | 'finalizing' | 'completed' | 'failed';
+
+/** One upload's whole life, as stored in its Redis hash and announced on its events channel. */
+export interface UploadRecord {
+  uploadId: string;
+  repositoryName: string;
+  registryId: string;
+  status: UploadStatus;
+  bytesReceived: number;
+  partsReceived: number;
+  /** Whether a part other than the last is smaller than the minimum part size. */
+  hasSmallPart: boolean;
+  /** Whether a part upload currently holds the upload. */
+  partInFlight: boolean;
+  /** Saved SHA-256 state after `bytesReceived` bytes (base64), while uploading. */
+  hashState?: string;
+  layerDigests?: string[];
+  jobId?: string;
+  callbackUrl?: string;
+  /** Set by the worker once the stored bytes are verified, before they are published. */
+  verifiedDigest?: string;
+  layerDigest?: string;
+  layerSize?: number;
+  error?: ErrorRecord;
+  createdAt: number;
+  updatedAt: number;
+  queuedAt?: number;
+  completedAt?: number;
+  attempts: number;
+}
+
+export interface PartRecord {
+  offset: number;
+  length: number;
+  sha256: string;
+}
+
+const optionalNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+
+/** Builds a record from the flat string map that HGETALL (or the Lua publisher) returns. */
+export function parseUploadRecord(flat: Record<string, string>, now = Date.now()): UploadRecord | undefined {
+  if (!flat.uploadId || !flat.status) return undefined;
+  return {
+    uploadId: flat.uploadId,
+    repositoryName: flat.repositoryName ?? '',
+    registryId: flat.registryId ?? '',
+    status: flat.status as UploadStatus,
+    bytesReceived: Number(flat.bytesReceived ?? 0),
+    partsReceived: Number(flat.partsReceived ?? 0),
+    hasSmallPart: flat.hasSmallPart === '1',
+    partInFlight: Number(flat.claimUntil ?? 0) > now,
+    hashState: flat.hashState || undefined,
+    layerDigests: flat.layerDigests ? (JSON.parse(flat.layerDigests) as string[]) : undefined,
+    jobId: flat.jobId || undefined,
+    callbackUrl: flat.callbackUrl || undefined,
+    verifiedDigest: flat.verifiedDigest || undefined,
+    layerDigest: flat.layerDigest || undefined,
+    layerSize: optionalNumber(flat.layerSize),
+    error: flat.error ? (JSON.parse(flat.error) as ErrorRecord) : undefined,
+    createdAt: Number(flat.createdAt ?? 0),
+    updatedAt: Number(flat.updatedAt ?? 0),
+    queuedAt: optionalNumber(flat.queuedAt),
+    completedAt: optionalNumber(flat.completedAt),
+    attempts: Number(flat.attempts ?? 0),
+  };
+}
+
+export function parsePartRecord(entry: string): PartRecord {
+  const [offset, length, sha256] = entry.split(' ');
+  return { offset: Number(offset), length: Number(length), sha256: sha256 ?? '' };
+}

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  EmptyUploadException,
+  InvalidLayerPartException,
+  LayerAlreadyExistsException,
+  LayerPartTooSmallException,
+  LimitExceededException,
+  RepositoryNotFoundException,
+  ServerException,
+  UploadNotFoundException,
+  type ErrorRecord,
+} from '@longshore/domain';
+import type { Keys } from './keys.js';
+import { runScript } from './run-script.js';
+import { beginCompletion } from './scripts/begin-completion.js';
+import { claimPart } from './scripts/claim-part.js';
+import { commitPart } from './scripts/commit-part.js';
+import { recordOutcome } from './scripts/record-outcome.js';
+import { releaseClaim } from './scripts/release-claim.js';
+import { startFinalizing } from './scripts/start-finalizing.js';
+import {
+  parsePartRecord,
+  parseUploadRecord,
+  type PartRecord,
+  type UploadRecord,
+  type UploadStatus,
+} from './upload-record.js';
+
+export interface UploadLimits {
+  minPartSize: number;
+  maxParts: number;
+  maxLayerSize: number;
+  partLockMs: number;
+  uploadTtlSeconds: number;
+  statusRetentionSeconds: number;
+}
+
+export interface UploadRef {
+  uploadId: string;
+  repositoryName: string;
+  registryId: string;
+}
+
+export interface PartClaim {
+  token: string;
+  /** The saved SHA-256 state after the bytes already received (base64; '' at the start). */
+  hashState: string;
+}
+
+export type CompletionStart = { outcome: 'queued' } | { outcome: 'already'; status: UploadStatus };
+
+/** Uploads from initiate to their final status: every transition is one atomic script. */
+export class UploadStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly limits: UploadLimits,
+  ) {}
+
+  async initiate(repositoryName: string, registryId: string, now = Date.now()): Promise<UploadRecord> {
+    const uploadId = randomUUID();
+    const key = this.keys.upload(uploadId);
+    const fields = {
+      uploadId,
+      repositoryName,
+      registryId,
+      status: 'uploading',
+      bytesReceived: '0',
+      partsReceived: '0',
+      attempts: '0',
+      createdAt: String(now),
+      updatedAt: String(now),
+    };
+    await this.redis.multi().hset(key, fields).expire(key, this.limits.uploadTtlSeconds).exec();
+    return parseUploadRecord(fields)!;
+  }
+
+  async get(uploadId: string): Promise<UploadRecord | undefined> {
+    return parseUploadRecord(await this.redis.hgetall(this.keys.upload(uploadId)));
+  }
+
+  async getMany(uploadIds: string[]): Promise<(UploadRecord | undefined)[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of uploadIds) pipeline.hgetall(this.keys.upload(id));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, flat]) => (err ? undefined : parseUploadRecord(flat as Record<string, string>)));
+  }
+
+  async parts(uploadId: string): Promise<PartRecord[]> {
+    return (await this.redis.lrange(this.keys.uploadParts(uploadId), 0, -1)).map(parsePartRecord);
+  }
+
+  /** Reserves the upload for the part [first, last], or throws the ECR error that says why not. */
+  async claimPart(ref: UploadRef, first: number, last: number, length: number, now = Date.now()): Promise<PartClaim> {
+    const token = randomUUID();
+    const keys = [this.keys.upload(ref.uploadId), this.keys.repositories];
+    const [code, value] = await runScript<[string, string]>(this.redis, claimPart, keys, [
+      ref.repositoryName,
+      ref.registryId,
+      first,
+      last,
+      now,
+      this.limits.partLockMs,
+      token,
+      this.limits.maxParts,
+      this.limits.maxLayerSize,
+      length,
+    ]);
+    switch (code) {
+      case 'OK':
+        return { token, hashState: value };
+      case 'REPOSITORY_NOT_FOUND':
+        throw repositoryNotFound(ref);
+      case 'BAD_LENGTH':
+        throw invalidPart(ref, Number(value), `The part's byte range does not match its ${length} bytes`);
+      case 'UPLOAD_NOT_FOUND':
+        throw uploadNotFound(ref);
+      case 'NOT_UPLOADING':
+        throw new UploadNotFoundException(`The upload with id '${ref.uploadId}' is already complete`);
+      case 'BUSY':
+        throw invalidPart(ref, Number(value), 'Another part of this upload is being uploaded; retry after it completes');
+      case 'OUT_OF_ORDER':
+        throw invalidPart(ref, Number(value), `The part must start at byte ${value} (the next byte of the layer)`);
+      case 'TOO_MANY_PARTS':
+        throw new LimitExceededException(`An upload may have at most ${this.limits.maxParts} parts`);
+      default:
+        throw new LimitExceededException(`A layer may be at most ${this.limits.maxLayerSize} bytes`);
+    }
+  }
+
+  async commitPart(
+    ref: UploadRef,
+    claim: PartClaim,
+    part: PartRecord,
+    hashState: string,
+    now = Date.now(),
+  ): Promise<number> {
+    const [code, received] = await runScript<[string, string]>(
+      this.redis,
+      commitPart,
+      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
+      [claim.token, part.offset, part.length, part.sha256, hashState, now, this.limits.uploadTtlSeconds, this.limits.minPartSize],
+    );
+    if (code !== 'OK') {
+      throw new ServerException('The part upload took too long and was superseded; retry the part');
+    }
+    return Number(received);
+  }
+
+  async releaseClaim(ref: UploadRef, claim: PartClaim): Promise<void> {
+    await runScript(this.redis, releaseClaim, [this.keys.upload(ref.uploadId)], [claim.token]);
+  }
+
+  /**
+   * The cheap checks of a completion and the move to 'queued'. When a completion already began
+   * (a retry, a second client), says so: the caller joins it instead of starting another.
+   */
+  async beginCompletion(
+    ref: UploadRef,
+    options: { jobId: string; layerDigests: string[]; callbackUrl?: string },
+    now = Date.now(),
+  ): Promise<CompletionStart> {
+    const [code, detail] = await runScript<[string, string?]>(
+      this.redis,
+      beginCompletion,
+      [this.keys.upload(ref.uploadId), this.keys.layers(ref.repositoryName), this.keys.repositories],
+      [
+        ref.repositoryName,
+        ref.registryId,
+        now,
+        options.jobId,
+        JSON.stringify(options.layerDigests),
+        options.callbackUrl ?? '',
+        this.keys.uploadEvents(ref.uploadId),
+        ...options.layerDigests,
+      ],
+    );
+    switch (code) {
+      case 'QUEUED':
+        return { outcome: 'queued' };
+      case 'ALREADY':
+        return { outcome: 'already', status: detail as UploadStatus };
+      case 'REPOSITORY_NOT_FOUND':
+        throw repositoryNotFound(ref);
+      case 'UPLOAD_NOT_FOUND':
+        throw uploadNotFound(ref);
+      case 'PART_IN_FLIGHT':
+        throw new ServerException('A part of this upload is still being uploaded; retry the completion after it');
+      case 'EMPTY':
+        throw new EmptyUploadException(`The upload with id '${ref.uploadId}' contains no layer parts`);
+      case 'PART_TOO_SMALL':
+        throw new LayerPartTooSmallException(
+          `Layer parts other than the last must be at least ${this.limits.minPartSize} bytes`,
+        );
+      default:
+        throw new LayerAlreadyExistsException(
+          `The layer '${detail}' already exists in the repository with name '${ref.repositoryName}' in registry with id '${ref.registryId}'`,
+        );
+    }
+  }
+
+  /** Marks the upload as being finalized; returns its status after the call. */
+  async startFinalizing(uploadId: string, now = Date.now()): Promise<UploadStatus | 'missing'> {
+    return runScript(this.redis, startFinalizing, [this.keys.upload(uploadId)], [now, this.keys.uploadEvents(uploadId)]);
+  }
+
+  /** Stores extra fields on an upload being finalized (e.g. the verified digest before publishing). */
+  async annotate(uploadId: string, fields: Record<string, string>): Promise<void> {
+    await this.redis.hset(this.keys.upload(uploadId), fields);
+  }
+
+  async recordCompleted(uploadId: string, layerDigest: string, layerSize: number, now = Date.now()) {
+    return this.recordOutcome(uploadId, 'completed', ['layerDigest', layerDigest, 'layerSize', String(layerSize)], now);
+  }
+
+  async recordFailed(uploadId: string, error: ErrorRecord, now = Date.now()) {
+    return this.recordOutcome(uploadId, 'failed', ['error', JSON.stringify(error)], now);
+  }
+
+  private async recordOutcome(uploadId: string, status: 'completed' | 'failed', fields: string[], now: number) {
+    return runScript<UploadStatus | 'missing'>(
+      this.redis,
+      recordOutcome,
+      [this.keys.upload(uploadId), this.keys.uploadParts(uploadId)],
+      [status, now, this.limits.statusRetentionSeconds, this.keys.uploadEvents(uploadId), ...fields],
+    );
+  }
+}
+
+function uploadNotFound(ref: UploadRef): UploadNotFoundException {
+  return new UploadNotFoundException(
+    `The upload with id '${ref.uploadId}' does not exist for the repository with name '${ref.repositoryName}' in registry with id '${ref.registryId}'`,
+  );
+}
+
+function repositoryNotFound(ref: UploadRef): RepositoryNotFoundException {
+  return new RepositoryNotFoundException(
+    `The repository with name '${ref.repositoryName}' does not exist in the registry with id '${ref.registryId}'`,
+  );
+}
+
+function invalidPart(ref: UploadRef, bytesReceived: number, message: string): InvalidLayerPartException {
+  return new InvalidLayerPartException(message, {
+    registryId: ref.registryId,
+    repositoryName: ref.repositoryName,
+    uploadId: ref.uploadId,
+    lastValidByteReceived: bytesReceived - 1,
+  });
+}

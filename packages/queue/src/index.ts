@@ -1,0 +1,12 @@
+export {
+  FINALIZE_QUEUE,
+  FINALIZE_JOB,
+  finalizeJobId,
+  finalizeJobOptions,
+  type FinalizeJobData,
+  type FinalizeJobResult,
+  type FinalizeJobPolicy,
+} from './finalize-job.js';
+export { createFinalizeQueue, type FinalizeQueue } from './create-finalize-queue.js';
+export { createRedisConnection, type RedisConnectionOptions } from './redis-connection.js';
+export { CompletionWaiter, type WaitCondition, type WaitOutcome } from './completion-waiter.js';

@@ -1,0 +1,45 @@
+import type { ByteRange } from './storage-driver.js';
+
+/**
+ * Base of the errors a StorageDriver throws by contract. They are storage errors, not ECR
+ * errors: callers translate them into domain errors where the meaning is known (a missing
+ * upload file is UploadNotFoundException only to the code that knows it was an upload).
+ * Anything else a driver throws is an I/O failure.
+ */
+export class StorageError extends Error {
+  override readonly name: string = 'StorageError';
+}
+
+export class PathNotFoundError extends StorageError {
+  override readonly name = 'PathNotFoundError';
+
+  constructor(
+    readonly path: string,
+    options?: ErrorOptions,
+  ) {
+    super(`path not found: ${path}`, options);
+  }
+}
+
+export class InvalidPathError extends StorageError {
+  override readonly name = 'InvalidPathError';
+
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    // JSON.stringify makes NUL, backslashes and empty paths visible in logs.
+    super(`invalid storage path ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
+export class RangeNotSatisfiableError extends StorageError {
+  override readonly name = 'RangeNotSatisfiableError';
+
+  constructor(
+    readonly range: ByteRange,
+    readonly size: number,
+  ) {
+    super(`byte range ${range.start}-${range.end} not satisfiable for size ${size}`);
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidPathError } from './errors.js';
+import { resolveLogicalPath, validateLogicalPath } from './logical-path.js';
+
+describe('validateLogicalPath', () => {
+  it.each(['a', 'blobs/sha256/ab/abcdef0123/data', 'Repo-1/x_y.z', 'a/b..c', '0'])('accepts %j', (path) => {
+    expect(() => validateLogicalPath(path)).not.toThrow();
+  });
+
+  it.each([
+    '',
+    '.',
+    '..',
+    '../x',
+    '/abs',
+    'a//b',
+    'a/',
+    'a/./b',
+    'a/../b',
+    'a\\b',
+    'a\u0000b',
+    '_uploads/x',
+    '-x',
+    'a b',
+    'ä',
+    'a\n',
+  ])('rejects %j with InvalidPathError', (path) => {
+    expect(() => validateLogicalPath(path)).toThrow(InvalidPathError);
+  });
+});
+
+describe('resolveLogicalPath', () => {
+  it('resolves under the root, even a root given relatively or with a trailing slash', () => {
+    expect(resolveLogicalPath('/srv/store/', 'a/b')).toBe('/srv/store/a/b');
+    expect(resolveLogicalPath('/', 'a/b')).toBe('/a/b');
+    expect(resolveLogicalPath('rel', 'a')).toBe(`${process.cwd()}/rel/a`);
+  });
+});

@@ -1,0 +1,28 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+// By path rather than as '@longshore/embedded-redis': vitest loads global setup files in its
+// `__vitest__` environment, which does not get the projects' `source` resolve condition, so the
+// package name would resolve to dist/ (missing or stale before a build).
+import { startEmbeddedRedis } from '../packages/embedded-redis/src/index.js';
+
+/**
+ * Starts one private redis-server per test project (never a shared or system Redis) and hands
+ * its URL to the tests as `inject('redisUrl')`. Tests isolate themselves by key prefix.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'longshore-test-redis-'));
+  try {
+    // No AOF: nothing here needs to survive the run, and fsyncs would only slow tests down.
+    const redis = await startEmbeddedRedis({ dataDir, appendOnly: false });
+    project.provide('redisUrl', redis.url);
+    return async () => {
+      await redis.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
