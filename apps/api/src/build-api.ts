@@ -15,6 +15,7 @@ import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { RepositoryService } from './repositories/repository-service.js';
 import { UploadService } from './uploads/upload-service.js';
+import { createV1Router } from './v1/v1-router.js';
 
 export interface Api {
   app: Express;
@@ -51,6 +52,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     queue,
     waiter,
     completeWaitMs: config.completeWaitMs,
+    maxPartSize: config.maxPartSize,
     events: {
       started: () => metrics.uploadsStarted.inc(),
       bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),
@@ -68,6 +70,14 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     metricsRegistry,
     routers: [
       createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl }),
+      createV1Router({
+        uploads,
+        repositories,
+        waiter,
+        metrics,
+        callbackAllowlist: config.callbackAllowlist,
+        maxLongPollSeconds: config.maxLongPollSeconds,
+      }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
       createHealthRouter([
         { name: 'redis', check: async () => void (await redis.ping()) },

@@ -1,19 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { Worker, UnrecoverableError, type Job } from 'bullmq';
+import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import type { Config } from '@longshore/config';
 import { ServerException } from '@longshore/domain';
 import { createHashPool } from '@longshore/digest';
 import { LayerStore, UploadStore, WorkerRegistry, createKeys } from '@longshore/metadata';
 import {
+  CALLBACK_JOB,
+  CALLBACK_QUEUE,
   FINALIZE_QUEUE,
+  callbackJobId,
+  callbackJobOptions,
   createFinalizeQueue,
   createRedisConnection,
+  type CallbackJobData,
   type FinalizeJobData,
   type FinalizeJobResult,
 } from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
+import { deliverCallback } from './callbacks/deliver-callback.js';
 import { finalizeUpload } from './finalize/finalize-upload.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
@@ -58,16 +64,37 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     onVerifiedBytes: (bytes: number) => metrics.verifiedBytes.inc(bytes),
   };
 
-  const process = async (job: Job<FinalizeJobData, FinalizeJobResult>) => {
+  const callbacks = new Queue<CallbackJobData>(CALLBACK_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  /**
+   * Notification as a decorator around finalization: once the upload's outcome is recorded, its
+   * callback (if any) is queued for delivery. A failure here is logged and never fails the upload.
+   */
+  const notifyFinished = async (uploadId: string, jobLog: Logger) => {
+    try {
+      const record = await uploads.get(uploadId);
+      if (!record?.callbackUrl || (record.status !== 'completed' && record.status !== 'failed')) return;
+      await callbacks.add(
+        CALLBACK_JOB,
+        { uploadId, url: record.callbackUrl },
+        { ...callbackJobOptions({ attempts: config.callbackAttempts, backoffMs: config.callbackBackoffMs }), jobId: callbackJobId(uploadId) },
+      );
+    } catch (err) {
+      jobLog.error({ err }, 'could not queue the upload callback');
+    }
+  };
+
+  const processJob = async (job: Job<FinalizeJobData, FinalizeJobResult>) => {
     const jobLog = log.child({ uploadId: job.data.uploadId, jobId: job.id, attempt: job.attemptsMade + 1 });
     const stop = metrics.finalizeDuration.startTimer();
     try {
       const result = await finalizeUpload(job.data, deps, jobLog);
+      await notifyFinished(job.data.uploadId, jobLog);
       stop({ outcome: result.outcome });
       metrics.jobs.inc({ outcome: result.outcome, error: result.outcome === 'failed' ? result.error.name : '' });
       return result;
     } catch (err) {
       const permanent = err instanceof UnrecoverableError;
+      if (permanent) await notifyFinished(job.data.uploadId, jobLog);
       stop({ outcome: permanent ? 'failed' : 'retry' });
       metrics.jobs.inc({ outcome: permanent ? 'failed' : 'retry', error: permanent ? err.message.split(':')[0]! : 'ServerException' });
       if (!permanent) jobLog.warn({ err }, 'finalize attempt failed; it will be retried');
@@ -75,7 +102,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     }
   };
 
-  const worker = new Worker<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, process, {
+  const worker = new Worker<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, processJob, {
     connection: redis,
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
@@ -85,17 +112,37 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   });
 
   worker.on('failed', (job, err) => {
-    if (!job) return;
+    // Permanent failures were recorded (and notified) by the processor itself.
+    if (!job || err instanceof UnrecoverableError) return;
     const attempts = job.opts.attempts ?? 1;
-    const final = err instanceof UnrecoverableError || job.attemptsMade >= attempts || /stalled/i.test(err.message);
+    const final = job.attemptsMade >= attempts || /stalled/i.test(err.message);
     if (!final) {
       metrics.retries.inc();
       return;
     }
     // Out of attempts on a transient error: the client must hear about it, not wait forever.
     const error = new ServerException('Finalization failed repeatedly; push the layer again');
-    void uploads.recordFailed(job.data.uploadId, error.toRecord()).catch((e: unknown) => log.error({ err: e }, 'could not record failure'));
+    void uploads
+      .recordFailed(job.data.uploadId, error.toRecord())
+      .then(() => notifyFinished(job.data.uploadId, log))
+      .catch((e: unknown) => log.error({ err: e }, 'could not record failure'));
   });
+
+  const callbackWorker = new Worker<CallbackJobData>(
+    CALLBACK_QUEUE,
+    (job) =>
+      deliverCallback(job.data, job.id!, {
+        uploads,
+        allowlist: config.callbackAllowlist,
+        secret: config.callbackSecret ?? '',
+        timeoutMs: config.callbackTimeoutMs,
+      }),
+    { connection: redis, prefix: config.queuePrefix, concurrency: 16 },
+  );
+  callbackWorker.on('failed', (job, err) =>
+    log.warn({ uploadId: job?.data.uploadId, jobId: job?.id, attempt: job?.attemptsMade, reason: err.message }, 'callback delivery failed'),
+  );
+  callbackWorker.on('error', (err) => log.error({ err }, 'callback worker error'));
   worker.on('stalled', (jobId) => {
     metrics.stalled.inc();
     log.warn({ jobId }, 'job stalled; another worker will take it');
@@ -112,7 +159,8 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     metricsServer,
     async close() {
       clearInterval(heartbeat);
-      await worker.close();
+      await Promise.all([worker.close(), callbackWorker.close()]);
+      await callbacks.close();
       await registry.remove(workerId).catch(() => undefined);
       await hashPool.close();
       await queue.close();

@@ -37,6 +37,9 @@ export function loadConfig(env: Env, overrides: Partial<Settings> = {}): Config 
   if (problems.length === 0 && result.minPartSize > result.maxPartSize) {
     problems.push(`MIN_PART_SIZE (${result.minPartSize}) must not exceed MAX_PART_SIZE (${result.maxPartSize})`);
   }
+  if (problems.length === 0 && result.callbackAllowlist.length > 0 && !result.callbackSecret) {
+    problems.push('CALLBACK_SECRET must be set when CALLBACK_ALLOWLIST enables callbacks (bodies are signed with it)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   result.dataDir = path.resolve(result.dataDir);
   result.storageDir = path.join(result.dataDir, 'storage');

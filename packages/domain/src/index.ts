@@ -38,3 +38,5 @@ export {
   type BatchCheckLayerAvailabilityInput,
   type GetDownloadUrlForLayerInput,
 } from './validation/ecr-inputs.js';
+export { wireTable, wireEntry, type WireEntry } from './wire/wire-table.js';
+export { isCallbackAllowed } from './callback-allowlist.js';

@@ -11,3 +11,4 @@ export {
 } from './upload-record.js';
 export { WorkerRegistry } from './worker-registry.js';
 export { sharedSecret } from './shared-secret.js';
+export { toStatusDocument, isoTime, type UploadStatusDocument } from './upload-status-document.js';

@@ -10,3 +10,10 @@ export {
 export { createFinalizeQueue, type FinalizeQueue } from './create-finalize-queue.js';
 export { createRedisConnection, type RedisConnectionOptions } from './redis-connection.js';
 export { CompletionWaiter, type WaitCondition, type WaitOutcome } from './completion-waiter.js';
+export {
+  CALLBACK_QUEUE,
+  CALLBACK_JOB,
+  callbackJobId,
+  callbackJobOptions,
+  type CallbackJobData,
+} from './callback-job.js';

@@ -1,6 +1,5 @@
 import type { Response } from 'express';
-import type { LongshoreError } from '@longshore/domain';
-import { wireEntry } from '../errors/wire-table.js';
+import { wireEntry, type LongshoreError } from '@longshore/domain';
 
 export const AMZ_JSON = 'application/x-amz-json-1.1';
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { InvalidParameterException } from '@longshore/domain';
 import { createResumableSha256 } from '@longshore/digest';
 
 export interface PartHashes {
@@ -13,8 +14,53 @@ export interface PartHashes {
  * continuation of the layer's running digest, resumed from the state the previous part saved.
  */
 export async function hashPart(data: Uint8Array, previousState: string): Promise<PartHashes> {
+  const hashing = await startHashing(previousState);
+  hashing.update(data);
+  return hashing.finish();
+}
+
+/**
+ * The streaming form, for raw uploads: hashes chunks as they pass on their way to storage and
+ * refuses a body longer than the declared range. `result()` throws if it was shorter.
+ */
+export async function hashingStream(
+  source: AsyncIterable<Uint8Array>,
+  previousState: string,
+  expectedLength: number,
+): Promise<{ stream: AsyncIterable<Uint8Array>; result(): PartHashes }> {
+  const hashing = await startHashing(previousState);
+  let received = 0;
+  async function* tee() {
+    for await (const chunk of source) {
+      received += chunk.byteLength;
+      if (received > expectedLength) {
+        throw new InvalidParameterException(`The part body is longer than its range of ${expectedLength} bytes`);
+      }
+      hashing.update(chunk);
+      yield chunk;
+    }
+  }
+  return {
+    stream: tee(),
+    result() {
+      if (received !== expectedLength) {
+        throw new InvalidParameterException(`The part body has ${received} bytes, but its range has ${expectedLength}`);
+      }
+      return hashing.finish();
+    },
+  };
+}
+
+async function startHashing(previousState: string) {
   const layer = await createResumableSha256(previousState ? Buffer.from(previousState, 'base64') : undefined);
-  layer.update(data);
-  const partSha256 = createHash('sha256').update(data).digest('hex');
-  return { partSha256, layerState: Buffer.from(layer.save()).toString('base64') };
+  const part = createHash('sha256');
+  return {
+    update(data: Uint8Array) {
+      layer.update(data);
+      part.update(data);
+    },
+    finish(): PartHashes {
+      return { partSha256: part.digest('hex'), layerState: Buffer.from(layer.save()).toString('base64') };
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import {
   InvalidLayerException,
+  InvalidParameterException,
   ServerException,
   UploadNotFoundException,
   errorFromRecord,
@@ -9,16 +10,19 @@ import type { UploadRecord, UploadRef, UploadStore } from '@longshore/metadata';
 import { finalizeJobId, type CompletionWaiter, type FinalizeQueue } from '@longshore/queue';
 import type { StorageDriver } from '@longshore/storage';
 import type { RepositoryService } from '../repositories/repository-service.js';
-import { hashPart } from './part-hasher.js';
+import { hashPart, hashingStream, type PartHashes } from './part-hasher.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
 export const ECR_PART_SIZE = 10_485_760;
 
-export interface PartUpload extends UploadRef {
+export type PartUpload = UploadRef & {
   partFirstByte: number;
   partLastByte: number;
-  data: Uint8Array;
-}
+} & (
+    | { data: Uint8Array; length?: undefined }
+    /** A raw upload's request body, streamed to storage; `length` is what its range declares. */
+    | { data: AsyncIterable<Uint8Array>; length: number }
+  );
 
 export interface CompletionRequest extends UploadRef {
   layerDigests: string[];
@@ -32,6 +36,7 @@ export interface UploadServiceDeps {
   queue: FinalizeQueue;
   waiter: CompletionWaiter;
   completeWaitMs: number;
+  maxPartSize: number;
   events?: UploadEvents;
 }
 
@@ -59,13 +64,21 @@ export class UploadService {
   /** Stores one part at its offset; returns the last byte received. */
   async uploadPart(part: PartUpload): Promise<number> {
     const { uploads, storage } = this.deps;
-    const length = part.data.byteLength;
+    const length = part.length ?? (part.data as Uint8Array).byteLength;
+    if (length > this.deps.maxPartSize) {
+      throw new InvalidParameterException(`A layer part may be at most ${this.deps.maxPartSize} bytes`);
+    }
     const claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, length);
+    const path = storageLayout.uploadData(part.uploadId);
     try {
-      const [, hashes] = await Promise.all([
-        storage.writeAt(storageLayout.uploadData(part.uploadId), part.partFirstByte, part.data),
-        hashPart(part.data, claim.hashState),
-      ]);
+      let hashes: PartHashes;
+      if (part.data instanceof Uint8Array) {
+        [, hashes] = await Promise.all([storage.writeAt(path, part.partFirstByte, part.data), hashPart(part.data, claim.hashState)]);
+      } else {
+        const hashing = await hashingStream(part.data, claim.hashState, length);
+        await storage.writeAt(path, part.partFirstByte, hashing.stream);
+        hashes = hashing.result();
+      }
       await uploads.commitPart(
         part,
         claim,

@@ -1,7 +1,8 @@
-import type { EcrErrorName } from '@longshore/domain';
+import type { EcrErrorName } from '../errors/ecr-errors.js';
 
 /**
- * The one table that turns domain errors into wire errors: the HTTP status of the ECR (AWS JSON
+ * The one table that turns domain errors into wire errors (domain errors themselves know nothing
+ * of HTTP): the HTTP status of the ECR (AWS JSON
  * 1.1) answer, and the stable code and status of the JSON status API under /v1.
  */
 export interface WireEntry {

@@ -1,0 +1,168 @@
+import express, { Router, type Request, type Response } from 'express';
+import {
+  RequestValidationError,
+  isCallbackAllowed,
+  validateShape,
+  type CompleteLayerUploadInput,
+} from '@longshore/domain';
+import { toStatusDocument, type UploadRecord } from '@longshore/metadata';
+import type { CompletionWaiter } from '@longshore/queue';
+import { toDomainError } from '../errors/to-domain-error.js';
+import { sendEnvelope } from '../http/envelope.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import type { RepositoryService } from '../repositories/repository-service.js';
+import type { UploadService } from '../uploads/upload-service.js';
+import { parseContentRange } from './content-range.js';
+import { openApiDocument } from './openapi-document.js';
+import { sendV1Error } from './send-v1-error.js';
+
+export interface V1RouterDeps {
+  uploads: UploadService;
+  repositories: Pick<RepositoryService, 'registryId'>;
+  waiter: CompletionWaiter;
+  metrics: ApiMetrics;
+  callbackAllowlist: readonly string[];
+  maxLongPollSeconds: number;
+}
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * The JSON status API for CI fleets: complete asynchronously, then poll (or long-poll) one
+ * record per upload; a raw binary part upload for clients that need no AWS wire format.
+ */
+export function createV1Router(deps: V1RouterDeps): Router {
+  const router = Router();
+  const parseJson = express.json({ limit: '1mb', type: () => true });
+
+  /** Every /v1 handler: errors become the envelope, metrics count the outcome. */
+  const route = (operation: string, handler: Handler) => (req: Request, res: Response) => {
+    const started = process.hrtime.bigint();
+    res.locals.operation = operation;
+    let outcome = 'ok';
+    handler(req, res)
+      .catch((err: unknown) => {
+        const error = toDomainError(err);
+        outcome = error.name;
+        if (error.name === 'ServerException') req.log.error({ err }, 'request failed');
+        sendV1Error(res, error);
+      })
+      .finally(() => {
+        deps.metrics.requests.inc({ operation, outcome });
+        deps.metrics.requestDuration.observe({ operation, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+  };
+
+  router.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  router.post(
+    '/v1/uploads/:uploadId/complete',
+    (req, res, next) => parseJson(req, res, (err?: unknown) => {
+      if (err) {
+        sendV1Error(res, new RequestValidationError('The request body is not valid JSON', 'body'));
+        return;
+      }
+      next();
+    }),
+    route('v1.CompleteUpload', async (req, res) => {
+      const uploadId = uploadIdOf(req);
+      const body = validateShape<Omit<CompleteLayerUploadInput, 'uploadId'>>('CompleteLayerUploadRequest', req.body, {
+        omitMembers: ['uploadId'],
+      });
+      const callbackUrl = callbackUrlOf(req.body, deps.callbackAllowlist);
+      const registryId = deps.repositories.registryId(body.registryId);
+      const record = await deps.uploads.beginCompletion({
+        uploadId,
+        repositoryName: body.repositoryName,
+        registryId,
+        layerDigests: body.layerDigests,
+        ...(callbackUrl ? { callbackUrl } : {}),
+      });
+      const document = toStatusDocument(record);
+      sendEnvelope(res, 202, {
+        id: record.jobId ?? document.id,
+        uploadId,
+        status: record.status,
+        created_at: document.created_at,
+        statusUrl: `/v1/uploads/${uploadId}`,
+      });
+    }),
+  );
+
+  router.get(
+    '/v1/uploads/:uploadId',
+    route('v1.GetUpload', async (req, res) => {
+      const uploadId = uploadIdOf(req);
+      const waitSeconds = waitOf(req, deps.maxLongPollSeconds);
+      let record: UploadRecord = await deps.uploads.status(uploadId);
+      if (waitSeconds > 0 && record.status !== 'completed' && record.status !== 'failed') {
+        const seen = record.status;
+        const abort = new AbortController();
+        res.on('close', () => abort.abort());
+        const outcome = await deps.waiter.waitFor(uploadId, (r) => !r || r.status !== seen, waitSeconds * 1000, abort.signal);
+        record = outcome.record ?? (await deps.uploads.status(uploadId));
+      }
+      if (!res.writableEnded && !res.destroyed) sendEnvelope(res, 200, toStatusDocument(record));
+    }),
+  );
+
+  router.put(
+    '/v1/uploads/:uploadId/parts',
+    route('v1.UploadPart', async (req, res) => {
+      const uploadId = uploadIdOf(req);
+      const range = parseContentRange(req.get('content-range'));
+      const record = await deps.uploads.status(uploadId);
+      const lastByteReceived = await deps.uploads.uploadPart({
+        uploadId,
+        repositoryName: record.repositoryName,
+        registryId: record.registryId,
+        partFirstByte: range.first,
+        partLastByte: range.last,
+        data: req,
+        length: range.last - range.first + 1,
+      });
+      sendEnvelope(res, 200, { id: uploadId, uploadId, lastByteReceived, bytesReceived: lastByteReceived + 1 });
+    }),
+  );
+
+  return router;
+}
+
+function uploadIdOf(req: Request): string {
+  const uploadId = String(req.params.uploadId);
+  if (!UUID.test(uploadId)) {
+    throw new RequestValidationError(`Invalid parameter at 'uploadId': '${uploadId.slice(0, 64)}' is not an upload id`, 'uploadId');
+  }
+  return uploadId.toLowerCase();
+}
+
+function waitOf(req: Request, max: number): number {
+  const raw = req.query.wait;
+  if (raw === undefined) return 0;
+  const seconds = Number(raw);
+  if (typeof raw !== 'string' || !Number.isFinite(seconds) || seconds < 0 || seconds > max) {
+    throw new RequestValidationError(`Invalid parameter at 'wait': expected seconds between 0 and ${max}`, 'wait');
+  }
+  return seconds;
+}
+
+function callbackUrlOf(body: unknown, allowlist: readonly string[]): string | undefined {
+  const value = (body as { callbackUrl?: unknown }).callbackUrl;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length > 2048) {
+    throw new RequestValidationError("Invalid parameter at 'callbackUrl': expected a URL", 'callbackUrl');
+  }
+  if (!isCallbackAllowed(value, allowlist)) {
+    throw new RequestValidationError(
+      allowlist.length === 0
+        ? "Invalid parameter at 'callbackUrl': callbacks are not enabled on this service (CALLBACK_ALLOWLIST)"
+        : "Invalid parameter at 'callbackUrl': the URL is not on this service's callback allowlist",
+      'callbackUrl',
+    );
+  }
+  return value;
+}
