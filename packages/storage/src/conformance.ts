@@ -65,6 +65,13 @@ export function describeStorageDriverConformance(
         expect((await driver.stat(at('data'))).size).toBe(offset);
       });
 
+      it('truncates a file to a size, and reports a missing one', async () => {
+        await driver.writeAt('trunc/data', 0, Buffer.from('0123456789'));
+        await driver.truncate('trunc/data', 4);
+        expect((await driver.getContent('trunc/data')).toString()).toBe('0123');
+        await expect(driver.truncate('trunc/missing', 1)).rejects.toBeInstanceOf(PathNotFoundError);
+      });
+
       it('rewrites the same range idempotently', async () => {
         const first = patterned(4096, 5);
         const second = patterned(8192, 6);

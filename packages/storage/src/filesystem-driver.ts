@@ -76,6 +76,16 @@ class FilesystemDriver implements StorageDriver {
     }
   }
 
+  async truncate(path: string, size: number): Promise<void> {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid size ${size}`);
+    const { handle } = await openFile(this.localPath(path), path, 'r+');
+    try {
+      await handle.truncate(size);
+    } finally {
+      await handle.close();
+    }
+  }
+
   async putContent(path: string, data: Uint8Array): Promise<void> {
     const file = this.localPath(path);
     const dir = dirname(file);
@@ -206,8 +216,8 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
   return done;
 }
 
-async function openFile(file: string, path: string): Promise<{ handle: FileHandle; size: number }> {
-  const handle = await open(file, 'r').catch((error: unknown) => {
+async function openFile(file: string, path: string, flags = 'r'): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await open(file, flags).catch((error: unknown) => {
     throw notFoundOr(error, path);
   });
   try {

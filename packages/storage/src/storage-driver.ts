@@ -28,6 +28,8 @@ export interface StorageDriver {
   writeAt(path: string, offset: number, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<number>;
   /** Makes the file's bytes durable (fsync). */
   sync(path: string): Promise<void>;
+  /** Cuts the file to `size` bytes (bytes beyond a retried, shorter write must not be published). */
+  truncate(path: string, size: number): Promise<void>;
   /** Whole-content write, atomic: readers see the old content or the new, never a partial file. */
   putContent(path: string, data: Uint8Array): Promise<void>;
   getContent(path: string): Promise<Buffer>;
