@@ -4,6 +4,7 @@ import type { Config } from '@longshore/config';
 import { LayerStore, RepositoryStore, UploadStore, WorkerRegistry, createKeys, sharedSecret } from '@longshore/metadata';
 import { CompletionWaiter, createFinalizeQueue, createRedisConnection } from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
+import { createHashPool } from '@longshore/digest';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { createApp } from './create-app.js';
 import { createDownloadRouter } from './downloads/download-router.js';
@@ -29,6 +30,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true });
   const keys = createKeys(config.queuePrefix);
   const storage = createFilesystemDriver({ rootDir: config.storageDir });
+  const hashPool = createHashPool(config.hashThreads);
 
   const repositoryStore = new RepositoryStore(redis, keys);
   const uploadStore = new UploadStore(redis, keys, config);
@@ -49,6 +51,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     repositories,
     uploads: uploadStore,
     storage,
+    hashPool,
     queue,
     waiter,
     completeWaitMs: config.completeWaitMs,
@@ -103,6 +106,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     app,
     async close() {
       await waiter.close();
+      await hashPool.close();
       await queue.close();
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
     },

@@ -1,8 +1,13 @@
 import { Piscina } from 'piscina';
 import type { HashFileRangeTask } from './hash-task.js';
+import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
 
 export interface HashPool {
   hashFileRange(task: HashFileRangeTask): Promise<string>;
+  /** Writes a part into a local file and hashes it, on a pool thread. The data is moved, not copied: don't use it afterwards. */
+  ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
+  /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
+  hashPart(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<IngestPartResult>;
   readonly threads: number;
   /** Fraction of the pool's capacity busy since the pool started (0..1). */
   utilization(): number;
@@ -21,6 +26,15 @@ function taskFile(): string {
   return file.href;
 }
 
+/**
+ * A buffer that owns its whole ArrayBuffer is moved to the thread (no copy); one that shares
+ * it (Node's pooled small buffers) is copied, so its neighbours stay intact.
+ */
+function transferable(data: Uint8Array): ArrayBuffer[] | undefined {
+  const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  return owned && data.buffer instanceof ArrayBuffer ? [data.buffer] : undefined;
+}
+
 /** A pool of threads sized to the cores, so hashing runs in parallel and off the event loop. */
 export function createHashPool(threads: number): HashPool {
   const pool = new Piscina({
@@ -31,7 +45,10 @@ export function createHashPool(threads: number): HashPool {
   });
   return {
     threads,
-    hashFileRange: (task) => pool.run(task) as Promise<string>,
+    hashFileRange: (task) => pool.run(task, { name: 'hashFileRange' }) as Promise<string>,
+    ingestPart: (task) =>
+      pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
+    hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,
     utilization: () => pool.utilization,
     close: () => pool.destroy(),
   };

@@ -12,7 +12,7 @@ export interface HashFileRangeTask {
 const CHUNK = 4 * 1024 * 1024;
 
 /** SHA-256 (hex) of bytes [start, end] of a file; throws if the file is shorter. */
-export default function hashFileRange(task: HashFileRangeTask): string {
+export function hashFileRange(task: HashFileRangeTask): string {
   const hash = createHash('sha256');
   const fd = openSync(task.path, 'r');
   try {
@@ -32,3 +32,5 @@ export default function hashFileRange(task: HashFileRangeTask): string {
   }
   return hash.digest('hex');
 }
+
+export { ingestPart, hashPartTask } from './ingest-task.js';

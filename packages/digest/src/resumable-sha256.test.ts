@@ -56,3 +56,28 @@ describe('hash pool', () => {
     await rm(dir, { recursive: true });
   });
 });
+
+describe('part ingest on the pool', () => {
+  const pool = createHashPool(1);
+  afterAll(() => pool.close());
+
+  it('writes parts at their offsets and carries the layer state from part to part', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-'));
+    const file = path.join(dir, 'uploads', 'data');
+    const parts = [randomBytes(300_000), randomBytes(5), randomBytes(70_000)];
+    const whole = Buffer.concat(parts);
+    let state = new Uint8Array();
+    let offset = 0;
+    for (const part of parts) {
+      const expectedPart = createHash('sha256').update(part).digest('hex');
+      const result = await pool.ingestPart({ path: file, offset, data: Buffer.from(part), layerState: state });
+      expect(result.partSha256).toBe(expectedPart);
+      state = result.layerState;
+      offset += part.length;
+    }
+    const { readFile } = await import('node:fs/promises');
+    expect((await readFile(file)).equals(whole)).toBe(true);
+    expect((await createResumableSha256(state)).digest()).toBe(`sha256:${createHash('sha256').update(whole).digest('hex')}`);
+    await rm(dir, { recursive: true });
+  });
+});

@@ -16,6 +16,7 @@ import { runScript } from './run-script.js';
 import { beginCompletion } from './scripts/begin-completion.js';
 import { claimPart } from './scripts/claim-part.js';
 import { commitPart } from './scripts/commit-part.js';
+import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
 import { releaseClaim } from './scripts/release-claim.js';
 import { startFinalizing } from './scripts/start-finalizing.js';
@@ -216,6 +217,20 @@ export class UploadStore {
 
   async recordFailed(uploadId: string, error: ErrorRecord, now = Date.now()) {
     return this.recordOutcome(uploadId, 'failed', ['error', JSON.stringify(error)], now);
+  }
+
+  /**
+   * Ends an upload whose completion was refused for good (see discardUpload): true when it is now
+   * 'failed' with `error` and no part can land any more, so its stored bytes may be deleted.
+   */
+  async discard(uploadId: string, error: ErrorRecord, now = Date.now()): Promise<boolean> {
+    const outcome = await runScript<string>(
+      this.redis,
+      discardUpload,
+      [this.keys.upload(uploadId), this.keys.uploadParts(uploadId)],
+      [now, this.limits.statusRetentionSeconds, this.keys.uploadEvents(uploadId), JSON.stringify(error)],
+    );
+    return outcome === 'DISCARDED';
   }
 
   private async recordOutcome(uploadId: string, status: 'completed' | 'failed', fields: string[], now: number) {

@@ -10,18 +10,9 @@ export interface PartHashes {
 }
 
 /**
- * Hashes a part twice in one pass over memory: on its own (the at-rest checksum) and as the
- * continuation of the layer's running digest, resumed from the state the previous part saved.
- */
-export async function hashPart(data: Uint8Array, previousState: string): Promise<PartHashes> {
-  const hashing = await startHashing(previousState);
-  hashing.update(data);
-  return hashing.finish();
-}
-
-/**
- * The streaming form, for raw uploads: hashes chunks as they pass on their way to storage and
- * refuses a body longer than the declared range. `result()` throws if it was shorter.
+ * For raw uploads: hashes each chunk twice as it passes on its way to storage — into the part's
+ * own checksum (checked against the stored bytes before publishing) and into the layer's running
+ * digest — and refuses a body longer than the declared range. `result()` throws if it was shorter.
  */
 export async function hashingStream(
   source: AsyncIterable<Uint8Array>,

@@ -1,6 +1,8 @@
 import {
   InvalidLayerException,
   InvalidParameterException,
+  LayerAlreadyExistsException,
+  LayerPartTooSmallException,
   ServerException,
   UploadNotFoundException,
   errorFromRecord,
@@ -9,8 +11,9 @@ import {
 import type { UploadRecord, UploadRef, UploadStore } from '@longshore/metadata';
 import { finalizeJobId, type CompletionWaiter, type FinalizeQueue } from '@longshore/queue';
 import type { StorageDriver } from '@longshore/storage';
+import type { HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
-import { hashPart, hashingStream, type PartHashes } from './part-hasher.js';
+import { hashingStream, type PartHashes } from './part-hasher.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
 export const ECR_PART_SIZE = 10_485_760;
@@ -33,6 +36,7 @@ export interface UploadServiceDeps {
   repositories: Pick<RepositoryService, 'require'>;
   uploads: UploadStore;
   storage: StorageDriver;
+  hashPool: Pick<HashPool, 'ingestPart' | 'hashPart'>;
   queue: FinalizeQueue;
   waiter: CompletionWaiter;
   completeWaitMs: number;
@@ -73,7 +77,7 @@ export class UploadService {
     try {
       let hashes: PartHashes;
       if (part.data instanceof Uint8Array) {
-        [, hashes] = await Promise.all([storage.writeAt(path, part.partFirstByte, part.data), hashPart(part.data, claim.hashState)]);
+        hashes = await this.ingest(path, part.partFirstByte, part.data, claim.hashState);
       } else {
         const hashing = await hashingStream(part.data, claim.hashState, length);
         await storage.writeAt(path, part.partFirstByte, hashing.stream);
@@ -94,17 +98,32 @@ export class UploadService {
   }
 
   /**
+   * Writes and hashes a part on the hash pool's threads: the API's event loop only moves bytes.
+   * A driver without local files gets the write from here and only the hashing on the pool.
+   */
+  private async ingest(path: string, offset: number, data: Uint8Array, hashState: string): Promise<PartHashes> {
+    const local = this.deps.storage.localPath(path);
+    const layerState = hashState ? Buffer.from(hashState, 'base64') : new Uint8Array();
+    const result = local
+      ? await this.deps.hashPool.ingestPart({ path: local, offset, data, layerState })
+      : (await Promise.all([this.deps.storage.writeAt(path, offset, data), this.deps.hashPool.hashPart({ data, layerState })]))[1];
+    return { partSha256: result.partSha256, layerState: Buffer.from(result.layerState).toString('base64') };
+  }
+
+  /**
    * Runs the cheap checks and hands the upload to the finalize queue, or joins the completion
    * already under way. Returns the upload's record as it stands.
    */
   async beginCompletion(request: CompletionRequest): Promise<UploadRecord> {
     const { uploads, queue } = this.deps;
     const jobId = finalizeJobId(request.uploadId);
-    const start = await uploads.beginCompletion(request, {
-      jobId,
-      layerDigests: request.layerDigests,
-      ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
-    });
+    const start = await uploads
+      .beginCompletion(request, {
+        jobId,
+        layerDigests: request.layerDigests,
+        ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+      })
+      .catch((err: unknown) => this.discardIfDead(request, err));
     if (start.outcome === 'queued' || start.status === 'queued' || start.status === 'finalizing') {
       // Adding is idempotent by job id; a joiner adds too, in case the first caller died
       // between marking the upload queued and enqueueing it.
@@ -118,6 +137,20 @@ export class UploadService {
     const record = await uploads.get(request.uploadId);
     if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);
     return record;
+  }
+
+  /**
+   * A completion refused for a reason no further part can change (the layer already exists, an
+   * inner part is too small) ends the upload: it is recorded as failed with that error, so a
+   * retry hears the same, and its bytes are deleted rather than left behind. Rethrows `err`.
+   */
+  private async discardIfDead(request: CompletionRequest, err: unknown): Promise<never> {
+    if (err instanceof LayerAlreadyExistsException || err instanceof LayerPartTooSmallException) {
+      if (await this.deps.uploads.discard(request.uploadId, err.toRecord())) {
+        await this.deps.storage.delete(storageLayout.uploadDir(request.uploadId));
+      }
+    }
+    throw err;
   }
 
   /** CompleteLayerUpload: hands over, then waits for the worker and answers in ECR form. */
