@@ -231,6 +231,8 @@ describe('the JSON status API (/v1)', () => {
       await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [] }), 'layerDigests');
       await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName }), 'layerDigests');
       await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: 'sha256:abc' }), 'layerDigests');
+      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: ['nope'] }), 'layerDigests.1.member');
+      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digest, 42] }), 'layerDigests.2.member');
     });
 
     it('registryId', async () => {
@@ -244,10 +246,12 @@ describe('the JSON status API (/v1)', () => {
     });
 
     it('wait', async () => {
-      for (const wait of ['soon', '-1', '100000', 'Infinity', '']) {
+      for (const wait of ['soon', '-1', '100000', 'Infinity', '', '0x10', '1e1', '%201', '1.']) {
         await expectValidationError(callJson(endpoint, 'GET', `/v1/uploads/${uploadId}?wait=${wait}`), 'wait');
       }
       await expectValidationError(callJson(endpoint, 'GET', `/v1/uploads/${uploadId}?wait=1&wait=2`), 'wait');
+      // Fractions of a second are fine.
+      expect(dataOf(await callJson<StatusRecord>(endpoint, 'GET', `/v1/uploads/${uploadId}?wait=0.05`)).status).toBe('uploading');
     });
 
     it('callbackUrl', async () => {
@@ -274,12 +278,14 @@ describe('the JSON status API (/v1)', () => {
       }
     });
 
-    it('a body that is not JSON', async () => {
-      const answer = callJson(endpoint, 'POST', `/v1/uploads/${uploadId}/complete`, {
-        headers: { 'content-type': 'application/json' },
-        body: '{"repositoryName":',
-      });
-      await expectValidationError(answer, 'body');
+    it('a body that is not a JSON object', async () => {
+      for (const body of ['{"repositoryName":', '[]', '"text"', 'null']) {
+        const answer = callJson(endpoint, 'POST', `/v1/uploads/${uploadId}/complete`, {
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        await expectValidationError(answer, 'body');
+      }
     });
 
     it('and the upload is untouched by all of it', async () => {

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Express } from 'express';
 import type { Config } from '@longshore/config';
 import { LayerStore, RepositoryStore, UploadStore, WorkerRegistry, createKeys, sharedSecret } from '@longshore/metadata';
-import { CompletionWaiter, createFinalizeQueue, createRedisConnection } from '@longshore/queue';
+import { CompletionWaiter, createFinalizeQueue, createRedisConnection, createVerifyQueue } from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
@@ -40,6 +40,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     attempts: config.finalizeAttempts,
     backoffMs: config.finalizeBackoffMs,
   });
+  const verifyQueue = createVerifyQueue(redis, config.queuePrefix);
   const waiter = new CompletionWaiter(subscriber, uploadStore, keys, config.statusPollMs);
 
   const metricsRegistry = createMetricsRegistry('api');
@@ -53,6 +54,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     storage,
     hashPool,
     queue,
+    verifyQueue,
+    backgroundVerifyMinBytes: config.backgroundVerifyMinBytes,
     waiter,
     completeWaitMs: config.completeWaitMs,
     maxPartSize: config.maxPartSize,
@@ -107,7 +110,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     async close() {
       await waiter.close();
       await hashPool.close();
-      await queue.close();
+      await Promise.all([queue.close(), verifyQueue.close()]);
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
     },
   };

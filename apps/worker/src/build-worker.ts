@@ -8,12 +8,14 @@ import { LayerStore, UploadStore, WorkerRegistry, createKeys } from '@longshore/
 import {
   CALLBACK_JOB,
   CALLBACK_QUEUE,
+  VERIFY_QUEUE,
   FINALIZE_QUEUE,
   callbackJobId,
   callbackJobOptions,
   createFinalizeQueue,
   createRedisConnection,
   type CallbackJobData,
+  type VerifyPartJobData,
   type FinalizeJobData,
   type FinalizeJobResult,
 } from '@longshore/queue';
@@ -21,6 +23,7 @@ import { createFilesystemDriver } from '@longshore/storage';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { deliverCallback } from './callbacks/deliver-callback.js';
 import { finalizeUpload } from './finalize/finalize-upload.js';
+import { verifyStoredPart } from './finalize/verify-stored-part.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 
@@ -143,6 +146,13 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     log.warn({ uploadId: job?.data.uploadId, jobId: job?.id, attempt: job?.attemptsMade, reason: err.message }, 'callback delivery failed'),
   );
   callbackWorker.on('error', (err) => log.error({ err }, 'callback worker error'));
+
+  const verifyWorker = new Worker<VerifyPartJobData>(VERIFY_QUEUE, (job) => verifyStoredPart(job.data, deps), {
+    connection: redis,
+    prefix: config.queuePrefix,
+    concurrency: hashPool.threads,
+  });
+  verifyWorker.on('error', (err) => log.error({ err }, 'verify worker error'));
   worker.on('stalled', (jobId) => {
     metrics.stalled.inc();
     log.warn({ jobId }, 'job stalled; another worker will take it');
@@ -159,7 +169,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     metricsServer,
     async close() {
       clearInterval(heartbeat);
-      await Promise.all([worker.close(), callbackWorker.close()]);
+      await Promise.all([worker.close(), callbackWorker.close(), verifyWorker.close()]);
       await callbacks.close();
       await registry.remove(workerId).catch(() => undefined);
       await hashPool.close();

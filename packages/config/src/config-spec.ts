@@ -95,6 +95,12 @@ export const configSpec = {
     default: 'parts' as const,
     parse: oneOf('parts', 'full'),
   }),
+  backgroundVerifyMinBytes: setting({
+    env: 'BACKGROUND_VERIFY_MIN_BYTES',
+    description: 'Parts at least this large are verified (and flushed) in the background while the upload goes on',
+    default: 1024 * 1024,
+    parse: integer({ min: 1 }),
+  }),
   hashThreads: setting({ env: 'HASH_THREADS', description: 'Threads for digest verification', default: () => os.availableParallelism(), parse: integer({ min: 1, max: 256 }) }),
   metricsPort: setting({ env: 'METRICS_PORT', description: 'Worker metrics and health port (0: any free port)', default: 9101, parse: integer({ min: 0, max: 65535 }) }),
   shutdownTimeoutMs: setting({ env: 'SHUTDOWN_TIMEOUT_MS', description: 'How long shutdown waits for active requests and jobs', default: 30_000, parse: integer({ min: 0 }) }),

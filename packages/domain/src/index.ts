@@ -24,6 +24,7 @@ export {
 export { validateEcrInput } from './validation/validate-ecr-input.js';
 export { validateShape, type ValidateShapeOptions } from './validation/validate-shape.js';
 export { RequestValidationError } from './validation/validation-error.js';
+export { RequestSerializationError } from './validation/request-serialization-error.js';
 export {
   servedOperations,
   isEcrOperation,

@@ -11,6 +11,8 @@ export interface Keys {
   upload(uploadId: string): string;
   /** LIST of "offset length sha256hex", one per part, in order */
   uploadParts(uploadId: string): string;
+  /** SET of "ok:<offset>" / "bad:<offset>": parts already checked against their checksum */
+  uploadVerifiedParts(uploadId: string): string;
   /** Pub/sub channel announcing each status change of one upload */
   uploadEvents(uploadId: string): string;
   /** ZSET workerId → last heartbeat (ms): which worker processes are consuming the queue */
@@ -25,6 +27,7 @@ export function createKeys(prefix: string): Keys {
     layers: (name) => `${prefix}:layers:${name}`,
     upload: (id) => `${prefix}:upload:${id}`,
     uploadParts: (id) => `${prefix}:upload:${id}:parts`,
+    uploadVerifiedParts: (id) => `${prefix}:upload:${id}:verified`,
     uploadEvents: (id) => `${prefix}:events:${id}`,
     workers: `${prefix}:workers`,
     urlSigningSecret: `${prefix}:url-signing-secret`,

@@ -201,6 +201,25 @@ export class UploadStore {
     }
   }
 
+  /** Records the outcome of a background check of the part at `offset`. */
+  async markPartChecked(uploadId: string, offset: number, ok: boolean): Promise<void> {
+    const key = this.keys.uploadVerifiedParts(uploadId);
+    await this.redis.multi().sadd(key, `${ok ? 'ok' : 'bad'}:${offset}`).expire(key, this.limits.uploadTtlSeconds).exec();
+  }
+
+  /** Offsets of the parts checked in the background, good and bad. */
+  async checkedParts(uploadId: string): Promise<{ ok: Set<number>; bad: number[] }> {
+    const members = await this.redis.smembers(this.keys.uploadVerifiedParts(uploadId));
+    const ok = new Set<number>();
+    const bad: number[] = [];
+    for (const member of members) {
+      const [verdict, offset] = member.split(':');
+      if (verdict === 'ok') ok.add(Number(offset));
+      else bad.push(Number(offset));
+    }
+    return { ok, bad };
+  }
+
   /** Marks the upload as being finalized; returns its status after the call. */
   async startFinalizing(uploadId: string, now = Date.now()): Promise<UploadStatus | 'missing'> {
     return runScript(this.redis, startFinalizing, [this.keys.upload(uploadId)], [now, this.keys.uploadEvents(uploadId)]);
@@ -237,7 +256,7 @@ export class UploadStore {
     return runScript<UploadStatus | 'missing'>(
       this.redis,
       recordOutcome,
-      [this.keys.upload(uploadId), this.keys.uploadParts(uploadId)],
+      [this.keys.upload(uploadId), this.keys.uploadParts(uploadId), this.keys.uploadVerifiedParts(uploadId)],
       [status, now, this.limits.statusRetentionSeconds, this.keys.uploadEvents(uploadId), ...fields],
     );
   }

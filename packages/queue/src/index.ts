@@ -17,3 +17,11 @@ export {
   callbackJobOptions,
   type CallbackJobData,
 } from './callback-job.js';
+export {
+  VERIFY_QUEUE,
+  VERIFY_JOB,
+  verifyPartJobId,
+  verifyPartJobOptions,
+  type VerifyPartJobData,
+} from './verify-job.js';
+export { createVerifyQueue, type VerifyQueue } from './create-verify-queue.js';

@@ -9,7 +9,7 @@ import {
   storageLayout,
 } from '@longshore/domain';
 import type { UploadRecord, UploadRef, UploadStore } from '@longshore/metadata';
-import { finalizeJobId, type CompletionWaiter, type FinalizeQueue } from '@longshore/queue';
+import { finalizeJobId, type CompletionWaiter, type FinalizeQueue, type VerifyQueue } from '@longshore/queue';
 import type { StorageDriver } from '@longshore/storage';
 import type { HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
@@ -38,6 +38,8 @@ export interface UploadServiceDeps {
   storage: StorageDriver;
   hashPool: Pick<HashPool, 'ingestPart' | 'hashPart'>;
   queue: FinalizeQueue;
+  verifyQueue: VerifyQueue;
+  backgroundVerifyMinBytes: number;
   waiter: CompletionWaiter;
   completeWaitMs: number;
   maxPartSize: number;
@@ -74,8 +76,8 @@ export class UploadService {
     }
     const claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, length);
     const path = storageLayout.uploadData(part.uploadId);
+    let hashes: PartHashes;
     try {
-      let hashes: PartHashes;
       if (part.data instanceof Uint8Array) {
         hashes = await this.ingest(path, part.partFirstByte, part.data, claim.hashState);
       } else {
@@ -92,6 +94,12 @@ export class UploadService {
     } catch (err) {
       await uploads.releaseClaim(part, claim).catch(() => undefined);
       throw err;
+    }
+    if (length >= this.deps.backgroundVerifyMinBytes) {
+      // Best effort: a part the background check misses is checked at completion instead.
+      await this.deps.verifyQueue
+        .enqueue({ uploadId: part.uploadId, offset: part.partFirstByte, length, sha256: hashes.partSha256 })
+        .catch(() => undefined);
     }
     this.deps.events?.bytesReceived?.(length);
     return part.partLastByte;

@@ -1,12 +1,12 @@
 import type { Response } from 'express';
-import { RequestValidationError, wireEntry, type LongshoreError } from '@longshore/domain';
+import { RequestSerializationError, RequestValidationError, wireEntry, type LongshoreError } from '@longshore/domain';
 import { sendEnvelopeError } from '../http/envelope.js';
 
 /** A domain error in the /v1 envelope: code and status from the shared wire table. */
 export function sendV1Error(res: Response, error: LongshoreError): void {
   const entry = wireEntry(error.name);
   const extra: Record<string, unknown> = {};
-  if (error instanceof RequestValidationError) extra.field = error.field;
+  if (error instanceof RequestValidationError || error instanceof RequestSerializationError) extra.field = error.field;
   if (Object.keys(error.fields).length > 0) extra.details = error.fields;
   sendEnvelopeError(res, entry.httpStatus, entry.code, error.message, extra);
 }

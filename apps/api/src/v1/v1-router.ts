@@ -140,11 +140,14 @@ function uploadIdOf(req: Request): string {
   return uploadId.toLowerCase();
 }
 
+/** Plain decimal seconds: `Number()` alone would read `?wait=` as 0 and `?wait=0x10` as 16. */
+const DECIMAL_SECONDS = /^\d{1,9}(\.\d{1,9})?$/;
+
 function waitOf(req: Request, max: number): number {
   const raw = req.query.wait;
   if (raw === undefined) return 0;
-  const seconds = Number(raw);
-  if (typeof raw !== 'string' || !Number.isFinite(seconds) || seconds < 0 || seconds > max) {
+  const seconds = typeof raw === 'string' && DECIMAL_SECONDS.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(seconds) || seconds > max) {
     throw new RequestValidationError(`Invalid parameter at 'wait': expected seconds between 0 and ${max}`, 'wait');
   }
   return seconds;

@@ -1,12 +1,13 @@
 import { InvalidLayerException, storageLayout } from '@longshore/domain';
 import { createResumableSha256, sha256Digest, type HashPool } from '@longshore/digest';
-import type { PartRecord, UploadRecord } from '@longshore/metadata';
+import type { PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
 import { PathNotFoundError, type StorageDriver } from '@longshore/storage';
 import { hashStoredRange } from './hash-stored-range.js';
 
 export interface VerifyDeps {
   storage: StorageDriver;
   hashPool: HashPool;
+  uploads: Pick<UploadStore, 'checkedParts'>;
   /** `full` also re-hashes the whole stored layer instead of trusting the carried hash state. */
   verifyMode: 'parts' | 'full';
   onVerifiedBytes?(bytes: number): void;
@@ -14,8 +15,8 @@ export interface VerifyDeps {
 
 /**
  * Proves the stored bytes are the bytes that arrived and returns the layer's digest:
- * every part is checked against the checksum recorded when it arrived, in parallel on the
- * hash pool, while the layer digest comes from the running state carried from part to part
+ * every part is checked against the checksum recorded when it arrived — in the background while
+ * the upload went on, or here, in parallel on the hash pool, for the parts not yet checked — while the layer digest comes from the running state carried from part to part
  * (or, when that state is missing or full verification is on, from one streaming re-hash).
  */
 export async function verifyUpload(record: UploadRecord, parts: PartRecord[], deps: VerifyDeps): Promise<string> {
@@ -30,7 +31,15 @@ export async function verifyUpload(record: UploadRecord, parts: PartRecord[], de
   }
   assertContiguous(parts, size);
 
-  const partChecks = parts.map(async (part) => {
+  const checked = await deps.uploads.checkedParts(record.uploadId);
+  if (checked.bad.length > 0) {
+    throw new InvalidLayerException(
+      `The stored part at byte ${checked.bad[0]} does not match the checksum recorded when it arrived`,
+    );
+  }
+  // Parts the background check already proved are not read again.
+  const unchecked = parts.filter((part) => !checked.ok.has(part.offset));
+  const partChecks = unchecked.map(async (part) => {
     const hex = await hashStoredRange(deps, path, part.offset, part.offset + part.length - 1);
     if (hex !== part.sha256) {
       throw new InvalidLayerException(

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
-import { SerializationException } from '../errors/ecr-errors.js';
 import { base64BlobKeyword, type Base64BlobErrorParams } from './base64-blob-keyword.js';
 import { unanchorPattern } from './model-to-json-schema.js';
+import { RequestSerializationError } from './request-serialization-error.js';
 import { RequestValidationError } from './validation-error.js';
 
 /**
@@ -14,12 +14,13 @@ import { RequestValidationError } from './validation-error.js';
 export function toRequestError(
   errors: readonly ErrorObject[],
   data: unknown,
-): SerializationException | RequestValidationError {
+): RequestSerializationError | RequestValidationError {
   const typeError = errors.find((error) => error.keyword === 'type');
   if (typeError) {
     const { field, value } = locate(typeError.instancePath, data);
-    return new SerializationException(
+    return new RequestSerializationError(
       `Unexpected value type for ${field ? `'${field}'` : 'the request body'}: expected ${expectedType(typeError.params.type, value)}`,
+      field || 'body',
     );
   }
   const problems = errors.map((error) => describe(error, data));

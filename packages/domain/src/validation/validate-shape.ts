@@ -1,8 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { SerializationException } from '../errors/ecr-errors.js';
 import { base64BlobKeywordDefinition } from './base64-blob-keyword.js';
 import { getShape } from './ecr-api-model.js';
 import { modelToJsonSchema } from './model-to-json-schema.js';
+import { RequestSerializationError } from './request-serialization-error.js';
 import { toRequestError } from './request-errors.js';
 
 export interface ValidateShapeOptions {
@@ -48,13 +48,14 @@ function validatorsFor(shapeName: string, omitMembers: readonly string[]): Shape
  * Validates a parsed JSON request body against a structure of the ECR API model and returns
  * it typed: only modeled members (unknown ones are dropped, `null` ones count as absent, as in
  * AWS JSON 1.1), blobs decoded to `Buffer`s. The caller's object is not modified. Throws
- * `SerializationException` for a non-object body or a value of the wrong JSON type, and
- * `RequestValidationError` (an `InvalidParameterException`) listing every violation of the
- * model otherwise. Validators are compiled on first use and cached per shape.
+ * `RequestSerializationError` (a `SerializationException`) for a non-object body or a value of
+ * the wrong JSON type, and `RequestValidationError` (an `InvalidParameterException`) listing
+ * every violation of the model otherwise; both name the offending field. Validators are
+ * compiled on first use and cached per shape.
  */
 export function validateShape<T>(shapeName: string, body: unknown, options: ValidateShapeOptions = {}): T {
   if (!isJsonObject(body)) {
-    throw new SerializationException('Unexpected value type for the request body: expected a JSON object');
+    throw new RequestSerializationError('Unexpected value type for the request body: expected a JSON object', 'body');
   }
   const omitMembers = options.omitMembers ?? [];
   const validators = validatorsFor(shapeName, omitMembers);

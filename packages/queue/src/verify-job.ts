@@ -1,0 +1,28 @@
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * Large parts are checked against their recorded checksum (and flushed to disk) in the
+ * background while the upload goes on, so completing a multi-GiB layer waits for little more
+ * than its last part.
+ */
+export const VERIFY_QUEUE = 'verify-parts';
+export const VERIFY_JOB = 'verify-part';
+
+export interface VerifyPartJobData {
+  uploadId: string;
+  offset: number;
+  length: number;
+  sha256: string;
+}
+
+export function verifyPartJobId(uploadId: string, offset: number): string {
+  return `verify-${uploadId}-${offset}`;
+}
+
+/** Best effort: finalization checks any part this did not get to. */
+export const verifyPartJobOptions: JobsOptions = {
+  attempts: 2,
+  backoff: { type: 'fixed', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 3600, count: 1000 },
+};
