@@ -40,16 +40,17 @@ RUN npx turbo run build --output-logs=errors-only
 # hoisted node_modules; the workspace links in node_modules/@longshore/* stay.
 RUN npm prune --omit=dev
 
-# Only what node needs at run time: manifests (for `exports` and `"type": "module"`), dist/
-# (packages/domain/dist carries ecr-api-model.json) and node_modules. `cp -a` keeps the
-# node_modules/@longshore/* symlinks to the workspaces as symlinks.
+# Only what node needs at run time: node_modules, every workspace's package.json (for `exports`
+# and `"type": "module"`; test/ and bench/ keep just that, so their links do not dangle) and the
+# dist/ of apps/* and packages/* (packages/domain/dist carries ecr-api-model.json). `cp -a` keeps
+# the node_modules/@longshore/* symlinks to the workspaces as symlinks.
 RUN mkdir -p /out \
  && cp -a package.json package-lock.json node_modules /out/ \
  && for ws in packages/* apps/* test bench; do \
       if [ -f "$ws/package.json" ]; then \
         mkdir -p "/out/$ws" && cp -a "$ws/package.json" "/out/$ws/"; \
-        if [ -d "$ws/dist" ]; then cp -a "$ws/dist" "/out/$ws/"; fi; \
         if [ -d "$ws/node_modules" ]; then cp -a "$ws/node_modules" "/out/$ws/"; fi; \
+        case "$ws" in apps/*|packages/*) if [ -d "$ws/dist" ]; then cp -a "$ws/dist" "/out/$ws/"; fi ;; esac; \
       fi; \
     done \
  && test -f /out/apps/api/dist/main.js \

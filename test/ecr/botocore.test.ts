@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 
 const PYTHON = '/usr/bin/python3';
-const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'botocore_errors.py');
+const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'botocore-errors.py');
 const SCRIPT_TIMEOUT_MS = 30_000;
 
 interface CaughtError {

@@ -23,9 +23,10 @@ import {
   type ECRClient,
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestOf, pushLayer, randomLayer } from '../support/layer-data.js';
+import { digestOf, pushLayer, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { httpStatusOf, rejectionOf } from '../support/rejection.js';
+import { entriesIn, storageDirs } from '../support/stored-files.js';
 
 const REGISTRY_ID = '000000000000';
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
@@ -38,7 +39,8 @@ function repositoryName(): string {
   return `errors/r${repositorySeq}`;
 }
 
-async function createRepository(ecr: ECRClient, name = repositoryName()): Promise<string> {
+async function createRepository(ecr: ECRClient): Promise<string> {
+  const name = repositoryName();
   await ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
   return name;
 }
@@ -223,11 +225,14 @@ describe('ECR errors, as the AWS SDK raises them', () => {
     const uploadId = await initiate(ecr, name);
     await uploadPart(ecr, name, uploadId, 0, layer.bytes.subarray(0, MIN_PART_SIZE - 1));
     await uploadPart(ecr, name, uploadId, MIN_PART_SIZE - 1, layer.bytes.subarray(MIN_PART_SIZE - 1));
-    const err = await rejectionOf(
-      ecr.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [layer.digest] })),
-      LayerPartTooSmallException,
-    );
+    const complete = () =>
+      ecr.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [layer.digest] }));
+    const err = await rejectionOf(complete(), LayerPartTooSmallException);
     expect(httpStatusOf(err)).toBe(400);
+    expect(err.message).toContain(String(MIN_PART_SIZE));
+    // The upload can never complete now: a retry hears the same, and its bytes are gone.
+    await rejectionOf(complete(), LayerPartTooSmallException);
+    expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).not.toContain(uploadId);
   });
 
   it('InvalidLayerException when none of the digests given matches the layer', async () => {
@@ -243,15 +248,22 @@ describe('ECR errors, as the AWS SDK raises them', () => {
     expect(httpStatusOf(err)).toBe(400);
     const check = await ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: name, layerDigests: [layer.digest] }));
     expect(check.failures?.map((f) => f.failureCode)).toEqual(['MissingLayerDigest']);
+    expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).not.toContain(uploadId);
   });
 
   it('LayerAlreadyExistsException when the same layer is pushed to the repository again', async () => {
     const name = await createRepository(ecr);
     const layer = randomLayer(4000);
     await pushLayer(ecr, name, layer);
-    const err = await rejectionOf(pushLayer(ecr, name, layer), LayerAlreadyExistsException);
+    const uploadId = await uploadParts(ecr, name, layer.bytes, 4000);
+    const complete = () =>
+      ecr.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [layer.digest] }));
+    const err = await rejectionOf(complete(), LayerAlreadyExistsException);
     expect(httpStatusOf(err)).toBe(400);
     expect(err.message).toContain(layer.digest);
+    // The second upload is over: a retry hears the same, and its bytes are not kept.
+    await rejectionOf(complete(), LayerAlreadyExistsException);
+    expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).not.toContain(uploadId);
   });
 
   it('BatchCheckLayerAvailability reports MissingLayerDigest and InvalidLayerDigest per item, next to an available layer', async () => {

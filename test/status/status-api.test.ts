@@ -317,6 +317,20 @@ describe('the JSON status API (/v1)', () => {
     expect(repeated.status).toBe(416);
     expect(errorOf(repeated).details).toMatchObject({ lastValidByteReceived: 5 * MiB - 1 });
 
+    // A body that does not fill its declared range exactly is refused, and changes nothing.
+    for (const [body, range] of [
+      [lastPart.subarray(10), `bytes ${5 * MiB}-${layer.bytes.length - 1}/*`],
+      [lastPart, `bytes ${5 * MiB}-${layer.bytes.length - 11}/*`],
+    ] as const) {
+      const mismatched = await callJson(endpoint, 'PUT', `/v1/uploads/${uploadId}/parts`, {
+        headers: { 'content-type': 'application/octet-stream', 'content-range': range },
+        body,
+      });
+      expect(mismatched.status).toBe(400);
+      expect(errorOf(mismatched)).toMatchObject({ code: 'VALIDATION_ERROR', field: 'body' });
+    }
+    expect(dataOf(await getUpload(endpoint, uploadId!))).toMatchObject({ bytesReceived: 5 * MiB, partsReceived: 1 });
+
     const last = await putPart(endpoint, uploadId!, lastPart, 5 * MiB);
     expect(last.status).toBe(200);
     expect(dataOf(last)).toMatchObject({ lastByteReceived: layer.bytes.length - 1, bytesReceived: layer.bytes.length });

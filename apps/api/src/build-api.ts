@@ -62,6 +62,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     events: {
       started: () => metrics.uploadsStarted.inc(),
       bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),
+      finished: (outcome) => (outcome === 'ok' ? metrics.uploadsCompleted.inc() : metrics.uploadsFailed.inc({ error: outcome })),
     },
   });
   const signer = new DownloadUrlSigner(

@@ -7,6 +7,10 @@ import { buildApi } from './build-api.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger({ name: 'longshore-api', level: config.logLevel, format: config.logFormat });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection: exiting so the supervisor restarts a clean process');
+    process.exit(1);
+  });
   const api = await buildApi(config, log);
   const server = api.app.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000;

@@ -6,6 +6,10 @@ import { buildWorker } from './build-worker.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger({ name: 'longshore-worker', level: config.logLevel, format: config.logFormat });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection: exiting so the supervisor restarts a clean process');
+    process.exit(1);
+  });
   const worker = await buildWorker(config, log);
   const address = worker.metricsServer.address();
   process.send?.({ type: 'ready', metricsPort: typeof address === 'object' && address ? address.port : undefined });

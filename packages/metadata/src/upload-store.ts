@@ -246,7 +246,7 @@ export class UploadStore {
     const outcome = await runScript<string>(
       this.redis,
       discardUpload,
-      [this.keys.upload(uploadId), this.keys.uploadParts(uploadId)],
+      [this.keys.upload(uploadId), this.keys.uploadParts(uploadId), this.keys.uploadVerifiedParts(uploadId)],
       [now, this.limits.statusRetentionSeconds, this.keys.uploadEvents(uploadId), JSON.stringify(error)],
     );
     return outcome === 'DISCARDED';

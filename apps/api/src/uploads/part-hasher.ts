@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidParameterException } from '@longshore/domain';
+import { RequestValidationError } from '@longshore/domain';
 import { createResumableSha256 } from '@longshore/digest';
 
 export interface PartHashes {
@@ -13,6 +13,7 @@ export interface PartHashes {
  * For raw uploads: hashes each chunk twice as it passes on its way to storage — into the part's
  * own checksum (checked against the stored bytes before publishing) and into the layer's running
  * digest — and refuses a body longer than the declared range. `result()` throws if it was shorter.
+ * Both refusals name the `body` as the offending field (an `InvalidParameterException`).
  */
 export async function hashingStream(
   source: AsyncIterable<Uint8Array>,
@@ -25,7 +26,7 @@ export async function hashingStream(
     for await (const chunk of source) {
       received += chunk.byteLength;
       if (received > expectedLength) {
-        throw new InvalidParameterException(`The part body is longer than its range of ${expectedLength} bytes`);
+        throw new RequestValidationError(`The part body is longer than its range of ${expectedLength} bytes`, 'body');
       }
       hashing.update(chunk);
       yield chunk;
@@ -35,7 +36,7 @@ export async function hashingStream(
     stream: tee(),
     result() {
       if (received !== expectedLength) {
-        throw new InvalidParameterException(`The part body has ${received} bytes, but its range has ${expectedLength}`);
+        throw new RequestValidationError(`The part body has ${received} bytes, but its range has ${expectedLength}`, 'body');
       }
       return hashing.finish();
     },

@@ -3,6 +3,7 @@ import {
   InvalidParameterException,
   LayerAlreadyExistsException,
   LayerPartTooSmallException,
+  LongshoreError,
   ServerException,
   UploadNotFoundException,
   errorFromRecord,
@@ -50,7 +51,11 @@ export interface UploadServiceDeps {
 export interface UploadEvents {
   started?(): void;
   bytesReceived?(bytes: number): void;
-  finished?(record: UploadRecord): void;
+  /**
+   * A CompleteLayerUpload was answered: 'ok', or the name of the ECR error it was answered with
+   * (a bounded set: anything that is not a domain error counts as 'ServerException').
+   */
+  finished?(outcome: 'ok' | string): void;
 }
 
 const terminal = (record: UploadRecord | undefined) =>
@@ -161,8 +166,22 @@ export class UploadService {
     throw err;
   }
 
-  /** CompleteLayerUpload: hands over, then waits for the worker and answers in ECR form. */
+  /**
+   * CompleteLayerUpload: hands over, then waits for the worker and answers in ECR form. Every
+   * answer is reported to `events.finished`, except to a client that went away.
+   */
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<{ layerDigest: string }> {
+    try {
+      const answer = await this.completeAndWait(request, signal);
+      this.deps.events?.finished?.('ok');
+      return answer;
+    } catch (err) {
+      if (!signal?.aborted) this.deps.events?.finished?.(err instanceof LongshoreError ? err.name : 'ServerException');
+      throw err;
+    }
+  }
+
+  private async completeAndWait(request: CompletionRequest, signal?: AbortSignal): Promise<{ layerDigest: string }> {
     let record: UploadRecord | undefined = await this.beginCompletion(request);
     if (!terminal(record)) {
       const outcome = await this.deps.waiter.waitFor(request.uploadId, terminal, this.deps.completeWaitMs, signal);

@@ -37,7 +37,9 @@ export async function verifyUpload(record: UploadRecord, parts: PartRecord[], de
       `The stored part at byte ${checked.bad[0]} does not match the checksum recorded when it arrived`,
     );
   }
-  // Parts the background check already proved are not read again.
+  const carried = record.hashState ? (await createResumableSha256(Buffer.from(record.hashState, 'base64'))).digest() : undefined;
+  // Parts the background check already proved are not read again. (Every check starts only
+  // after the last await before Promise.all, so none can reject unobserved.)
   const unchecked = parts.filter((part) => !checked.ok.has(part.offset));
   const partChecks = unchecked.map(async (part) => {
     const hex = await hashStoredRange(deps, path, part.offset, part.offset + part.length - 1);
@@ -48,7 +50,6 @@ export async function verifyUpload(record: UploadRecord, parts: PartRecord[], de
     }
     deps.onVerifiedBytes?.(part.length);
   });
-  const carried = record.hashState ? (await createResumableSha256(Buffer.from(record.hashState, 'base64'))).digest() : undefined;
   const rehash =
     deps.verifyMode === 'full' || !carried
       ? hashStoredRange(deps, path, 0, size - 1).then((hex) => sha256Digest(hex))

@@ -4,16 +4,16 @@ import { publishRecordLua } from './publish-record.js';
  * discardUpload — ends an upload that can never complete (its completion was refused for a
  * reason no further part can change, e.g. the layer already exists): it becomes 'failed' with
  * that error, kept for the retention period like any outcome, so a retried completion hears the
- * same answer; its part list goes, and no part can land after it, so its bytes can be deleted.
+ * same answer; its part records go, and no part can land after it, so its bytes can be deleted.
  *
- * KEYS[1] upload hash      KEYS[2] upload parts list
+ * KEYS[1] upload hash      KEYS[2] upload parts list    KEYS[3] verified parts set
  * ARGV[1] now (ms)         ARGV[2] retention (s) ARGV[3] events channel   ARGV[4] error record (JSON)
  *
  * Returns 'DISCARDED', or why not: 'MISSING', 'PART_IN_FLIGHT', or the status when the upload
  * is no longer 'uploading' (another completion began meanwhile: it owns the bytes now).
  */
 export const discardUpload = {
-  numberOfKeys: 2,
+  numberOfKeys: 3,
   lua: `${publishRecordLua}
 local u = redis.call('HMGET', KEYS[1], 'status', 'claimUntil')
 if not u[1] then return 'MISSING' end
@@ -21,7 +21,7 @@ if u[1] ~= 'uploading' then return u[1] end
 if u[2] and tonumber(u[2]) > tonumber(ARGV[1]) then return 'PART_IN_FLIGHT' end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[4], 'updatedAt', ARGV[1], 'completedAt', ARGV[1])
 redis.call('HDEL', KEYS[1], 'hashState', 'claimToken', 'claimUntil')
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 publishRecord(KEYS[1], ARGV[3])
 return 'DISCARDED'

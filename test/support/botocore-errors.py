@@ -1,6 +1,6 @@
 """Drives Longshore with botocore and reports, as JSON on stdout, which exceptions it raised.
 
-Usage: python3 botocore_errors.py <endpoint-url> <repository-name>
+Usage: python3 botocore-errors.py <endpoint-url> <repository-name>
 
 Run by test/ecr/botocore.test.ts. Each case prints what the test asserts on: the error code,
 whether botocore raised its modeled exception class, the HTTP status and the modeled fields it

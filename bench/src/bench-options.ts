@@ -1,0 +1,87 @@
+import { GiB, MiB } from './stats.js';
+
+export const scenarioNames = [
+  'small-pushes',
+  'large-layer',
+  'large-layer-raw',
+  'four-large-layers',
+  'full-verify',
+  'memory',
+] as const;
+
+export type ScenarioName = (typeof scenarioNames)[number];
+
+export function isScenarioName(name: string): name is ScenarioName {
+  return (scenarioNames as readonly string[]).includes(name);
+}
+
+/** How much work each scenario and reference does. */
+export interface BenchSizes {
+  /** Measured window of the small-push scenario (after a short warm-up). */
+  smallPushSeconds: number;
+  smallPushClients: number;
+  /** Bytes of each small push's only part. */
+  smallPushBytes: number;
+  /** Part size of the large-layer scenarios (ECR's own part size). */
+  partBytes: number;
+  largeLayerBytes: number;
+  /** Size of each of the four concurrent layers. */
+  fourLayersBytes: number;
+  fullVerifyBytes: number;
+  memoryLayerBytes: number;
+  /** Bytes hashed for the node:crypto SHA-256 reference (hash-wasm gets a quarter of it). */
+  sha256ReferenceBytes: number;
+  /** Bytes written (then fsynced once) for the disk reference. */
+  diskReferenceBytes: number;
+}
+
+export const fullSizes: BenchSizes = {
+  smallPushSeconds: 15,
+  smallPushClients: 64,
+  smallPushBytes: 64 * 1024,
+  partBytes: 10 * MiB,
+  largeLayerBytes: GiB,
+  fourLayersBytes: GiB,
+  fullVerifyBytes: GiB,
+  memoryLayerBytes: 4 * GiB,
+  sha256ReferenceBytes: 256 * MiB,
+  diskReferenceBytes: 512 * MiB,
+};
+
+/** `--quick`: a smoke run that still goes through every code path. */
+export const quickSizes: BenchSizes = {
+  ...fullSizes,
+  smallPushSeconds: 3,
+  largeLayerBytes: 64 * MiB,
+  fourLayersBytes: 32 * MiB,
+  fullVerifyBytes: 128 * MiB,
+  memoryLayerBytes: 256 * MiB,
+  sha256ReferenceBytes: 128 * MiB,
+  diskReferenceBytes: 128 * MiB,
+};
+
+export interface BenchOptions {
+  /** Default: every scenario, in the order of `scenarioNames`. */
+  scenarios?: readonly ScenarioName[];
+  /** Smoke sizes (`quickSizes`) instead of the issue's (`fullSizes`). */
+  quick?: boolean;
+  /** Overrides of single sizes, applied over the quick or full ones. */
+  sizes?: Partial<BenchSizes>;
+  /** Each scenario is run this many times on a fresh service; the report gives the medians. */
+  runs?: number;
+  /** An already running deployment (`http://host:port`); unset: the bench starts its own. */
+  endpoint?: string;
+  /**
+   * The environment the service processes start from (e.g. to try HASH_THREADS=1); the bench
+   * then sets what it must (REDIS_URL, DATA_DIR, ports, logging, VERIFY_MODE). Default: empty.
+   */
+  serviceEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where data directories and the disk reference file go; default: the OS temp directory. */
+  dataRoot?: string;
+  /** Aborts the run; what was started is stopped and cleaned up. */
+  signal?: AbortSignal;
+  /** A changing status text (e.g. for a terminal status line). */
+  onProgress?(text: string): void;
+  /** A line worth keeping: a finished run's summary, or something the service logged. */
+  onNotice?(text: string): void;
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { isScenarioName, scenarioNames, type BenchOptions, type ScenarioName } from './bench-options.js';
+
+export const usage = `Usage: npm run bench -- [options]
+
+Starts Longshore (a private redis-server, the worker, the API) once per scenario run, or
+targets BENCH_ENDPOINT, and prints a table plus one JSON line per scenario on stdout.
+
+Options (environment variable in brackets):
+  --scenario <name>   run only this scenario; repeatable            [BENCH_SCENARIOS, comma-separated]
+                      ${scenarioNames.join(', ')}
+  --quick             smoke sizes (3 s of small pushes, 64 MiB layer, …)  [BENCH_QUICK=1]
+  --runs <n>          run each scenario n times, report the medians (e.g. --runs 3)  [BENCH_RUNS]
+  --duration <s>      measured seconds of small-pushes (default 15, quick 3)  [BENCH_DURATION_S]
+  --endpoint <url>    an already running deployment; memory is then skipped  [BENCH_ENDPOINT]
+  --data-dir <dir>    parent of the service's data directories (default: the OS temp dir)  [BENCH_DATA_DIR]
+  -h, --help
+
+The service processes inherit this environment (so e.g. HASH_THREADS=1 or WORKER_CONCURRENCY=4
+are tried as they would be with npm start); the bench sets REDIS_URL, DATA_DIR, HOST, PORT,
+METRICS_PORT, LOG_LEVEL=warn, LOG_FORMAT=json and VERIFY_MODE itself. WORKER_PROCESSES workers
+are started (default 1).`;
+
+export class UsageError extends Error {}
+
+export type CliOptions = BenchOptions & { help: boolean };
+
+/** Options from the command line, falling back to BENCH_* environment variables. */
+export function parseCliOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        scenario: { type: 'string', multiple: true },
+        quick: { type: 'boolean' },
+        runs: { type: 'string' },
+        duration: { type: 'string' },
+        endpoint: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+
+  const scenarioList = values.scenario ?? (env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(',') : undefined);
+  const scenarios = scenarioList?.map((s) => s.trim()).filter(Boolean).map(scenarioName);
+  const quick = values.quick ?? ['1', 'true', 'yes'].includes((env.BENCH_QUICK ?? '').toLowerCase());
+  const runs = integer('--runs', values.runs ?? env.BENCH_RUNS, 1, 25);
+  const duration = integer('--duration', values.duration ?? env.BENCH_DURATION_S, 1, 3600);
+  const endpoint = values.endpoint ?? (env.BENCH_ENDPOINT || undefined);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(endpoint)) {
+    throw new UsageError(`the endpoint must look like http://host:port, got '${endpoint}'`);
+  }
+  const dataRoot = values['data-dir'] ?? (env.BENCH_DATA_DIR || undefined);
+
+  return {
+    help: values.help ?? false,
+    quick,
+    ...(scenarios ? { scenarios: [...new Set(scenarios)] } : {}),
+    ...(runs !== undefined ? { runs } : {}),
+    ...(duration !== undefined ? { sizes: { smallPushSeconds: duration } } : {}),
+    ...(endpoint ? { endpoint: endpoint.replace(/\/$/, '') } : {}),
+    ...(dataRoot ? { dataRoot } : {}),
+  };
+}
+
+function scenarioName(name: string): ScenarioName {
+  if (!isScenarioName(name)) throw new UsageError(`unknown scenario '${name}'; known: ${scenarioNames.join(', ')}`);
+  return name;
+}
+
+function integer(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${raw}'`);
+  return n;
+}

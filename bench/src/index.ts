@@ -1,0 +1,18 @@
+export { runBench } from './run-bench.js';
+export {
+  fullSizes,
+  quickSizes,
+  scenarioNames,
+  type BenchOptions,
+  type BenchSizes,
+  type ScenarioName,
+} from './bench-options.js';
+export {
+  formatReportTable,
+  reportJsonLines,
+  type BenchReport,
+  type FigureReport,
+  type ResolvedTarget,
+  type ScenarioReport,
+} from './report.js';
+export type { MachineReference } from './machine-reference.js';

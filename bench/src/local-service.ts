@@ -1,0 +1,181 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { startEmbeddedRedis, type EmbeddedRedis } from '@longshore/embedded-redis';
+import { ServiceLog } from './service-log.js';
+
+export interface LocalServiceOptions {
+  /** The environment the processes start from. */
+  baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Settings of this scenario, applied last (e.g. VERIFY_MODE). */
+  env: Readonly<Record<string, string>>;
+  /** Parent of the fresh data directory. */
+  dataRoot: string;
+  workers: number;
+}
+
+export interface LocalService {
+  endpoint: URL;
+  dataDir: string;
+  /** api, worker (or worker-1, worker-2, …) and redis. */
+  pids: Record<string, number>;
+  log: ServiceLog;
+  /** Processes that exited while they should have been serving, with how. */
+  unexpectedExits(): string[];
+  /** Stops every process (gracefully, then by force) and deletes the data directory. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
+const KILL_TIMEOUT_MS = 5_000;
+
+const require = createRequire(import.meta.url);
+
+function appEntry(name: '@longshore/api' | '@longshore/worker'): string {
+  const entry = path.join(path.dirname(require.resolve(`${name}/package.json`)), 'dist', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run bench builds)`);
+  return entry;
+}
+
+/** Children still running; killed if the bench exits without stopping them. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of running) c.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
+/**
+ * The service as `npm start` runs it, but started piece by piece so each scenario gets its own
+ * settings, a fresh Redis and data directory, and each process can be measured: a private
+ * redis-server (append-only, as npm start), the worker process(es), then the API.
+ */
+export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
+  const dataDir = await mkdtemp(path.join(options.dataRoot, 'longshore-bench-'));
+  const log = new ServiceLog();
+  const exits: string[] = [];
+  const children: { name: string; child: ChildProcess }[] = [];
+  let redis: EmbeddedRedis | undefined;
+  let stopping = false;
+
+  const stop = async () => {
+    stopping = true;
+    // API first, so no new work reaches the workers; then the workers, then Redis.
+    const api = children.filter((c) => c.name === 'api');
+    const workers = children.filter((c) => c.name !== 'api');
+    await Promise.all(api.map((c) => stopChild(c.child)));
+    await Promise.all(workers.map((c) => stopChild(c.child)));
+    await redis?.stop();
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  };
+
+  const start = async (name: string, entry: string, env: Record<string, string>, readyType: string) => {
+    const child = fork(entry, [], { env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    track(child);
+    children.push({ name, child });
+    log.attach(name, child.stdout);
+    log.attach(name, child.stderr);
+    child.once('exit', (code, signal) => {
+      if (!stopping) exits.push(`${name} (pid ${child.pid}) exited ${signal ? `by ${signal}` : `with code ${code}`}`);
+    });
+    return waitForMessage(child, name, readyType, log);
+  };
+
+  try {
+    redis = await startEmbeddedRedis({ dataDir: path.join(dataDir, 'redis'), appendOnly: true });
+    const env: Record<string, string> = {
+      ...definedOnly(options.baseEnv),
+      REDIS_URL: redis.url,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      ...options.env,
+    };
+    const workerEntry = appEntry('@longshore/worker');
+    const names = Array.from({ length: options.workers }, (_, i) => (options.workers === 1 ? 'worker' : `worker-${i + 1}`));
+    await Promise.all(names.map((name) => start(name, workerEntry, env, 'ready')));
+    const listening = await start('api', appEntry('@longshore/api'), env, 'listening');
+    const port = Number(listening.port);
+    if (!Number.isInteger(port) || port <= 0) throw new Error(`the API reported no port: ${JSON.stringify(listening)}`);
+
+    const pids: Record<string, number> = { redis: redis.pid };
+    for (const { name, child } of children) pids[name] = child.pid!;
+    return {
+      endpoint: new URL(`http://127.0.0.1:${port}`),
+      dataDir,
+      pids,
+      log,
+      unexpectedExits: () => [...exits],
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+function waitForMessage(child: ChildProcess, name: string, type: string, log: ServiceLog): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name} was not ${type} within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+    const onMessage = (message: unknown) => {
+      const m = message as Record<string, unknown> | null;
+      if (m?.type !== type) return;
+      cleanup();
+      resolve(m);
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ${type}:\n${log.lastLines().join('\n')}`));
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const fail = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  if (await within(exited, STOP_TIMEOUT_MS)) return;
+  child.kill('SIGKILL');
+  await within(exited, KILL_TIMEOUT_MS);
+}
+
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}

@@ -1,0 +1,77 @@
+import type { CpuWindow } from './process-stats.js';
+import type { ScenarioContext } from './scenario.js';
+import type { SyntheticLayer } from './synthetic-layers.js';
+import { megabytesPerSecond } from './stats.js';
+
+export type PushPath = 'ecr' | 'raw';
+
+export interface PushResult {
+  bytes: number;
+  parts: number;
+  /** performance.now() when the first part was sent and when the last one was answered. */
+  uploadStartedAt: number;
+  uploadEndedAt: number;
+  uploadMs: number;
+  /** CompleteLayerUpload (ecr), or POST …/complete plus the long polls until completed (raw). */
+  completeMs: number;
+  /** ServerException answers to CompleteLayerUpload that were retried (ecr only). */
+  completeRetries?: number;
+  /** Status long polls until the upload was completed (raw only). */
+  statusPolls?: number;
+  /** Percent of a core per process, during the upload and during the completion. */
+  cpuPercent?: { upload: Record<string, number>; complete: Record<string, number> };
+}
+
+const REQUEST_OPTIONS = { idleTimeoutMs: 120_000 };
+
+/**
+ * One client pushing one layer as docker does against ECR: initiate, the parts one after the
+ * other, then complete; over the ECR JSON operations or the raw `/v1` part upload.
+ */
+export async function pushLayer(
+  ctx: ScenarioContext,
+  layer: SyntheticLayer,
+  path: PushPath,
+  options: { measureCpu?: boolean; onBytes?(bytes: number): void } = {},
+): Promise<PushResult> {
+  const { ecr, v1, repositoryName, signal } = ctx;
+  const request = { ...REQUEST_OPTIONS, signal };
+  const uploadId = await ecr.initiate(repositoryName, request);
+
+  let cpu: CpuWindow | undefined = options.measureCpu ? await ctx.cpuWindow() : undefined;
+  const uploadStartedAt = performance.now();
+  for (let index = 0; index < layer.partCount; index += 1) {
+    const part = layer.part(index);
+    if (path === 'ecr') await ecr.uploadPart(repositoryName, uploadId, part.first, part.last, [part.base64], request);
+    else await v1.putPart(uploadId, part.first, part.last, part.bytes, request);
+    options.onBytes?.(part.last + 1);
+  }
+  const uploadEndedAt = performance.now();
+  const uploadCpu = await cpu?.stop();
+
+  cpu = options.measureCpu ? await ctx.cpuWindow() : undefined;
+  const completeStartedAt = performance.now();
+  const completion =
+    path === 'ecr'
+      ? { completeRetries: (await ecr.complete(repositoryName, uploadId, layer.digest, request)).retries }
+      : { statusPolls: (await v1.completeAndWait(repositoryName, uploadId, layer.digest, request)).polls };
+  const completeMs = performance.now() - completeStartedAt;
+  const completeCpu = await cpu?.stop();
+
+  return {
+    bytes: layer.size,
+    parts: layer.partCount,
+    uploadStartedAt,
+    uploadEndedAt,
+    uploadMs: uploadEndedAt - uploadStartedAt,
+    completeMs,
+    ...completion,
+    ...(uploadCpu && completeCpu ? { cpuPercent: { upload: uploadCpu, complete: completeCpu } } : {}),
+  };
+}
+
+/** "large-layer: 412/1024 MiB at 95 MB/s" for the status line. */
+export function uploadProgress(label: string, startedAt: number, sent: number, total: number): string {
+  const rate = megabytesPerSecond(sent, performance.now() - startedAt);
+  return `${label}: ${(sent / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB at ${rate.toFixed(0)} MB/s`;
+}

@@ -1,0 +1,196 @@
+import type { BenchSizes, ScenarioName } from './bench-options.js';
+import type { MachineReference } from './machine-reference.js';
+import type { FigureSpec, Target } from './scenario.js';
+import { formatTable } from './text-table.js';
+
+export interface ResolvedTarget {
+  op: '>=' | '<=';
+  value: number;
+  /** Set when the bound applies to the figure's ratio to this reference, not to the figure. */
+  of?: 'sha256';
+  /** As the issue words it, e.g. `≥ 0.85× sha256`. */
+  text: string;
+}
+
+export interface FigureReport {
+  name: string;
+  label: string;
+  unit: FigureSpec['unit'];
+  /** Median over the runs that finished; NaN if none did. */
+  median: number;
+  samples: number[];
+  target?: ResolvedTarget;
+  met?: boolean;
+  /**
+   * Rates only: the median over runs of the figure divided by the node:crypto SHA-256 rate
+   * measured just before that run, and the median figure divided by the disk-write rate.
+   */
+  timesSha256?: number;
+  timesDisk?: number;
+}
+
+export interface ScenarioReport {
+  scenario: ScenarioName;
+  summary: string;
+  runs: number;
+  completedRuns: number;
+  figures: FigureReport[];
+  /** Every targeted figure within its target, every run finished, nothing skipped. */
+  met: boolean;
+  /** Why runs failed, one entry per failed run. */
+  errors: string[];
+  skipped?: string;
+  /** Each finished run's extra data (counts, CPU shares, retries, peak memory). */
+  details: Record<string, unknown>[];
+  /** Warnings and errors the service logged, by kind with counts, over all runs. */
+  serviceIssues: string[];
+  /** Service processes that died during a run. */
+  unexpectedExits: string[];
+}
+
+export interface BenchReport {
+  quick: boolean;
+  runs: number;
+  endpoint?: string;
+  sizes: BenchSizes;
+  machine: MachineReference;
+  scenarios: ScenarioReport[];
+}
+
+export function resolveTarget(target: Target): ResolvedTarget {
+  if ('min' in target) return { op: '>=', value: target.min, text: `≥ ${target.min}` };
+  if ('max' in target) return { op: '<=', value: target.max, text: `≤ ${target.max}` };
+  return { op: '>=', value: target.minTimesSha256, of: 'sha256', text: `≥ ${target.minTimesSha256}× sha256` };
+}
+
+/** Whether the figure (or its ratio, for a relative target) is within the target. */
+export function isMet(figure: Pick<FigureReport, 'median' | 'timesSha256'>, target: ResolvedTarget): boolean {
+  const value = target.of === 'sha256' ? figure.timesSha256 : figure.median;
+  if (value === undefined || !Number.isFinite(value)) return false;
+  return target.op === '>=' ? value >= target.value : value <= target.value;
+}
+
+/** The human table: one row per figure. */
+export function formatReportTable(report: BenchReport): string {
+  const { machine } = report;
+  const header = [
+    `machine: ${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}`,
+    `references: node:crypto SHA-256 ${format(machine.sha256MBps, 'MB/s')} MB/s (one core; re-measured before each run for the × sha256 column), ` +
+      `hash-wasm SHA-256 ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
+      `disk write ${format(machine.diskMBps, 'MB/s')} MB/s (${machine.diskPath}); ` +
+      `load average ${machine.loadAverage.toFixed(1)} at the start`,
+    `${report.quick ? 'quick (smoke) sizes' : 'full sizes'}; ${report.runs === 1 ? 'one run per scenario' : `median of ${report.runs} runs per scenario`}` +
+      `; target: ${report.endpoint ?? 'a service started by the bench'}; MB = 10^6 bytes`,
+  ];
+  const rows: string[][] = [];
+  for (const scenario of report.scenarios) {
+    const first = rows.length;
+    if (scenario.skipped) rows.push(['', 'skipped', '', '', '', '', scenario.skipped]);
+    else {
+      for (const figure of scenario.figures) {
+        rows.push([
+          '',
+          figure.label,
+          Number.isFinite(figure.median) ? `${format(figure.median, figure.unit)} ${figure.unit}` : 'n/a',
+          figure.target?.text ?? '',
+          figure.timesSha256 === undefined ? '' : `${figure.timesSha256.toFixed(2)}×`,
+          figure.timesDisk === undefined ? '' : `${figure.timesDisk.toFixed(2)}×`,
+          figure.met === undefined ? 'info' : figure.met ? 'pass' : 'FAIL',
+        ]);
+      }
+      for (const error of scenario.errors) rows.push(['', 'run failed', '', '', '', '', error.split('\n')[0]!.slice(0, 120)]);
+    }
+    rows[first]![0] = scenario.scenario;
+  }
+  const table = formatTable(
+    ['scenario', 'figure', 'value', 'target', '× sha256', '× disk', 'result'],
+    rows,
+    ['left', 'left', 'right', 'left', 'right', 'right', 'left'],
+  );
+  return [...header, '', table, '', ...notes(report)].join('\n').trimEnd();
+}
+
+/** What the service logged, processes that died, and where each scenario's CPU went. */
+function notes(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const s of report.scenarios) {
+    const cpu = s.details[0]?.cpuPercent;
+    if (cpu) lines.push(`${s.scenario}: CPU % of one core: ${describeCpu(cpu)}`);
+    for (const exit of s.unexpectedExits) lines.push(`${s.scenario}: PROCESS DIED: ${exit}`);
+    for (const issue of s.serviceIssues.slice(0, 8)) lines.push(`${s.scenario}: service logged: ${issue}`);
+    if (s.serviceIssues.length > 8) lines.push(`${s.scenario}: … ${s.serviceIssues.length - 8} more kinds (see the JSON line)`);
+  }
+  return lines;
+}
+
+function describeCpu(cpu: unknown): string {
+  const flat = (shares: Record<string, number>) =>
+    Object.entries(shares)
+      .map(([name, pct]) => `${name} ${pct}`)
+      .join(', ');
+  const c = cpu as Record<string, number> | { upload: Record<string, number>; complete: Record<string, number> };
+  if ('upload' in c && typeof c.upload === 'object') {
+    const phased = c as { upload: Record<string, number>; complete: Record<string, number> };
+    return `upload: ${flat(phased.upload)}; completion: ${flat(phased.complete)}`;
+  }
+  return flat(c as Record<string, number>);
+}
+
+/** One JSON line per scenario, for machines. */
+export function reportJsonLines(report: BenchReport): string[] {
+  const { machine } = report;
+  return report.scenarios.map((s) => {
+    const pick = <T>(f: (figure: FigureReport) => T | undefined) =>
+      Object.fromEntries(s.figures.flatMap((figure) => {
+        const value = f(figure);
+        return value === undefined ? [] : [[figure.name, value]];
+      }));
+    return JSON.stringify({
+      scenario: s.scenario,
+      runs: s.runs,
+      completedRuns: s.completedRuns,
+      median: pick((f) => jsonNumber(f.median)),
+      target: pick((f) =>
+        f.target ? { op: f.target.op, value: jsonNumber(f.target.value, 2), ...(f.target.of ? { of: f.target.of } : {}) } : undefined,
+      ),
+      met: s.met,
+      ratios: pick((f) =>
+        f.timesSha256 === undefined ? undefined : { sha256: jsonNumber(f.timesSha256, 3), disk: jsonNumber(f.timesDisk ?? NaN, 3) },
+      ),
+      samples: pick((f) => f.samples.map((v) => jsonNumber(v))),
+      units: pick((f) => f.unit),
+      machine: {
+        cpus: machine.cpus,
+        sha256MBps: jsonNumber(machine.sha256MBps),
+        hashWasmMBps: jsonNumber(machine.hashWasmMBps),
+        diskMBps: jsonNumber(machine.diskMBps),
+        loadAverage: jsonNumber(machine.loadAverage, 2),
+      },
+      quick: report.quick,
+      ...(report.endpoint ? { endpoint: report.endpoint } : {}),
+      ...(s.skipped ? { skipped: s.skipped } : {}),
+      ...(s.errors.length ? { errors: s.errors } : {}),
+      ...(s.unexpectedExits.length ? { unexpectedExits: s.unexpectedExits } : {}),
+      ...(s.serviceIssues.length ? { serviceIssues: s.serviceIssues } : {}),
+      detail: s.details,
+    });
+  });
+}
+
+function jsonNumber(value: number, digits = 1): number | null {
+  if (!Number.isFinite(value)) return null;
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+export function format(value: number, unit: FigureSpec['unit']): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  switch (unit) {
+    case 'count':
+      return String(Math.round(value));
+    case 'MiB':
+      return value.toFixed(1);
+    default:
+      return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
+  }
+}

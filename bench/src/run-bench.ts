@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import os from 'node:os';
+import {
+  fullSizes,
+  isScenarioName,
+  quickSizes,
+  scenarioNames,
+  type BenchOptions,
+  type BenchSizes,
+} from './bench-options.js';
+import { EcrClient } from './ecr-client.js';
+import { HttpTarget } from './http-target.js';
+import { startLocalService, type LocalService } from './local-service.js';
+import { measureMachine, measureSha256, type MachineReference } from './machine-reference.js';
+import { MemoryWatch, openCpuWindow } from './process-stats.js';
+import { format, isMet, resolveTarget, type BenchReport, type FigureReport, type ScenarioReport } from './report.js';
+import { memoryFigureNames, type RunResult, type ScenarioContext, type ScenarioDefinition } from './scenario.js';
+import { scenarioDefinitions } from './scenarios/index.js';
+import { median } from './stats.js';
+import { LayerFactory } from './synthetic-layers.js';
+import { V1Client } from './v1-client.js';
+
+const MAX_RUNS = 25;
+const MAX_SOCKETS = 64;
+
+type RunOutcome =
+  | { ok: true; result: RunResult; sha256MBps: number; issues: string[]; exits: string[] }
+  | { ok: false; error: string; issues: string[]; exits: string[] };
+
+/** The per-run SHA-256 reference: short, so it costs well under a second. */
+const RUN_REFERENCE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `npm run bench` as a function: measures the machine's references, then runs each scenario
+ * `runs` times, each time on a freshly started service (or against `endpoint`), and returns
+ * the medians with their targets. Never throws for a failing scenario: that is reported.
+ */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const sizes: BenchSizes = { ...(options.quick ? quickSizes : fullSizes), ...options.sizes };
+  const scenarios = options.scenarios ?? scenarioNames;
+  for (const name of scenarios) if (!isScenarioName(name)) throw new Error(`unknown scenario '${String(name)}'`);
+  const runs = options.runs ?? 1;
+  if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS) throw new RangeError(`runs must be 1 to ${MAX_RUNS}`);
+  const dataRoot = options.dataRoot ?? os.tmpdir();
+  const progress = options.onProgress ?? (() => undefined);
+  const notice = options.onNotice ?? (() => undefined);
+
+  progress('measuring the machine references (SHA-256, disk write)');
+  const machine = await measureMachine(sizes, dataRoot);
+  notice(
+    `references: node:crypto SHA-256 ${format(machine.sha256MBps, 'MB/s')} MB/s, hash-wasm ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
+      `disk write ${format(machine.diskMBps, 'MB/s')} MB/s`,
+  );
+
+  const layers = new LayerFactory(sizes.partBytes);
+  const reports: ScenarioReport[] = [];
+  for (const name of scenarios) {
+    const definition = scenarioDefinitions[name];
+    if (options.endpoint && definition.localOnly) {
+      reports.push(skippedReport(definition, runs, 'needs the bench’s own service to read process memory (BENCH_ENDPOINT is set)'));
+      continue;
+    }
+    const outcomes: RunOutcome[] = [];
+    for (let run = 1; run <= runs; run += 1) {
+      options.signal?.throwIfAborted();
+      progress(`${name}: run ${run}/${runs}: starting`);
+      const outcome = await runOnce(definition, { ...options, sizes, dataRoot, layers, progress });
+      outcomes.push(outcome);
+      notice(`${name} run ${run}/${runs}: ${describeOutcome(definition, outcome)}`);
+    }
+    reports.push(scenarioReport(definition, outcomes, machine, runs));
+  }
+  return {
+    quick: options.quick ?? false,
+    runs,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    sizes,
+    machine,
+    scenarios: reports,
+  };
+}
+
+interface RunSettings extends BenchOptions {
+  sizes: BenchSizes;
+  dataRoot: string;
+  layers: LayerFactory;
+  progress(text: string): void;
+}
+
+async function runOnce(definition: ScenarioDefinition, settings: RunSettings): Promise<RunOutcome> {
+  const timeoutMs = Math.ceil(definition.timeoutMs(settings.sizes));
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(settings.signal ? [settings.signal] : [])]);
+  // Every request in flight listens to it: 64 clients at once are expected, not a leak.
+  setMaxListeners(0, signal);
+  let service: LocalService | undefined;
+  let http: HttpTarget | undefined;
+  let watch: MemoryWatch | undefined;
+  try {
+    settings.progress(`${definition.name}: measuring SHA-256 for this run`);
+    const sha256MBps = measureSha256(RUN_REFERENCE_BYTES);
+    const loadBefore = os.loadavg()[0] ?? Number.NaN;
+    if (!settings.endpoint) {
+      settings.progress(`${definition.name}: starting the service`);
+      service = await startLocalService({
+        baseEnv: settings.serviceEnv ?? {},
+        env: definition.serviceEnv,
+        dataRoot: settings.dataRoot,
+        workers: workerProcesses(settings.serviceEnv),
+      });
+      watch = new MemoryWatch(service.pids);
+      watch.start();
+    }
+    http = new HttpTarget(service?.endpoint ?? new URL(settings.endpoint!), MAX_SOCKETS);
+    const ecr = new EcrClient(http);
+    const repositoryName = `bench-${definition.name}-${randomBytes(4).toString('hex')}`;
+    await ecr.createRepository(repositoryName, { signal });
+    const pids = service?.pids ?? {};
+    const context: ScenarioContext = {
+      ecr,
+      v1: new V1Client(http),
+      repositoryName,
+      sizes: settings.sizes,
+      layers: settings.layers,
+      signal,
+      progress: settings.progress,
+      cpuWindow: () => openCpuWindow(pids),
+    };
+    const result = await definition.run(context);
+    if (watch) addMemory(definition, result, await watch.peaks());
+    const exits = service?.unexpectedExits() ?? [];
+    if (exits.length > 0) throw new Error(`a service process died during the run: ${exits.join('; ')}`);
+    result.detail.sha256MBps = Math.round(sha256MBps);
+    result.detail.loadAverage = [round2(loadBefore), round2(os.loadavg()[0] ?? Number.NaN)];
+    return { ok: true, result, sha256MBps, issues: service?.log.issues() ?? [], exits };
+  } catch (error) {
+    const timedOut = signal.aborted && !settings.signal?.aborted;
+    const message = timedOut
+      ? `the run did not finish within its ${Math.round(timeoutMs / 1000)} s limit`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    return { ok: false, error: message, issues: service?.log.issues() ?? [], exits: service?.unexpectedExits() ?? [] };
+  } finally {
+    http?.close();
+    await watch?.peaks().catch(() => undefined);
+    settings.progress(`${definition.name}: stopping the service`);
+    await service?.stop();
+  }
+}
+
+/** Peak RSS into the figures a scenario lists, and into every run's detail. */
+function addMemory(definition: ScenarioDefinition, result: RunResult, peaks: Record<string, number>): void {
+  const workerPeaks = Object.entries(peaks).filter(([name]) => name.startsWith('worker')).map(([, mib]) => mib);
+  const memory: Record<string, number | undefined> = {
+    apiPeakMiB: peaks.api,
+    workerPeakMiB: workerPeaks.length ? Math.max(...workerPeaks) : undefined,
+    redisPeakMiB: peaks.redis,
+  };
+  for (const name of memoryFigureNames) {
+    const value = memory[name];
+    if (value === undefined) continue;
+    result.detail[name] = Math.round(value * 10) / 10;
+    if (definition.figures.some((f) => f.name === name)) result.figures[name] = value;
+  }
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function workerProcesses(env: BenchOptions['serviceEnv']): number {
+  const n = Number(env?.WORKER_PROCESSES ?? 1);
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 1;
+}
+
+function scenarioReport(definition: ScenarioDefinition, outcomes: RunOutcome[], machine: MachineReference, runs: number): ScenarioReport {
+  const finished = outcomes.flatMap((o) => (o.ok ? [o] : []));
+  const errors = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+  const figures: FigureReport[] = definition.figures.map((spec) => {
+    const measured = finished.filter((o) => typeof o.result.figures[spec.name] === 'number');
+    const samples = measured.map((o) => o.result.figures[spec.name]!);
+    const figure: FigureReport = { name: spec.name, label: spec.label, unit: spec.unit, median: median(samples), samples };
+    if (spec.unit === 'MB/s') {
+      figure.timesSha256 = median(measured.map((o) => o.result.figures[spec.name]! / o.sha256MBps));
+      figure.timesDisk = figure.median / machine.diskMBps;
+    }
+    if (spec.target) {
+      figure.target = resolveTarget(spec.target);
+      figure.met = isMet(figure, figure.target);
+    }
+    return figure;
+  });
+  return {
+    scenario: definition.name,
+    summary: definition.summary,
+    runs,
+    completedRuns: finished.length,
+    figures,
+    met: errors.length === 0 && figures.every((f) => f.met !== false),
+    errors,
+    details: finished.map((o) => o.result.detail),
+    serviceIssues: [...new Set(outcomes.flatMap((o) => o.issues))],
+    unexpectedExits: outcomes.flatMap((o) => o.exits),
+  };
+}
+
+function skippedReport(definition: ScenarioDefinition, runs: number, reason: string): ScenarioReport {
+  return {
+    scenario: definition.name,
+    summary: definition.summary,
+    runs,
+    completedRuns: 0,
+    figures: [],
+    met: false,
+    errors: [],
+    skipped: reason,
+    details: [],
+    serviceIssues: [],
+    unexpectedExits: [],
+  };
+}
+
+function describeOutcome(definition: ScenarioDefinition, outcome: RunOutcome): string {
+  if (!outcome.ok) return `FAILED: ${outcome.error.split('\n')[0]}`;
+  const figures = definition.figures
+    .filter((f) => outcome.result.figures[f.name] !== undefined)
+    .map((f) => `${f.label} ${format(outcome.result.figures[f.name]!, f.unit)} ${f.unit}`);
+  const issues = outcome.issues.length ? ` (service logged ${outcome.issues.length} kinds of warnings/errors)` : '';
+  return figures.join(', ') + issues;
+}

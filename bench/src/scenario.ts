@@ -1,0 +1,60 @@
+import type { BenchSizes, ScenarioName } from './bench-options.js';
+import type { EcrClient } from './ecr-client.js';
+import type { CpuWindow } from './process-stats.js';
+import type { LayerFactory } from './synthetic-layers.js';
+import type { V1Client } from './v1-client.js';
+
+/**
+ * A target from the issue: an absolute bound, or a multiple of the node:crypto SHA-256 rate
+ * measured in the same run (checked on the figure's ratio to it).
+ */
+export type Target = { min: number } | { max: number } | { minTimesSha256: number };
+
+export interface FigureSpec {
+  name: string;
+  label: string;
+  unit: 'pushes/s' | 'ms' | 'MB/s' | 'MiB' | 'count';
+  target?: Target;
+}
+
+export interface RunResult {
+  /** By FigureSpec name. Figures the runner measures itself (peak memory) need not be here. */
+  figures: Record<string, number>;
+  /** Anything else worth keeping in the JSON line (counts, CPU shares, retries). */
+  detail: Record<string, unknown>;
+}
+
+export interface ScenarioContext {
+  ecr: EcrClient;
+  v1: V1Client;
+  /** A repository created for this run. */
+  repositoryName: string;
+  sizes: BenchSizes;
+  layers: LayerFactory;
+  /** Aborts when the bench is interrupted or the run exceeds its time limit. */
+  signal: AbortSignal;
+  progress(text: string): void;
+  /** Starts measuring CPU use of the service's processes and of the bench itself. */
+  cpuWindow(): Promise<CpuWindow>;
+}
+
+export interface ScenarioDefinition {
+  name: ScenarioName;
+  summary: string;
+  /** Settings for the bench's own service in this scenario. */
+  serviceEnv: Record<string, string>;
+  figures: FigureSpec[];
+  /** Figures only the bench's own service can give (process memory): skipped with BENCH_ENDPOINT. */
+  localOnly?: boolean;
+  /** An upper bound on one run, after which it is aborted. */
+  timeoutMs(sizes: BenchSizes): number;
+  run(ctx: ScenarioContext): Promise<RunResult>;
+}
+
+/** Figures the runner fills in from its memory watch when a scenario lists them. */
+export const memoryFigureNames = ['apiPeakMiB', 'workerPeakMiB', 'redisPeakMiB'] as const;
+
+/** Time bound for pushing `bytes`: generous (5 MB/s) plus two minutes of start-up and completion. */
+export function boundForBytes(bytes: number): number {
+  return 120_000 + (bytes / 5e6) * 1000;
+}

@@ -1,0 +1,181 @@
+import { createHash, randomFillSync, type Hash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { EcrError } from '../ecr-client.js';
+import type { CpuWindow } from '../process-stats.js';
+import type { RunResult, ScenarioContext, ScenarioDefinition } from '../scenario.js';
+import { percentile } from '../stats.js';
+
+/** Bytes at the end of each push's part that carry its counter (and so make its content unique). */
+const UNIQUE_TAIL = 16;
+const MAX_PUSHES_PER_CLIENT = 1_000_000;
+/** A service that fails every request is not measured further. */
+const MAX_ERRORS = 1_000;
+const MAX_ERROR_KINDS = 20;
+const REQUEST_IDLE_TIMEOUT_MS = 60_000;
+
+function warmupMs(seconds: number): number {
+  return Math.min(2_000, seconds * 200);
+}
+
+export const smallPushes: ScenarioDefinition = {
+  name: 'small-pushes',
+  summary:
+    'concurrent clients for a fixed time, each push: InitiateLayerUpload + one small UploadLayerPart + ' +
+    'CompleteLayerUpload (which waits for the worker); throughput, whole-push latency, errors',
+  serviceEnv: { VERIFY_MODE: 'parts' },
+  figures: [
+    { name: 'pushesPerSecond', label: 'pushes/s', unit: 'pushes/s', target: { min: 1000 } },
+    { name: 'p50Ms', label: 'push latency p50', unit: 'ms' },
+    { name: 'p99Ms', label: 'push latency p99', unit: 'ms', target: { max: 150 } },
+    { name: 'errors', label: 'failed pushes', unit: 'count', target: { max: 0 } },
+  ],
+  timeoutMs: (sizes) => warmupMs(sizes.smallPushSeconds) + sizes.smallPushSeconds * 1000 + 120_000,
+  run,
+};
+
+interface Tally {
+  windowStart: number;
+  windowEnd: number;
+  completed: number;
+  completedInWindow: number;
+  /** Whole pushes started in the window, and their steps. */
+  latencies: number[];
+  initiate: number[];
+  part: number[];
+  complete: number[];
+  errors: number;
+  errorKinds: Map<string, number>;
+}
+
+async function run(ctx: ScenarioContext): Promise<RunResult> {
+  const { sizes } = ctx;
+  if (sizes.smallPushBytes < 2 * UNIQUE_TAIL) throw new RangeError(`smallPushBytes must be at least ${2 * UNIQUE_TAIL}`);
+  const clients = Array.from({ length: sizes.smallPushClients }, () => new PushContent(sizes.smallPushBytes));
+  const warmup = warmupMs(sizes.smallPushSeconds);
+  const windowMs = sizes.smallPushSeconds * 1000;
+  const startedAt = performance.now();
+  const tally: Tally = {
+    windowStart: startedAt + warmup,
+    windowEnd: startedAt + warmup + windowMs,
+    completed: 0,
+    completedInWindow: 0,
+    latencies: [],
+    initiate: [],
+    part: [],
+    complete: [],
+    errors: 0,
+    errorKinds: new Map(),
+  };
+
+  // CPU shares over exactly the measured window.
+  const cpuOpened: Promise<CpuWindow> = delay(warmup).then(() => ctx.cpuWindow());
+  const cpuShares = delay(warmup + windowMs).then(async () => (await cpuOpened).stop());
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    const phase = now < tally.windowStart ? 'warm-up' : `${((now - tally.windowStart) / 1000).toFixed(0)}/${sizes.smallPushSeconds} s`;
+    ctx.progress(`small-pushes: ${phase}, ${tally.completed} pushes, ${tally.errors} errors`);
+  }, 250);
+  try {
+    await Promise.all(clients.map((content) => clientLoop(ctx, content, tally)));
+  } finally {
+    clearInterval(ticker);
+  }
+  ctx.signal.throwIfAborted();
+  const cpuPercent = await cpuShares;
+
+  const p = (values: number[], q: number) => round(percentile(values, q));
+  return {
+    figures: {
+      pushesPerSecond: tally.completedInWindow / sizes.smallPushSeconds,
+      p50Ms: percentile(tally.latencies, 50),
+      p99Ms: percentile(tally.latencies, 99),
+      errors: tally.errors,
+    },
+    detail: {
+      clients: clients.length,
+      partBytes: sizes.smallPushBytes,
+      warmupSeconds: warmup / 1000,
+      windowSeconds: sizes.smallPushSeconds,
+      pushesCompleted: tally.completed,
+      pushesInWindow: tally.completedInWindow,
+      stepP50Ms: { initiate: p(tally.initiate, 50), part: p(tally.part, 50), complete: p(tally.complete, 50) },
+      stepP99Ms: { initiate: p(tally.initiate, 99), part: p(tally.part, 99), complete: p(tally.complete, 99) },
+      maxMs: round(Math.max(0, ...tally.latencies)),
+      errorKinds: Object.fromEntries(tally.errorKinds),
+      cpuPercent,
+    },
+  };
+}
+
+async function clientLoop(ctx: ScenarioContext, content: PushContent, tally: Tally): Promise<void> {
+  const { ecr, repositoryName, signal } = ctx;
+  const request = { idleTimeoutMs: REQUEST_IDLE_TIMEOUT_MS, signal };
+  for (let n = 0; n < MAX_PUSHES_PER_CLIENT && performance.now() < tally.windowEnd; n += 1) {
+    if (signal.aborted || tally.errors >= MAX_ERRORS) return;
+    const t0 = performance.now();
+    try {
+      const uploadId = await ecr.initiate(repositoryName, request);
+      const t1 = performance.now();
+      const part = content.next();
+      await ecr.uploadPart(repositoryName, uploadId, 0, content.size - 1, part.base64, request);
+      const t2 = performance.now();
+      await ecr.complete(repositoryName, uploadId, part.digest, { ...request, retry: false });
+      const t3 = performance.now();
+      tally.completed += 1;
+      if (t3 >= tally.windowStart && t3 <= tally.windowEnd) tally.completedInWindow += 1;
+      if (t0 >= tally.windowStart) {
+        tally.latencies.push(t3 - t0);
+        tally.initiate.push(t1 - t0);
+        tally.part.push(t2 - t1);
+        tally.complete.push(t3 - t2);
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      tally.errors += 1;
+      const kind = errorKind(error);
+      const key = tally.errorKinds.has(kind) || tally.errorKinds.size < MAX_ERROR_KINDS ? kind : 'other errors';
+      tally.errorKinds.set(key, (tally.errorKinds.get(key) ?? 0) + 1);
+    }
+  }
+}
+
+/**
+ * One client's part contents: a random base whose last bytes carry a counter, so every push is
+ * distinct, yet only those bytes are hashed and encoded per push — the SHA-256 state and the
+ * base64 of the rest are computed once (the rest is a multiple of 3 bytes, so its base64 needs
+ * no padding and the two base64 pieces simply follow each other).
+ */
+class PushContent {
+  private readonly prefixHash: Hash;
+  private readonly prefixBase64: Buffer;
+  private readonly tail: Buffer;
+  private counter = 0n;
+
+  constructor(readonly size: number) {
+    const base = randomFillSync(Buffer.allocUnsafe(size));
+    const prefixLength = Math.floor((size - UNIQUE_TAIL) / 3) * 3;
+    this.prefixHash = createHash('sha256').update(base.subarray(0, prefixLength));
+    this.prefixBase64 = Buffer.from(base.subarray(0, prefixLength).toString('base64'), 'latin1');
+    this.tail = Buffer.from(base.subarray(prefixLength));
+  }
+
+  next(): { digest: string; base64: Buffer[] } {
+    this.counter += 1n;
+    this.tail.writeBigUInt64BE(this.counter, 0);
+    return {
+      digest: `sha256:${this.prefixHash.copy().update(this.tail).digest('hex')}`,
+      base64: [this.prefixBase64, Buffer.from(this.tail.toString('base64'), 'latin1')],
+    };
+  }
+}
+
+function errorKind(error: unknown): string {
+  if (error instanceof EcrError) return `HTTP ${error.status} ${error.message.slice(0, 160)}`;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return `${typeof code === 'string' ? `${code}: ` : ''}${message.slice(0, 160)}`;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

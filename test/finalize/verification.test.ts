@@ -1,0 +1,88 @@
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BatchCheckLayerAvailabilityCommand,
+  CompleteLayerUploadCommand,
+  CreateRepositoryCommand,
+  InvalidLayerException,
+} from '@aws-sdk/client-ecr';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLongshore, type Longshore } from '../support/longshore-harness.js';
+import { randomLayer, uploadParts } from '../support/layer-data.js';
+
+const KiB = 1024;
+
+/** Flips one byte of an upload's stored data, as corruption at rest would. */
+async function corruptStoredByte(longshore: Longshore, uploadId: string, offset: number): Promise<void> {
+  const file = await open(path.join(longshore.dataDir, 'storage', 'uploads', uploadId, 'data'), 'r+');
+  try {
+    const byte = Buffer.alloc(1);
+    await file.read(byte, 0, 1, offset);
+    byte[0] = byte[0]! ^ 0xff;
+    await file.write(byte, 0, 1, offset);
+  } finally {
+    await file.close();
+  }
+}
+
+async function complete(longshore: Longshore, repositoryName: string, uploadId: string, digest: string) {
+  return longshore.ecr.send(new CompleteLayerUploadCommand({ repositoryName, uploadId, layerDigests: [digest] }));
+}
+
+describe.each(['parts', 'full'] as const)('finalization with VERIFY_MODE=%s', (verifyMode) => {
+  let longshore: Longshore;
+  let redis: Redis;
+  const repositoryName = `verify/${verifyMode}`;
+
+  beforeAll(async () => {
+    longshore = await startLongshore({
+      env: {
+        VERIFY_MODE: verifyMode,
+        MIN_PART_SIZE: String(64 * KiB),
+        // Keep every check at completion, so corruption after upload is always in reach.
+        BACKGROUND_VERIFY_MIN_BYTES: String(1024 * 1024 * 1024),
+      },
+    });
+    redis = new Redis(longshore.redisUrl);
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+  });
+  afterAll(async () => {
+    await redis?.quit();
+    await longshore?.close();
+  });
+
+  it('completes with the right digest', async () => {
+    const layer = randomLayer(300 * KiB + 7);
+    const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);
+    const result = await complete(longshore, repositoryName, uploadId, layer.digest);
+    expect(result.layerDigest).toBe(layer.digest);
+  });
+
+  it('re-hashes the stored bytes when the carried hash state is missing, reaching the same digest', async () => {
+    const layer = randomLayer(200 * KiB + 3);
+    const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);
+    const key = `${longshore.prefix}:upload:${uploadId}`;
+    expect(await redis.hexists(key, 'hashState')).toBe(1);
+    await redis.hdel(key, 'hashState');
+    const result = await complete(longshore, repositoryName, uploadId, layer.digest);
+    expect(result.layerDigest).toBe(layer.digest);
+    const availability = await longshore.ecr.send(
+      new BatchCheckLayerAvailabilityCommand({ repositoryName, layerDigests: [layer.digest] }),
+    );
+    expect(availability.layers?.[0]?.layerSize).toBe(layer.bytes.length);
+  });
+
+  it('catches a stored part altered on disk as InvalidLayerException, and publishes nothing', async () => {
+    const layer = randomLayer(256 * KiB);
+    const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);
+    await corruptStoredByte(longshore, uploadId, 100 * KiB);
+    const error = await complete(longshore, repositoryName, uploadId, layer.digest).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidLayerException);
+    expect((error as Error).message).toMatch(/does not match the checksum recorded when it arrived/);
+    const availability = await longshore.ecr.send(
+      new BatchCheckLayerAvailabilityCommand({ repositoryName, layerDigests: [layer.digest] }),
+    );
+    expect(availability.failures?.[0]?.failureCode).toBe('MissingLayerDigest');
+  });
+});

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import { CreateRepositoryCommand, InvalidLayerException } from '@aws-sdk/client-ecr';
+import { VERIFY_QUEUE } from '@longshore/queue';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MiB, digestOf, pushLayer, randomLayer, uploadParts } from '../support/layer-data.js';
+import { startLongshore, type Longshore } from '../support/longshore-harness.js';
+import { sampleSum, scrapeMetrics, type Scrape } from '../support/prometheus-text.js';
+import { rejectionOf } from '../support/rejection.js';
+import { completeUpload, dataOf, getUpload, waitForFinalStatus } from '../support/status-client.js';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const SHA256_HEX = /[0-9a-f]{64}/i;
+const BACKGROUND_VERIFY_MIN_BYTES = 6 * MiB;
+
+/**
+ * No label value anywhere names one upload, layer or repository: not the `forbidden` values this
+ * test used, nor anything shaped like an upload id or a digest.
+ */
+function expectBoundedLabels(scrapes: Scrape[], forbidden: string[]): void {
+  const needles = forbidden.map((value) => value.replace(/^sha256:/, ''));
+  let checked = 0;
+  for (const sample of scrapes.flatMap((s) => s.samples)) {
+    for (const [label, value] of Object.entries(sample.labels)) {
+      const where = `${sample.name}{${label}="${value}"}`;
+      expect(value, where).not.toMatch(UUID);
+      expect(value, where).not.toMatch(SHA256_HEX);
+      for (const needle of needles) expect(value, where).not.toContain(needle);
+      checked += 1;
+    }
+  }
+  expect(checked).toBeGreaterThan(0);
+}
+
+interface Scrapes {
+  api: Scrape;
+  worker: Scrape;
+}
+
+/**
+ * Exact metric deltas around real pushes. The harness is this file's alone and its tests run
+ * one after another, so nothing else moves these counters between two scrapes.
+ */
+describe('metrics: what one push moves, on the API and on the worker', () => {
+  let longshore: Longshore;
+  const apiUrl = () => `${longshore.endpoint}/metrics`;
+  const workerUrl = () => `http://127.0.0.1:${longshore.workers[0]!.port}/metrics`;
+
+  beforeAll(async () => {
+    // Parts below 6 MiB are verified when the layer is finalized, where the counts are exact;
+    // larger ones in the background while the upload goes on (see the last test).
+    longshore = await startLongshore({ env: { BACKGROUND_VERIFY_MIN_BYTES: String(BACKGROUND_VERIFY_MIN_BYTES) } });
+  });
+  afterAll(() => longshore?.close());
+
+  async function scrape(): Promise<Scrapes> {
+    const [api, worker] = await Promise.all([scrapeMetrics(apiUrl()), scrapeMetrics(workerUrl())]);
+    return { api, worker };
+  }
+
+  /** `after - before` of the summed samples `name{match}`. */
+  function delta(before: Scrape, after: Scrape, name: string, match: Record<string, string> = {}): number {
+    return sampleSum(after, name, match) - sampleSum(before, name, match);
+  }
+
+  /**
+   * The worker counts a job after it recorded the upload's outcome (which is what answers the
+   * client), and BullMQ moves the job to its final state after that: poll the worker's real
+   * metrics, bounded, until the job is counted and out of the queue.
+   */
+  async function workerSettled(before: Scrape, outcome: 'completed' | 'failed'): Promise<Scrape> {
+    let latest = before;
+    await expect
+      .poll(
+        async () => {
+          latest = await scrapeMetrics(workerUrl());
+          return [
+            delta(before, latest, 'longshore_worker_jobs_total', { outcome }),
+            delta(before, latest, 'longshore_queue_jobs', { state: outcome }),
+          ];
+        },
+        { timeout: 15_000, interval: 25 },
+      )
+      .toEqual([1, 1]);
+    return latest;
+  }
+
+  async function newRepository(): Promise<string> {
+    const repositoryName = `metrics/m${randomUUID().slice(0, 8)}`;
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+    return repositoryName;
+  }
+
+  it('serves both scrapes in the text format, with the documented families and roles', async () => {
+    const { api, worker } = await scrape();
+    const types = (s: Scrape) => Object.fromEntries([...s.families.values()].map((f) => [f.name, f.type]));
+    expect(types(api)).toMatchObject({
+      longshore_api_requests_total: 'counter',
+      longshore_api_request_duration_seconds: 'histogram',
+      longshore_api_received_bytes_total: 'counter',
+      longshore_uploads_started_total: 'counter',
+      longshore_uploads_completed_total: 'counter',
+      longshore_uploads_failed_total: 'counter',
+      longshore_api_inflight_waits: 'gauge',
+      longshore_process_cpu_seconds_total: 'counter',
+      longshore_nodejs_eventloop_lag_seconds: 'gauge',
+    });
+    expect(types(worker)).toMatchObject({
+      longshore_worker_finalize_duration_seconds: 'histogram',
+      longshore_worker_verified_bytes_total: 'counter',
+      longshore_worker_jobs_total: 'counter',
+      longshore_worker_retries_total: 'counter',
+      longshore_worker_stalled_jobs_total: 'counter',
+      longshore_worker_hash_pool_utilization_ratio: 'gauge',
+      longshore_queue_jobs: 'gauge',
+      longshore_process_cpu_seconds_total: 'counter',
+    });
+    expect(api.samples.every((s) => s.labels.role === 'api')).toBe(true);
+    expect(worker.samples.every((s) => s.labels.role === 'worker')).toBe(true);
+  });
+
+  it('counts one successful push exactly', async () => {
+    const repositoryName = await newRepository();
+    const layer = randomLayer(11 * MiB);
+    const before = await scrape();
+
+    const pushed = await pushLayer(longshore.ecr, repositoryName, layer, 5 * MiB);
+    const api = await scrapeMetrics(apiUrl());
+    const worker = await workerSettled(before.worker, 'completed');
+
+    const ok = (operation: string) => ({ operation, outcome: 'ok' });
+    expect(delta(before.api, api, 'longshore_api_requests_total', ok('InitiateLayerUpload'))).toBe(1);
+    expect(delta(before.api, api, 'longshore_api_requests_total', ok('UploadLayerPart'))).toBe(3);
+    expect(delta(before.api, api, 'longshore_api_requests_total', ok('CompleteLayerUpload'))).toBe(1);
+    expect(delta(before.api, api, 'longshore_api_requests_total')).toBe(5);
+    expect(delta(before.api, api, 'longshore_api_request_duration_seconds_count', ok('InitiateLayerUpload'))).toBe(1);
+    expect(delta(before.api, api, 'longshore_api_request_duration_seconds_count', ok('UploadLayerPart'))).toBe(3);
+    expect(delta(before.api, api, 'longshore_api_request_duration_seconds_count', ok('CompleteLayerUpload'))).toBe(1);
+    expect(delta(before.api, api, 'longshore_api_request_duration_seconds_bucket', { ...ok('UploadLayerPart'), le: '+Inf' })).toBe(3);
+    expect(delta(before.api, api, 'longshore_api_request_duration_seconds_sum', ok('UploadLayerPart'))).toBeGreaterThan(0);
+    expect(delta(before.api, api, 'longshore_api_received_bytes_total')).toBe(layer.bytes.length);
+    expect(delta(before.api, api, 'longshore_uploads_started_total')).toBe(1);
+    expect(delta(before.api, api, 'longshore_uploads_completed_total')).toBe(1);
+    expect(delta(before.api, api, 'longshore_uploads_failed_total')).toBe(0);
+
+    expect(delta(before.worker, worker, 'longshore_worker_jobs_total', { outcome: 'completed', error: '' })).toBe(1);
+    expect(delta(before.worker, worker, 'longshore_worker_jobs_total')).toBe(1);
+    expect(delta(before.worker, worker, 'longshore_worker_verified_bytes_total')).toBe(layer.bytes.length);
+    expect(delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count', { outcome: 'completed' })).toBe(1);
+    expect(delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count')).toBe(1);
+    expect(
+      delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_bucket', { outcome: 'completed', le: '+Inf' }),
+    ).toBe(1);
+    expect(delta(before.worker, worker, 'longshore_worker_retries_total')).toBe(0);
+    expect(delta(before.worker, worker, 'longshore_worker_stalled_jobs_total')).toBe(0);
+
+    expectBoundedLabels([api, worker], [pushed.uploadId, layer.digest, repositoryName]);
+  });
+
+  it('counts one failing push (a digest that does not match) by its ECR error name', async () => {
+    const repositoryName = await newRepository();
+    const layer = randomLayer(6 * MiB);
+    const wrongDigest = digestOf(Buffer.from('some other layer'));
+    const before = await scrape();
+
+    const error = await rejectionOf(pushLayer(longshore.ecr, repositoryName, { bytes: layer.bytes, digest: wrongDigest }), InvalidLayerException);
+    expect(error.message).toContain(layer.digest);
+    const api = await scrapeMetrics(apiUrl());
+    const worker = await workerSettled(before.worker, 'failed');
+
+    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'InitiateLayerUpload', outcome: 'ok' })).toBe(1);
+    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'UploadLayerPart', outcome: 'ok' })).toBe(2);
+    expect(
+      delta(before.api, api, 'longshore_api_requests_total', { operation: 'CompleteLayerUpload', outcome: 'InvalidLayerException' }),
+    ).toBe(1);
+    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'CompleteLayerUpload', outcome: 'ok' })).toBe(0);
+    expect(
+      delta(before.api, api, 'longshore_api_request_duration_seconds_count', {
+        operation: 'CompleteLayerUpload',
+        outcome: 'InvalidLayerException',
+      }),
+    ).toBe(1);
+    expect(delta(before.api, api, 'longshore_api_received_bytes_total')).toBe(layer.bytes.length);
+    expect(delta(before.api, api, 'longshore_uploads_started_total')).toBe(1);
+    expect(delta(before.api, api, 'longshore_uploads_completed_total')).toBe(0);
+    expect(delta(before.api, api, 'longshore_uploads_failed_total', { error: 'InvalidLayerException' })).toBe(1);
+    expect(delta(before.api, api, 'longshore_uploads_failed_total')).toBe(1);
+
+    expect(delta(before.worker, worker, 'longshore_worker_jobs_total', { outcome: 'failed', error: 'InvalidLayerException' })).toBe(1);
+    expect(delta(before.worker, worker, 'longshore_worker_jobs_total')).toBe(1);
+    expect(delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count', { outcome: 'failed' })).toBe(1);
+    expect(delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count')).toBe(1);
+    // The stored bytes were read once to learn their digest, which is how the mismatch was found.
+    expect(delta(before.worker, worker, 'longshore_worker_verified_bytes_total')).toBe(layer.bytes.length);
+    expect(delta(before.worker, worker, 'longshore_worker_retries_total')).toBe(0);
+
+    expectBoundedLabels([api, worker], [layer.digest, wrongDigest, repositoryName]);
+  });
+
+  it('counts the status API by operation and outcome', async () => {
+    const repositoryName = await newRepository();
+    const layer = randomLayer(2048);
+    const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 5 * MiB);
+    const unknown = randomUUID();
+    const before = await scrape();
+
+    dataOf(await completeUpload(longshore.endpoint, uploadId, { repositoryName, layerDigests: [layer.digest] }));
+    await waitForFinalStatus(longshore.endpoint, uploadId);
+    const polls = delta(before.api, await scrapeMetrics(apiUrl()), 'longshore_api_requests_total', {
+      operation: 'v1.GetUpload',
+      outcome: 'ok',
+    });
+    expect((await getUpload(longshore.endpoint, unknown)).status).toBe(404);
+    expect((await getUpload(longshore.endpoint, 'nope')).status).toBe(400);
+    const api = await scrapeMetrics(apiUrl());
+    const worker = await workerSettled(before.worker, 'completed');
+
+    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.CompleteUpload', outcome: 'ok' })).toBe(1);
+    expect(polls).toBeGreaterThanOrEqual(1);
+    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.GetUpload', outcome: 'ok' })).toBe(polls);
+    expect(
+      delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.GetUpload', outcome: 'UploadNotFoundException' }),
+    ).toBe(1);
+    expect(
+      delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.GetUpload', outcome: 'InvalidParameterException' }),
+    ).toBe(1);
+    expect(delta(before.api, api, 'longshore_api_requests_total')).toBe(polls + 3);
+    // An async completion is not an answered CompleteLayerUpload.
+    expect(delta(before.api, api, 'longshore_uploads_completed_total')).toBe(0);
+    expect(delta(before.api, api, 'longshore_uploads_failed_total')).toBe(0);
+
+    expectBoundedLabels([api, worker], [uploadId, unknown, layer.digest, repositoryName]);
+  });
+
+  it('counts every byte verified, also when large parts are verified in the background', async () => {
+    const repositoryName = await newRepository();
+    const layer = randomLayer(13 * MiB);
+    const before = await scrape();
+
+    await pushLayer(longshore.ecr, repositoryName, layer, 7 * MiB);
+    const worker = await workerSettled(before.worker, 'completed');
+    // Both parts (7 and 6 MiB) were queued for a background check; wait until none is left.
+    const redis = new Redis(longshore.redisUrl, { maxRetriesPerRequest: null });
+    const verify = new Queue(VERIFY_QUEUE, { connection: redis, prefix: longshore.prefix });
+    try {
+      await expect
+        .poll(async () => Object.values(await verify.getJobCounts('waiting', 'active', 'delayed')), { timeout: 15_000, interval: 25 })
+        .toEqual([0, 0, 0]);
+    } finally {
+      await verify.close();
+      await redis.quit();
+    }
+    const after = await scrapeMetrics(workerUrl());
+
+    // Each part is checked once, in the background or at finalization; a part whose background
+    // check was still running when finalization began may be checked by both.
+    const verified = delta(before.worker, after, 'longshore_worker_verified_bytes_total');
+    expect(verified).toBeGreaterThanOrEqual(layer.bytes.length);
+    expect(verified).toBeLessThanOrEqual(2 * layer.bytes.length);
+    expect(verified % MiB).toBe(0);
+    expect(delta(before.worker, worker, 'longshore_worker_jobs_total', { outcome: 'completed', error: '' })).toBe(1);
+  });
+});
