@@ -24,6 +24,7 @@ import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { deliverCallback } from './callbacks/deliver-callback.js';
 import { finalizeUpload } from './finalize/finalize-upload.js';
 import { verifyStoredPart } from './finalize/verify-stored-part.js';
+import { purgeAbandonedUploads } from './maintenance/purge-abandoned-uploads.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 
@@ -153,6 +154,23 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     concurrency: hashPool.threads,
   });
   verifyWorker.on('error', (err) => log.error({ err }, 'verify worker error'));
+
+  // Maintenance runs as a BullMQ job scheduler: one run per interval across all workers.
+  const maintenance = new Queue('maintenance', { connection: redis, prefix: config.queuePrefix });
+  await maintenance.upsertJobScheduler('purge-abandoned-uploads', { every: config.purgeIntervalMs }, {
+    name: 'purge-abandoned-uploads',
+    opts: { removeOnComplete: 10, removeOnFail: 10 },
+  });
+  const maintenanceWorker = new Worker(
+    'maintenance',
+    async () => {
+      const purged = await purgeAbandonedUploads({ storage, uploads }, 3600_000);
+      if (purged.length > 0) log.info({ purged: purged.length }, 'removed the bytes of abandoned uploads');
+      return purged.length;
+    },
+    { connection: redis, prefix: config.queuePrefix, concurrency: 1 },
+  );
+  maintenanceWorker.on('error', (err) => log.error({ err }, 'maintenance worker error'));
   worker.on('stalled', (jobId) => {
     metrics.stalled.inc();
     log.warn({ jobId }, 'job stalled; another worker will take it');
@@ -169,7 +187,8 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     metricsServer,
     async close() {
       clearInterval(heartbeat);
-      await Promise.all([worker.close(), callbackWorker.close(), verifyWorker.close()]);
+      await Promise.all([worker.close(), callbackWorker.close(), verifyWorker.close(), maintenanceWorker.close()]);
+      await maintenance.close();
       await callbacks.close();
       await registry.remove(workerId).catch(() => undefined);
       await hashPool.close();

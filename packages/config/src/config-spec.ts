@@ -101,7 +101,13 @@ export const configSpec = {
     default: 1024 * 1024,
     parse: integer({ min: 1 }),
   }),
-  hashThreads: setting({ env: 'HASH_THREADS', description: 'Threads for digest verification', default: () => os.availableParallelism(), parse: integer({ min: 1, max: 256 }) }),
+  hashThreads: setting({ env: 'HASH_THREADS', description: 'Threads (per API and worker process) that write, hash and verify layer bytes', default: () => os.availableParallelism(), parse: integer({ min: 1, max: 256 }) }),
+  purgeIntervalMs: setting({
+    env: 'PURGE_INTERVAL_MS',
+    description: 'How often a worker removes the bytes of abandoned uploads',
+    default: 3_600_000,
+    parse: integer({ min: 1000 }),
+  }),
   metricsPort: setting({ env: 'METRICS_PORT', description: 'Worker metrics and health port (0: any free port)', default: 9101, parse: integer({ min: 0, max: 65535 }) }),
   shutdownTimeoutMs: setting({ env: 'SHUTDOWN_TIMEOUT_MS', description: 'How long shutdown waits for active requests and jobs', default: 30_000, parse: integer({ min: 0 }) }),
   callbackAllowlist: setting<string[]>({
