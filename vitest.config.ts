@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // that drive the built apps against a private redis-server started by test/global-setup.ts.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         resolve: { conditions: ['source'] },
