@@ -1,9 +1,9 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 
-// ajv-formats is CommonJS with `module.exports = plugin`: under NodeNext the default import is
-// the module object as its types describe it, whose `default` is the plugin.
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+// ajv-formats is CommonJS (`module.exports = plugin`, plus `exports.default = plugin`): under
+// NodeNext the default import is typed as the whole module, whose `default` is the plugin.
+const addFormats: FormatsPlugin = addFormatsModule.default;
 
 /** The parts of an OpenAPI 3.1 document this checker reads. */
 export interface OpenApiDocument {

@@ -104,10 +104,12 @@ export function parsePrometheusText(text: string): Scrape {
   return { families, samples };
 }
 
+/** A float as Go's ParseFloat reads it (which Prometheus uses): NaN and Inf in any case. */
 function parseValue(text: string): number | undefined {
-  if (text === '+Inf' || text === 'Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  const special = text.toLowerCase();
+  if (special === 'nan') return NaN; // prom-client writes 'Nan'
+  if (['inf', '+inf', 'infinity', '+infinity'].includes(special)) return Infinity;
+  if (['-inf', '-infinity'].includes(special)) return -Infinity;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return undefined;
   return Number(text);
 }

@@ -20,6 +20,7 @@ interface Waiter {
  */
 export class CompletionWaiter {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly subscribed = new Map<string, Promise<void>>();
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -85,16 +86,16 @@ export class CompletionWaiter {
     this.waiters.clear();
   }
 
+  /** Resolves once the upload's channel is subscribed, for the first waiter and every later one. */
   private async add(uploadId: string, waiter: Waiter): Promise<void> {
     let set = this.waiters.get(uploadId);
     if (!set) {
       set = new Set();
       this.waiters.set(uploadId, set);
-      set.add(waiter);
-      await this.subscriber.subscribe(this.keys.uploadEvents(uploadId));
-    } else {
-      set.add(waiter);
+      this.subscribed.set(uploadId, this.subscriber.subscribe(this.keys.uploadEvents(uploadId)).then(() => undefined));
     }
+    set.add(waiter);
+    await this.subscribed.get(uploadId);
   }
 
   private async remove(uploadId: string, waiter: Waiter): Promise<void> {
@@ -103,6 +104,7 @@ export class CompletionWaiter {
     set.delete(waiter);
     if (set.size === 0) {
       this.waiters.delete(uploadId);
+      this.subscribed.delete(uploadId);
       if (!this.closed) await this.subscriber.unsubscribe(this.keys.uploadEvents(uploadId)).catch(() => undefined);
     }
   }
