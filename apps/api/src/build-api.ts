@@ -20,6 +20,9 @@ import { createV1Router } from './v1/v1-router.js';
 
 export interface Api {
   app: Express;
+  /** Answers every pending wait (completions, long polls) with the status as it stands. */
+  endWaits(): Promise<void>;
+  /** Releases the pools and connections; call after the server has finished its requests. */
   close(): Promise<void>;
 }
 
@@ -108,8 +111,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
 
   return {
     app,
+    endWaits: () => waiter.close(),
     async close() {
-      await waiter.close();
       await hashPool.close();
       await Promise.all([queue.close(), verifyQueue.close()]);
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
