@@ -42,12 +42,13 @@ export async function measureMachine(sizes: { sha256ReferenceBytes: number; disk
 }
 
 /**
- * A shorter node:crypto SHA-256 measurement, taken right before each scenario run so that each
- * run's rates are divided by what the machine could do at that moment.
+ * A shorter node:crypto SHA-256 measurement (median of three trials of `bytes`), taken right
+ * before each scenario run so that its rates are divided by what the machine could do then.
  */
 export function measureSha256(bytes: number): number {
   const chunk = randomFillSync(Buffer.allocUnsafe(CHUNK));
-  return sha256Rate(chunk, Math.max(1, Math.round(bytes / CHUNK)));
+  const chunks = Math.max(1, Math.round(bytes / CHUNK));
+  return median(Array.from({ length: SHA256_TRIALS }, () => sha256Rate(chunk, chunks)));
 }
 
 function sha256Rate(chunk: Buffer, chunks: number): number {

@@ -6,7 +6,7 @@ import { runBench } from './run-bench.js';
 /**
  * `npm run bench`: the table and one JSON line per scenario on stdout; a status line and notes
  * on stderr only when it is a terminal. Exit code 0 when every scenario ran (targets met or not),
- * 1 when one could not run, 2 on a usage error.
+ * 1 when one could not run, 2 on a usage error, 130 when interrupted (the report so far is printed).
  */
 async function main(): Promise<number> {
   let options;
@@ -45,6 +45,7 @@ async function main(): Promise<number> {
   console.log(formatReportTable(report));
   console.log('');
   for (const line of reportJsonLines(report)) console.log(line);
+  if (report.interrupted) return 130;
   return report.scenarios.some((s) => s.errors.length > 0) ? 1 : 0;
 }
 

@@ -50,6 +50,8 @@ export interface ScenarioReport {
 
 export interface BenchReport {
   quick: boolean;
+  /** The run was aborted: scenarios after the one under way are missing. */
+  interrupted?: boolean;
   runs: number;
   endpoint?: string;
   sizes: BenchSizes;
@@ -79,7 +81,7 @@ export function formatReportTable(report: BenchReport): string {
       `hash-wasm SHA-256 ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
       `disk write ${format(machine.diskMBps, 'MB/s')} MB/s (${machine.diskPath}); ` +
       `load average ${machine.loadAverage.toFixed(1)} at the start`,
-    `${report.quick ? 'quick (smoke) sizes' : 'full sizes'}; ${report.runs === 1 ? 'one run per scenario' : `median of ${report.runs} runs per scenario`}` +
+    `${report.interrupted ? 'INTERRUPTED; ' : ''}${report.quick ? 'quick (smoke) sizes' : 'full sizes'}; ${report.runs === 1 ? 'one run per scenario' : `median of ${report.runs} runs per scenario`}` +
       `; target: ${report.endpoint ?? 'a service started by the bench'}; MB = 10^6 bytes`,
   ];
   const rows: string[][] = [];
@@ -93,8 +95,8 @@ export function formatReportTable(report: BenchReport): string {
           figure.label,
           Number.isFinite(figure.median) ? `${format(figure.median, figure.unit)} ${figure.unit}` : 'n/a',
           figure.target?.text ?? '',
-          figure.timesSha256 === undefined ? '' : `${figure.timesSha256.toFixed(2)}×`,
-          figure.timesDisk === undefined ? '' : `${figure.timesDisk.toFixed(2)}×`,
+          ratio(figure.timesSha256),
+          ratio(figure.timesDisk),
           figure.met === undefined ? 'info' : figure.met ? 'pass' : 'FAIL',
         ]);
       }
@@ -110,12 +112,26 @@ export function formatReportTable(report: BenchReport): string {
   return [...header, '', table, '', ...notes(report)].join('\n').trimEnd();
 }
 
-/** What the service logged, processes that died, and where each scenario's CPU went. */
+/**
+ * Per scenario: the SHA-256 reference and load of its (first) run, peak memory, where the CPU
+ * went; then what the service logged and processes that died.
+ */
 function notes(report: BenchReport): string[] {
   const lines: string[] = [];
   for (const s of report.scenarios) {
-    const cpu = s.details[0]?.cpuPercent;
-    if (cpu) lines.push(`${s.scenario}: CPU % of one core: ${describeCpu(cpu)}`);
+    const d = s.details[0];
+    if (d) {
+      const parts: string[] = [];
+      if (typeof d.sha256MBps === 'number') parts.push(`SHA-256 ${d.sha256MBps} MB/s just before`);
+      if (Array.isArray(d.loadAverage)) parts.push(`load ${d.loadAverage.join(' → ')}`);
+      const rss = (['api', 'worker', 'redis'] as const)
+        .filter((p) => typeof d[`${p}PeakMiB`] === 'number')
+        .map((p) => `${p} ${Math.round(d[`${p}PeakMiB`] as number)}`);
+      if (rss.length) parts.push(`peak RSS MiB: ${rss.join(', ')}`);
+      if (d.cpuPercent) parts.push(`CPU % of one core: ${describeCpu(d.cpuPercent)}`);
+      const which = s.details.length > 1 ? ' (run 1)' : '';
+      lines.push(`${s.scenario}${which}: ${parts.join('; ')}`);
+    }
     for (const exit of s.unexpectedExits) lines.push(`${s.scenario}: PROCESS DIED: ${exit}`);
     for (const issue of s.serviceIssues.slice(0, 8)) lines.push(`${s.scenario}: service logged: ${issue}`);
     if (s.serviceIssues.length > 8) lines.push(`${s.scenario}: … ${s.serviceIssues.length - 8} more kinds (see the JSON line)`);
@@ -128,10 +144,9 @@ function describeCpu(cpu: unknown): string {
     Object.entries(shares)
       .map(([name, pct]) => `${name} ${pct}`)
       .join(', ');
-  const c = cpu as Record<string, number> | { upload: Record<string, number>; complete: Record<string, number> };
-  if ('upload' in c && typeof c.upload === 'object') {
-    const phased = c as { upload: Record<string, number>; complete: Record<string, number> };
-    return `upload: ${flat(phased.upload)}; completion: ${flat(phased.complete)}`;
+  const c = cpu as Record<string, unknown>;
+  if (typeof c.upload === 'object' && typeof c.complete === 'object') {
+    return `upload: ${flat(c.upload as Record<string, number>)}; completion: ${flat(c.complete as Record<string, number>)}`;
   }
   return flat(c as Record<string, number>);
 }
@@ -167,6 +182,7 @@ export function reportJsonLines(report: BenchReport): string[] {
         loadAverage: jsonNumber(machine.loadAverage, 2),
       },
       quick: report.quick,
+      ...(report.interrupted ? { interrupted: true } : {}),
       ...(report.endpoint ? { endpoint: report.endpoint } : {}),
       ...(s.skipped ? { skipped: s.skipped } : {}),
       ...(s.errors.length ? { errors: s.errors } : {}),
@@ -175,6 +191,10 @@ export function reportJsonLines(report: BenchReport): string[] {
       detail: s.details,
     });
   });
+}
+
+function ratio(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '' : `${value.toFixed(2)}×`;
 }
 
 function jsonNumber(value: number, digits = 1): number | null {

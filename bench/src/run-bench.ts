@@ -28,13 +28,15 @@ type RunOutcome =
   | { ok: true; result: RunResult; sha256MBps: number; issues: string[]; exits: string[] }
   | { ok: false; error: string; issues: string[]; exits: string[] };
 
-/** The per-run SHA-256 reference: short, so it costs well under a second. */
-const RUN_REFERENCE_BYTES = 64 * 1024 * 1024;
+/** The per-run SHA-256 reference: three trials of this, well under a second in all. */
+const RUN_REFERENCE_BYTES = 32 * 1024 * 1024;
 
 /**
  * `npm run bench` as a function: measures the machine's references, then runs each scenario
  * `runs` times, each time on a freshly started service (or against `endpoint`), and returns
- * the medians with their targets. Never throws for a failing scenario: that is reported.
+ * the medians with their targets. Never throws for a failing scenario: that is reported. When
+ * `signal` aborts, the run under way is stopped and cleaned up, and the report so far returned
+ * with `interrupted` set.
  */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const sizes: BenchSizes = { ...(options.quick ? quickSizes : fullSizes), ...options.sizes };
@@ -56,14 +58,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const layers = new LayerFactory(sizes.partBytes);
   const reports: ScenarioReport[] = [];
   for (const name of scenarios) {
+    if (options.signal?.aborted) break;
     const definition = scenarioDefinitions[name];
     if (options.endpoint && definition.localOnly) {
       reports.push(skippedReport(definition, runs, 'needs the bench’s own service to read process memory (BENCH_ENDPOINT is set)'));
       continue;
     }
     const outcomes: RunOutcome[] = [];
-    for (let run = 1; run <= runs; run += 1) {
-      options.signal?.throwIfAborted();
+    for (let run = 1; run <= runs && !options.signal?.aborted; run += 1) {
       progress(`${name}: run ${run}/${runs}: starting`);
       const outcome = await runOnce(definition, { ...options, sizes, dataRoot, layers, progress });
       outcomes.push(outcome);
@@ -73,6 +75,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
   return {
     quick: options.quick ?? false,
+    ...(options.signal?.aborted ? { interrupted: true } : {}),
     runs,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     sizes,
@@ -98,7 +101,7 @@ async function runOnce(definition: ScenarioDefinition, settings: RunSettings): P
   let watch: MemoryWatch | undefined;
   try {
     settings.progress(`${definition.name}: measuring SHA-256 for this run`);
-    const sha256MBps = measureSha256(RUN_REFERENCE_BYTES);
+    const sha256MBps = measureSha256(Math.min(RUN_REFERENCE_BYTES, settings.sizes.sha256ReferenceBytes / 4));
     const loadBefore = os.loadavg()[0] ?? Number.NaN;
     if (!settings.endpoint) {
       settings.progress(`${definition.name}: starting the service`);
@@ -134,10 +137,13 @@ async function runOnce(definition: ScenarioDefinition, settings: RunSettings): P
     result.detail.loadAverage = [round2(loadBefore), round2(os.loadavg()[0] ?? Number.NaN)];
     return { ok: true, result, sha256MBps, issues: service?.log.issues() ?? [], exits };
   } catch (error) {
-    const timedOut = signal.aborted && !settings.signal?.aborted;
-    const message = timedOut
-      ? `the run did not finish within its ${Math.round(timeoutMs / 1000)} s limit`
-      : error instanceof Error
+    const interrupted = settings.signal?.aborted === true;
+    const timedOut = signal.aborted && !interrupted;
+    const message = interrupted
+      ? 'interrupted'
+      : timedOut
+        ? `the run did not finish within its ${Math.round(timeoutMs / 1000)} s limit`
+        : error instanceof Error
         ? error.message
         : String(error);
     return { ok: false, error: message, issues: service?.log.issues() ?? [], exits: service?.unexpectedExits() ?? [] };

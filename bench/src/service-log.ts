@@ -19,9 +19,9 @@ export class ServiceLog {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.add(processName, line));
   }
 
-  /** E.g. `api error ×3: request failed — ServerException: …`. */
+  /** E.g. `api error: request failed — ServerException: … (×3)`. */
   issues(): string[] {
-    return [...this.kinds].map(([kind, count]) => kind.replace('\u0000', count > 1 ? ` ×${count}` : ''));
+    return [...this.kinds].map(([kind, count]) => (count > 1 ? `${kind} (×${count})` : kind));
   }
 
   /** The last lines of any kind, to explain a process that died. */
@@ -35,18 +35,18 @@ export class ServiceLog {
     if (this.tail.length > TAIL_LINES) this.tail.shift();
     const kind = kindOf(processName, line);
     if (kind === undefined) return;
-    const key = this.kinds.has(kind) || this.kinds.size < MAX_KINDS ? kind : `${processName} …\u0000: more kinds of messages`;
+    const key = this.kinds.has(kind) || this.kinds.size < MAX_KINDS ? kind : `${processName}: other kinds of messages`;
     this.kinds.set(key, (this.kinds.get(key) ?? 0) + 1);
   }
 }
 
-/** The kind of a noteworthy line (`\u0000` marks where the count goes), or undefined for info and below. */
+/** The kind of a noteworthy line (process, level, message), or undefined for info and below. */
 function kindOf(processName: string, line: string): string | undefined {
   let entry: { level?: unknown; msg?: unknown; err?: { type?: unknown; message?: unknown }; error?: unknown; reason?: unknown };
   try {
     entry = JSON.parse(line) as typeof entry;
   } catch {
-    return `${processName} output\u0000: ${line.trim().slice(0, MAX_TEXT)}`;
+    return `${processName} output: ${line.trim().slice(0, MAX_TEXT)}`;
   }
   const level = typeof entry.level === 'number' ? entry.level : 30;
   if (level < 40) return undefined;
@@ -57,5 +57,5 @@ function kindOf(processName: string, line: string): string | undefined {
       : typeof entry.error === 'string'
         ? ` — ${entry.error}${typeof entry.reason === 'string' ? `: ${entry.reason}` : ''}`
         : '';
-  return `${processName} ${name}\u0000: ${String(entry.msg ?? '')}${cause}`.slice(0, MAX_TEXT);
+  return `${processName} ${name}: ${String(entry.msg ?? '')}${cause}`.slice(0, MAX_TEXT);
 }
