@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@longshore/telemetry';
 import { sendEnvelopeError } from './http/envelope.js';
+import { requestLogging } from './http/request-logging.js';
 
 export interface AppParts {
   log: Logger;
@@ -23,28 +22,7 @@ export function createApp(parts: AppParts): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger: parts.log,
-      genReqId: (req, res) => {
-        const id = randomUUID();
-        res.setHeader('x-amzn-RequestId', id);
-        return id;
-      },
-      customProps: (_req, res) => ({ operation: (res as Response).locals?.operation }),
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id: string; method: string; url: string; headers: Record<string, string> }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-          target: req.headers['x-amz-target'],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      quietReqLogger: true,
-    }),
-  );
+  app.use(requestLogging(parts.log));
 
   app.get('/metrics', async (_req, res) => {
     res.type(parts.metricsRegistry.contentType).send(await parts.metricsRegistry.metrics());
@@ -56,7 +34,7 @@ export function createApp(parts: AppParts): Express {
   });
   // Errors that escaped a handler (a stream that broke mid-download, a bug): log, and answer if we still can.
   app.use((err: Error, req: Request, res: Response, _next: NextFunction) => {
-    (req.log as Logger).error({ err }, 'unhandled error');
+    req.log.error({ err }, 'unhandled error');
     if (res.headersSent) res.destroy(err);
     else sendEnvelopeError(res, 500, 'INTERNAL_ERROR', 'An internal error occurred');
   });

@@ -3,3 +3,4 @@ export { createResumableSha256, type ResumableSha256 } from './resumable-sha256.
 export { createHashPool, type HashPool } from './hash-pool.js';
 export type { HashFileRangeTask } from './hash-task.js';
 export type { IngestPartTask, IngestPartResult } from './ingest-task.js';
+export { computePartHashes, advanceLayerState, digestFromState, type PartHashes } from './part-hashes.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createSHA256, type IHasher } from 'hash-wasm';
+import { advanceLayerState, computePartHashes, type PartHashes } from './part-hashes.js';
 
-/** A part on its way into storage, handled on a pool thread: written, then hashed twice. */
+/** A part on its way into storage, handled on pool threads. */
 export interface IngestPartTask {
   /** Absolute path of the upload's data file. */
   path: string;
@@ -13,18 +13,10 @@ export interface IngestPartTask {
   layerState: Uint8Array;
 }
 
-export interface IngestPartResult {
-  partSha256: string;
-  layerState: Uint8Array;
-}
+export type IngestPartResult = PartHashes;
 
-let hasher: IHasher | undefined;
-
-/**
- * Writes the part at its offset and computes its own checksum and the layer's running state.
- * Off the API's event loop, so a 20 MiB part never stalls other requests.
- */
-export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult> {
+/** Writes the part at its offset in the upload's file (creating it), on the calling thread. */
+function writePart(task: Pick<IngestPartTask, 'path' | 'offset' | 'data'>): void {
   mkdirSync(dirname(task.path), { recursive: true });
   const fd = openSync(task.path, constants.O_WRONLY | constants.O_CREAT, 0o644);
   try {
@@ -35,16 +27,26 @@ export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult
   } finally {
     closeSync(fd);
   }
-  return hashPartTask(task);
 }
 
-/** The two hashes alone, for drivers without local files (the caller writes). */
-export async function hashPartTask(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<IngestPartResult> {
-  hasher ??= await createSHA256();
-  if (task.layerState.byteLength > 0) hasher.load(task.layerState);
-  else hasher.init();
-  hasher.update(task.data);
-  const layerState = hasher.save();
-  const partSha256 = createHash('sha256').update(task.data).digest('hex');
-  return { partSha256, layerState };
+/** Pool task: write the part, then compute both hashes. */
+export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult> {
+  writePart(task);
+  return computePartHashes(task.data, task.layerState);
+}
+
+/** Pool task: write the part and compute its own checksum (the layer state runs beside it). */
+export function writeAndChecksumPart(task: Pick<IngestPartTask, 'path' | 'offset' | 'data'>): string {
+  writePart(task);
+  return createHash('sha256').update(task.data).digest('hex');
+}
+
+/** Pool task: advance the layer's running SHA-256 over the part. */
+export function advanceLayer(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<Uint8Array> {
+  return advanceLayerState(task.data, task.layerState);
+}
+
+/** Pool task: both hashes, for drivers the thread cannot write to (the caller writes). */
+export function hashPartTask(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<IngestPartResult> {
+  return computePartHashes(task.data, task.layerState);
 }

@@ -16,6 +16,7 @@ import { runScript } from './run-script.js';
 import { beginCompletion } from './scripts/begin-completion.js';
 import { claimPart } from './scripts/claim-part.js';
 import { commitPart } from './scripts/commit-part.js';
+import { initiateUpload } from './scripts/initiate-upload.js';
 import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
 import { releaseClaim } from './scripts/release-claim.js';
@@ -73,7 +74,7 @@ export class UploadStore {
       createdAt: String(now),
       updatedAt: String(now),
     };
-    await this.redis.multi().hset(key, fields).expire(key, this.limits.uploadTtlSeconds).exec();
+    await runScript(this.redis, initiateUpload, [key], [this.limits.uploadTtlSeconds, ...Object.entries(fields).flat()]);
     return parseUploadRecord(fields)!;
   }
 

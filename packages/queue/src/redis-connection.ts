@@ -12,6 +12,8 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
     connectionName: `longshore-${options.name}`,
     maxRetriesPerRequest: options.blocking ? null : 3,
     enableReadyCheck: true,
+    // Commands issued in the same tick by concurrent requests go out in one write.
+    enableAutoPipelining: !options.blocking,
     lazyConnect: false,
   });
 }

@@ -7,7 +7,6 @@ import {
   validateEcrInput,
   type EcrOperation,
 } from '@longshore/domain';
-import type { Logger } from '@longshore/telemetry';
 import { toDomainError } from '../errors/to-domain-error.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { OperationTable } from './operations/index.js';
@@ -44,7 +43,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
   });
 
   async function handle(req: Request, res: Response, operation: EcrOperation | undefined, parseError: unknown) {
-    const log = req.log as Logger;
+    const log = req.log;
     try {
       if (!operation) {
         const target = req.get('x-amz-target');

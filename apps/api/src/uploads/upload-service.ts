@@ -12,9 +12,12 @@ import {
 import type { UploadRecord, UploadRef, UploadStore } from '@longshore/metadata';
 import { finalizeJobId, type CompletionWaiter, type FinalizeQueue, type VerifyQueue } from '@longshore/queue';
 import type { StorageDriver } from '@longshore/storage';
-import type { HashPool } from '@longshore/digest';
+import { computePartHashes, type HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
 import { hashingStream, type PartHashes } from './part-hasher.js';
+
+/** Parts up to this size are hashed on the event loop; larger ones on the hash pool. */
+const INLINE_HASH_MAX_BYTES = 256 * 1024;
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
 export const ECR_PART_SIZE = 10_485_760;
@@ -111,15 +114,21 @@ export class UploadService {
   }
 
   /**
-   * Writes and hashes a part on the hash pool's threads: the API's event loop only moves bytes.
-   * A driver without local files gets the write from here and only the hashing on the pool.
+   * Writes and hashes a part. Large parts go to the hash pool's threads, so the API's event loop
+   * only moves bytes; a driver without local files gets the write from here, the hashing there.
    */
   private async ingest(path: string, offset: number, data: Uint8Array, hashState: string): Promise<PartHashes> {
     const local = this.deps.storage.localPath(path);
     const layerState = hashState ? Buffer.from(hashState, 'base64') : new Uint8Array();
-    const result = local
-      ? await this.deps.hashPool.ingestPart({ path: local, offset, data, layerState })
-      : (await Promise.all([this.deps.storage.writeAt(path, offset, data), this.deps.hashPool.hashPart({ data, layerState })]))[1];
+    let result: { partSha256: string; layerState: Uint8Array };
+    if (data.byteLength <= INLINE_HASH_MAX_BYTES) {
+      // A small part costs less to hash here (well under a millisecond) than to hand to a thread.
+      [, result] = await Promise.all([this.deps.storage.writeAt(path, offset, data), computePartHashes(data, layerState)]);
+    } else if (local) {
+      result = await this.deps.hashPool.ingestPart({ path: local, offset, data, layerState });
+    } else {
+      [, result] = await Promise.all([this.deps.storage.writeAt(path, offset, data), this.deps.hashPool.hashPart({ data, layerState })]);
+    }
     return { partSha256: result.partSha256, layerState: Buffer.from(result.layerState).toString('base64') };
   }
 

@@ -1,5 +1,5 @@
 import { InvalidLayerException, storageLayout } from '@longshore/domain';
-import { createResumableSha256, sha256Digest, type HashPool } from '@longshore/digest';
+import { digestFromState, sha256Digest, type HashPool } from '@longshore/digest';
 import type { PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
 import { PathNotFoundError, type StorageDriver } from '@longshore/storage';
 import { hashStoredRange } from './hash-stored-range.js';
@@ -37,7 +37,7 @@ export async function verifyUpload(record: UploadRecord, parts: PartRecord[], de
       `The stored part at byte ${checked.bad[0]} does not match the checksum recorded when it arrived`,
     );
   }
-  const carried = record.hashState ? (await createResumableSha256(Buffer.from(record.hashState, 'base64'))).digest() : undefined;
+  const carried = record.hashState ? await digestFromState(Buffer.from(record.hashState, 'base64')) : undefined;
   // Parts the background check already proved are not read again. (Every check starts only
   // after the last await before Promise.all, so none can reject unobserved.)
   const unchecked = parts.filter((part) => !checked.ok.has(part.offset));

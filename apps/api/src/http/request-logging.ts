@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '@longshore/telemetry';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The request id, returned to the client as `x-amzn-RequestId` (as AWS does). */
+      id: string;
+      /** A logger whose every line carries `reqId`; created on first use. */
+      log: Logger;
+    }
+  }
+}
+
+/**
+ * Gives every request an id (answered in `x-amzn-RequestId`) and a logger carrying it, and logs
+ * one line per finished request. The child logger is only built when something logs, so a busy
+ * API at `LOG_LEVEL=warn` pays nothing per request. Never logs bodies, query strings (download
+ * URL signatures) or credentials.
+ */
+export function requestLogging(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const id = randomUUID();
+    req.id = id;
+    res.setHeader('x-amzn-RequestId', id);
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      get: () => (child ??= log.child({ reqId: id })),
+    });
+    if (log.isLevelEnabled('info')) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const level = res.statusCode >= 500 ? 'error' : 'info';
+        req.log[level](
+          {
+            req: { method: req.method, path: req.path, target: req.get('x-amz-target') },
+            operation: res.locals.operation as string | undefined,
+            res: { statusCode: res.statusCode },
+            responseTime: Number(process.hrtime.bigint() - started) / 1e6,
+          },
+          'request completed',
+        );
+      });
+    }
+    next();
+  };
+}
