@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Express } from 'express';
 import type { Config } from '@longshore/config';
-import { LayerStore, RepositoryStore, UploadStore, WorkerRegistry, createKeys, sharedSecret } from '@longshore/metadata';
+import { createStores, sharedSecret } from '@longshore/metadata';
 import { CompletionWaiter, createFinalizeQueue, createRedisConnection, createVerifyQueue } from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
@@ -31,14 +31,15 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   if (!config.redisUrl) throw new Error('REDIS_URL is required to run the API (npm start provides one)');
   const redis = createRedisConnection(config.redisUrl, { name: 'api' });
   const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true });
-  const keys = createKeys(config.queuePrefix);
   const storage = createFilesystemDriver({ rootDir: config.storageDir });
   const hashPool = createHashPool(config.hashThreads);
-
-  const repositoryStore = new RepositoryStore(redis, keys);
-  const uploadStore = new UploadStore(redis, keys, config);
-  const layerStore = new LayerStore(redis, keys);
-  const workers = new WorkerRegistry(redis, keys);
+  const {
+    keys,
+    repositories: repositoryStore,
+    uploads: uploadStore,
+    layers: layerStore,
+    workers,
+  } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(redis, config.queuePrefix, {
     attempts: config.finalizeAttempts,
     backoffMs: config.finalizeBackoffMs,

@@ -4,7 +4,7 @@ import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import type { Config } from '@longshore/config';
 import { ServerException } from '@longshore/domain';
 import { createHashPool } from '@longshore/digest';
-import { LayerStore, UploadStore, WorkerRegistry, createKeys } from '@longshore/metadata';
+import { createStores } from '@longshore/metadata';
 import {
   CALLBACK_JOB,
   CALLBACK_QUEUE,
@@ -41,12 +41,9 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   if (!config.redisUrl) throw new Error('REDIS_URL is required to run a worker (npm start provides one)');
   const workerId = randomUUID();
   const redis = createRedisConnection(config.redisUrl, { name: 'worker', blocking: true });
-  const keys = createKeys(config.queuePrefix);
   const storage = createFilesystemDriver({ rootDir: config.storageDir });
   const hashPool = createHashPool(config.hashThreads);
-  const uploads = new UploadStore(redis, keys, config);
-  const layers = new LayerStore(redis, keys);
-  const registry = new WorkerRegistry(redis, keys);
+  const { uploads, layers, workers: registry } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(redis, config.queuePrefix, {
     attempts: config.finalizeAttempts,
     backoffMs: config.finalizeBackoffMs,

@@ -26,9 +26,6 @@ function taskFile(): string {
   return file.href;
 }
 
-/** Parts at least this large get their two hashes computed on two threads in parallel. */
-const SPLIT_MIN_BYTES = 1024 * 1024;
-
 /**
  * A buffer that owns its whole ArrayBuffer is moved to the thread (no copy); one that shares
  * it (Node's pooled small buffers) is copied, so its neighbours stay intact.
@@ -49,19 +46,8 @@ export function createHashPool(threads: number): HashPool {
   return {
     threads,
     hashFileRange: (task) => pool.run(task, { name: 'hashFileRange' }) as Promise<string>,
-    async ingestPart(task) {
-      if (threads < 2 || task.data.byteLength < SPLIT_MIN_BYTES) {
-        return pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>;
-      }
-      // A large part's two hashes run on two threads at once, reading one shared copy of it.
-      const shared = new Uint8Array(new SharedArrayBuffer(task.data.byteLength));
-      shared.set(task.data);
-      const [partSha256, layerState] = await Promise.all([
-        pool.run({ path: task.path, offset: task.offset, data: shared }, { name: 'writeAndChecksumPart' }) as Promise<string>,
-        pool.run({ data: shared, layerState: task.layerState }, { name: 'advanceLayer' }) as Promise<Uint8Array>,
-      ]);
-      return { partSha256, layerState };
-    },
+    ingestPart: (task) =>
+      pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,
     utilization: () => pool.utilization,
     close: () => pool.destroy(),

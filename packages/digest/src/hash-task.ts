@@ -33,4 +33,4 @@ export function hashFileRange(task: HashFileRangeTask): string {
   return hash.digest('hex');
 }
 
-export { ingestPart, writeAndChecksumPart, advanceLayer, hashPartTask } from './ingest-task.js';
+export { ingestPart, hashPartTask } from './ingest-task.js';

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { advanceLayerState, computePartHashes, type PartHashes } from './part-hashes.js';
+import { computePartHashes, type PartHashes } from './part-hashes.js';
 
 /** A part on its way into storage, handled on pool threads. */
 export interface IngestPartTask {
@@ -33,17 +32,6 @@ function writePart(task: Pick<IngestPartTask, 'path' | 'offset' | 'data'>): void
 export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult> {
   writePart(task);
   return computePartHashes(task.data, task.layerState);
-}
-
-/** Pool task: write the part and compute its own checksum (the layer state runs beside it). */
-export function writeAndChecksumPart(task: Pick<IngestPartTask, 'path' | 'offset' | 'data'>): string {
-  writePart(task);
-  return createHash('sha256').update(task.data).digest('hex');
-}
-
-/** Pool task: advance the layer's running SHA-256 over the part. */
-export function advanceLayer(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<Uint8Array> {
-  return advanceLayerState(task.data, task.layerState);
 }
 
 /** Pool task: both hashes, for drivers the thread cannot write to (the caller writes). */

@@ -1,0 +1,26 @@
+import type { Redis } from 'ioredis';
+import { createKeys, type Keys } from './keys.js';
+import { LayerStore } from './layer-store.js';
+import { RepositoryStore } from './repository-store.js';
+import { UploadStore, type UploadLimits } from './upload-store.js';
+import { WorkerRegistry } from './worker-registry.js';
+
+export interface Stores {
+  keys: Keys;
+  repositories: RepositoryStore;
+  uploads: UploadStore;
+  layers: LayerStore;
+  workers: WorkerRegistry;
+}
+
+/** Every Redis-backed store, on one connection and key prefix, as both apps build them. */
+export function createStores(redis: Redis, prefix: string, limits: UploadLimits): Stores {
+  const keys = createKeys(prefix);
+  return {
+    keys,
+    repositories: new RepositoryStore(redis, keys),
+    uploads: new UploadStore(redis, keys, limits),
+    layers: new LayerStore(redis, keys),
+    workers: new WorkerRegistry(redis, keys),
+  };
+}
