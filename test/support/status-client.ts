@@ -3,22 +3,10 @@
  * no SDK, the envelope read as it comes off the wire.
  */
 
-export interface StatusRecord {
-  id: string;
-  uploadId: string;
-  repositoryName: string;
-  registryId: string;
-  status: 'uploading' | 'queued' | 'finalizing' | 'completed' | 'failed';
-  bytesReceived: number;
-  partsReceived: number;
-  jobId: string | null;
-  layerDigest: string | null;
-  layerSize: number | null;
-  error: { code: string; name: string; message: string } | null;
-  created_at: string;
-  updated_at: string;
-  completed_at: string | null;
-}
+import type { UploadStatusDocument } from '@longshore/metadata';
+
+/** The status record as the service documents it (the OpenAPI test pins it to the wire). */
+export type StatusRecord = UploadStatusDocument;
 
 export interface CompleteAccepted {
   id: string;
