@@ -9,7 +9,7 @@ import {
   errorFromRecord,
   storageLayout,
 } from '@longshore/domain';
-import type { UploadRecord, UploadRef, UploadStore } from '@longshore/metadata';
+import type { UploadRecord, UploadRef, UploadStatus, UploadStore } from '@longshore/metadata';
 import { finalizeJobId, type CompletionWaiter, type FinalizeQueue, type VerifyQueue } from '@longshore/queue';
 import type { StorageDriver } from '@longshore/storage';
 import { computePartHashes, type HashPool } from '@longshore/digest';
@@ -137,6 +137,14 @@ export class UploadService {
    * already under way. Returns the upload's record as it stands.
    */
   async beginCompletion(request: CompletionRequest): Promise<UploadRecord> {
+    await this.handOver(request);
+    const record = await this.deps.uploads.get(request.uploadId);
+    if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);
+    return record;
+  }
+
+  /** The cheap checks and the enqueue (or join) of the finalize job; returns the status after it. */
+  private async handOver(request: CompletionRequest): Promise<UploadStatus> {
     const { uploads, queue } = this.deps;
     const jobId = finalizeJobId(request.uploadId);
     const start = await uploads
@@ -146,7 +154,8 @@ export class UploadService {
         ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
       })
       .catch((err: unknown) => this.discardIfDead(request, err));
-    if (start.outcome === 'queued' || start.status === 'queued' || start.status === 'finalizing') {
+    const status = start.outcome === 'queued' ? 'queued' : start.status;
+    if (status === 'queued' || status === 'finalizing') {
       // Adding is idempotent by job id; a joiner adds too, in case the first caller died
       // between marking the upload queued and enqueueing it.
       await queue.enqueue({
@@ -156,9 +165,7 @@ export class UploadService {
         layerDigests: request.layerDigests,
       });
     }
-    const record = await uploads.get(request.uploadId);
-    if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);
-    return record;
+    return status;
   }
 
   /**
@@ -191,17 +198,15 @@ export class UploadService {
   }
 
   private async completeAndWait(request: CompletionRequest, signal?: AbortSignal): Promise<{ layerDigest: string }> {
-    let record: UploadRecord | undefined = await this.beginCompletion(request);
-    if (!terminal(record)) {
-      const outcome = await this.deps.waiter.waitFor(request.uploadId, terminal, this.deps.completeWaitMs, signal);
-      if (outcome.timedOut) {
-        throw new ServerException(
-          `The layer of upload '${request.uploadId}' is still being finalized; retry CompleteLayerUpload to keep waiting`,
-        );
-      }
-      record = outcome.record;
+    await this.handOver(request);
+    // The wait reads the stored status once it is subscribed, so a finished upload answers at once.
+    const outcome = await this.deps.waiter.waitFor(request.uploadId, terminal, this.deps.completeWaitMs, signal);
+    if (outcome.timedOut) {
+      throw new ServerException(
+        `The layer of upload '${request.uploadId}' is still being finalized; retry CompleteLayerUpload to keep waiting`,
+      );
     }
-    return answerFromRecord(request, record);
+    return answerFromRecord(request, outcome.record);
   }
 
   async status(uploadId: string): Promise<UploadRecord> {

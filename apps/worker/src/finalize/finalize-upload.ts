@@ -77,7 +77,7 @@ async function publishLayer(record: UploadRecord, deps: FinalizeDeps, log: Logge
     }
   }
 
-  const digest = await verifyUpload(record, await deps.uploads.parts(record.uploadId), deps);
+  const { digest, storedSize } = await verifyUpload(record, await deps.uploads.parts(record.uploadId), deps);
   if (!record.layerDigests?.includes(digest)) {
     throw new InvalidLayerException(
       `The layer's digest is ${digest}, which matches none of the digests given: ${(record.layerDigests ?? []).join(', ')}`,
@@ -85,7 +85,7 @@ async function publishLayer(record: UploadRecord, deps: FinalizeDeps, log: Logge
   }
   // Bytes past the last committed part (a write whose commit failed, retried shorter) are not
   // part of the layer: cut them before the file becomes the content-addressed blob.
-  await deps.storage.truncate(dataPath, record.bytesReceived);
+  if (storedSize > record.bytesReceived) await deps.storage.truncate(dataPath, record.bytesReceived);
   await deps.storage.sync(dataPath);
   await deps.uploads.annotate(record.uploadId, { verifiedDigest: digest });
   const outcome = await deps.storage.move(dataPath, storageLayout.blob(parseSha256Digest(digest)!.hex));

@@ -19,7 +19,13 @@ export interface VerifyDeps {
  * the upload went on, or here, in parallel on the hash pool, for the parts not yet checked — while the layer digest comes from the running state carried from part to part
  * (or, when that state is missing or full verification is on, from one streaming re-hash).
  */
-export async function verifyUpload(record: UploadRecord, parts: PartRecord[], deps: VerifyDeps): Promise<string> {
+export interface VerifiedUpload {
+  digest: string;
+  /** Size of the stored file: larger than the layer when a failed write left bytes past it. */
+  storedSize: number;
+}
+
+export async function verifyUpload(record: UploadRecord, parts: PartRecord[], deps: VerifyDeps): Promise<VerifiedUpload> {
   const path = storageLayout.uploadData(record.uploadId);
   const size = record.bytesReceived;
   const stored = await deps.storage.stat(path).catch((err: unknown) => {
@@ -59,7 +65,7 @@ export async function verifyUpload(record: UploadRecord, parts: PartRecord[], de
   if (carried && rehashed && carried !== rehashed) {
     throw new InvalidLayerException('The stored layer does not match the digest computed as its parts arrived');
   }
-  return (rehashed ?? carried)!;
+  return { digest: (rehashed ?? carried)!, storedSize: stored.size };
 }
 
 function assertContiguous(parts: PartRecord[], size: number): void {
