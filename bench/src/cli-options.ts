@@ -21,25 +21,30 @@ are tried as they would be with npm start); the bench sets REDIS_URL, DATA_DIR, 
 METRICS_PORT, LOG_LEVEL=warn, LOG_FORMAT=json and VERIFY_MODE itself. WORKER_PROCESSES workers
 are started (default 1).`;
 
+const argSpec = {
+  scenario: { type: 'string', multiple: true },
+  quick: { type: 'boolean' },
+  runs: { type: 'string' },
+  duration: { type: 'string' },
+  endpoint: { type: 'string' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export class UsageError extends Error {}
 
 export type CliOptions = BenchOptions & { help: boolean };
 
 /** Options from the command line, falling back to BENCH_* environment variables. */
-export function parseCliOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
-  let values;
+export function parseCliOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): CliOptions {
+  let values: ReturnType<typeof parseArgs<{ options: typeof argSpec }>>['values'];
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: {
-        scenario: { type: 'string', multiple: true },
-        quick: { type: 'boolean' },
-        runs: { type: 'string' },
-        duration: { type: 'string' },
-        endpoint: { type: 'string' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: argSpec,
       strict: true,
       allowPositionals: false,
     }));
@@ -48,7 +53,10 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
   }
 
   const scenarioList = values.scenario ?? (env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(',') : undefined);
-  const scenarios = scenarioList?.map((s) => s.trim()).filter(Boolean).map(scenarioName);
+  const scenarios = scenarioList
+    ?.map((s) => s.trim())
+    .filter(Boolean)
+    .map(scenarioName);
   const quick = values.quick ?? ['1', 'true', 'yes'].includes((env.BENCH_QUICK ?? '').toLowerCase());
   const runs = integer('--runs', values.runs ?? env.BENCH_RUNS, 1, 25);
   const duration = integer('--duration', values.duration ?? env.BENCH_DURATION_S, 1, 3600);
@@ -77,6 +85,7 @@ function scenarioName(name: string): ScenarioName {
 function integer(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${raw}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${raw}'`);
   return n;
 }

@@ -75,14 +75,23 @@ export class EcrClient {
       `{"repositoryName":${JSON.stringify(repositoryName)},"uploadId":"${uploadId}",` +
         `"partFirstByte":${first},"partLastByte":${last},"layerPartBlob":"`,
     );
-    const answer = await this.call<{ lastByteReceived?: number }>('UploadLayerPart', [head, ...base64, CLOSE_BLOB], options);
+    const answer = await this.call<{ lastByteReceived?: number }>(
+      'UploadLayerPart',
+      [head, ...base64, CLOSE_BLOB],
+      options,
+    );
     if (answer.lastByteReceived !== last) {
       throw new Error(`UploadLayerPart ${first}-${last} answered lastByteReceived ${answer.lastByteReceived}`);
     }
   }
 
   /** CompleteLayerUpload, re-sent (bounded) while the service answers ServerException. */
-  async complete(repositoryName: string, uploadId: string, digest: string, options?: RequestOptions & { retry?: boolean }): Promise<CompleteOutcome> {
+  async complete(
+    repositoryName: string,
+    uploadId: string,
+    digest: string,
+    options?: RequestOptions & { retry?: boolean },
+  ): Promise<CompleteOutcome> {
     const attempts = options?.retry === false ? 1 : COMPLETE_ATTEMPTS;
     for (let attempt = 1; ; attempt += 1) {
       try {

@@ -25,7 +25,10 @@ export class HttpTarget {
   private readonly hostname: string;
   private readonly port: number;
 
-  constructor(readonly endpoint: URL, maxSockets: number) {
+  constructor(
+    readonly endpoint: URL,
+    maxSockets: number,
+  ) {
     if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
       throw new Error(`The endpoint must be an http(s) URL, got ${endpoint.href}`);
     }
@@ -54,7 +57,11 @@ export class HttpTarget {
         timeout: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS} ms`)));
+      req.on('timeout', () =>
+        req.destroy(
+          new Error(`${method} ${path}: no answer within ${options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS} ms`),
+        ),
+      );
       req.on('error', reject);
       req.on('response', (res) => {
         const chunks: Buffer[] = [];

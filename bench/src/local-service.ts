@@ -106,7 +106,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       ...options.env,
     };
     const workerEntry = appEntry('@longshore/worker');
-    const names = Array.from({ length: options.workers }, (_, i) => (options.workers === 1 ? 'worker' : `worker-${i + 1}`));
+    const names = Array.from({ length: options.workers }, (_, i) =>
+      options.workers === 1 ? 'worker' : `worker-${i + 1}`,
+    );
     await Promise.all(names.map((name) => start(name, workerEntry, env, 'ready')));
     const listening = await start('api', appEntry('@longshore/api'), env, 'listening');
     const port = Number(listening.port);
@@ -128,9 +130,17 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   }
 }
 
-function waitForMessage(child: ChildProcess, name: string, type: string, log: ServiceLog): Promise<Record<string, unknown>> {
+function waitForMessage(
+  child: ChildProcess,
+  name: string,
+  type: string,
+  log: ServiceLog,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${name} was not ${type} within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`${name} was not ${type} within ${READY_TIMEOUT_MS / 1000} s`)),
+      READY_TIMEOUT_MS,
+    );
     const onMessage = (message: unknown) => {
       const m = message as Record<string, unknown> | null;
       if (m?.type !== type) return;
@@ -138,7 +148,9 @@ function waitForMessage(child: ChildProcess, name: string, type: string, log: Se
       resolve(m);
     };
     const onExit = (code: number | null, signal: string | null) =>
-      fail(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ${type}:\n${log.lastLines().join('\n')}`));
+      fail(
+        new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ${type}:\n${log.lastLines().join('\n')}`),
+      );
     const cleanup = () => {
       clearTimeout(timer);
       child.off('message', onMessage);

@@ -25,7 +25,10 @@ const CHUNK = MiB;
 const SHA256_TRIALS = 3;
 const DISK_CHUNK = 4 * MiB;
 
-export async function measureMachine(sizes: { sha256ReferenceBytes: number; diskReferenceBytes: number }, dataRoot: string): Promise<MachineReference> {
+export async function measureMachine(
+  sizes: { sha256ReferenceBytes: number; diskReferenceBytes: number },
+  dataRoot: string,
+): Promise<MachineReference> {
   const chunk = randomFillSync(Buffer.allocUnsafe(CHUNK));
   const chunks = Math.max(1, Math.round(sizes.sha256ReferenceBytes / CHUNK));
   const trials = Array.from({ length: SHA256_TRIALS }, () => sha256Rate(chunk, chunks));

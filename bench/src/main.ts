@@ -9,7 +9,7 @@ import { runBench } from './run-bench.js';
  * 1 when one could not run, 2 on a usage error, 130 when interrupted (the report so far is printed).
  */
 async function main(): Promise<number> {
-  let options;
+  let options: ReturnType<typeof parseCliOptions>;
   try {
     options = parseCliOptions(process.argv.slice(2), process.env);
   } catch (error) {

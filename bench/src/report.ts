@@ -100,15 +100,20 @@ export function formatReportTable(report: BenchReport): string {
           figure.met === undefined ? 'info' : figure.met ? 'pass' : 'FAIL',
         ]);
       }
-      for (const error of scenario.errors) rows.push(['', 'run failed', '', '', '', '', error.split('\n')[0]!.slice(0, 120)]);
+      for (const error of scenario.errors)
+        rows.push(['', 'run failed', '', '', '', '', error.split('\n')[0]!.slice(0, 120)]);
     }
     rows[first]![0] = scenario.scenario;
   }
-  const table = formatTable(
-    ['scenario', 'figure', 'value', 'target', '× sha256', '× disk', 'result'],
-    rows,
-    ['left', 'left', 'right', 'left', 'right', 'right', 'left'],
-  );
+  const table = formatTable(['scenario', 'figure', 'value', 'target', '× sha256', '× disk', 'result'], rows, [
+    'left',
+    'left',
+    'right',
+    'left',
+    'right',
+    'right',
+    'left',
+  ]);
   return [...header, '', table, '', ...notes(report)].join('\n').trimEnd();
 }
 
@@ -134,7 +139,8 @@ function notes(report: BenchReport): string[] {
     }
     for (const exit of s.unexpectedExits) lines.push(`${s.scenario}: PROCESS DIED: ${exit}`);
     for (const issue of s.serviceIssues.slice(0, 8)) lines.push(`${s.scenario}: service logged: ${issue}`);
-    if (s.serviceIssues.length > 8) lines.push(`${s.scenario}: … ${s.serviceIssues.length - 8} more kinds (see the JSON line)`);
+    if (s.serviceIssues.length > 8)
+      lines.push(`${s.scenario}: … ${s.serviceIssues.length - 8} more kinds (see the JSON line)`);
   }
   return lines;
 }
@@ -156,21 +162,27 @@ export function reportJsonLines(report: BenchReport): string[] {
   const { machine } = report;
   return report.scenarios.map((s) => {
     const pick = <T>(f: (figure: FigureReport) => T | undefined) =>
-      Object.fromEntries(s.figures.flatMap((figure) => {
-        const value = f(figure);
-        return value === undefined ? [] : [[figure.name, value]];
-      }));
+      Object.fromEntries(
+        s.figures.flatMap((figure) => {
+          const value = f(figure);
+          return value === undefined ? [] : [[figure.name, value]];
+        }),
+      );
     return JSON.stringify({
       scenario: s.scenario,
       runs: s.runs,
       completedRuns: s.completedRuns,
       median: pick((f) => jsonNumber(f.median)),
       target: pick((f) =>
-        f.target ? { op: f.target.op, value: jsonNumber(f.target.value, 2), ...(f.target.of ? { of: f.target.of } : {}) } : undefined,
+        f.target
+          ? { op: f.target.op, value: jsonNumber(f.target.value, 2), ...(f.target.of ? { of: f.target.of } : {}) }
+          : undefined,
       ),
       met: s.met,
       ratios: pick((f) =>
-        f.timesSha256 === undefined ? undefined : { sha256: jsonNumber(f.timesSha256, 3), disk: jsonNumber(f.timesDisk ?? NaN, 3) },
+        f.timesSha256 === undefined
+          ? undefined
+          : { sha256: jsonNumber(f.timesSha256, 3), disk: jsonNumber(f.timesDisk ?? NaN, 3) },
       ),
       samples: pick((f) => f.samples.map((v) => jsonNumber(v))),
       units: pick((f) => f.unit),

@@ -61,7 +61,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     if (options.signal?.aborted) break;
     const definition = scenarioDefinitions[name];
     if (options.endpoint && definition.localOnly) {
-      reports.push(skippedReport(definition, runs, 'needs the bench’s own service to read process memory (BENCH_ENDPOINT is set)'));
+      reports.push(
+        skippedReport(definition, runs, 'needs the bench’s own service to read process memory (BENCH_ENDPOINT is set)'),
+      );
       continue;
     }
     const outcomes: RunOutcome[] = [];
@@ -144,8 +146,8 @@ async function runOnce(definition: ScenarioDefinition, settings: RunSettings): P
       : timedOut
         ? `the run did not finish within its ${Math.round(timeoutMs / 1000)} s limit`
         : error instanceof Error
-        ? error.message
-        : String(error);
+          ? error.message
+          : String(error);
     return { ok: false, error: message, issues: service?.log.issues() ?? [], exits: service?.unexpectedExits() ?? [] };
   } finally {
     http?.close();
@@ -157,7 +159,9 @@ async function runOnce(definition: ScenarioDefinition, settings: RunSettings): P
 
 /** Peak RSS into the figures a scenario lists, and into every run's detail. */
 function addMemory(definition: ScenarioDefinition, result: RunResult, peaks: Record<string, number>): void {
-  const workerPeaks = Object.entries(peaks).filter(([name]) => name.startsWith('worker')).map(([, mib]) => mib);
+  const workerPeaks = Object.entries(peaks)
+    .filter(([name]) => name.startsWith('worker'))
+    .map(([, mib]) => mib);
   const memory: Record<string, number | undefined> = {
     apiPeakMiB: peaks.api,
     workerPeakMiB: workerPeaks.length ? Math.max(...workerPeaks) : undefined,
@@ -180,13 +184,24 @@ function workerProcesses(env: BenchOptions['serviceEnv']): number {
   return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 1;
 }
 
-function scenarioReport(definition: ScenarioDefinition, outcomes: RunOutcome[], machine: MachineReference, runs: number): ScenarioReport {
+function scenarioReport(
+  definition: ScenarioDefinition,
+  outcomes: RunOutcome[],
+  machine: MachineReference,
+  runs: number,
+): ScenarioReport {
   const finished = outcomes.flatMap((o) => (o.ok ? [o] : []));
   const errors = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
   const figures: FigureReport[] = definition.figures.map((spec) => {
     const measured = finished.filter((o) => typeof o.result.figures[spec.name] === 'number');
     const samples = measured.map((o) => o.result.figures[spec.name]!);
-    const figure: FigureReport = { name: spec.name, label: spec.label, unit: spec.unit, median: median(samples), samples };
+    const figure: FigureReport = {
+      name: spec.name,
+      label: spec.label,
+      unit: spec.unit,
+      median: median(samples),
+      samples,
+    };
     if (spec.unit === 'MB/s') {
       figure.timesSha256 = median(measured.map((o) => o.result.figures[spec.name]! / o.sha256MBps));
       figure.timesDisk = figure.median / machine.diskMBps;

@@ -42,7 +42,13 @@ export class ServiceLog {
 
 /** The kind of a noteworthy line (process, level, message), or undefined for info and below. */
 function kindOf(processName: string, line: string): string | undefined {
-  let entry: { level?: unknown; msg?: unknown; err?: { type?: unknown; message?: unknown }; error?: unknown; reason?: unknown };
+  let entry: {
+    level?: unknown;
+    msg?: unknown;
+    err?: { type?: unknown; message?: unknown };
+    error?: unknown;
+    reason?: unknown;
+  };
   try {
     entry = JSON.parse(line) as typeof entry;
   } catch {

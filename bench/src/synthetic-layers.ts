@@ -42,7 +42,9 @@ export class LayerFactory {
     const partCount = Math.ceil(size / partBytes);
     const lastLength = size - (partCount - 1) * partBytes;
     if (lastLength < MIN_UNIQUE_BYTES) {
-      throw new RangeError(`a layer of ${size} bytes would end in a ${lastLength}-byte part; make it at least ${MIN_UNIQUE_BYTES}`);
+      throw new RangeError(
+        `a layer of ${size} bytes would end in a ${lastLength}-byte part; make it at least ${MIN_UNIQUE_BYTES}`,
+      );
     }
     const pool = this.poolParts();
     const lastBytes = randomFillSync(Buffer.allocUnsafe(lastLength));
@@ -82,7 +84,11 @@ export class LayerFactory {
   }
 
   /** The state after `count` pool parts, extended from the longest shorter one already known. */
-  private async prefixHash(count: number, signal?: AbortSignal, onProgress?: (fraction: number) => void): Promise<Hash> {
+  private async prefixHash(
+    count: number,
+    signal?: AbortSignal,
+    onProgress?: (fraction: number) => void,
+  ): Promise<Hash> {
     const known = this.prefixes.get(count);
     if (known) return known;
     let start = 0;

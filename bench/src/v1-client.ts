@@ -26,7 +26,13 @@ const MAX_POLLS = 40;
 export class V1Client {
   constructor(private readonly http: HttpTarget) {}
 
-  async putPart(uploadId: string, first: number, last: number, bytes: Uint8Array, options?: RequestOptions): Promise<void> {
+  async putPart(
+    uploadId: string,
+    first: number,
+    last: number,
+    bytes: Uint8Array,
+    options?: RequestOptions,
+  ): Promise<void> {
     const data = await this.send<{ lastByteReceived?: number }>(
       'PUT',
       `/v1/uploads/${uploadId}/parts`,
@@ -40,13 +46,31 @@ export class V1Client {
   }
 
   /** POST …/complete (202), then long-polls the status until the upload is completed or failed. */
-  async completeAndWait(repositoryName: string, uploadId: string, digest: string, options?: RequestOptions): Promise<{ polls: number }> {
+  async completeAndWait(
+    repositoryName: string,
+    uploadId: string,
+    digest: string,
+    options?: RequestOptions,
+  ): Promise<{ polls: number }> {
     const body = Buffer.from(JSON.stringify({ repositoryName, layerDigests: [digest] }));
-    await this.send('POST', `/v1/uploads/${uploadId}/complete`, { 'content-type': 'application/json' }, [body], options);
+    await this.send(
+      'POST',
+      `/v1/uploads/${uploadId}/complete`,
+      { 'content-type': 'application/json' },
+      [body],
+      options,
+    );
     for (let poll = 1; poll <= MAX_POLLS; poll += 1) {
-      const doc = await this.send<StatusDocument>('GET', `/v1/uploads/${uploadId}?wait=${LONG_POLL_SECONDS}`, {}, [], options);
+      const doc = await this.send<StatusDocument>(
+        'GET',
+        `/v1/uploads/${uploadId}?wait=${LONG_POLL_SECONDS}`,
+        {},
+        [],
+        options,
+      );
       if (doc.status === 'completed') {
-        if (doc.layerDigest !== digest) throw new Error(`upload ${uploadId} completed as ${doc.layerDigest}, expected ${digest}`);
+        if (doc.layerDigest !== digest)
+          throw new Error(`upload ${uploadId} completed as ${doc.layerDigest}, expected ${digest}`);
         return { polls: poll };
       }
       if (doc.status === 'failed') {

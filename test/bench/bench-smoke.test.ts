@@ -30,7 +30,8 @@ describe('npm run bench (smoke sizes)', () => {
       expect(scenario.unexpectedExits, scenario.scenario).toEqual([]);
       expect(scenario.completedRuns, scenario.scenario).toBe(1);
       expect(scenario.figures.length, scenario.scenario).toBeGreaterThan(0);
-      for (const figure of scenario.figures) expect(Number.isFinite(figure.median), `${scenario.scenario} ${figure.name}`).toBe(true);
+      for (const figure of scenario.figures)
+        expect(Number.isFinite(figure.median), `${scenario.scenario} ${figure.name}`).toBe(true);
     }
     expect(report.machine.sha256MBps).toBeGreaterThan(0);
   }, 180_000);

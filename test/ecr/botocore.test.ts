@@ -58,7 +58,11 @@ function runBotocore(endpoint: string, repositoryName: string): Promise<Botocore
     });
     child.on('close', (code, signal) => {
       if (code === 3) {
-        reject(new Error(`botocore is missing for ${PYTHON}; install it with \`apt-get install -y python3-botocore\`.\n${stderr}`));
+        reject(
+          new Error(
+            `botocore is missing for ${PYTHON}; install it with \`apt-get install -y python3-botocore\`.\n${stderr}`,
+          ),
+        );
       } else if (code !== 0) {
         const why = signal ? `was killed by ${signal} (timeout ${SCRIPT_TIMEOUT_MS} ms?)` : `exited with ${code}`;
         reject(new Error(`${PYTHON} ${script} ${why}\nstderr:\n${stderr}\nstdout:\n${stdout}`));

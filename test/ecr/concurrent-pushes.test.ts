@@ -52,7 +52,9 @@ describe('concurrent pushes of the same layer to one repository', () => {
     expect(availability.layers).toEqual([
       { layerDigest: layer.digest, layerAvailability: 'AVAILABLE', layerSize: layer.bytes.length },
     ]);
-    const { downloadUrl } = await ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: layer.digest }));
+    const { downloadUrl } = await ecr.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: layer.digest }),
+    );
     const downloaded = Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer());
     expect(downloaded.equals(layer.bytes)).toBe(true);
   });

@@ -51,9 +51,22 @@ async function initiate(ecr: ECRClient, name: string): Promise<string> {
 }
 
 /** UploadLayerPart of `bytes` declared as the range [first, last] (by default, what the bytes cover). */
-function uploadPart(ecr: ECRClient, name: string, uploadId: string, first: number, bytes: Uint8Array, last = first + bytes.length - 1) {
+function uploadPart(
+  ecr: ECRClient,
+  name: string,
+  uploadId: string,
+  first: number,
+  bytes: Uint8Array,
+  last = first + bytes.length - 1,
+) {
   return ecr.send(
-    new UploadLayerPartCommand({ repositoryName: name, uploadId, partFirstByte: first, partLastByte: last, layerPartBlob: bytes }),
+    new UploadLayerPartCommand({
+      repositoryName: name,
+      uploadId,
+      partFirstByte: first,
+      partLastByte: last,
+      layerPartBlob: bytes,
+    }),
   );
 }
 
@@ -80,20 +93,39 @@ describe('ECR errors, as the AWS SDK raises them', () => {
       const name = await createRepository(ecr);
       const uploadId = await initiate(ecr, name);
       await uploadPart(ecr, name, uploadId, 0, randomBytes(2000));
-      const err = await rejectionOf(uploadPart(ecr, name, uploadId, 2001, randomBytes(2000)), InvalidLayerPartException);
+      const err = await rejectionOf(
+        uploadPart(ecr, name, uploadId, 2001, randomBytes(2000)),
+        InvalidLayerPartException,
+      );
       expect(httpStatusOf(err)).toBe(400);
-      expect(err).toMatchObject({ registryId: REGISTRY_ID, repositoryName: name, uploadId, lastValidByteReceived: 1999 });
+      expect(err).toMatchObject({
+        registryId: REGISTRY_ID,
+        repositoryName: name,
+        uploadId,
+        lastValidByteReceived: 1999,
+      });
     });
 
     it("when the part's range does not match the length of its bytes", async () => {
       const name = await createRepository(ecr);
       const uploadId = await initiate(ecr, name);
-      const first = await rejectionOf(uploadPart(ecr, name, uploadId, 0, randomBytes(100), 199), InvalidLayerPartException);
+      const first = await rejectionOf(
+        uploadPart(ecr, name, uploadId, 0, randomBytes(100), 199),
+        InvalidLayerPartException,
+      );
       expect(httpStatusOf(first)).toBe(400);
-      expect(first).toMatchObject({ registryId: REGISTRY_ID, repositoryName: name, uploadId, lastValidByteReceived: -1 });
+      expect(first).toMatchObject({
+        registryId: REGISTRY_ID,
+        repositoryName: name,
+        uploadId,
+        lastValidByteReceived: -1,
+      });
 
       await uploadPart(ecr, name, uploadId, 0, randomBytes(2000));
-      const later = await rejectionOf(uploadPart(ecr, name, uploadId, 2000, randomBytes(100), 2098), InvalidLayerPartException);
+      const later = await rejectionOf(
+        uploadPart(ecr, name, uploadId, 2000, randomBytes(100), 2098),
+        InvalidLayerPartException,
+      );
       expect(later).toMatchObject({ uploadId, lastValidByteReceived: 1999 });
     });
 
@@ -131,7 +163,13 @@ describe('ECR errors, as the AWS SDK raises them', () => {
       expect(httpStatusOf(part)).toBe(400);
       expect(part.message).toContain(uploadId);
       const complete = await rejectionOf(
-        ecr.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [digestOf(Buffer.from('x'))] })),
+        ecr.send(
+          new CompleteLayerUploadCommand({
+            repositoryName: name,
+            uploadId,
+            layerDigests: [digestOf(Buffer.from('x'))],
+          }),
+        ),
         UploadNotFoundException,
       );
       expect(httpStatusOf(complete)).toBe(400);
@@ -168,7 +206,10 @@ describe('ECR errors, as the AWS SDK raises them', () => {
       ['UploadLayerPart', (c) => uploadPart(c, unknown, randomUUID(), 0, randomBytes(10))],
       [
         'CompleteLayerUpload',
-        (c) => c.send(new CompleteLayerUploadCommand({ repositoryName: unknown, uploadId: randomUUID(), layerDigests: [digest] })),
+        (c) =>
+          c.send(
+            new CompleteLayerUploadCommand({ repositoryName: unknown, uploadId: randomUUID(), layerDigests: [digest] }),
+          ),
       ],
       [
         'BatchCheckLayerAvailability',
@@ -189,7 +230,10 @@ describe('ECR errors, as the AWS SDK raises them', () => {
 
   it('RepositoryAlreadyExistsException when the name is taken', async () => {
     const name = await createRepository(ecr);
-    const err = await rejectionOf(ecr.send(new CreateRepositoryCommand({ repositoryName: name })), RepositoryAlreadyExistsException);
+    const err = await rejectionOf(
+      ecr.send(new CreateRepositoryCommand({ repositoryName: name })),
+      RepositoryAlreadyExistsException,
+    );
     expect(httpStatusOf(err)).toBe(400);
     expect(err.message).toContain(name);
   });
@@ -199,21 +243,31 @@ describe('ECR errors, as the AWS SDK raises them', () => {
     const layer = randomLayer(3000);
     await pushLayer(ecr, name, layer);
 
-    const err = await rejectionOf(ecr.send(new DeleteRepositoryCommand({ repositoryName: name })), RepositoryNotEmptyException);
+    const err = await rejectionOf(
+      ecr.send(new DeleteRepositoryCommand({ repositoryName: name })),
+      RepositoryNotEmptyException,
+    );
     expect(httpStatusOf(err)).toBe(400);
-    const stillThere = await ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: name, layerDigests: [layer.digest] }));
+    const stillThere = await ecr.send(
+      new BatchCheckLayerAvailabilityCommand({ repositoryName: name, layerDigests: [layer.digest] }),
+    );
     expect(stillThere.layers).toEqual([{ layerDigest: layer.digest, layerAvailability: 'AVAILABLE', layerSize: 3000 }]);
 
     const deleted = await ecr.send(new DeleteRepositoryCommand({ repositoryName: name, force: true }));
     expect(deleted.repository?.repositoryName).toBe(name);
-    await rejectionOf(ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })), RepositoryNotFoundException);
+    await rejectionOf(
+      ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })),
+      RepositoryNotFoundException,
+    );
   });
 
   it('EmptyUploadException when completing an upload that received no part', async () => {
     const name = await createRepository(ecr);
     const uploadId = await initiate(ecr, name);
     const err = await rejectionOf(
-      ecr.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [digestOf(Buffer.alloc(0))] })),
+      ecr.send(
+        new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [digestOf(Buffer.alloc(0))] }),
+      ),
       EmptyUploadException,
     );
     expect(httpStatusOf(err)).toBe(400);
@@ -246,7 +300,9 @@ describe('ECR errors, as the AWS SDK raises them', () => {
       InvalidLayerException,
     );
     expect(httpStatusOf(err)).toBe(400);
-    const check = await ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: name, layerDigests: [layer.digest] }));
+    const check = await ecr.send(
+      new BatchCheckLayerAvailabilityCommand({ repositoryName: name, layerDigests: [layer.digest] }),
+    );
     expect(check.failures?.map((f) => f.failureCode)).toEqual(['MissingLayerDigest']);
     expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).not.toContain(uploadId);
   });
@@ -273,7 +329,10 @@ describe('ECR errors, as the AWS SDK raises them', () => {
     const missing = digestOf(randomBytes(10));
     const malformed = 'sha256:not-a-hex-digest';
     const { layers, failures } = await ecr.send(
-      new BatchCheckLayerAvailabilityCommand({ repositoryName: name, layerDigests: [missing, layer.digest, malformed] }),
+      new BatchCheckLayerAvailabilityCommand({
+        repositoryName: name,
+        layerDigests: [missing, layer.digest, malformed],
+      }),
     );
     expect(layers).toEqual([{ layerDigest: layer.digest, layerAvailability: 'AVAILABLE', layerSize: 1234 }]);
     expect(failures).toEqual([
@@ -295,7 +354,11 @@ describe('ECR errors, as the AWS SDK raises them', () => {
 
   describe('InvalidParameterException for input the ECR model does not allow', () => {
     const cases: [string, (ecr: ECRClient, name: string) => Promise<unknown>, RegExp][] = [
-      ['a repository name with capitals and underscores', (c) => c.send(new CreateRepositoryCommand({ repositoryName: 'Bad_Name' })), /repositoryName/],
+      [
+        'a repository name with capitals and underscores',
+        (c) => c.send(new CreateRepositoryCommand({ repositoryName: 'Bad_Name' })),
+        /repositoryName/,
+      ],
       [
         'a registryId that is not 12 digits',
         (c, name) => c.send(new DescribeRepositoriesCommand({ registryId: '12345', repositoryNames: [name] })),
@@ -306,10 +369,15 @@ describe('ECR errors, as the AWS SDK raises them', () => {
         (c, name) => c.send(new InitiateLayerUploadCommand({ registryId: '123456789012', repositoryName: name })),
         /registryId.*000000000000/,
       ],
-      ['an uploadId that is not a UUID', (c, name) => uploadPart(c, name, 'not-a-uuid', 0, randomBytes(10)), /uploadId/],
+      [
+        'an uploadId that is not a UUID',
+        (c, name) => uploadPart(c, name, 'not-a-uuid', 0, randomBytes(10)),
+        /uploadId/,
+      ],
       [
         'an empty layerDigests list',
-        (c, name) => c.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId: randomUUID(), layerDigests: [] })),
+        (c, name) =>
+          c.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId: randomUUID(), layerDigests: [] })),
         /layerDigests/,
       ],
     ];
@@ -393,7 +461,10 @@ describe('LimitExceededException, with small limits', () => {
     const name = await createRepository(ecr);
     const uploadId = await initiate(ecr, name);
     for (let i = 0; i < MAX_PARTS; i++) await uploadPart(ecr, name, uploadId, i * 100, randomBytes(100));
-    const err = await rejectionOf(uploadPart(ecr, name, uploadId, MAX_PARTS * 100, randomBytes(100)), LimitExceededException);
+    const err = await rejectionOf(
+      uploadPart(ecr, name, uploadId, MAX_PARTS * 100, randomBytes(100)),
+      LimitExceededException,
+    );
     expect(httpStatusOf(err)).toBe(400);
     expect(err.message).toContain(String(MAX_PARTS));
   });
@@ -403,7 +474,10 @@ describe('LimitExceededException, with small limits', () => {
     const name = await createRepository(ecr);
     const uploadId = await initiate(ecr, name);
     await uploadPart(ecr, name, uploadId, 0, randomBytes(MAX_LAYER_SIZE - 100));
-    const err = await rejectionOf(uploadPart(ecr, name, uploadId, MAX_LAYER_SIZE - 100, randomBytes(101)), LimitExceededException);
+    const err = await rejectionOf(
+      uploadPart(ecr, name, uploadId, MAX_LAYER_SIZE - 100, randomBytes(101)),
+      LimitExceededException,
+    );
     expect(httpStatusOf(err)).toBe(400);
     expect(err.message).toContain(String(MAX_LAYER_SIZE));
     // Up to the limit exactly is fine.

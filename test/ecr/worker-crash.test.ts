@@ -22,7 +22,12 @@ const PART_SIZE = 20 * MiB;
 const COMPLETE_WAIT_MS = 1500;
 
 /** Resolves with the first status record announced on `channel` whose status is `status`. */
-async function announced(subscriber: Redis, channel: string, status: string, timeoutMs: number): Promise<Record<string, string>> {
+async function announced(
+  subscriber: Redis,
+  channel: string,
+  status: string,
+  timeoutMs: number,
+): Promise<Record<string, string>> {
   let onMessage!: (ch: string, message: string) => void;
   let timer!: NodeJS.Timeout;
   const seen = new Promise<Record<string, string>>((resolve, reject) => {
@@ -30,7 +35,10 @@ async function announced(subscriber: Redis, channel: string, status: string, tim
       const record = JSON.parse(message) as Record<string, string>;
       if (ch === channel && record.status === status) resolve(record);
     };
-    timer = setTimeout(() => reject(new Error(`no '${status}' announced on ${channel} within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`no '${status}' announced on ${channel} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   subscriber.on('message', onMessage);
   try {
@@ -115,9 +123,15 @@ describe('a worker that dies while finalizing', () => {
     expect(status).toMatchObject({ status: 'completed', layerDigest: layer.digest, layerSize: String(LAYER_SIZE) });
     expect(Number(status.attempts), 'the new worker finalized it again').toBeGreaterThanOrEqual(2);
 
-    const availability = await ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName, layerDigests: [layer.digest] }));
-    expect(availability.layers).toEqual([{ layerDigest: layer.digest, layerAvailability: 'AVAILABLE', layerSize: LAYER_SIZE }]);
-    const { downloadUrl } = await ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: layer.digest }));
+    const availability = await ecr.send(
+      new BatchCheckLayerAvailabilityCommand({ repositoryName, layerDigests: [layer.digest] }),
+    );
+    expect(availability.layers).toEqual([
+      { layerDigest: layer.digest, layerAvailability: 'AVAILABLE', layerSize: LAYER_SIZE },
+    ]);
+    const { downloadUrl } = await ecr.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: layer.digest }),
+    );
     const downloaded = Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer());
     expect(downloaded.length).toBe(LAYER_SIZE);
     expect(downloaded.equals(layer.bytes)).toBe(true);

@@ -78,10 +78,17 @@ describe('callbacks: the final status record, POSTed signed to the callback URL'
     receiver.answer(path, [500, 200]);
     const layer = randomLayer(4096);
     const { repositoryName, uploadId } = await uploadWithParts(layer.bytes);
-    const request = { repositoryName, layerDigests: [layer.digest], callbackUrl: `${receiver.baseUrl}${path.slice(1)}` };
+    const request = {
+      repositoryName,
+      layerDigests: [layer.digest],
+      callbackUrl: `${receiver.baseUrl}${path.slice(1)}`,
+    };
 
     // Asked twice (a CI retry): one upload, one job, one delivery.
-    const [first, second] = await Promise.all([completeUpload(endpoint, uploadId, request), completeUpload(endpoint, uploadId, request)]);
+    const [first, second] = await Promise.all([
+      completeUpload(endpoint, uploadId, request),
+      completeUpload(endpoint, uploadId, request),
+    ]);
     expect(first.status).toBe(202);
     expect(dataOf(second).id).toBe(dataOf(first).id);
     const record = await waitForFinalStatus(endpoint, uploadId);
@@ -168,7 +175,10 @@ describe('callbacks: the final status record, POSTed signed to the callback URL'
     const gaps = deliveries.slice(1).map((d, i) => d.receivedAt - deliveries[i]!.receivedAt);
     expect(gaps[0]).toBeGreaterThanOrEqual(BACKOFF_MS * 0.9);
     expect(gaps[1]).toBeGreaterThanOrEqual(2 * BACKOFF_MS * 0.9);
-    expect(dataOf(await getUpload(endpoint, uploadId))).toMatchObject({ status: 'completed', layerDigest: layer.digest });
+    expect(dataOf(await getUpload(endpoint, uploadId))).toMatchObject({
+      status: 'completed',
+      layerDigest: layer.digest,
+    });
   });
 
   it('sends nothing for an upload completed without a callback URL', async () => {

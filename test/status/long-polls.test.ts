@@ -37,7 +37,8 @@ describe(`${UPLOADS} concurrent long polls against one API process`, () => {
 
   const apiClients = () => redisClientsOf(longshore.api.child.pid!, redis, longshore.redisUrl);
   const describeClients = (clients: RedisClientEntry[]) => clients.map((c) => c.name).sort();
-  const inflightWaits = async () => readGauge(await scrapeMetrics(`${longshore.endpoint}/metrics`), 'longshore_api_inflight_waits');
+  const inflightWaits = async () =>
+    readGauge(await scrapeMetrics(`${longshore.endpoint}/metrics`), 'longshore_api_inflight_waits');
 
   it('holds them all on its one subscriber connection, and answers each as soon as its upload changes', async () => {
     const { endpoint } = longshore;
@@ -45,23 +46,27 @@ describe(`${UPLOADS} concurrent long polls against one API process`, () => {
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
 
     // 1,000 uploads, each with one small (last) part.
-    const uploads = await mapConcurrently(Array.from({ length: UPLOADS }, (_, i) => i), SETUP_CONCURRENCY, async (i) => {
-      const initiated = await requestThrough<{ uploadId: string }>(callAgent, `${endpoint}/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${ECR_TARGET}InitiateLayerUpload` },
-        body: JSON.stringify({ repositoryName }),
-      });
-      expect(initiated.status).toBe(200);
-      const { uploadId } = initiated.body;
-      const bytes = Buffer.from(`layer ${i} of the fleet`);
-      const part = await requestThrough<Envelope<unknown>>(callAgent, `${endpoint}/v1/uploads/${uploadId}/parts`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${bytes.length - 1}/*` },
-        body: bytes,
-      });
-      expect(part.status).toBe(200);
-      return { uploadId, digest: digestOf(bytes) };
-    });
+    const uploads = await mapConcurrently(
+      Array.from({ length: UPLOADS }, (_, i) => i),
+      SETUP_CONCURRENCY,
+      async (i) => {
+        const initiated = await requestThrough<{ uploadId: string }>(callAgent, `${endpoint}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${ECR_TARGET}InitiateLayerUpload` },
+          body: JSON.stringify({ repositoryName }),
+        });
+        expect(initiated.status).toBe(200);
+        const { uploadId } = initiated.body;
+        const bytes = Buffer.from(`layer ${i} of the fleet`);
+        const part = await requestThrough<Envelope<unknown>>(callAgent, `${endpoint}/v1/uploads/${uploadId}/parts`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${bytes.length - 1}/*` },
+          body: bytes,
+        });
+        expect(part.status).toBe(200);
+        return { uploadId, digest: digestOf(bytes) };
+      },
+    );
 
     const before = await apiClients();
     expect(describeClients(before)).toEqual(['longshore-api', 'longshore-api-events']);
@@ -74,7 +79,11 @@ describe(`${UPLOADS} concurrent long polls against one API process`, () => {
       requestThrough<Envelope<StatusRecord>>(pollAgent, `${endpoint}/v1/uploads/${uploadId}?wait=${WAIT_SECONDS}`),
     );
     let settledPolls = 0;
-    for (const poll of polls) void poll.then(() => (settledPolls += 1), () => (settledPolls += 1));
+    for (const poll of polls)
+      void poll.then(
+        () => (settledPolls += 1),
+        () => (settledPolls += 1),
+      );
 
     // Every one of them is pending in the API (bounded polling of the API's own count).
     await expect.poll(inflightWaits, { timeout: 20_000, interval: 50 }).toBe(UPLOADS);
@@ -89,11 +98,15 @@ describe(`${UPLOADS} concurrent long polls against one API process`, () => {
 
     // Complete them all; each poll answers once its upload leaves 'uploading'.
     const completions = await mapConcurrently(uploads, SETUP_CONCURRENCY, async ({ uploadId, digest }, i) => {
-      const answer = await requestThrough<Envelope<CompleteAccepted>>(callAgent, `${endpoint}/v1/uploads/${uploadId}/complete`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ repositoryName, layerDigests: [digest] }),
-      });
+      const answer = await requestThrough<Envelope<CompleteAccepted>>(
+        callAgent,
+        `${endpoint}/v1/uploads/${uploadId}/complete`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ repositoryName, layerDigests: [digest] }),
+        },
+      );
       if (i === UPLOADS / 2) {
         // Half-way: still no new connection.
         expect((await apiClients()).map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());

@@ -137,8 +137,12 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     expect(delta(before.api, api, 'longshore_api_request_duration_seconds_count', ok('InitiateLayerUpload'))).toBe(1);
     expect(delta(before.api, api, 'longshore_api_request_duration_seconds_count', ok('UploadLayerPart'))).toBe(3);
     expect(delta(before.api, api, 'longshore_api_request_duration_seconds_count', ok('CompleteLayerUpload'))).toBe(1);
-    expect(delta(before.api, api, 'longshore_api_request_duration_seconds_bucket', { ...ok('UploadLayerPart'), le: '+Inf' })).toBe(3);
-    expect(delta(before.api, api, 'longshore_api_request_duration_seconds_sum', ok('UploadLayerPart'))).toBeGreaterThan(0);
+    expect(
+      delta(before.api, api, 'longshore_api_request_duration_seconds_bucket', { ...ok('UploadLayerPart'), le: '+Inf' }),
+    ).toBe(3);
+    expect(delta(before.api, api, 'longshore_api_request_duration_seconds_sum', ok('UploadLayerPart'))).toBeGreaterThan(
+      0,
+    );
     expect(delta(before.api, api, 'longshore_api_received_bytes_total')).toBe(layer.bytes.length);
     expect(delta(before.api, api, 'longshore_uploads_started_total')).toBe(1);
     expect(delta(before.api, api, 'longshore_uploads_completed_total')).toBe(1);
@@ -147,10 +151,15 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     expect(delta(before.worker, worker, 'longshore_worker_jobs_total', { outcome: 'completed', error: '' })).toBe(1);
     expect(delta(before.worker, worker, 'longshore_worker_jobs_total')).toBe(1);
     expect(delta(before.worker, worker, 'longshore_worker_verified_bytes_total')).toBe(layer.bytes.length);
-    expect(delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count', { outcome: 'completed' })).toBe(1);
+    expect(
+      delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count', { outcome: 'completed' }),
+    ).toBe(1);
     expect(delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count')).toBe(1);
     expect(
-      delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_bucket', { outcome: 'completed', le: '+Inf' }),
+      delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_bucket', {
+        outcome: 'completed',
+        le: '+Inf',
+      }),
     ).toBe(1);
     expect(delta(before.worker, worker, 'longshore_worker_retries_total')).toBe(0);
     expect(delta(before.worker, worker, 'longshore_worker_stalled_jobs_total')).toBe(0);
@@ -164,17 +173,29 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     const wrongDigest = digestOf(Buffer.from('some other layer'));
     const before = await scrape();
 
-    const error = await rejectionOf(pushLayer(longshore.ecr, repositoryName, { bytes: layer.bytes, digest: wrongDigest }), InvalidLayerException);
+    const error = await rejectionOf(
+      pushLayer(longshore.ecr, repositoryName, { bytes: layer.bytes, digest: wrongDigest }),
+      InvalidLayerException,
+    );
     expect(error.message).toContain(layer.digest);
     const api = await scrapeMetrics(apiUrl());
     const worker = await workerSettled(before.worker, 'failed');
 
-    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'InitiateLayerUpload', outcome: 'ok' })).toBe(1);
-    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'UploadLayerPart', outcome: 'ok' })).toBe(2);
     expect(
-      delta(before.api, api, 'longshore_api_requests_total', { operation: 'CompleteLayerUpload', outcome: 'InvalidLayerException' }),
+      delta(before.api, api, 'longshore_api_requests_total', { operation: 'InitiateLayerUpload', outcome: 'ok' }),
     ).toBe(1);
-    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'CompleteLayerUpload', outcome: 'ok' })).toBe(0);
+    expect(
+      delta(before.api, api, 'longshore_api_requests_total', { operation: 'UploadLayerPart', outcome: 'ok' }),
+    ).toBe(2);
+    expect(
+      delta(before.api, api, 'longshore_api_requests_total', {
+        operation: 'CompleteLayerUpload',
+        outcome: 'InvalidLayerException',
+      }),
+    ).toBe(1);
+    expect(
+      delta(before.api, api, 'longshore_api_requests_total', { operation: 'CompleteLayerUpload', outcome: 'ok' }),
+    ).toBe(0);
     expect(
       delta(before.api, api, 'longshore_api_request_duration_seconds_count', {
         operation: 'CompleteLayerUpload',
@@ -187,9 +208,16 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     expect(delta(before.api, api, 'longshore_uploads_failed_total', { error: 'InvalidLayerException' })).toBe(1);
     expect(delta(before.api, api, 'longshore_uploads_failed_total')).toBe(1);
 
-    expect(delta(before.worker, worker, 'longshore_worker_jobs_total', { outcome: 'failed', error: 'InvalidLayerException' })).toBe(1);
+    expect(
+      delta(before.worker, worker, 'longshore_worker_jobs_total', {
+        outcome: 'failed',
+        error: 'InvalidLayerException',
+      }),
+    ).toBe(1);
     expect(delta(before.worker, worker, 'longshore_worker_jobs_total')).toBe(1);
-    expect(delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count', { outcome: 'failed' })).toBe(1);
+    expect(
+      delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count', { outcome: 'failed' }),
+    ).toBe(1);
     expect(delta(before.worker, worker, 'longshore_worker_finalize_duration_seconds_count')).toBe(1);
     // The stored bytes were read once to learn their digest, which is how the mismatch was found.
     expect(delta(before.worker, worker, 'longshore_worker_verified_bytes_total')).toBe(layer.bytes.length);
@@ -216,14 +244,24 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     const api = await scrapeMetrics(apiUrl());
     const worker = await workerSettled(before.worker, 'completed');
 
-    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.CompleteUpload', outcome: 'ok' })).toBe(1);
-    expect(polls).toBeGreaterThanOrEqual(1);
-    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.GetUpload', outcome: 'ok' })).toBe(polls);
     expect(
-      delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.GetUpload', outcome: 'UploadNotFoundException' }),
+      delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.CompleteUpload', outcome: 'ok' }),
+    ).toBe(1);
+    expect(polls).toBeGreaterThanOrEqual(1);
+    expect(delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.GetUpload', outcome: 'ok' })).toBe(
+      polls,
+    );
+    expect(
+      delta(before.api, api, 'longshore_api_requests_total', {
+        operation: 'v1.GetUpload',
+        outcome: 'UploadNotFoundException',
+      }),
     ).toBe(1);
     expect(
-      delta(before.api, api, 'longshore_api_requests_total', { operation: 'v1.GetUpload', outcome: 'InvalidParameterException' }),
+      delta(before.api, api, 'longshore_api_requests_total', {
+        operation: 'v1.GetUpload',
+        outcome: 'InvalidParameterException',
+      }),
     ).toBe(1);
     expect(delta(before.api, api, 'longshore_api_requests_total')).toBe(polls + 3);
     // An async completion is not an answered CompleteLayerUpload.
@@ -245,7 +283,10 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     const verify = new Queue(VERIFY_QUEUE, { connection: redis, prefix: longshore.prefix });
     try {
       await expect
-        .poll(async () => Object.values(await verify.getJobCounts('waiting', 'active', 'delayed')), { timeout: 15_000, interval: 25 })
+        .poll(async () => Object.values(await verify.getJobCounts('waiting', 'active', 'delayed')), {
+          timeout: 15_000,
+          interval: 25,
+        })
         .toEqual([0, 0, 0]);
     } finally {
       await verify.close();

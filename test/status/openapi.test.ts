@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, digestOf, pushLayer, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { OpenApiResponses, type OpenApiDocument } from '../support/openapi-responses.js';
-import { callJson, completeUpload, dataOf, errorOf, getUpload, putPart, waitForFinalStatus, type JsonAnswer } from '../support/status-client.js';
+import {
+  callJson,
+  completeUpload,
+  dataOf,
+  errorOf,
+  getUpload,
+  putPart,
+  waitForFinalStatus,
+  type JsonAnswer,
+} from '../support/status-client.js';
 
 const COMPLETE = '/v1/uploads/{uploadId}/complete';
 const STATUS = '/v1/uploads/{uploadId}';
@@ -26,8 +35,11 @@ describe('the OpenAPI document of /v1 describes what the service answers', () =>
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const document = (await response.json()) as OpenApiDocument;
     openApi = new OpenApiResponses(document);
-    const errorSchema = (document.components as { schemas: Record<string, { properties: { error: { properties: { code: { examples: string[] } } } } }> })
-      .schemas.ErrorEnvelope;
+    const errorSchema = (
+      document.components as {
+        schemas: Record<string, { properties: { error: { properties: { code: { examples: string[] } } } } }>;
+      }
+    ).schemas.ErrorEnvelope;
     documentedCodes = errorSchema!.properties.error.properties.code.examples;
   });
   afterAll(() => longshore?.close());
@@ -36,8 +48,12 @@ describe('the OpenAPI document of /v1 describes what the service answers', () =>
   function expectDocumented(path: string, method: string, answer: JsonAnswer<unknown>): void {
     const check = openApi.check(path, method, answer.status, answer.headers.get('content-type'), answer.body);
     expect(check.errors, `${method} ${path} ${answer.status}: ${JSON.stringify(answer.body)}`).toEqual([]);
-    expect(check.undocumented, `${method} ${path} ${answer.status} sends members the document does not describe`).toEqual([]);
-    if (!answer.body.success) expect(documentedCodes, 'the error codes the document lists').toContain(answer.body.error.code);
+    expect(
+      check.undocumented,
+      `${method} ${path} ${answer.status} sends members the document does not describe`,
+    ).toEqual([]);
+    if (!answer.body.success)
+      expect(documentedCodes, 'the error codes the document lists').toContain(answer.body.error.code);
   }
 
   async function newRepository(): Promise<string> {
@@ -48,9 +64,12 @@ describe('the OpenAPI document of /v1 describes what the service answers', () =>
 
   it('is an OpenAPI 3.1 document', () => {
     expect(openApi.document.openapi).toMatch(/^3\.1\./);
-    expect(openApi.operations().map((o) => `${o.method} ${o.path}`).sort()).toEqual(
-      [`get ${STATUS}`, `post ${COMPLETE}`, `put ${PARTS}`].sort(),
-    );
+    expect(
+      openApi
+        .operations()
+        .map((o) => `${o.method} ${o.path}`)
+        .sort(),
+    ).toEqual([`get ${STATUS}`, `post ${COMPLETE}`, `put ${PARTS}`].sort());
   });
 
   it('documents the 202 of an async completion and the 200s of status reads and long polls', async () => {
@@ -78,11 +97,13 @@ describe('the OpenAPI document of /v1 describes what the service answers', () =>
     expectDocumented(COMPLETE, 'post', joined);
   });
 
-  it('documents a failed upload\'s status record, with its error', async () => {
+  it("documents a failed upload's status record, with its error", async () => {
     const repositoryName = await newRepository();
     const layer = randomLayer(1000);
     const uploadId = await uploadParts(ecr, repositoryName, layer.bytes, 5 * MiB);
-    dataOf(await completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digestOf(Buffer.from('other'))] }));
+    dataOf(
+      await completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digestOf(Buffer.from('other'))] }),
+    );
     await waitForFinalStatus(endpoint, uploadId);
     const failed = await getUpload(endpoint, uploadId);
     expect(dataOf(failed).status).toBe('failed');
@@ -149,7 +170,10 @@ describe('the OpenAPI document of /v1 describes what the service answers', () =>
     expect(noUpload.status).toBe(404);
     expectDocumented(COMPLETE, 'post', noUpload);
 
-    const noRepository = await completeUpload(endpoint, uploadId!, { repositoryName: 'openapi/missing', layerDigests: [digest] });
+    const noRepository = await completeUpload(endpoint, uploadId!, {
+      repositoryName: 'openapi/missing',
+      layerDigests: [digest],
+    });
     expect(noRepository.status).toBe(404);
     expect(errorOf(noRepository).code).toBe('REPOSITORY_NOT_FOUND');
     expectDocumented(COMPLETE, 'post', noRepository);
@@ -167,7 +191,10 @@ describe('the OpenAPI document of /v1 describes what the service answers', () =>
     for (const { path, method } of openApi.operations()) {
       const url = path.replace('{uploadId}', randomUUID());
       const answer = await callJson(endpoint, method.toUpperCase(), url, {
-        headers: { 'content-type': method === 'put' ? 'application/octet-stream' : 'application/json', 'content-range': 'bytes 0-0/*' },
+        headers: {
+          'content-type': method === 'put' ? 'application/octet-stream' : 'application/json',
+          'content-range': 'bytes 0-0/*',
+        },
         ...(method === 'get' ? {} : { body: method === 'put' ? Buffer.alloc(1) : '{}' }),
       });
       expect(answer.body.success ? '' : answer.body.error.code, `${method} ${path}`).not.toBe('NOT_FOUND');

@@ -42,7 +42,9 @@ describe('the JSON status API (/v1)', () => {
   let endpoint: string;
   let ecr: ECRClient;
   beforeAll(async () => {
-    longshore = await startLongshore({ env: { CALLBACK_ALLOWLIST: ALLOWED_CALLBACKS, CALLBACK_SECRET: 'status-api-test-secret' } });
+    longshore = await startLongshore({
+      env: { CALLBACK_ALLOWLIST: ALLOWED_CALLBACKS, CALLBACK_SECRET: 'status-api-test-secret' },
+    });
     endpoint = longshore.endpoint;
     ecr = longshore.ecr;
   });
@@ -168,7 +170,10 @@ describe('the JSON status API (/v1)', () => {
     const uploadId = await uploadParts(ecr, repositoryName, layer.bytes, 5 * MiB);
     const body = { repositoryName, layerDigests: [layer.digest] };
 
-    const [first, second] = await Promise.all([completeUpload(endpoint, uploadId, body), completeUpload(endpoint, uploadId, body)]);
+    const [first, second] = await Promise.all([
+      completeUpload(endpoint, uploadId, body),
+      completeUpload(endpoint, uploadId, body),
+    ]);
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(dataOf(second).id).toBe(dataOf(first).id);
@@ -185,13 +190,19 @@ describe('the JSON status API (/v1)', () => {
 
     const status = await getUpload(endpoint, unknown);
     expect(status.status).toBe(404);
-    expect(status.body).toEqual({ success: false, error: { code: 'UPLOAD_NOT_FOUND', message: expect.stringContaining(unknown) } });
+    expect(status.body).toEqual({
+      success: false,
+      error: { code: 'UPLOAD_NOT_FOUND', message: expect.stringContaining(unknown) },
+    });
 
     const polled = await getUpload(endpoint, unknown, 5);
     expect(polled.status).toBe(404);
     expect(errorOf(polled).code).toBe('UPLOAD_NOT_FOUND');
 
-    const completed = await completeUpload(endpoint, unknown, { repositoryName, layerDigests: [digestOf(Buffer.from('x'))] });
+    const completed = await completeUpload(endpoint, unknown, {
+      repositoryName,
+      layerDigests: [digestOf(Buffer.from('x'))],
+    });
     expect(completed.status).toBe(404);
     expect(errorOf(completed).code).toBe('UPLOAD_NOT_FOUND');
 
@@ -221,27 +232,54 @@ describe('the JSON status API (/v1)', () => {
     }
 
     it('repositoryName', async () => {
-      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName: 'Bad_Name!', layerDigests: [digest] }), 'repositoryName');
-      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName: 'x', layerDigests: [digest] }), 'repositoryName');
+      await expectValidationError(
+        completeUpload(endpoint, uploadId, { repositoryName: 'Bad_Name!', layerDigests: [digest] }),
+        'repositoryName',
+      );
+      await expectValidationError(
+        completeUpload(endpoint, uploadId, { repositoryName: 'x', layerDigests: [digest] }),
+        'repositoryName',
+      );
       await expectValidationError(completeUpload(endpoint, uploadId, { layerDigests: [digest] }), 'repositoryName');
-      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName: 42, layerDigests: [digest] }), 'repositoryName');
+      await expectValidationError(
+        completeUpload(endpoint, uploadId, { repositoryName: 42, layerDigests: [digest] }),
+        'repositoryName',
+      );
     });
 
     it('layerDigests', async () => {
-      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [] }), 'layerDigests');
+      await expectValidationError(
+        completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [] }),
+        'layerDigests',
+      );
       await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName }), 'layerDigests');
-      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: 'sha256:abc' }), 'layerDigests');
-      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: ['nope'] }), 'layerDigests.1.member');
-      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digest, 42] }), 'layerDigests.2.member');
+      await expectValidationError(
+        completeUpload(endpoint, uploadId, { repositoryName, layerDigests: 'sha256:abc' }),
+        'layerDigests',
+      );
+      await expectValidationError(
+        completeUpload(endpoint, uploadId, { repositoryName, layerDigests: ['nope'] }),
+        'layerDigests.1.member',
+      );
+      await expectValidationError(
+        completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digest, 42] }),
+        'layerDigests.2.member',
+      );
     });
 
     it('registryId', async () => {
-      await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digest], registryId: '12' }), 'registryId');
+      await expectValidationError(
+        completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digest], registryId: '12' }),
+        'registryId',
+      );
     });
 
     it('uploadId (the path)', async () => {
       await expectValidationError(getUpload(endpoint, 'not-an-upload-id'), 'uploadId');
-      await expectValidationError(completeUpload(endpoint, 'not-an-upload-id', { repositoryName, layerDigests: [digest] }), 'uploadId');
+      await expectValidationError(
+        completeUpload(endpoint, 'not-an-upload-id', { repositoryName, layerDigests: [digest] }),
+        'uploadId',
+      );
       await expectValidationError(putPart(endpoint, 'not-an-upload-id', Buffer.from('abc'), 0), 'uploadId');
     });
 
@@ -251,7 +289,9 @@ describe('the JSON status API (/v1)', () => {
       }
       await expectValidationError(callJson(endpoint, 'GET', `/v1/uploads/${uploadId}?wait=1&wait=2`), 'wait');
       // Fractions of a second are fine.
-      expect(dataOf(await callJson<StatusRecord>(endpoint, 'GET', `/v1/uploads/${uploadId}?wait=0.05`)).status).toBe('uploading');
+      expect(dataOf(await callJson<StatusRecord>(endpoint, 'GET', `/v1/uploads/${uploadId}?wait=0.05`)).status).toBe(
+        'uploading',
+      );
     });
 
     it('callbackUrl', async () => {
@@ -264,7 +304,10 @@ describe('the JSON status API (/v1)', () => {
         'not a url',
         42,
       ]) {
-        await expectValidationError(completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digest], callbackUrl }), 'callbackUrl');
+        await expectValidationError(
+          completeUpload(endpoint, uploadId, { repositoryName, layerDigests: [digest], callbackUrl }),
+          'callbackUrl',
+        );
       }
     });
 
@@ -343,7 +386,9 @@ describe('the JSON status API (/v1)', () => {
     expect(done).toMatchObject({ status: 'completed', layerDigest: layer.digest, layerSize: layer.bytes.length });
 
     // The stored layer is exactly the bytes sent.
-    const { downloadUrl } = await ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: layer.digest }));
+    const { downloadUrl } = await ecr.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: layer.digest }),
+    );
     const download = await fetch(downloadUrl!);
     expect(download.status).toBe(200);
     expect(digestOf(Buffer.from(await download.arrayBuffer()))).toBe(layer.digest);

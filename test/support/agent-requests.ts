@@ -26,7 +26,11 @@ export function requestThrough<T>(
         try {
           resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T, answeredAt: Date.now() });
         } catch {
-          reject(new Error(`${options.method ?? 'GET'} ${url} answered ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
+          reject(
+            new Error(
+              `${options.method ?? 'GET'} ${url} answered ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`,
+            ),
+          );
         }
       });
     });
@@ -36,7 +40,11 @@ export function requestThrough<T>(
 }
 
 /** Runs `task` over `items` with at most `concurrency` at a time; results in input order. */
-export async function mapConcurrently<I, O>(items: readonly I[], concurrency: number, task: (item: I, index: number) => Promise<O>): Promise<O[]> {
+export async function mapConcurrently<I, O>(
+  items: readonly I[],
+  concurrency: number,
+  task: (item: I, index: number) => Promise<O>,
+): Promise<O[]> {
   const results = new Array<O>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {

@@ -1,10 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ECRClient } from '@aws-sdk/client-ecr';
-import {
-  CompleteLayerUploadCommand,
-  InitiateLayerUploadCommand,
-  UploadLayerPartCommand,
-} from '@aws-sdk/client-ecr';
+import { CompleteLayerUploadCommand, InitiateLayerUploadCommand, UploadLayerPartCommand } from '@aws-sdk/client-ecr';
 
 export const MiB = 1024 * 1024;
 
@@ -23,7 +19,12 @@ export function digestOf(bytes: Uint8Array): string {
 }
 
 /** Initiates an upload and sends `bytes` in parts of `partSize`; returns the upload id. */
-export async function uploadParts(ecr: ECRClient, repositoryName: string, bytes: Buffer, partSize: number): Promise<string> {
+export async function uploadParts(
+  ecr: ECRClient,
+  repositoryName: string,
+  bytes: Buffer,
+  partSize: number,
+): Promise<string> {
   const { uploadId } = await ecr.send(new InitiateLayerUploadCommand({ repositoryName }));
   for (let first = 0; first < bytes.length; first += partSize) {
     const last = Math.min(first + partSize, bytes.length) - 1;

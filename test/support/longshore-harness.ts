@@ -32,6 +32,12 @@ export interface Longshore {
   workers: ServiceProcess[];
   startWorker(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   startApi(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
+  /**
+   * A raw HTTP request to the service (`pathOrUrl` is a path under `endpoint`, or a whole URL).
+   * Every test sends its raw requests through here, so the harness alone decides how a request
+   * is authenticated.
+   */
+  fetch(pathOrUrl: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -86,6 +92,8 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
     api,
     startWorker,
     startApi,
+    fetch: (pathOrUrl: string, init?: RequestInit) =>
+      fetch(/^https?:/.test(pathOrUrl) ? pathOrUrl : `${endpoint}${pathOrUrl}`, init),
     async close() {
       await Promise.all(processes.map((p) => p.stop()));
       await rm(dataDir, { recursive: true, force: true });
@@ -104,7 +112,11 @@ export function ecrClient(endpoint: string, maxAttempts = 1): ECRClient {
   });
 }
 
-async function spawnService(entry: string, env: Record<string, string>, portField: 'port' | 'metricsPort'): Promise<ServiceProcess> {
+async function spawnService(
+  entry: string,
+  env: Record<string, string>,
+  portField: 'port' | 'metricsPort',
+): Promise<ServiceProcess> {
   // No execArgv: the test runner's own flags (e.g. its resolve conditions) must not leak into the apps.
   const child = fork(entry, [], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = once(child, 'exit');

@@ -67,7 +67,10 @@ export class OpenApiResponses {
     if (!response) return { errors: [`${method} ${path} does not document status ${status}`], undocumented: [] };
     const mediaType = (contentType ?? '').split(';')[0]!.trim();
     if (!response.content?.[mediaType]) {
-      return { errors: [`${method} ${path} ${status} does not document content type '${mediaType}'`], undocumented: [] };
+      return {
+        errors: [`${method} ${path} ${status} does not document content type '${mediaType}'`],
+        undocumented: [],
+      };
     }
     const validators = this.validatorsFor(path, method.toLowerCase(), String(status), mediaType);
     const errors = validators.contract(body) ? [] : describeErrors(validators.contract);
@@ -118,7 +121,12 @@ function closeObjects<T>(node: T): T {
     const record = node as Record<string, unknown>;
     for (const value of Object.values(record)) closeObjects(value);
     const properties = record.properties;
-    if (properties && typeof properties === 'object' && !Array.isArray(properties) && record.additionalProperties === undefined) {
+    if (
+      properties &&
+      typeof properties === 'object' &&
+      !Array.isArray(properties) &&
+      record.additionalProperties === undefined
+    ) {
       record.additionalProperties = false;
     }
   }
@@ -126,5 +134,7 @@ function closeObjects<T>(node: T): T {
 }
 
 function describeErrors(validate: ValidateFunction): string[] {
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`);
+  return (validate.errors ?? []).map(
+    (e) => `${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`,
+  );
 }

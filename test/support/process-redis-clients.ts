@@ -22,7 +22,14 @@ export async function redisClientsOf(pid: number, redis: Redis, redisUrl: string
   const entries = list
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => Object.fromEntries(line.trim().split(' ').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])))
+    .map((line) =>
+      Object.fromEntries(
+        line
+          .trim()
+          .split(' ')
+          .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+      ),
+    )
     .map((fields: Record<string, string>) => ({
       id: fields.id ?? '',
       name: fields.name ?? '',
@@ -31,7 +38,9 @@ export async function redisClientsOf(pid: number, redis: Redis, redisUrl: string
     }));
   const mine = entries.filter((entry) => localPorts.has(Number(entry.addr.slice(entry.addr.lastIndexOf(':') + 1))));
   if (mine.length !== localPorts.size) {
-    throw new Error(`process ${pid} has ${localPorts.size} sockets to Redis but CLIENT LIST shows ${mine.length} of them`);
+    throw new Error(
+      `process ${pid} has ${localPorts.size} sockets to Redis but CLIENT LIST shows ${mine.length} of them`,
+    );
   }
   return mine;
 }

@@ -35,14 +35,21 @@ export interface JsonAnswer<T> {
 /** ISO 8601 UTC to the second, as the status API promises. */
 export const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
-export async function callJson<T>(endpoint: string, method: string, path: string, init: RequestInit = {}): Promise<JsonAnswer<T>> {
+export async function callJson<T>(
+  endpoint: string,
+  method: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<JsonAnswer<T>> {
   const response = await fetch(`${endpoint}${path}`, { method, ...init });
   const text = await response.text();
   let body: Envelope<T>;
   try {
     body = JSON.parse(text) as Envelope<T>;
   } catch {
-    throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    throw new Error(
+      `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+    );
   }
   return { status: response.status, headers: response.headers, body };
 }
@@ -88,7 +95,8 @@ export function dataOf<T>(answer: JsonAnswer<T>): T {
 
 /** The `error` of an error envelope; fails if the call succeeded. */
 export function errorOf(answer: JsonAnswer<unknown>): ErrorBody {
-  if (answer.body.success) throw new Error(`expected an error, got ${answer.status} ${JSON.stringify(answer.body.data)}`);
+  if (answer.body.success)
+    throw new Error(`expected an error, got ${answer.status} ${JSON.stringify(answer.body.data)}`);
   return answer.body.error;
 }
 
@@ -96,7 +104,11 @@ export function errorOf(answer: JsonAnswer<unknown>): ErrorBody {
  * Long-polls the upload until its status is terminal (completed or failed). Each poll returns
  * as soon as the status changes, so this is bounded by real state changes, not by sleeping.
  */
-export async function waitForFinalStatus(endpoint: string, uploadId: string, deadlineMs = 30_000): Promise<StatusRecord> {
+export async function waitForFinalStatus(
+  endpoint: string,
+  uploadId: string,
+  deadlineMs = 30_000,
+): Promise<StatusRecord> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const record = dataOf(await getUpload(endpoint, uploadId, 10));

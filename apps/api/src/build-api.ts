@@ -66,7 +66,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     events: {
       started: () => metrics.uploadsStarted.inc(),
       bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),
-      finished: (outcome) => (outcome === 'ok' ? metrics.uploadsCompleted.inc() : metrics.uploadsFailed.inc({ error: outcome })),
+      finished: (outcome) =>
+        outcome === 'ok' ? metrics.uploadsCompleted.inc() : metrics.uploadsFailed.inc({ error: outcome }),
     },
   });
   const signer = new DownloadUrlSigner(
@@ -74,7 +75,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     config.downloadUrlTtlSeconds,
   );
   const operations = createOperations({ repositories, uploads, layers, downloads: signer, region: config.region });
-  const baseUrl = (req: Request) => config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
+  const baseUrl = (req: Request) =>
+    config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
 
   const app = createApp({
     log,

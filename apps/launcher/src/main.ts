@@ -23,13 +23,15 @@ async function main(): Promise<void> {
   const redisUrl = config.redisUrl ?? redis!.url;
   const env = { ...process.env, REDIS_URL: redisUrl, DATA_DIR: config.dataDir };
 
-  const workers = Array.from({ length: config.workerProcesses }, (_, i) =>
-    new SupervisedProcess({
-      name: `worker-${i + 1}`,
-      entry: locateApp('@longshore/worker'),
-      env: { ...env, METRICS_PORT: String(config.metricsPort === 0 ? 0 : config.metricsPort + i) },
-      log,
-    }),
+  const workers = Array.from(
+    { length: config.workerProcesses },
+    (_, i) =>
+      new SupervisedProcess({
+        name: `worker-${i + 1}`,
+        entry: locateApp('@longshore/worker'),
+        env: { ...env, METRICS_PORT: String(config.metricsPort === 0 ? 0 : config.metricsPort + i) },
+        log,
+      }),
   );
   const api = new SupervisedProcess({ name: 'api', entry: locateApp('@longshore/api'), env, log });
 
@@ -50,7 +52,12 @@ async function main(): Promise<void> {
   await Promise.all(workers.map((w) => w.start()));
   await api.start();
   log.info(
-    { url: `http://${config.host}:${config.port}`, workers: workers.length, redis: redis ? 'embedded' : 'external', dataDir: config.dataDir },
+    {
+      url: `http://${config.host}:${config.port}`,
+      workers: workers.length,
+      redis: redis ? 'embedded' : 'external',
+      dataDir: config.dataDir,
+    },
     'Longshore is serving',
   );
 }

@@ -77,7 +77,10 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
       await callbacks.add(
         CALLBACK_JOB,
         { uploadId, url: record.callbackUrl },
-        { ...callbackJobOptions({ attempts: config.callbackAttempts, backoffMs: config.callbackBackoffMs }), jobId: callbackJobId(uploadId) },
+        {
+          ...callbackJobOptions({ attempts: config.callbackAttempts, backoffMs: config.callbackBackoffMs }),
+          jobId: callbackJobId(uploadId),
+        },
       );
     } catch (err) {
       jobLog.error({ err }, 'could not queue the upload callback');
@@ -97,7 +100,10 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
       const permanent = err instanceof UnrecoverableError;
       if (permanent) await notifyFinished(job.data.uploadId, jobLog);
       stop({ outcome: permanent ? 'failed' : 'retry' });
-      metrics.jobs.inc({ outcome: permanent ? 'failed' : 'retry', error: permanent ? err.message.split(':')[0]! : 'ServerException' });
+      metrics.jobs.inc({
+        outcome: permanent ? 'failed' : 'retry',
+        error: permanent ? err.message.split(':')[0]! : 'ServerException',
+      });
       if (!permanent) jobLog.warn({ err }, 'finalize attempt failed; it will be retried');
       throw err;
     }
@@ -141,7 +147,10 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     { connection: redis, prefix: config.queuePrefix, concurrency: 16 },
   );
   callbackWorker.on('failed', (job, err) =>
-    log.warn({ uploadId: job?.data.uploadId, jobId: job?.id, attempt: job?.attemptsMade, reason: err.message }, 'callback delivery failed'),
+    log.warn(
+      { uploadId: job?.data.uploadId, jobId: job?.id, attempt: job?.attemptsMade, reason: err.message },
+      'callback delivery failed',
+    ),
   );
   callbackWorker.on('error', (err) => log.error({ err }, 'callback worker error'));
 
@@ -154,10 +163,14 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
 
   // Maintenance runs as a BullMQ job scheduler: one run per interval across all workers.
   const maintenance = new Queue('maintenance', { connection: redis, prefix: config.queuePrefix });
-  await maintenance.upsertJobScheduler('purge-abandoned-uploads', { every: config.purgeIntervalMs }, {
-    name: 'purge-abandoned-uploads',
-    opts: { removeOnComplete: 10, removeOnFail: 10 },
-  });
+  await maintenance.upsertJobScheduler(
+    'purge-abandoned-uploads',
+    { every: config.purgeIntervalMs },
+    {
+      name: 'purge-abandoned-uploads',
+      opts: { removeOnComplete: 10, removeOnFail: 10 },
+    },
+  );
   const maintenanceWorker = new Worker(
     'maintenance',
     async () => {
@@ -178,7 +191,10 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   const heartbeat = setInterval(() => void registry.heartbeat(workerId).catch(() => undefined), HEARTBEAT_MS);
   const metricsServer = await startMetricsServer(metricsRegistry, config.metricsPort, config.host);
   await worker.waitUntilReady();
-  log.info({ workerId, concurrency: config.workerConcurrency, hashThreads: hashPool.threads }, 'worker consuming the finalize queue');
+  log.info(
+    { workerId, concurrency: config.workerConcurrency, hashThreads: hashPool.threads },
+    'worker consuming the finalize queue',
+  );
 
   return {
     metricsServer,

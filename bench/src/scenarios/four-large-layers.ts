@@ -19,7 +19,8 @@ export const fourLargeLayers: ScenarioDefinition = {
   timeoutMs: (sizes) => boundForBytes(CONCURRENT_LAYERS * sizes.fourLayersBytes),
   async run(ctx): Promise<RunResult> {
     const layers: SyntheticLayer[] = [];
-    for (let i = 0; i < CONCURRENT_LAYERS; i += 1) layers.push(await prepareLayer(ctx, 'four-large-layers', ctx.sizes.fourLayersBytes));
+    for (let i = 0; i < CONCURRENT_LAYERS; i += 1)
+      layers.push(await prepareLayer(ctx, 'four-large-layers', ctx.sizes.fourLayersBytes));
     const total = layers.reduce((sum, l) => sum + l.size, 0);
     const sent = new Array<number>(CONCURRENT_LAYERS).fill(0);
     const startedAt = performance.now();
@@ -29,7 +30,14 @@ export const fourLargeLayers: ScenarioDefinition = {
         pushLayer(ctx, layer, 'ecr', {
           onBytes: (bytes) => {
             sent[i] = bytes;
-            ctx.progress(uploadProgress('four-large-layers', startedAt, sent.reduce((a, b) => a + b, 0), total));
+            ctx.progress(
+              uploadProgress(
+                'four-large-layers',
+                startedAt,
+                sent.reduce((a, b) => a + b, 0),
+                total,
+              ),
+            );
           },
         }),
       ),

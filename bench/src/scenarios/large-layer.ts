@@ -14,7 +14,12 @@ function largeLayer(name: 'large-layer' | 'large-layer-raw', path: PushPath): Sc
     serviceEnv: { VERIFY_MODE: 'parts' },
     figures: [
       { name: 'uploadMBps', label: 'upload rate', unit: 'MB/s', target: { min: 300 } },
-      { name: 'completeMs', label: path === 'ecr' ? 'CompleteLayerUpload' : 'complete + status polls', unit: 'ms', target: { max: 25 } },
+      {
+        name: 'completeMs',
+        label: path === 'ecr' ? 'CompleteLayerUpload' : 'complete + status polls',
+        unit: 'ms',
+        target: { max: 25 },
+      },
     ],
     timeoutMs: (sizes) => boundForBytes(sizes.largeLayerBytes),
     async run(ctx): Promise<RunResult> {

@@ -5,7 +5,8 @@ import { prepareLayer, pushDetail, pushOneLayer } from './push-one-layer.js';
 /** The memory figures themselves are read by the runner (VmHWM) from the processes it started. */
 export const memory: ScenarioDefinition = {
   name: 'memory',
-  summary: 'peak RSS (VmHWM) of the API and the worker while one very large layer is pushed (10 MiB parts) and finalized',
+  summary:
+    'peak RSS (VmHWM) of the API and the worker while one very large layer is pushed (10 MiB parts) and finalized',
   serviceEnv: { VERIFY_MODE: 'parts' },
   localOnly: true,
   figures: [

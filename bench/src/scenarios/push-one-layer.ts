@@ -4,11 +4,18 @@ import type { SyntheticLayer } from '../synthetic-layers.js';
 
 /** Creates a layer, showing the (untimed) digest pre-pass on the status line. */
 export function prepareLayer(ctx: ScenarioContext, label: string, size: number): Promise<SyntheticLayer> {
-  return ctx.layers.create(size, ctx.signal, (f) => ctx.progress(`${label}: computing the layer digest ${(f * 100).toFixed(0)}%`));
+  return ctx.layers.create(size, ctx.signal, (f) =>
+    ctx.progress(`${label}: computing the layer digest ${(f * 100).toFixed(0)}%`),
+  );
 }
 
 /** One client pushing one layer, with CPU shares per phase and the upload rate on the status line. */
-export function pushOneLayer(ctx: ScenarioContext, label: string, layer: SyntheticLayer, path: PushPath): Promise<PushResult> {
+export function pushOneLayer(
+  ctx: ScenarioContext,
+  label: string,
+  layer: SyntheticLayer,
+  path: PushPath,
+): Promise<PushResult> {
   const startedAt = performance.now();
   return pushLayer(ctx, layer, path, {
     measureCpu: true,

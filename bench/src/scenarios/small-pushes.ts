@@ -49,7 +49,8 @@ interface Tally {
 
 async function run(ctx: ScenarioContext): Promise<RunResult> {
   const { sizes } = ctx;
-  if (sizes.smallPushBytes < 2 * UNIQUE_TAIL) throw new RangeError(`smallPushBytes must be at least ${2 * UNIQUE_TAIL}`);
+  if (sizes.smallPushBytes < 2 * UNIQUE_TAIL)
+    throw new RangeError(`smallPushBytes must be at least ${2 * UNIQUE_TAIL}`);
   const clients = Array.from({ length: sizes.smallPushClients }, () => new PushContent(sizes.smallPushBytes));
   const warmup = warmupMs(sizes.smallPushSeconds);
   const windowMs = sizes.smallPushSeconds * 1000;
@@ -72,7 +73,10 @@ async function run(ctx: ScenarioContext): Promise<RunResult> {
   const cpuShares = delay(warmup + windowMs).then(async () => (await cpuOpened).stop());
   const ticker = setInterval(() => {
     const now = performance.now();
-    const phase = now < tally.windowStart ? 'warm-up' : `${((now - tally.windowStart) / 1000).toFixed(0)}/${sizes.smallPushSeconds} s`;
+    const phase =
+      now < tally.windowStart
+        ? 'warm-up'
+        : `${((now - tally.windowStart) / 1000).toFixed(0)}/${sizes.smallPushSeconds} s`;
     ctx.progress(`small-pushes: ${phase}, ${tally.completed} pushes, ${tally.errors} errors`);
   }, 250);
   try {

@@ -37,7 +37,10 @@ describe('loadConfig', () => {
   });
 
   it('parses the callback allowlist as a list', () => {
-    const config = loadConfig({ CALLBACK_ALLOWLIST: 'http://127.0.0.1:9000/, https://ci.example/hooks', CALLBACK_SECRET: 's3cret' });
+    const config = loadConfig({
+      CALLBACK_ALLOWLIST: 'http://127.0.0.1:9000/, https://ci.example/hooks',
+      CALLBACK_SECRET: 's3cret',
+    });
     expect(config.callbackAllowlist).toEqual(['http://127.0.0.1:9000/', 'https://ci.example/hooks']);
   });
 

@@ -46,11 +46,13 @@ describe('hash pool', () => {
       [1024, 5 * 1024 * 1024 + 16],
       [7, 7],
     ] as const;
-    const results = await Promise.all(
-      ranges.map(([start, end]) => pool.hashFileRange({ path: file, start, end })),
-    );
+    const results = await Promise.all(ranges.map(([start, end]) => pool.hashFileRange({ path: file, start, end })));
     ranges.forEach(([start, end], i) => {
-      expect(results[i]).toBe(createHash('sha256').update(data.subarray(start, end + 1)).digest('hex'));
+      expect(results[i]).toBe(
+        createHash('sha256')
+          .update(data.subarray(start, end + 1))
+          .digest('hex'),
+      );
     });
     await expect(pool.hashFileRange({ path: file, start: 0, end: data.length })).rejects.toThrow(/short read/);
     await rm(dir, { recursive: true });
@@ -66,7 +68,7 @@ describe('part ingest on the pool', () => {
     const file = path.join(dir, 'uploads', 'data');
     const parts = [randomBytes(300_000), randomBytes(5), randomBytes(70_000)];
     const whole = Buffer.concat(parts);
-    let state = new Uint8Array();
+    let state: Uint8Array = new Uint8Array();
     let offset = 0;
     for (const part of parts) {
       const expectedPart = createHash('sha256').update(part).digest('hex');
@@ -77,7 +79,9 @@ describe('part ingest on the pool', () => {
     }
     const { readFile } = await import('node:fs/promises');
     expect((await readFile(file)).equals(whole)).toBe(true);
-    expect((await createResumableSha256(state)).digest()).toBe(`sha256:${createHash('sha256').update(whole).digest('hex')}`);
+    expect((await createResumableSha256(state)).digest()).toBe(
+      `sha256:${createHash('sha256').update(whole).digest('hex')}`,
+    );
     await rm(dir, { recursive: true });
   });
 });

@@ -22,7 +22,7 @@ export function findExecutable(command: string): string | undefined {
   }
   // PATH is the operating system's executable search path, not application configuration:
   // reading it here is what spawn() itself does.
-  const searchPath = process.env['PATH'] ?? '';
+  const searchPath = process.env.PATH ?? '';
   for (const dir of searchPath.split(delimiter)) {
     if (dir === '') continue;
     const candidate = resolve(join(dir, command));

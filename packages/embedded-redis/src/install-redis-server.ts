@@ -19,10 +19,7 @@ export async function installRedisServer(log: (line: string) => void): Promise<b
     log('apt-get not found: not installing redis-server');
     return false;
   }
-  const steps = [
-    ['update'],
-    ['install', '-y', '--no-install-recommends', 'redis-server'],
-  ];
+  const steps = [['update'], ['install', '-y', '--no-install-recommends', 'redis-server']];
   for (const args of steps) {
     log(`$ apt-get ${args.join(' ')}`);
     const outcome = await run(aptGet, args, log);

@@ -33,9 +33,7 @@ export function sendRedisCommand(
     }
 
     socket.on('error', (error) => settle(() => reject(error)));
-    socket.on('close', () =>
-      settle(() => reject(new Error(`${host}:${port} closed the connection without a reply`))),
-    );
+    socket.on('close', () => settle(() => reject(new Error(`${host}:${port} closed the connection without a reply`))));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       let reply: ParsedReply | undefined;

@@ -6,9 +6,7 @@ export class RedisServerNotFoundError extends Error {
 
   constructor(binary?: string) {
     const searched =
-      binary === undefined
-        ? `redis-server on PATH, ${WELL_KNOWN_REDIS_SERVER_PATHS.join(', ')}`
-        : binary;
+      binary === undefined ? `redis-server on PATH, ${WELL_KNOWN_REDIS_SERVER_PATHS.join(', ')}` : binary;
     super(
       `redis-server was not found (looked for ${searched}). Install it with ` +
         '`apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), ' +

@@ -8,11 +8,7 @@ import { findRedisServer } from './find-redis-server.js';
 import { sendRedisCommand, type RespValue } from './redis-command.js';
 import { RedisServerNotFoundError } from './redis-server-not-found-error.js';
 import { RedisServerStartError } from './redis-server-start-error.js';
-import {
-  startEmbeddedRedis,
-  type EmbeddedRedis,
-  type EmbeddedRedisOptions,
-} from './start-embedded-redis.js';
+import { startEmbeddedRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from './start-embedded-redis.js';
 
 const host = '127.0.0.1';
 let root: string;
@@ -37,14 +33,14 @@ function command(redis: EmbeddedRedis, ...args: string[]): Promise<RespValue> {
 
 describe('startEmbeddedRedis', () => {
   it('starts independent instances with AOF on, and stop() closes their ports', async () => {
-    const [a, b] = await Promise.all([
-      started({ dataDir: join(root, 'a') }),
-      started({ dataDir: join(root, 'b') }),
-    ]);
+    const [a, b] = await Promise.all([started({ dataDir: join(root, 'a') }), started({ dataDir: join(root, 'b') })]);
 
     expect(a.port).not.toBe(b.port);
     expect(a.url).toBe(`redis://127.0.0.1:${a.port}`);
-    for (const [redis, name] of [[a, 'a'], [b, 'b']] as const) {
+    for (const [redis, name] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const) {
       expect(await command(redis, 'PING')).toBe('PONG');
       expect(await command(redis, 'CONFIG', 'GET', 'appendonly')).toEqual(['appendonly', 'yes']);
       expect(await command(redis, 'CONFIG', 'GET', 'dir')).toEqual(['dir', join(root, name)]);

@@ -78,16 +78,26 @@ interface LaunchSettings {
 
 function redisServerArgs({ host, port, dataDir, appendOnly }: LaunchSettings): string[] {
   return [
-    '--port', String(port),
-    '--bind', host,
-    '--dir', dataDir,
-    '--appendonly', appendOnly ? 'yes' : 'no',
-    '--appendfsync', 'everysec',
-    '--maxmemory-policy', 'noeviction',
-    '--save', '',
-    '--daemonize', 'no',
-    '--protected-mode', 'yes',
-    '--logfile', '', // log to stdout, which we read
+    '--port',
+    String(port),
+    '--bind',
+    host,
+    '--dir',
+    dataDir,
+    '--appendonly',
+    appendOnly ? 'yes' : 'no',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+    '--logfile',
+    '', // log to stdout, which we read
   ];
 }
 

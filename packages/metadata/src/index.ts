@@ -1,7 +1,13 @@
 export { createKeys, type Keys } from './keys.js';
 export { RepositoryStore, type RepositoryPage } from './repository-store.js';
 export type { RepositoryRecord } from './repository-record.js';
-export { UploadStore, type UploadLimits, type UploadRef, type PartClaim, type CompletionStart } from './upload-store.js';
+export {
+  UploadStore,
+  type UploadLimits,
+  type UploadRef,
+  type PartClaim,
+  type CompletionStart,
+} from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
 export {
   parseUploadRecord,

@@ -57,7 +57,9 @@ export class RepositoryStore {
     const start = after === undefined ? 0 : names.findIndex((name) => name > after);
     const slice = start < 0 ? [] : names.slice(start, start + limit);
     const records = slice.length > 0 ? await this.redis.hmget(this.keys.repositories, ...slice) : [];
-    const page = records.filter((json): json is string => json !== null).map((json) => JSON.parse(json) as RepositoryRecord);
+    const page = records
+      .filter((json): json is string => json !== null)
+      .map((json) => JSON.parse(json) as RepositoryRecord);
     const more = start >= 0 && start + limit < names.length;
     return { repositories: page, nextAfter: more ? slice[slice.length - 1] : undefined };
   }

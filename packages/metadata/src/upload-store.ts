@@ -74,7 +74,12 @@ export class UploadStore {
       createdAt: String(now),
       updatedAt: String(now),
     };
-    await runScript(this.redis, initiateUpload, [key], [this.limits.uploadTtlSeconds, ...Object.entries(fields).flat()]);
+    await runScript(
+      this.redis,
+      initiateUpload,
+      [key],
+      [this.limits.uploadTtlSeconds, ...Object.entries(fields).flat()],
+    );
     return parseUploadRecord(fields)!;
   }
 
@@ -121,7 +126,11 @@ export class UploadStore {
       case 'NOT_UPLOADING':
         throw new UploadNotFoundException(`The upload with id '${ref.uploadId}' is already complete`);
       case 'BUSY':
-        throw invalidPart(ref, Number(value), 'Another part of this upload is being uploaded; retry after it completes');
+        throw invalidPart(
+          ref,
+          Number(value),
+          'Another part of this upload is being uploaded; retry after it completes',
+        );
       case 'OUT_OF_ORDER':
         throw invalidPart(ref, Number(value), `The part must start at byte ${value} (the next byte of the layer)`);
       case 'TOO_MANY_PARTS':
@@ -142,7 +151,16 @@ export class UploadStore {
       this.redis,
       commitPart,
       [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
-      [claim.token, part.offset, part.length, part.sha256, hashState, now, this.limits.uploadTtlSeconds, this.limits.minPartSize],
+      [
+        claim.token,
+        part.offset,
+        part.length,
+        part.sha256,
+        hashState,
+        now,
+        this.limits.uploadTtlSeconds,
+        this.limits.minPartSize,
+      ],
     );
     if (code !== 'OK') {
       throw new ServerException('The part upload took too long and was superseded; retry the part');
@@ -205,7 +223,11 @@ export class UploadStore {
   /** Records the outcome of a background check of the part at `offset`. */
   async markPartChecked(uploadId: string, offset: number, ok: boolean): Promise<void> {
     const key = this.keys.uploadVerifiedParts(uploadId);
-    await this.redis.multi().sadd(key, `${ok ? 'ok' : 'bad'}:${offset}`).expire(key, this.limits.uploadTtlSeconds).exec();
+    await this.redis
+      .multi()
+      .sadd(key, `${ok ? 'ok' : 'bad'}:${offset}`)
+      .expire(key, this.limits.uploadTtlSeconds)
+      .exec();
   }
 
   /** Offsets of the parts checked in the background, good and bad. */
@@ -223,7 +245,12 @@ export class UploadStore {
 
   /** Marks the upload as being finalized; returns its status after the call. */
   async startFinalizing(uploadId: string, now = Date.now()): Promise<UploadStatus | 'missing'> {
-    return runScript(this.redis, startFinalizing, [this.keys.upload(uploadId)], [now, this.keys.uploadEvents(uploadId)]);
+    return runScript(
+      this.redis,
+      startFinalizing,
+      [this.keys.upload(uploadId)],
+      [now, this.keys.uploadEvents(uploadId)],
+    );
   }
 
   /** Stores extra fields on an upload being finalized (e.g. the verified digest before publishing). */

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import { parseUploadRecord, type Keys, type UploadRecord, type UploadStore } from '@longshore/metadata';
 
 export type WaitCondition = (record: UploadRecord | undefined) => boolean;
-export type WaitOutcome = { timedOut: false; record: UploadRecord | undefined } | { timedOut: true; record: UploadRecord | undefined };
+export type WaitOutcome =
+  | { timedOut: false; record: UploadRecord | undefined }
+  | { timedOut: true; record: UploadRecord | undefined };
 
 interface Waiter {
   until: WaitCondition;
@@ -92,7 +94,10 @@ export class CompletionWaiter {
     if (!set) {
       set = new Set();
       this.waiters.set(uploadId, set);
-      this.subscribed.set(uploadId, this.subscriber.subscribe(this.keys.uploadEvents(uploadId)).then(() => undefined));
+      this.subscribed.set(
+        uploadId,
+        this.subscriber.subscribe(this.keys.uploadEvents(uploadId)).then(() => undefined),
+      );
     }
     set.add(waiter);
     await this.subscribed.get(uploadId);
@@ -122,7 +127,7 @@ export class CompletionWaiter {
     const ids = [...this.waiters.keys()];
     try {
       const records = await this.uploads.getMany(ids);
-      ids.forEach((id, i) => this.deliver(id, records[i]));
+      for (const [i, id] of ids.entries()) this.deliver(id, records[i]);
     } catch {
       // Redis unavailable: the next sweep tries again; waiters still time out on their own.
     }

@@ -1,6 +1,12 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { VERIFY_JOB, VERIFY_QUEUE, verifyPartJobId, verifyPartJobOptions, type VerifyPartJobData } from './verify-job.js';
+import {
+  VERIFY_JOB,
+  VERIFY_QUEUE,
+  verifyPartJobId,
+  verifyPartJobOptions,
+  type VerifyPartJobData,
+} from './verify-job.js';
 
 export interface VerifyQueue {
   enqueue(data: VerifyPartJobData): Promise<void>;
@@ -8,7 +14,11 @@ export interface VerifyQueue {
 }
 
 export function createVerifyQueue(connection: Redis, prefix: string): VerifyQueue {
-  const queue = new Queue<VerifyPartJobData>(VERIFY_QUEUE, { connection, prefix, defaultJobOptions: verifyPartJobOptions });
+  const queue = new Queue<VerifyPartJobData>(VERIFY_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: verifyPartJobOptions,
+  });
   return {
     async enqueue(data) {
       await queue.add(VERIFY_JOB, data, { jobId: verifyPartJobId(data.uploadId, data.offset) });

@@ -15,10 +15,7 @@ const INVALID_PATHS = ['../x', '/abs', 'a//b', 'a/./b', 'a\\b', '', 'a/', 'a/../
  * driver is set up once per suite; each test works under its own random prefix, so tests never
  * see each other's files and a shared bucket would do.
  */
-export function describeStorageDriverConformance(
-  driverName: string,
-  setup: () => Promise<StorageDriverFixture>,
-): void {
+export function describeStorageDriverConformance(driverName: string, setup: () => Promise<StorageDriverFixture>): void {
   describe(`StorageDriver conformance: ${driverName}`, () => {
     let fixture: StorageDriverFixture | undefined;
     let driver: StorageDriver;

@@ -31,7 +31,14 @@ describe('createFilesystemDriver', () => {
 
   it('never resolves a path outside rootDir', async () => {
     const escapee = `escape-${process.pid}-${Date.now()}`;
-    for (const hostile of ['..', `../${escapee}`, `a/../../${escapee}`, `/tmp/${escapee}`, `..\\${escapee}`, `a/%2e%2e/x`]) {
+    for (const hostile of [
+      '..',
+      `../${escapee}`,
+      `a/../../${escapee}`,
+      `/tmp/${escapee}`,
+      `..\\${escapee}`,
+      `a/%2e%2e/x`,
+    ]) {
       expect(() => driver.localPath(hostile), hostile).toThrow(InvalidPathError);
       await expect(driver.writeAt(hostile, 0, Buffer.from('x')), hostile).rejects.toBeInstanceOf(InvalidPathError);
     }

@@ -29,8 +29,7 @@ const redactPaths = [
 ];
 
 export function createLogger(options: LoggerOptions): Logger {
-  const usePretty =
-    options.format === 'pretty' || (options.format === 'auto' && Boolean(process.stdout.isTTY));
+  const usePretty = options.format === 'pretty' || (options.format === 'auto' && Boolean(process.stdout.isTTY));
   const base = {
     name: options.name,
     level: options.level,

@@ -24,8 +24,14 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
     const layerDigest = String(req.params.digest);
     const verified = deps.signer.verify(layerDigest, req.query as Record<string, unknown>);
     if (!verified.ok) {
-      sendEnvelopeError(res, 403, verified.reason === 'expired' ? 'URL_EXPIRED' : 'SIGNATURE_INVALID',
-        verified.reason === 'expired' ? 'The download URL has expired; ask for a new one' : 'The download URL is not valid');
+      sendEnvelopeError(
+        res,
+        403,
+        verified.reason === 'expired' ? 'URL_EXPIRED' : 'SIGNATURE_INVALID',
+        verified.reason === 'expired'
+          ? 'The download URL has expired; ask for a new one'
+          : 'The download URL is not valid',
+      );
       return;
     }
     let layer: { size: number; hex: string };

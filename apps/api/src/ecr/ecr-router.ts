@@ -57,7 +57,12 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
       });
-      const ctx: OperationContext = { requestId: String(req.id), log, baseUrl: deps.baseUrl(req), signal: controller.signal };
+      const ctx: OperationContext = {
+        requestId: String(req.id),
+        log,
+        baseUrl: deps.baseUrl(req),
+        signal: controller.signal,
+      };
       const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
       sendEcrResult(res, await run(input, ctx));
     } catch (err) {

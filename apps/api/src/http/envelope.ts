@@ -8,6 +8,12 @@ export function sendEnvelope(res: Response, status: number, data: object): void 
   res.status(status).json({ success: true, data });
 }
 
-export function sendEnvelopeError(res: Response, status: number, code: string, message: string, extra: object = {}): void {
+export function sendEnvelopeError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  extra: object = {},
+): void {
   res.status(status).json({ success: false, error: { code, message, ...extra } });
 }

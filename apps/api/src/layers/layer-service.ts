@@ -4,7 +4,12 @@ import type { LayerStore } from '@longshore/metadata';
 
 export type LayerCheck =
   | { kind: 'available'; layerDigest: string; layerSize: number }
-  | { kind: 'failure'; layerDigest: string; failureCode: 'InvalidLayerDigest' | 'MissingLayerDigest'; failureReason: string };
+  | {
+      kind: 'failure';
+      layerDigest: string;
+      failureCode: 'InvalidLayerDigest' | 'MissingLayerDigest';
+      failureReason: string;
+    };
 
 /** What a repository holds, answered from its layer links. */
 export class LayerService {
@@ -17,18 +22,32 @@ export class LayerService {
     const found = new Map(wellFormed.map((d, i) => [d, links[i]]));
     return digests.map((layerDigest): LayerCheck => {
       if (!parseSha256Digest(layerDigest)) {
-        return { kind: 'failure', layerDigest, failureCode: 'InvalidLayerDigest', failureReason: 'Invalid layer digest' };
+        return {
+          kind: 'failure',
+          layerDigest,
+          failureCode: 'InvalidLayerDigest',
+          failureReason: 'Invalid layer digest',
+        };
       }
       const link = found.get(layerDigest);
       if (!link) {
-        return { kind: 'failure', layerDigest, failureCode: 'MissingLayerDigest', failureReason: 'Requested layer not found' };
+        return {
+          kind: 'failure',
+          layerDigest,
+          failureCode: 'MissingLayerDigest',
+          failureReason: 'Requested layer not found',
+        };
       }
       return { kind: 'available', layerDigest, layerSize: link.size };
     });
   }
 
   /** The size of a layer the repository holds, or LayersNotFoundException. */
-  async require(repositoryName: string, registryId: string, layerDigest: string): Promise<{ size: number; hex: string }> {
+  async require(
+    repositoryName: string,
+    registryId: string,
+    layerDigest: string,
+  ): Promise<{ size: number; hex: string }> {
     const parsed = parseSha256Digest(layerDigest);
     const link = parsed ? await this.deps.layers.get(repositoryName, layerDigest) : undefined;
     if (!parsed || !link) {

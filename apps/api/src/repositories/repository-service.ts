@@ -14,9 +14,7 @@ const MAX_TAGS = 50;
 
 /** Repositories of the one registry this deployment serves. */
 export class RepositoryService {
-  constructor(
-    private readonly deps: { repositories: RepositoryStore; registryId: string },
-  ) {}
+  constructor(private readonly deps: { repositories: RepositoryStore; registryId: string }) {}
 
   /** The registry a request addresses: the one served here, or an InvalidParameterException. */
   registryId(requested: string | undefined): string {
@@ -33,7 +31,9 @@ export class RepositoryService {
       throw new InvalidParameterException(`A repository may have at most ${MAX_TAGS} tags`);
     }
     if (request.encryptionConfiguration?.kmsKey && request.encryptionConfiguration.encryptionType === 'AES256') {
-      throw new InvalidParameterException("Invalid parameter at 'encryptionConfiguration': kmsKey requires KMS encryption");
+      throw new InvalidParameterException(
+        "Invalid parameter at 'encryptionConfiguration': kmsKey requires KMS encryption",
+      );
     }
     return this.deps.repositories.create({
       repositoryName: request.repositoryName,
@@ -54,7 +54,8 @@ export class RepositoryService {
   }
 
   describe(names: string[] | undefined, limit: number, after?: string): Promise<RepositoryPage> {
-    if (names) return this.deps.repositories.getMany(names, this.deps.registryId).then((repositories) => ({ repositories }));
+    if (names)
+      return this.deps.repositories.getMany(names, this.deps.registryId).then((repositories) => ({ repositories }));
     return this.deps.repositories.list(limit, after);
   }
 

@@ -36,7 +36,10 @@ export async function hashingStream(
     stream: tee(),
     result() {
       if (received !== expectedLength) {
-        throw new RequestValidationError(`The part body has ${received} bytes, but its range has ${expectedLength}`, 'body');
+        throw new RequestValidationError(
+          `The part body has ${received} bytes, but its range has ${expectedLength}`,
+          'body',
+        );
       }
       return hashing.finish();
     },

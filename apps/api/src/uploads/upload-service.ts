@@ -123,11 +123,17 @@ export class UploadService {
     let result: { partSha256: string; layerState: Uint8Array };
     if (data.byteLength <= INLINE_HASH_MAX_BYTES) {
       // A small part costs less to hash here (well under a millisecond) than to hand to a thread.
-      [, result] = await Promise.all([this.deps.storage.writeAt(path, offset, data), computePartHashes(data, layerState)]);
+      [, result] = await Promise.all([
+        this.deps.storage.writeAt(path, offset, data),
+        computePartHashes(data, layerState),
+      ]);
     } else if (local) {
       result = await this.deps.hashPool.ingestPart({ path: local, offset, data, layerState });
     } else {
-      [, result] = await Promise.all([this.deps.storage.writeAt(path, offset, data), this.deps.hashPool.hashPart({ data, layerState })]);
+      [, result] = await Promise.all([
+        this.deps.storage.writeAt(path, offset, data),
+        this.deps.hashPool.hashPart({ data, layerState }),
+      ]);
     }
     return { partSha256: result.partSha256, layerState: Buffer.from(result.layerState).toString('base64') };
   }
@@ -218,7 +224,8 @@ export class UploadService {
 
 function answerFromRecord(request: CompletionRequest, record: UploadRecord | undefined): { layerDigest: string } {
   if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);
-  if (record.status === 'failed') throw errorFromRecord(record.error ?? { name: 'ServerException', message: 'Finalization failed' });
+  if (record.status === 'failed')
+    throw errorFromRecord(record.error ?? { name: 'ServerException', message: 'Finalization failed' });
   const layerDigest = record.layerDigest!;
   if (!request.layerDigests.includes(layerDigest)) {
     throw new InvalidLayerException(`The layer digest is ${layerDigest}, which is not among the digests given`);

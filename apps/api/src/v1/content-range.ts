@@ -12,7 +12,10 @@ export function parseContentRange(header: string | undefined): { first: number; 
   const first = Number(match[1]);
   const last = Number(match[2]);
   if (last < first) {
-    throw new RequestValidationError("Invalid parameter at 'Content-Range': last byte before first byte", 'Content-Range');
+    throw new RequestValidationError(
+      "Invalid parameter at 'Content-Range': last byte before first byte",
+      'Content-Range',
+    );
   }
   return { first, last };
 }

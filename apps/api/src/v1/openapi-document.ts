@@ -91,7 +91,10 @@ export const openApiDocument = {
             schema: { type: 'string', pattern: '^bytes \\d+-\\d+/(\\*|\\d+)$' },
           },
         ],
-        requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+        requestBody: {
+          required: true,
+          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+        },
         responses: {
           '200': {
             description: 'The part is stored',
@@ -148,8 +151,20 @@ export const openApiDocument = {
       StatusRecord: {
         type: 'object',
         required: [
-          'id', 'uploadId', 'repositoryName', 'registryId', 'status', 'bytesReceived', 'partsReceived',
-          'jobId', 'layerDigest', 'layerSize', 'error', 'created_at', 'updated_at', 'completed_at',
+          'id',
+          'uploadId',
+          'repositoryName',
+          'registryId',
+          'status',
+          'bytesReceived',
+          'partsReceived',
+          'jobId',
+          'layerDigest',
+          'layerSize',
+          'error',
+          'created_at',
+          'updated_at',
+          'completed_at',
         ],
         properties: {
           id: { type: 'string' },
@@ -190,7 +205,12 @@ export const openApiDocument = {
           data: {
             type: 'object',
             required: ['uploadId', 'lastByteReceived'],
-            properties: { id: { type: 'string' }, uploadId: { type: 'string' }, lastByteReceived: { type: 'integer' }, bytesReceived: { type: 'integer' } },
+            properties: {
+              id: { type: 'string' },
+              uploadId: { type: 'string' },
+              lastByteReceived: { type: 'integer' },
+              bytesReceived: { type: 'integer' },
+            },
           },
         },
       },

@@ -61,13 +61,14 @@ export function createV1Router(deps: V1RouterDeps): Router {
 
   router.post(
     '/v1/uploads/:uploadId/complete',
-    (req, res, next) => parseJson(req, res, (err?: unknown) => {
-      if (err) {
-        sendV1Error(res, new RequestValidationError('The request body is not valid JSON', 'body'));
-        return;
-      }
-      next();
-    }),
+    (req, res, next) =>
+      parseJson(req, res, (err?: unknown) => {
+        if (err) {
+          sendV1Error(res, new RequestValidationError('The request body is not valid JSON', 'body'));
+          return;
+        }
+        next();
+      }),
     route('v1.CompleteUpload', async (req, res) => {
       const uploadId = uploadIdOf(req);
       const body = validateShape<Omit<CompleteLayerUploadInput, 'uploadId'>>('CompleteLayerUploadRequest', req.body, {
@@ -103,7 +104,12 @@ export function createV1Router(deps: V1RouterDeps): Router {
         const seen = record.status;
         const abort = new AbortController();
         res.on('close', () => abort.abort());
-        const outcome = await deps.waiter.waitFor(uploadId, (r) => !r || r.status !== seen, waitSeconds * 1000, abort.signal);
+        const outcome = await deps.waiter.waitFor(
+          uploadId,
+          (r) => !r || r.status !== seen,
+          waitSeconds * 1000,
+          abort.signal,
+        );
         record = outcome.record ?? (await deps.uploads.status(uploadId));
       }
       if (!res.writableEnded && !res.destroyed) sendEnvelope(res, 200, toStatusDocument(record));
@@ -135,7 +141,10 @@ export function createV1Router(deps: V1RouterDeps): Router {
 function uploadIdOf(req: Request): string {
   const uploadId = String(req.params.uploadId);
   if (!UUID.test(uploadId)) {
-    throw new RequestValidationError(`Invalid parameter at 'uploadId': '${uploadId.slice(0, 64)}' is not an upload id`, 'uploadId');
+    throw new RequestValidationError(
+      `Invalid parameter at 'uploadId': '${uploadId.slice(0, 64)}' is not an upload id`,
+      'uploadId',
+    );
   }
   return uploadId.toLowerCase();
 }

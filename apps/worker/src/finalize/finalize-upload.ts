@@ -1,10 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import {
-  InvalidLayerException,
-  LongshoreError,
-  UploadNotFoundException,
-  storageLayout,
-} from '@longshore/domain';
+import { InvalidLayerException, LongshoreError, UploadNotFoundException, storageLayout } from '@longshore/domain';
 import { parseSha256Digest } from '@longshore/digest';
 import type { LayerStore, UploadRecord, UploadStore } from '@longshore/metadata';
 import type { FinalizeJobData, FinalizeJobResult } from '@longshore/queue';
@@ -25,11 +20,17 @@ export interface FinalizeDeps extends VerifyDeps {
  * Permanent failures (a digest mismatch, a layer that already exists) are recorded and stop
  * retries; anything else is thrown for BullMQ to retry with backoff.
  */
-export async function finalizeUpload(job: FinalizeJobData, deps: FinalizeDeps, log: Logger): Promise<FinalizeJobResult> {
+export async function finalizeUpload(
+  job: FinalizeJobData,
+  deps: FinalizeDeps,
+  log: Logger,
+): Promise<FinalizeJobResult> {
   const { uploads } = deps;
   const status = await uploads.startFinalizing(job.uploadId);
   if (status === 'missing' || status === 'uploading') {
-    throw new UnrecoverableError(`UploadNotFoundException: upload ${job.uploadId} is not awaiting finalization (${status})`);
+    throw new UnrecoverableError(
+      `UploadNotFoundException: upload ${job.uploadId} is not awaiting finalization (${status})`,
+    );
   }
   const record = await uploads.get(job.uploadId);
   if (!record) throw new UnrecoverableError(`UploadNotFoundException: upload ${job.uploadId} expired`);

@@ -25,11 +25,16 @@ export interface VerifiedUpload {
   storedSize: number;
 }
 
-export async function verifyUpload(record: UploadRecord, parts: PartRecord[], deps: VerifyDeps): Promise<VerifiedUpload> {
+export async function verifyUpload(
+  record: UploadRecord,
+  parts: PartRecord[],
+  deps: VerifyDeps,
+): Promise<VerifiedUpload> {
   const path = storageLayout.uploadData(record.uploadId);
   const size = record.bytesReceived;
   const stored = await deps.storage.stat(path).catch((err: unknown) => {
-    if (err instanceof PathNotFoundError) throw new InvalidLayerException('The uploaded layer data is missing from storage');
+    if (err instanceof PathNotFoundError)
+      throw new InvalidLayerException('The uploaded layer data is missing from storage');
     throw err;
   });
   if (stored.size < size) {

@@ -17,7 +17,11 @@ describe('purgeAbandonedUploads', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('removes uploads Redis forgot or finished, and keeps live and young ones', async () => {
-    const ids = ['a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'a0000000-0000-4000-8000-000000000003'];
+    const ids = [
+      'a0000000-0000-4000-8000-000000000001',
+      'a0000000-0000-4000-8000-000000000002',
+      'a0000000-0000-4000-8000-000000000003',
+    ];
     for (const id of ids) await storage.writeAt(storageLayout.uploadData(id), 0, Buffer.from('bytes'));
     const records = new Map<string, UploadRecord>([
       [ids[1]!, { status: 'uploading' } as UploadRecord],

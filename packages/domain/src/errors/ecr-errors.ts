@@ -109,9 +109,7 @@ export function errorFromRecord(record: {
   fields?: Record<string, string | number>;
 }): LongshoreError {
   // Every class takes (message, fields); the record's fields are the ones it was stored with.
-  const ErrorClass = (byName as unknown as Record<string, new (m: string, f: object) => LongshoreError>)[
-    record.name
-  ];
+  const ErrorClass = (byName as unknown as Record<string, new (m: string, f: object) => LongshoreError>)[record.name];
   if (!ErrorClass) return new ServerException(record.message);
   return new ErrorClass(record.message, record.fields ?? {});
 }

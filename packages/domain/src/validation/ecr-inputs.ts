@@ -114,7 +114,7 @@ export interface EcrInputs {
 
 // Compile-time guard against drift: each input names exactly the members of its model shape
 // (an operation whose input does not is named in the type error).
-type ModelShapes = (typeof import('../ecr-api-model.json', { with: { type: 'json' } }))['shapes'];
+type ModelShapes = typeof import('../ecr-api-model.json', { with: { type: 'json' }})['shapes'];
 type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
 type DriftedOperation = {
   [O in EcrOperation]: SameKeys<EcrInputs[O], ModelShapes[`${O}Request`]['members']> extends true ? never : O;

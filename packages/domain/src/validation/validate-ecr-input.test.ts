@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidParameterException,
-  SerializationException,
-  UnknownOperationException,
-} from '../errors/ecr-errors.js';
+import { InvalidParameterException, SerializationException, UnknownOperationException } from '../errors/ecr-errors.js';
 import { ecrApiModel } from './ecr-api-model.js';
 import { servedOperations, type CompleteLayerUploadInput, type EcrOperation } from './ecr-inputs.js';
 import { validateEcrInput } from './validate-ecr-input.js';
@@ -12,8 +8,7 @@ import { RequestValidationError } from './validation-error.js';
 
 const uploadId = '0b0e1f52-6d1f-4e8c-9a43-bc0c8b9d5f10';
 const digest = `sha256:${'ab'.repeat(32)}`;
-const repositoryNamePattern =
-  '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*';
+const repositoryNamePattern = '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*';
 
 function partBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -154,8 +149,12 @@ describe('validateEcrInput: SerializationException for bodies and values of the 
   });
 
   it('rejects a number where a string is modeled, a string where a boolean is, a list where a structure is', () => {
-    expect(serialization('InitiateLayerUpload', { repositoryName: 12 }).message).toMatch(/'repositoryName': expected a string/);
-    expect(serialization('DeleteRepository', { repositoryName: 'nginx', force: 'true' }).message).toMatch(/'force': expected a boolean/);
+    expect(serialization('InitiateLayerUpload', { repositoryName: 12 }).message).toMatch(
+      /'repositoryName': expected a string/,
+    );
+    expect(serialization('DeleteRepository', { repositoryName: 'nginx', force: 'true' }).message).toMatch(
+      /'force': expected a boolean/,
+    );
     expect(
       serialization('CreateRepository', { repositoryName: 'nginx', imageScanningConfiguration: [] }).message,
     ).toMatch(/'imageScanningConfiguration': expected an object/);
@@ -240,7 +239,10 @@ describe('validateEcrInput: InvalidParameterException for model constraints', ()
   });
 
   it('checks enums and nested structures of CreateRepository', () => {
-    const mutability = invalidParameter('CreateRepository', { repositoryName: 'nginx', imageTagMutability: 'SOMETIMES' });
+    const mutability = invalidParameter('CreateRepository', {
+      repositoryName: 'nginx',
+      imageTagMutability: 'SOMETIMES',
+    });
     expect(mutability.message).toContain(
       "Value 'SOMETIMES' at 'imageTagMutability' failed to satisfy constraint: " +
         'Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]',
@@ -330,9 +332,9 @@ describe('repository names (the model pattern, anchored, 2 to 256 characters)', 
 
 describe('registry ids and upload ids (full matches of the model patterns)', () => {
   it('accepts exactly 12 digits as a registry id', () => {
-    expect(validateEcrInput('InitiateLayerUpload', { repositoryName: 'ab', registryId: '123456789012' }).registryId).toBe(
-      '123456789012',
-    );
+    expect(
+      validateEcrInput('InitiateLayerUpload', { repositoryName: 'ab', registryId: '123456789012' }).registryId,
+    ).toBe('123456789012');
   });
 
   it.each(['12345678901', '1234567890123', '12345678901a', 'abcdefghijkl', '', ' 123456789012'])(
@@ -362,7 +364,9 @@ describe('layer digests', () => {
   });
 
   it('bounds CompleteLayerUpload to 1..100 digests', () => {
-    expect(validateEcrInput('CompleteLayerUpload', completeBody(Array(100).fill(digest))).layerDigests).toHaveLength(100);
+    expect(validateEcrInput('CompleteLayerUpload', completeBody(Array(100).fill(digest))).layerDigests).toHaveLength(
+      100,
+    );
     expect(invalidParameter('CompleteLayerUpload', completeBody([])).field).toBe('layerDigests');
     const tooMany = invalidParameter('CompleteLayerUpload', completeBody(Array(101).fill(digest)));
     expect(tooMany.field).toBe('layerDigests');
@@ -391,7 +395,9 @@ describe('layer digests', () => {
     const body = (layerDigests: unknown): unknown => ({ repositoryName: 'nginx', layerDigests });
     expect(invalidParameter('BatchCheckLayerAvailability', body([])).field).toBe('layerDigests');
     expect(invalidParameter('BatchCheckLayerAvailability', body(Array(101).fill(digest))).field).toBe('layerDigests');
-    expect(invalidParameter('BatchCheckLayerAvailability', body(['x'.repeat(1001)])).field).toBe('layerDigests.1.member');
+    expect(invalidParameter('BatchCheckLayerAvailability', body(['x'.repeat(1001)])).field).toBe(
+      'layerDigests.1.member',
+    );
     expect(() => validateEcrInput('BatchCheckLayerAvailability', body(['x'.repeat(1000)]))).not.toThrow();
   });
 });
@@ -420,7 +426,9 @@ describe('layer part blobs', () => {
     'rejects the non-base64 blob %j',
     (layerPartBlob) => {
       const error = invalidParameter('UploadLayerPart', partBody({ layerPartBlob }));
-      expect(error.message).toMatch(/Value at 'layerPartBlob' failed to satisfy constraint: Member must be valid base64$/);
+      expect(error.message).toMatch(
+        /Value at 'layerPartBlob' failed to satisfy constraint: Member must be valid base64$/,
+      );
       expect(error.field).toBe('layerPartBlob');
     },
   );

@@ -73,7 +73,12 @@ export function createOperations(deps: OperationDeps): OperationTable {
     async CompleteLayerUpload(input, ctx) {
       const registryId = repositories.registryId(input.registryId);
       const { layerDigest } = await uploads.complete(
-        { uploadId: input.uploadId.toLowerCase(), repositoryName: input.repositoryName, registryId, layerDigests: input.layerDigests },
+        {
+          uploadId: input.uploadId.toLowerCase(),
+          repositoryName: input.repositoryName,
+          registryId,
+          layerDigests: input.layerDigests,
+        },
         ctx.signal,
       );
       return { registryId, repositoryName: input.repositoryName, uploadId: input.uploadId, layerDigest };
