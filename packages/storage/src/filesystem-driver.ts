@@ -177,7 +177,8 @@ class FilesystemDriver implements StorageDriver {
       this.completeStep?.('part-staged');
     }
     await Promise.all(parts.map((part) => syncFile(join(publishDir, String(part.partNumber)), part.size)));
-    await writeFileAtomically(join(publishDir, 'index'), JSON.stringify(blobIndexOf(digest, parts)));
+    // No temp file needed: nobody reads `publish/` before it is renamed, and a re-run rewrites it.
+    await writeDurably(join(publishDir, 'index'), JSON.stringify(blobIndexOf(digest, parts)));
     this.completeStep?.('index-written');
     await syncDirectory(publishDir);
     return true;
@@ -323,7 +324,7 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
 }
 
 /** Write to a temp file, fsync, rename over `file`: readers see the old content or the new. */
-async function writeFileAtomically(file: string, data: Uint8Array | string): Promise<void> {
+async function writeFileAtomically(file: string, data: Uint8Array): Promise<void> {
   const dir = dirname(file);
   // The leading dot makes the temp name an invalid logical segment: it can never collide with
   // a logical path, and list() leaves it out.
@@ -331,7 +332,7 @@ async function writeFileAtomically(file: string, data: Uint8Array | string): Pro
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      await writeFully(handle, typeof data === 'string' ? Buffer.from(data) : data, 0);
+      await writeFully(handle, data, 0);
       await handle.sync();
     } finally {
       await handle.close();
@@ -342,6 +343,17 @@ async function writeFileAtomically(file: string, data: Uint8Array | string): Pro
     throw error;
   }
   await syncDirectory(dir);
+}
+
+/** Writes (replacing) and fsyncs a file. */
+async function writeDurably(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'w', 0o644);
+  try {
+    await writeFully(handle, Buffer.from(text), 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** fsync a staged part, and check it holds the bytes its writer reported. */
