@@ -15,6 +15,8 @@ export interface UploadRecord {
   /** The upload's part-size policy, fixed at initiate (absent on records from before policies). */
   minPartSize?: number;
   maxPartSize?: number;
+  /** Whether the upload may complete empty (its policy's `allowEmpty`). */
+  allowEmpty: boolean;
   /** Whether a part upload currently holds the upload. */
   partInFlight: boolean;
   /** The upload's storage session (the driver's UploadSession as JSON), made at initiate. */
@@ -64,6 +66,7 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     hasSmallPart: flat.hasSmallPart === '1',
     minPartSize: optionalNumber(flat.minPartSize),
     maxPartSize: optionalNumber(flat.maxPartSize),
+    allowEmpty: flat.allowEmpty === '1',
     partInFlight: Number(flat.claimUntil ?? 0) > now,
     storageSession: flat.storageSession || undefined,
     hashState: flat.hashState || undefined,

@@ -57,6 +57,8 @@ export interface PartPolicy {
   minPartSize: number;
   /** Largest part. */
   maxPartSize: number;
+  /** Whether the upload may complete with no bytes at all (OCI: the empty blob); ECR: never. */
+  allowEmpty?: boolean;
 }
 
 export interface PartClaim {
@@ -95,7 +97,8 @@ export class UploadStore {
   ) {}
 
   async initiate(repositoryName: string, registryId: string, options: InitiateOptions = {}): Promise<UploadRecord> {
-    const { policy = this.limits, uploadId = randomUUID(), now = Date.now() } = options;
+    const { uploadId = randomUUID(), now = Date.now() } = options;
+    const policy: PartPolicy = options.policy ?? this.limits;
     const key = this.keys.upload(uploadId);
     const fields = {
       uploadId,
@@ -104,6 +107,7 @@ export class UploadStore {
       status: 'uploading',
       minPartSize: String(policy.minPartSize),
       maxPartSize: String(policy.maxPartSize),
+      allowEmpty: policy.allowEmpty ? '1' : '0',
       ...(options.storageSession ? { storageSession: options.storageSession } : {}),
       bytesReceived: '0',
       partsReceived: '0',

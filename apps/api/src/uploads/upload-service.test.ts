@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  EmptyUploadException,
   InvalidParameterException,
   LayerPartTooSmallException,
   LimitExceededException,
@@ -29,7 +30,7 @@ const LIMITS: UploadLimits = {
   statusRetentionSeconds: 600,
 };
 /** The OCI door's policy: chunks of any size, a whole layer in one request. */
-const OCI_POLICY: PartPolicy = { minPartSize: 0, maxPartSize: LIMITS.maxLayerSize };
+const OCI_POLICY: PartPolicy = { minPartSize: 0, maxPartSize: LIMITS.maxLayerSize, allowEmpty: true };
 
 /** The upload core on a real Redis and a real filesystem driver; each test file its own prefix. */
 describe('UploadService: the upload core the doors share', () => {
@@ -108,8 +109,12 @@ describe('UploadService: the upload core the doors share', () => {
     });
 
     it('the OCI policy takes parts of any size, up to a whole layer in one part', async () => {
-      const { uploadId, minPartSize, maxPartSize } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
-      expect({ minPartSize, maxPartSize }).toEqual(OCI_POLICY);
+      const { uploadId, minPartSize, maxPartSize, allowEmpty } = await uploads.initiate(
+        repositoryName,
+        REGISTRY,
+        OCI_POLICY,
+      );
+      expect({ minPartSize, maxPartSize, allowEmpty }).toEqual(OCI_POLICY);
       const tiny = randomBytes(10);
       const big = randomBytes(LIMITS.maxPartSize * 3);
       await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, partLastByte: 9, data: tiny });
@@ -125,6 +130,16 @@ describe('UploadService: the upload core the doors share', () => {
         layerDigests: [digestOf(Buffer.concat([tiny, big]))],
       });
       expect(record.status).toBe('queued');
+    });
+
+    it('only a policy that allows it lets an upload complete empty (the OCI empty blob)', async () => {
+      const empty = digestOf(Buffer.alloc(0));
+      const oci = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      expect((await uploads.beginCompletion({ ...ref(oci.uploadId), layerDigests: [empty] })).status).toBe('queued');
+      const ecr = await uploads.initiate(repositoryName, REGISTRY);
+      await expect(uploads.beginCompletion({ ...ref(ecr.uploadId), layerDigests: [empty] })).rejects.toBeInstanceOf(
+        EmptyUploadException,
+      );
     });
 
     it("every API process enforces the upload's own policy, whatever its configuration", async () => {

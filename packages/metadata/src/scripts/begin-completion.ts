@@ -16,16 +16,17 @@ import { publishRecordLua } from './publish-record.js';
  * or the other, never with an error of its own.
  *
  * Returns {'QUEUED'} or {'ALREADY', status} (a completion already began: join it) or
- * {code}: REPOSITORY_NOT_FOUND, UPLOAD_NOT_FOUND, EMPTY, PART_TOO_SMALL, LAYER_EXISTS.
+ * {code}: REPOSITORY_NOT_FOUND, UPLOAD_NOT_FOUND, EMPTY (no parts, and the upload's policy does
+ * not allow an empty layer), PART_TOO_SMALL, LAYER_EXISTS.
  */
 export const beginCompletion = {
   numberOfKeys: 3,
   lua: `${publishRecordLua}
 if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then return {'REPOSITORY_NOT_FOUND'} end
-local u = redis.call('HMGET', KEYS[1], 'repositoryName', 'registryId', 'status', 'partsReceived', 'hasSmallPart')
+local u = redis.call('HMGET', KEYS[1], 'repositoryName', 'registryId', 'status', 'partsReceived', 'hasSmallPart', 'allowEmpty')
 if not u[1] or u[1] ~= ARGV[1] or u[2] ~= ARGV[2] then return {'UPLOAD_NOT_FOUND'} end
 if u[3] ~= 'uploading' then return {'ALREADY', u[3]} end
-if tonumber(u[4]) == 0 then return {'EMPTY'} end
+if tonumber(u[4]) == 0 and u[6] ~= '1' then return {'EMPTY'} end
 if u[5] == '1' then return {'PART_TOO_SMALL'} end
 for i = 8, #ARGV do
   if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then return {'LAYER_EXISTS', ARGV[i]} end
