@@ -16,6 +16,16 @@ export {
   InvalidLayerException,
   LayerAlreadyExistsException,
   LayersNotFoundException,
+  ImageAlreadyExistsException,
+  ImageTagAlreadyExistsException,
+  ImageDigestDoesNotMatchException,
+  ReferencedImagesNotFoundException,
+  ImageNotFoundException,
+  InvalidManifestError,
+  ManifestTooLargeError,
+  ManifestBlobsNotFoundError,
+  InvalidImageTagError,
+  InvalidImageDigestError,
   errorFromRecord,
   ecrErrorNames,
   type EcrErrorName,
@@ -38,6 +48,15 @@ export {
   type CompleteLayerUploadInput,
   type BatchCheckLayerAvailabilityInput,
   type GetDownloadUrlForLayerInput,
+  type PutImageInput,
+  type BatchGetImageInput,
+  type BatchDeleteImageInput,
+  type DescribeImagesInput,
+  type ListImagesInput,
+  type PutImageTagMutabilityInput,
+  type ImageIdentifier,
+  type TagStatus,
 } from './validation/ecr-inputs.js';
-export { wireTable, wireEntry, type WireEntry } from './wire/wire-table.js';
+export { wireTable, wireEntry, ecrType, type WireEntry } from './wire/wire-table.js';
 export { isCallbackAllowed } from './callback-allowlist.js';
+export * from './images/index.js';

@@ -12,6 +12,8 @@ export interface WireEntry {
   code: string;
   /** HTTP status of the /v1 answer. */
   httpStatus: number;
+  /** The ECR exception (`__type`) answered for a domain error that is not one itself. */
+  ecrType?: EcrErrorName;
 }
 
 export const wireTable: Record<EcrErrorName, WireEntry> = {
@@ -30,7 +32,33 @@ export const wireTable: Record<EcrErrorName, WireEntry> = {
   InvalidLayerException: { ecrStatus: 400, code: 'INVALID_LAYER', httpStatus: 422 },
   LayerAlreadyExistsException: { ecrStatus: 400, code: 'LAYER_ALREADY_EXISTS', httpStatus: 409 },
   LayersNotFoundException: { ecrStatus: 400, code: 'LAYER_NOT_FOUND', httpStatus: 404 },
+  ImageAlreadyExistsException: { ecrStatus: 400, code: 'IMAGE_ALREADY_EXISTS', httpStatus: 409 },
+  ImageTagAlreadyExistsException: { ecrStatus: 400, code: 'IMAGE_TAG_ALREADY_EXISTS', httpStatus: 409 },
+  ImageDigestDoesNotMatchException: { ecrStatus: 400, code: 'IMAGE_DIGEST_MISMATCH', httpStatus: 400 },
+  ReferencedImagesNotFoundException: { ecrStatus: 400, code: 'REFERENCED_IMAGES_NOT_FOUND', httpStatus: 404 },
+  ImageNotFoundException: { ecrStatus: 400, code: 'IMAGE_NOT_FOUND', httpStatus: 404 },
+  InvalidManifest: { ecrStatus: 400, code: 'VALIDATION_ERROR', httpStatus: 400, ecrType: 'InvalidParameterException' },
+  ManifestTooLarge: { ecrStatus: 400, code: 'LIMIT_EXCEEDED', httpStatus: 413, ecrType: 'InvalidParameterException' },
+  ManifestBlobsNotFound: {
+    ecrStatus: 400,
+    code: 'LAYER_NOT_FOUND',
+    httpStatus: 404,
+    ecrType: 'LayersNotFoundException',
+  },
+  InvalidImageTag: { ecrStatus: 400, code: 'VALIDATION_ERROR', httpStatus: 400, ecrType: 'InvalidParameterException' },
+  InvalidImageDigest: {
+    ecrStatus: 400,
+    code: 'VALIDATION_ERROR',
+    httpStatus: 400,
+    ecrType: 'InvalidParameterException',
+  },
 };
+
+/** The ECR exception name (`__type`) a domain error is answered as on the ECR wire. */
+export function ecrType(name: string): string {
+  const entry = wireTable[name as EcrErrorName];
+  return entry ? (entry.ecrType ?? name) : 'ServerException';
+}
 
 export function wireEntry(name: string): WireEntry {
   return wireTable[name as EcrErrorName] ?? wireTable.ServerException;
