@@ -39,5 +39,27 @@ export {
   type BatchCheckLayerAvailabilityInput,
   type GetDownloadUrlForLayerInput,
 } from './validation/ecr-inputs.js';
-export { wireTable, wireEntry, type WireEntry } from './wire/wire-table.js';
+export {
+  wireTable,
+  wireEntry,
+  ociAnswer,
+  type WireEntry,
+  type OciAnswer,
+  type OciEntry,
+  type OciErrorCode,
+  type OciRouteFamily,
+  type DomainErrorName,
+} from './wire/wire-table.js';
+export {
+  RouteNotFoundError,
+  MethodNotAllowedError,
+  DownloadUrlExpiredError,
+  DownloadSignatureInvalidError,
+  RangeNotSatisfiableError,
+  DigestInvalidError,
+  NameInvalidError,
+  SizeInvalidError,
+  UnsupportedOperationError,
+  type HttpErrorName,
+} from './errors/http-errors.js';
 export { isCallbackAllowed } from './callback-allowlist.js';

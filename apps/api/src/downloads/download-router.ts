@@ -1,9 +1,15 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
-import { storageLayout } from '@longshore/domain';
+import {
+  DownloadSignatureInvalidError,
+  DownloadUrlExpiredError,
+  LayersNotFoundException,
+  RangeNotSatisfiableError,
+  storageLayout,
+} from '@longshore/domain';
 import type { StorageDriver } from '@longshore/storage';
 import type { LayerService } from '../layers/layer-service.js';
-import { sendEnvelopeError } from '../http/envelope.js';
+import { sendV1Error } from '../v1/send-v1-error.js';
 import type { DownloadUrlSigner } from './download-url-signer.js';
 
 export interface DownloadDeps {
@@ -24,21 +30,20 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
     const layerDigest = String(req.params.digest);
     const verified = deps.signer.verify(layerDigest, req.query as Record<string, unknown>);
     if (!verified.ok) {
-      sendEnvelopeError(
+      sendV1Error(
         res,
-        403,
-        verified.reason === 'expired' ? 'URL_EXPIRED' : 'SIGNATURE_INVALID',
         verified.reason === 'expired'
-          ? 'The download URL has expired; ask for a new one'
-          : 'The download URL is not valid',
+          ? new DownloadUrlExpiredError('The download URL has expired; ask for a new one')
+          : new DownloadSignatureInvalidError('The download URL is not valid'),
       );
       return;
     }
     let layer: { size: number; hex: string };
     try {
       layer = await deps.layers.require(verified.target.repositoryName, deps.registryId, layerDigest);
-    } catch {
-      sendEnvelopeError(res, 404, 'LAYER_NOT_FOUND', `The layer '${layerDigest}' is not in that repository`);
+    } catch (err) {
+      if (!(err instanceof LayersNotFoundException)) throw err;
+      sendV1Error(res, err);
       return;
     }
     res.set({
@@ -50,7 +55,11 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
     });
     const ranges = req.headers.range ? req.range(layer.size) : undefined;
     if (ranges === -1) {
-      res.status(416).set('Content-Range', `bytes */${layer.size}`).end();
+      res.set('Content-Range', `bytes */${layer.size}`);
+      sendV1Error(
+        res,
+        new RangeNotSatisfiableError('No byte of the layer is in the requested range', { size: layer.size }),
+      );
       return;
     }
     const range = Array.isArray(ranges) && ranges.length === 1 ? ranges[0]! : undefined;
