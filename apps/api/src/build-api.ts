@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Express } from 'express';
 import type { Config } from '@longshore/config';
+import { RepositoryAlreadyExistsException } from '@longshore/domain';
 import { createStores, sharedSecret } from '@longshore/metadata';
 import { CompletionWaiter, createFinalizeQueue, createRedisConnection, createVerifyQueue } from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
@@ -17,6 +18,8 @@ import { createApiMetrics } from './metrics/api-metrics.js';
 import { RepositoryService } from './repositories/repository-service.js';
 import { UploadService } from './uploads/upload-service.js';
 import { createV1Router } from './v1/v1-router.js';
+import { createV2Routes } from './v2/create-v2-routes.js';
+import { createV2Router } from './v2/v2-router.js';
 
 export interface Api {
   app: Express;
@@ -90,6 +93,25 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         metrics,
         callbackAllowlist: config.callbackAllowlist,
         maxLongPollSeconds: config.maxLongPollSeconds,
+      }),
+      createV2Router({
+        metrics,
+        routes: createV2Routes({
+          uploads,
+          repositories: {
+            getOrCreate: (name: string) =>
+              repositories
+                .create({ repositoryName: name })
+                .catch((err: unknown) =>
+                  err instanceof RepositoryAlreadyExistsException ? repositories.require(name) : Promise.reject(err),
+                ),
+          },
+          layers,
+          storage,
+          registryId: config.registryId,
+          policy: { minPartSize: 0, maxPartSize: config.maxLayerSize },
+          createRepositoryOnPush: true,
+        }),
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
       createHealthRouter([

@@ -164,8 +164,8 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
   UnsupportedOperationError: {
     ecrStatus: 400,
     code: 'UNSUPPORTED',
-    httpStatus: 415,
-    oci: oci('UNSUPPORTED', 415),
+    httpStatus: 400,
+    oci: oci('UNSUPPORTED', 400),
   },
 };
 

@@ -1,0 +1,20 @@
+import type { OciRouteFamily } from '@longshore/domain';
+import { baseRoutes } from './base-routes.js';
+import { blobRoutes, type BlobRouteDeps } from './blob-routes.js';
+import { uploadRoutes, type UploadRouteDeps } from './upload-routes.js';
+import type { V2RouteFamily } from './v2-route.js';
+
+export type V2RoutesDeps = BlobRouteDeps & UploadRouteDeps;
+
+/** Every /v2 route family, each in its own file, as the dispatcher serves them. */
+export function createV2Routes(deps: V2RoutesDeps): Record<OciRouteFamily, V2RouteFamily> {
+  return {
+    base: baseRoutes(),
+    blob: blobRoutes(deps),
+    upload: uploadRoutes(deps),
+    manifest: {},
+    tags: {},
+    referrers: {},
+    catalog: {},
+  };
+}
