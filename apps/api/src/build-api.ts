@@ -13,6 +13,7 @@ import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
 import { createOperations } from './ecr/operations/index.js';
 import { createHealthRouter } from './health/health-router.js';
+import { ImageService } from './images/image-service.js';
 import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { RepositoryService } from './repositories/repository-service.js';
@@ -41,6 +42,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     repositories: repositoryStore,
     uploads: uploadStore,
     layers: layerStore,
+    images: imageStore,
     workers,
   } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(redis, config.queuePrefix, {
@@ -55,6 +57,14 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
 
   const repositories = new RepositoryService({ repositories: repositoryStore, registryId: config.registryId });
   const layers = new LayerService({ layers: layerStore });
+  const images = new ImageService({
+    repositories,
+    repositoryStore,
+    images: imageStore,
+    layers: layerStore,
+    registryId: config.registryId,
+    createRepositoryOnPush: config.createRepositoryOnPush,
+  });
   const uploads = new UploadService({
     repositories,
     uploads: uploadStore,
@@ -77,7 +87,15 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     config.urlSigningSecret ?? (await sharedSecret(redis, keys.urlSigningSecret)),
     config.downloadUrlTtlSeconds,
   );
-  const operations = createOperations({ repositories, uploads, layers, downloads: signer, region: config.region });
+  const operations = createOperations({
+    repositories,
+    uploads,
+    layers,
+    images,
+    imageStore,
+    downloads: signer,
+    region: config.region,
+  });
   const baseUrl = (req: Request) =>
     config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
 

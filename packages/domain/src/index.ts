@@ -16,6 +16,16 @@ export {
   InvalidLayerException,
   LayerAlreadyExistsException,
   LayersNotFoundException,
+  ImageAlreadyExistsException,
+  ImageTagAlreadyExistsException,
+  ImageDigestDoesNotMatchException,
+  ReferencedImagesNotFoundException,
+  ImageNotFoundException,
+  InvalidManifestError,
+  ManifestTooLargeError,
+  ManifestBlobsNotFoundError,
+  InvalidImageTagError,
+  InvalidImageDigestError,
   errorFromRecord,
   ecrErrorNames,
   type EcrErrorName,
@@ -38,10 +48,19 @@ export {
   type CompleteLayerUploadInput,
   type BatchCheckLayerAvailabilityInput,
   type GetDownloadUrlForLayerInput,
+  type PutImageInput,
+  type BatchGetImageInput,
+  type BatchDeleteImageInput,
+  type DescribeImagesInput,
+  type ListImagesInput,
+  type PutImageTagMutabilityInput,
+  type ImageIdentifier,
+  type TagStatus,
 } from './validation/ecr-inputs.js';
 export {
   wireTable,
   wireEntry,
+  ecrType,
   ociAnswer,
   type WireEntry,
   type OciAnswer,
@@ -63,3 +82,4 @@ export {
   type HttpErrorName,
 } from './errors/http-errors.js';
 export { isCallbackAllowed } from './callback-allowlist.js';
+export * from './images/index.js';

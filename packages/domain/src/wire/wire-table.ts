@@ -56,6 +56,8 @@ export interface WireEntry {
   httpStatus: number;
   /** Code and status of the OCI Distribution answer (`/v2`). */
   oci: OciEntry;
+  /** The ECR exception (`__type`) answered for a domain error that is not one itself. */
+  ecrType?: EcrErrorName;
 }
 
 export type DomainErrorName = EcrErrorName | HttpErrorName;
@@ -137,6 +139,67 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     httpStatus: 404,
     oci: oci('BLOB_UNKNOWN', 404, { manifest: { code: 'MANIFEST_BLOB_UNKNOWN', status: 404 } }),
   },
+  ImageAlreadyExistsException: {
+    ecrStatus: 400,
+    code: 'IMAGE_ALREADY_EXISTS',
+    httpStatus: 409,
+    oci: oci('UNSUPPORTED', 409),
+  },
+  ImageTagAlreadyExistsException: {
+    ecrStatus: 400,
+    code: 'IMAGE_TAG_ALREADY_EXISTS',
+    httpStatus: 409,
+    oci: oci('DENIED', 409),
+  },
+  ImageDigestDoesNotMatchException: {
+    ecrStatus: 400,
+    code: 'IMAGE_DIGEST_MISMATCH',
+    httpStatus: 400,
+    oci: oci('DIGEST_INVALID', 400),
+  },
+  ReferencedImagesNotFoundException: {
+    ecrStatus: 400,
+    code: 'REFERENCED_IMAGES_NOT_FOUND',
+    httpStatus: 404,
+    oci: oci('MANIFEST_BLOB_UNKNOWN', 404),
+  },
+  ImageNotFoundException: { ecrStatus: 400, code: 'IMAGE_NOT_FOUND', httpStatus: 404, oci: oci('MANIFEST_UNKNOWN', 404) },
+  // Domain errors answered on the ECR wire as the exception `ecrType` names.
+  InvalidManifest: {
+    ecrStatus: 400,
+    code: 'VALIDATION_ERROR',
+    httpStatus: 400,
+    ecrType: 'InvalidParameterException',
+    oci: oci('MANIFEST_INVALID', 400),
+  },
+  ManifestTooLarge: {
+    ecrStatus: 400,
+    code: 'LIMIT_EXCEEDED',
+    httpStatus: 413,
+    ecrType: 'InvalidParameterException',
+    oci: oci('SIZE_INVALID', 413),
+  },
+  ManifestBlobsNotFound: {
+    ecrStatus: 400,
+    code: 'LAYER_NOT_FOUND',
+    httpStatus: 404,
+    ecrType: 'LayersNotFoundException',
+    oci: oci('MANIFEST_BLOB_UNKNOWN', 404),
+  },
+  InvalidImageTag: {
+    ecrStatus: 400,
+    code: 'VALIDATION_ERROR',
+    httpStatus: 400,
+    ecrType: 'InvalidParameterException',
+    oci: oci('MANIFEST_INVALID', 400),
+  },
+  InvalidImageDigest: {
+    ecrStatus: 400,
+    code: 'VALIDATION_ERROR',
+    httpStatus: 400,
+    ecrType: 'InvalidParameterException',
+    oci: oci('DIGEST_INVALID', 400),
+  },
   // Not ECR exceptions (never answered on the ECR wire; the ECR status is for completeness).
   RouteNotFoundError: { ecrStatus: 400, code: 'NOT_FOUND', httpStatus: 404, oci: oci('UNSUPPORTED', 404) },
   MethodNotAllowedError: {
@@ -168,6 +231,12 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     oci: oci('UNSUPPORTED', 400),
   },
 };
+
+/** The ECR exception name (`__type`) a domain error is answered as on the ECR wire. */
+export function ecrType(name: string): string {
+  const entry = wireTable[name as DomainErrorName];
+  return entry ? (entry.ecrType ?? name) : 'ServerException';
+}
 
 export function wireEntry(name: string): WireEntry {
   return wireTable[name as DomainErrorName] ?? wireTable.ServerException;
