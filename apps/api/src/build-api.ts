@@ -1,7 +1,6 @@
 import type { Request } from 'express';
 import type { Express } from 'express';
 import type { Config } from '@longshore/config';
-import { RepositoryAlreadyExistsException } from '@longshore/domain';
 import { createStores, sharedSecret } from '@longshore/metadata';
 import { CompletionWaiter, createFinalizeQueue, createRedisConnection, createVerifyQueue } from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
@@ -116,19 +115,13 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         metrics,
         routes: createV2Routes({
           uploads,
-          repositories: {
-            getOrCreate: (name: string) =>
-              repositories
-                .create({ repositoryName: name })
-                .catch((err: unknown) =>
-                  err instanceof RepositoryAlreadyExistsException ? repositories.require(name) : Promise.reject(err),
-                ),
-          },
+          repositories,
+          images,
           layers,
           storage,
           registryId: config.registryId,
           policy: { minPartSize: 0, maxPartSize: config.maxLayerSize },
-          createRepositoryOnPush: true,
+          createRepositoryOnPush: config.createRepositoryOnPush,
         }),
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),

@@ -6,6 +6,7 @@ import {
 } from '@longshore/domain';
 import type { PartPolicy, UploadRecord, UploadRef } from '@longshore/metadata';
 import type { LayerService } from '../layers/layer-service.js';
+import type { RepositoryService } from '../repositories/repository-service.js';
 import type { PartUpload, UploadService } from '../uploads/upload-service.js';
 import { blobLocation, uploadLocation } from './blob-locations.js';
 import { declaredLength, parseChunkRange, progressRange } from './chunk-range.js';
@@ -15,7 +16,7 @@ import type { V2Exchange, V2RouteFamily } from './v2-route.js';
 
 export interface UploadRouteDeps {
   uploads: Pick<UploadService, 'initiate' | 'uploadPart' | 'status' | 'abort' | 'complete'>;
-  repositories: { getOrCreate(repositoryName: string): Promise<unknown> };
+  repositories: Pick<RepositoryService, 'getOrCreate'>;
   layers: Pick<LayerService, 'has' | 'mount'>;
   registryId: string;
   /** The part sizes of a /v2 upload: any chunk size, up to a whole layer in one request. */

@@ -163,7 +163,12 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     httpStatus: 404,
     oci: oci('MANIFEST_BLOB_UNKNOWN', 404),
   },
-  ImageNotFoundException: { ecrStatus: 400, code: 'IMAGE_NOT_FOUND', httpStatus: 404, oci: oci('MANIFEST_UNKNOWN', 404) },
+  ImageNotFoundException: {
+    ecrStatus: 400,
+    code: 'IMAGE_NOT_FOUND',
+    httpStatus: 404,
+    oci: oci('MANIFEST_UNKNOWN', 404),
+  },
   // Domain errors answered on the ECR wire as the exception `ecrType` names.
   InvalidManifest: {
     ecrStatus: 400,
