@@ -41,8 +41,12 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
     registryId: record.registryId,
   });
 
-  /** The upload a session URL names: it must exist, belong to `name` and still take bytes. */
-  const session = async ({ target }: V2Exchange): Promise<UploadRecord> => {
+  /**
+   * The upload a session URL names: it must exist, belong to `name` and still take bytes. A
+   * completion may also name one whose completion already began: a PUT retried after a timeout
+   * (or a crash) rejoins the finalize job instead of hearing that the upload is gone.
+   */
+  const session = async ({ target }: V2Exchange, rejoin = false): Promise<UploadRecord> => {
     const uploadId = target.reference.toLowerCase();
     const unknown = () =>
       new UploadNotFoundException(
@@ -50,7 +54,7 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
       );
     if (!UUID.test(uploadId)) throw unknown();
     const record = await deps.uploads.status(uploadId);
-    if (record.repositoryName !== target.name || record.status !== 'uploading') throw unknown();
+    if (record.repositoryName !== target.name || (record.status !== 'uploading' && !rejoin)) throw unknown();
     return record;
   };
 
@@ -165,7 +169,7 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
     PUT: {
       operation: 'v2.CompleteUpload',
       async handle(x) {
-        const record = await session(x);
+        const record = await session(x, true);
         const { digest } = requireBlobDigest(x.req.query.digest, 'digest');
         await appendBody(x, record);
         await complete(x, record, digest);
