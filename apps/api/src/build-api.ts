@@ -18,6 +18,8 @@ import { createApiMetrics } from './metrics/api-metrics.js';
 import { RepositoryService } from './repositories/repository-service.js';
 import { UploadService } from './uploads/upload-service.js';
 import { createV1Router } from './v1/v1-router.js';
+import { createV2Routes } from './v2/create-v2-routes.js';
+import { createV2Router } from './v2/v2-router.js';
 
 export interface Api {
   app: Express;
@@ -72,7 +74,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     backgroundVerifyMinBytes: config.backgroundVerifyMinBytes,
     waiter,
     completeWaitMs: config.completeWaitMs,
-    maxPartSize: config.maxPartSize,
+    maxLayerSize: config.maxLayerSize,
     events: {
       started: () => metrics.uploadsStarted.inc(),
       bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),
@@ -108,6 +110,19 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         metrics,
         callbackAllowlist: config.callbackAllowlist,
         maxLongPollSeconds: config.maxLongPollSeconds,
+      }),
+      createV2Router({
+        metrics,
+        routes: createV2Routes({
+          uploads,
+          repositories,
+          images,
+          layers,
+          storage,
+          registryId: config.registryId,
+          policy: { minPartSize: 0, maxPartSize: config.maxLayerSize },
+          createRepositoryOnPush: config.createRepositoryOnPush,
+        }),
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
       createHealthRouter([

@@ -57,6 +57,29 @@ export {
   type ImageIdentifier,
   type TagStatus,
 } from './validation/ecr-inputs.js';
-export { wireTable, wireEntry, ecrType, type WireEntry } from './wire/wire-table.js';
+export {
+  wireTable,
+  wireEntry,
+  ecrType,
+  ociAnswer,
+  type WireEntry,
+  type OciAnswer,
+  type OciEntry,
+  type OciErrorCode,
+  type OciRouteFamily,
+  type DomainErrorName,
+} from './wire/wire-table.js';
+export {
+  RouteNotFoundError,
+  MethodNotAllowedError,
+  DownloadUrlExpiredError,
+  DownloadSignatureInvalidError,
+  RangeNotSatisfiableError,
+  DigestInvalidError,
+  NameInvalidError,
+  SizeInvalidError,
+  UnsupportedOperationError,
+  type HttpErrorName,
+} from './errors/http-errors.js';
 export { isCallbackAllowed } from './callback-allowlist.js';
 export * from './images/index.js';
