@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ImageTagAlreadyExistsException, mediaTypes } from '@longshore/domain';
+import { ImageDigestDoesNotMatchException, ImageTagAlreadyExistsException, mediaTypes } from '@longshore/domain';
 import { createStores, type Stores } from '@longshore/metadata';
 import { RepositoryService } from '../repositories/repository-service.js';
 import { ImageService } from './image-service.js';
@@ -138,13 +138,12 @@ describe('ImageService on a real Redis', () => {
         artifactType,
         subject: { mediaType: mediaTypes.ociManifest, digest: subject.digest, size: subject.size },
       });
-    const sbom = await images
-      .putManifest(repositoryName, sha(randomBytes(4)), await ref('application/sbom'), undefined)
-      .catch((e: Error) => e);
-    // A digest reference must be the manifest's own digest.
-    expect(sbom).toBeInstanceOf(Error);
     const sbomBody = await ref('application/sbom');
     const sig = await images.putManifest(repositoryName, 'sig', await ref('application/signature'), undefined);
+    // By digest, the reference must be the manifest's own digest.
+    await expect(images.putManifest(repositoryName, sha(randomBytes(4)), sbomBody, undefined)).rejects.toBeInstanceOf(
+      ImageDigestDoesNotMatchException,
+    );
     const sbomPut = await images.putManifest(repositoryName, sha(sbomBody), sbomBody, undefined);
     expect(sbomPut.subject).toBe(subject.digest);
 
