@@ -1,8 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ImageDigestDoesNotMatchException, ImageTagAlreadyExistsException, mediaTypes } from '@longshore/domain';
-import { createStores, type Stores } from '@longshore/metadata';
+import {
+  ImageDigestDoesNotMatchException,
+  ImageTagAlreadyExistsException,
+  RepositoryNotFoundException,
+  mediaTypes,
+} from '@longshore/domain';
+import { LayerStore, createStores, type Stores } from '@longshore/metadata';
 import { RepositoryService } from '../repositories/repository-service.js';
 import { ImageService } from './image-service.js';
 
@@ -168,5 +173,34 @@ describe('ImageService on a real Redis', () => {
       sbomPut.digest,
     ]);
     expect((await images.listTags(repositoryName)).tags).toEqual(['app']);
+  });
+
+  it('a push that races a forced DeleteRepository leaves nothing behind for a namesake repository', async () => {
+    const repositoryName = name();
+    const body = await manifest(repositoryName);
+    // The layer store the push consults answers, then the repository is deleted, as a concurrent
+    // DeleteRepository --force landing between the push's checks and its write would.
+    class RacingLayerStore extends LayerStore {
+      override async getMany(repository: string, digests: string[]) {
+        const links = await super.getMany(repository, digests);
+        await repositories.delete(repository, true);
+        return links;
+      }
+    }
+    const racing = new ImageService({
+      repositories,
+      repositoryStore: stores.repositories,
+      images: stores.images,
+      layers: new RacingLayerStore(redis, stores.keys),
+      registryId: REGISTRY,
+      createRepositoryOnPush: false,
+    });
+    await expect(racing.putManifest(repositoryName, 'v1', body, undefined)).rejects.toBeInstanceOf(
+      RepositoryNotFoundException,
+    );
+
+    await repositories.getOrCreate(repositoryName);
+    expect((await images.listTags(repositoryName)).tags).toEqual([]);
+    expect(await stores.images.all(repositoryName)).toEqual([]);
   });
 });
