@@ -15,6 +15,11 @@ export interface StoredBlob {
  * RangeNotSatisfiableError, with `Content-Range: bytes *\/<size>` already set for the answerer.
  */
 export async function sendBlob(req: Request, res: Response, storage: StorageDriver, blob: StoredBlob): Promise<void> {
+  const ranges = req.headers.range ? req.range(blob.size) : undefined;
+  if (ranges === -1) {
+    res.set('Content-Range', `bytes */${blob.size}`);
+    throw new RangeNotSatisfiableError('No byte of the blob is in the requested range', { size: blob.size });
+  }
   res.set({
     'Accept-Ranges': 'bytes',
     'Content-Type': 'application/octet-stream',
@@ -22,11 +27,6 @@ export async function sendBlob(req: Request, res: Response, storage: StorageDriv
     ETag: `"${blob.digest}"`,
     'Cache-Control': 'private, max-age=31536000, immutable',
   });
-  const ranges = req.headers.range ? req.range(blob.size) : undefined;
-  if (ranges === -1) {
-    res.set('Content-Range', `bytes */${blob.size}`);
-    throw new RangeNotSatisfiableError('No byte of the blob is in the requested range', { size: blob.size });
-  }
   const range = Array.isArray(ranges) && ranges.length === 1 ? ranges[0]! : undefined;
   if (range) res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
   else res.status(200);
