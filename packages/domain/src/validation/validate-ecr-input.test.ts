@@ -442,7 +442,7 @@ describe('layer part blobs', () => {
 
 describe('validateEcrInput: operations', () => {
   it('rejects an operation this service does not serve', () => {
-    const error = thrownBy(() => validateEcrInput('PutImage' as EcrOperation, { repositoryName: 'ab' }));
+    const error = thrownBy(() => validateEcrInput('SetRepositoryPolicy' as EcrOperation, { repositoryName: 'ab' }));
     expect(error).toBeInstanceOf(UnknownOperationException);
   });
 });
