@@ -1,4 +1,26 @@
-export type { ByteRange, FileInfo, MoveOutcome, StorageDriver } from './storage-driver.js';
-export { InvalidPathError, PathNotFoundError, RangeNotSatisfiableError, StorageError } from './errors.js';
+export {
+  MAX_PART_NUMBER,
+  MIN_PART_NUMBER,
+  type BlobLocation,
+  type ByteRange,
+  type ObjectInfo,
+  type StorageDriver,
+  type UploadListing,
+  type UploadSession,
+  type WrittenPart,
+} from './storage-driver.js';
+export {
+  InvalidPathError,
+  PartExistsError,
+  PathNotFoundError,
+  RangeNotSatisfiableError,
+  StorageError,
+  UploadSessionNotFoundError,
+} from './errors.js';
 export { validateLogicalPath } from './logical-path.js';
-export { createFilesystemDriver, type FilesystemDriverOptions } from './filesystem-driver.js';
+export {
+  createFilesystemDriver,
+  type CompleteStep,
+  type FilesystemDriverOptions,
+} from './filesystem-driver.js';
+export { sessionFromJson, sessionToJson } from './upload-session-json.js';

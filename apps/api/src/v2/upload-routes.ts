@@ -148,12 +148,12 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
             return;
           }
         }
+        const wanted = digest === undefined ? undefined : requireBlobDigest(digest, 'digest').digest;
         const record = await deps.uploads.initiate(name, deps.registryId, deps.policy);
-        if (digest === undefined) {
+        if (wanted === undefined) {
           answerProgress(x, record, 0, 202);
           return;
         }
-        const wanted = requireBlobDigest(digest, 'digest').digest;
         await appendBody(x, record);
         await complete(x, record, wanted);
         answerBlob(x, wanted);
