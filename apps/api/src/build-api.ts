@@ -12,11 +12,14 @@ import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
 import { createOperations } from './ecr/operations/index.js';
 import { createHealthRouter } from './health/health-router.js';
+import { ImageService } from './images/image-service.js';
 import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { RepositoryService } from './repositories/repository-service.js';
 import { UploadService } from './uploads/upload-service.js';
 import { createV1Router } from './v1/v1-router.js';
+import { createV2Routes } from './v2/create-v2-routes.js';
+import { createV2Router } from './v2/v2-router.js';
 
 export interface Api {
   app: Express;
@@ -38,6 +41,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     repositories: repositoryStore,
     uploads: uploadStore,
     layers: layerStore,
+    images: imageStore,
     blobs,
     workers,
   } = createStores(redis, config.queuePrefix, config);
@@ -52,7 +56,15 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const metrics = createApiMetrics(metricsRegistry, { inflightWaits: () => waiter.size });
 
   const repositories = new RepositoryService({ repositories: repositoryStore, registryId: config.registryId });
-  const layers = new LayerService({ layers: layerStore });
+  const layers = new LayerService({ layers: layerStore, blobs });
+  const images = new ImageService({
+    repositories,
+    repositoryStore,
+    images: imageStore,
+    layers: layerStore,
+    registryId: config.registryId,
+    createRepositoryOnPush: config.createRepositoryOnPush,
+  });
   const uploads = new UploadService({
     repositories,
     uploads: uploadStore,
@@ -76,7 +88,15 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     config.urlSigningSecret ?? (await sharedSecret(redis, keys.urlSigningSecret)),
     config.downloadUrlTtlSeconds,
   );
-  const operations = createOperations({ repositories, uploads, layers, downloads: signer, region: config.region });
+  const operations = createOperations({
+    repositories,
+    uploads,
+    layers,
+    images,
+    imageStore,
+    downloads: signer,
+    region: config.region,
+  });
   const baseUrl = (req: Request) =>
     config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
 
@@ -93,7 +113,20 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         callbackAllowlist: config.callbackAllowlist,
         maxLongPollSeconds: config.maxLongPollSeconds,
       }),
-      createDownloadRouter({ signer, layers, storage, blobs, registryId: config.registryId }),
+      createV2Router({
+        metrics,
+        routes: createV2Routes({
+          uploads,
+          repositories,
+          images,
+          layers,
+          storage,
+          registryId: config.registryId,
+          policy: { minPartSize: 0, maxPartSize: config.maxLayerSize },
+          createRepositoryOnPush: config.createRepositoryOnPush,
+        }),
+      }),
+      createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
       createHealthRouter([
         { name: 'redis', check: async () => void (await redis.ping()) },
         {

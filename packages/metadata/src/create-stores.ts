@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { BlobIndex } from './blob-index.js';
 import { createKeys, type Keys } from './keys.js';
+import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
 import { RepositoryStore } from './repository-store.js';
 import { UploadStore, type UploadLimits } from './upload-store.js';
@@ -11,6 +12,7 @@ export interface Stores {
   repositories: RepositoryStore;
   uploads: UploadStore;
   layers: LayerStore;
+  images: ImageStore;
   blobs: BlobIndex;
   workers: WorkerRegistry;
 }
@@ -23,6 +25,7 @@ export function createStores(redis: Redis, prefix: string, limits: UploadLimits)
     repositories: new RepositoryStore(redis, keys),
     uploads: new UploadStore(redis, keys, limits),
     layers: new LayerStore(redis, keys),
+    images: new ImageStore(redis, keys),
     blobs: new BlobIndex(redis, keys),
     workers: new WorkerRegistry(redis, keys),
   };

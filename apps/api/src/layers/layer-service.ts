@@ -1,6 +1,6 @@
-import { LayersNotFoundException } from '@longshore/domain';
+import { LayerAlreadyExistsException, LayersNotFoundException } from '@longshore/domain';
 import { parseSha256Digest } from '@longshore/digest';
-import type { LayerStore } from '@longshore/metadata';
+import type { BlobIndex, LayerStore } from '@longshore/metadata';
 
 export type LayerCheck =
   | { kind: 'available'; layerDigest: string; layerSize: number }
@@ -13,7 +13,7 @@ export type LayerCheck =
 
 /** What a repository holds, answered from its layer links. */
 export class LayerService {
-  constructor(private readonly deps: { layers: LayerStore }) {}
+  constructor(private readonly deps: { layers: LayerStore; blobs: Pick<BlobIndex, 'locate'> }) {}
 
   /** One answer per requested digest: a malformed or unknown digest is a per-item failure. */
   async check(repositoryName: string, digests: string[]): Promise<LayerCheck[]> {
@@ -56,5 +56,55 @@ export class LayerService {
       );
     }
     return { size: link.size, hex: parsed.hex };
+  }
+
+  /** Whether the repository holds the layer. */
+  async has(repositoryName: string, layerDigest: string): Promise<boolean> {
+    return (await this.deps.layers.get(repositoryName, layerDigest)) !== undefined;
+  }
+
+  /**
+   * Links a layer `from` one repository into another without moving a byte (the blob is stored
+   * once, by digest). False when `from` does not hold it; true when `to` now holds it.
+   */
+  async mount(from: string, to: string, registryId: string, layerDigest: string): Promise<boolean> {
+    const source = await this.deps.layers.get(from, layerDigest);
+    if (!source) return false;
+    try {
+      await this.deps.layers.link(to, registryId, layerDigest, {
+        size: source.size,
+        uploadId: `mount:${from}`,
+        linkedAt: Date.now(),
+      });
+    } catch (err) {
+      if (!(err instanceof LayerAlreadyExistsException)) throw err;
+    }
+    return true;
+  }
+
+  /** Removes a layer from a repository (its blob stays), or LayersNotFoundException. */
+  async unlink(repositoryName: string, registryId: string, layerDigest: string): Promise<void> {
+    if (!(await this.deps.layers.unlink(repositoryName, layerDigest))) {
+      throw new LayersNotFoundException(
+        `The layer '${layerDigest}' does not exist in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
+      );
+    }
+  }
+
+  /**
+   * A layer the repository holds and where its blob is stored, or LayersNotFoundException (also
+   * for a link whose blob is not in the index: it cannot be served).
+   */
+  async requireBlob(
+    repositoryName: string,
+    registryId: string,
+    layerDigest: string,
+  ): Promise<{ size: number; location: string }> {
+    const layer = await this.require(repositoryName, registryId, layerDigest);
+    const location = await this.deps.blobs.locate(layerDigest);
+    if (!location) {
+      throw new LayersNotFoundException(`The blob of layer '${layerDigest}' is not in storage`);
+    }
+    return { size: layer.size, location };
   }
 }

@@ -1,4 +1,4 @@
-import { InvalidParameterException } from '@longshore/domain';
+import { InvalidParameterException, RepositoryAlreadyExistsException } from '@longshore/domain';
 import type { RepositoryPage, RepositoryRecord, RepositoryStore } from '@longshore/metadata';
 
 export interface CreateRepositoryRequest {
@@ -35,6 +35,7 @@ export class RepositoryService {
         "Invalid parameter at 'encryptionConfiguration': kmsKey requires KMS encryption",
       );
     }
+    checkExclusionFilters(request.imageTagMutability ?? 'MUTABLE', request.imageTagMutabilityExclusionFilters);
     return this.deps.repositories.create({
       repositoryName: request.repositoryName,
       registryId: this.deps.registryId,
@@ -59,7 +60,51 @@ export class RepositoryService {
     return this.deps.repositories.list(limit, after);
   }
 
+  /** Create-on-push: the repository, created with default settings if it does not exist yet. */
+  async getOrCreate(repositoryName: string): Promise<RepositoryRecord> {
+    const existing = await this.deps.repositories.get(repositoryName);
+    if (existing) return existing;
+    try {
+      return await this.create({ repositoryName });
+    } catch (err) {
+      // Two pushes creating the same repository: the other one won, which is as good.
+      if (err instanceof RepositoryAlreadyExistsException) return this.require(repositoryName);
+      throw err;
+    }
+  }
+
+  /** PutImageTagMutability: replaces the repository's tag mutability setting. */
+  async setTagMutability(
+    repositoryName: string,
+    imageTagMutability: string,
+    exclusionFilters?: { filterType: string; filter: string }[],
+  ): Promise<RepositoryRecord> {
+    const withExclusion = checkExclusionFilters(imageTagMutability, exclusionFilters);
+    const { imageTagMutabilityExclusionFilters: _previous, ...record } = await this.require(repositoryName);
+    return this.deps.repositories.update({
+      ...record,
+      imageTagMutability,
+      ...(withExclusion ? { imageTagMutabilityExclusionFilters: exclusionFilters } : {}),
+    });
+  }
+
   delete(repositoryName: string, force: boolean): Promise<RepositoryRecord> {
     return this.deps.repositories.delete(repositoryName, this.deps.registryId, force);
   }
+}
+
+/**
+ * Exclusion filters go with, and only with, IMMUTABLE_WITH_EXCLUSION and MUTABLE_WITH_EXCLUSION.
+ * Returns whether the setting uses them.
+ */
+function checkExclusionFilters(imageTagMutability: string, filters: unknown[] | undefined): boolean {
+  const withExclusion = imageTagMutability.endsWith('_WITH_EXCLUSION');
+  if (withExclusion !== (filters !== undefined && filters.length > 0)) {
+    throw new InvalidParameterException(
+      withExclusion
+        ? `Invalid parameter at 'imageTagMutabilityExclusionFilters': ${imageTagMutability} requires exclusion filters`
+        : `Invalid parameter at 'imageTagMutabilityExclusionFilters': exclusion filters require IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION`,
+    );
+  }
+  return withExclusion;
 }
