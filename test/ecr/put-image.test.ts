@@ -168,6 +168,16 @@ describe('PutImage with the AWS SDK', () => {
       ecr.send(new PutImageTagMutabilityCommand({ repositoryName, imageTagMutability: 'MUTABLE_WITH_EXCLUSION' })),
       InvalidParameterException,
     );
+    await rejectionOf(
+      ecr.send(
+        new CreateRepositoryCommand({
+          repositoryName: `${repositoryName}-x`,
+          imageTagMutability: 'MUTABLE',
+          imageTagMutabilityExclusionFilters: filters,
+        }),
+      ),
+      InvalidParameterException,
+    );
   });
 
   it('ImageDigestDoesNotMatchException when imageDigest is not the sha256 of the manifest', async () => {

@@ -158,6 +158,11 @@ export class ImageStore {
     return { kind: 'not-found' };
   }
 
+  /** Drops every image key of a repository that no longer exists (one slot, one command). */
+  async dropRepository(repositoryName: string): Promise<void> {
+    await this.redis.del(...imageKeyList(this.k(repositoryName)));
+  }
+
   /** Removes a tag; with `expectedDigest`, only if it names that image. */
   async untag(repositoryName: string, tag: string, expectedDigest?: string): Promise<UntagOutcome> {
     const k = this.k(repositoryName);

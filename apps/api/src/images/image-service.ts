@@ -275,6 +275,13 @@ export class ImageService {
           `The image tag '${tag}' already exists in the '${repositoryName}' repository and cannot be overwritten because the tag is immutable.`,
         );
       case 'put':
+        // A forced DeleteRepository may have run between the repository check and the put:
+        // then nothing of the repository may stay behind to reappear in a namesake.
+        if (!(await this.deps.repositoryStore.get(repositoryName))) {
+          await this.deps.images.dropRepository(repositoryName);
+          // Still gone: RepositoryNotFoundException. Created again meanwhile: the push goes there.
+          return this.store(await this.deps.repositories.require(repositoryName), manifest, bytes, tag, policy);
+        }
         return {
           digest: manifest.digest,
           mediaType: manifest.mediaType,

@@ -35,6 +35,7 @@ export class RepositoryService {
         "Invalid parameter at 'encryptionConfiguration': kmsKey requires KMS encryption",
       );
     }
+    checkExclusionFilters(request.imageTagMutability ?? 'MUTABLE', request.imageTagMutabilityExclusionFilters);
     return this.deps.repositories.create({
       repositoryName: request.repositoryName,
       registryId: this.deps.registryId,
@@ -78,14 +79,7 @@ export class RepositoryService {
     imageTagMutability: string,
     exclusionFilters?: { filterType: string; filter: string }[],
   ): Promise<RepositoryRecord> {
-    const withExclusion = imageTagMutability.endsWith('_WITH_EXCLUSION');
-    if (withExclusion !== (exclusionFilters !== undefined && exclusionFilters.length > 0)) {
-      throw new InvalidParameterException(
-        withExclusion
-          ? `Invalid parameter at 'imageTagMutabilityExclusionFilters': ${imageTagMutability} requires exclusion filters`
-          : `Invalid parameter at 'imageTagMutabilityExclusionFilters': exclusion filters require IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION`,
-      );
-    }
+    const withExclusion = checkExclusionFilters(imageTagMutability, exclusionFilters);
     const { imageTagMutabilityExclusionFilters: _previous, ...record } = await this.require(repositoryName);
     return this.deps.repositories.update({
       ...record,
@@ -97,4 +91,20 @@ export class RepositoryService {
   delete(repositoryName: string, force: boolean): Promise<RepositoryRecord> {
     return this.deps.repositories.delete(repositoryName, this.deps.registryId, force);
   }
+}
+
+/**
+ * Exclusion filters go with, and only with, IMMUTABLE_WITH_EXCLUSION and MUTABLE_WITH_EXCLUSION.
+ * Returns whether the setting uses them.
+ */
+function checkExclusionFilters(imageTagMutability: string, filters: unknown[] | undefined): boolean {
+  const withExclusion = imageTagMutability.endsWith('_WITH_EXCLUSION');
+  if (withExclusion !== (filters !== undefined && filters.length > 0)) {
+    throw new InvalidParameterException(
+      withExclusion
+        ? `Invalid parameter at 'imageTagMutabilityExclusionFilters': ${imageTagMutability} requires exclusion filters`
+        : `Invalid parameter at 'imageTagMutabilityExclusionFilters': exclusion filters require IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION`,
+    );
+  }
+  return withExclusion;
 }
