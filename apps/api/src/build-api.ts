@@ -122,7 +122,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
           layers,
           storage,
           registryId: config.registryId,
-          policy: { minPartSize: 0, maxPartSize: config.maxLayerSize },
+          policy: { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true },
           createRepositoryOnPush: config.createRepositoryOnPush,
         }),
       }),
