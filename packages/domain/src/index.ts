@@ -21,6 +21,13 @@ export {
   type EcrErrorName,
   type InvalidLayerPartFields,
 } from './errors/ecr-errors.js';
+export {
+  MissingAuthenticationTokenException,
+  UnrecognizedClientException,
+  InvalidSignatureException,
+  AccessDeniedException,
+  ThrottlingException,
+} from './errors/auth-errors.js';
 export { validateEcrInput } from './validation/validate-ecr-input.js';
 export { validateShape, type ValidateShapeOptions } from './validation/validate-shape.js';
 export { RequestValidationError } from './validation/validation-error.js';
@@ -38,6 +45,7 @@ export {
   type CompleteLayerUploadInput,
   type BatchCheckLayerAvailabilityInput,
   type GetDownloadUrlForLayerInput,
+  type GetAuthorizationTokenInput,
 } from './validation/ecr-inputs.js';
 export { wireTable, wireEntry, type WireEntry } from './wire/wire-table.js';
 export { isCallbackAllowed } from './callback-allowlist.js';

@@ -19,6 +19,8 @@ export interface Keys {
   workers: string;
   /** STRING: the secret that signs download URLs, shared by every API replica */
   urlSigningSecret: string;
+  /** STRING: the secret that signs registry login tokens, shared by every API replica */
+  authTokenSecret: string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -31,5 +33,6 @@ export function createKeys(prefix: string): Keys {
     uploadEvents: (id) => `${prefix}:events:${id}`,
     workers: `${prefix}:workers`,
     urlSigningSecret: `${prefix}:url-signing-secret`,
+    authTokenSecret: `${prefix}:auth-token-secret`,
   };
 }

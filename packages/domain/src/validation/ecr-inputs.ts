@@ -12,6 +12,7 @@ export const servedOperations = [
   'CompleteLayerUpload',
   'BatchCheckLayerAvailability',
   'GetDownloadUrlForLayer',
+  'GetAuthorizationToken',
 ] as const;
 
 export type EcrOperation = (typeof servedOperations)[number];
@@ -101,6 +102,11 @@ export interface GetDownloadUrlForLayerInput {
   layerDigest: string;
 }
 
+export interface GetAuthorizationTokenInput {
+  /** Deprecated by ECR: the token covers every registry the key may access. */
+  registryIds?: string[];
+}
+
 export interface EcrInputs {
   CreateRepository: CreateRepositoryInput;
   DescribeRepositories: DescribeRepositoriesInput;
@@ -110,6 +116,7 @@ export interface EcrInputs {
   CompleteLayerUpload: CompleteLayerUploadInput;
   BatchCheckLayerAvailability: BatchCheckLayerAvailabilityInput;
   GetDownloadUrlForLayer: GetDownloadUrlForLayerInput;
+  GetAuthorizationToken: GetAuthorizationTokenInput;
 }
 
 // Compile-time guard against drift: each input names exactly the members of its model shape

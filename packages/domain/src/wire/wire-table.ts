@@ -30,6 +30,12 @@ export const wireTable: Record<EcrErrorName, WireEntry> = {
   InvalidLayerException: { ecrStatus: 400, code: 'INVALID_LAYER', httpStatus: 422 },
   LayerAlreadyExistsException: { ecrStatus: 400, code: 'LAYER_ALREADY_EXISTS', httpStatus: 409 },
   LayersNotFoundException: { ecrStatus: 400, code: 'LAYER_NOT_FOUND', httpStatus: 404 },
+  // Authentication and permissions: the statuses AWS JSON 1.1 services answer with.
+  MissingAuthenticationTokenException: { ecrStatus: 403, code: 'UNAUTHORIZED', httpStatus: 401 },
+  UnrecognizedClientException: { ecrStatus: 403, code: 'UNAUTHORIZED', httpStatus: 401 },
+  InvalidSignatureException: { ecrStatus: 403, code: 'UNAUTHORIZED', httpStatus: 401 },
+  AccessDeniedException: { ecrStatus: 400, code: 'DENIED', httpStatus: 403 },
+  ThrottlingException: { ecrStatus: 400, code: 'TOOMANYREQUESTS', httpStatus: 429 },
 };
 
 export function wireEntry(name: string): WireEntry {
