@@ -92,7 +92,9 @@ describe('registry login tokens on /v1 (Bearer)', () => {
     expect((await statusWith(`Bearer ${token}`)).status).toBe(404);
     await writeCredentialsFile(dir, { keys: [] });
     // The file is watched; wait (bounded) until the service has re-read it.
-    await expect.poll(async () => (await statusWith(`Bearer ${token}`)).status, { timeout: 15_000, interval: 200 }).toBe(401);
+    await expect
+      .poll(async () => (await statusWith(`Bearer ${token}`)).status, { timeout: 15_000, interval: 200 })
+      .toBe(401);
     const body = (await (await statusWith(`Bearer ${token}`)).json()) as { error: { message: string } };
     expect(body.error.message).toMatch(/no longer valid/);
   });

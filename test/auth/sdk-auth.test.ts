@@ -88,12 +88,18 @@ describe('SigV4 on the ECR API, with the AWS SDK for JavaScript', () => {
   });
 
   it('UnrecognizedClientException (403) for an unknown access key', async () => {
-    const stranger = ecrClient(longshore.endpoint, 1, { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'whatever-secret' });
+    const stranger = ecrClient(longshore.endpoint, 1, {
+      accessKeyId: 'AKIAUNKNOWN000000000',
+      secretAccessKey: 'whatever-secret',
+    });
     await awsError(stranger.send(new DescribeRepositoriesCommand({})), 'UnrecognizedClientException', 403);
   });
 
   it('InvalidSignatureException (403) for a wrong secret', async () => {
-    const wrong = ecrClient(longshore.endpoint, 1, { accessKeyId: testAdminKey.accessKeyId, secretAccessKey: 'not-the-secret' });
+    const wrong = ecrClient(longshore.endpoint, 1, {
+      accessKeyId: testAdminKey.accessKeyId,
+      secretAccessKey: 'not-the-secret',
+    });
     const error = await awsError(wrong.send(new DescribeRepositoriesCommand({})), 'InvalidSignatureException', 403);
     expect(error.message).toMatch(/signature we calculated does not match/);
   });
@@ -133,7 +139,9 @@ describe('SigV4 on the ECR API, with the AWS SDK for JavaScript', () => {
       maxAttempts: 1,
       systemClockOffset: -14 * 60_000,
     });
-    await expect(skewed.send(new DescribeRepositoriesCommand({ repositoryNames: ['team-a/app'] }))).resolves.toBeDefined();
+    await expect(
+      skewed.send(new DescribeRepositoriesCommand({ repositoryNames: ['team-a/app'] })),
+    ).resolves.toBeDefined();
   });
 
   it('GetAuthorizationToken: base64 of AWS:<token>, valid for 12 hours, with the proxy endpoint', async () => {

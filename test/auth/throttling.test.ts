@@ -45,24 +45,26 @@ async function rawFrom(endpoint: string, sourceAddress: string, credentials: Tes
     },
     credentials,
   );
-  return new Promise<{ status: number; retryAfter: string | undefined; type: string | undefined }>((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', headers: Object.fromEntries(new Headers(init.headers)), localAddress: sourceAddress },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            retryAfter: res.headers['retry-after'] as string | undefined,
-            type: res.headers['x-amzn-errortype'] as string | undefined,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end('{}');
-  });
+  return new Promise<{ status: number; retryAfter: string | undefined; type: string | undefined }>(
+    (resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: 'POST', headers: Object.fromEntries(new Headers(init.headers)), localAddress: sourceAddress },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              retryAfter: res.headers['retry-after'] as string | undefined,
+              type: res.headers['x-amzn-errortype'] as string | undefined,
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end('{}');
+    },
+  );
 }
 
 describe('failed authentication is rate-limited per source and per key', () => {
@@ -96,7 +98,9 @@ describe('failed authentication is rate-limited per source and per key', () => {
     expect(Number(raw.retryAfter)).toBeLessThanOrEqual(300);
 
     // Another key from another source is unaffected.
-    const answer = await clientFrom(longshore.endpoint, '127.0.0.4', teamAKey).send(new DescribeRepositoriesCommand({}));
+    const answer = await clientFrom(longshore.endpoint, '127.0.0.4', teamAKey).send(
+      new DescribeRepositoriesCommand({}),
+    );
     expect(answer.repositories).toEqual([]);
   });
 
@@ -113,9 +117,15 @@ describe('failed authentication is rate-limited per source and per key', () => {
   it('counts failures and throttled requests in metrics, without key ids or secrets', async () => {
     const text = await (await fetch(`${longshore.endpoint}/metrics`)).text();
     const scrape = await scrapeMetrics(`${longshore.endpoint}/metrics`);
-    expect(sampleSum(scrape, 'longshore_auth_failures_total', { door: 'ecr', reason: 'InvalidSignatureException' })).toBe(LIMIT);
-    expect(sampleSum(scrape, 'longshore_auth_failures_total', { door: 'ecr', reason: 'UnrecognizedClientException' })).toBe(LIMIT);
-    expect(sampleSum(scrape, 'longshore_auth_throttled_total', { door: 'ecr', cause: 'failures' })).toBeGreaterThanOrEqual(3);
+    expect(
+      sampleSum(scrape, 'longshore_auth_failures_total', { door: 'ecr', reason: 'InvalidSignatureException' }),
+    ).toBe(LIMIT);
+    expect(
+      sampleSum(scrape, 'longshore_auth_failures_total', { door: 'ecr', reason: 'UnrecognizedClientException' }),
+    ).toBe(LIMIT);
+    expect(
+      sampleSum(scrape, 'longshore_auth_throttled_total', { door: 'ecr', cause: 'failures' }),
+    ).toBeGreaterThanOrEqual(3);
     expect(text).not.toContain(testAdminKey.accessKeyId);
     expect(text).not.toContain(testAdminKey.secretAccessKey);
     expect(text).not.toContain('guessing-the-secret');
@@ -127,7 +137,9 @@ describe('per-key request quotas (KEY_REQUEST_QUOTA)', () => {
   const QUOTA = 4;
 
   beforeAll(async () => {
-    longshore = await startLongshore({ env: { KEY_REQUEST_QUOTA: String(QUOTA), KEY_REQUEST_QUOTA_WINDOW_SECONDS: '300' } });
+    longshore = await startLongshore({
+      env: { KEY_REQUEST_QUOTA: String(QUOTA), KEY_REQUEST_QUOTA_WINDOW_SECONDS: '300' },
+    });
   });
   afterAll(() => longshore?.close());
 
