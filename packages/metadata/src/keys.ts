@@ -1,3 +1,5 @@
+import { createImageKeys, type ImageKeys } from './image-keys.js';
+
 /**
  * The Redis key layout, in one place. Everything Longshore stores lives under one prefix, which
  * the BullMQ queue shares, so one Redis can serve several deployments side by side.
@@ -21,6 +23,8 @@ export interface Keys {
   urlSigningSecret: string;
   /** STRING: the secret that signs registry login tokens, shared by every API replica */
   authTokenSecret: string;
+  /** One repository's image keys, all under the hash tag `{repo:<name>}` (see image-keys.ts) */
+  images(repositoryName: string): ImageKeys;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -34,5 +38,6 @@ export function createKeys(prefix: string): Keys {
     workers: `${prefix}:workers`,
     urlSigningSecret: `${prefix}:url-signing-secret`,
     authTokenSecret: `${prefix}:auth-token-secret`,
+    images: (name) => createImageKeys(prefix, name),
   };
 }

@@ -11,7 +11,7 @@ import {
   unrestricted,
   verifySigV4,
 } from '@longshore/auth';
-import { LongshoreError, ThrottlingException } from '@longshore/domain';
+import { LongshoreError, MissingAuthenticationTokenException, ThrottlingException } from '@longshore/domain';
 import type { Logger } from '@longshore/telemetry';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 
@@ -126,6 +126,8 @@ export class AuthGate {
 
   private async failed(knock: Knock, accessKeyId: string | undefined, error: LongshoreError): Promise<void> {
     this.deps.metrics.authFailures.inc({ door: knock.door, reason: error.name });
+    // No credentials at all is how every registry client starts (the /v2 challenge): not an attack.
+    if (error instanceof MissingAuthenticationTokenException) return;
     // The claimed key id and the reason, never a secret, signature or token.
     knock.log.warn(
       { source: knock.source, accessKeyId, door: knock.door, reason: error.name, detail: error.message },

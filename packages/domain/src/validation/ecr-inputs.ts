@@ -13,6 +13,12 @@ export const servedOperations = [
   'BatchCheckLayerAvailability',
   'GetDownloadUrlForLayer',
   'GetAuthorizationToken',
+  'PutImage',
+  'BatchGetImage',
+  'BatchDeleteImage',
+  'DescribeImages',
+  'ListImages',
+  'PutImageTagMutability',
 ] as const;
 
 export type EcrOperation = (typeof servedOperations)[number];
@@ -107,6 +113,60 @@ export interface GetAuthorizationTokenInput {
   registryIds?: string[];
 }
 
+export interface ImageIdentifier {
+  imageDigest?: string;
+  imageTag?: string;
+}
+
+export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+export type ImageStatusFilter = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY';
+
+export interface PutImageInput {
+  registryId?: string;
+  repositoryName: string;
+  imageManifest: string;
+  imageManifestMediaType?: string;
+  imageTag?: string;
+  imageDigest?: string;
+}
+
+export interface BatchGetImageInput {
+  registryId?: string;
+  repositoryName: string;
+  imageIds: ImageIdentifier[];
+  acceptedMediaTypes?: string[];
+}
+
+export interface BatchDeleteImageInput {
+  registryId?: string;
+  repositoryName: string;
+  imageIds: ImageIdentifier[];
+}
+
+export interface DescribeImagesInput {
+  registryId?: string;
+  repositoryName: string;
+  imageIds?: ImageIdentifier[];
+  nextToken?: string;
+  maxResults?: number;
+  filter?: { tagStatus?: TagStatus; imageStatus?: ImageStatusFilter };
+}
+
+export interface ListImagesInput {
+  registryId?: string;
+  repositoryName: string;
+  nextToken?: string;
+  maxResults?: number;
+  filter?: { tagStatus?: TagStatus; imageStatus?: ImageStatusFilter };
+}
+
+export interface PutImageTagMutabilityInput {
+  registryId?: string;
+  repositoryName: string;
+  imageTagMutability: ImageTagMutability;
+  imageTagMutabilityExclusionFilters?: ImageTagMutabilityExclusionFilter[];
+}
+
 export interface EcrInputs {
   CreateRepository: CreateRepositoryInput;
   DescribeRepositories: DescribeRepositoriesInput;
@@ -117,6 +177,12 @@ export interface EcrInputs {
   BatchCheckLayerAvailability: BatchCheckLayerAvailabilityInput;
   GetDownloadUrlForLayer: GetDownloadUrlForLayerInput;
   GetAuthorizationToken: GetAuthorizationTokenInput;
+  PutImage: PutImageInput;
+  BatchGetImage: BatchGetImageInput;
+  BatchDeleteImage: BatchDeleteImageInput;
+  DescribeImages: DescribeImagesInput;
+  ListImages: ListImagesInput;
+  PutImageTagMutability: PutImageTagMutabilityInput;
 }
 
 // Compile-time guard against drift: each input names exactly the members of its model shape
