@@ -16,7 +16,25 @@ export const ecrActions = [
   'ecr:InitiateLayerUpload',
   'ecr:ListImages',
   'ecr:PutImage',
+  'ecr:PutImageTagMutability',
   'ecr:UploadLayerPart',
+  // Actions of ECR that Longshore does not serve: accepted in permissions so that policies
+  // written for ECR can be used as they are.
+  'ecr:BatchImportUpstreamImage',
+  'ecr:DeleteLifecyclePolicy',
+  'ecr:DeleteRepositoryPolicy',
+  'ecr:DescribeImageScanFindings',
+  'ecr:DescribeRegistry',
+  'ecr:GetLifecyclePolicy',
+  'ecr:GetRepositoryPolicy',
+  'ecr:ListTagsForResource',
+  'ecr:PutImageScanningConfiguration',
+  'ecr:PutLifecyclePolicy',
+  'ecr:ReplicateImage',
+  'ecr:SetRepositoryPolicy',
+  'ecr:StartImageScan',
+  'ecr:TagResource',
+  'ecr:UntagResource',
 ] as const;
 
 export type EcrAction = (typeof ecrActions)[number];
