@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { pushBlob } from '../support/oci-push.js';
-import { entriesIn, filesUnder, storageDirs } from '../support/stored-files.js';
+import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
 
 const CHUNK_SIZE = 64 * 1024;
 const CLIENTS = 20;
@@ -36,7 +36,7 @@ describe('/v2: concurrent pushes of the same blob to one repository', () => {
 
     const { blobs, uploads } = storageDirs(longshore.dataDir);
     const hex = layer.digest.slice('sha256:'.length);
-    expect(await filesUnder(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}/data`]);
+    expect(await publishedBlobs(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
     expect(await entriesIn(uploads), 'no upload leaves its bytes behind').toEqual([]);
 
     const pulled = await longshore.fetch(`/v2/${name}/blobs/${layer.digest}`);

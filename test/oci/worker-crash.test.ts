@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { completeBlobUpload, uploadBlobChunks, type StartedBlobUpload } from '../support/oci-push.js';
-import { entriesIn, filesUnder, storageDirs } from '../support/stored-files.js';
+import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
 
 // As in test/ecr/worker-crash.test.ts: big enough, and verified slowly enough (a full re-hash
 // on one thread on top of the part checks), that finalization is still running when the test
@@ -110,7 +110,7 @@ describe('/v2: a worker that dies while finalizing', () => {
 
     const { blobs, uploads } = storageDirs(longshore.dataDir);
     const hex = layer.digest.slice('sha256:'.length);
-    expect(await filesUnder(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}/data`]);
+    expect(await publishedBlobs(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
     expect(await entriesIn(uploads)).toEqual([]);
   });
 });

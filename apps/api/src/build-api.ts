@@ -46,6 +46,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     uploads: uploadStore,
     layers: layerStore,
     images: imageStore,
+    blobs,
     workers,
   } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(redis, config.queuePrefix, {
@@ -59,7 +60,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const metrics = createApiMetrics(metricsRegistry, { inflightWaits: () => waiter.size });
 
   const repositories = new RepositoryService({ repositories: repositoryStore, registryId: config.registryId });
-  const layers = new LayerService({ layers: layerStore });
+  const layers = new LayerService({ layers: layerStore, blobs });
   const images = new ImageService({
     repositories,
     repositoryStore,
@@ -79,6 +80,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     waiter,
     completeWaitMs: config.completeWaitMs,
     maxLayerSize: config.maxLayerSize,
+    bodyDeadlines: { idleMs: config.partIdleTimeoutMs, maxMs: config.partMaxDurationMs },
     events: {
       started: () => metrics.uploadsStarted.inc(),
       bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { BlobIndex } from './blob-index.js';
 import { createKeys, type Keys } from './keys.js';
 import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
@@ -12,6 +13,7 @@ export interface Stores {
   uploads: UploadStore;
   layers: LayerStore;
   images: ImageStore;
+  blobs: BlobIndex;
   workers: WorkerRegistry;
 }
 
@@ -24,6 +26,7 @@ export function createStores(redis: Redis, prefix: string, limits: UploadLimits)
     uploads: new UploadStore(redis, keys, limits),
     layers: new LayerStore(redis, keys),
     images: new ImageStore(redis, keys),
+    blobs: new BlobIndex(redis, keys),
     workers: new WorkerRegistry(redis, keys),
   };
 }

@@ -29,8 +29,8 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
         ? new DownloadUrlExpiredError('The download URL has expired; ask for a new one')
         : new DownloadSignatureInvalidError('The download URL is not valid');
     }
-    const layer = await deps.layers.require(verified.target.repositoryName, deps.registryId, layerDigest);
-    await sendBlob(req, res, deps.storage, { digest: layerDigest, hex: layer.hex, size: layer.size });
+    const layer = await deps.layers.requireBlob(verified.target.repositoryName, deps.registryId, layerDigest);
+    await sendBlob(req, res, deps.storage, { digest: layerDigest, ...layer });
   };
   const handle = (req: Request, res: Response) =>
     serve(req, res).catch((err: unknown) => {

@@ -1,16 +1,17 @@
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
-import { RangeNotSatisfiableError, storageLayout } from '@longshore/domain';
-import type { StorageDriver } from '@longshore/storage';
+import { RangeNotSatisfiableError } from '@longshore/domain';
+import type { BlobLocation, StorageDriver } from '@longshore/storage';
 
 export interface StoredBlob {
   digest: string;
-  hex: string;
   size: number;
+  /** Where storage keeps it (from the blob index). */
+  location: BlobLocation;
 }
 
 /**
- * Answers a blob's bytes from content-addressed storage: whole, or the one `Range` asked for
+ * Answers a blob's bytes from storage: whole, or the one `Range` asked for
  * (206). HEAD answers the headers alone. A range no byte satisfies throws
  * RangeNotSatisfiableError, with `Content-Range: bytes *\/<size>` already set for the answerer.
  */
@@ -36,6 +37,6 @@ export async function sendBlob(req: Request, res: Response, storage: StorageDriv
     res.end();
     return;
   }
-  const stream = await storage.reader(storageLayout.blob(blob.hex), range);
+  const stream = await storage.blobReader(blob.location, range);
   await pipeline(stream, res);
 }

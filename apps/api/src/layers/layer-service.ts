@@ -1,6 +1,6 @@
 import { LayerAlreadyExistsException, LayersNotFoundException } from '@longshore/domain';
 import { parseSha256Digest } from '@longshore/digest';
-import type { LayerStore } from '@longshore/metadata';
+import type { BlobIndex, LayerStore } from '@longshore/metadata';
 
 export type LayerCheck =
   | { kind: 'available'; layerDigest: string; layerSize: number }
@@ -13,7 +13,7 @@ export type LayerCheck =
 
 /** What a repository holds, answered from its layer links. */
 export class LayerService {
-  constructor(private readonly deps: { layers: LayerStore }) {}
+  constructor(private readonly deps: { layers: LayerStore; blobs: Pick<BlobIndex, 'locate'> }) {}
 
   /** One answer per requested digest: a malformed or unknown digest is a per-item failure. */
   async check(repositoryName: string, digests: string[]): Promise<LayerCheck[]> {
@@ -89,5 +89,22 @@ export class LayerService {
         `The layer '${layerDigest}' does not exist in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
       );
     }
+  }
+
+  /**
+   * A layer the repository holds and where its blob is stored, or LayersNotFoundException (also
+   * for a link whose blob is not in the index: it cannot be served).
+   */
+  async requireBlob(
+    repositoryName: string,
+    registryId: string,
+    layerDigest: string,
+  ): Promise<{ size: number; location: string }> {
+    const layer = await this.require(repositoryName, registryId, layerDigest);
+    const location = await this.deps.blobs.locate(layerDigest);
+    if (!location) {
+      throw new LayersNotFoundException(`The blob of layer '${layerDigest}' is not in storage`);
+    }
+    return { size: layer.size, location };
   }
 }

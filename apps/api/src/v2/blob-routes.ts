@@ -5,7 +5,7 @@ import { requireBlobDigest } from './oci-digest.js';
 import type { V2Exchange, V2RouteFamily } from './v2-route.js';
 
 export interface BlobRouteDeps {
-  layers: Pick<LayerService, 'require' | 'unlink'>;
+  layers: Pick<LayerService, 'requireBlob' | 'unlink'>;
   storage: StorageDriver;
   registryId: string;
 }
@@ -14,8 +14,8 @@ export interface BlobRouteDeps {
 export function blobRoutes(deps: BlobRouteDeps): V2RouteFamily {
   const serve = async ({ req, res, target }: V2Exchange) => {
     const { digest } = requireBlobDigest(target.reference, 'blob digest');
-    const layer = await deps.layers.require(target.name, deps.registryId, digest);
-    await sendBlob(req, res, deps.storage, { digest, hex: layer.hex, size: layer.size });
+    const layer = await deps.layers.requireBlob(target.name, deps.registryId, digest);
+    await sendBlob(req, res, deps.storage, { digest, ...layer });
   };
   return {
     HEAD: { operation: 'v2.HeadBlob', handle: serve },

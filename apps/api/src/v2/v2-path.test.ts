@@ -19,6 +19,7 @@ describe('matchV2Path', () => {
       reference: 'v1.2',
     });
     expect(matchV2Path('/v2/xy/blobs/uploads/')).toEqual({ family: 'upload', name: 'xy', reference: '' });
+    expect(matchV2Path('/v2/xy/blobs/uploads')).toEqual({ family: 'upload', name: 'xy', reference: '' });
     expect(matchV2Path('/v2/xy/blobs/uploads/1234')).toEqual({ family: 'upload', name: 'xy', reference: '1234' });
     expect(matchV2Path('/v2/org/app/tags/list')).toEqual({ family: 'tags', name: 'org/app', reference: '' });
     expect(matchV2Path(`/v2/org/app/referrers/${digest}`)).toEqual({

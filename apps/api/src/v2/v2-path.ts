@@ -21,7 +21,8 @@ const NAME = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9
  * end and lets the greedy name take everything before the last keyword.
  */
 const FAMILIES: { family: OciRouteFamily; pattern: RegExp }[] = [
-  { family: 'upload', pattern: /^(.+)\/blobs\/uploads\/([^/]*)$/ },
+  // `/blobs/uploads/` as the spec writes it; some clients leave out the trailing slash.
+  { family: 'upload', pattern: /^(.+)\/blobs\/uploads(?:\/([^/]*))?$/ },
   { family: 'blob', pattern: /^(.+)\/blobs\/([^/]+)$/ },
   { family: 'manifest', pattern: /^(.+)\/manifests\/([^/]+)$/ },
   { family: 'tags', pattern: /^(.+)\/tags\/list()$/ },
@@ -42,7 +43,7 @@ export function matchV2Path(path: string): V2Target | undefined {
     const match = pattern.exec(rest);
     if (!match) continue;
     const name = decode(match[1]!);
-    const reference = decode(match[2]!);
+    const reference = decode(match[2] ?? '');
     if (name === undefined || reference === undefined) return undefined;
     if (!isRepositoryName(name)) {
       throw new NameInvalidError(

@@ -70,6 +70,12 @@ const oci = (code: OciErrorCode, status: number, on?: OciEntry['on']): OciEntry 
 
 export const wireTable: Record<DomainErrorName, WireEntry> = {
   ServerException: { ecrStatus: 500, code: 'INTERNAL_ERROR', httpStatus: 500, oci: oci('UNKNOWN', 500) },
+  RequestTimeoutException: {
+    ecrStatus: 408,
+    code: 'REQUEST_TIMEOUT',
+    httpStatus: 408,
+    oci: oci('BLOB_UPLOAD_INVALID', 408),
+  },
   InvalidParameterException: {
     ecrStatus: 400,
     code: 'VALIDATION_ERROR',
