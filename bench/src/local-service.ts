@@ -103,6 +103,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
+      // The bench's clients do not sign; it measures the upload path, not SigV4.
+      AUTH: 'off',
       ...options.env,
     };
     const workerEntry = appEntry('@longshore/worker');

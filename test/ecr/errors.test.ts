@@ -392,7 +392,7 @@ describe('ECR errors, as the AWS SDK raises them', () => {
 
   describe('protocol errors, on the wire', () => {
     async function post(headers: Record<string, string>, body: string) {
-      const response = await fetch(`${longshore.endpoint}/`, {
+      const response = await longshore.fetch('/', {
         method: 'POST',
         headers: { 'content-type': 'application/x-amz-json-1.1', ...headers },
         body,

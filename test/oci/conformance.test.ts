@@ -48,6 +48,9 @@ describe('OCI distribution-spec conformance (shared/bin/oci-conformance)', () =>
         PATH: process.env.PATH ?? '',
         HOME: reportDir,
         OCI_ROOT_URL: longshore.endpoint,
+        // Authentication is on: the suite logs in as ECR clients do, with a login token.
+        OCI_USERNAME: 'AWS',
+        OCI_PASSWORD: await longshore.loginToken(),
         OCI_NAMESPACE: 'conformance/main',
         OCI_CROSSMOUNT_NAMESPACE: 'conformance/cross-mount',
         OCI_TEST_PULL: '1',

@@ -19,10 +19,12 @@ describe('/v2 with skopeo', () => {
   let skopeo: string;
   let work: string;
   let policy: string;
+  let token: string;
 
   beforeAll(async () => {
     skopeo = await requireOsTool('skopeo');
     longshore = await startLongshore();
+    token = await longshore.loginToken();
     work = await mkdtemp(path.join(os.tmpdir(), 'longshore-skopeo-'));
     // skopeo insists on a signature policy; this one accepts any image (nothing is signed here).
     policy = path.join(work, 'policy.json');
@@ -48,6 +50,9 @@ describe('/v2 with skopeo', () => {
         '--quiet',
         '--src-tls-verify=false',
         '--dest-tls-verify=false',
+        // As `docker login` would: the registry password is a login token (aws ecr get-login-password).
+        ...(from.startsWith('docker://') ? ['--src-creds', `AWS:${token}`] : []),
+        ...(to.startsWith('docker://') ? ['--dest-creds', `AWS:${token}`] : []),
         ...extra,
         from,
         to,

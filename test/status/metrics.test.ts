@@ -231,6 +231,8 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     const layer = randomLayer(2048);
     const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 5 * MiB);
     const unknown = randomUUID();
+    // The status API is called with a login token; getting it is an ECR request of its own.
+    await longshore.loginToken();
     const before = await scrape();
 
     dataOf(await completeUpload(longshore.endpoint, uploadId, { repositoryName, layerDigests: [layer.digest] }));

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { authenticateRequest } from './longshore-harness.js';
 
 export interface AgentAnswer<T = unknown> {
   status: number;
@@ -16,8 +17,22 @@ export function requestThrough<T>(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string } = {},
 ): Promise<AgentAnswer<T>> {
+  const method = options.method ?? 'GET';
+  const signing = authenticateRequest(url, { method, headers: options.headers ?? {}, body: options.body ?? null });
+  return signing.then((init) =>
+    sendThrough<T>(agent, url, method, Object.fromEntries(new Headers(init.headers)), options.body),
+  );
+}
+
+function sendThrough<T>(
+  agent: http.Agent,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Uint8Array | string | undefined,
+): Promise<AgentAnswer<T>> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { agent, method: options.method ?? 'GET', headers: options.headers }, (res) => {
+    const req = http.request(url, { agent, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -28,14 +43,14 @@ export function requestThrough<T>(
         } catch {
           reject(
             new Error(
-              `${options.method ?? 'GET'} ${url} answered ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`,
+              `${method} ${url} answered ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`,
             ),
           );
         }
       });
     });
     req.on('error', reject);
-    req.end(options.body);
+    req.end(body);
   });
 }
 

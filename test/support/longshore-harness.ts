@@ -4,8 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { inject } from 'vitest';
+import { signRequest, testAdminKey, type TestCredentials } from './request-signing.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const apiEntry = path.join(root, 'apps/api/dist/main.js');
@@ -37,9 +38,18 @@ export interface Longshore {
    * Every test sends its raw requests through here, so the harness alone decides how a request
    * is authenticated.
    */
-  fetch(pathOrUrl: string, init?: RequestInit): Promise<Response>;
+  fetch(pathOrUrl: string, init?: RequestInit, auth?: FetchAuth): Promise<Response>;
+  /** A registry login token (GetAuthorizationToken) of `credentials` (default: the admin key). */
+  loginToken(credentials?: TestCredentials): Promise<string>;
   close(): Promise<void>;
 }
+
+/**
+ * How `fetch` authenticates: by default as the admin key, the way each door expects it (SigV4 for
+ * `POST /`, a Bearer login token for /v1, Basic `AWS:<token>` for /v2, nothing for signed download
+ * URLs and requests that already carry `Authorization`). `as`: another key; `anonymous`: nothing.
+ */
+export type FetchAuth = { as: TestCredentials } | 'anonymous';
 
 export interface HarnessOptions {
   env?: Record<string, string>;
@@ -64,6 +74,11 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
     LOG_FORMAT: 'json',
     HASH_THREADS: '2',
+    // Authentication is on in every test, as the admin key the SDK client signs with.
+    ADMIN_ACCESS_KEY_ID: testAdminKey.accessKeyId,
+    ADMIN_SECRET_ACCESS_KEY: testAdminKey.secretAccessKey,
+    // Tests make many deliberate failures from one address; the limit has its own tests.
+    AUTH_FAILURE_LIMIT: '100000',
     ...options.env,
   };
   const processes: ServiceProcess[] = [];
@@ -82,6 +97,17 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
   for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
   const api = await startApi();
   const endpoint = `http://127.0.0.1:${api.port}`;
+  const tokens = new Map<string, Promise<string>>();
+  const loginToken = (credentials: TestCredentials = testAdminKey) => {
+    let token = tokens.get(credentials.accessKeyId);
+    if (!token) {
+      token = requestLoginToken(endpoint, credentials);
+      token.catch(() => tokens.delete(credentials.accessKeyId));
+      tokens.set(credentials.accessKeyId, token);
+    }
+    return token;
+  };
+  running.set(endpoint, loginToken);
   Object.assign(harness, {
     endpoint,
     ecr: ecrClient(endpoint),
@@ -92,9 +118,13 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
     api,
     startWorker,
     startApi,
-    fetch: (pathOrUrl: string, init?: RequestInit) =>
-      fetch(/^https?:/.test(pathOrUrl) ? pathOrUrl : `${endpoint}${pathOrUrl}`, init),
+    loginToken,
+    fetch: async (pathOrUrl: string, init: RequestInit = {}, auth?: FetchAuth) => {
+      const url = new URL(/^https?:/.test(pathOrUrl) ? pathOrUrl : `${endpoint}${pathOrUrl}`);
+      return fetch(url, await authenticate(url, init, auth, loginToken));
+    },
     async close() {
+      running.delete(endpoint);
       await Promise.all(processes.map((p) => p.stop()));
       await rm(dataDir, { recursive: true, force: true });
     },
@@ -102,14 +132,55 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
   return harness;
 }
 
-/** A real AWS SDK client, as a CI job would configure it with --endpoint-url. */
-export function ecrClient(endpoint: string, maxAttempts = 1): ECRClient {
-  return new ECRClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
-    maxAttempts,
-  });
+/** A real AWS SDK client, as a CI job would configure it with --endpoint-url (signing as the admin key). */
+export function ecrClient(endpoint: string, maxAttempts = 1, credentials: TestCredentials = testAdminKey): ECRClient {
+  return new ECRClient({ endpoint, region: 'us-east-1', credentials, maxAttempts });
+}
+
+/** `aws ecr get-login-password`: the token part of GetAuthorizationToken's `AWS:<token>`. */
+async function requestLoginToken(endpoint: string, credentials: TestCredentials): Promise<string> {
+  const answer = await ecrClient(endpoint, 1, credentials).send(new GetAuthorizationTokenCommand({}));
+  const decoded = Buffer.from(answer.authorizationData?.[0]?.authorizationToken ?? '', 'base64').toString('utf8');
+  if (!decoded.startsWith('AWS:'))
+    throw new Error(`GetAuthorizationToken returned no AWS:<token> (${decoded.slice(0, 8)}…)`);
+  return decoded.slice('AWS:'.length);
+}
+
+/** The login-token source of every running test service, by endpoint (origin). */
+const running = new Map<string, (credentials?: TestCredentials) => Promise<string>>();
+
+/**
+ * For helpers that send raw requests by URL (plain fetch, an http.Agent): authenticates `init`
+ * as `longshore.fetch` would, when `url` belongs to a service this harness started.
+ */
+export async function authenticateRequest(url: string, init: RequestInit = {}, auth?: FetchAuth): Promise<RequestInit> {
+  const parsed = new URL(url);
+  const loginToken = running.get(parsed.origin);
+  return loginToken ? authenticate(parsed, init, auth, loginToken) : init;
+}
+
+async function authenticate(
+  url: URL,
+  init: RequestInit,
+  auth: FetchAuth | undefined,
+  loginToken: (credentials?: TestCredentials) => Promise<string>,
+): Promise<RequestInit> {
+  const headers = new Headers(init.headers);
+  if (auth === 'anonymous' || headers.has('authorization') || url.pathname.startsWith('/downloads/')) return init;
+  const credentials = auth?.as ?? testAdminKey;
+  if (url.pathname === '/' && (init.method ?? 'GET').toUpperCase() === 'POST') {
+    return signRequest(url, init, credentials);
+  }
+  if (url.pathname.startsWith('/v1/')) {
+    headers.set('authorization', `Bearer ${await loginToken(credentials)}`);
+    return { ...init, headers };
+  }
+  if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) {
+    const basic = Buffer.from(`AWS:${await loginToken(credentials)}`).toString('base64');
+    headers.set('authorization', `Basic ${basic}`);
+    return { ...init, headers };
+  }
+  return init;
 }
 
 async function spawnService(

@@ -4,6 +4,7 @@
  */
 
 import type { UploadStatusDocument } from '@longshore/metadata';
+import { authenticateRequest } from './longshore-harness.js';
 
 /** The status record as the service documents it (the OpenAPI test pins it to the wire). */
 export type StatusRecord = UploadStatusDocument;
@@ -41,7 +42,8 @@ export async function callJson<T>(
   path: string,
   init: RequestInit = {},
 ): Promise<JsonAnswer<T>> {
-  const response = await fetch(`${endpoint}${path}`, { method, ...init });
+  const url = `${endpoint}${path}`;
+  const response = await fetch(url, await authenticateRequest(url, { method, ...init }));
   const text = await response.text();
   let body: Envelope<T>;
   try {

@@ -1,11 +1,15 @@
 import type { Request } from 'express';
 import type { Express } from 'express';
+import { AuthFailureLimiter, CredentialSet, LoginTokens, Permissions, RequestQuota } from '@longshore/auth';
 import type { Config } from '@longshore/config';
 import { createStores, sharedSecret } from '@longshore/metadata';
 import { CompletionWaiter, createFinalizeQueue, createRedisConnection, createVerifyQueue } from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
+import { AuthGate } from './auth/auth-gate.js';
+import { LiveCredentials } from './auth/live-credentials.js';
+import { registryBasicAuth } from './auth/registry-basic-auth.js';
 import { createApp } from './create-app.js';
 import { createDownloadRouter } from './downloads/download-router.js';
 import { DownloadUrlSigner } from './downloads/download-url-signer.js';
@@ -88,6 +92,42 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     config.urlSigningSecret ?? (await sharedSecret(redis, keys.urlSigningSecret)),
     config.downloadUrlTtlSeconds,
   );
+  const credentials =
+    config.auth === 'sigv4'
+      ? new LiveCredentials(
+          {
+            credentialsFile: config.credentialsFile,
+            adminAccessKeyId: config.adminAccessKeyId,
+            adminSecretAccessKey: config.adminSecretAccessKey,
+          },
+          log,
+        )
+      : undefined;
+  if (!credentials) log.warn('AUTH=off: every request is allowed without credentials; never expose this service');
+  const noKeys = new CredentialSet([], []);
+  const tokens = new LoginTokens(
+    config.authTokenSecret ?? (await sharedSecret(redis, keys.authTokenSecret)),
+    config.authTokenTtlSeconds,
+  );
+  const auth = new AuthGate({
+    mode: config.auth,
+    credentials: () => credentials?.get() ?? noKeys,
+    sigv4: { service: 'ecr', region: config.region, maxSkewMs: 15 * 60_000 },
+    tokens,
+    permissions: new Permissions(() => credentials?.get() ?? noKeys, {
+      registryId: config.registryId,
+      region: config.region,
+    }),
+    failures: new AuthFailureLimiter(redis, config.queuePrefix, {
+      maxFailures: config.authFailureLimit,
+      windowSeconds: config.authFailureWindowSeconds,
+    }),
+    quota: new RequestQuota(redis, config.queuePrefix, {
+      requests: config.keyRequestQuota,
+      windowSeconds: config.keyRequestQuotaWindowSeconds,
+    }),
+    metrics,
+  });
   const operations = createOperations({
     repositories,
     uploads,
@@ -95,6 +135,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     images,
     imageStore,
     downloads: signer,
+    tokens,
+    tokenTtlSeconds: config.authTokenTtlSeconds,
     region: config.region,
   });
   const baseUrl = (req: Request) =>
@@ -104,17 +146,19 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     log,
     metricsRegistry,
     routers: [
-      createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl }),
+      createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl, auth }),
       createV1Router({
         uploads,
         repositories,
         waiter,
         metrics,
+        auth,
         callbackAllowlist: config.callbackAllowlist,
         maxLongPollSeconds: config.maxLongPollSeconds,
       }),
       createV2Router({
         metrics,
+        authorize: registryBasicAuth(auth, baseUrl),
         routes: createV2Routes({
           uploads,
           repositories,
@@ -151,6 +195,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     app,
     endWaits: () => waiter.close(),
     async close() {
+      credentials?.close();
       await hashPool.close();
       await Promise.all([queue.close(), verifyQueue.close()]);
       await Promise.allSettled([redis.quit(), subscriber.quit()]);

@@ -7,6 +7,7 @@ import {
   type EmbeddedRedis,
 } from '@longshore/embedded-redis';
 import { createLogger, type Logger } from '@longshore/telemetry';
+import { generatedAdminKey } from './generated-admin-key.js';
 import { locateApp } from './locate-app.js';
 import { SupervisedProcess } from './supervised-process.js';
 
@@ -21,7 +22,15 @@ async function main(): Promise<void> {
 
   const redis = config.redisUrl ? undefined : await startPrivateRedis(config, log);
   const redisUrl = config.redisUrl ?? redis!.url;
-  const env = { ...process.env, REDIS_URL: redisUrl, DATA_DIR: config.dataDir };
+  const adminKey = await generatedAdminKey(config, log);
+  const env = {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    DATA_DIR: config.dataDir,
+    ...(adminKey
+      ? { ADMIN_ACCESS_KEY_ID: adminKey.accessKeyId, ADMIN_SECRET_ACCESS_KEY: adminKey.secretAccessKey }
+      : {}),
+  };
 
   const workers = Array.from(
     { length: config.workerProcesses },

@@ -245,6 +245,64 @@ export const configSpec = {
     default: 30_000,
     parse: integer({ min: 1000 }),
   }),
+  auth: setting({
+    env: 'AUTH',
+    description:
+      '`sigv4`: every request must be signed (SigV4) or carry a registry login token; `off`: no authentication (warned about)',
+    default: 'sigv4' as const,
+    parse: oneOf('sigv4', 'off'),
+  }),
+  credentialsFile: setting<string | undefined>({
+    env: 'CREDENTIALS_FILE',
+    description: 'JSON file of access keys, their permissions and the anonymous-pull repositories (see README)',
+    parse: text,
+  }),
+  adminAccessKeyId: setting<string | undefined>({
+    env: 'ADMIN_ACCESS_KEY_ID',
+    description: 'Access key id of one key allowed everything; `npm start` generates one when no key is configured',
+    parse: matching(/^[A-Za-z0-9]{4,128}$/, '4 to 128 letters and digits'),
+  }),
+  adminSecretAccessKey: setting<string | undefined>({
+    env: 'ADMIN_SECRET_ACCESS_KEY',
+    description: 'Secret access key of the admin key (never logged)',
+    parse: matching(/^.{8,}$/, 'at least 8 characters'),
+  }),
+  authTokenSecret: setting<string | undefined>({
+    env: 'AUTH_TOKEN_SECRET',
+    description: 'Key that signs registry login tokens; unset: one is generated once and shared through Redis',
+    parse: matching(/^.{16,}$/, 'at least 16 characters'),
+  }),
+  authTokenTtlSeconds: setting({
+    env: 'AUTH_TOKEN_TTL_SECONDS',
+    description: 'How long a GetAuthorizationToken login token stays valid (ECR: 12 hours)',
+    default: 12 * 3600,
+    parse: integer({ min: 60 }),
+  }),
+  authFailureLimit: setting({
+    env: 'AUTH_FAILURE_LIMIT',
+    description: 'Failed authentications allowed per source address and per access key id in one window',
+    default: 20,
+    parse: integer({ min: 1 }),
+  }),
+  authFailureWindowSeconds: setting({
+    env: 'AUTH_FAILURE_WINDOW_SECONDS',
+    description: 'Window of AUTH_FAILURE_LIMIT; a throttled caller may retry when it ends',
+    default: 300,
+    parse: integer({ min: 1 }),
+  }),
+  keyRequestQuota: setting({
+    env: 'KEY_REQUEST_QUOTA',
+    description:
+      'Requests one access key may make per KEY_REQUEST_QUOTA_WINDOW_SECONDS, shared by all replicas; 0: no quota',
+    default: 0,
+    parse: integer({ min: 0 }),
+  }),
+  keyRequestQuotaWindowSeconds: setting({
+    env: 'KEY_REQUEST_QUOTA_WINDOW_SECONDS',
+    description: 'Window of KEY_REQUEST_QUOTA',
+    default: 60,
+    parse: integer({ min: 1 }),
+  }),
   queuePrefix: setting({
     env: 'QUEUE_PREFIX',
     description: 'Redis key prefix for Longshore and its BullMQ queue',

@@ -31,6 +31,13 @@ export {
   type EcrErrorName,
   type InvalidLayerPartFields,
 } from './errors/ecr-errors.js';
+export {
+  MissingAuthenticationTokenException,
+  UnrecognizedClientException,
+  InvalidSignatureException,
+  AccessDeniedException,
+  ThrottlingException,
+} from './errors/auth-errors.js';
 export { validateEcrInput } from './validation/validate-ecr-input.js';
 export { validateShape, type ValidateShapeOptions } from './validation/validate-shape.js';
 export { RequestValidationError } from './validation/validation-error.js';
@@ -48,6 +55,7 @@ export {
   type CompleteLayerUploadInput,
   type BatchCheckLayerAvailabilityInput,
   type GetDownloadUrlForLayerInput,
+  type GetAuthorizationTokenInput,
   type PutImageInput,
   type BatchGetImageInput,
   type BatchDeleteImageInput,

@@ -23,6 +23,8 @@ export interface Keys {
   workers: string;
   /** STRING: the secret that signs download URLs, shared by every API replica */
   urlSigningSecret: string;
+  /** STRING: the secret that signs registry login tokens, shared by every API replica */
+  authTokenSecret: string;
   /** One repository's image keys, all under the hash tag `{repo:<name>}` (see image-keys.ts) */
   images(repositoryName: string): ImageKeys;
 }
@@ -38,6 +40,7 @@ export function createKeys(prefix: string): Keys {
     uploadEvents: (id) => `${prefix}:events:${id}`,
     workers: `${prefix}:workers`,
     urlSigningSecret: `${prefix}:url-signing-secret`,
+    authTokenSecret: `${prefix}:auth-token-secret`,
     images: (name) => createImageKeys(prefix, name),
   };
 }

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
+import { ThrottlingException, ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
 
 export const AMZ_JSON = 'application/x-amz-json-1.1';
 
@@ -12,6 +12,7 @@ export function sendEcrResult(res: Response, body: object): void {
  * exception's modeled fields in the body, so the SDKs raise the named class with its fields.
  */
 export function sendEcrError(res: Response, error: LongshoreError): void {
+  if (error instanceof ThrottlingException) res.set('Retry-After', String(error.retryAfterSeconds));
   const type = ecrType(error.name);
   res
     .status(wireEntry(error.name).ecrStatus)

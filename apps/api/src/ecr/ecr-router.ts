@@ -7,6 +7,9 @@ import {
   validateEcrInput,
   type EcrOperation,
 } from '@longshore/domain';
+import type { AuthGate } from '../auth/auth-gate.js';
+import { ecrPermissionFor } from '../auth/ecr-permission.js';
+import { hashRawBody, rawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
 import { toDomainError } from '../errors/to-domain-error.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { OperationTable } from './operations/index.js';
@@ -21,12 +24,14 @@ export interface EcrRouterDeps {
   metrics: ApiMetrics;
   maxRequestBytes: number;
   baseUrl(req: Request): string;
+  auth: AuthGate;
 }
 
 /** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
 export function createEcrRouter(deps: EcrRouterDeps): Router {
   const router = Router();
-  const parseJson = express.json({ type: () => true, limit: deps.maxRequestBytes, strict: false });
+  // The raw bytes are hashed as they are parsed: SigV4 covers the body as it arrived.
+  const parseJson = express.json({ type: () => true, limit: deps.maxRequestBytes, strict: false, verify: hashRawBody });
 
   router.post('/', (req, res) => {
     const started = process.hrtime.bigint();
@@ -45,6 +50,11 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
   async function handle(req: Request, res: Response, operation: EcrOperation | undefined, parseError: unknown) {
     const log = req.log;
     try {
+      if (parseError && (parseError as { type?: string }).type === 'entity.too.large') throw bodyError(parseError);
+      const principal = await deps.auth.sigv4(
+        { door: 'ecr', source: sourceOf(req), log },
+        signedRequestOf(req, rawBodySha256(req)),
+      );
       if (!operation) {
         const target = req.get('x-amz-target');
         throw new UnknownOperationException(
@@ -53,6 +63,10 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       }
       if (parseError) throw bodyError(parseError);
       const input = validateEcrInput(operation, req.body ?? {});
+      const permission = ecrPermissionFor(operation, input);
+      if (!permission.filtered || permission.repositories.length > 0) {
+        deps.auth.permissions.require(principal, permission.action, permission.repositories);
+      }
       const controller = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
@@ -62,6 +76,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
         log,
         baseUrl: deps.baseUrl(req),
         signal: controller.signal,
+        principal,
+        allows: (action, repositoryName) => deps.auth.permissions.can(principal, action, repositoryName),
       };
       const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
       sendEcrResult(res, await run(input, ctx));

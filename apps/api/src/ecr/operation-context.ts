@@ -1,3 +1,4 @@
+import type { Principal } from '@longshore/auth';
 import type { Logger } from '@longshore/telemetry';
 
 /** What an operation may know of the HTTP request it serves. */
@@ -8,4 +9,8 @@ export interface OperationContext {
   baseUrl: string;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
+  /** Who is asking (already allowed the operation on the repositories it names). */
+  principal: Principal;
+  /** Whether the caller may perform `action` on `repositoryName` (to filter listings). */
+  allows(action: string, repositoryName: string): boolean;
 }

@@ -37,6 +37,18 @@ export function createApiMetrics(registry: Registry, sources: { inflightWaits():
       labelNames: ['error'],
       registers: [registry],
     }),
+    authFailures: new Counter({
+      name: 'longshore_auth_failures_total',
+      help: 'Failed authentications by door (ecr, v1, v2) and reason (the error name)',
+      labelNames: ['door', 'reason'],
+      registers: [registry],
+    }),
+    authThrottled: new Counter({
+      name: 'longshore_auth_throttled_total',
+      help: 'Requests refused because their source or key failed authentication too often, or spent its quota',
+      labelNames: ['door', 'cause'],
+      registers: [registry],
+    }),
     inflightWaits: new Gauge({
       name: 'longshore_api_inflight_waits',
       help: 'Requests waiting for an upload status change (completions and long polls)',

@@ -7,6 +7,9 @@ import {
 } from '@longshore/domain';
 import { toStatusDocument, type UploadRecord } from '@longshore/metadata';
 import type { CompletionWaiter } from '@longshore/queue';
+import type { AuthGate } from '../auth/auth-gate.js';
+import { hashRawBody } from '../auth/signed-request.js';
+import { authenticateV1 } from '../auth/v1-credentials.js';
 import { toDomainError } from '../errors/to-domain-error.js';
 import { sendEnvelope } from '../http/envelope.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
@@ -21,6 +24,7 @@ export interface V1RouterDeps {
   repositories: Pick<RepositoryService, 'registryId'>;
   waiter: CompletionWaiter;
   metrics: ApiMetrics;
+  auth: AuthGate;
   callbackAllowlist: readonly string[];
   maxLongPollSeconds: number;
 }
@@ -35,7 +39,7 @@ type Handler = (req: Request, res: Response) => Promise<void>;
  */
 export function createV1Router(deps: V1RouterDeps): Router {
   const router = Router();
-  const parseJson = express.json({ limit: '1mb', type: () => true });
+  const parseJson = express.json({ limit: '1mb', type: () => true, verify: hashRawBody });
 
   /** Every /v1 handler: errors become the envelope, metrics count the outcome. */
   const route = (operation: string, handler: Handler) => (req: Request, res: Response) => {
@@ -72,10 +76,12 @@ export function createV1Router(deps: V1RouterDeps): Router {
         next();
       }),
     route('v1.CompleteUpload', async (req, res) => {
+      const principal = await authenticateV1(deps.auth, req, 'parsed');
       const uploadId = uploadIdOf(req);
       const body = validateShape<Omit<CompleteLayerUploadInput, 'uploadId'>>('CompleteLayerUploadRequest', req.body, {
         omitMembers: ['uploadId'],
       });
+      deps.auth.permissions.require(principal, 'ecr:CompleteLayerUpload', body.repositoryName);
       const callbackUrl = callbackUrlOf(req.body, deps.callbackAllowlist);
       const registryId = deps.repositories.registryId(body.registryId);
       const record = await deps.uploads.beginCompletion({
@@ -99,9 +105,12 @@ export function createV1Router(deps: V1RouterDeps): Router {
   router.get(
     '/v1/uploads/:uploadId',
     route('v1.GetUpload', async (req, res) => {
+      const principal = await authenticateV1(deps.auth, req, 'parsed');
       const uploadId = uploadIdOf(req);
       const waitSeconds = waitOf(req, deps.maxLongPollSeconds);
       let record: UploadRecord = await deps.uploads.status(uploadId);
+      // An upload's status is for whoever may complete uploads in its repository.
+      deps.auth.permissions.require(principal, 'ecr:CompleteLayerUpload', record.repositoryName);
       if (waitSeconds > 0 && record.status !== 'completed' && record.status !== 'failed') {
         const seen = record.status;
         const abort = new AbortController();
@@ -121,9 +130,11 @@ export function createV1Router(deps: V1RouterDeps): Router {
   router.put(
     '/v1/uploads/:uploadId/parts',
     route('v1.UploadPart', async (req, res) => {
+      const principal = await authenticateV1(deps.auth, req, 'streamed');
       const uploadId = uploadIdOf(req);
       const range = parseContentRange(req.get('content-range'));
       const record = await deps.uploads.status(uploadId);
+      deps.auth.permissions.require(principal, 'ecr:UploadLayerPart', record.repositoryName);
       const lastByteReceived = await deps.uploads.uploadPart({
         uploadId,
         repositoryName: record.repositoryName,

@@ -141,7 +141,9 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
         if (x.target.reference !== '') throw new UploadNotFoundException('POST starts an upload at /blobs/uploads/');
         await ensureRepository(name);
         const { mount, from, digest } = x.req.query;
-        if (typeof mount === 'string' && typeof from === 'string' && isRepositoryName(from)) {
+        // mountAllowed: false when the caller may not pull from `from` (then this is an ordinary upload).
+        const mountAllowed = x.res.locals.mountAllowed !== false;
+        if (mountAllowed && typeof mount === 'string' && typeof from === 'string' && isRepositoryName(from)) {
           const mounted = requireBlobDigest(mount, 'mount digest').digest;
           if (await deps.layers.mount(from, name, deps.registryId, mounted)) {
             answerBlob(x, mounted);

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { MethodNotAllowedError, RouteNotFoundError, type OciRouteFamily } from '@longshore/domain';
 import { toDomainError } from '../errors/to-domain-error.js';
+import type { V2Authorizer } from '../auth/registry-basic-auth.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { sendOciError } from './send-oci-error.js';
 import { matchV2Path, type V2Target } from './v2-path.js';
@@ -10,6 +11,8 @@ export interface V2RouterDeps {
   metrics: ApiMetrics;
   /** The route families and the methods each serves (see create-v2-routes.ts). */
   routes: Record<OciRouteFamily, V2RouteFamily>;
+  /** Authenticates and authorizes each request once its operation is known (see registry-basic-auth.ts). */
+  authorize?: V2Authorizer;
 }
 
 /**
@@ -50,6 +53,7 @@ export function createV2Router(deps: V2RouterDeps): Router {
       }
       operation = route.operation;
       res.locals.operation = operation;
+      await deps.authorize?.({ req, res, operation, repository: target.name });
       await route.handle({ req, res, target, signal: controller.signal });
     } catch (err) {
       const error = toDomainError(err);

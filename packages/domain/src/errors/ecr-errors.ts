@@ -1,3 +1,10 @@
+import {
+  AccessDeniedException,
+  InvalidSignatureException,
+  MissingAuthenticationTokenException,
+  ThrottlingException,
+  UnrecognizedClientException,
+} from './auth-errors.js';
 import { LongshoreError } from './longshore-error.js';
 
 // One class per ECR exception the service can raise. The class name is the ECR `__type`.
@@ -155,6 +162,11 @@ const byName = {
   InvalidLayerException,
   LayerAlreadyExistsException,
   LayersNotFoundException,
+  MissingAuthenticationTokenException,
+  UnrecognizedClientException,
+  InvalidSignatureException,
+  AccessDeniedException,
+  ThrottlingException,
   ImageAlreadyExistsException,
   ImageTagAlreadyExistsException,
   ImageDigestDoesNotMatchException,

@@ -12,6 +12,7 @@ export const servedOperations = [
   'CompleteLayerUpload',
   'BatchCheckLayerAvailability',
   'GetDownloadUrlForLayer',
+  'GetAuthorizationToken',
   'PutImage',
   'BatchGetImage',
   'BatchDeleteImage',
@@ -107,6 +108,11 @@ export interface GetDownloadUrlForLayerInput {
   layerDigest: string;
 }
 
+export interface GetAuthorizationTokenInput {
+  /** Deprecated by ECR: the token covers every registry the key may access. */
+  registryIds?: string[];
+}
+
 export interface ImageIdentifier {
   imageDigest?: string;
   imageTag?: string;
@@ -170,6 +176,7 @@ export interface EcrInputs {
   CompleteLayerUpload: CompleteLayerUploadInput;
   BatchCheckLayerAvailability: BatchCheckLayerAvailabilityInput;
   GetDownloadUrlForLayer: GetDownloadUrlForLayerInput;
+  GetAuthorizationToken: GetAuthorizationTokenInput;
   PutImage: PutImageInput;
   BatchGetImage: BatchGetImageInput;
   BatchDeleteImage: BatchDeleteImageInput;

@@ -48,7 +48,7 @@ function serialization(operation: EcrOperation, body: unknown): SerializationExc
 
 describe('validateEcrInput: valid requests', () => {
   it('serves exactly the operations whose input shapes are in the model', () => {
-    expect(servedOperations).toHaveLength(14);
+    expect(servedOperations).toHaveLength(15);
     for (const operation of servedOperations) {
       expect(ecrApiModel.operations[operation]?.input?.shape).toBe(`${operation}Request`);
     }
@@ -65,6 +65,7 @@ describe('validateEcrInput: valid requests', () => {
       CompleteLayerUpload: { repositoryName, uploadId, layerDigests: [digest] },
       BatchCheckLayerAvailability: { repositoryName, layerDigests: [digest] },
       GetDownloadUrlForLayer: { repositoryName, layerDigest: digest },
+      GetAuthorizationToken: {},
       PutImage: { repositoryName, imageManifest: '{}' },
       BatchGetImage: { repositoryName, imageIds: [{ imageTag: 'latest' }] },
       BatchDeleteImage: { repositoryName, imageIds: [{ imageDigest: digest }] },

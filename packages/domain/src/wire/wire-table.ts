@@ -211,6 +211,17 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     ecrType: 'InvalidParameterException',
     oci: oci('DIGEST_INVALID', 400),
   },
+  // Authentication and permissions: the statuses AWS JSON 1.1 services answer with; 401/403 on /v1 and /v2.
+  MissingAuthenticationTokenException: {
+    ecrStatus: 403,
+    code: 'UNAUTHORIZED',
+    httpStatus: 401,
+    oci: oci('UNAUTHORIZED', 401),
+  },
+  UnrecognizedClientException: { ecrStatus: 403, code: 'UNAUTHORIZED', httpStatus: 401, oci: oci('UNAUTHORIZED', 401) },
+  InvalidSignatureException: { ecrStatus: 403, code: 'UNAUTHORIZED', httpStatus: 401, oci: oci('UNAUTHORIZED', 401) },
+  AccessDeniedException: { ecrStatus: 400, code: 'DENIED', httpStatus: 403, oci: oci('DENIED', 403) },
+  ThrottlingException: { ecrStatus: 400, code: 'TOOMANYREQUESTS', httpStatus: 429, oci: oci('TOOMANYREQUESTS', 429) },
   // Not ECR exceptions (never answered on the ECR wire; the ECR status is for completeness).
   RouteNotFoundError: { ecrStatus: 400, code: 'NOT_FOUND', httpStatus: 404, oci: oci('UNSUPPORTED', 404) },
   MethodNotAllowedError: {

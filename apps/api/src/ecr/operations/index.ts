@@ -1,3 +1,4 @@
+import type { LoginTokens } from '@longshore/auth';
 import { InvalidParameterException, type EcrInputs, type EcrOperation } from '@longshore/domain';
 import type { ImageStore } from '@longshore/metadata';
 import type { LayerService } from '../../layers/layer-service.js';
@@ -16,6 +17,9 @@ export interface OperationDeps {
   images: ImageService;
   imageStore: ImageStore;
   downloads: DownloadUrlSigner;
+  tokens: LoginTokens;
+  /** AUTH_TOKEN_TTL_SECONDS: how long the login token of AUTH=off lasts (nothing checks it). */
+  tokenTtlSeconds: number;
   region: string;
 }
 
@@ -46,8 +50,12 @@ export function createOperations(deps: OperationDeps): OperationTable {
       }
       const after = input.nextToken ? decodeToken(input.nextToken) : undefined;
       const page = await repositories.describe(input.repositoryNames, input.maxResults ?? DEFAULT_PAGE, after);
+      // Without names, the listing shows only the repositories the caller may describe.
+      const visible = input.repositoryNames
+        ? page.repositories
+        : page.repositories.filter((r) => ctx.allows('ecr:DescribeRepositories', r.repositoryName));
       return {
-        repositories: page.repositories.map((r) => repositoryJson(r, view(ctx))),
+        repositories: visible.map((r) => repositoryJson(r, view(ctx))),
         ...(page.nextAfter ? { nextToken: Buffer.from(page.nextAfter).toString('base64url') } : {}),
       };
     },
@@ -114,6 +122,27 @@ export function createOperations(deps: OperationDeps): OperationTable {
         layerDigest: input.layerDigest,
       });
       return { downloadUrl, layerDigest: input.layerDigest };
+    },
+
+    async GetAuthorizationToken(_input, ctx) {
+      const issued =
+        ctx.principal.kind === 'key'
+          ? deps.tokens.issue(ctx.principal.key)
+          : {
+              // AUTH=off: nothing checks the token, but clients still need one to log in with.
+              authorizationToken: Buffer.from('AWS:authentication-is-off').toString('base64'),
+              expiresAt: new Date(Date.now() + deps.tokenTtlSeconds * 1000),
+            };
+      return {
+        authorizationData: [
+          {
+            authorizationToken: issued.authorizationToken,
+            // AWS JSON 1.1 timestamps are epoch seconds.
+            expiresAt: issued.expiresAt.getTime() / 1000,
+            proxyEndpoint: ctx.baseUrl,
+          },
+        ],
+      };
     },
   };
 }

@@ -1,0 +1,77 @@
+import type { Request, Response } from 'express';
+import { LOGIN_USERNAME, type Principal, anonymous, unrestricted } from '@longshore/auth';
+import { LongshoreError, ThrottlingException, UnrecognizedClientException, wireEntry } from '@longshore/domain';
+import type { AuthGate } from './auth-gate.js';
+import { sourceOf } from './signed-request.js';
+import { MOUNT_SOURCE_ACTION, v2PermissionFor } from './v2-permission.js';
+
+/** What the /v2 dispatcher tells the hook about a request it is about to serve. */
+export interface V2Request {
+  req: Request;
+  res: Response;
+  /** The operation's name (`v2.GetManifest`, ...). */
+  operation: string;
+  /** The repository the path names ('' for the ping and the catalog). */
+  repository: string;
+}
+
+export type V2Authorizer = (request: V2Request) => Promise<void>;
+
+/**
+ * The /v2 door's authentication, as ECR's registry does it: `Authorization: Basic
+ * base64(AWS:<token>)` with a login token from GetAuthorizationToken (`aws ecr get-login-password
+ * | docker login --username AWS --password-stdin`). Without credentials, only pulls from
+ * `anonymousPull` repositories are served; everything else is `401 UNAUTHORIZED` with the
+ * `WWW-Authenticate: Basic realm=...` challenge, and a key that may not is `403 DENIED`.
+ * A cross-repository mount from a repository the caller may not pull from falls back to an
+ * ordinary upload (`res.locals.mountAllowed = false`).
+ */
+export function registryBasicAuth(auth: AuthGate, baseUrl: (req: Request) => string): V2Authorizer {
+  return async ({ req, res, operation, repository }) => {
+    try {
+      const principal = await principalOf(auth, req);
+      const permission = v2PermissionFor(operation, repository);
+      if (!permission) {
+        if (principal.kind === 'anonymous') auth.permissions.require(principal, 'ecr:BatchGetImage', '*');
+        return;
+      }
+      auth.permissions.require(principal, permission.action, permission.repository);
+      const from = req.query.from;
+      if (operation === 'v2.StartUpload' && typeof from === 'string' && typeof req.query.mount === 'string') {
+        res.locals.mountAllowed = auth.permissions.can(principal, MOUNT_SOURCE_ACTION, from);
+      }
+    } catch (err) {
+      if (err instanceof LongshoreError && wireEntry(err.name).oci.status === 401) {
+        res.setHeader('WWW-Authenticate', `Basic realm="${baseUrl(req)}/",service="ecr.amazonaws.com"`);
+      }
+      if (err instanceof ThrottlingException) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+  };
+}
+
+async function principalOf(auth: AuthGate, req: Request): Promise<Principal> {
+  if (!auth.enabled) return unrestricted;
+  const knock = { door: 'v2' as const, source: sourceOf(req), log: req.log };
+  const header = req.get('authorization');
+  if (!header) {
+    await auth.anonymous(knock);
+    return anonymous;
+  }
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  const decoded = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : '';
+  const colon = decoded.indexOf(':');
+  // Some clients send empty Basic credentials when told to use none (`skopeo --src-no-creds`).
+  if (basic && decoded === ':') {
+    await auth.anonymous(knock);
+    return anonymous;
+  }
+  if (!basic || colon < 0 || decoded.slice(0, colon) !== LOGIN_USERNAME) {
+    const error = new UnrecognizedClientException(
+      `Log in with the username ${LOGIN_USERNAME} and a token from GetAuthorizationToken (aws ecr get-login-password)`,
+    );
+    await auth.refused(knock, error);
+    throw error;
+  }
+  return auth.token(knock, decoded.slice(colon + 1));
+}

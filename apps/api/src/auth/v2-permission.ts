@@ -1,0 +1,42 @@
+import { ACCOUNT_WIDE } from '@longshore/auth';
+
+/**
+ * The IAM action a /v2 operation needs, as ECR maps registry calls to its API: a pull is
+ * BatchGetImage (manifests), GetDownloadUrlForLayer (blobs) and BatchCheckLayerAvailability
+ * (blob HEAD); a push is InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload and PutImage.
+ * `undefined`: the operation only needs the caller to be authenticated (the `/v2/` ping).
+ */
+const actions: Record<string, string | undefined> = {
+  'v2.Base': undefined,
+  'v2.HeadBlob': 'ecr:BatchCheckLayerAvailability',
+  'v2.GetBlob': 'ecr:GetDownloadUrlForLayer',
+  'v2.DeleteBlob': 'ecr:BatchDeleteImage',
+  'v2.GetManifest': 'ecr:BatchGetImage',
+  'v2.HeadManifest': 'ecr:BatchGetImage',
+  'v2.PutManifest': 'ecr:PutImage',
+  'v2.DeleteManifest': 'ecr:BatchDeleteImage',
+  'v2.ListTags': 'ecr:ListImages',
+  'v2.ListReferrers': 'ecr:BatchGetImage',
+  'v2.Catalog': 'ecr:DescribeRepositories',
+  'v2.StartUpload': 'ecr:InitiateLayerUpload',
+  'v2.UploadChunk': 'ecr:UploadLayerPart',
+  'v2.CompleteUpload': 'ecr:CompleteLayerUpload',
+  'v2.GetUpload': 'ecr:UploadLayerPart',
+  'v2.CancelUpload': 'ecr:InitiateLayerUpload',
+};
+
+/** A cross-repository mount also reads the layer from the source repository. */
+export const MOUNT_SOURCE_ACTION = 'ecr:GetDownloadUrlForLayer';
+
+export interface V2Permission {
+  action: string;
+  repository: string;
+}
+
+/** The permission a /v2 operation needs on `repository`; undefined for authentication only. */
+export function v2PermissionFor(operation: string, repository: string): V2Permission | undefined {
+  if (!(operation in actions)) return { action: 'ecr:*', repository: repository || ACCOUNT_WIDE };
+  const action = actions[operation];
+  if (!action) return undefined;
+  return { action, repository: repository || ACCOUNT_WIDE };
+}

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { describe, expect, it } from 'vitest';
+import { AccessKey } from './access-key.js';
+import { CredentialSet } from './credential-set.js';
+import { NamePattern } from './name-pattern.js';
+import { type SignedRequest, UNSIGNED_PAYLOAD, verifySigV4 } from './sigv4-verifier.js';
+
+const everything = [{ actions: [new NamePattern('*')], repositories: [new NamePattern('*')] }];
+const key = new AccessKey('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', everything);
+const temporary = new AccessKey('ASIATEMPORARY', 'temporary-secret-key', everything, 'the-session-token');
+const credentials = new CredentialSet([key, temporary], []);
+const policy = { service: 'ecr', region: 'us-east-1', maxSkewMs: 15 * 60_000 };
+const sha256 = (body: string) => createHash('sha256').update(body).digest('hex');
+
+/** Signs as the AWS SDK does, then returns the request as the service would receive it. */
+async function signed(
+  body: string,
+  options: { signingKey?: AccessKey; date?: Date; headers?: Record<string, string>; path?: string } = {},
+): Promise<SignedRequest> {
+  const signingKey = options.signingKey ?? key;
+  const signer = new SignatureV4({
+    service: 'ecr',
+    region: 'us-east-1',
+    credentials: {
+      accessKeyId: signingKey.accessKeyId,
+      secretAccessKey: signingKey.secretAccessKey,
+      ...(signingKey.sessionToken ? { sessionToken: signingKey.sessionToken } : {}),
+    },
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: false,
+  });
+  const request = await signer.sign(
+    {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 5000,
+      path: options.path ?? '/',
+      query: {},
+      headers: {
+        host: '127.0.0.1:5000',
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories',
+        ...options.headers,
+      },
+      body,
+    },
+    options.date ? { signingDate: options.date } : {},
+  );
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return { method: 'POST', path: options.path ?? '/', query: {}, headers, payloadSha256: sha256(body) };
+}
+
+const rejection = (request: SignedRequest, now?: number) =>
+  verifySigV4(request, credentials, policy, now).then(
+    () => undefined,
+    (err: Error) => ({ name: err.name, message: err.message }),
+  );
+
+describe('verifySigV4', () => {
+  it('accepts what the SDK signer signed and returns the key', async () => {
+    await expect(verifySigV4(await signed('{}'), credentials, policy)).resolves.toBe(key);
+  });
+
+  it('hashes the body that arrived: a changed body is an invalid signature', async () => {
+    const request = await signed('{"repositoryName":"team-a/app"}');
+    expect(await rejection({ ...request, payloadSha256: sha256('{"repositoryName":"team-b/app"}') })).toMatchObject({
+      name: 'InvalidSignatureException',
+    });
+  });
+
+  it('never trusts x-amz-content-sha256: it must be the hash of what arrived', async () => {
+    const body = '{"repositoryName":"team-a/app"}';
+    const request = await signed(body, { headers: { 'x-amz-content-sha256': sha256(body) } });
+    await expect(verifySigV4(request, credentials, policy)).resolves.toBe(key);
+    expect(await rejection({ ...request, payloadSha256: sha256('{}') })).toMatchObject({
+      name: 'InvalidSignatureException',
+      message: expect.stringMatching(/x-amz-content-sha256/),
+    });
+  });
+
+  it('accepts UNSIGNED-PAYLOAD only where the door streams the body and the client signed that literal', async () => {
+    const request = await signed('', { headers: { 'x-amz-content-sha256': UNSIGNED_PAYLOAD } });
+    await expect(verifySigV4({ ...request, payloadSha256: UNSIGNED_PAYLOAD }, credentials, policy)).resolves.toBe(key);
+    expect(await rejection({ ...(await signed('')), payloadSha256: UNSIGNED_PAYLOAD })).toMatchObject({
+      name: 'InvalidSignatureException',
+    });
+  });
+
+  it('answers each failure with the exception AWS raises', async () => {
+    const request = await signed('{}');
+    expect(await rejection({ ...request, headers: { ...request.headers, authorization: undefined } })).toEqual({
+      name: 'MissingAuthenticationTokenException',
+      message: 'Missing Authentication Token',
+    });
+    const stranger = new AccessKey('AKIASTRANGER', 'some-secret-key', everything);
+    expect(await rejection(await signed('{}', { signingKey: stranger }))).toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
+    const wrongSecret = new AccessKey('AKIDEXAMPLE', 'not-the-secret', everything);
+    expect(await rejection(await signed('{}', { signingKey: wrongSecret }))).toMatchObject({
+      name: 'InvalidSignatureException',
+      message: expect.stringMatching(/does not match/),
+    });
+    expect(
+      await rejection({ ...request, headers: { ...request.headers, authorization: 'AWS4-HMAC-SHA256 Credential=x' } }),
+    ).toMatchObject({
+      name: 'InvalidSignatureException',
+    });
+  });
+
+  it('allows 15 minutes of clock skew, not 16', async () => {
+    const now = Date.now();
+    await expect(
+      verifySigV4(await signed('{}', { date: new Date(now - 14 * 60_000) }), credentials, policy, now),
+    ).resolves.toBe(key);
+    expect(await rejection(await signed('{}', { date: new Date(now - 16 * 60_000) }), now)).toMatchObject({
+      message: expect.stringMatching(/^Signature expired/),
+    });
+    expect(await rejection(await signed('{}', { date: new Date(now + 16 * 60_000) }), now)).toMatchObject({
+      message: expect.stringMatching(/^Signature not yet current/),
+    });
+  });
+
+  it('requires the configured session token of temporary credentials, and only theirs', async () => {
+    await expect(verifySigV4(await signed('{}', { signingKey: temporary }), credentials, policy)).resolves.toBe(
+      temporary,
+    );
+    const withoutToken = new AccessKey('ASIATEMPORARY', 'temporary-secret-key', everything);
+    expect(await rejection(await signed('{}', { signingKey: withoutToken }))).toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
+    const keyWithStrayToken = new AccessKey(
+      'AKIDEXAMPLE',
+      key.secretAccessKey,
+      everything,
+      'a-token-nobody-configured',
+    );
+    expect(await rejection(await signed('{}', { signingKey: keyWithStrayToken }))).toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
+  });
+});

@@ -1,0 +1,178 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import {
+  InvalidSignatureException,
+  MissingAuthenticationTokenException,
+  UnrecognizedClientException,
+} from '@longshore/domain';
+import type { AccessKey } from './access-key.js';
+import type { CredentialSet } from './credential-set.js';
+import { parseSigV4Authorization } from './sigv4-authorization.js';
+
+/** What SigV4 covers of an HTTP request, taken from the request as it arrived. */
+export interface SignedRequest {
+  method: string;
+  /** The path as sent, without the query string (percent-encoding intact). */
+  path: string;
+  /** The decoded query parameters. */
+  query: Record<string, string | string[]>;
+  headers: Record<string, string | string[] | undefined>;
+  /**
+   * Hex SHA-256 of the body bytes as received, computed by the caller; or `'UNSIGNED-PAYLOAD'`
+   * where a door streams the body and the client signed that literal (the `/v1` raw parts).
+   */
+  payloadSha256: string;
+}
+
+export interface SigV4Policy {
+  /** The signing service name: `ecr`. */
+  service: string;
+  /** The region the credential scope must name. */
+  region: string;
+  /** Largest allowed difference between the signed date and now (ms): AWS allows 15 minutes. */
+  maxSkewMs: number;
+}
+
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const MISMATCH =
+  'The request signature we calculated does not match the signature you provided. ' +
+  'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
+/**
+ * Verifies AWS Signature Version 4: re-signs the canonical request with the secret of the key it
+ * claims (the maths is @smithy/signature-v4's, the SDK's own signer) and compares in constant time.
+ * The payload hash is always the caller's hash of the body bytes, never the client's header.
+ * Returns the key, or throws the exception AWS answers with.
+ */
+export async function verifySigV4(
+  request: SignedRequest,
+  credentials: CredentialSet,
+  policy: SigV4Policy,
+  now = Date.now(),
+): Promise<AccessKey> {
+  const header = single(request.headers.authorization);
+  if (!header) throw new MissingAuthenticationTokenException('Missing Authentication Token');
+  const auth = parseSigV4Authorization(header);
+
+  const key = credentials.get(auth.accessKeyId);
+  if (!key) throw new UnrecognizedClientException('The security token included in the request is invalid.');
+
+  const amzDate = single(request.headers['x-amz-date']);
+  if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate)) {
+    throw new InvalidSignatureException(
+      "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    );
+  }
+  if (!auth.signedHeaders.includes('host') || !auth.signedHeaders.includes('x-amz-date')) {
+    throw new InvalidSignatureException("'Host' and 'X-Amz-Date' must be among the signed headers");
+  }
+  if (auth.scopeDate !== amzDate.slice(0, 8)) {
+    throw new InvalidSignatureException(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${amzDate.slice(0, 8)}'`,
+    );
+  }
+  if (auth.service !== policy.service) {
+    throw new InvalidSignatureException(`Credential should be scoped to correct service: '${policy.service}'.`);
+  }
+  if (auth.region !== policy.region) {
+    throw new InvalidSignatureException(
+      `Credential should be scoped to a valid region, not '${auth.region.slice(0, 32)}'.`,
+    );
+  }
+  const signedAt = toEpochMs(amzDate);
+  if (signedAt < now - policy.maxSkewMs) {
+    throw new InvalidSignatureException(
+      `Signature expired: ${amzDate} is now earlier than ${amzTime(now - policy.maxSkewMs)} (${amzTime(now)} - ${policy.maxSkewMs / 60_000} min.)`,
+    );
+  }
+  if (signedAt > now + policy.maxSkewMs) {
+    throw new InvalidSignatureException(
+      `Signature not yet current: ${amzDate} is still later than ${amzTime(now + policy.maxSkewMs)} (${amzTime(now)} + ${policy.maxSkewMs / 60_000} min.)`,
+    );
+  }
+
+  const sessionToken = single(request.headers['x-amz-security-token']);
+  if (key.sessionToken !== undefined) {
+    if (
+      !sessionToken ||
+      !sameText(sessionToken, key.sessionToken) ||
+      !auth.signedHeaders.includes('x-amz-security-token')
+    ) {
+      throw new UnrecognizedClientException('The security token included in the request is invalid.');
+    }
+  } else if (sessionToken) {
+    throw new UnrecognizedClientException('The security token included in the request is invalid.');
+  }
+
+  // The client's x-amz-content-sha256, if it sent one, must be the hash of what actually arrived.
+  const claimedPayload = single(request.headers['x-amz-content-sha256']);
+  if (claimedPayload !== undefined && claimedPayload !== request.payloadSha256) {
+    throw new InvalidSignatureException('The provided x-amz-content-sha256 header does not match what was computed.');
+  }
+  if (request.payloadSha256 === UNSIGNED_PAYLOAD && claimedPayload !== UNSIGNED_PAYLOAD) {
+    throw new InvalidSignatureException("This request must be signed with 'X-Amz-Content-Sha256: UNSIGNED-PAYLOAD'");
+  }
+
+  const headers: Record<string, string> = {};
+  for (const name of auth.signedHeaders) {
+    const value = request.headers[name];
+    if (value === undefined) throw new InvalidSignatureException(`Signed header '${name}' is missing from the request`);
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  // The payload hash travels as a header the signer reads but (unless the client signed it) does not sign.
+  const unsignable = new Set<string>();
+  if (!('x-amz-content-sha256' in headers)) {
+    headers['x-amz-content-sha256'] = request.payloadSha256;
+    unsignable.add('x-amz-content-sha256');
+  }
+  const signer = new SignatureV4({
+    service: policy.service,
+    region: policy.region,
+    credentials: {
+      accessKeyId: key.accessKeyId,
+      secretAccessKey: key.secretAccessKey,
+      ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
+    },
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    { method: request.method, protocol: 'http:', hostname: '', path: request.path, query: request.query, headers },
+    { signingDate: new Date(signedAt), signableHeaders: new Set(auth.signedHeaders), unsignableHeaders: unsignable },
+  );
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  if (!sameText(expected, auth.signature)) throw new InvalidSignatureException(MISMATCH);
+  return key;
+}
+
+export { EMPTY_SHA256, UNSIGNED_PAYLOAD };
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function toEpochMs(amzDate: string): number {
+  return Date.UTC(
+    Number(amzDate.slice(0, 4)),
+    Number(amzDate.slice(4, 6)) - 1,
+    Number(amzDate.slice(6, 8)),
+    Number(amzDate.slice(9, 11)),
+    Number(amzDate.slice(11, 13)),
+    Number(amzDate.slice(13, 15)),
+  );
+}
+
+function amzTime(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
