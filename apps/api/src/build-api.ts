@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import type { Express } from 'express';
 import type { Config } from '@longshore/config';
 import { createStores, sharedSecret } from '@longshore/metadata';
@@ -10,13 +9,17 @@ import { createApp } from './create-app.js';
 import { createDownloadRouter } from './downloads/download-router.js';
 import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
+import { sendEcrError } from './ecr/ecr-response.js';
 import { createOperations } from './ecr/operations/index.js';
 import { createHealthRouter } from './health/health-router.js';
+import { createPublicBaseUrl } from './http/public-base-url.js';
+import { rejectMalformedHost } from './http/reject-malformed-host.js';
 import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { RepositoryService } from './repositories/repository-service.js';
 import { UploadService } from './uploads/upload-service.js';
 import { createV1Router } from './v1/v1-router.js';
+import { sendV1Error } from './v1/send-v1-error.js';
 
 export interface Api {
   app: Express;
@@ -75,13 +78,19 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     config.downloadUrlTtlSeconds,
   );
   const operations = createOperations({ repositories, uploads, layers, downloads: signer, region: config.region });
-  const baseUrl = (req: Request) =>
-    config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
+  const baseUrl = createPublicBaseUrl({
+    publicUrl: config.publicUrl,
+    allowedHosts: config.allowedHosts,
+    listenHost: config.host,
+  });
 
   const app = createApp({
     log,
     metricsRegistry,
     routers: [
+      rejectMalformedHost((req, res, error) =>
+        req.method === 'POST' && req.path === '/' ? sendEcrError(res, error) : sendV1Error(res, error),
+      ),
       createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl }),
       createV1Router({
         uploads,

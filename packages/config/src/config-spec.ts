@@ -26,6 +26,13 @@ export const configSpec = {
     description: 'Base URL clients use to reach the API (download URLs); default: the Host of each request',
     parse: url(['http:', 'https:']),
   }),
+  allowedHosts: setting<string[]>({
+    env: 'ALLOWED_HOSTS',
+    description:
+      'Without PUBLIC_URL: comma-separated hosts (`name` for any port, `name:port`, `*` for any) whose Host header may appear in download URLs and repositoryUri; HOST is added unless it is 0.0.0.0 or ::',
+    default: ['localhost', '127.0.0.1', '[::1]'],
+    parse: list(),
+  }),
   dataDir: setting({
     env: 'DATA_DIR',
     description: 'Directory for layer storage (and the embedded Redis)',
@@ -99,8 +106,8 @@ export const configSpec = {
   }),
   uploadTtlSeconds: setting({
     env: 'UPLOAD_TTL_SECONDS',
-    description: 'Unfinished uploads are forgotten (and their bytes purged) after this long idle',
-    default: 7 * 24 * 3600,
+    description: 'Unfinished uploads are forgotten (and their bytes purged) after this long idle (default: one day)',
+    default: 24 * 3600,
     parse: integer({ min: 60 }),
   }),
   statusRetentionSeconds: setting({

@@ -64,9 +64,19 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
       return;
     }
     const stream = await deps.storage.reader(storageLayout.blob(layer.hex), range);
-    await pipeline(stream, res);
+    try {
+      await pipeline(stream, res);
+    } catch (err) {
+      // A client that hangs up mid-download is not a server fault: nothing to answer, nothing to alarm.
+      if (!clientHungUp(req, res)) throw err;
+      req.log.debug({ layerDigest }, 'client closed the download before it ended');
+    }
   };
   router.get('/downloads/:digest', (req, res, next) => serve(req, res).catch(next));
   router.head('/downloads/:digest', (req, res, next) => serve(req, res).catch(next));
   return router;
+}
+
+function clientHungUp(req: Request, res: Response): boolean {
+  return !res.writableFinished && (req.socket.destroyed || res.destroyed);
 }

@@ -52,7 +52,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
         );
       }
       if (parseError) throw bodyError(parseError);
-      const input = validateEcrInput(operation, req.body ?? {});
+      // An empty body parses as nothing (`{}` to AWS); a literal `null` is not an object (SerializationException).
+      const input = validateEcrInput(operation, req.body === undefined ? {} : req.body);
       const controller = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
@@ -60,7 +61,10 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       const ctx: OperationContext = {
         requestId: String(req.id),
         log,
-        baseUrl: deps.baseUrl(req),
+        // Resolved (and refused for a Host the service does not answer for) only by operations that need it.
+        get baseUrl() {
+          return deps.baseUrl(req);
+        },
         signal: controller.signal,
       };
       const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
