@@ -5,10 +5,14 @@ describe('ensureOsPackages', () => {
   it('does nothing (no apt-get, no log) when every requirement is already met', async () => {
     const lines: string[] = [];
     const checked: string[] = [];
+    const present = (name: string) => () => {
+      checked.push(name);
+      return true;
+    };
     const missing = await ensureOsPackages(
       [
-        { package: 'one', present: () => (checked.push('one'), true) },
-        { package: 'two', present: () => (checked.push('two'), true) },
+        { package: 'one', present: present('one') },
+        { package: 'two', present: present('two') },
       ],
       (line) => lines.push(line),
     );
