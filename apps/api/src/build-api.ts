@@ -1,7 +1,13 @@
 import type { Express } from 'express';
 import type { Config } from '@longshore/config';
 import { createStores, sharedSecret } from '@longshore/metadata';
-import { CompletionWaiter, createFinalizeQueue, createRedisConnection, createVerifyQueue } from '@longshore/queue';
+import {
+  CompletionWaiter,
+  createFinalizeQueue,
+  createRedisConnection,
+  createVerifyQueue,
+  redisReady,
+} from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
@@ -11,6 +17,7 @@ import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
 import { sendEcrError } from './ecr/ecr-response.js';
 import { createOperations } from './ecr/operations/index.js';
+import { checkRedis } from './health/check-redis.js';
 import { createHealthRouter } from './health/health-router.js';
 import { createPublicBaseUrl } from './http/public-base-url.js';
 import { rejectMalformedHost } from './http/reject-malformed-host.js';
@@ -32,8 +39,11 @@ export interface Api {
 /** The composition root: builds every part of the API from the configuration, once. */
 export async function buildApi(config: Config, log: Logger): Promise<Api> {
   if (!config.redisUrl) throw new Error('REDIS_URL is required to run the API (npm start provides one)');
-  const redis = createRedisConnection(config.redisUrl, { name: 'api' });
-  const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true });
+  // Requests fail fast with a retryable error while Redis is gone, instead of queueing behind a dead connection.
+  const redis = createRedisConnection(config.redisUrl, { name: 'api', failFast: true, log });
+  const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true, log });
+  await redisReady(redis);
+  const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
   const storage = createFilesystemDriver({ rootDir: config.storageDir });
   const hashPool = createHashPool(config.hashThreads);
   const {
@@ -43,11 +53,16 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     layers: layerStore,
     workers,
   } = createStores(redis, config.queuePrefix, config);
-  const queue = createFinalizeQueue(redis, config.queuePrefix, {
-    attempts: config.finalizeAttempts,
-    backoffMs: config.finalizeBackoffMs,
-  });
-  const verifyQueue = createVerifyQueue(redis, config.queuePrefix);
+  const queue = createFinalizeQueue(
+    redis,
+    config.queuePrefix,
+    {
+      attempts: config.finalizeAttempts,
+      backoffMs: config.finalizeBackoffMs,
+    },
+    queueError,
+  );
+  const verifyQueue = createVerifyQueue(redis, config.queuePrefix, queueError);
   const waiter = new CompletionWaiter(subscriber, uploadStore, keys, config.statusPollMs);
 
   const metricsRegistry = createMetricsRegistry('api');
@@ -102,7 +117,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
       createHealthRouter([
-        { name: 'redis', check: async () => void (await redis.ping()) },
+        { name: 'redis', check: () => checkRedis(redis) },
         {
           name: 'storage',
           check: async () => {

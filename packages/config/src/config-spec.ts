@@ -44,6 +44,13 @@ export const configSpec = {
     description: 'Redis to share with other processes; unset: `npm start` runs a private redis-server',
     parse: url(['redis:', 'rediss:']),
   }),
+  redisAppendFsync: setting({
+    env: 'REDIS_APPENDFSYNC',
+    description:
+      'Embedded Redis: `always` fsyncs before acknowledging (an acknowledged completion survives power loss), `everysec` may lose about a second, `no` leaves it to the OS',
+    default: 'always' as const,
+    parse: oneOf('always', 'everysec', 'no'),
+  }),
   registryId: setting({
     env: 'REGISTRY_ID',
     description: 'The 12-digit registry (account) id this service answers for',
@@ -162,6 +169,13 @@ export const configSpec = {
     env: 'WORKER_PROCESSES',
     description: '`npm start`: how many worker processes to run',
     default: 1,
+    parse: integer({ min: 1, max: 64 }),
+  }),
+  apiProcesses: setting({
+    env: 'API_PROCESSES',
+    description:
+      '`npm start`: how many API processes share the port (node:cluster); with two or more, a crashed one is not an outage',
+    default: 2,
     parse: integer({ min: 1, max: 64 }),
   }),
   finalizeAttempts: setting({

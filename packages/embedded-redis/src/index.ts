@@ -5,6 +5,7 @@ export { RedisServerNotFoundError } from './redis-server-not-found-error.js';
 export { RedisServerStartError } from './redis-server-start-error.js';
 export {
   startEmbeddedRedis,
+  type AppendFsync,
   type EmbeddedRedis,
   type EmbeddedRedisOptions,
 } from './start-embedded-redis.js';
