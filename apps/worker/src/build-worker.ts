@@ -123,8 +123,10 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     connection: redis,
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
+    // A dead worker's job is found by the next stall check after its lock expires: within
+    // 1.5–2 × JOB_LOCK_MS. BullMQ renews the lock every half of it while the job runs.
     lockDuration: config.jobLockMs,
-    stalledInterval: config.jobLockMs,
+    stalledInterval: Math.max(1000, Math.round(config.jobLockMs / 2)),
     maxStalledCount: 2,
   });
 

@@ -250,8 +250,9 @@ export const configSpec = {
   }),
   jobLockMs: setting({
     env: 'JOB_LOCK_MS',
-    description: 'BullMQ job lock; a worker that dies loses its job to another after about this long',
-    default: 30_000,
+    description:
+      'BullMQ job lock; a worker that dies loses its job to another within 1.5–2 × this (stall checks run every half of it)',
+    default: 4_000,
     parse: integer({ min: 1000 }),
   }),
   queuePrefix: setting({
