@@ -30,7 +30,10 @@ export interface LauncherRun {
   ecr: ECRClient;
   dataDir: string;
   launcher: ChildProcess;
-  /** Every JSON log line so far (the launcher's and its children's: they share its stdout). */
+  /**
+   * Every log line so far, stdout and stderr (the launcher's and its children's: they share its
+   * output). A line that is not JSON is kept as `{ msg: text }`, without a `name`.
+   */
   lines: LogLine[];
   /** Resolves with the first line (already logged or still to come) that matches. */
   waitForLine(matches: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -64,11 +67,11 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
     ...(options.embeddedRedis ? {} : { REDIS_URL: inject('redisUrl') }),
     ...options.env,
   };
-  const launcher = spawn(process.execPath, [launcherEntry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const launcher = spawn(process.execPath, [launcherEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(launcher, 'exit');
   const lines: LogLine[] = [];
   const waiters = new Set<{ matches: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
-  createInterface({ input: launcher.stdout!, crlfDelay: Infinity }).on('line', (text) => {
+  const onLine = (text: string) => {
     let line: LogLine;
     try {
       line = JSON.parse(text) as LogLine;
@@ -77,7 +80,10 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
     }
     lines.push(line);
     for (const waiter of waiters) if (waiter.matches(line)) waiter.resolve(line);
-  });
+  };
+  // stdout and stderr alike: a plain-text line on either (not pino JSON) shows up without a `name`.
+  createInterface({ input: launcher.stdout!, crlfDelay: Infinity }).on('line', onLine);
+  createInterface({ input: launcher.stderr!, crlfDelay: Infinity }).on('line', onLine);
 
   const waitForLine = (matches: (line: LogLine) => boolean, timeoutMs = 30_000) => {
     const seen = lines.find(matches);

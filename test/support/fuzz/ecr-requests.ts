@@ -35,7 +35,8 @@ const extraHeaders = fc.record(
       'application/octet-stream',
       'application/x-amz-json-1.1; charset=utf-8',
     ),
-    'content-encoding': fc.constantFrom('identity', 'gzip', 'deflate', 'br', 'x-unknown'),
+    // Not `br`: a brotli decoder reads some short texts as an empty stream, which is then a valid `{}`.
+    'content-encoding': fc.constantFrom('identity', 'gzip', 'deflate', 'x-unknown'),
     'x-amz-date': printable(20),
     'x-amz-user-agent': printable(30),
     'x-fuzz': printable(40),
