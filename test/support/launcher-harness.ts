@@ -39,6 +39,8 @@ export interface LauncherRun {
   waitForLine(matches: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** The pid of the current run of a supervised child (`redis`, `api-1`, `worker-2`, ...). */
   pidOf(processName: string): number;
+  /** Whether a supervised child is running now: it reported ready since it last died. */
+  isUp(processName: string): boolean;
   /** How many times supervised children died and were restarted, across all of them. */
   restarts(): number;
   fetch(pathOrUrl: string, init?: RequestInit): Promise<Response>;
@@ -130,6 +132,14 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
         const ready = lines.filter((l) => l.msg === 'process ready' && l.process === processName).at(-1);
         if (ready?.childPid === undefined) throw new Error(`${processName} has not reported ready`);
         return ready.childPid;
+      },
+      isUp(processName) {
+        const last = lines
+          .filter(
+            (l) => l.process === processName && (l.msg === 'process ready' || l.msg === 'process died; restarting'),
+          )
+          .at(-1);
+        return last?.msg === 'process ready';
       },
       restarts: () => lines.filter((l) => l.msg === 'process died; restarting').length,
       fetch: (pathOrUrl, init) => fetch(/^https?:/.test(pathOrUrl) ? pathOrUrl : `${endpoint}${pathOrUrl}`, init),
