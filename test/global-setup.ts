@@ -6,14 +6,16 @@ import type { TestProject } from 'vitest/node';
 // `__vitest__` environment, which does not get the projects' `source` resolve condition, so the
 // package name would resolve to dist/ (missing or stale before a build).
 import { startEmbeddedRedis } from '../packages/embedded-redis/src/index.js';
-import { ensureAwsCli } from './install-aws-cli.js';
+import { ensureTestOsPackages } from './support/os-packages.js';
 
 /**
- * Starts one private redis-server per test project (never a shared or system Redis) and hands
- * its URL to the tests as `inject('redisUrl')`. Tests isolate themselves by key prefix.
+ * Installs the OS packages the tests need when they are missing (as root, with apt-get: a fresh
+ * Debian machine needs no other step), then starts one private redis-server per test project
+ * (never a shared or system Redis) and hands its URL to the tests as `inject('redisUrl')`.
+ * Tests isolate themselves by key prefix.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (project.name === 'e2e') ensureAwsCli();
+  await ensureTestOsPackages();
   const dataDir = await mkdtemp(join(tmpdir(), 'longshore-test-redis-'));
   try {
     // No AOF: nothing here needs to survive the run, and fsyncs would only slow tests down.

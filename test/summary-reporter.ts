@@ -1,20 +1,13 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, SerializedError, TestModule } from 'vitest/node';
+import { countTestRun, summaryLine } from './support/count-test-run.js';
 
-/** Ends the run with one plain line, `Tests: N passed, N failed`, that any CI can read. */
+/**
+ * Ends the run with one plain line any CI can read: `Tests: N passed, N failed`. Failed files,
+ * failed hooks and unhandled errors count as failures too, so it never says `0 failed` when the
+ * run failed.
+ */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
-    let passed = 0;
-    let failed = 0;
-    let skipped = 0;
-    for (const module of testModules) {
-      for (const test of module.children.allTests()) {
-        const state = test.result().state;
-        if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
-        else skipped++;
-      }
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
-    }
-    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
+    process.stdout.write(`\n${summaryLine(countTestRun(testModules, unhandledErrors.length))}\n`);
   }
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startEmbeddedRedis, type EmbeddedRedis } from '@longshore/embedded-redis';
+import { startEmbeddedRedis, type AppendFsync, type EmbeddedRedis } from '@longshore/embedded-redis';
 import { ServiceLog } from './service-log.js';
 
 export interface LocalServiceOptions {
@@ -93,7 +93,12 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   };
 
   try {
-    redis = await startEmbeddedRedis({ dataDir: path.join(dataDir, 'redis'), appendOnly: true });
+    redis = await startEmbeddedRedis({
+      dataDir: path.join(dataDir, 'redis'),
+      appendOnly: true,
+      // As npm start: REDIS_APPENDFSYNC (default always), so its cost shows in the figures.
+      appendFsync: (options.baseEnv.REDIS_APPENDFSYNC as AppendFsync | undefined) ?? 'always',
+    });
     const env: Record<string, string> = {
       ...definedOnly(options.baseEnv),
       REDIS_URL: redis.url,

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { inject } from 'vitest';
@@ -20,6 +21,8 @@ export interface ServiceProcess {
   stop(): Promise<void>;
   /** SIGKILL and wait: a crash. */
   kill(): Promise<void>;
+  /** Its stdout lines (JSON log lines), when started with `captureOutput`; else empty. */
+  output: string[];
 }
 
 export interface Longshore {
@@ -54,6 +57,8 @@ export type FetchAuth = { as: TestCredentials } | 'anonymous';
 export interface HarnessOptions {
   env?: Record<string, string>;
   workers?: number;
+  /** Collect each process's stdout in `output` instead of passing it through. */
+  captureOutput?: boolean;
 }
 
 /**
@@ -83,13 +88,13 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
   };
   const processes: ServiceProcess[] = [];
   const startWorker = async (extraEnv: Record<string, string> = {}) => {
-    const worker = await spawnService(workerEntry, { ...env, ...extraEnv }, 'metricsPort');
+    const worker = await spawnService(workerEntry, { ...env, ...extraEnv }, 'metricsPort', options.captureOutput);
     processes.push(worker);
     harness.workers.push(worker);
     return worker;
   };
   const startApi = async (extraEnv: Record<string, string> = {}) => {
-    const api = await spawnService(apiEntry, { ...env, ...extraEnv }, 'port');
+    const api = await spawnService(apiEntry, { ...env, ...extraEnv }, 'port', options.captureOutput);
     processes.push(api);
     return api;
   };
@@ -187,9 +192,17 @@ async function spawnService(
   entry: string,
   env: Record<string, string>,
   portField: 'port' | 'metricsPort',
+  captureOutput = false,
 ): Promise<ServiceProcess> {
   // No execArgv: the test runner's own flags (e.g. its resolve conditions) must not leak into the apps.
-  const child = fork(entry, [], { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [], {
+    env,
+    execArgv: [],
+    stdio: ['ignore', captureOutput ? 'pipe' : 'inherit', 'inherit', 'ipc'],
+  });
+  const output: string[] = [];
+  if (child.stdout)
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => output.push(line));
   const exited = once(child, 'exit');
   const message = (await Promise.race([
     once(child, 'message').then(([m]) => m),
@@ -200,5 +213,5 @@ async function spawnService(
     child.kill(signal);
     await exited;
   };
-  return { child, port: message[portField]!, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL') };
+  return { child, port: message[portField]!, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL'), output };
 }

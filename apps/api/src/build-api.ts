@@ -1,9 +1,14 @@
-import type { Request } from 'express';
-import type { Express } from 'express';
+import type { Express, Request } from 'express';
 import { AuthFailureLimiter, CredentialSet, LoginTokens, Permissions, RequestQuota } from '@longshore/auth';
 import type { Config } from '@longshore/config';
 import { createStores, sharedSecret } from '@longshore/metadata';
-import { CompletionWaiter, createFinalizeQueue, createRedisConnection, createVerifyQueue } from '@longshore/queue';
+import {
+  CompletionWaiter,
+  createFinalizeQueue,
+  createRedisConnection,
+  createVerifyQueue,
+  redisReady,
+} from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
@@ -14,9 +19,13 @@ import { createApp } from './create-app.js';
 import { createDownloadRouter } from './downloads/download-router.js';
 import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
+import { sendEcrError } from './ecr/ecr-response.js';
 import { createOperations } from './ecr/operations/index.js';
+import { checkRedis } from './health/check-redis.js';
 import { createHealthRouter } from './health/health-router.js';
 import { ImageService } from './images/image-service.js';
+import { createPublicBaseUrl } from './http/public-base-url.js';
+import { rejectMalformedHost } from './http/reject-malformed-host.js';
 import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { RepositoryService } from './repositories/repository-service.js';
@@ -24,6 +33,8 @@ import { UploadService } from './uploads/upload-service.js';
 import { createV1Router } from './v1/v1-router.js';
 import { createV2Routes } from './v2/create-v2-routes.js';
 import { createV2Router } from './v2/v2-router.js';
+import { sendOciError } from './v2/send-oci-error.js';
+import { sendV1Error } from './v1/send-v1-error.js';
 
 export interface Api {
   app: Express;
@@ -36,8 +47,11 @@ export interface Api {
 /** The composition root: builds every part of the API from the configuration, once. */
 export async function buildApi(config: Config, log: Logger): Promise<Api> {
   if (!config.redisUrl) throw new Error('REDIS_URL is required to run the API (npm start provides one)');
-  const redis = createRedisConnection(config.redisUrl, { name: 'api' });
-  const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true });
+  // Requests fail fast with a retryable error while Redis is gone, instead of queueing behind a dead connection.
+  const redis = createRedisConnection(config.redisUrl, { name: 'api', failFast: true, log });
+  const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true, log });
+  await redisReady(redis);
+  const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
   const storage = createFilesystemDriver({ rootDir: config.storageDir });
   const hashPool = createHashPool(config.hashThreads);
   const {
@@ -49,11 +63,16 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     blobs,
     workers,
   } = createStores(redis, config.queuePrefix, config);
-  const queue = createFinalizeQueue(redis, config.queuePrefix, {
-    attempts: config.finalizeAttempts,
-    backoffMs: config.finalizeBackoffMs,
-  });
-  const verifyQueue = createVerifyQueue(redis, config.queuePrefix);
+  const queue = createFinalizeQueue(
+    redis,
+    config.queuePrefix,
+    {
+      attempts: config.finalizeAttempts,
+      backoffMs: config.finalizeBackoffMs,
+    },
+    queueError,
+  );
+  const verifyQueue = createVerifyQueue(redis, config.queuePrefix, queueError);
   const waiter = new CompletionWaiter(subscriber, uploadStore, keys, config.statusPollMs);
 
   const metricsRegistry = createMetricsRegistry('api');
@@ -139,13 +158,29 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     tokenTtlSeconds: config.authTokenTtlSeconds,
     region: config.region,
   });
-  const baseUrl = (req: Request) =>
-    config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
+  const baseUrl = createPublicBaseUrl({
+    publicUrl: config.publicUrl,
+    allowedHosts: config.allowedHosts,
+    listenHost: config.host,
+  });
+  // The realm of a /v2 challenge is only a label; it never echoes a Host the service was not configured for.
+  const challengeRealm = (req: Request) => {
+    try {
+      return baseUrl(req);
+    } catch {
+      return config.publicUrl ?? `${req.protocol}://${config.host}:${config.port}`;
+    }
+  };
 
   const app = createApp({
     log,
     metricsRegistry,
     routers: [
+      rejectMalformedHost((req, res, error) => {
+        if (req.path === '/v2' || req.path.startsWith('/v2/')) sendOciError(res, error, 'base');
+        else if (req.method === 'POST' && req.path === '/') sendEcrError(res, error);
+        else sendV1Error(res, error);
+      }),
       createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl, auth }),
       createV1Router({
         uploads,
@@ -158,7 +193,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       }),
       createV2Router({
         metrics,
-        authorize: registryBasicAuth(auth, baseUrl),
+        authorize: registryBasicAuth(auth, challengeRealm),
         routes: createV2Routes({
           uploads,
           repositories,
@@ -172,7 +207,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
       createHealthRouter([
-        { name: 'redis', check: async () => void (await redis.ping()) },
+        { name: 'redis', check: () => checkRedis(redis) },
         {
           name: 'storage',
           check: async () => {

@@ -1,20 +1,18 @@
+import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from '@longshore/config';
-import {
-  RedisServerNotFoundError,
-  findRedisServer,
-  installRedisServer,
-  startEmbeddedRedis,
-  type EmbeddedRedis,
-} from '@longshore/embedded-redis';
+import { RedisServerNotFoundError, findRedisServer, installRedisServer } from '@longshore/embedded-redis';
 import { createLogger, type Logger } from '@longshore/telemetry';
 import { generatedAdminKey } from './generated-admin-key.js';
 import { locateApp } from './locate-app.js';
 import { SupervisedProcess } from './supervised-process.js';
+import { SupervisedRedis } from './supervised-redis.js';
 
 /**
  * `npm start`: the whole service on one machine. Without REDIS_URL it runs a private
- * redis-server under DATA_DIR; then the API and WORKER_PROCESSES workers as separate
- * processes. Ctrl-C or SIGTERM stops them all, letting active requests and jobs finish.
+ * redis-server under DATA_DIR; then API_PROCESSES API processes (node:cluster workers sharing
+ * one port) and WORKER_PROCESSES workers as separate processes. Every child, Redis included, is
+ * restarted quickly if it dies. Ctrl-C or SIGTERM stops them all, letting active requests and
+ * jobs finish.
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -42,14 +40,27 @@ async function main(): Promise<void> {
         log,
       }),
   );
-  const api = new SupervisedProcess({ name: 'api', entry: locateApp('@longshore/api'), env, log });
+  // The API processes are cluster workers: they listen on one port, which this process holds,
+  // so a connection always finds a live API process while a crashed one restarts.
+  cluster.setupPrimary({ exec: locateApp('@longshore/api'), execArgv: [], silent: false });
+  const apis = Array.from(
+    { length: config.apiProcesses },
+    (_, i) =>
+      new SupervisedProcess({
+        name: `api-${i + 1}`,
+        entry: locateApp('@longshore/api'),
+        env,
+        log,
+        spawn: (childEnv) => cluster.fork(childEnv).process,
+      }),
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping Longshore');
-    await api.stop();
+    await Promise.all(apis.map((a) => a.stop()));
     await Promise.all(workers.map((w) => w.stop()));
     await redis?.stop();
     log.info('Longshore stopped');
@@ -59,10 +70,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   await Promise.all(workers.map((w) => w.start()));
-  await api.start();
+  const [first] = (await Promise.all(apis.map((a) => a.start()))) as { port?: number }[];
   log.info(
     {
-      url: `http://${config.host}:${config.port}`,
+      url: `http://${config.host}:${first?.port ?? config.port}`,
+      apiProcesses: apis.length,
       workers: workers.length,
       redis: redis ? 'embedded' : 'external',
       dataDir: config.dataDir,
@@ -71,18 +83,18 @@ async function main(): Promise<void> {
   );
 }
 
-async function startPrivateRedis(config: Config, log: Logger): Promise<EmbeddedRedis> {
+async function startPrivateRedis(config: Config, log: Logger): Promise<SupervisedRedis> {
   if (!findRedisServer()) {
     log.warn('redis-server is not installed; trying to install it from the OS packages');
     const installed = await installRedisServer((line) => log.info({ apt: line }, 'installing redis-server'));
     if (!installed) throw new RedisServerNotFoundError();
   }
-  const redis = await startEmbeddedRedis({
-    dataDir: config.redisDir,
-    appendOnly: true,
-    log: (line) => log.debug({ redis: line }, 'redis-server'),
-  });
-  log.info({ url: redis.url, dir: config.redisDir }, 'started a private redis-server (set REDIS_URL to use your own)');
+  const redis = new SupervisedRedis({ dataDir: config.redisDir, appendFsync: config.redisAppendFsync, log });
+  await redis.start();
+  log.info(
+    { url: redis.url, dir: config.redisDir, appendfsync: config.redisAppendFsync },
+    'started a private redis-server (set REDIS_URL to use your own)',
+  );
   return redis;
 }
 

@@ -8,7 +8,9 @@ import {
   CALLBACK_QUEUE,
   VERIFY_QUEUE,
   createFinalizeQueue,
+  checkRedisDurability,
   createRedisConnection,
+  isRedisConnectionError,
   type CallbackJobData,
   type VerifyPartJobData,
 } from '@longshore/queue';
@@ -36,14 +38,21 @@ const HEARTBEAT_MS = 5_000;
 export async function buildWorker(config: Config, log: Logger): Promise<FinalizeWorker> {
   if (!config.redisUrl) throw new Error('REDIS_URL is required to run a worker (npm start provides one)');
   const workerId = randomUUID();
-  const redis = createRedisConnection(config.redisUrl, { name: 'worker', blocking: true });
+  // BullMQ's rule for worker connections: never give up on a command (maxRetriesPerRequest null);
+  // they wait for Redis to come back. Losing and regaining it goes to the log once per outage.
+  const redis = createRedisConnection(config.redisUrl, { name: 'worker', blocking: true, log });
+  const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
+  const workerError = (err: Error, message: string) =>
+    isRedisConnectionError(err) ? log.debug({ err }, message) : log.error({ err }, message);
   const storage = createFilesystemDriver({ rootDir: config.storageDir });
   const hashPool = createHashPool(config.hashThreads);
   const { uploads, layers, blobs, workers: registry } = createStores(redis, config.queuePrefix, config);
-  const queue = createFinalizeQueue(redis, config.queuePrefix, {
-    attempts: config.finalizeAttempts,
-    backoffMs: config.finalizeBackoffMs,
-  });
+  const queue = createFinalizeQueue(
+    redis,
+    config.queuePrefix,
+    { attempts: config.finalizeAttempts, backoffMs: config.finalizeBackoffMs },
+    queueError,
+  );
 
   const metricsRegistry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(metricsRegistry, {
@@ -65,7 +74,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   const callbacks = createCallbackQueue(redis, config.queuePrefix, {
     attempts: config.callbackAttempts,
     backoffMs: config.callbackBackoffMs,
-  });
+  }, queueError);
   const worker = startFinalizeWorker({
     connection: redis,
     prefix: config.queuePrefix,
@@ -75,6 +84,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     settle: (uploadId, outcome, jobLog) => settleUpload(uploadId, outcome, { uploads, callbacks }, jobLog),
     metrics,
     log,
+    onError: workerError,
   });
 
   const callbackWorker = new Worker<CallbackJobData>(
@@ -94,17 +104,18 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
       'callback delivery failed',
     ),
   );
-  callbackWorker.on('error', (err) => log.error({ err }, 'callback worker error'));
+  callbackWorker.on('error', (err) => workerError(err, 'callback worker error'));
 
   const verifyWorker = new Worker<VerifyPartJobData>(VERIFY_QUEUE, (job) => verifyStoredPart(job.data, deps), {
     connection: redis,
     prefix: config.queuePrefix,
     concurrency: hashPool.threads,
   });
-  verifyWorker.on('error', (err) => log.error({ err }, 'verify worker error'));
+  verifyWorker.on('error', (err) => workerError(err, 'verify worker error'));
 
   // Maintenance runs as a BullMQ job scheduler: one run per interval across all workers.
   const maintenance = new Queue('maintenance', { connection: redis, prefix: config.queuePrefix });
+  maintenance.on('error', queueError);
   await maintenance.upsertJobScheduler(
     'purge-abandoned-uploads',
     { every: config.purgeIntervalMs },
@@ -122,12 +133,13 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     },
     { connection: redis, prefix: config.queuePrefix, concurrency: 1 },
   );
-  maintenanceWorker.on('error', (err) => log.error({ err }, 'maintenance worker error'));
+  maintenanceWorker.on('error', (err) => workerError(err, 'maintenance worker error'));
 
   await registry.heartbeat(workerId);
   const heartbeat = setInterval(() => void registry.heartbeat(workerId).catch(() => undefined), HEARTBEAT_MS);
   const metricsServer = await startMetricsServer(metricsRegistry, config.metricsPort, config.host);
   await worker.waitUntilReady();
+  void checkRedisDurability(redis, log);
   log.info(
     { workerId, concurrency: config.workerConcurrency, hashThreads: hashPool.threads },
     'worker consuming the finalize queue',

@@ -26,6 +26,13 @@ export const configSpec = {
     description: 'Base URL clients use to reach the API (download URLs); default: the Host of each request',
     parse: url(['http:', 'https:']),
   }),
+  allowedHosts: setting<string[]>({
+    env: 'ALLOWED_HOSTS',
+    description:
+      'Without PUBLIC_URL: comma-separated hosts (`name` for any port, `name:port`, `*` for any) whose Host header may appear in download URLs and repositoryUri; HOST is added unless it is 0.0.0.0 or ::',
+    default: ['localhost', '127.0.0.1', '[::1]'],
+    parse: list(),
+  }),
   dataDir: setting({
     env: 'DATA_DIR',
     description: 'Directory for layer storage (and the embedded Redis)',
@@ -36,6 +43,13 @@ export const configSpec = {
     env: 'REDIS_URL',
     description: 'Redis to share with other processes; unset: `npm start` runs a private redis-server',
     parse: url(['redis:', 'rediss:']),
+  }),
+  redisAppendFsync: setting({
+    env: 'REDIS_APPENDFSYNC',
+    description:
+      'Embedded Redis: `always` fsyncs before acknowledging (an acknowledged completion survives power loss), `everysec` may lose about a second, `no` leaves it to the OS',
+    default: 'always' as const,
+    parse: oneOf('always', 'everysec', 'no'),
   }),
   registryId: setting({
     env: 'REGISTRY_ID',
@@ -111,8 +125,8 @@ export const configSpec = {
   }),
   uploadTtlSeconds: setting({
     env: 'UPLOAD_TTL_SECONDS',
-    description: 'Unfinished uploads are forgotten (and their bytes purged) after this long idle',
-    default: 7 * 24 * 3600,
+    description: 'Unfinished uploads are forgotten (and their bytes purged) after this long idle (default: one day)',
+    default: 24 * 3600,
     parse: integer({ min: 60 }),
   }),
   statusRetentionSeconds: setting({
@@ -167,6 +181,13 @@ export const configSpec = {
     env: 'WORKER_PROCESSES',
     description: '`npm start`: how many worker processes to run',
     default: 1,
+    parse: integer({ min: 1, max: 64 }),
+  }),
+  apiProcesses: setting({
+    env: 'API_PROCESSES',
+    description:
+      '`npm start`: how many API processes share the port (node:cluster); with two or more, a crashed one is not an outage',
+    default: 2,
     parse: integer({ min: 1, max: 64 }),
   }),
   finalizeAttempts: setting({
@@ -241,8 +262,9 @@ export const configSpec = {
   }),
   jobLockMs: setting({
     env: 'JOB_LOCK_MS',
-    description: 'BullMQ job lock; a worker that dies loses its job to another after about this long',
-    default: 30_000,
+    description:
+      'BullMQ job lock; a worker that dies loses its job to another within 1.5–2 × this (stall checks run every half of it)',
+    default: 4_000,
     parse: integer({ min: 1000 }),
   }),
   auth: setting({

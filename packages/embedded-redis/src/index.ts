@@ -1,9 +1,11 @@
 export { findRedisServer } from './find-redis-server.js';
-export { installRedisServer } from './install-redis-server.js';
+export { installRedisServer, redisServerRequirement } from './install-redis-server.js';
+export { ensureOsPackages, type OsRequirement } from './install-os-packages.js';
 export { RedisServerNotFoundError } from './redis-server-not-found-error.js';
 export { RedisServerStartError } from './redis-server-start-error.js';
 export {
   startEmbeddedRedis,
+  type AppendFsync,
   type EmbeddedRedis,
   type EmbeddedRedisOptions,
 } from './start-embedded-redis.js';

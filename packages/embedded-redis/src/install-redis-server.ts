@@ -1,48 +1,16 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { findExecutable } from './find-executable.js';
 import { findRedisServer } from './find-redis-server.js';
+import { ensureOsPackages } from './install-os-packages.js';
+
+/** The embedded Redis's requirement: a redis-server executable. */
+export const redisServerRequirement = {
+  package: 'redis-server',
+  present: () => findRedisServer() !== undefined,
+};
 
 /**
- * Installs redis-server from the OS packages, only where that is safe to do unasked: running as
- * root with apt-get available (a CI machine or container). Runs `apt-get update`, then
- * `apt-get install -y --no-install-recommends redis-server`, sending their output to `log`.
- * Resolves with whether redis-server can be found afterwards; never throws for a failed install.
+ * Installs redis-server from the OS packages when it is missing and that is safe to do unasked
+ * (see ensureOsPackages). Resolves with whether redis-server can be found afterwards.
  */
 export async function installRedisServer(log: (line: string) => void): Promise<boolean> {
-  if (process.getuid?.() !== 0) {
-    log('not running as root: not installing redis-server');
-    return false;
-  }
-  const aptGet = findExecutable('apt-get');
-  if (aptGet === undefined) {
-    log('apt-get not found: not installing redis-server');
-    return false;
-  }
-  const steps = [['update'], ['install', '-y', '--no-install-recommends', 'redis-server']];
-  for (const args of steps) {
-    log(`$ apt-get ${args.join(' ')}`);
-    const outcome = await run(aptGet, args, log);
-    if (outcome !== 'ok') {
-      log(`apt-get ${args[0] ?? ''} failed: ${outcome}`);
-      return false;
-    }
-  }
-  return findRedisServer() !== undefined;
-}
-
-function run(command: string, args: string[], log: (line: string) => void): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // The child inherits this process's environment (as spawn does by default), plus no prompts.
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', log);
-    createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', log);
-    child.once('error', (error) => resolve(error.message));
-    child.once('close', (code, signal) =>
-      resolve(code === 0 ? 'ok' : signal === null ? `exit code ${code}` : `killed by ${signal}`),
-    );
-  });
+  return (await ensureOsPackages([redisServerRequirement], log)).length === 0;
 }

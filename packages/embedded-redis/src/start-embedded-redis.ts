@@ -19,11 +19,18 @@ export interface EmbeddedRedisOptions {
   host?: string;
   /** redis-server executable; default: found on PATH, then the well-known install paths. */
   binary?: string;
-  /** Append-only file on, fsync every second; default true. */
+  /** Append-only file on; default true. */
   appendOnly?: boolean;
+  /**
+   * When the AOF is fsynced: `always` (before a write is acknowledged: nothing acknowledged is
+   * lost on power loss; the default), `everysec` (up to about a second may be lost), `no`.
+   */
+  appendFsync?: AppendFsync;
   /** Receives redis-server's output lines; default: discarded. */
   log?: (line: string) => void;
 }
+
+export type AppendFsync = 'always' | 'everysec' | 'no';
 
 export interface EmbeddedRedis {
   /** `redis://host:port`, for a Redis client. */
@@ -32,6 +39,10 @@ export interface EmbeddedRedis {
   readonly pid: number;
   /** SIGTERM (graceful: flushes the AOF), SIGKILL if still running after 10 s. Idempotent. */
   stop(): Promise<void>;
+  /** Resolves when the process has ended, for whatever reason (a supervisor restarts it). */
+  readonly exited: Promise<void>;
+  /** How it ended (`was killed by SIGKILL`, `exited with code 1`), once it has. */
+  exitStatus(): string | undefined;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -52,7 +63,14 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   const host = opts.host ?? '127.0.0.1';
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const settings = { binary, host, dataDir, appendOnly: opts.appendOnly ?? true, log: opts.log };
+  const settings = {
+    binary,
+    host,
+    dataDir,
+    appendOnly: opts.appendOnly ?? true,
+    appendFsync: opts.appendFsync ?? 'always',
+    log: opts.log,
+  };
 
   const fixedPort = opts.port !== undefined && opts.port !== 0 ? opts.port : undefined;
   for (let attempt = 1; ; attempt += 1) {
@@ -73,10 +91,11 @@ interface LaunchSettings {
   port: number;
   dataDir: string;
   appendOnly: boolean;
+  appendFsync: AppendFsync;
   log: ((line: string) => void) | undefined;
 }
 
-function redisServerArgs({ host, port, dataDir, appendOnly }: LaunchSettings): string[] {
+function redisServerArgs({ host, port, dataDir, appendOnly, appendFsync }: LaunchSettings): string[] {
   return [
     '--port',
     String(port),
@@ -87,7 +106,7 @@ function redisServerArgs({ host, port, dataDir, appendOnly }: LaunchSettings): s
     '--appendonly',
     appendOnly ? 'yes' : 'no',
     '--appendfsync',
-    'everysec',
+    appendFsync,
     '--maxmemory-policy',
     'noeviction',
     '--save',
@@ -133,6 +152,8 @@ async function launch(settings: LaunchSettings): Promise<EmbeddedRedis> {
     port,
     pid,
     stop: () => (stopping ??= stopChild(child, lifecycle.exited)),
+    exited: lifecycle.exited,
+    exitStatus: () => lifecycle.status(),
   };
 }
 

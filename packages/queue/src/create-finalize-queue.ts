@@ -17,12 +17,19 @@ export interface FinalizeQueue {
   close(): Promise<void>;
 }
 
-export function createFinalizeQueue(connection: Redis, prefix: string, policy: FinalizeJobPolicy): FinalizeQueue {
+/** `onError` receives the queue's connection errors (without it BullMQ prints them on stderr). */
+export function createFinalizeQueue(
+  connection: Redis,
+  prefix: string,
+  policy: FinalizeJobPolicy,
+  onError?: (err: Error) => void,
+): FinalizeQueue {
   const queue = new Queue<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, {
     connection,
     prefix,
     defaultJobOptions: finalizeJobOptions(policy),
   });
+  queue.on('error', (err) => onError?.(err));
   return {
     queue,
     async enqueue(data) {

@@ -13,12 +13,14 @@ export interface VerifyQueue {
   close(): Promise<void>;
 }
 
-export function createVerifyQueue(connection: Redis, prefix: string): VerifyQueue {
+/** `onError` receives the queue's connection errors (without it BullMQ prints them on stderr). */
+export function createVerifyQueue(connection: Redis, prefix: string, onError?: (err: Error) => void): VerifyQueue {
   const queue = new Queue<VerifyPartJobData>(VERIFY_QUEUE, {
     connection,
     prefix,
     defaultJobOptions: verifyPartJobOptions,
   });
+  queue.on('error', (err) => onError?.(err));
   return {
     async enqueue(data) {
       await queue.add(VERIFY_JOB, data, { jobId: verifyPartJobId(data.uploadId, data.partNumber) });

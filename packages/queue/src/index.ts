@@ -8,7 +8,13 @@ export {
   type FinalizeJobPolicy,
 } from './finalize-job.js';
 export { createFinalizeQueue, type FinalizeQueue } from './create-finalize-queue.js';
-export { createRedisConnection, type RedisConnectionOptions } from './redis-connection.js';
+export {
+  createRedisConnection,
+  isRedisConnectionError,
+  redisReady,
+  type ConnectionLog,
+  type RedisConnectionOptions,
+} from './redis-connection.js';
 export { CompletionWaiter, type WaitCondition, type WaitOutcome } from './completion-waiter.js';
 export {
   CALLBACK_QUEUE,
@@ -25,3 +31,4 @@ export {
   type VerifyPartJobData,
 } from './verify-job.js';
 export { createVerifyQueue, type VerifyQueue } from './create-verify-queue.js';
+export { checkRedisDurability } from './redis-durability.js';

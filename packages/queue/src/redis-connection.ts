@@ -1,19 +1,85 @@
 import { Redis } from 'ioredis';
 
-export interface RedisConnectionOptions {
-  /** BullMQ workers and subscribers block; they must not give up on a command during a reconnect. */
-  blocking?: boolean;
-  name: string;
+/** Where a connection reports losing and regaining Redis (a pino logger fits). */
+export interface ConnectionLog {
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
 }
+
+export interface RedisConnectionOptions {
+  /**
+   * BullMQ workers and subscribers block; they must not give up on a command during a reconnect
+   * (BullMQ requires `maxRetriesPerRequest: null` for them), so their commands wait for Redis.
+   */
+  blocking?: boolean;
+  /**
+   * Serving requests: while Redis is unreachable a command fails at once instead of queueing
+   * (no offline queue, no retry of commands in flight), so a request answers a retryable error
+   * quickly. Await `redisReady()` before the first command. BullMQ's advice for producers.
+   */
+  failFast?: boolean;
+  name: string;
+  /** Receives connection loss and recovery (once per outage, not per reconnect attempt). */
+  log?: ConnectionLog;
+}
+
+/** Reconnect quickly: the embedded Redis comes back within about a second. */
+const RECONNECT_DELAY_MAX_MS = 500;
 
 /** One shared way to connect, so every process names its connections (CLIENT LIST shows them). */
 export function createRedisConnection(url: string, options: RedisConnectionOptions): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     connectionName: `longshore-${options.name}`,
-    maxRetriesPerRequest: options.blocking ? null : 3,
+    maxRetriesPerRequest: options.blocking ? null : options.failFast ? 0 : 3,
+    enableOfflineQueue: !options.failFast,
     enableReadyCheck: true,
     // Commands issued in the same tick by concurrent requests go out in one write.
     enableAutoPipelining: !options.blocking,
     lazyConnect: false,
+    retryStrategy: (attempt) => Math.min(attempt * 50, RECONNECT_DELAY_MAX_MS),
   });
+  // Always listen: without a listener ioredis prints every error as plain text on stderr.
+  let lost = false;
+  redis.on('error', (err: Error) => {
+    if (lost) return;
+    lost = true;
+    options.log?.warn({ err, connection: options.name }, 'lost the connection to Redis; reconnecting');
+  });
+  redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    options.log?.info({ connection: options.name }, 'connection to Redis restored');
+  });
+  return redis;
+}
+
+/** Resolves once the connection is ready for commands (needed before the first command of a failFast one). */
+export function redisReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      redis.off('end', onEnd);
+      resolve();
+    };
+    const onEnd = () => {
+      redis.off('ready', onReady);
+      reject(new Error('the Redis connection closed before it was ready'));
+    };
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+  });
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/**
+ * Whether an error only says Redis is unreachable for now (already reported once per outage by
+ * the connection's own log), rather than something worth an error line of its own.
+ */
+export function isRedisConnectionError(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  return (
+    (code !== undefined && CONNECTION_ERROR_CODES.has(code)) ||
+    /^Connection is closed|Stream isn't writeable|Reached the max retries per request/.test(message ?? '')
+  );
 }

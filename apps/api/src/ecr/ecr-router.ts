@@ -62,7 +62,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
         );
       }
       if (parseError) throw bodyError(parseError);
-      const input = validateEcrInput(operation, req.body ?? {});
+      // An empty body parses as nothing (`{}` to AWS); a literal `null` is not an object (SerializationException).
+      const input = validateEcrInput(operation, req.body === undefined ? {} : req.body);
       const permission = ecrPermissionFor(operation, input);
       if (!permission.filtered || permission.repositories.length > 0) {
         deps.auth.permissions.require(principal, permission.action, permission.repositories);
@@ -74,7 +75,10 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       const ctx: OperationContext = {
         requestId: String(req.id),
         log,
-        baseUrl: deps.baseUrl(req),
+        // Resolved (and refused for a Host the service does not answer for) only by operations that need it.
+        get baseUrl() {
+          return deps.baseUrl(req);
+        },
         signal: controller.signal,
         principal,
         allows: (action, repositoryName) => deps.auth.permissions.can(principal, action, repositoryName),

@@ -5,8 +5,12 @@ import type { Logger } from '@longshore/telemetry';
 export interface OperationContext {
   requestId: string;
   log: Logger;
-  /** Base URL clients reach this API at (for download URLs). */
-  baseUrl: string;
+  /**
+   * Base URL clients reach this API at (for download URLs and repositoryUri). Reading it throws
+   * an InvalidParameterException for a Host the service does not answer for: read it before any
+   * side effect.
+   */
+  readonly baseUrl: string;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
   /** Who is asking (already allowed the operation on the repositories it names). */

@@ -38,5 +38,15 @@ export async function sendBlob(req: Request, res: Response, storage: StorageDriv
     return;
   }
   const stream = await storage.blobReader(blob.location, range);
-  await pipeline(stream, res);
+  try {
+    await pipeline(stream, res);
+  } catch (err) {
+    // A client that hangs up mid-download is not a server fault: nothing to answer, nothing to alarm.
+    if (!clientHungUp(req, res)) throw err;
+    req.log.debug({ digest: blob.digest }, 'client closed the download before it ended');
+  }
+}
+
+function clientHungUp(req: Request, res: Response): boolean {
+  return !res.writableFinished && (req.socket.destroyed || res.destroyed);
 }

@@ -14,8 +14,10 @@ export function createCallbackQueue(
   connection: Redis,
   prefix: string,
   policy: { attempts: number; backoffMs: number },
+  onError?: (err: Error) => void,
 ): CallbackQueue & { close(): Promise<void> } {
   const queue = new Queue<CallbackJobData>(CALLBACK_QUEUE, { connection, prefix });
+  if (onError) queue.on('error', onError);
   return {
     async enqueue(uploadId, url) {
       await queue.add(

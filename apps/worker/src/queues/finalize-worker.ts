@@ -16,6 +16,8 @@ export interface FinalizeWorkerDeps {
   settle(uploadId: string, outcome: SettledOutcome, log: Logger): Promise<void>;
   metrics: ReturnType<typeof createWorkerMetrics>;
   log: Logger;
+  /** Where the worker's own errors go (a lost Redis connection is logged more quietly than a bug). */
+  onError?(err: Error, message: string): void;
 }
 
 /**
@@ -61,8 +63,10 @@ export function startFinalizeWorker(deps: FinalizeWorkerDeps): Worker<FinalizeJo
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency,
+    // A dead worker's job is found by the next stall check after its lock expires: within
+    // 1.5–2 × JOB_LOCK_MS. BullMQ renews the lock every half of it while the job runs.
     lockDuration: deps.lockMs,
-    stalledInterval: deps.lockMs,
+    stalledInterval: Math.max(1000, Math.round(deps.lockMs / 2)),
     maxStalledCount: 2,
   });
 
@@ -85,6 +89,6 @@ export function startFinalizeWorker(deps: FinalizeWorkerDeps): Worker<FinalizeJo
     metrics.stalled.inc();
     log.warn({ jobId }, 'job stalled; another worker will take it');
   });
-  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('error', (err) => (deps.onError ? deps.onError(err, 'worker error') : log.error({ err }, 'worker error')));
   return worker;
 }

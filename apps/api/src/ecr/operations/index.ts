@@ -39,8 +39,9 @@ export function createOperations(deps: OperationDeps): OperationTable {
 
     async CreateRepository(input, ctx) {
       repositories.registryId(input.registryId);
+      const shown = view(ctx); // before the side effect: a refused Host must change nothing
       const record = await repositories.create(input);
-      return { repository: repositoryJson(record, view(ctx)) };
+      return { repository: repositoryJson(record, shown) };
     },
 
     async DescribeRepositories(input, ctx) {
@@ -49,21 +50,23 @@ export function createOperations(deps: OperationDeps): OperationTable {
         throw new InvalidParameterException('repositoryNames cannot be combined with nextToken or maxResults');
       }
       const after = input.nextToken ? decodeToken(input.nextToken) : undefined;
+      const shown = view(ctx);
       const page = await repositories.describe(input.repositoryNames, input.maxResults ?? DEFAULT_PAGE, after);
       // Without names, the listing shows only the repositories the caller may describe.
       const visible = input.repositoryNames
         ? page.repositories
         : page.repositories.filter((r) => ctx.allows('ecr:DescribeRepositories', r.repositoryName));
       return {
-        repositories: visible.map((r) => repositoryJson(r, view(ctx))),
+        repositories: visible.map((r) => repositoryJson(r, shown)),
         ...(page.nextAfter ? { nextToken: Buffer.from(page.nextAfter).toString('base64url') } : {}),
       };
     },
 
     async DeleteRepository(input, ctx) {
       repositories.registryId(input.registryId);
+      const shown = view(ctx); // before the side effect: a refused Host must change nothing
       const record = await repositories.delete(input.repositoryName, input.force ?? false);
-      return { repository: repositoryJson(record, view(ctx)) };
+      return { repository: repositoryJson(record, shown) };
     },
 
     async InitiateLayerUpload(input) {
@@ -115,9 +118,10 @@ export function createOperations(deps: OperationDeps): OperationTable {
 
     async GetDownloadUrlForLayer(input, ctx) {
       const registryId = repositories.registryId(input.registryId);
+      const baseUrl = ctx.baseUrl;
       await repositories.require(input.repositoryName);
       await layers.require(input.repositoryName, registryId, input.layerDigest);
-      const downloadUrl = deps.downloads.sign(ctx.baseUrl, {
+      const downloadUrl = deps.downloads.sign(baseUrl, {
         repositoryName: input.repositoryName,
         layerDigest: input.layerDigest,
       });

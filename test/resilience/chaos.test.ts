@@ -1,0 +1,99 @@
+import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
+import { afterAll, expect, it } from 'vitest';
+import { botocorePushesUntil } from '../support/botocore-pushes.js';
+import { forEachLimited, pushUntil, type PushOutcome } from '../support/chaos-pushes.js';
+import { downloadedDigest } from '../support/download-layer.js';
+import { startLauncher, type LauncherRun } from '../support/launcher-harness.js';
+
+/**
+ * Chaos under `npm start`: while 12 clients push layers with the AWS SDK's default retry policy
+ * and one with botocore's, a worker is killed (SIGKILL) every 3 s and an API process twice.
+ * Every push the service acknowledged must be intact, and at least 99.9 % of the pushes must
+ * succeed. Bounded: about 40 s of pushes, then the checks. (An API process killed in the middle
+ * of a part write leaves its claim for PART_LOCK_MS; until claims die with their process (issue
+ * 11 item 3), the retried part is refused with InvalidLayerPartException and that push fails.)
+ */
+const PUSH_SECONDS = 40;
+const WORKER_KILL_EVERY_MS = 3_000;
+const API_KILLS_AT_MS = [12_000, 26_000];
+const CLIENTS = 12;
+
+let run: LauncherRun | undefined;
+afterAll(async () => {
+  await run?.close();
+});
+
+it('keeps every acknowledged layer and ≥ 99.9 % of pushes through kill -9 of workers and an API process', async () => {
+  run = await startLauncher({ env: { API_PROCESSES: '2', WORKER_PROCESSES: '2' } });
+  const launcher = run;
+  const repositoryName = 'chaos/pushes';
+  await launcher.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+
+  const kills: string[] = [];
+  const kill = (processName: string) => {
+    // An API process is only killed while every API process is up: killing the last one would
+    // close the shared port (node:cluster closes it with its last listener), an outage no retry rides out.
+    if (processName.startsWith('api') && !['api-1', 'api-2'].every((name) => launcher.isUp(name))) return;
+    try {
+      process.kill(launcher.pidOf(processName), 'SIGKILL');
+      kills.push(processName);
+    } catch {
+      // Not up again yet since the last kill (or already gone): skip this round.
+    }
+  };
+  const started = Date.now();
+  let round = 0;
+  const workerKiller = setInterval(() => kill(`worker-${(round++ % 2) + 1}`), WORKER_KILL_EVERY_MS);
+  const apiKillers = API_KILLS_AT_MS.map((at, i) => setTimeout(() => kill(`api-${(i % 2) + 1}`), at));
+  const pushing = new Promise((resolve) => setTimeout(resolve, PUSH_SECONDS * 1000));
+  void pushing.then(() => {
+    clearInterval(workerKiller);
+    for (const t of apiKillers) clearTimeout(t);
+  });
+
+  const drained: string[] = [];
+  const since = () => ((Date.now() - started) / 1000).toFixed(0);
+  let outcomes: PushOutcome[];
+  let botocoreOutcomes: PushOutcome[];
+  try {
+    [outcomes, botocoreOutcomes] = await Promise.all([
+      pushUntil(launcher.endpoint, repositoryName, CLIENTS, pushing).finally(() => drained.push(`sdk ${since()} s`)),
+      botocorePushesUntil(launcher.endpoint, repositoryName, pushing).finally(() =>
+        drained.push(`botocore ${since()} s`),
+      ),
+    ]);
+  } finally {
+    clearInterval(workerKiller);
+    for (const t of apiKillers) clearTimeout(t);
+  }
+  const elapsed = (Date.now() - started) / 1000;
+
+  const botocoreFailures = botocoreOutcomes.filter((o) => !o.ok).length;
+  outcomes.push(...botocoreOutcomes);
+  const acknowledged = outcomes.filter((o) => o.ok);
+  const failures = outcomes.filter((o) => !o.ok);
+  const successRate = acknowledged.length / outcomes.length;
+  console.log(
+    `chaos: ${outcomes.length} pushes (${botocoreOutcomes.length} by botocore, ${botocoreFailures} of them failed) ` +
+      `in ${elapsed.toFixed(0)} s, ${failures.length} failed ` +
+      `(${failures.map((f) => f.error).join(', ') || 'none'}); success ${(successRate * 100).toFixed(2)} %; ` +
+      `kills: ${kills.length} (${kills.filter((k) => k.startsWith('api')).length} API), restarts logged: ${launcher.restarts()}; ` +
+      `drained: ${drained.join(', ')}`,
+  );
+
+  expect(kills.filter((k) => k.startsWith('api')).length).toBeGreaterThanOrEqual(2);
+  expect(kills.filter((k) => k.startsWith('worker')).length).toBeGreaterThanOrEqual(8);
+  expect(launcher.restarts()).toBeGreaterThanOrEqual(kills.length);
+  // Throughput depends on the machine's load; the rate and the integrity are what is asserted.
+  expect(outcomes.length).toBeGreaterThanOrEqual(20);
+  expect(botocoreOutcomes.length).toBeGreaterThan(0);
+  expect(successRate).toBeGreaterThanOrEqual(0.999);
+
+  // Every acknowledged layer downloads whole, with its digest.
+  const corrupt: string[] = [];
+  await forEachLimited(acknowledged, 8, async ({ digest }) => {
+    const got = await downloadedDigest(launcher.ecr, launcher.fetch, repositoryName, digest);
+    if (got !== digest) corrupt.push(digest);
+  });
+  expect(corrupt).toEqual([]);
+}, 170_000);

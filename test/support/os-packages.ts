@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import {
+  ensureOsPackages,
+  redisServerRequirement,
+  type OsRequirement,
+} from '../../packages/embedded-redis/src/index.js';
+
+/** botocore importable by the system Python, which the botocore test runs. */
+export const botocoreRequirement: OsRequirement = {
+  package: 'python3-botocore',
+  present: () => spawnSync('/usr/bin/python3', ['-c', 'import botocore'], { stdio: 'ignore' }).status === 0,
+};
+
+/** A command on the usual system paths. */
+const hasCommand = (path: string) => (): boolean => existsSync(path);
+
+/** The registry client of the /v2 tests (copies images in and out). */
+export const skopeoRequirement: OsRequirement = { package: 'skopeo', present: hasCommand('/usr/bin/skopeo') };
+
+/** The AWS CLI of the authentication tests. */
+export const awsCliRequirement: OsRequirement = { package: 'awscli', present: hasCommand('/usr/bin/aws') };
+
+/**
+ * Every OS package the test suite needs. To need another one (skopeo, a Swift server, ...), add
+ * its requirement here: the global setup installs whatever is missing, once, before any test.
+ */
+export const testOsRequirements: OsRequirement[] = [
+  redisServerRequirement,
+  botocoreRequirement,
+  skopeoRequirement,
+  awsCliRequirement,
+];
+
+let ensured: Promise<void> | undefined;
+
+/** Installs the missing ones (as root, with apt-get); once per test run, whichever project asks first. */
+export function ensureTestOsPackages(): Promise<void> {
+  ensured ??= ensureOsPackages(testOsRequirements, (line) => process.stderr.write(`[os-packages] ${line}\n`)).then(
+    (missing) => {
+      if (missing.length > 0) {
+        process.stderr.write(
+          `[os-packages] still missing: ${missing.join(', ')}; the tests that need them will fail. ` +
+            `Install them with: apt-get install -y ${missing.join(' ')}\n`,
+        );
+      }
+    },
+  );
+  return ensured;
+}
