@@ -71,10 +71,15 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     onVerifiedBytes: (bytes: number) => metrics.verifiedBytes.inc(bytes),
   };
 
-  const callbacks = createCallbackQueue(redis, config.queuePrefix, {
-    attempts: config.callbackAttempts,
-    backoffMs: config.callbackBackoffMs,
-  }, queueError);
+  const callbacks = createCallbackQueue(
+    redis,
+    config.queuePrefix,
+    {
+      attempts: config.callbackAttempts,
+      backoffMs: config.callbackBackoffMs,
+    },
+    queueError,
+  );
   const worker = startFinalizeWorker({
     connection: redis,
     prefix: config.queuePrefix,
