@@ -66,6 +66,8 @@ describe('an API whose Redis is gone', () => {
     cleanups.push(() => longshore.close());
 
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName: 'gone/r' }));
+    // The /v1 request below carries a login token; get it while Redis is still there.
+    await longshore.loginToken();
 
     await redis.stop(); // nothing listens on its port now
     // No waiting on a dead connection: each answer comes while Redis is still down.

@@ -7,7 +7,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { inject } from 'vitest';
-import { ecrClient } from './longshore-harness.js';
+import {
+  authenticateRequest,
+  ecrClient,
+  registerAuthenticatedService,
+  unregisterAuthenticatedService,
+} from './longshore-harness.js';
+import { testAdminKey } from './request-signing.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const launcherEntry = path.join(root, 'apps/launcher/dist/main.js');
@@ -66,6 +72,8 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
     HASH_THREADS: '1',
+    ADMIN_ACCESS_KEY_ID: testAdminKey.accessKeyId,
+    ADMIN_SECRET_ACCESS_KEY: testAdminKey.secretAccessKey,
     ...(options.embeddedRedis ? {} : { REDIS_URL: inject('redisUrl') }),
     ...options.env,
   };
@@ -107,7 +115,9 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
     });
   };
 
+  const closing: (() => void)[] = [];
   const close = async () => {
+    for (const undo of closing) undo();
     if (launcher.exitCode === null && launcher.signalCode === null) {
       launcher.kill('SIGTERM');
       await exited;
@@ -121,6 +131,8 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
       exited.then(([code]) => Promise.reject(new Error(`the launcher exited with ${code}:\n${tail(lines)}`))),
     ]);
     const endpoint = new URL(String(serving.url)).origin.replace('0.0.0.0', '127.0.0.1');
+    registerAuthenticatedService(endpoint);
+    closing.push(() => unregisterAuthenticatedService(endpoint));
     return {
       endpoint,
       ecr: ecrClient(endpoint, 3),
@@ -142,7 +154,10 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
         return last?.msg === 'process ready';
       },
       restarts: () => lines.filter((l) => l.msg === 'process died; restarting').length,
-      fetch: (pathOrUrl, init) => fetch(/^https?:/.test(pathOrUrl) ? pathOrUrl : `${endpoint}${pathOrUrl}`, init),
+      fetch: async (pathOrUrl, init) => {
+        const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${endpoint}${pathOrUrl}`;
+        return fetch(url, await authenticateRequest(url, init));
+      },
       close,
     };
   } catch (error) {

@@ -102,17 +102,7 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
   for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
   const api = await startApi();
   const endpoint = `http://127.0.0.1:${api.port}`;
-  const tokens = new Map<string, Promise<string>>();
-  const loginToken = (credentials: TestCredentials = testAdminKey) => {
-    let token = tokens.get(credentials.accessKeyId);
-    if (!token) {
-      token = requestLoginToken(endpoint, credentials);
-      token.catch(() => tokens.delete(credentials.accessKeyId));
-      tokens.set(credentials.accessKeyId, token);
-    }
-    return token;
-  };
-  running.set(endpoint, loginToken);
+  const loginToken = registerAuthenticatedService(endpoint);
   Object.assign(harness, {
     endpoint,
     ecr: ecrClient(endpoint),
@@ -129,7 +119,7 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
       return fetch(url, await authenticate(url, init, auth, loginToken));
     },
     async close() {
-      running.delete(endpoint);
+      unregisterAuthenticatedService(endpoint);
       await Promise.all(processes.map((p) => p.stop()));
       await rm(dataDir, { recursive: true, force: true });
     },
@@ -153,6 +143,30 @@ async function requestLoginToken(endpoint: string, credentials: TestCredentials)
 
 /** The login-token source of every running test service, by endpoint (origin). */
 const running = new Map<string, (credentials?: TestCredentials) => Promise<string>>();
+
+/**
+ * Makes `authenticateRequest` (and so every raw request helper) authenticate requests to a
+ * service started with the test admin key, and returns its cached login-token source.
+ */
+export function registerAuthenticatedService(endpoint: string): (credentials?: TestCredentials) => Promise<string> {
+  const tokens = new Map<string, Promise<string>>();
+  const loginToken = (credentials: TestCredentials = testAdminKey) => {
+    let token = tokens.get(credentials.accessKeyId);
+    if (!token) {
+      token = requestLoginToken(endpoint, credentials);
+      token.catch(() => tokens.delete(credentials.accessKeyId));
+      tokens.set(credentials.accessKeyId, token);
+    }
+    return token;
+  };
+  running.set(endpoint, loginToken);
+  return loginToken;
+}
+
+/** Forgets a service registered with `registerAuthenticatedService`. */
+export function unregisterAuthenticatedService(endpoint: string): void {
+  running.delete(endpoint);
+}
 
 /**
  * For helpers that send raw requests by URL (plain fetch, an http.Agent): authenticates `init`
