@@ -1,9 +1,11 @@
 import { Piscina } from 'piscina';
-import type { HashFileRangeTask } from './hash-task.js';
+import type { ChecksumFileRangeTask, HashFileRangeTask } from './hash-task.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
 
 export interface HashPool {
   hashFileRange(task: HashFileRangeTask): Promise<string>;
+  /** The part checksum (`crc32c:<hex>` or sha256 hex) of a file's byte range, on a pool thread. */
+  checksumFileRange(task: ChecksumFileRangeTask): Promise<string>;
   /** Writes a part into a local file and hashes it, on a pool thread. The data is moved, not copied: don't use it afterwards. */
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
@@ -46,6 +48,7 @@ export function createHashPool(threads: number): HashPool {
   return {
     threads,
     hashFileRange: (task) => pool.run(task, { name: 'hashFileRange' }) as Promise<string>,
+    checksumFileRange: (task) => pool.run(task, { name: 'checksumFileRange' }) as Promise<string>,
     ingestPart: (task) =>
       pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
+import { createPartChecksum, type PartChecksumAlgorithm } from './part-checksum.js';
 
 /** A task run on a pool thread: never on an event loop that renews job locks. */
 export interface HashFileRangeTask {
@@ -9,11 +10,14 @@ export interface HashFileRangeTask {
   end: number;
 }
 
+export interface ChecksumFileRangeTask extends HashFileRangeTask {
+  algorithm: PartChecksumAlgorithm;
+}
+
 const CHUNK = 4 * 1024 * 1024;
 
-/** SHA-256 (hex) of bytes [start, end] of a file; throws if the file is shorter. */
-export function hashFileRange(task: HashFileRangeTask): string {
-  const hash = createHash('sha256');
+/** Feeds bytes [start, end] of a file to `consume`; throws if the file is shorter. */
+function readFileRange(task: HashFileRangeTask, consume: (chunk: Uint8Array) => void): void {
   const fd = openSync(task.path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, task.end - task.start + 1)));
@@ -24,13 +28,26 @@ export function hashFileRange(task: HashFileRangeTask): string {
       if (read === 0) {
         throw new Error(`short read: ${task.path} ends before byte ${task.end}`);
       }
-      hash.update(buffer.subarray(0, read));
+      consume(buffer.subarray(0, read));
       position += read;
     }
   } finally {
     closeSync(fd);
   }
+}
+
+/** SHA-256 (hex) of bytes [start, end] of a file; throws if the file is shorter. */
+export function hashFileRange(task: HashFileRangeTask): string {
+  const hash = createHash('sha256');
+  readFileRange(task, (chunk) => hash.update(chunk));
   return hash.digest('hex');
+}
+
+/** The part checksum (see part-checksum.ts) of bytes [start, end] of a file. */
+export async function checksumFileRange(task: ChecksumFileRangeTask): Promise<string> {
+  const checksum = await createPartChecksum(task.algorithm);
+  readFileRange(task, (chunk) => checksum.update(chunk));
+  return checksum.digest();
 }
 
 export { ingestPart, hashPartTask } from './ingest-task.js';
