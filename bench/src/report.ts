@@ -27,6 +27,10 @@ export interface FigureReport {
    */
   timesSha256?: number;
   timesDisk?: number;
+  /** With a peer registry: its median, its samples, and the median over runs of Longshore ÷ it. */
+  peerMedian?: number;
+  peerSamples?: number[];
+  timesPeer?: number;
 }
 
 export interface ScenarioReport {
@@ -42,6 +46,8 @@ export interface ScenarioReport {
   skipped?: string;
   /** Each finished run's extra data (counts, CPU shares, retries, peak memory). */
   details: Record<string, unknown>[];
+  /** Each run's extra data of the peer registry's workload. */
+  peerDetails?: Record<string, unknown>[];
   /** Warnings and errors the service logged, by kind with counts, over all runs. */
   serviceIssues: string[];
   /** Service processes that died during a run. */
@@ -54,6 +60,8 @@ export interface BenchReport {
   interrupted?: boolean;
   runs: number;
   endpoint?: string;
+  /** The reference registry binary each scenario also ran against (BENCH_PEER_REGISTRY). */
+  peerRegistry?: string;
   sizes: BenchSizes;
   machine: MachineReference;
   scenarios: ScenarioReport[];
@@ -83,13 +91,31 @@ export function formatReportTable(report: BenchReport): string {
       `load average ${machine.loadAverage.toFixed(1)} at the start`,
     `${report.interrupted ? 'INTERRUPTED; ' : ''}${report.quick ? 'quick (smoke) sizes' : 'full sizes'}; ${report.runs === 1 ? 'one run per scenario' : `median of ${report.runs} runs per scenario`}` +
       `; target: ${report.endpoint ?? 'a service started by the bench'}; MB = 10^6 bytes`,
+    ...(report.peerRegistry
+      ? [
+          `peer: ${report.peerRegistry} (started for each run after Longshore's part, filesystem storage in a temp dir); ` +
+            'Longshore ÷ distribution is the median over runs of the two figures of one run (for ms and MiB, lower is better)',
+        ]
+      : []),
   ];
+  const peer = report.peerRegistry !== undefined;
   const rows: string[][] = [];
   for (const scenario of report.scenarios) {
     const first = rows.length;
-    if (scenario.skipped) rows.push(['', 'skipped', '', '', '', '', scenario.skipped]);
+    const withPeer = scenario.figures.some((f) => f.peerMedian !== undefined);
+    if (scenario.skipped && !withPeer)
+      rows.push(['', 'skipped', '', '', '', '', ...(peer ? ['', ''] : []), scenario.skipped]);
     else {
       for (const figure of scenario.figures) {
+        const result = scenario.skipped
+          ? rows.length === first
+            ? scenario.skipped.slice(0, 120)
+            : ''
+          : figure.met === undefined
+            ? 'info'
+            : figure.met
+              ? 'pass'
+              : 'FAIL';
         rows.push([
           '',
           figure.label,
@@ -97,23 +123,34 @@ export function formatReportTable(report: BenchReport): string {
           figure.target?.text ?? '',
           ratio(figure.timesSha256),
           ratio(figure.timesDisk),
-          figure.met === undefined ? 'info' : figure.met ? 'pass' : 'FAIL',
+          ...(peer
+            ? [
+                figure.peerMedian !== undefined ? `${format(figure.peerMedian, figure.unit)} ${figure.unit}` : '',
+                ratio(figure.timesPeer),
+              ]
+            : []),
+          result,
         ]);
       }
       for (const error of scenario.errors)
-        rows.push(['', 'run failed', '', '', '', '', error.split('\n')[0]!.slice(0, 120)]);
+        rows.push(['', 'run failed', '', '', '', '', ...(peer ? ['', ''] : []), error.split('\n')[0]!.slice(0, 120)]);
     }
     rows[first]![0] = scenario.scenario;
   }
-  const table = formatTable(['scenario', 'figure', 'value', 'target', '× sha256', '× disk', 'result'], rows, [
-    'left',
-    'left',
-    'right',
-    'left',
-    'right',
-    'right',
-    'left',
-  ]);
+  const table = formatTable(
+    [
+      'scenario',
+      'figure',
+      'value',
+      'target',
+      '× sha256',
+      '× disk',
+      ...(peer ? ['distribution', 'Longshore ÷ distribution'] : []),
+      'result',
+    ],
+    rows,
+    ['left', 'left', 'right', 'left', 'right', 'right', ...(peer ? (['right', 'right'] as const) : []), 'left'],
+  );
   return [...header, '', table, '', ...notes(report)].join('\n').trimEnd();
 }
 
@@ -136,6 +173,14 @@ function notes(report: BenchReport): string[] {
       if (d.cpuPercent) parts.push(`CPU % of one core: ${describeCpu(d.cpuPercent)}`);
       const which = s.details.length > 1 ? ' (run 1)' : '';
       lines.push(`${s.scenario}${which}: ${parts.join('; ')}`);
+    }
+    const p = s.peerDetails?.[0];
+    if (p) {
+      const parts: string[] = [];
+      if (typeof p.registryPeakMiB === 'number') parts.push(`peak RSS ${Math.round(p.registryPeakMiB)} MiB`);
+      if (p.cpuPercent) parts.push(`CPU % of one core: ${describeCpu(p.cpuPercent)}`);
+      if (parts.length)
+        lines.push(`${s.scenario} distribution${s.peerDetails!.length > 1 ? ' (run 1)' : ''}: ${parts.join('; ')}`);
     }
     for (const exit of s.unexpectedExits) lines.push(`${s.scenario}: PROCESS DIED: ${exit}`);
     for (const issue of s.serviceIssues.slice(0, 8)) lines.push(`${s.scenario}: service logged: ${issue}`);
@@ -180,10 +225,18 @@ export function reportJsonLines(report: BenchReport): string[] {
       ),
       met: s.met,
       ratios: pick((f) =>
-        f.timesSha256 === undefined
+        f.timesSha256 === undefined && f.timesPeer === undefined
           ? undefined
-          : { sha256: jsonNumber(f.timesSha256, 3), disk: jsonNumber(f.timesDisk ?? NaN, 3) },
+          : {
+              ...(f.timesSha256 !== undefined
+                ? { sha256: jsonNumber(f.timesSha256, 3), disk: jsonNumber(f.timesDisk ?? NaN, 3) }
+                : {}),
+              ...(f.timesPeer !== undefined ? { peer: jsonNumber(f.timesPeer, 3) } : {}),
+            },
       ),
+      ...(report.peerRegistry
+        ? { peer: pick((f) => (f.peerMedian === undefined ? undefined : jsonNumber(f.peerMedian))) }
+        : {}),
       samples: pick((f) => f.samples.map((v) => jsonNumber(v))),
       units: pick((f) => f.unit),
       machine: {
@@ -201,6 +254,7 @@ export function reportJsonLines(report: BenchReport): string[] {
       ...(s.unexpectedExits.length ? { unexpectedExits: s.unexpectedExits } : {}),
       ...(s.serviceIssues.length ? { serviceIssues: s.serviceIssues } : {}),
       detail: s.details,
+      ...(s.peerDetails ? { peerDetail: s.peerDetails } : {}),
     });
   });
 }

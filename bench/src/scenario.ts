@@ -1,5 +1,6 @@
 import type { BenchSizes, ScenarioName } from './bench-options.js';
 import type { EcrClient } from './ecr-client.js';
+import type { OciClient } from './oci-client.js';
 import type { CpuWindow } from './process-stats.js';
 import type { LayerFactory } from './synthetic-layers.js';
 import type { V1Client } from './v1-client.js';
@@ -27,6 +28,8 @@ export interface RunResult {
 export interface ScenarioContext {
   ecr: EcrClient;
   v1: V1Client;
+  /** The OCI distribution API (`/v2`) of the same target. */
+  oci: OciClient;
   /** A repository created for this run. */
   repositoryName: string;
   sizes: BenchSizes;
@@ -49,6 +52,20 @@ export interface ScenarioDefinition {
   /** An upper bound on one run, after which it is aborted. */
   timeoutMs(sizes: BenchSizes): number;
   run(ctx: ScenarioContext): Promise<RunResult>;
+  /**
+   * The same workload against the reference registry (BENCH_PEER_REGISTRY), over the OCI API:
+   * its figures, by the names of this scenario's figures, are shown next to Longshore's.
+   */
+  peer?: PeerWorkload;
+}
+
+/** What a workload against the reference registry gets: its OCI API and the run's settings. */
+export type PeerContext = Omit<ScenarioContext, 'ecr' | 'v1'>;
+
+export interface PeerWorkload {
+  /** What the peer is asked to do, for the README and the JSON line. */
+  summary: string;
+  run(ctx: PeerContext): Promise<RunResult>;
 }
 
 /** Figures the runner fills in from its memory watch when a scenario lists them. */
