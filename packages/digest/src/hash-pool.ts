@@ -9,7 +9,7 @@ export interface HashPool {
   /** Writes a part into a local file and hashes it, on a pool thread. The data is moved, not copied: don't use it afterwards. */
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
-  hashPart(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<IngestPartResult>;
+  hashPart(task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>): Promise<IngestPartResult>;
   readonly threads: number;
   /** Fraction of the pool's capacity busy since the pool started (0..1). */
   utilization(): number;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHashPool } from './hash-pool.js';
 import { createPartChecksum, crc32cImplementation, partChecksumAlgorithm, partChecksumOf } from './part-checksum.js';
+import { digestFromState } from './part-hashes.js';
 
 const CHECK = Buffer.from('123456789'); // the CRC catalogue's check input: CRC-32C gives e3069283
 
@@ -52,6 +53,38 @@ describe('part checksums', () => {
     expect(partChecksumAlgorithm(sha)).toBe('sha256');
     expect(partChecksumAlgorithm(await partChecksumOf(data, 'crc32c'))).toBe('crc32c');
     expect(partChecksumAlgorithm('crc32c:123')).toBeUndefined();
+  });
+});
+
+describe('part ingest with CRC32C part checksums', () => {
+  const pool = createHashPool(1);
+  afterAll(() => pool.close());
+
+  it('records crc32c:<hex> for the part while the layer digest stays SHA-256', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-crc-'));
+    const file = path.join(dir, 'data');
+    const parts = [randomBytes(300_000), randomBytes(1234)];
+    let state: Uint8Array = new Uint8Array();
+    let offset = 0;
+    for (const part of parts) {
+      const result = await pool.ingestPart({
+        path: file,
+        offset,
+        data: Buffer.from(part),
+        layerState: state,
+        checksum: 'crc32c',
+      });
+      expect(result.partSha256).toBe(await partChecksumOf(part, 'crc32c'));
+      expect(
+        await pool.checksumFileRange({ path: file, start: offset, end: offset + part.length - 1, algorithm: 'crc32c' }),
+      ).toBe(result.partSha256);
+      state = result.layerState;
+      offset += part.length;
+    }
+    expect(await digestFromState(state)).toBe(
+      `sha256:${createHash('sha256').update(Buffer.concat(parts)).digest('hex')}`,
+    );
+    await rm(dir, { recursive: true });
   });
 });
 

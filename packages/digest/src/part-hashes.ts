@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import { partChecksumOf, type PartChecksumAlgorithm } from './part-checksum.js';
 import { defaultSha256Engines } from './sha256-engines.js';
 
 export interface PartHashes {
-  /** sha256 (hex) of the part alone: the checksum its stored bytes are verified against. */
+  /**
+   * The part's own checksum, which its stored bytes are verified against: sha256 (hex) of the part
+   * alone, or `crc32c:<hex>` when that algorithm was asked for (see part-checksum.ts).
+   */
   partSha256: string;
   /** The layer's running SHA-256 state after this part. */
   layerState: Uint8Array;
@@ -14,9 +18,15 @@ export function advanceLayerState(data: Uint8Array, state: Uint8Array): Promise<
 }
 
 /** The part's own checksum and the layer's state after it, in one place (small parts, inline). */
-export async function computePartHashes(data: Uint8Array, state: Uint8Array): Promise<PartHashes> {
+export async function computePartHashes(
+  data: Uint8Array,
+  state: Uint8Array,
+  checksum: PartChecksumAlgorithm = 'sha256',
+): Promise<PartHashes> {
   const layerState = await advanceLayerState(data, state);
-  return { partSha256: createHash('sha256').update(data).digest('hex'), layerState };
+  const partSha256 =
+    checksum === 'sha256' ? createHash('sha256').update(data).digest('hex') : await partChecksumOf(data, checksum);
+  return { partSha256, layerState };
 }
 
 /**
