@@ -86,7 +86,8 @@ export function formatReportTable(report: BenchReport): string {
   const header = [
     `machine: ${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}`,
     `references: node:crypto SHA-256 ${format(machine.sha256MBps, 'MB/s')} MB/s (one core; re-measured before each run for the × sha256 column), ` +
-      `hash-wasm SHA-256 ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
+      `resumable layer SHA-256: ${machine.nativeSha256MBps !== undefined ? `native (OpenSSL addon) ${format(machine.nativeSha256MBps, 'MB/s')} MB/s, ` : 'native addon NOT built, '}` +
+      `hash-wasm ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
       `disk write ${format(machine.diskMBps, 'MB/s')} MB/s (${machine.diskPath}); ` +
       `load average ${machine.loadAverage.toFixed(1)} at the start`,
     `${report.interrupted ? 'INTERRUPTED; ' : ''}${report.quick ? 'quick (smoke) sizes' : 'full sizes'}; ${report.runs === 1 ? 'one run per scenario' : `median of ${report.runs} runs per scenario`}` +
@@ -243,6 +244,7 @@ export function reportJsonLines(report: BenchReport): string[] {
         cpus: machine.cpus,
         sha256MBps: jsonNumber(machine.sha256MBps),
         hashWasmMBps: jsonNumber(machine.hashWasmMBps),
+        ...(machine.nativeSha256MBps !== undefined ? { nativeSha256MBps: jsonNumber(machine.nativeSha256MBps) } : {}),
         diskMBps: jsonNumber(machine.diskMBps),
         loadAverage: jsonNumber(machine.loadAverage, 2),
       },

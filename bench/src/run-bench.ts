@@ -64,7 +64,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   progress('measuring the machine references (SHA-256, disk write)');
   const machine = await measureMachine(sizes, dataRoot);
   notice(
-    `references: node:crypto SHA-256 ${format(machine.sha256MBps, 'MB/s')} MB/s, hash-wasm ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
+    `references: node:crypto SHA-256 ${format(machine.sha256MBps, 'MB/s')} MB/s, native resumable ${machine.nativeSha256MBps === undefined ? 'not built' : `${format(machine.nativeSha256MBps, 'MB/s')} MB/s`}, hash-wasm ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
       `disk write ${format(machine.diskMBps, 'MB/s')} MB/s`,
   );
 
