@@ -40,7 +40,9 @@ const build = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${node
 if (build.status !== 0) {
   // The compiler's own complaint, not node-gyp's trailer of versions and paths.
   const lines = `${build.stdout ?? ''}${build.stderr ?? ''}`.trim().split('\n');
-  const cause = lines.filter((line) => /error|not found|no such/i.test(line) && !line.startsWith('gyp ERR!')).slice(0, 3);
+  const cause = lines
+    .filter((line) => /error|not found|no such/i.test(line) && !line.startsWith('gyp ERR!'))
+    .slice(0, 3);
   skip(`node-gyp failed: ${build.error?.message ?? (cause.length ? cause : lines.slice(-3)).join(' | ')}`);
 }
 mkdirSync(dirname(target), { recursive: true });
