@@ -12,11 +12,14 @@ import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
 import { createOperations } from './ecr/operations/index.js';
 import { createHealthRouter } from './health/health-router.js';
+import { ImageService } from './images/image-service.js';
 import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { RepositoryService } from './repositories/repository-service.js';
 import { UploadService } from './uploads/upload-service.js';
 import { createV1Router } from './v1/v1-router.js';
+import { createV2Routes } from './v2/create-v2-routes.js';
+import { createV2Router } from './v2/v2-router.js';
 
 export interface Api {
   app: Express;
@@ -38,6 +41,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     repositories: repositoryStore,
     uploads: uploadStore,
     layers: layerStore,
+    images: imageStore,
     workers,
   } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(redis, config.queuePrefix, {
@@ -52,6 +56,14 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
 
   const repositories = new RepositoryService({ repositories: repositoryStore, registryId: config.registryId });
   const layers = new LayerService({ layers: layerStore });
+  const images = new ImageService({
+    repositories,
+    repositoryStore,
+    images: imageStore,
+    layers: layerStore,
+    registryId: config.registryId,
+    createRepositoryOnPush: config.createRepositoryOnPush,
+  });
   const uploads = new UploadService({
     repositories,
     uploads: uploadStore,
@@ -62,7 +74,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     backgroundVerifyMinBytes: config.backgroundVerifyMinBytes,
     waiter,
     completeWaitMs: config.completeWaitMs,
-    maxPartSize: config.maxPartSize,
+    maxLayerSize: config.maxLayerSize,
     events: {
       started: () => metrics.uploadsStarted.inc(),
       bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),
@@ -74,7 +86,15 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     config.urlSigningSecret ?? (await sharedSecret(redis, keys.urlSigningSecret)),
     config.downloadUrlTtlSeconds,
   );
-  const operations = createOperations({ repositories, uploads, layers, downloads: signer, region: config.region });
+  const operations = createOperations({
+    repositories,
+    uploads,
+    layers,
+    images,
+    imageStore,
+    downloads: signer,
+    region: config.region,
+  });
   const baseUrl = (req: Request) =>
     config.publicUrl ?? `${req.protocol}://${req.get('host') ?? `${config.host}:${config.port}`}`;
 
@@ -90,6 +110,19 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         metrics,
         callbackAllowlist: config.callbackAllowlist,
         maxLongPollSeconds: config.maxLongPollSeconds,
+      }),
+      createV2Router({
+        metrics,
+        routes: createV2Routes({
+          uploads,
+          repositories,
+          images,
+          layers,
+          storage,
+          registryId: config.registryId,
+          policy: { minPartSize: 0, maxPartSize: config.maxLayerSize },
+          createRepositoryOnPush: config.createRepositoryOnPush,
+        }),
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
       createHealthRouter([

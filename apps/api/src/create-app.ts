@@ -1,14 +1,22 @@
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
 import type { Registry } from 'prom-client';
+import { RouteNotFoundError, ServerException, type LongshoreError } from '@longshore/domain';
 import type { Logger } from '@longshore/telemetry';
-import { sendEnvelopeError } from './http/envelope.js';
 import { requestLogging } from './http/request-logging.js';
+import { sendV1Error } from './v1/send-v1-error.js';
+import { sendOciError } from './v2/send-oci-error.js';
 
 export interface AppParts {
   log: Logger;
   metricsRegistry: Registry;
-  /** Routers in the order they are tried: ECR (`POST /`), /v1, downloads, health. */
+  /** Routers in the order they are tried: ECR (`POST /`), /v1, /v2, downloads, health. */
   routers: Router[];
+}
+
+/** Answers an error that no door answered, in the wire of the path it was asked on. */
+function sendUnroutedError(req: Request, res: Response, error: LongshoreError): void {
+  if (req.path === '/v2' || req.path.startsWith('/v2/')) sendOciError(res, error, 'base');
+  else sendV1Error(res, error);
 }
 
 /**
@@ -30,13 +38,13 @@ export function createApp(parts: AppParts): Express {
   for (const router of parts.routers) app.use(router);
 
   app.use((req: Request, res: Response) => {
-    sendEnvelopeError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${req.path}`);
+    sendUnroutedError(req, res, new RouteNotFoundError(`Nothing is served at ${req.method} ${req.path}`));
   });
   // Errors that escaped a handler (a stream that broke mid-download, a bug): log, and answer if we still can.
   app.use((err: Error, req: Request, res: Response, _next: NextFunction) => {
     req.log.error({ err }, 'unhandled error');
     if (res.headersSent) res.destroy(err);
-    else sendEnvelopeError(res, 500, 'INTERNAL_ERROR', 'An internal error occurred');
+    else sendUnroutedError(req, res, new ServerException('An internal error occurred'));
   });
   return app;
 }

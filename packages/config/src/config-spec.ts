@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
+import { boolean, integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
 
 const MiB = 1024 * 1024;
 
@@ -238,6 +238,12 @@ export const configSpec = {
     description: 'Redis key prefix for Longshore and its BullMQ queue',
     default: 'longshore',
     parse: matching(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, - or _'),
+  }),
+  createRepositoryOnPush: setting({
+    env: 'CREATE_REPOSITORY_ON_PUSH',
+    description: 'A manifest pushed over /v2 to a repository that does not exist creates it (ECR PutImage never does)',
+    default: true,
+    parse: boolean,
   }),
 };
 

@@ -50,3 +50,10 @@ export function list(): Parser<string[]> {
 }
 
 export const text: Parser<string> = (raw) => raw;
+
+export const boolean: Parser<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new Error(`must be true or false, got '${raw}'`);
+};

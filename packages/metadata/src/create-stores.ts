@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createKeys, type Keys } from './keys.js';
+import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
 import { RepositoryStore } from './repository-store.js';
 import { UploadStore, type UploadLimits } from './upload-store.js';
@@ -10,6 +11,7 @@ export interface Stores {
   repositories: RepositoryStore;
   uploads: UploadStore;
   layers: LayerStore;
+  images: ImageStore;
   workers: WorkerRegistry;
 }
 
@@ -21,6 +23,7 @@ export function createStores(redis: Redis, prefix: string, limits: UploadLimits)
     repositories: new RepositoryStore(redis, keys),
     uploads: new UploadStore(redis, keys, limits),
     layers: new LayerStore(redis, keys),
+    images: new ImageStore(redis, keys),
     workers: new WorkerRegistry(redis, keys),
   };
 }

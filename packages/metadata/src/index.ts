@@ -6,6 +6,7 @@ export {
   type UploadLimits,
   type UploadRef,
   type PartClaim,
+  type PartPolicy,
   type CompletionStart,
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
@@ -19,3 +20,13 @@ export { WorkerRegistry } from './worker-registry.js';
 export { sharedSecret } from './shared-secret.js';
 export { toStatusDocument, isoTime, type UploadStatusDocument } from './upload-status-document.js';
 export { createStores, type Stores } from './create-stores.js';
+export {
+  ImageStore,
+  type PutImageCommand,
+  type PutImageOutcome,
+  type DeleteImageOutcome,
+  type UntagOutcome,
+  type TaggedImage,
+} from './image-store.js';
+export { type ImageRecord, referrerDescriptor } from './image-record.js';
+export { createImageKeys, type ImageKeys } from './image-keys.js';

@@ -1,3 +1,5 @@
+import { createImageKeys, type ImageKeys } from './image-keys.js';
+
 /**
  * The Redis key layout, in one place. Everything Longshore stores lives under one prefix, which
  * the BullMQ queue shares, so one Redis can serve several deployments side by side.
@@ -19,6 +21,8 @@ export interface Keys {
   workers: string;
   /** STRING: the secret that signs download URLs, shared by every API replica */
   urlSigningSecret: string;
+  /** One repository's image keys, all under the hash tag `{repo:<name>}` (see image-keys.ts) */
+  images(repositoryName: string): ImageKeys;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -31,5 +35,6 @@ export function createKeys(prefix: string): Keys {
     uploadEvents: (id) => `${prefix}:events:${id}`,
     workers: `${prefix}:workers`,
     urlSigningSecret: `${prefix}:url-signing-secret`,
+    images: (name) => createImageKeys(prefix, name),
   };
 }

@@ -28,6 +28,11 @@ export class LayerStore {
     return found.map((json) => (json ? (JSON.parse(json) as LayerLink) : undefined));
   }
 
+  /** Removes a layer from a repository (its blob stays); false when it was not there. */
+  async unlink(repositoryName: string, digest: string): Promise<boolean> {
+    return (await this.redis.hdel(this.keys.layers(repositoryName), digest)) === 1;
+  }
+
   /** Links a finalized layer; idempotent for the upload that linked it. */
   async link(repositoryName: string, registryId: string, digest: string, link: LayerLink): Promise<void> {
     const outcome = await runScript<string>(

@@ -7,7 +7,9 @@ import {
 import type { Keys } from './keys.js';
 import type { RepositoryRecord } from './repository-record.js';
 import { runScript } from './run-script.js';
+import { imageKeyList } from './image-keys.js';
 import { deleteRepository } from './scripts/delete-repository.js';
+import { updateRepository } from './scripts/update-repository.js';
 
 export interface RepositoryPage {
   repositories: RepositoryRecord[];
@@ -69,16 +71,28 @@ export class RepositoryStore {
     const [outcome, json] = await runScript<[string, string?]>(
       this.redis,
       deleteRepository,
-      [this.keys.repositories, this.keys.layers(repositoryName)],
+      [this.keys.repositories, this.keys.layers(repositoryName), ...imageKeyList(this.keys.images(repositoryName))],
       [repositoryName, force ? '1' : '0'],
     );
     if (outcome === 'NOT_FOUND') throw notFound(repositoryName, registryId);
     if (outcome === 'NOT_EMPTY') {
       throw new RepositoryNotEmptyException(
-        `The repository with name '${repositoryName}' in registry with id '${registryId}' cannot be deleted because it still contains layers`,
+        `The repository with name '${repositoryName}' in registry with id '${registryId}' cannot be deleted because it still contains images`,
       );
     }
     return JSON.parse(json!) as RepositoryRecord;
+  }
+
+  /** Stores a changed record (e.g. tag mutability) of a repository that still exists. */
+  async update(record: RepositoryRecord): Promise<RepositoryRecord> {
+    const outcome = await runScript<string>(
+      this.redis,
+      updateRepository,
+      [this.keys.repositories],
+      [record.repositoryName, JSON.stringify(record)],
+    );
+    if (outcome === 'NOT_FOUND') throw notFound(record.repositoryName, record.registryId);
+    return record;
   }
 }
 

@@ -13,7 +13,7 @@ export async function runScript<T = unknown>(
   redis: Redis,
   script: LuaScript,
   keys: string[],
-  args: (string | number)[],
+  args: (string | number | Buffer)[],
 ): Promise<T> {
   if (keys.length !== script.numberOfKeys) {
     throw new Error(`script expects ${script.numberOfKeys} keys, got ${keys.length}`);

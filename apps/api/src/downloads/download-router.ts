@@ -1,9 +1,10 @@
-import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
-import { storageLayout } from '@longshore/domain';
+import { DownloadSignatureInvalidError, DownloadUrlExpiredError } from '@longshore/domain';
 import type { StorageDriver } from '@longshore/storage';
+import { toDomainError } from '../errors/to-domain-error.js';
+import { sendBlob } from '../http/send-blob.js';
 import type { LayerService } from '../layers/layer-service.js';
-import { sendEnvelopeError } from '../http/envelope.js';
+import { sendV1Error } from '../v1/send-v1-error.js';
 import type { DownloadUrlSigner } from './download-url-signer.js';
 
 export interface DownloadDeps {
@@ -16,7 +17,7 @@ export interface DownloadDeps {
 /**
  * Serves the URLs GetDownloadUrlForLayer hands out: the layer's bytes, whole or one HTTP Range.
  * (ECR only serves layers referenced by an image; Longshore has no image API yet, so any layer
- * completed into the repository is served.)
+ * completed into the repository is served.) Errors answer in the /v1 envelope.
  */
 export function createDownloadRouter(deps: DownloadDeps): Router {
   const router = Router();
@@ -24,49 +25,21 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
     const layerDigest = String(req.params.digest);
     const verified = deps.signer.verify(layerDigest, req.query as Record<string, unknown>);
     if (!verified.ok) {
-      sendEnvelopeError(
-        res,
-        403,
-        verified.reason === 'expired' ? 'URL_EXPIRED' : 'SIGNATURE_INVALID',
-        verified.reason === 'expired'
-          ? 'The download URL has expired; ask for a new one'
-          : 'The download URL is not valid',
-      );
-      return;
+      throw verified.reason === 'expired'
+        ? new DownloadUrlExpiredError('The download URL has expired; ask for a new one')
+        : new DownloadSignatureInvalidError('The download URL is not valid');
     }
-    let layer: { size: number; hex: string };
-    try {
-      layer = await deps.layers.require(verified.target.repositoryName, deps.registryId, layerDigest);
-    } catch {
-      sendEnvelopeError(res, 404, 'LAYER_NOT_FOUND', `The layer '${layerDigest}' is not in that repository`);
-      return;
-    }
-    res.set({
-      'Accept-Ranges': 'bytes',
-      'Content-Type': 'application/octet-stream',
-      'Docker-Content-Digest': layerDigest,
-      ETag: `"${layerDigest}"`,
-      'Cache-Control': 'private, max-age=31536000, immutable',
-    });
-    const ranges = req.headers.range ? req.range(layer.size) : undefined;
-    if (ranges === -1) {
-      res.status(416).set('Content-Range', `bytes */${layer.size}`).end();
-      return;
-    }
-    const range = Array.isArray(ranges) && ranges.length === 1 ? ranges[0]! : undefined;
-    if (range) {
-      res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${layer.size}`);
-    }
-    const length = range ? range.end - range.start + 1 : layer.size;
-    res.set('Content-Length', String(length));
-    if (req.method === 'HEAD' || length === 0) {
-      res.end();
-      return;
-    }
-    const stream = await deps.storage.reader(storageLayout.blob(layer.hex), range);
-    await pipeline(stream, res);
+    const layer = await deps.layers.require(verified.target.repositoryName, deps.registryId, layerDigest);
+    await sendBlob(req, res, deps.storage, { digest: layerDigest, hex: layer.hex, size: layer.size });
   };
-  router.get('/downloads/:digest', (req, res, next) => serve(req, res).catch(next));
-  router.head('/downloads/:digest', (req, res, next) => serve(req, res).catch(next));
+  const handle = (req: Request, res: Response) =>
+    serve(req, res).catch((err: unknown) => {
+      const error = toDomainError(err);
+      if (error.name === 'ServerException') req.log.error({ err }, 'download failed');
+      if (res.headersSent) res.destroy();
+      else sendV1Error(res, error);
+    });
+  router.get('/downloads/:digest', handle);
+  router.head('/downloads/:digest', handle);
   return router;
 }

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { wireEntry, type LongshoreError } from '@longshore/domain';
+import { ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
 
 export const AMZ_JSON = 'application/x-amz-json-1.1';
 
@@ -12,9 +12,10 @@ export function sendEcrResult(res: Response, body: object): void {
  * exception's modeled fields in the body, so the SDKs raise the named class with its fields.
  */
 export function sendEcrError(res: Response, error: LongshoreError): void {
+  const type = ecrType(error.name);
   res
     .status(wireEntry(error.name).ecrStatus)
     .type(AMZ_JSON)
-    .set('x-amzn-ErrorType', error.name)
-    .send(JSON.stringify({ __type: error.name, message: error.message, ...error.fields }));
+    .set('x-amzn-ErrorType', type)
+    .send(JSON.stringify({ __type: type, message: error.message, ...error.fields }));
 }

@@ -1,4 +1,4 @@
-import { LayersNotFoundException } from '@longshore/domain';
+import { LayerAlreadyExistsException, LayersNotFoundException } from '@longshore/domain';
 import { parseSha256Digest } from '@longshore/digest';
 import type { LayerStore } from '@longshore/metadata';
 
@@ -56,5 +56,38 @@ export class LayerService {
       );
     }
     return { size: link.size, hex: parsed.hex };
+  }
+
+  /** Whether the repository holds the layer. */
+  async has(repositoryName: string, layerDigest: string): Promise<boolean> {
+    return (await this.deps.layers.get(repositoryName, layerDigest)) !== undefined;
+  }
+
+  /**
+   * Links a layer `from` one repository into another without moving a byte (the blob is stored
+   * once, by digest). False when `from` does not hold it; true when `to` now holds it.
+   */
+  async mount(from: string, to: string, registryId: string, layerDigest: string): Promise<boolean> {
+    const source = await this.deps.layers.get(from, layerDigest);
+    if (!source) return false;
+    try {
+      await this.deps.layers.link(to, registryId, layerDigest, {
+        size: source.size,
+        uploadId: `mount:${from}`,
+        linkedAt: Date.now(),
+      });
+    } catch (err) {
+      if (!(err instanceof LayerAlreadyExistsException)) throw err;
+    }
+    return true;
+  }
+
+  /** Removes a layer from a repository (its blob stays), or LayersNotFoundException. */
+  async unlink(repositoryName: string, registryId: string, layerDigest: string): Promise<void> {
+    if (!(await this.deps.layers.unlink(repositoryName, layerDigest))) {
+      throw new LayersNotFoundException(
+        `The layer '${layerDigest}' does not exist in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
+      );
+    }
   }
 }

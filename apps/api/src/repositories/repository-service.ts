@@ -1,4 +1,4 @@
-import { InvalidParameterException } from '@longshore/domain';
+import { InvalidParameterException, RepositoryAlreadyExistsException } from '@longshore/domain';
 import type { RepositoryPage, RepositoryRecord, RepositoryStore } from '@longshore/metadata';
 
 export interface CreateRepositoryRequest {
@@ -57,6 +57,41 @@ export class RepositoryService {
     if (names)
       return this.deps.repositories.getMany(names, this.deps.registryId).then((repositories) => ({ repositories }));
     return this.deps.repositories.list(limit, after);
+  }
+
+  /** Create-on-push: the repository, created with default settings if it does not exist yet. */
+  async getOrCreate(repositoryName: string): Promise<RepositoryRecord> {
+    const existing = await this.deps.repositories.get(repositoryName);
+    if (existing) return existing;
+    try {
+      return await this.create({ repositoryName });
+    } catch (err) {
+      // Two pushes creating the same repository: the other one won, which is as good.
+      if (err instanceof RepositoryAlreadyExistsException) return this.require(repositoryName);
+      throw err;
+    }
+  }
+
+  /** PutImageTagMutability: replaces the repository's tag mutability setting. */
+  async setTagMutability(
+    repositoryName: string,
+    imageTagMutability: string,
+    exclusionFilters?: { filterType: string; filter: string }[],
+  ): Promise<RepositoryRecord> {
+    const withExclusion = imageTagMutability.endsWith('_WITH_EXCLUSION');
+    if (withExclusion !== (exclusionFilters !== undefined && exclusionFilters.length > 0)) {
+      throw new InvalidParameterException(
+        withExclusion
+          ? `Invalid parameter at 'imageTagMutabilityExclusionFilters': ${imageTagMutability} requires exclusion filters`
+          : `Invalid parameter at 'imageTagMutabilityExclusionFilters': exclusion filters require IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION`,
+      );
+    }
+    const { imageTagMutabilityExclusionFilters: _previous, ...record } = await this.require(repositoryName);
+    return this.deps.repositories.update({
+      ...record,
+      imageTagMutability,
+      ...(withExclusion ? { imageTagMutabilityExclusionFilters: exclusionFilters } : {}),
+    });
   }
 
   delete(repositoryName: string, force: boolean): Promise<RepositoryRecord> {

@@ -77,6 +77,56 @@ export class LayersNotFoundException extends LongshoreError {
   readonly name = 'LayersNotFoundException';
 }
 
+export class ImageAlreadyExistsException extends LongshoreError {
+  readonly name = 'ImageAlreadyExistsException';
+}
+
+/** A tag of an immutable repository (or an immutable tag by exclusion filter) already names another image. */
+export class ImageTagAlreadyExistsException extends LongshoreError {
+  readonly name = 'ImageTagAlreadyExistsException';
+}
+
+export class ImageDigestDoesNotMatchException extends LongshoreError {
+  readonly name = 'ImageDigestDoesNotMatchException';
+}
+
+/** An image index (manifest list) names child manifests the repository does not hold. */
+export class ReferencedImagesNotFoundException extends LongshoreError {
+  readonly name = 'ReferencedImagesNotFoundException';
+}
+
+export class ImageNotFoundException extends LongshoreError {
+  readonly name = 'ImageNotFoundException';
+}
+
+// Domain errors that are not ECR exceptions of their own: the wire table answers each on the
+// ECR wire as the exception its `ecrType` names, and lets other wires (OCI) tell them apart.
+
+/** The manifest is not JSON, not a known manifest format, or contradicts its declared media type. */
+export class InvalidManifestError extends LongshoreError {
+  readonly name = 'InvalidManifest';
+}
+
+/** The manifest is larger than the 4 MiB Longshore (like distribution and ECR) accepts. */
+export class ManifestTooLargeError extends LongshoreError {
+  readonly name = 'ManifestTooLarge';
+}
+
+/** A manifest's config or layer blobs are not in the repository. */
+export class ManifestBlobsNotFoundError extends LongshoreError {
+  readonly name = 'ManifestBlobsNotFound';
+}
+
+/** A tag that does not match `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`. */
+export class InvalidImageTagError extends LongshoreError {
+  readonly name = 'InvalidImageTag';
+}
+
+/** A digest that is not `sha256:<64 lowercase hex>`. */
+export class InvalidImageDigestError extends LongshoreError {
+  readonly name = 'InvalidImageDigest';
+}
+
 const byName = {
   ServerException,
   InvalidParameterException,
@@ -93,6 +143,16 @@ const byName = {
   InvalidLayerException,
   LayerAlreadyExistsException,
   LayersNotFoundException,
+  ImageAlreadyExistsException,
+  ImageTagAlreadyExistsException,
+  ImageDigestDoesNotMatchException,
+  ReferencedImagesNotFoundException,
+  ImageNotFoundException,
+  InvalidManifest: InvalidManifestError,
+  ManifestTooLarge: ManifestTooLargeError,
+  ManifestBlobsNotFound: ManifestBlobsNotFoundError,
+  InvalidImageTag: InvalidImageTagError,
+  InvalidImageDigest: InvalidImageDigestError,
 } as const;
 
 export type EcrErrorName = keyof typeof byName;

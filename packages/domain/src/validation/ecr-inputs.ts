@@ -12,6 +12,12 @@ export const servedOperations = [
   'CompleteLayerUpload',
   'BatchCheckLayerAvailability',
   'GetDownloadUrlForLayer',
+  'PutImage',
+  'BatchGetImage',
+  'BatchDeleteImage',
+  'DescribeImages',
+  'ListImages',
+  'PutImageTagMutability',
 ] as const;
 
 export type EcrOperation = (typeof servedOperations)[number];
@@ -101,6 +107,60 @@ export interface GetDownloadUrlForLayerInput {
   layerDigest: string;
 }
 
+export interface ImageIdentifier {
+  imageDigest?: string;
+  imageTag?: string;
+}
+
+export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+export type ImageStatusFilter = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY';
+
+export interface PutImageInput {
+  registryId?: string;
+  repositoryName: string;
+  imageManifest: string;
+  imageManifestMediaType?: string;
+  imageTag?: string;
+  imageDigest?: string;
+}
+
+export interface BatchGetImageInput {
+  registryId?: string;
+  repositoryName: string;
+  imageIds: ImageIdentifier[];
+  acceptedMediaTypes?: string[];
+}
+
+export interface BatchDeleteImageInput {
+  registryId?: string;
+  repositoryName: string;
+  imageIds: ImageIdentifier[];
+}
+
+export interface DescribeImagesInput {
+  registryId?: string;
+  repositoryName: string;
+  imageIds?: ImageIdentifier[];
+  nextToken?: string;
+  maxResults?: number;
+  filter?: { tagStatus?: TagStatus; imageStatus?: ImageStatusFilter };
+}
+
+export interface ListImagesInput {
+  registryId?: string;
+  repositoryName: string;
+  nextToken?: string;
+  maxResults?: number;
+  filter?: { tagStatus?: TagStatus; imageStatus?: ImageStatusFilter };
+}
+
+export interface PutImageTagMutabilityInput {
+  registryId?: string;
+  repositoryName: string;
+  imageTagMutability: ImageTagMutability;
+  imageTagMutabilityExclusionFilters?: ImageTagMutabilityExclusionFilter[];
+}
+
 export interface EcrInputs {
   CreateRepository: CreateRepositoryInput;
   DescribeRepositories: DescribeRepositoriesInput;
@@ -110,6 +170,12 @@ export interface EcrInputs {
   CompleteLayerUpload: CompleteLayerUploadInput;
   BatchCheckLayerAvailability: BatchCheckLayerAvailabilityInput;
   GetDownloadUrlForLayer: GetDownloadUrlForLayerInput;
+  PutImage: PutImageInput;
+  BatchGetImage: BatchGetImageInput;
+  BatchDeleteImage: BatchDeleteImageInput;
+  DescribeImages: DescribeImagesInput;
+  ListImages: ListImagesInput;
+  PutImageTagMutability: PutImageTagMutabilityInput;
 }
 
 // Compile-time guard against drift: each input names exactly the members of its model shape

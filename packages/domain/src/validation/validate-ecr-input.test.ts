@@ -48,7 +48,7 @@ function serialization(operation: EcrOperation, body: unknown): SerializationExc
 
 describe('validateEcrInput: valid requests', () => {
   it('serves exactly the operations whose input shapes are in the model', () => {
-    expect(servedOperations).toHaveLength(8);
+    expect(servedOperations).toHaveLength(14);
     for (const operation of servedOperations) {
       expect(ecrApiModel.operations[operation]?.input?.shape).toBe(`${operation}Request`);
     }
@@ -65,6 +65,12 @@ describe('validateEcrInput: valid requests', () => {
       CompleteLayerUpload: { repositoryName, uploadId, layerDigests: [digest] },
       BatchCheckLayerAvailability: { repositoryName, layerDigests: [digest] },
       GetDownloadUrlForLayer: { repositoryName, layerDigest: digest },
+      PutImage: { repositoryName, imageManifest: '{}' },
+      BatchGetImage: { repositoryName, imageIds: [{ imageTag: 'latest' }] },
+      BatchDeleteImage: { repositoryName, imageIds: [{ imageDigest: digest }] },
+      DescribeImages: { repositoryName },
+      ListImages: { repositoryName },
+      PutImageTagMutability: { repositoryName, imageTagMutability: 'IMMUTABLE' },
     };
     for (const operation of servedOperations) {
       expect(() => validateEcrInput(operation, bodies[operation]), operation).not.toThrow();
@@ -436,7 +442,7 @@ describe('layer part blobs', () => {
 
 describe('validateEcrInput: operations', () => {
   it('rejects an operation this service does not serve', () => {
-    const error = thrownBy(() => validateEcrInput('PutImage' as EcrOperation, { repositoryName: 'ab' }));
+    const error = thrownBy(() => validateEcrInput('SetRepositoryPolicy' as EcrOperation, { repositoryName: 'ab' }));
     expect(error).toBeInstanceOf(UnknownOperationException);
   });
 });

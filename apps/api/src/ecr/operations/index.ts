@@ -1,15 +1,20 @@
 import { InvalidParameterException, type EcrInputs, type EcrOperation } from '@longshore/domain';
+import type { ImageStore } from '@longshore/metadata';
 import type { LayerService } from '../../layers/layer-service.js';
 import type { DownloadUrlSigner } from '../../downloads/download-url-signer.js';
+import type { ImageService } from '../../images/image-service.js';
 import type { RepositoryService } from '../../repositories/repository-service.js';
 import { ECR_PART_SIZE, type UploadService } from '../../uploads/upload-service.js';
 import type { OperationContext } from '../operation-context.js';
+import { createImageOperations } from './image-operations.js';
 import { repositoryJson } from './repository-json.js';
 
 export interface OperationDeps {
   repositories: RepositoryService;
   uploads: UploadService;
   layers: LayerService;
+  images: ImageService;
+  imageStore: ImageStore;
   downloads: DownloadUrlSigner;
   region: string;
 }
@@ -26,6 +31,8 @@ export function createOperations(deps: OperationDeps): OperationTable {
   const view = (ctx: OperationContext) => ({ region: deps.region, registryHost: new URL(ctx.baseUrl).host });
 
   return {
+    ...createImageOperations({ repositories, images: deps.images, imageStore: deps.imageStore }),
+
     async CreateRepository(input, ctx) {
       repositories.registryId(input.registryId);
       const record = await repositories.create(input);

@@ -1,0 +1,294 @@
+import {
+  ImageAlreadyExistsException,
+  ImageDigestDoesNotMatchException,
+  ImageNotFoundException,
+  ImageTagAlreadyExistsException,
+  ManifestBlobsNotFoundError,
+  ReferencedImagesNotFoundException,
+  imageSizeInBytes,
+  isTagImmutable,
+  parseImageReference,
+  parseManifest,
+  referencedBlobs,
+  referrerArtifactType,
+  requireDigest,
+  requireTag,
+  type ImageReference,
+  type ParsedManifest,
+} from '@longshore/domain';
+import {
+  referrerDescriptor,
+  type ImageRecord,
+  type ImageStore,
+  type LayerStore,
+  type RepositoryRecord,
+  type RepositoryStore,
+} from '@longshore/metadata';
+import type { RepositoryService } from '../repositories/repository-service.js';
+import type {
+  CatalogPage,
+  EcrImage,
+  ManifestContent,
+  ManifestHead,
+  PutImageRequest,
+  PutManifestResult,
+  ReferrerList,
+  TagPage,
+} from './image-service-types.js';
+
+export interface ImageServiceDeps {
+  repositories: RepositoryService;
+  repositoryStore: RepositoryStore;
+  images: ImageStore;
+  layers: LayerStore;
+  registryId: string;
+  /** CREATE_REPOSITORY_ON_PUSH: a /v2 manifest push to a missing repository creates it. */
+  createRepositoryOnPush: boolean;
+}
+
+/** How one push is stored: the door decides. */
+interface StorePolicy {
+  /** ECR PutImage: a push that changes nothing is ImageAlreadyExistsException. /v2: idempotent. */
+  rejectUnchanged: boolean;
+}
+
+/** Listing without `n` answers everything (the store still reads in pages of this size at most). */
+const UNLIMITED = 100_000;
+
+/**
+ * The images of every repository: one store of manifests and tags behind both doors. The /v2
+ * door uses the reference-based methods (putManifest … catalog); the ECR door uses putImage and
+ * the listing and batch helpers built on this service. Errors are domain errors.
+ */
+export class ImageService {
+  constructor(private readonly deps: ImageServiceDeps) {}
+
+  get registryId(): string {
+    return this.deps.registryId;
+  }
+
+  // ---- the OCI door (/v2) -------------------------------------------------------------------
+
+  /**
+   * PUT /v2/<name>/manifests/<reference>. `reference` is a tag or a digest; a digest must be the
+   * sha256 of `bytes` (ImageDigestDoesNotMatchException). The repository is created when missing
+   * and CREATE_REPOSITORY_ON_PUSH is on (RepositoryNotFoundException otherwise). Re-pushing a
+   * stored manifest succeeds; moving an immutable tag is ImageTagAlreadyExistsException.
+   */
+  async putManifest(
+    repositoryName: string,
+    reference: string,
+    bytes: Buffer,
+    contentType?: string,
+  ): Promise<PutManifestResult> {
+    const ref = parseImageReference(reference);
+    const manifest = parseManifest(bytes, contentType);
+    if (ref.kind === 'digest') this.requireDigestMatches(ref.digest, manifest);
+    const repository = this.deps.createRepositoryOnPush
+      ? await this.deps.repositories.getOrCreate(repositoryName)
+      : await this.deps.repositories.require(repositoryName);
+    return this.store(repository, manifest, bytes, ref.kind === 'tag' ? ref.tag : undefined, {
+      rejectUnchanged: false,
+    });
+  }
+
+  /** GET /v2/<name>/manifests/<reference>: the exact bytes pushed, with digest and media type. */
+  async getManifest(repositoryName: string, reference: string): Promise<ManifestContent> {
+    await this.deps.repositories.require(repositoryName);
+    const ref = parseImageReference(reference);
+    const digest = await this.resolve(repositoryName, ref);
+    const found = digest ? await this.deps.images.getManifest(repositoryName, digest) : undefined;
+    if (!found) throw this.imageNotFound(repositoryName, ref);
+    return {
+      digest: found.record.digest,
+      mediaType: found.record.mediaType,
+      size: found.bytes.length,
+      bytes: found.bytes,
+    };
+  }
+
+  /** HEAD /v2/<name>/manifests/<reference>. */
+  async headManifest(repositoryName: string, reference: string): Promise<ManifestHead> {
+    await this.deps.repositories.require(repositoryName);
+    const ref = parseImageReference(reference);
+    const digest = await this.resolve(repositoryName, ref);
+    const record = digest ? await this.deps.images.getRecord(repositoryName, digest) : undefined;
+    if (!record) throw this.imageNotFound(repositoryName, ref);
+    return { digest: record.digest, mediaType: record.mediaType, size: record.manifestSize };
+  }
+
+  /**
+   * DELETE /v2/<name>/manifests/<digest>: the manifest and every tag naming it. Unlike ECR's
+   * BatchDeleteImage, a manifest an index lists may be deleted (as distribution allows).
+   */
+  async deleteManifest(repositoryName: string, digest: string): Promise<void> {
+    await this.deps.repositories.require(repositoryName);
+    requireDigest(digest);
+    const outcome = await this.deps.images.delete(repositoryName, digest, false);
+    if (outcome.kind !== 'deleted') throw this.imageNotFound(repositoryName, { kind: 'digest', digest });
+  }
+
+  /** DELETE /v2/<name>/manifests/<tag>: only the tag; the manifest stays. */
+  async deleteTag(repositoryName: string, tag: string): Promise<void> {
+    await this.deps.repositories.require(repositoryName);
+    requireTag(tag);
+    const outcome = await this.deps.images.untag(repositoryName, tag);
+    if (outcome.kind !== 'untagged') throw this.imageNotFound(repositoryName, { kind: 'tag', tag });
+  }
+
+  /** GET /v2/<name>/tags/list: tags in lexical order, `n` at most, after `last`. */
+  async listTags(repositoryName: string, n?: number, last?: string): Promise<TagPage> {
+    await this.deps.repositories.require(repositoryName);
+    if (n === 0) return { name: repositoryName, tags: [] };
+    const page = await this.deps.images.listTags(repositoryName, n ?? UNLIMITED, last);
+    const next = page.more ? page.tags[page.tags.length - 1] : undefined;
+    return { name: repositoryName, tags: page.tags, ...(next !== undefined ? { next } : {}) };
+  }
+
+  /**
+   * GET /v2/<name>/referrers/<digest>: descriptors of the manifests whose `subject` is `digest`
+   * (the subject itself need not exist), optionally only those of one artifact type.
+   */
+  async referrers(repositoryName: string, digest: string, artifactType?: string): Promise<ReferrerList> {
+    await this.deps.repositories.require(repositoryName);
+    requireDigest(digest);
+    const records = await this.deps.images.referrers(repositoryName, digest);
+    const matching = artifactType ? records.filter((r) => r.artifactType === artifactType) : records;
+    return { manifests: matching.map(referrerDescriptor), filtersApplied: artifactType ? ['artifactType'] : [] };
+  }
+
+  /** GET /v2/_catalog: repository names in lexical order, `n` at most, after `last`. */
+  async catalog(n?: number, last?: string): Promise<CatalogPage> {
+    if (n === 0) return { repositories: [] };
+    const page = await this.deps.repositoryStore.list(n ?? UNLIMITED, last);
+    const repositories = page.repositories.map((r) => r.repositoryName);
+    return { repositories, ...(page.nextAfter !== undefined ? { next: page.nextAfter } : {}) };
+  }
+
+  /** The image a reference names in the repository, if any. */
+  async findImage(repositoryName: string, reference: ImageReference): Promise<ImageRecord | undefined> {
+    const digest = await this.resolve(repositoryName, reference);
+    return digest ? this.deps.images.getRecord(repositoryName, digest) : undefined;
+  }
+
+  // ---- the ECR door ---------------------------------------------------------------------------
+
+  /**
+   * PutImage: never creates the repository. A push of a stored manifest with no tag, or with
+   * the tag already naming it, is ImageAlreadyExistsException (ImageTagAlreadyExistsException
+   * when the tag is immutable), as ECR answers.
+   */
+  async putImage(request: PutImageRequest): Promise<EcrImage> {
+    const repository = await this.deps.repositories.require(request.repositoryName);
+    const tag = request.imageTag === undefined ? undefined : requireTag(request.imageTag);
+    if (request.imageDigest !== undefined) requireDigest(request.imageDigest);
+    const bytes = Buffer.from(request.imageManifest, 'utf8');
+    const manifest = parseManifest(bytes, request.imageManifestMediaType);
+    if (request.imageDigest !== undefined) this.requireDigestMatches(request.imageDigest, manifest);
+    const result = await this.store(repository, manifest, bytes, tag, { rejectUnchanged: true });
+    return {
+      registryId: this.deps.registryId,
+      repositoryName: repository.repositoryName,
+      imageId: { imageDigest: result.digest, ...(tag !== undefined ? { imageTag: tag } : {}) },
+      imageManifest: request.imageManifest,
+      imageManifestMediaType: result.mediaType,
+    };
+  }
+
+  // ---- shared ---------------------------------------------------------------------------------
+
+  /** The digest a reference names in the repository, if any. */
+  async resolve(repositoryName: string, reference: ImageReference): Promise<string | undefined> {
+    return reference.kind === 'digest' ? reference.digest : this.deps.images.resolveTag(repositoryName, reference.tag);
+  }
+
+  imageNotFound(repositoryName: string, reference: ImageReference): ImageNotFoundException {
+    const digest = reference.kind === 'digest' ? `'${reference.digest}'` : 'null';
+    const tag = reference.kind === 'tag' ? `'${reference.tag}'` : 'null';
+    return new ImageNotFoundException(
+      `The image with imageId {imageDigest:${digest}, imageTag:${tag}} does not exist within the repository with name '${repositoryName}' in the registry with id '${this.deps.registryId}'`,
+    );
+  }
+
+  private requireDigestMatches(expected: string, manifest: ParsedManifest): void {
+    if (expected !== manifest.digest) {
+      throw new ImageDigestDoesNotMatchException(
+        `The digest '${expected}' does not match the digest '${manifest.digest}' of the manifest`,
+      );
+    }
+  }
+
+  private async store(
+    repository: RepositoryRecord,
+    manifest: ParsedManifest,
+    bytes: Buffer,
+    tag: string | undefined,
+    policy: StorePolicy,
+  ): Promise<PutManifestResult> {
+    const repositoryName = repository.repositoryName;
+    const where = `repository with name '${repositoryName}' in the registry with id '${this.deps.registryId}'`;
+
+    const blobs = referencedBlobs(manifest);
+    const links = await this.deps.layers.getMany(repositoryName, blobs);
+    const missingBlobs = blobs.filter((_, i) => !links[i]);
+    if (missingBlobs.length > 0) {
+      throw new ManifestBlobsNotFoundError(
+        `Layers with digests '[${missingBlobs.join(', ')}]' required for pushing image into ${where} do not exist`,
+      );
+    }
+    const children = [...new Set(manifest.manifests.map((m) => m.digest))];
+    const childRecords = await this.deps.images.getRecords(repositoryName, children);
+    const missingChildren = children.filter((_, i) => !childRecords[i]);
+    if (missingChildren.length > 0) throw referencedImagesNotFound(missingChildren, where);
+
+    const record: ImageRecord = {
+      digest: manifest.digest,
+      mediaType: manifest.mediaType,
+      manifestSize: manifest.size,
+      imageSizeInBytes: imageSizeInBytes(
+        manifest,
+        childRecords.map((r) => r?.imageSizeInBytes ?? 0),
+      ),
+      pushedAt: Date.now(),
+      ...(manifest.config ? { configMediaType: manifest.config.mediaType } : {}),
+      ...(children.length > 0 ? { children } : {}),
+      ...(manifest.subject ? { subject: manifest.subject.digest } : {}),
+      ...(referrerArtifactType(manifest) ? { artifactType: referrerArtifactType(manifest) } : {}),
+      ...(manifest.annotations ? { annotations: manifest.annotations } : {}),
+    };
+    const outcome = await this.deps.images.put(repositoryName, {
+      record,
+      bytes,
+      ...(tag !== undefined ? { tag } : {}),
+      rejectUnchanged: policy.rejectUnchanged,
+      tagImmutable: tag !== undefined && isTagImmutable(repository, tag),
+    });
+    switch (outcome.kind) {
+      case 'missing-children':
+        throw referencedImagesNotFound(outcome.digests, where);
+      case 'exists':
+        throw new ImageAlreadyExistsException(
+          `Image with digest '${manifest.digest}'${tag !== undefined ? ` and tag '${tag}'` : ''} already exists in the ${where}`,
+        );
+      case 'tag-immutable':
+        throw new ImageTagAlreadyExistsException(
+          `The image tag '${tag}' already exists in the '${repositoryName}' repository and cannot be overwritten because the tag is immutable.`,
+        );
+      case 'put':
+        return {
+          digest: manifest.digest,
+          mediaType: manifest.mediaType,
+          size: manifest.size,
+          created: outcome.created,
+          ...(manifest.subject ? { subject: manifest.subject.digest } : {}),
+          ...(tag !== undefined ? { tag } : {}),
+        };
+    }
+  }
+}
+
+function referencedImagesNotFound(digests: string[], where: string): ReferencedImagesNotFoundException {
+  return new ReferencedImagesNotFoundException(
+    `Manifests with digests '[${digests.join(', ')}]' referenced by the index do not exist in the ${where}`,
+  );
+}

@@ -1,0 +1,27 @@
+export {
+  mediaTypes,
+  isManifestMediaType,
+  isIndexMediaType,
+  bareMediaType,
+  type ManifestMediaType,
+} from './media-types.js';
+export type { Descriptor } from './descriptor.js';
+export {
+  TAG_PATTERN,
+  isValidTag,
+  isValidDigest,
+  requireTag,
+  requireDigest,
+  parseImageReference,
+  type ImageReference,
+} from './image-reference.js';
+export { isTagImmutable, type TagMutabilitySetting } from './tag-mutability.js';
+export {
+  MAX_MANIFEST_BYTES,
+  parseManifest,
+  manifestDigest,
+  referencedBlobs,
+  referrerArtifactType,
+  type ParsedManifest,
+} from './parse-manifest.js';
+export { imageSizeInBytes } from './image-size.js';

@@ -1,0 +1,183 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import { imageKeyList, type ImageKeys } from './image-keys.js';
+import type { ImageRecord } from './image-record.js';
+import { runScript } from './run-script.js';
+import { deleteImage } from './scripts/delete-image.js';
+import { putImage } from './scripts/put-image.js';
+import { untagImage } from './scripts/untag-image.js';
+
+export interface PutImageCommand {
+  record: ImageRecord;
+  bytes: Buffer;
+  tag?: string;
+  /** Refuse a push that changes nothing (ECR PutImage's ImageAlreadyExistsException). */
+  rejectUnchanged: boolean;
+  /** The tag may not be moved to another image. */
+  tagImmutable: boolean;
+}
+
+export type PutImageOutcome =
+  | { kind: 'put'; created: boolean; previousDigest?: string }
+  | { kind: 'missing-children'; digests: string[] }
+  | { kind: 'exists' }
+  | { kind: 'tag-immutable'; currentDigest: string };
+
+export type DeleteImageOutcome = { kind: 'deleted'; tags: string[] } | { kind: 'not-found' } | { kind: 'referenced' };
+
+export type UntagOutcome =
+  | { kind: 'untagged'; digest: string }
+  | { kind: 'not-found' }
+  | { kind: 'mismatch'; digest: string };
+
+/** An image with its tags, as listings need it. */
+export interface TaggedImage {
+  record: ImageRecord;
+  tags: string[];
+}
+
+/** The manifests and tags of every repository: one store behind the ECR and OCI doors. */
+export class ImageStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  private k(repositoryName: string): ImageKeys {
+    return this.keys.images(repositoryName);
+  }
+
+  async put(repositoryName: string, command: PutImageCommand): Promise<PutImageOutcome> {
+    const { record } = command;
+    const reply = await runScript<string[]>(this.redis, putImage, imageKeyList(this.k(repositoryName)), [
+      record.digest,
+      JSON.stringify(record),
+      command.bytes,
+      command.tag ?? '',
+      command.rejectUnchanged ? '1' : '0',
+      command.tagImmutable ? '1' : '0',
+      record.subject ?? '',
+      ...(record.children ?? []),
+    ]);
+    const [outcome, ...rest] = reply;
+    switch (outcome) {
+      case 'PUT':
+        return { kind: 'put', created: rest[0] === '1', ...(rest[1] ? { previousDigest: rest[1] } : {}) };
+      case 'MISSING_CHILDREN':
+        return { kind: 'missing-children', digests: rest };
+      case 'EXISTS':
+        return { kind: 'exists' };
+      case 'TAG_IMMUTABLE':
+        return { kind: 'tag-immutable', currentDigest: rest[0]! };
+      default:
+        throw new Error(`putImage answered '${String(outcome)}'`);
+    }
+  }
+
+  async getRecord(repositoryName: string, digest: string): Promise<ImageRecord | undefined> {
+    const json = await this.redis.hget(this.k(repositoryName).images, digest);
+    return json ? (JSON.parse(json) as ImageRecord) : undefined;
+  }
+
+  async getRecords(repositoryName: string, digests: string[]): Promise<(ImageRecord | undefined)[]> {
+    if (digests.length === 0) return [];
+    const found = await this.redis.hmget(this.k(repositoryName).images, ...digests);
+    return found.map((json) => (json ? (JSON.parse(json) as ImageRecord) : undefined));
+  }
+
+  /** The record and exact bytes of a manifest, read together. */
+  async getManifest(
+    repositoryName: string,
+    digest: string,
+  ): Promise<{ record: ImageRecord; bytes: Buffer } | undefined> {
+    const k = this.k(repositoryName);
+    const [json, bytes] = await Promise.all([
+      this.redis.hget(k.images, digest),
+      this.redis.hgetBuffer(k.manifests, digest),
+    ]);
+    if (!json || !bytes) return undefined;
+    return { record: JSON.parse(json) as ImageRecord, bytes };
+  }
+
+  async resolveTag(repositoryName: string, tag: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.k(repositoryName).tags, tag)) ?? undefined;
+  }
+
+  async resolveTags(repositoryName: string, tags: string[]): Promise<(string | undefined)[]> {
+    if (tags.length === 0) return [];
+    return (await this.redis.hmget(this.k(repositoryName).tags, ...tags)).map((d) => d ?? undefined);
+  }
+
+  /** Each image's tags, sorted. */
+  async tagsOf(repositoryName: string, digests: string[]): Promise<string[][]> {
+    if (digests.length === 0) return [];
+    const found = await this.redis.hmget(this.k(repositoryName).imageTags, ...digests);
+    return found.map(splitTags);
+  }
+
+  /** Every image of the repository with its tags, ordered by digest. */
+  async all(repositoryName: string): Promise<TaggedImage[]> {
+    const k = this.k(repositoryName);
+    const [records, tags] = await Promise.all([this.redis.hgetall(k.images), this.redis.hgetall(k.imageTags)]);
+    return Object.keys(records)
+      .sort()
+      .map((digest) => ({ record: JSON.parse(records[digest]!) as ImageRecord, tags: splitTags(tags[digest]) }));
+  }
+
+  async count(repositoryName: string): Promise<number> {
+    return this.redis.hlen(this.k(repositoryName).images);
+  }
+
+  /** Up to `limit` tags in lexical order, after `last` when given; `more` when others follow. */
+  async listTags(repositoryName: string, limit: number, last?: string): Promise<{ tags: string[]; more: boolean }> {
+    const start = last === undefined ? '-' : `(${last}`;
+    const found = await this.redis.zrangebylex(this.k(repositoryName).tagNames, start, '+', 'LIMIT', 0, limit + 1);
+    return { tags: found.slice(0, limit), more: found.length > limit };
+  }
+
+  /** The images whose `subject` is the given digest, ordered by digest. */
+  async referrers(repositoryName: string, subject: string): Promise<ImageRecord[]> {
+    const k = this.k(repositoryName);
+    const members = await this.redis.zrangebylex(k.referrers, `[${subject} `, `[${subject} \xff`);
+    const records = await this.getRecords(
+      repositoryName,
+      members.map((m) => m.slice(subject.length + 1)),
+    );
+    return records.filter((r): r is ImageRecord => r !== undefined);
+  }
+
+  async delete(repositoryName: string, digest: string, refuseReferenced: boolean): Promise<DeleteImageOutcome> {
+    const [outcome, tags] = await runScript<[string, string?]>(
+      this.redis,
+      deleteImage,
+      imageKeyList(this.k(repositoryName)),
+      [digest, refuseReferenced ? '1' : '0'],
+    );
+    if (outcome === 'DELETED') return { kind: 'deleted', tags: splitTags(tags) };
+    if (outcome === 'REFERENCED') return { kind: 'referenced' };
+    return { kind: 'not-found' };
+  }
+
+  /** Removes a tag; with `expectedDigest`, only if it names that image. */
+  async untag(repositoryName: string, tag: string, expectedDigest?: string): Promise<UntagOutcome> {
+    const k = this.k(repositoryName);
+    const [outcome, digest] = await runScript<[string, string?]>(
+      this.redis,
+      untagImage,
+      [k.tags, k.tagNames, k.imageTags],
+      [tag, expectedDigest ?? ''],
+    );
+    if (outcome === 'UNTAGGED') return { kind: 'untagged', digest: digest! };
+    if (outcome === 'MISMATCH') return { kind: 'mismatch', digest: digest! };
+    return { kind: 'not-found' };
+  }
+}
+
+function splitTags(joined: string | null | undefined): string[] {
+  return joined
+    ? joined
+        .split(' ')
+        .filter((t) => t.length > 0)
+        .sort()
+    : [];
+}
