@@ -1,15 +1,17 @@
 import type { BenchSizes, ScenarioName } from './bench-options.js';
 import type { MachineReference } from './machine-reference.js';
-import type { FigureSpec, Target } from './scenario.js';
+import type { FigureSpec, PeerTarget, Target } from './scenario.js';
 import { formatTable } from './text-table.js';
 
 export interface ResolvedTarget {
   op: '>=' | '<=';
   value: number;
   /** Set when the bound applies to the figure's ratio to this reference, not to the figure. */
-  of?: 'sha256';
+  of?: 'sha256' | 'peer' | 'disk';
   /** As the issue words it, e.g. `≥ 0.85× sha256`. */
   text: string;
+  /** Further bounds that must hold too (issue 10's `≥ 1.2× distribution and ≥ 0.8× disk`). */
+  and?: ResolvedTarget[];
 }
 
 export interface FigureReport {
@@ -73,11 +75,34 @@ export function resolveTarget(target: Target): ResolvedTarget {
   return { op: '>=', value: target.minTimesSha256, of: 'sha256', text: `≥ ${target.minTimesSha256}× sha256` };
 }
 
+/** Issue 10's ratio targets as one target (all parts must hold). */
+export function resolvePeerTargets(targets: readonly PeerTarget[]): ResolvedTarget | undefined {
+  const parts = targets.map((t): ResolvedTarget => {
+    if ('minTimesPeer' in t)
+      return { op: '>=', value: t.minTimesPeer, of: 'peer', text: `≥ ${t.minTimesPeer}× distribution` };
+    if ('maxTimesPeer' in t)
+      return { op: '<=', value: t.maxTimesPeer, of: 'peer', text: `≤ ${t.maxTimesPeer}× distribution` };
+    return { op: '>=', value: t.minTimesDisk, of: 'disk', text: `≥ ${t.minTimesDisk}× disk` };
+  });
+  const [first, ...rest] = parts;
+  if (!first) return undefined;
+  return { ...first, text: parts.map((p) => p.text).join(' and '), ...(rest.length ? { and: rest } : {}) };
+}
+
 /** Whether the figure (or its ratio, for a relative target) is within the target. */
-export function isMet(figure: Pick<FigureReport, 'median' | 'timesSha256'>, target: ResolvedTarget): boolean {
-  const value = target.of === 'sha256' ? figure.timesSha256 : figure.median;
+export function isMet(
+  figure: Pick<FigureReport, 'median' | 'timesSha256' | 'timesDisk' | 'timesPeer'>,
+  target: ResolvedTarget,
+): boolean {
+  const value = {
+    sha256: figure.timesSha256,
+    peer: figure.timesPeer,
+    disk: figure.timesDisk,
+    none: figure.median,
+  }[target.of ?? 'none'];
   if (value === undefined || !Number.isFinite(value)) return false;
-  return target.op === '>=' ? value >= target.value : value <= target.value;
+  const met = target.op === '>=' ? value >= target.value : value <= target.value;
+  return met && (target.and ?? []).every((part) => isMet(figure, part));
 }
 
 /** The human table: one row per figure. */
@@ -221,7 +246,14 @@ export function reportJsonLines(report: BenchReport): string[] {
       median: pick((f) => jsonNumber(f.median)),
       target: pick((f) =>
         f.target
-          ? { op: f.target.op, value: jsonNumber(f.target.value, 2), ...(f.target.of ? { of: f.target.of } : {}) }
+          ? {
+              op: f.target.op,
+              value: jsonNumber(f.target.value, 2),
+              ...(f.target.of ? { of: f.target.of } : {}),
+              ...(f.target.and
+                ? { and: f.target.and.map((t) => ({ op: t.op, value: jsonNumber(t.value, 2), of: t.of })) }
+                : {}),
+            }
           : undefined,
       ),
       met: s.met,

@@ -15,7 +15,15 @@ import { HttpTarget } from './http-target.js';
 import { startLocalService, type LocalService } from './local-service.js';
 import { measureMachine, measureSha256, type MachineReference } from './machine-reference.js';
 import { MemoryWatch, openCpuWindow } from './process-stats.js';
-import { format, isMet, resolveTarget, type BenchReport, type FigureReport, type ScenarioReport } from './report.js';
+import {
+  format,
+  isMet,
+  resolvePeerTargets,
+  resolveTarget,
+  type BenchReport,
+  type FigureReport,
+  type ScenarioReport,
+} from './report.js';
 import {
   memoryFigureNames,
   type PeerWorkload,
@@ -310,9 +318,14 @@ function scenarioReport(
       });
       if (pairs.length > 0) figure.timesPeer = median(pairs);
     }
-    if (spec.target) {
-      figure.target = resolveTarget(spec.target);
-      figure.met = isMet(figure, figure.target);
+    // With a peer, issue 10's ratio targets are the ones in force.
+    const target =
+      peerResults.length > 0 && spec.peerTargets
+        ? resolvePeerTargets(spec.peerTargets)
+        : spec.target && resolveTarget(spec.target);
+    if (target) {
+      figure.target = target;
+      figure.met = isMet(figure, target);
     }
     return figure;
   });

@@ -11,11 +11,19 @@ import type { V1Client } from './v1-client.js';
  */
 export type Target = { min: number } | { max: number } | { minTimesSha256: number };
 
+/**
+ * Issue 10's targets: ratios to the reference registry (and to the disk) measured in the same
+ * run. They replace `target` whenever a peer registry ran.
+ */
+export type PeerTarget = { minTimesPeer: number } | { maxTimesPeer: number } | { minTimesDisk: number };
+
 export interface FigureSpec {
   name: string;
   label: string;
   unit: 'pushes/s' | 'ms' | 'MB/s' | 'MiB' | 'count';
   target?: Target;
+  /** All must hold (with BENCH_PEER_REGISTRY). */
+  peerTargets?: PeerTarget[];
 }
 
 export interface RunResult {

@@ -29,12 +29,20 @@ function largeLayer(name: 'large-layer' | 'large-layer-raw' | 'large-layer-v2', 
     summary: summaries[path],
     serviceEnv: { VERIFY_MODE: 'parts' },
     figures: [
-      { name: 'uploadMBps', label: 'upload rate', unit: 'MB/s', target: { min: 300 } },
+      {
+        name: 'uploadMBps',
+        label: 'upload rate',
+        unit: 'MB/s',
+        target: { min: 300 },
+        // Issue 10: the raw doors ≥ 1.2× distribution and ≥ 0.8× disk; base64 in JSON ≥ 0.8× distribution.
+        peerTargets: path === 'ecr' ? [{ minTimesPeer: 0.8 }] : [{ minTimesPeer: 1.2 }, { minTimesDisk: 0.8 }],
+      },
       {
         name: 'completeMs',
         label: { ecr: 'CompleteLayerUpload', raw: 'complete + status polls', v2: 'final PUT' }[path],
         unit: 'ms',
         target: { max: 25 },
+        peerTargets: [{ maxTimesPeer: 1.5 }],
       },
     ],
     timeoutMs: (sizes) => boundForBytes(sizes.largeLayerBytes),
