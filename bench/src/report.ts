@@ -267,7 +267,7 @@ export function reportJsonLines(report: BenchReport): string[] {
               ...(f.timesPeer !== undefined ? { peer: jsonNumber(f.timesPeer, 3) } : {}),
             },
       ),
-      ...(report.peerRegistry
+      ...(s.figures.some((f) => f.peerMedian !== undefined)
         ? { peer: pick((f) => (f.peerMedian === undefined ? undefined : jsonNumber(f.peerMedian))) }
         : {}),
       samples: pick((f) => f.samples.map((v) => jsonNumber(v))),
