@@ -2,11 +2,15 @@ import { GiB, MiB } from './stats.js';
 
 export const scenarioNames = [
   'small-pushes',
+  'small-pushes-v2',
   'large-layer',
   'large-layer-raw',
+  'large-layer-v2',
   'four-large-layers',
   'full-verify',
   'memory',
+  'memory-raw',
+  'memory-v2',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -76,6 +80,16 @@ export interface BenchOptions {
    * then sets what it must (REDIS_URL, DATA_DIR, ports, logging, VERIFY_MODE). Default: empty.
    */
   serviceEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * A CNCF distribution `registry` binary (BENCH_PEER_REGISTRY): each scenario run with a peer workload
+   * also runs it against that registry, started for the run, and the report shows Longshore ÷ it.
+   */
+  peerRegistry?: string;
+  /**
+   * BENCH_CPU_PROF_DIR: the API and worker processes run with `node --cpu-prof`; each run's
+   * profiles go to `<dir>/<scenario>-run<n>/<process>/*.cpuprofile` (written when the bench stops them).
+   */
+  cpuProfileDir?: string;
   /** Where data directories and the disk reference file go; default: the OS temp directory. */
   dataRoot?: string;
   /** Aborts the run; what was started is stopped and cleaned up. */

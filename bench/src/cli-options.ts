@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isScenarioName, scenarioNames, type BenchOptions, type ScenarioName } from './bench-options.js';
 
@@ -14,6 +16,11 @@ Options (environment variable in brackets):
   --duration <s>      measured seconds of small-pushes (default 15, quick 3)  [BENCH_DURATION_S]
   --endpoint <url>    an already running deployment; memory is then skipped  [BENCH_ENDPOINT]
   --data-dir <dir>    parent of the service's data directories (default: the OS temp dir)  [BENCH_DATA_DIR]
+  --cpu-prof <dir>    run the API and workers with node --cpu-prof; profiles go to
+                      <dir>/<scenario>-run<n>/<process>/                    [BENCH_CPU_PROF_DIR]
+  --peer <registry>   also run each scenario against this CNCF distribution binary (e.g.
+                      ../shared/bin/registry-3), started per run; the table adds
+                      Longshore ÷ distribution                             [BENCH_PEER_REGISTRY]
   -h, --help
 
 The service processes inherit this environment (so e.g. HASH_THREADS=1 or WORKER_CONCURRENCY=4
@@ -28,6 +35,8 @@ const argSpec = {
   duration: { type: 'string' },
   endpoint: { type: 'string' },
   'data-dir': { type: 'string' },
+  peer: { type: 'string' },
+  'cpu-prof': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -65,6 +74,11 @@ export function parseCliOptions(
     throw new UsageError(`the endpoint must look like http://host:port, got '${endpoint}'`);
   }
   const dataRoot = values['data-dir'] ?? (env.BENCH_DATA_DIR || undefined);
+  const cpuProfileDir = values['cpu-prof'] ?? (env.BENCH_CPU_PROF_DIR || undefined);
+  const peerRegistry = values.peer ?? (env.BENCH_PEER_REGISTRY || undefined);
+  if (peerRegistry !== undefined && !isExecutable(peerRegistry)) {
+    throw new UsageError(`the peer registry '${peerRegistry}' is not an executable file`);
+  }
 
   return {
     help: values.help ?? false,
@@ -74,6 +88,8 @@ export function parseCliOptions(
     ...(duration !== undefined ? { sizes: { smallPushSeconds: duration } } : {}),
     ...(endpoint ? { endpoint: endpoint.replace(/\/$/, '') } : {}),
     ...(dataRoot ? { dataRoot } : {}),
+    ...(peerRegistry ? { peerRegistry: path.resolve(peerRegistry) } : {}),
+    ...(cpuProfileDir ? { cpuProfileDir: path.resolve(cpuProfileDir) } : {}),
   };
 }
 
@@ -88,4 +104,13 @@ function integer(flag: string, raw: string | undefined, min: number, max: number
   if (!Number.isInteger(n) || n < min || n > max)
     throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${raw}'`);
   return n;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

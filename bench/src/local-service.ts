@@ -15,6 +15,8 @@ export interface LocalServiceOptions {
   /** Parent of the fresh data directory. */
   dataRoot: string;
   workers: number;
+  /** Write a CPU profile (`node --cpu-prof`) of each process into `<dir>/<process name>/`. */
+  cpuProfileDir?: string;
 }
 
 export interface LocalService {
@@ -81,7 +83,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   };
 
   const start = async (name: string, entry: string, env: Record<string, string>, readyType: string) => {
-    const child = fork(entry, [], { env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const execArgv = options.cpuProfileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfileDir, name)}`]
+      : [];
+    const child = fork(entry, [], { env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     track(child);
     children.push({ name, child });
     log.attach(name, child.stdout);

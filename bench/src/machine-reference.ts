@@ -2,6 +2,7 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { loadNativeSha256 } from '@longshore/digest';
 import { createSHA256 } from 'hash-wasm';
 import { median, megabytesPerSecond, MiB } from './stats.js';
 
@@ -12,8 +13,13 @@ export interface MachineReference {
   node: string;
   /** node:crypto SHA-256 on one thread (1 MiB updates), median of three. */
   sha256MBps: number;
-  /** hash-wasm SHA-256 on one thread: the resumable layer hash the API keeps per upload. */
+  /** hash-wasm SHA-256 on one thread: the resumable layer hash where the native addon is not built. */
   hashWasmMBps: number;
+  /**
+   * The native resumable SHA-256 of packages/digest (OpenSSL through the addon) on one thread, or
+   * undefined when the addon was not built: then the service's layer digest runs on hash-wasm.
+   */
+  nativeSha256MBps?: number;
   /** Sequential write of fresh data with one fsync at the end, on the data directory's filesystem. */
   diskMBps: number;
   diskPath: string;
@@ -38,6 +44,7 @@ export async function measureMachine(
     node: process.version,
     sha256MBps: median(trials),
     hashWasmMBps: await hashWasmRate(chunk, Math.max(1, Math.round(chunks / 4))),
+    ...nativeRate(chunk, chunks),
     diskMBps: await diskWriteRate(dataRoot, sizes.diskReferenceBytes),
     diskPath: dataRoot,
     loadAverage: os.loadavg()[0] ?? Number.NaN,
@@ -69,6 +76,17 @@ async function hashWasmRate(chunk: Buffer, chunks: number): Promise<number> {
   for (let i = 0; i < chunks; i += 1) hasher.update(chunk);
   hasher.digest('hex');
   return megabytesPerSecond(chunk.length * chunks, performance.now() - started);
+}
+
+/** The native resumable SHA-256 (the service's layer digest where the addon is built), one context. */
+function nativeRate(chunk: Buffer, chunks: number): { nativeSha256MBps?: number } {
+  const native = loadNativeSha256();
+  if (!native) return {};
+  const started = performance.now();
+  const ctx = native.init();
+  for (let i = 0; i < chunks; i += 1) native.update(ctx, chunk);
+  native.digest(ctx);
+  return { nativeSha256MBps: megabytesPerSecond(chunk.length * chunks, performance.now() - started) };
 }
 
 async function diskWriteRate(dataRoot: string, bytes: number): Promise<number> {

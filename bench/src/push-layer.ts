@@ -3,7 +3,8 @@ import type { ScenarioContext } from './scenario.js';
 import type { SyntheticLayer } from './synthetic-layers.js';
 import { megabytesPerSecond } from './stats.js';
 
-export type PushPath = 'ecr' | 'raw';
+/** ECR JSON operations, Longshore's raw `/v1` part upload, or the OCI API (`/v2` PATCH chunks). */
+export type PushPath = 'ecr' | 'raw' | 'v2';
 
 export interface PushResult {
   bytes: number;
@@ -12,7 +13,7 @@ export interface PushResult {
   uploadStartedAt: number;
   uploadEndedAt: number;
   uploadMs: number;
-  /** CompleteLayerUpload (ecr), or POST …/complete plus the long polls until completed (raw). */
+  /** CompleteLayerUpload (ecr), POST …/complete plus the long polls until completed (raw), the final PUT (v2). */
   completeMs: number;
   /** ServerException answers to CompleteLayerUpload that were retried (ecr only). */
   completeRetries?: number;
@@ -24,17 +25,22 @@ export interface PushResult {
 
 const REQUEST_OPTIONS = { idleTimeoutMs: 120_000 };
 
+/** What a push needs: Longshore's own APIs for the ecr and raw paths, the OCI API for v2. */
+export type PushContext = Omit<ScenarioContext, 'ecr' | 'v1'> & Partial<Pick<ScenarioContext, 'ecr' | 'v1'>>;
+
 /**
  * One client pushing one layer as docker does against ECR: initiate, the parts one after the
  * other, then complete; over the ECR JSON operations or the raw `/v1` part upload.
  */
 export async function pushLayer(
-  ctx: ScenarioContext,
+  ctx: PushContext,
   layer: SyntheticLayer,
   path: PushPath,
   options: { measureCpu?: boolean; onBytes?(bytes: number): void } = {},
 ): Promise<PushResult> {
+  if (path === 'v2') return pushLayerV2(ctx, layer, options);
   const { ecr, v1, repositoryName, signal } = ctx;
+  if (!ecr || !v1) throw new Error(`the ${path} path needs Longshore's ECR and /v1 APIs`);
   const request = { ...REQUEST_OPTIONS, signal };
   const uploadId = await ecr.initiate(repositoryName, request);
 
@@ -66,6 +72,45 @@ export async function pushLayer(
     uploadMs: uploadEndedAt - uploadStartedAt,
     completeMs,
     ...completion,
+    ...(uploadCpu && completeCpu ? { cpuPercent: { upload: uploadCpu, complete: completeCpu } } : {}),
+  };
+}
+
+/**
+ * The OCI push of one layer, chunk by chunk as docker pushes: POST, one PATCH per part, then
+ * PUT ?digest= without a body, whose answer is the completion.
+ */
+async function pushLayerV2(
+  ctx: PushContext,
+  layer: SyntheticLayer,
+  options: { measureCpu?: boolean; onBytes?(bytes: number): void },
+): Promise<PushResult> {
+  const { oci, repositoryName, signal } = ctx;
+  const request = { ...REQUEST_OPTIONS, signal };
+  let location = await oci.startUpload(repositoryName, request);
+
+  let cpu: CpuWindow | undefined = options.measureCpu ? await ctx.cpuWindow() : undefined;
+  const uploadStartedAt = performance.now();
+  for (let index = 0; index < layer.partCount; index += 1) {
+    const part = layer.part(index);
+    location = await oci.patchChunk(location, part.first, part.last, [part.bytes], request);
+    options.onBytes?.(part.last + 1);
+  }
+  const uploadEndedAt = performance.now();
+  const uploadCpu = await cpu?.stop();
+
+  cpu = options.measureCpu ? await ctx.cpuWindow() : undefined;
+  const completeStartedAt = performance.now();
+  await oci.finishUpload(location, layer.digest, [], request);
+  const completeMs = performance.now() - completeStartedAt;
+  const completeCpu = await cpu?.stop();
+  return {
+    bytes: layer.size,
+    parts: layer.partCount,
+    uploadStartedAt,
+    uploadEndedAt,
+    uploadMs: uploadEndedAt - uploadStartedAt,
+    completeMs,
     ...(uploadCpu && completeCpu ? { cpuPercent: { upload: uploadCpu, complete: completeCpu } } : {}),
   };
 }

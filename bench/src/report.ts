@@ -1,15 +1,17 @@
 import type { BenchSizes, ScenarioName } from './bench-options.js';
 import type { MachineReference } from './machine-reference.js';
-import type { FigureSpec, Target } from './scenario.js';
+import type { FigureSpec, PeerTarget, Target } from './scenario.js';
 import { formatTable } from './text-table.js';
 
 export interface ResolvedTarget {
   op: '>=' | '<=';
   value: number;
   /** Set when the bound applies to the figure's ratio to this reference, not to the figure. */
-  of?: 'sha256';
+  of?: 'sha256' | 'peer' | 'disk';
   /** As the issue words it, e.g. `≥ 0.85× sha256`. */
   text: string;
+  /** Further bounds that must hold too (issue 10's `≥ 1.2× distribution and ≥ 0.8× disk`). */
+  and?: ResolvedTarget[];
 }
 
 export interface FigureReport {
@@ -27,6 +29,10 @@ export interface FigureReport {
    */
   timesSha256?: number;
   timesDisk?: number;
+  /** With a peer registry: its median, its samples, and the median over runs of Longshore ÷ it. */
+  peerMedian?: number;
+  peerSamples?: number[];
+  timesPeer?: number;
 }
 
 export interface ScenarioReport {
@@ -42,6 +48,8 @@ export interface ScenarioReport {
   skipped?: string;
   /** Each finished run's extra data (counts, CPU shares, retries, peak memory). */
   details: Record<string, unknown>[];
+  /** Each run's extra data of the peer registry's workload. */
+  peerDetails?: Record<string, unknown>[];
   /** Warnings and errors the service logged, by kind with counts, over all runs. */
   serviceIssues: string[];
   /** Service processes that died during a run. */
@@ -54,6 +62,8 @@ export interface BenchReport {
   interrupted?: boolean;
   runs: number;
   endpoint?: string;
+  /** The reference registry binary each scenario also ran against (BENCH_PEER_REGISTRY). */
+  peerRegistry?: string;
   sizes: BenchSizes;
   machine: MachineReference;
   scenarios: ScenarioReport[];
@@ -65,11 +75,34 @@ export function resolveTarget(target: Target): ResolvedTarget {
   return { op: '>=', value: target.minTimesSha256, of: 'sha256', text: `≥ ${target.minTimesSha256}× sha256` };
 }
 
+/** Issue 10's ratio targets as one target (all parts must hold). */
+export function resolvePeerTargets(targets: readonly PeerTarget[]): ResolvedTarget | undefined {
+  const parts = targets.map((t): ResolvedTarget => {
+    if ('minTimesPeer' in t)
+      return { op: '>=', value: t.minTimesPeer, of: 'peer', text: `≥ ${t.minTimesPeer}× distribution` };
+    if ('maxTimesPeer' in t)
+      return { op: '<=', value: t.maxTimesPeer, of: 'peer', text: `≤ ${t.maxTimesPeer}× distribution` };
+    return { op: '>=', value: t.minTimesDisk, of: 'disk', text: `≥ ${t.minTimesDisk}× disk` };
+  });
+  const [first, ...rest] = parts;
+  if (!first) return undefined;
+  return { ...first, text: parts.map((p) => p.text).join(' and '), ...(rest.length ? { and: rest } : {}) };
+}
+
 /** Whether the figure (or its ratio, for a relative target) is within the target. */
-export function isMet(figure: Pick<FigureReport, 'median' | 'timesSha256'>, target: ResolvedTarget): boolean {
-  const value = target.of === 'sha256' ? figure.timesSha256 : figure.median;
+export function isMet(
+  figure: Pick<FigureReport, 'median' | 'timesSha256' | 'timesDisk' | 'timesPeer'>,
+  target: ResolvedTarget,
+): boolean {
+  const value = {
+    sha256: figure.timesSha256,
+    peer: figure.timesPeer,
+    disk: figure.timesDisk,
+    none: figure.median,
+  }[target.of ?? 'none'];
   if (value === undefined || !Number.isFinite(value)) return false;
-  return target.op === '>=' ? value >= target.value : value <= target.value;
+  const met = target.op === '>=' ? value >= target.value : value <= target.value;
+  return met && (target.and ?? []).every((part) => isMet(figure, part));
 }
 
 /** The human table: one row per figure. */
@@ -78,18 +111,37 @@ export function formatReportTable(report: BenchReport): string {
   const header = [
     `machine: ${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}`,
     `references: node:crypto SHA-256 ${format(machine.sha256MBps, 'MB/s')} MB/s (one core; re-measured before each run for the × sha256 column), ` +
-      `hash-wasm SHA-256 ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
+      `resumable layer SHA-256: ${machine.nativeSha256MBps !== undefined ? `native (OpenSSL addon) ${format(machine.nativeSha256MBps, 'MB/s')} MB/s, ` : 'native addon NOT built, '}` +
+      `hash-wasm ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
       `disk write ${format(machine.diskMBps, 'MB/s')} MB/s (${machine.diskPath}); ` +
       `load average ${machine.loadAverage.toFixed(1)} at the start`,
     `${report.interrupted ? 'INTERRUPTED; ' : ''}${report.quick ? 'quick (smoke) sizes' : 'full sizes'}; ${report.runs === 1 ? 'one run per scenario' : `median of ${report.runs} runs per scenario`}` +
       `; target: ${report.endpoint ?? 'a service started by the bench'}; MB = 10^6 bytes`,
+    ...(report.peerRegistry
+      ? [
+          `peer: ${report.peerRegistry} (started for each run after Longshore's part, filesystem storage in a temp dir); ` +
+            'Longshore ÷ distribution is the median over runs of the two figures of one run (for ms and MiB, lower is better)',
+        ]
+      : []),
   ];
+  const peer = report.peerRegistry !== undefined;
   const rows: string[][] = [];
   for (const scenario of report.scenarios) {
     const first = rows.length;
-    if (scenario.skipped) rows.push(['', 'skipped', '', '', '', '', scenario.skipped]);
+    const withPeer = scenario.figures.some((f) => f.peerMedian !== undefined);
+    if (scenario.skipped && !withPeer)
+      rows.push(['', 'skipped', '', '', '', '', ...(peer ? ['', ''] : []), scenario.skipped]);
     else {
       for (const figure of scenario.figures) {
+        const result = scenario.skipped
+          ? rows.length === first
+            ? scenario.skipped.slice(0, 120)
+            : ''
+          : figure.met === undefined
+            ? 'info'
+            : figure.met
+              ? 'pass'
+              : 'FAIL';
         rows.push([
           '',
           figure.label,
@@ -97,23 +149,34 @@ export function formatReportTable(report: BenchReport): string {
           figure.target?.text ?? '',
           ratio(figure.timesSha256),
           ratio(figure.timesDisk),
-          figure.met === undefined ? 'info' : figure.met ? 'pass' : 'FAIL',
+          ...(peer
+            ? [
+                figure.peerMedian !== undefined ? `${format(figure.peerMedian, figure.unit)} ${figure.unit}` : '',
+                ratio(figure.timesPeer),
+              ]
+            : []),
+          result,
         ]);
       }
       for (const error of scenario.errors)
-        rows.push(['', 'run failed', '', '', '', '', error.split('\n')[0]!.slice(0, 120)]);
+        rows.push(['', 'run failed', '', '', '', '', ...(peer ? ['', ''] : []), error.split('\n')[0]!.slice(0, 120)]);
     }
     rows[first]![0] = scenario.scenario;
   }
-  const table = formatTable(['scenario', 'figure', 'value', 'target', '× sha256', '× disk', 'result'], rows, [
-    'left',
-    'left',
-    'right',
-    'left',
-    'right',
-    'right',
-    'left',
-  ]);
+  const table = formatTable(
+    [
+      'scenario',
+      'figure',
+      'value',
+      'target',
+      '× sha256',
+      '× disk',
+      ...(peer ? ['distribution', 'Longshore ÷ distribution'] : []),
+      'result',
+    ],
+    rows,
+    ['left', 'left', 'right', 'left', 'right', 'right', ...(peer ? (['right', 'right'] as const) : []), 'left'],
+  );
   return [...header, '', table, '', ...notes(report)].join('\n').trimEnd();
 }
 
@@ -136,6 +199,14 @@ function notes(report: BenchReport): string[] {
       if (d.cpuPercent) parts.push(`CPU % of one core: ${describeCpu(d.cpuPercent)}`);
       const which = s.details.length > 1 ? ' (run 1)' : '';
       lines.push(`${s.scenario}${which}: ${parts.join('; ')}`);
+    }
+    const p = s.peerDetails?.[0];
+    if (p) {
+      const parts: string[] = [];
+      if (typeof p.registryPeakMiB === 'number') parts.push(`peak RSS ${Math.round(p.registryPeakMiB)} MiB`);
+      if (p.cpuPercent) parts.push(`CPU % of one core: ${describeCpu(p.cpuPercent)}`);
+      if (parts.length)
+        lines.push(`${s.scenario} distribution${s.peerDetails!.length > 1 ? ' (run 1)' : ''}: ${parts.join('; ')}`);
     }
     for (const exit of s.unexpectedExits) lines.push(`${s.scenario}: PROCESS DIED: ${exit}`);
     for (const issue of s.serviceIssues.slice(0, 8)) lines.push(`${s.scenario}: service logged: ${issue}`);
@@ -175,21 +246,37 @@ export function reportJsonLines(report: BenchReport): string[] {
       median: pick((f) => jsonNumber(f.median)),
       target: pick((f) =>
         f.target
-          ? { op: f.target.op, value: jsonNumber(f.target.value, 2), ...(f.target.of ? { of: f.target.of } : {}) }
+          ? {
+              op: f.target.op,
+              value: jsonNumber(f.target.value, 2),
+              ...(f.target.of ? { of: f.target.of } : {}),
+              ...(f.target.and
+                ? { and: f.target.and.map((t) => ({ op: t.op, value: jsonNumber(t.value, 2), of: t.of })) }
+                : {}),
+            }
           : undefined,
       ),
       met: s.met,
       ratios: pick((f) =>
-        f.timesSha256 === undefined
+        f.timesSha256 === undefined && f.timesPeer === undefined
           ? undefined
-          : { sha256: jsonNumber(f.timesSha256, 3), disk: jsonNumber(f.timesDisk ?? NaN, 3) },
+          : {
+              ...(f.timesSha256 !== undefined
+                ? { sha256: jsonNumber(f.timesSha256, 3), disk: jsonNumber(f.timesDisk ?? NaN, 3) }
+                : {}),
+              ...(f.timesPeer !== undefined ? { peer: jsonNumber(f.timesPeer, 3) } : {}),
+            },
       ),
+      ...(s.figures.some((f) => f.peerMedian !== undefined)
+        ? { peer: pick((f) => (f.peerMedian === undefined ? undefined : jsonNumber(f.peerMedian))) }
+        : {}),
       samples: pick((f) => f.samples.map((v) => jsonNumber(v))),
       units: pick((f) => f.unit),
       machine: {
         cpus: machine.cpus,
         sha256MBps: jsonNumber(machine.sha256MBps),
         hashWasmMBps: jsonNumber(machine.hashWasmMBps),
+        ...(machine.nativeSha256MBps !== undefined ? { nativeSha256MBps: jsonNumber(machine.nativeSha256MBps) } : {}),
         diskMBps: jsonNumber(machine.diskMBps),
         loadAverage: jsonNumber(machine.loadAverage, 2),
       },
@@ -201,6 +288,7 @@ export function reportJsonLines(report: BenchReport): string[] {
       ...(s.unexpectedExits.length ? { unexpectedExits: s.unexpectedExits } : {}),
       ...(s.serviceIssues.length ? { serviceIssues: s.serviceIssues } : {}),
       detail: s.details,
+      ...(s.peerDetails ? { peerDetail: s.peerDetails } : {}),
     });
   });
 }

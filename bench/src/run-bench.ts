@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
+import path from 'node:path';
 import {
   fullSizes,
   isScenarioName,
@@ -14,19 +15,39 @@ import { HttpTarget } from './http-target.js';
 import { startLocalService, type LocalService } from './local-service.js';
 import { measureMachine, measureSha256, type MachineReference } from './machine-reference.js';
 import { MemoryWatch, openCpuWindow } from './process-stats.js';
-import { format, isMet, resolveTarget, type BenchReport, type FigureReport, type ScenarioReport } from './report.js';
-import { memoryFigureNames, type RunResult, type ScenarioContext, type ScenarioDefinition } from './scenario.js';
+import {
+  format,
+  isMet,
+  resolvePeerTargets,
+  resolveTarget,
+  type BenchReport,
+  type FigureReport,
+  type ScenarioReport,
+} from './report.js';
+import {
+  memoryFigureNames,
+  type PeerWorkload,
+  type RunResult,
+  type ScenarioContext,
+  type ScenarioDefinition,
+} from './scenario.js';
 import { scenarioDefinitions } from './scenarios/index.js';
 import { median } from './stats.js';
 import { LayerFactory } from './synthetic-layers.js';
 import { V1Client } from './v1-client.js';
+import { NoV2ApiError, OciClient } from './oci-client.js';
+import { startPeerRegistry, type PeerRegistry } from './peer-registry.js';
 
 const MAX_RUNS = 25;
 const MAX_SOCKETS = 64;
 
-type RunOutcome =
+/** The same workload against the reference registry, in the same run. */
+type PeerOutcome = { ok: true; result: RunResult } | { ok: false; error: string };
+
+type RunOutcome = (
   | { ok: true; result: RunResult; sha256MBps: number; issues: string[]; exits: string[] }
-  | { ok: false; error: string; issues: string[]; exits: string[] };
+  | { ok: false; error: string; issues: string[]; exits: string[]; unavailable?: boolean }
+) & { peer?: PeerOutcome };
 
 /** The per-run SHA-256 reference: three trials of this, well under a second in all. */
 const RUN_REFERENCE_BYTES = 32 * 1024 * 1024;
@@ -51,7 +72,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   progress('measuring the machine references (SHA-256, disk write)');
   const machine = await measureMachine(sizes, dataRoot);
   notice(
-    `references: node:crypto SHA-256 ${format(machine.sha256MBps, 'MB/s')} MB/s, hash-wasm ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
+    `references: node:crypto SHA-256 ${format(machine.sha256MBps, 'MB/s')} MB/s, native resumable ${machine.nativeSha256MBps === undefined ? 'not built' : `${format(machine.nativeSha256MBps, 'MB/s')} MB/s`}, hash-wasm ${format(machine.hashWasmMBps, 'MB/s')} MB/s, ` +
       `disk write ${format(machine.diskMBps, 'MB/s')} MB/s`,
   );
 
@@ -69,7 +90,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const outcomes: RunOutcome[] = [];
     for (let run = 1; run <= runs && !options.signal?.aborted; run += 1) {
       progress(`${name}: run ${run}/${runs}: starting`);
-      const outcome = await runOnce(definition, { ...options, sizes, dataRoot, layers, progress });
+      const outcome = await runOnce(definition, { ...options, sizes, dataRoot, layers, progress, run });
       outcomes.push(outcome);
       notice(`${name} run ${run}/${runs}: ${describeOutcome(definition, outcome)}`);
     }
@@ -80,6 +101,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     ...(options.signal?.aborted ? { interrupted: true } : {}),
     runs,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.peerRegistry ? { peerRegistry: options.peerRegistry } : {}),
     sizes,
     machine,
     scenarios: reports,
@@ -87,13 +109,77 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 }
 
 interface RunSettings extends BenchOptions {
+  /** 1, 2, …: which run of the scenario this is. */
+  run: number;
   sizes: BenchSizes;
   dataRoot: string;
   layers: LayerFactory;
   progress(text: string): void;
 }
 
+/** One run: Longshore first, then (with a peer registry) the peer, so they never share the machine. */
 async function runOnce(definition: ScenarioDefinition, settings: RunSettings): Promise<RunOutcome> {
+  const outcome = await runLongshore(definition, settings);
+  if (!settings.peerRegistry || !definition.peer || settings.signal?.aborted) return outcome;
+  return { ...outcome, peer: await runPeer(definition, definition.peer, settings.peerRegistry, settings) };
+}
+
+async function runPeer(
+  definition: ScenarioDefinition,
+  workload: PeerWorkload,
+  binary: string,
+  settings: RunSettings,
+): Promise<PeerOutcome> {
+  const timeoutMs = Math.ceil(definition.timeoutMs(settings.sizes));
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(settings.signal ? [settings.signal] : [])]);
+  setMaxListeners(0, signal);
+  let peer: PeerRegistry | undefined;
+  let http: HttpTarget | undefined;
+  let watch: MemoryWatch | undefined;
+  try {
+    settings.progress(`${definition.name}: starting the peer registry`);
+    peer = await startPeerRegistry(binary, settings.dataRoot);
+    const pids = { registry: peer.pid };
+    watch = new MemoryWatch(pids);
+    watch.start();
+    http = new HttpTarget(peer.endpoint, MAX_SOCKETS);
+    const oci = new OciClient(http);
+    await oci.probe({ signal });
+    const result = await workload.run({
+      oci,
+      repositoryName: `bench-${definition.name}-${randomBytes(4).toString('hex')}`,
+      sizes: settings.sizes,
+      layers: settings.layers,
+      signal,
+      progress: (text) => settings.progress(`peer ${text}`),
+      cpuWindow: () => openCpuWindow(pids),
+    });
+    const registryPeakMiB = (await watch.peaks()).registry;
+    if (registryPeakMiB !== undefined) {
+      result.detail.registryPeakMiB = Math.round(registryPeakMiB * 10) / 10;
+      // Its one process against the API's: the process that takes the bytes.
+      if (definition.figures.some((f) => f.name === 'apiPeakMiB')) result.figures.apiPeakMiB = registryPeakMiB;
+    }
+    const exit = peer.unexpectedExit();
+    if (exit) throw new Error(`the peer registry died during the run: ${exit}`);
+    return { ok: true, result };
+  } catch (error) {
+    const message =
+      signal.aborted && !settings.signal?.aborted
+        ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    return { ok: false, error: `peer registry: ${message}` };
+  } finally {
+    http?.close();
+    await watch?.peaks().catch(() => undefined);
+    settings.progress(`${definition.name}: stopping the peer registry`);
+    await peer?.stop();
+  }
+}
+
+async function runLongshore(definition: ScenarioDefinition, settings: RunSettings): Promise<RunOutcome> {
   const timeoutMs = Math.ceil(definition.timeoutMs(settings.sizes));
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(settings.signal ? [settings.signal] : [])]);
   // Every request in flight listens to it: 64 clients at once are expected, not a leak.
@@ -112,6 +198,9 @@ async function runOnce(definition: ScenarioDefinition, settings: RunSettings): P
         env: definition.serviceEnv,
         dataRoot: settings.dataRoot,
         workers: workerProcesses(settings.serviceEnv),
+        ...(settings.cpuProfileDir
+          ? { cpuProfileDir: path.join(settings.cpuProfileDir, `${definition.name}-run${settings.run}`) }
+          : {}),
       });
       watch = new MemoryWatch(service.pids);
       watch.start();
@@ -124,6 +213,7 @@ async function runOnce(definition: ScenarioDefinition, settings: RunSettings): P
     const context: ScenarioContext = {
       ecr,
       v1: new V1Client(http),
+      oci: new OciClient(http),
       repositoryName,
       sizes: settings.sizes,
       layers: settings.layers,
@@ -139,6 +229,9 @@ async function runOnce(definition: ScenarioDefinition, settings: RunSettings): P
     result.detail.loadAverage = [round2(loadBefore), round2(os.loadavg()[0] ?? Number.NaN)];
     return { ok: true, result, sha256MBps, issues: service?.log.issues() ?? [], exits };
   } catch (error) {
+    if (error instanceof NoV2ApiError) {
+      return { ok: false, unavailable: true, error: error.message, issues: [], exits: [] };
+    }
     const interrupted = settings.signal?.aborted === true;
     const timedOut = signal.aborted && !interrupted;
     const message = interrupted
@@ -191,7 +284,12 @@ function scenarioReport(
   runs: number,
 ): ScenarioReport {
   const finished = outcomes.flatMap((o) => (o.ok ? [o] : []));
-  const errors = outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+  const unavailable = outcomes.flatMap((o) => (!o.ok && o.unavailable ? [o.error] : []));
+  const errors = [
+    ...outcomes.flatMap((o) => (o.ok || o.unavailable ? [] : [o.error])),
+    ...outcomes.flatMap((o) => (o.peer && !o.peer.ok ? [o.peer.error] : [])),
+  ];
+  const peerResults = outcomes.flatMap((o) => (o.peer?.ok ? [o.peer.result] : []));
   const figures: FigureReport[] = definition.figures.map((spec) => {
     const measured = finished.filter((o) => typeof o.result.figures[spec.name] === 'number');
     const samples = measured.map((o) => o.result.figures[spec.name]!);
@@ -206,9 +304,28 @@ function scenarioReport(
       figure.timesSha256 = median(measured.map((o) => o.result.figures[spec.name]! / o.sha256MBps));
       figure.timesDisk = figure.median / machine.diskMBps;
     }
-    if (spec.target) {
-      figure.target = resolveTarget(spec.target);
-      figure.met = isMet(figure, figure.target);
+    const peerSamples = peerResults.flatMap((r) =>
+      typeof r.figures[spec.name] === 'number' ? [r.figures[spec.name]!] : [],
+    );
+    if (peerSamples.length > 0) {
+      figure.peerMedian = median(peerSamples);
+      figure.peerSamples = peerSamples;
+      // Longshore ÷ distribution of each run that measured both, then the median of those.
+      const pairs = outcomes.flatMap((o) => {
+        const mine = o.ok ? o.result.figures[spec.name] : undefined;
+        const theirs = o.peer?.ok ? o.peer.result.figures[spec.name] : undefined;
+        return mine !== undefined && theirs !== undefined && theirs !== 0 ? [mine / theirs] : [];
+      });
+      if (pairs.length > 0) figure.timesPeer = median(pairs);
+    }
+    // With a peer, issue 10's ratio targets are the ones in force.
+    const target =
+      peerResults.length > 0 && spec.peerTargets
+        ? resolvePeerTargets(spec.peerTargets)
+        : spec.target && resolveTarget(spec.target);
+    if (target) {
+      figure.target = target;
+      figure.met = isMet(figure, target);
     }
     return figure;
   });
@@ -218,9 +335,11 @@ function scenarioReport(
     runs,
     completedRuns: finished.length,
     figures,
-    met: errors.length === 0 && figures.every((f) => f.met !== false),
+    met: errors.length === 0 && unavailable.length === 0 && figures.every((f) => f.met !== false),
     errors,
+    ...(unavailable.length > 0 && finished.length === 0 ? { skipped: `n/a: ${unavailable[0]}` } : {}),
     details: finished.map((o) => o.result.detail),
+    ...(peerResults.length > 0 ? { peerDetails: peerResults.map((r) => r.detail) } : {}),
     serviceIssues: [...new Set(outcomes.flatMap((o) => o.issues))],
     unexpectedExits: outcomes.flatMap((o) => o.exits),
   };
@@ -243,10 +362,15 @@ function skippedReport(definition: ScenarioDefinition, runs: number, reason: str
 }
 
 function describeOutcome(definition: ScenarioDefinition, outcome: RunOutcome): string {
-  if (!outcome.ok) return `FAILED: ${outcome.error.split('\n')[0]}`;
-  const figures = definition.figures
-    .filter((f) => outcome.result.figures[f.name] !== undefined)
-    .map((f) => `${f.label} ${format(outcome.result.figures[f.name]!, f.unit)} ${f.unit}`);
+  const describe = (result: RunResult) =>
+    definition.figures
+      .filter((f) => result.figures[f.name] !== undefined)
+      .map((f) => `${f.label} ${format(result.figures[f.name]!, f.unit)} ${f.unit}`)
+      .join(', ');
+  const peer = outcome.peer
+    ? `; distribution: ${outcome.peer.ok ? describe(outcome.peer.result) : `FAILED: ${outcome.peer.error.split('\n')[0]}`}`
+    : '';
+  if (!outcome.ok) return `${outcome.unavailable ? 'n/a' : 'FAILED'}: ${outcome.error.split('\n')[0]}${peer}`;
   const issues = outcome.issues.length ? ` (service logged ${outcome.issues.length} kinds of warnings/errors)` : '';
-  return figures.join(', ') + issues;
+  return describe(outcome.result) + issues + peer;
 }

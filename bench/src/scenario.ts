@@ -1,5 +1,6 @@
 import type { BenchSizes, ScenarioName } from './bench-options.js';
 import type { EcrClient } from './ecr-client.js';
+import type { OciClient } from './oci-client.js';
 import type { CpuWindow } from './process-stats.js';
 import type { LayerFactory } from './synthetic-layers.js';
 import type { V1Client } from './v1-client.js';
@@ -10,11 +11,19 @@ import type { V1Client } from './v1-client.js';
  */
 export type Target = { min: number } | { max: number } | { minTimesSha256: number };
 
+/**
+ * Issue 10's targets: ratios to the reference registry (and to the disk) measured in the same
+ * run. They replace `target` whenever a peer registry ran.
+ */
+export type PeerTarget = { minTimesPeer: number } | { maxTimesPeer: number } | { minTimesDisk: number };
+
 export interface FigureSpec {
   name: string;
   label: string;
   unit: 'pushes/s' | 'ms' | 'MB/s' | 'MiB' | 'count';
   target?: Target;
+  /** All must hold (with BENCH_PEER_REGISTRY). */
+  peerTargets?: PeerTarget[];
 }
 
 export interface RunResult {
@@ -27,6 +36,8 @@ export interface RunResult {
 export interface ScenarioContext {
   ecr: EcrClient;
   v1: V1Client;
+  /** The OCI distribution API (`/v2`) of the same target. */
+  oci: OciClient;
   /** A repository created for this run. */
   repositoryName: string;
   sizes: BenchSizes;
@@ -49,6 +60,20 @@ export interface ScenarioDefinition {
   /** An upper bound on one run, after which it is aborted. */
   timeoutMs(sizes: BenchSizes): number;
   run(ctx: ScenarioContext): Promise<RunResult>;
+  /**
+   * The same workload against the reference registry (BENCH_PEER_REGISTRY), over the OCI API:
+   * its figures, by the names of this scenario's figures, are shown next to Longshore's.
+   */
+  peer?: PeerWorkload;
+}
+
+/** What a workload against the reference registry gets: its OCI API and the run's settings. */
+export type PeerContext = Omit<ScenarioContext, 'ecr' | 'v1'>;
+
+export interface PeerWorkload {
+  /** What the peer is asked to do, for the README and the JSON line. */
+  summary: string;
+  run(ctx: PeerContext): Promise<RunResult>;
 }
 
 /** Figures the runner fills in from its memory watch when a scenario lists them. */

@@ -2,15 +2,19 @@ import type { ScenarioName } from '../bench-options.js';
 import type { ScenarioDefinition } from '../scenario.js';
 import { fourLargeLayers } from './four-large-layers.js';
 import { fullVerify } from './full-verify.js';
-import { largeLayerEcr, largeLayerRaw } from './large-layer.js';
-import { memory } from './memory.js';
-import { smallPushes } from './small-pushes.js';
+import { largeLayerEcr, largeLayerRaw, largeLayerV2 } from './large-layer.js';
+import { memory, memoryRaw, memoryV2 } from './memory.js';
+import { smallPushes, smallPushesV2 } from './small-pushes.js';
 
 export const scenarioDefinitions: Record<ScenarioName, ScenarioDefinition> = {
   'small-pushes': smallPushes,
+  'small-pushes-v2': smallPushesV2,
   'large-layer': largeLayerEcr,
   'large-layer-raw': largeLayerRaw,
+  'large-layer-v2': largeLayerV2,
   'four-large-layers': fourLargeLayers,
   'full-verify': fullVerify,
   memory,
+  'memory-raw': memoryRaw,
+  'memory-v2': memoryV2,
 };

@@ -1,9 +1,13 @@
-import { pushLayer, uploadProgress, type PushPath, type PushResult } from '../push-layer.js';
+import { pushLayer, uploadProgress, type PushContext, type PushPath, type PushResult } from '../push-layer.js';
 import type { ScenarioContext } from '../scenario.js';
 import type { SyntheticLayer } from '../synthetic-layers.js';
 
 /** Creates a layer, showing the (untimed) digest pre-pass on the status line. */
-export function prepareLayer(ctx: ScenarioContext, label: string, size: number): Promise<SyntheticLayer> {
+export function prepareLayer(
+  ctx: Pick<ScenarioContext, 'layers' | 'signal' | 'progress'>,
+  label: string,
+  size: number,
+): Promise<SyntheticLayer> {
   return ctx.layers.create(size, ctx.signal, (f) =>
     ctx.progress(`${label}: computing the layer digest ${(f * 100).toFixed(0)}%`),
   );
@@ -11,7 +15,7 @@ export function prepareLayer(ctx: ScenarioContext, label: string, size: number):
 
 /** One client pushing one layer, with CPU shares per phase and the upload rate on the status line. */
 export function pushOneLayer(
-  ctx: ScenarioContext,
+  ctx: PushContext,
   label: string,
   layer: SyntheticLayer,
   path: PushPath,

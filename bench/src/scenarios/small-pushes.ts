@@ -1,8 +1,10 @@
 import { createHash, randomFillSync, type Hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EcrError } from '../ecr-client.js';
+import { OciError } from '../oci-client.js';
 import type { CpuWindow } from '../process-stats.js';
-import type { RunResult, ScenarioContext, ScenarioDefinition } from '../scenario.js';
+import type { BenchSizes } from '../bench-options.js';
+import type { PeerContext, PeerWorkload, RunResult, ScenarioDefinition } from '../scenario.js';
 import { percentile } from '../stats.js';
 
 /** Bytes at the end of each push's part that carry its counter (and so make its content unique). */
@@ -17,21 +19,79 @@ function warmupMs(seconds: number): number {
   return Math.min(2_000, seconds * 200);
 }
 
+const figures: ScenarioDefinition['figures'] = [
+  {
+    name: 'pushesPerSecond',
+    label: 'pushes/s',
+    unit: 'pushes/s',
+    target: { min: 1000 },
+    peerTargets: [{ minTimesPeer: 1.5 }],
+  },
+  { name: 'p50Ms', label: 'push latency p50', unit: 'ms' },
+  { name: 'p99Ms', label: 'push latency p99', unit: 'ms', target: { max: 150 }, peerTargets: [{ maxTimesPeer: 1 }] },
+  { name: 'errors', label: 'failed pushes', unit: 'count', target: { max: 0 } },
+];
+
+const timeoutMs = (sizes: BenchSizes) => warmupMs(sizes.smallPushSeconds) + sizes.smallPushSeconds * 1000 + 120_000;
+
+/** The OCI way (distribution, Longshore's /v2): POST a session, then PUT ?digest= with the whole blob. */
+const ociPush: PushOnce = async (ctx, content, request) => {
+  const t0 = performance.now();
+  const location = await ctx.oci.startUpload(ctx.repositoryName, request);
+  const t1 = performance.now();
+  const part = content.next();
+  await ctx.oci.finishUpload(location, part.digest, part.bytes, request);
+  return [t1 - t0, performance.now() - t1];
+};
+const ociSteps = ['post', 'put'];
+
+/** The same pushes against the reference registry. */
+export const smallOciPushesPeer: PeerWorkload = {
+  summary: 'the same clients and sizes, each push POST /v2/<name>/blobs/uploads/ + a monolithic PUT ?digest=',
+  run: (ctx) => measureSmallPushes(ctx, ociSteps, ociPush),
+};
+
 export const smallPushes: ScenarioDefinition = {
   name: 'small-pushes',
   summary:
     'concurrent clients for a fixed time, each push: InitiateLayerUpload + one small UploadLayerPart + ' +
     'CompleteLayerUpload (which waits for the worker); throughput, whole-push latency, errors',
   serviceEnv: { VERIFY_MODE: 'parts' },
-  figures: [
-    { name: 'pushesPerSecond', label: 'pushes/s', unit: 'pushes/s', target: { min: 1000 } },
-    { name: 'p50Ms', label: 'push latency p50', unit: 'ms' },
-    { name: 'p99Ms', label: 'push latency p99', unit: 'ms', target: { max: 150 } },
-    { name: 'errors', label: 'failed pushes', unit: 'count', target: { max: 0 } },
-  ],
-  timeoutMs: (sizes) => warmupMs(sizes.smallPushSeconds) + sizes.smallPushSeconds * 1000 + 120_000,
-  run,
+  figures,
+  timeoutMs,
+  run: (ctx) =>
+    measureSmallPushes(ctx, ['initiate', 'part', 'complete'], async (_, content, request) => {
+      const { ecr, repositoryName } = ctx;
+      const t0 = performance.now();
+      const uploadId = await ecr.initiate(repositoryName, request);
+      const t1 = performance.now();
+      const part = content.next();
+      await ecr.uploadPart(repositoryName, uploadId, 0, content.size - 1, part.base64, request);
+      const t2 = performance.now();
+      await ecr.complete(repositoryName, uploadId, part.digest, { ...request, retry: false });
+      return [t1 - t0, t2 - t1, performance.now() - t2];
+    }),
+  peer: smallOciPushesPeer,
 };
+
+export const smallPushesV2: ScenarioDefinition = {
+  name: 'small-pushes-v2',
+  summary:
+    'the small pushes through Longshore’s OCI door: POST /v2/<name>/blobs/uploads/ + a monolithic PUT ?digest= ' +
+    '(answered when the worker has finalized); n/a while the target answers 404 on /v2/',
+  serviceEnv: { VERIFY_MODE: 'parts' },
+  figures,
+  timeoutMs,
+  async run(ctx) {
+    await ctx.oci.probe({ signal: ctx.signal });
+    return measureSmallPushes(ctx, ociSteps, ociPush);
+  },
+  peer: smallOciPushesPeer,
+};
+
+type Request = { idleTimeoutMs: number; signal: AbortSignal };
+/** One whole push; returns the duration of each of its steps. */
+type PushOnce = (ctx: PeerContext, content: PushContent, request: Request) => Promise<number[]>;
 
 interface Tally {
   windowStart: number;
@@ -40,14 +100,12 @@ interface Tally {
   completedInWindow: number;
   /** Whole pushes started in the window, and their steps. */
   latencies: number[];
-  initiate: number[];
-  part: number[];
-  complete: number[];
+  steps: number[][];
   errors: number;
   errorKinds: Map<string, number>;
 }
 
-async function run(ctx: ScenarioContext): Promise<RunResult> {
+async function measureSmallPushes(ctx: PeerContext, stepNames: string[], push: PushOnce): Promise<RunResult> {
   const { sizes } = ctx;
   if (sizes.smallPushBytes < 2 * UNIQUE_TAIL)
     throw new RangeError(`smallPushBytes must be at least ${2 * UNIQUE_TAIL}`);
@@ -61,9 +119,7 @@ async function run(ctx: ScenarioContext): Promise<RunResult> {
     completed: 0,
     completedInWindow: 0,
     latencies: [],
-    initiate: [],
-    part: [],
-    complete: [],
+    steps: stepNames.map(() => []),
     errors: 0,
     errorKinds: new Map(),
   };
@@ -77,17 +133,18 @@ async function run(ctx: ScenarioContext): Promise<RunResult> {
       now < tally.windowStart
         ? 'warm-up'
         : `${((now - tally.windowStart) / 1000).toFixed(0)}/${sizes.smallPushSeconds} s`;
-    ctx.progress(`small-pushes: ${phase}, ${tally.completed} pushes, ${tally.errors} errors`);
+    ctx.progress(`small pushes: ${phase}, ${tally.completed} pushes, ${tally.errors} errors`);
   }, 250);
   try {
-    await Promise.all(clients.map((content) => clientLoop(ctx, content, tally)));
+    await Promise.all(clients.map((content) => clientLoop(ctx, content, tally, push)));
   } finally {
     clearInterval(ticker);
   }
   ctx.signal.throwIfAborted();
   const cpuPercent = await cpuShares;
 
-  const p = (values: number[], q: number) => round(percentile(values, q));
+  const p = (q: number) =>
+    Object.fromEntries(stepNames.map((name, i) => [name, round(percentile(tally.steps[i]!, q))]));
   return {
     figures: {
       pushesPerSecond: tally.completedInWindow / sizes.smallPushSeconds,
@@ -102,8 +159,8 @@ async function run(ctx: ScenarioContext): Promise<RunResult> {
       windowSeconds: sizes.smallPushSeconds,
       pushesCompleted: tally.completed,
       pushesInWindow: tally.completedInWindow,
-      stepP50Ms: { initiate: p(tally.initiate, 50), part: p(tally.part, 50), complete: p(tally.complete, 50) },
-      stepP99Ms: { initiate: p(tally.initiate, 99), part: p(tally.part, 99), complete: p(tally.complete, 99) },
+      stepP50Ms: p(50),
+      stepP99Ms: p(99),
       maxMs: round(Math.max(0, ...tally.latencies)),
       errorKinds: Object.fromEntries(tally.errorKinds),
       cpuPercent,
@@ -111,27 +168,20 @@ async function run(ctx: ScenarioContext): Promise<RunResult> {
   };
 }
 
-async function clientLoop(ctx: ScenarioContext, content: PushContent, tally: Tally): Promise<void> {
-  const { ecr, repositoryName, signal } = ctx;
+async function clientLoop(ctx: PeerContext, content: PushContent, tally: Tally, push: PushOnce): Promise<void> {
+  const { signal } = ctx;
   const request = { idleTimeoutMs: REQUEST_IDLE_TIMEOUT_MS, signal };
   for (let n = 0; n < MAX_PUSHES_PER_CLIENT && performance.now() < tally.windowEnd; n += 1) {
     if (signal.aborted || tally.errors >= MAX_ERRORS) return;
     const t0 = performance.now();
     try {
-      const uploadId = await ecr.initiate(repositoryName, request);
-      const t1 = performance.now();
-      const part = content.next();
-      await ecr.uploadPart(repositoryName, uploadId, 0, content.size - 1, part.base64, request);
-      const t2 = performance.now();
-      await ecr.complete(repositoryName, uploadId, part.digest, { ...request, retry: false });
+      const steps = await push(ctx, content, request);
       const t3 = performance.now();
       tally.completed += 1;
       if (t3 >= tally.windowStart && t3 <= tally.windowEnd) tally.completedInWindow += 1;
       if (t0 >= tally.windowStart) {
         tally.latencies.push(t3 - t0);
-        tally.initiate.push(t1 - t0);
-        tally.part.push(t2 - t1);
-        tally.complete.push(t3 - t2);
+        for (const [i, ms] of steps.entries()) tally.steps[i]?.push(ms);
       }
     } catch (error) {
       if (signal.aborted) return;
@@ -152,6 +202,7 @@ async function clientLoop(ctx: ScenarioContext, content: PushContent, tally: Tal
 class PushContent {
   private readonly prefixHash: Hash;
   private readonly prefixBase64: Buffer;
+  private readonly prefixBytes: Buffer;
   private readonly tail: Buffer;
   private counter = 0n;
 
@@ -160,21 +211,25 @@ class PushContent {
     const prefixLength = Math.floor((size - UNIQUE_TAIL) / 3) * 3;
     this.prefixHash = createHash('sha256').update(base.subarray(0, prefixLength));
     this.prefixBase64 = Buffer.from(base.subarray(0, prefixLength).toString('base64'), 'latin1');
+    this.prefixBytes = base.subarray(0, prefixLength);
     this.tail = Buffer.from(base.subarray(prefixLength));
   }
 
-  next(): { digest: string; base64: Buffer[] } {
+  /** The next push's content: its digest, as base64 pieces (ECR JSON) and as raw pieces (OCI). */
+  next(): { digest: string; base64: Buffer[]; bytes: Buffer[] } {
     this.counter += 1n;
     this.tail.writeBigUInt64BE(this.counter, 0);
     return {
       digest: `sha256:${this.prefixHash.copy().update(this.tail).digest('hex')}`,
       base64: [this.prefixBase64, Buffer.from(this.tail.toString('base64'), 'latin1')],
+      bytes: [this.prefixBytes, Buffer.from(this.tail)],
     };
   }
 }
 
 function errorKind(error: unknown): string {
-  if (error instanceof EcrError) return `HTTP ${error.status} ${error.message.slice(0, 160)}`;
+  if (error instanceof EcrError || error instanceof OciError)
+    return `HTTP ${error.status} ${error.message.slice(0, 160)}`;
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   return `${typeof code === 'string' ? `${code}: ` : ''}${message.slice(0, 160)}`;

@@ -1,15 +1,17 @@
 import { Piscina } from 'piscina';
-import type { HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
+import type { ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
 
 export interface HashPool {
   hashFileRange(task: HashFileRangeTask): Promise<string>;
   /** One SHA-256 over several file ranges in order (a layer's part files), on a pool thread. */
   hashFileRanges(task: HashFileRangesTask): Promise<string>;
+  /** The part checksum (`crc32c:<hex>` or sha256 hex) of a file's byte range, on a pool thread. */
+  checksumFileRange(task: ChecksumFileRangeTask): Promise<string>;
   /** Writes a part into its own new local file and hashes it, on a pool thread. The data is moved, not copied: don't use it afterwards. */
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
-  hashPart(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<IngestPartResult>;
+  hashPart(task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>): Promise<IngestPartResult>;
   readonly threads: number;
   /** Fraction of the pool's capacity busy since the pool started (0..1). */
   utilization(): number;
@@ -49,6 +51,7 @@ export function createHashPool(threads: number): HashPool {
     threads,
     hashFileRange: (task) => pool.run(task, { name: 'hashFileRange' }) as Promise<string>,
     hashFileRanges: (task) => pool.run(task, { name: 'hashFileRanges' }) as Promise<string>,
+    checksumFileRange: (task) => pool.run(task, { name: 'checksumFileRange' }) as Promise<string>,
     ingestPart: (task) =>
       pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,

@@ -1,5 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync } from 'node:fs';
+import { createPartChecksum, type PartChecksumAlgorithm } from './part-checksum.js';
 
 /** A task run on a pool thread: never on an event loop that renews job locks. */
 export interface HashFileRangeTask {
@@ -16,23 +17,14 @@ export interface HashFileRangesTask {
   ranges: HashFileRangeTask[];
 }
 
+export interface ChecksumFileRangeTask extends HashFileRangeTask {
+  algorithm: PartChecksumAlgorithm;
+}
+
 const CHUNK = 4 * 1024 * 1024;
 
-/** SHA-256 (hex) of bytes [start, end] of a file; throws if the file is shorter. */
-export function hashFileRange(task: HashFileRangeTask): string {
-  const hash = createHash('sha256');
-  feedFileRange(hash, task);
-  return hash.digest('hex');
-}
-
-/** SHA-256 (hex) of the ranges one after the other; throws if a file is shorter than its range. */
-export function hashFileRanges(task: HashFileRangesTask): string {
-  const hash = createHash('sha256');
-  for (const range of task.ranges) feedFileRange(hash, range);
-  return hash.digest('hex');
-}
-
-function feedFileRange(hash: Hash, task: HashFileRangeTask): void {
+/** Feeds bytes [start, end] of a file to `consume` (then fsyncs it if asked); throws if the file is shorter. */
+function readFileRange(task: HashFileRangeTask, consume: (chunk: Uint8Array) => void): void {
   if (task.end < task.start) return;
   const fd = openSync(task.path, 'r');
   try {
@@ -44,13 +36,34 @@ function feedFileRange(hash: Hash, task: HashFileRangeTask): void {
       if (read === 0) {
         throw new Error(`short read: ${task.path} ends before byte ${task.end}`);
       }
-      hash.update(buffer.subarray(0, read));
+      consume(buffer.subarray(0, read));
       position += read;
     }
     if (task.sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** SHA-256 (hex) of bytes [start, end] of a file; throws if the file is shorter. */
+export function hashFileRange(task: HashFileRangeTask): string {
+  const hash = createHash('sha256');
+  readFileRange(task, (chunk) => hash.update(chunk));
+  return hash.digest('hex');
+}
+
+/** SHA-256 (hex) of the ranges one after the other; throws if a file is shorter than its range. */
+export function hashFileRanges(task: HashFileRangesTask): string {
+  const hash = createHash('sha256');
+  for (const range of task.ranges) readFileRange(range, (chunk) => hash.update(chunk));
+  return hash.digest('hex');
+}
+
+/** The part checksum (see part-checksum.ts) of bytes [start, end] of a file. */
+export async function checksumFileRange(task: ChecksumFileRangeTask): Promise<string> {
+  const checksum = await createPartChecksum(task.algorithm);
+  readFileRange(task, (chunk) => checksum.update(chunk));
+  return checksum.digest();
 }
 
 export { ingestPart, hashPartTask } from './ingest-task.js';

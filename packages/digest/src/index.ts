@@ -1,6 +1,22 @@
 export { parseSha256Digest, sha256Digest, type ParsedDigest } from './digest.js';
-export { createResumableSha256, type ResumableSha256 } from './resumable-sha256.js';
+export {
+  createResumableSha256,
+  sha256Implementation,
+  HashStateLostError,
+  type ResumableSha256,
+} from './resumable-sha256.js';
+export { hashStateFormat, LOST_HASH_STATE, type HashStateFormat } from './hash-state.js';
+export { createSha256Engines, type Sha256Engines, type LayerHasher } from './sha256-engines.js';
+export { loadNativeSha256, type NativeSha256Binding } from './native-sha256.js';
 export { createHashPool, type HashPool } from './hash-pool.js';
-export type { HashFileRangeTask, HashFileRangesTask } from './hash-task.js';
+export type { ChecksumFileRangeTask, HashFileRangeTask, HashFileRangesTask } from './hash-task.js';
+export {
+  createPartChecksum,
+  partChecksumAlgorithm,
+  partChecksumOf,
+  crc32cImplementation,
+  type PartChecksum,
+  type PartChecksumAlgorithm,
+} from './part-checksum.js';
 export type { IngestPartTask, IngestPartResult } from './ingest-task.js';
 export { computePartHashes, advanceLayerState, digestFromState, type PartHashes } from './part-hashes.js';

@@ -1,4 +1,5 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import type { PartChecksumAlgorithm } from './part-checksum.js';
 import { computePartHashes, type PartHashes } from './part-hashes.js';
 
 /** A part on its way into storage, handled on pool threads. */
@@ -12,6 +13,8 @@ export interface IngestPartTask {
   data: Uint8Array;
   /** The layer's saved SHA-256 state before this part (empty at the start). */
   layerState: Uint8Array;
+  /** The part's own checksum: sha256 (default, what part records hold today) or crc32c. */
+  checksum?: PartChecksumAlgorithm;
 }
 
 export type IngestPartResult = PartHashes;
@@ -32,10 +35,12 @@ function writePart(task: Pick<IngestPartTask, 'path' | 'data'>): void {
 /** Pool task: write the part, then compute both hashes. */
 export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult> {
   writePart(task);
-  return computePartHashes(task.data, task.layerState);
+  return computePartHashes(task.data, task.layerState, task.checksum);
 }
 
 /** Pool task: both hashes, for drivers the thread cannot write to (the caller writes). */
-export function hashPartTask(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<IngestPartResult> {
-  return computePartHashes(task.data, task.layerState);
+export function hashPartTask(
+  task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>,
+): Promise<IngestPartResult> {
+  return computePartHashes(task.data, task.layerState, task.checksum);
 }

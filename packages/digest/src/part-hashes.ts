@@ -1,44 +1,40 @@
 import { createHash } from 'node:crypto';
-import { createSHA256, type IHasher } from 'hash-wasm';
+import { partChecksumOf, type PartChecksumAlgorithm } from './part-checksum.js';
+import { defaultSha256Engines } from './sha256-engines.js';
 
 export interface PartHashes {
-  /** sha256 (hex) of the part alone: the checksum its stored bytes are verified against. */
+  /**
+   * The part's own checksum, which its stored bytes are verified against: sha256 (hex) of the part
+   * alone, or `crc32c:<hex>` when that algorithm was asked for (see part-checksum.ts).
+   */
   partSha256: string;
   /** The layer's running SHA-256 state after this part. */
   layerState: Uint8Array;
 }
 
-let shared: IHasher | undefined;
-
-/**
- * One hash-wasm instance per thread, created once: instantiating the WebAssembly module costs
- * more than hashing a small part. Sharing it is safe because every use below runs
- * load → update → save/digest without yielding.
- */
-async function sharedHasher(): Promise<IHasher> {
-  shared ??= await createSHA256();
-  return shared;
-}
-
 /** Advances the layer's running SHA-256 over `data`, from `state` (empty: the start). */
-export async function advanceLayerState(data: Uint8Array, state: Uint8Array): Promise<Uint8Array> {
-  const hasher = await sharedHasher();
-  if (state.byteLength > 0) hasher.load(state);
-  else hasher.init();
-  hasher.update(data);
-  return hasher.save();
+export function advanceLayerState(data: Uint8Array, state: Uint8Array): Promise<Uint8Array> {
+  return defaultSha256Engines().advance(state, data);
 }
 
 /** The part's own checksum and the layer's state after it, in one place (small parts, inline). */
-export async function computePartHashes(data: Uint8Array, state: Uint8Array): Promise<PartHashes> {
+export async function computePartHashes(
+  data: Uint8Array,
+  state: Uint8Array,
+  checksum: PartChecksumAlgorithm = 'sha256',
+): Promise<PartHashes> {
   const layerState = await advanceLayerState(data, state);
-  return { partSha256: createHash('sha256').update(data).digest('hex'), layerState };
+  const partSha256 =
+    checksum === 'sha256' ? createHash('sha256').update(data).digest('hex') : await partChecksumOf(data, checksum);
+  return { partSha256, layerState };
 }
 
-/** `sha256:<hex>` of everything a saved state has seen. */
-export async function digestFromState(state: Uint8Array): Promise<string> {
-  const hasher = await sharedHasher();
-  if (state.byteLength > 0) hasher.load(state);
-  else hasher.init();
-  return `sha256:${hasher.digest('hex')}`;
+/**
+ * `sha256:<hex>` of everything a saved state has seen, or undefined when this process cannot
+ * read that state (written by an implementation it lacks, or the digest was lost on the way):
+ * the caller then re-hashes the stored bytes.
+ */
+export async function digestFromState(state: Uint8Array): Promise<string | undefined> {
+  const hex = await defaultSha256Engines().digestHex(state);
+  return hex === undefined ? undefined : `sha256:${hex}`;
 }

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "longshore_sha256",
+      "sources": ["longshore_sha256.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

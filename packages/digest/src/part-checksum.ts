@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createCRC32 } from 'hash-wasm';
+
+/**
+ * A part's integrity checksum: what its stored bytes are compared with before the layer is
+ * published. The layer's SHA-256 already proves the content that arrived; the part checksum only
+ * has to catch the stored copy going wrong (torn or misdirected writes, bit rot), so it need not
+ * be a second SHA-256. CRC32C catches every burst of up to 32 bits and any other damage but
+ * 1 in 2^32, and costs a fraction of SHA-256 (SSE4.2/ARMv8 CRC instructions).
+ *
+ * Written as `crc32c:<8 hex>`; a bare 64-hex value is a sha256 (what upload records hold today).
+ */
+export type PartChecksumAlgorithm = 'sha256' | 'crc32c';
+
+export interface PartChecksum {
+  update(data: Uint8Array): void;
+  /** `crc32c:<hex>`, or the bare sha256 hex. */
+  digest(): string;
+}
+
+type Crc32c = (input: Uint8Array, initialState?: number) => number;
+
+/** @node-rs/crc32 (SIMD, prebuilt for each platform), or undefined where its binary is missing. */
+function loadNodeRsCrc32c(): Crc32c | undefined {
+  try {
+    return (createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: Crc32c }).crc32c;
+  } catch {
+    return undefined;
+  }
+}
+
+const nativeCrc32c = loadNodeRsCrc32c();
+
+/** Which CRC32C this process uses: `@node-rs/crc32` (native SIMD) or `hash-wasm`. */
+export const crc32cImplementation: 'native' | 'wasm' = nativeCrc32c ? 'native' : 'wasm';
+
+export async function createPartChecksum(
+  algorithm: PartChecksumAlgorithm,
+  /** CRC32C from @node-rs/crc32 (where it loads) or from hash-wasm; the values are the same. */
+  implementation: 'native' | 'wasm' = crc32cImplementation,
+): Promise<PartChecksum> {
+  if (algorithm === 'sha256') {
+    const hash = createHash('sha256');
+    return { update: (data) => void hash.update(data), digest: () => hash.digest('hex') };
+  }
+  const crc32c = implementation === 'native' ? nativeCrc32c : undefined;
+  if (!crc32c) {
+    // hash-wasm's CRC32C (same polynomial), for platforms without @node-rs/crc32.
+    const hasher = await createCRC32(0x82f63b78);
+    hasher.init();
+    return { update: (data) => void hasher.update(data), digest: () => `crc32c:${hasher.digest('hex')}` };
+  }
+  let value = 0;
+  return {
+    update: (data) => {
+      value = crc32c(data, value);
+    },
+    digest: () => `crc32c:${value.toString(16).padStart(8, '0')}`,
+  };
+}
+
+/** The algorithm a stored checksum was written with. */
+export function partChecksumAlgorithm(checksum: string): PartChecksumAlgorithm | undefined {
+  if (/^crc32c:[0-9a-f]{8}$/.test(checksum)) return 'crc32c';
+  if (/^[0-9a-f]{64}$/.test(checksum)) return 'sha256';
+  return undefined;
+}
+
+/** A part's checksum in one call. */
+export async function partChecksumOf(data: Uint8Array, algorithm: PartChecksumAlgorithm): Promise<string> {
+  const checksum = await createPartChecksum(algorithm);
+  checksum.update(data);
+  return checksum.digest();
+}
