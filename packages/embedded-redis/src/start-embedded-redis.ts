@@ -23,6 +23,8 @@ export interface EmbeddedRedisOptions {
   appendOnly?: boolean;
   /** Receives redis-server's output lines; default: discarded. */
   log?: (line: string) => void;
+  /** More redis-server arguments, after the defaults (e.g. `--cluster-enabled yes`). */
+  extraArgs?: readonly string[];
 }
 
 export interface EmbeddedRedis {
@@ -52,7 +54,14 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   const host = opts.host ?? '127.0.0.1';
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const settings = { binary, host, dataDir, appendOnly: opts.appendOnly ?? true, log: opts.log };
+  const settings = {
+    binary,
+    host,
+    dataDir,
+    appendOnly: opts.appendOnly ?? true,
+    log: opts.log,
+    extraArgs: opts.extraArgs ?? [],
+  };
 
   const fixedPort = opts.port !== undefined && opts.port !== 0 ? opts.port : undefined;
   for (let attempt = 1; ; attempt += 1) {
@@ -74,9 +83,10 @@ interface LaunchSettings {
   dataDir: string;
   appendOnly: boolean;
   log: ((line: string) => void) | undefined;
+  extraArgs: readonly string[];
 }
 
-function redisServerArgs({ host, port, dataDir, appendOnly }: LaunchSettings): string[] {
+function redisServerArgs({ host, port, dataDir, appendOnly, extraArgs }: LaunchSettings): string[] {
   return [
     '--port',
     String(port),
@@ -98,6 +108,7 @@ function redisServerArgs({ host, port, dataDir, appendOnly }: LaunchSettings): s
     'yes',
     '--logfile',
     '', // log to stdout, which we read
+    ...extraArgs,
   ];
 }
 
