@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
+import { isRedisClusterUrl, parseRedisClusterUrl, parseRedisNode } from './redis-cluster-url.js';
 
 const MiB = 1024 * 1024;
 
@@ -34,8 +35,16 @@ export const configSpec = {
   }),
   redisUrl: setting<string | undefined>({
     env: 'REDIS_URL',
-    description: 'Redis to share with other processes; unset: `npm start` runs a private redis-server',
-    parse: url(['redis:', 'rediss:']),
+    description:
+      'Redis to share with other processes (`redis://`, `rediss://`), or a Redis Cluster (`redis+cluster://host:port,host:port`); unset: `npm start` runs a private redis-server',
+    parse: (raw) => (isRedisClusterUrl(raw) ? (parseRedisClusterUrl(raw), raw) : url(['redis:', 'rediss:'])(raw)),
+  }),
+  redisClusterNodes: setting<string[]>({
+    env: 'REDIS_CLUSTER_NODES',
+    description:
+      'Comma-separated `host:port` of Redis Cluster nodes (instead of a `redis+cluster://` REDIS_URL); the queue prefix is then hash-tagged (`{longshore}`)',
+    default: [],
+    parse: (raw) => list()(raw).map((node) => (parseRedisNode(node), node)),
   }),
   registryId: setting({
     env: 'REGISTRY_ID',
@@ -252,4 +261,9 @@ export interface Config extends Settings {
   storageDir: string;
   /** DATA_DIR/redis: the embedded Redis's files. */
   redisDir: string;
+  /**
+   * REDIS_URL (or REDIS_CLUSTER_NODES) names a Redis Cluster. `queuePrefix` is then wrapped in
+   * braces, a hash tag that keeps BullMQ's keys (and, for now, all of Longshore's) in one slot.
+   */
+  redisCluster: boolean;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createKeys, type Keys } from './keys.js';
 import { LayerStore } from './layer-store.js';
 import { RepositoryStore } from './repository-store.js';
@@ -14,7 +14,7 @@ export interface Stores {
 }
 
 /** Every Redis-backed store, on one connection and key prefix, as both apps build them. */
-export function createStores(redis: Redis, prefix: string, limits: UploadLimits): Stores {
+export function createStores(redis: Redis | Cluster, prefix: string, limits: UploadLimits): Stores {
   const keys = createKeys(prefix);
   return {
     keys,

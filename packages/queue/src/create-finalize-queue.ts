@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   FINALIZE_JOB,
   FINALIZE_QUEUE,
@@ -17,7 +17,11 @@ export interface FinalizeQueue {
   close(): Promise<void>;
 }
 
-export function createFinalizeQueue(connection: Redis, prefix: string, policy: FinalizeJobPolicy): FinalizeQueue {
+export function createFinalizeQueue(
+  connection: Redis | Cluster,
+  prefix: string,
+  policy: FinalizeJobPolicy,
+): FinalizeQueue {
   const queue = new Queue<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, {
     connection,
     prefix,

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   VERIFY_JOB,
   VERIFY_QUEUE,
@@ -13,7 +13,7 @@ export interface VerifyQueue {
   close(): Promise<void>;
 }
 
-export function createVerifyQueue(connection: Redis, prefix: string): VerifyQueue {
+export function createVerifyQueue(connection: Redis | Cluster, prefix: string): VerifyQueue {
   const queue = new Queue<VerifyPartJobData>(VERIFY_QUEUE, {
     connection,
     prefix,

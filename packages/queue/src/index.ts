@@ -8,7 +8,7 @@ export {
   type FinalizeJobPolicy,
 } from './finalize-job.js';
 export { createFinalizeQueue, type FinalizeQueue } from './create-finalize-queue.js';
-export { createRedisConnection, type RedisConnectionOptions } from './redis-connection.js';
+export { createRedisConnection, type RedisClient, type RedisConnectionOptions } from './redis-connection.js';
 export { CompletionWaiter, type WaitCondition, type WaitOutcome } from './completion-waiter.js';
 export {
   CALLBACK_QUEUE,
