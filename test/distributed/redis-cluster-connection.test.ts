@@ -72,7 +72,11 @@ describe('createRedisConnection with a redis+cluster:// URL', () => {
     worker.on('error', (error) => {
       if (!closing) errors.push(error);
     });
-    opened.push({ close: () => queue.close() }, { close: () => ((closing = true), worker.close()) });
+    const closeWorker = (): Promise<void> => {
+      closing = true;
+      return worker.close();
+    };
+    opened.push({ close: () => queue.close() }, { close: closeWorker });
     await worker.waitUntilReady();
     const completed = once(worker, 'completed');
     await queue.add('job', { n: 7 });

@@ -37,14 +37,22 @@ export const configSpec = {
     env: 'REDIS_URL',
     description:
       'Redis to share with other processes (`redis://`, `rediss://`), or a Redis Cluster (`redis+cluster://host:port,host:port`); unset: `npm start` runs a private redis-server',
-    parse: (raw) => (isRedisClusterUrl(raw) ? (parseRedisClusterUrl(raw), raw) : url(['redis:', 'rediss:'])(raw)),
+    parse: (raw) => {
+      if (!isRedisClusterUrl(raw)) return url(['redis:', 'rediss:'])(raw);
+      parseRedisClusterUrl(raw); // throws the problem, if any
+      return raw;
+    },
   }),
   redisClusterNodes: setting<string[]>({
     env: 'REDIS_CLUSTER_NODES',
     description:
       'Comma-separated `host:port` of Redis Cluster nodes (instead of a `redis+cluster://` REDIS_URL); the queue prefix is then hash-tagged (`{longshore}`)',
     default: [],
-    parse: (raw) => list()(raw).map((node) => (parseRedisNode(node), node)),
+    parse: (raw) =>
+      list()(raw).map((node) => {
+        parseRedisNode(node); // throws the problem, if any
+        return node;
+      }),
   }),
   registryId: setting({
     env: 'REGISTRY_ID',
