@@ -62,7 +62,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     backgroundVerifyMinBytes: config.backgroundVerifyMinBytes,
     waiter,
     completeWaitMs: config.completeWaitMs,
-    maxPartSize: config.maxPartSize,
+    maxLayerSize: config.maxLayerSize,
     events: {
       started: () => metrics.uploadsStarted.inc(),
       bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),

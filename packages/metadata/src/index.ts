@@ -6,6 +6,7 @@ export {
   type UploadLimits,
   type UploadRef,
   type PartClaim,
+  type PartPolicy,
   type CompletionStart,
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';

@@ -12,6 +12,9 @@ export interface UploadRecord {
   partsReceived: number;
   /** Whether a part other than the last is smaller than the minimum part size. */
   hasSmallPart: boolean;
+  /** The upload's part-size policy, fixed at initiate (absent on records from before policies). */
+  minPartSize?: number;
+  maxPartSize?: number;
   /** Whether a part upload currently holds the upload. */
   partInFlight: boolean;
   /** Saved SHA-256 state after `bytesReceived` bytes (base64), while uploading. */
@@ -50,6 +53,8 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     bytesReceived: Number(flat.bytesReceived ?? 0),
     partsReceived: Number(flat.partsReceived ?? 0),
     hasSmallPart: flat.hasSmallPart === '1',
+    minPartSize: optionalNumber(flat.minPartSize),
+    maxPartSize: optionalNumber(flat.maxPartSize),
     partInFlight: Number(flat.claimUntil ?? 0) > now,
     hashState: flat.hashState || undefined,
     layerDigests: flat.layerDigests ? (JSON.parse(flat.layerDigests) as string[]) : undefined,

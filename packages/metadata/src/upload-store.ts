@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import {
   EmptyUploadException,
   InvalidLayerPartException,
+  InvalidParameterException,
   LayerAlreadyExistsException,
   LayerPartTooSmallException,
   LimitExceededException,
@@ -13,6 +14,7 @@ import {
 } from '@longshore/domain';
 import type { Keys } from './keys.js';
 import { runScript } from './run-script.js';
+import { abortUpload } from './scripts/abort-upload.js';
 import { beginCompletion } from './scripts/begin-completion.js';
 import { claimPart } from './scripts/claim-part.js';
 import { commitPart } from './scripts/commit-part.js';
@@ -30,7 +32,9 @@ import {
 } from './upload-record.js';
 
 export interface UploadLimits {
+  /** The ECR policy: uploads initiated without a policy of their own get these part sizes. */
   minPartSize: number;
+  maxPartSize: number;
   maxParts: number;
   maxLayerSize: number;
   partLockMs: number;
@@ -44,10 +48,24 @@ export interface UploadRef {
   registryId: string;
 }
 
+/**
+ * The part sizes one upload accepts, fixed at initiate and stored with its record, so every API
+ * process enforces the same. ECR and /v1: MIN_PART_SIZE..MAX_PART_SIZE; OCI /v2: 0..MAX_LAYER_SIZE
+ * (a chunk may be any size, and one PATCH or PUT may carry a whole layer).
+ */
+export interface PartPolicy {
+  /** Smallest part allowed except the last one. */
+  minPartSize: number;
+  /** Largest part. */
+  maxPartSize: number;
+}
+
 export interface PartClaim {
   token: string;
   /** The saved SHA-256 state after the bytes already received (base64; '' at the start). */
   hashState: string;
+  /** The upload's largest part (its policy's `maxPartSize`). */
+  maxPartSize: number;
 }
 
 export type CompletionStart = { outcome: 'queued' } | { outcome: 'already'; status: UploadStatus };
@@ -60,7 +78,12 @@ export class UploadStore {
     private readonly limits: UploadLimits,
   ) {}
 
-  async initiate(repositoryName: string, registryId: string, now = Date.now()): Promise<UploadRecord> {
+  async initiate(
+    repositoryName: string,
+    registryId: string,
+    policy: PartPolicy = this.limits,
+    now = Date.now(),
+  ): Promise<UploadRecord> {
     const uploadId = randomUUID();
     const key = this.keys.upload(uploadId);
     const fields = {
@@ -68,6 +91,8 @@ export class UploadStore {
       repositoryName,
       registryId,
       status: 'uploading',
+      minPartSize: String(policy.minPartSize),
+      maxPartSize: String(policy.maxPartSize),
       bytesReceived: '0',
       partsReceived: '0',
       attempts: '0',
@@ -98,25 +123,37 @@ export class UploadStore {
     return (await this.redis.lrange(this.keys.uploadParts(uploadId), 0, -1)).map(parsePartRecord);
   }
 
-  /** Reserves the upload for the part [first, last], or throws the ECR error that says why not. */
-  async claimPart(ref: UploadRef, first: number, last: number, length: number, now = Date.now()): Promise<PartClaim> {
+  /**
+   * Reserves the upload for the part [first, last], or throws the ECR error that says why not.
+   * `last` and `length` are undefined for a streamed part of unknown length (it ends with its body).
+   */
+  async claimPart(
+    ref: UploadRef,
+    first: number,
+    last: number | undefined,
+    length: number | undefined,
+    now = Date.now(),
+  ): Promise<PartClaim> {
     const token = randomUUID();
     const keys = [this.keys.upload(ref.uploadId), this.keys.repositories];
-    const [code, value] = await runScript<[string, string]>(this.redis, claimPart, keys, [
+    const [code, value, maxPartSize] = await runScript<[string, string, string?]>(this.redis, claimPart, keys, [
       ref.repositoryName,
       ref.registryId,
       first,
-      last,
+      last ?? '',
       now,
       this.limits.partLockMs,
       token,
       this.limits.maxParts,
       this.limits.maxLayerSize,
-      length,
+      length ?? '',
+      this.limits.maxPartSize,
     ]);
     switch (code) {
       case 'OK':
-        return { token, hashState: value };
+        return { token, hashState: value, maxPartSize: Number(maxPartSize) };
+      case 'PART_TOO_LARGE':
+        throw new InvalidParameterException(`A layer part of this upload may be at most ${maxPartSize} bytes`);
       case 'REPOSITORY_NOT_FOUND':
         throw repositoryNotFound(ref);
       case 'BAD_LENGTH':
@@ -166,6 +203,26 @@ export class UploadStore {
       throw new ServerException('The part upload took too long and was superseded; retry the part');
     }
     return Number(received);
+  }
+
+  /**
+   * Ends an upload still taking parts (OCI DELETE of an upload): afterwards a part or completion
+   * answers UploadNotFoundException. Returns its storage session ('' if it had none), whose
+   * bytes the caller removes; throws UploadNotFoundException if there is no such upload taking parts.
+   */
+  async abort(ref: UploadRef): Promise<string> {
+    const [code, session] = await runScript<[string, string?]>(
+      this.redis,
+      abortUpload,
+      [
+        this.keys.upload(ref.uploadId),
+        this.keys.uploadParts(ref.uploadId),
+        this.keys.uploadVerifiedParts(ref.uploadId),
+      ],
+      [ref.repositoryName, ref.registryId],
+    );
+    if (code !== 'ABORTED') throw uploadNotFound(ref);
+    return session ?? '';
   }
 
   async releaseClaim(ref: UploadRef, claim: PartClaim): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidPathError, PathNotFoundError, RangeNotSatisfiableError } from './errors.js';
-import type { StorageDriver } from './storage-driver.js';
+import type { LegacyStorageDriver as StorageDriver } from './legacy-storage-driver.js';
 
 export interface StorageDriverFixture {
   driver: StorageDriver;

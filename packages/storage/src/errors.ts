@@ -43,3 +43,28 @@ export class RangeNotSatisfiableError extends StorageError {
     super(`byte range ${range.start}-${range.end} not satisfiable for size ${size}`);
   }
 }
+
+/** A session method was called for an upload session that was aborted or never created. */
+export class UploadSessionNotFoundError extends StorageError {
+  override readonly name = 'UploadSessionNotFoundError';
+
+  constructor(
+    readonly uploadId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`upload session not found: ${uploadId}`, options);
+  }
+}
+
+/** writePart was called twice for one part number of a session. */
+export class PartExistsError extends StorageError {
+  override readonly name = 'PartExistsError';
+
+  constructor(
+    readonly uploadId: string,
+    readonly partNumber: number,
+    options?: ErrorOptions,
+  ) {
+    super(`part ${partNumber} of upload ${uploadId} was already written`, options);
+  }
+}

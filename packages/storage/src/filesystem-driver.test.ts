@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStorageDriverConformance } from './conformance.js';
 import { InvalidPathError } from './errors.js';
 import { createFilesystemDriver } from './filesystem-driver.js';
-import type { StorageDriver } from './storage-driver.js';
+import type { LegacyStorageDriver as StorageDriver } from './legacy-storage-driver.js';
 
 describeStorageDriverConformance('filesystem', async () => {
   const rootDir = await mkdtemp(join(tmpdir(), 'longshore-storage-'));

@@ -16,7 +16,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { satisfiableRange } from './byte-range.js';
 import { PathNotFoundError } from './errors.js';
 import { isValidPathSegment, resolveLogicalPath } from './logical-path.js';
-import type { ByteRange, FileInfo, MoveOutcome, StorageDriver } from './storage-driver.js';
+import type { FileInfo, LegacyStorageDriver as StorageDriver, MoveOutcome } from './legacy-storage-driver.js';
+import type { ByteRange } from './storage-driver.js';
 
 export interface FilesystemDriverOptions {
   /** Directory every logical path resolves under; created on the first write. */

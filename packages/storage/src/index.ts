@@ -1,4 +1,24 @@
-export type { ByteRange, FileInfo, MoveOutcome, StorageDriver } from './storage-driver.js';
-export { InvalidPathError, PathNotFoundError, RangeNotSatisfiableError, StorageError } from './errors.js';
+// TEMPORARY while the filesystem driver moves to the upload-session port: `StorageDriver` is still
+// the old port; the new one is `StoragePort` (storage-driver.ts), which becomes `StorageDriver`.
+export type { LegacyStorageDriver as StorageDriver, FileInfo, MoveOutcome } from './legacy-storage-driver.js';
+export {
+  MAX_PART_NUMBER,
+  MIN_PART_NUMBER,
+  type BlobLocation,
+  type ByteRange,
+  type ObjectInfo,
+  type StorageDriver as StoragePort,
+  type UploadListing,
+  type UploadSession,
+  type WrittenPart,
+} from './storage-driver.js';
+export {
+  InvalidPathError,
+  PartExistsError,
+  PathNotFoundError,
+  RangeNotSatisfiableError,
+  StorageError,
+  UploadSessionNotFoundError,
+} from './errors.js';
 export { validateLogicalPath } from './logical-path.js';
 export { createFilesystemDriver, type FilesystemDriverOptions } from './filesystem-driver.js';

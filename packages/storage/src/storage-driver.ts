@@ -1,58 +1,166 @@
+import type { Readable } from 'node:stream';
+
 /** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
 export interface ByteRange {
   start: number;
   end: number;
 }
 
-export interface FileInfo {
+export interface ObjectInfo {
   size: number;
   modifiedAt: Date;
 }
 
-/** 'exists': dst was already published by someone else and was kept ("first writer wins"). */
-export type MoveOutcome = 'moved' | 'exists';
+/**
+ * One upload's storage session: made by `createUpload`, stored with the upload's record (it is
+ * plain JSON) and passed back, by any process, on every later call for that upload.
+ */
+export interface UploadSession {
+  /** The Longshore upload id (a UUID) this session belongs to. */
+  uploadId: string;
+  /**
+   * Driver-owned state, opaque to callers: e.g. the S3 object key and multipart upload id.
+   * The filesystem driver needs none ({}).
+   */
+  state: Record<string, string>;
+}
 
 /**
- * The storage port every backend implements, modeled on CNCF distribution's
- * `registry/storage/driver/storagedriver.go`. Paths are logical (see `validateLogicalPath`);
- * every method rejects an invalid one with InvalidPathError before touching storage.
- * getContent, reader, stat and sync throw PathNotFoundError where no file exists at the path.
+ * The smallest and largest part numbers a caller may use (S3's range). Every part claim gets a
+ * number of its own, never reused within the session, and later claims get larger numbers, so the
+ * committed parts of a session are always in ascending order.
+ */
+export const MIN_PART_NUMBER = 1;
+export const MAX_PART_NUMBER = 10_000;
+
+/** What `writePart` stored: handed back to `completeUpload` for the parts that were committed. */
+export interface WrittenPart {
+  partNumber: number;
+  /** Bytes written. */
+  size: number;
+  /** Driver-owned receipt of the stored part, opaque to callers (S3: its ETag); '' if none. */
+  receipt: string;
+}
+
+/** Where a published blob lives. Opaque to callers; store it, pass it back to the blob methods. */
+export type BlobLocation = string;
+
+export interface UploadListing {
+  session: UploadSession;
+  /** When the session last changed (the filesystem) or started (S3): the purge's grace clock. */
+  modifiedAt: Date;
+}
+
+/**
+ * The storage port every backend implements, with three kinds of things in it:
+ *
+ * - **upload sessions** that take parts and then complete into a blob. A part is written once,
+ *   under a number no other write uses, so a writer that lost its claim can only ever touch its
+ *   own part, which is never published unless committed. This maps onto S3 multipart uploads
+ *   (a part number per claim) and onto part files on a filesystem;
+ * - **blobs**, immutable once published, read and deleted by their location;
+ * - **small objects** (probes, manifests if one wishes) put and read whole, by logical path.
+ *
+ * Logical paths (small objects) are relative and '/'-separated; every segment matches
+ * /^[A-Za-z0-9][A-Za-z0-9._-]*$/ (see `validateLogicalPath`). Every method that takes one rejects
+ * an invalid path with InvalidPathError before touching storage. Offsets, truncation and renames
+ * are not part of the port: a driver may use them inside, a caller never sees them.
+ *
+ * The behaviour of every method is pinned by one conformance suite (conformance.ts).
  */
 export interface StorageDriver {
   readonly name: string;
+
+  // --- upload sessions -------------------------------------------------------------------------
+
   /**
-   * Writes data at byte `offset` of the file at `path`, creating it and its parents; never
-   * truncates. Returns bytes written. An async iterable (a request stream) is streamed chunk by
-   * chunk, never buffered whole.
+   * Starts the storage session of upload `uploadId` (a UUID; InvalidPathError otherwise).
+   * Called once per upload, at initiate; the session is then stored with the upload's record.
    */
-  writeAt(path: string, offset: number, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<number>;
-  /** Makes the file's bytes durable (fsync). */
-  sync(path: string): Promise<void>;
-  /** Cuts the file to `size` bytes (bytes beyond a retried, shorter write must not be published). */
-  truncate(path: string, size: number): Promise<void>;
-  /** Whole-content write, atomic: readers see the old content or the new, never a partial file. */
+  createUpload(uploadId: string): Promise<UploadSession>;
+
+  /**
+   * Stores part `partNumber` (MIN_PART_NUMBER..MAX_PART_NUMBER, RangeError otherwise) of a session.
+   * An async iterable (a request body) is streamed chunk by chunk, never buffered whole; `length`,
+   * when known, is its size (a driver may need it up front, as S3 does). Empty parts are allowed.
+   * The caller never writes one part number twice; a driver may refuse a second write
+   * (PartExistsError) but never lets it change what the first one stored once committed.
+   * Rejects with UploadSessionNotFoundError when the session was aborted (or never existed), and
+   * rethrows whatever the iterable throws (the part is then incomplete and must not be committed).
+   */
+  writePart(
+    session: UploadSession,
+    partNumber: number,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    length?: number,
+  ): Promise<WrittenPart>;
+
+  /**
+   * For local drivers: the absolute file a part lives in, so worker threads can write it (create
+   * it exclusively: O_CREAT | O_EXCL) and hash it directly; undefined for remote drivers.
+   */
+  localPartPath(session: UploadSession, partNumber: number): string | undefined;
+
+  /**
+   * The bytes of a written, not yet published part, whole or an inclusive range (verification
+   * reads them). PathNotFoundError when there is no such part (never written, published, or
+   * aborted); RangeNotSatisfiableError as for `blobReader`.
+   */
+  partReader(session: UploadSession, partNumber: number, range?: ByteRange): Promise<Readable>;
+
+  /**
+   * Publishes exactly `parts`, in the order given (ascending part numbers), as one immutable blob
+   * whose content is `digest` (`sha256:<hex>`, already verified by the caller), and returns its
+   * location. Bytes of any part not listed, written before or after this call, never appear in it.
+   * Never copies the bytes: cost grows with the number of parts, not their size.
+   *
+   * Idempotent: calling it again — after success, or after a crash at any point inside it —
+   * returns the same location. Two sessions completing the same digest end with one blob to
+   * read: either both get the same location (content-addressed drivers, e.g. the filesystem:
+   * the first writer wins and the second's parts are left for abortUpload) or each gets its own
+   * and the caller keeps one in its digest → location index and deletes the other (deleteBlob).
+   * Rejects with UploadSessionNotFoundError when the session holds neither the parts nor the
+   * published blob (it was aborted).
+   */
+  completeUpload(session: UploadSession, parts: readonly WrittenPart[], digest: string): Promise<BlobLocation>;
+
+  /**
+   * Removes whatever is left of a session: all its parts if it never completed, the uncommitted
+   * ones if it did. Never touches a blob completeUpload published. Idempotent: no error when the
+   * session is already gone.
+   */
+  abortUpload(session: UploadSession): Promise<void>;
+
+  /** Every session that still holds storage (completed or not): for the purge of abandoned uploads. */
+  listUploads(): AsyncIterable<UploadListing>;
+
+  // --- blobs -----------------------------------------------------------------------------------
+
+  /**
+   * A stream of a blob, or of an inclusive byte range of it: the range is served across the
+   * parts the blob was published from. RangeNotSatisfiableError when start > end or
+   * start >= size (an empty blob has no satisfiable range); end is clamped to size - 1.
+   * PathNotFoundError when no blob is at `location`.
+   */
+  blobReader(location: BlobLocation, range?: ByteRange): Promise<Readable>;
+
+  /** Size and publication time of a blob; PathNotFoundError when none is at `location`. */
+  statBlob(location: BlobLocation): Promise<ObjectInfo>;
+
+  /** Removes a blob; no error when it is already gone. */
+  deleteBlob(location: BlobLocation): Promise<void>;
+
+  // --- small objects ---------------------------------------------------------------------------
+
+  /** Whole-content write, atomic: readers see the old content or the new, never a partial one. */
   putContent(path: string, data: Uint8Array): Promise<void>;
+
+  /** The whole content; PathNotFoundError when nothing is at `path`. */
   getContent(path: string): Promise<Buffer>;
-  /**
-   * A stream of the file, or of an inclusive byte range of it. RangeNotSatisfiableError when
-   * start > end or start >= size; end is clamped to size - 1.
-   */
-  reader(path: string, range?: ByteRange): Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>>;
-  stat(path: string): Promise<FileInfo>;
-  /**
-   * Atomically publishes src at dst. If dst already exists it is kept, src is removed and the
-   * outcome is 'exists'; also 'exists' when src is missing but dst exists; PathNotFoundError when
-   * both are missing. Of concurrent moves to one dst exactly one is 'moved', and dst is never
-   * partial. The dst directory entry is durable when the promise resolves.
-   */
-  move(src: string, dst: string): Promise<MoveOutcome>;
-  /** Removes a file or a whole directory tree; no error if missing. */
+
+  /** Removes an object, or everything under `path` as a prefix; no error when missing. */
   delete(path: string): Promise<void>;
-  /** Names of the immediate children of a directory path ([] if missing), sorted. */
+
+  /** Names of the immediate children of `path` ([] if none), sorted. */
   list(path: string): Promise<string[]>;
-  /**
-   * For local drivers, the absolute filesystem path behind a logical path (worker threads read it
-   * directly); undefined for remote drivers.
-   */
-  localPath(path: string): string | undefined;
 }

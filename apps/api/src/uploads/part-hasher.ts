@@ -9,33 +9,43 @@ export interface PartHashes {
   layerState: string;
 }
 
+/** The most bytes a body of unknown length may carry, and the error for one byte more. */
+export interface StreamLimit {
+  maxBytes: number;
+  tooLong(): Error;
+}
+
 /**
  * For raw uploads: hashes each chunk twice as it passes on its way to storage — into the part's
  * own checksum (checked against the stored bytes before publishing) and into the layer's running
  * digest — and refuses a body longer than the declared range. `result()` throws if it was shorter.
  * Both refusals name the `body` as the offending field (an `InvalidParameterException`).
+ * With no declared length the part is whatever the body holds, up to `limit.maxBytes`.
  */
 export async function hashingStream(
   source: AsyncIterable<Uint8Array>,
   previousState: string,
-  expectedLength: number,
-): Promise<{ stream: AsyncIterable<Uint8Array>; result(): PartHashes }> {
+  expectedLength: number | undefined,
+  limit: StreamLimit,
+): Promise<{ stream: AsyncIterable<Uint8Array>; result(): PartHashes; received(): number }> {
   const hashing = await startHashing(previousState);
   let received = 0;
   async function* tee() {
     for await (const chunk of source) {
       received += chunk.byteLength;
-      if (received > expectedLength) {
+      if (expectedLength !== undefined && received > expectedLength) {
         throw new RequestValidationError(`The part body is longer than its range of ${expectedLength} bytes`, 'body');
       }
+      if (received > limit.maxBytes) throw limit.tooLong();
       hashing.update(chunk);
       yield chunk;
     }
   }
   return {
     stream: tee(),
+    received: () => received,
     result() {
-      if (received !== expectedLength) {
+      if (expectedLength !== undefined && received !== expectedLength) {
         throw new RequestValidationError(
           `The part body has ${received} bytes, but its range has ${expectedLength}`,
           'body',

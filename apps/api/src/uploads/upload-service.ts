@@ -3,18 +3,19 @@ import {
   InvalidParameterException,
   LayerAlreadyExistsException,
   LayerPartTooSmallException,
+  LimitExceededException,
   LongshoreError,
   ServerException,
   UploadNotFoundException,
   errorFromRecord,
   storageLayout,
 } from '@longshore/domain';
-import type { UploadRecord, UploadRef, UploadStatus, UploadStore } from '@longshore/metadata';
+import type { PartClaim, PartPolicy, UploadRecord, UploadRef, UploadStatus, UploadStore } from '@longshore/metadata';
 import { finalizeJobId, type CompletionWaiter, type FinalizeQueue, type VerifyQueue } from '@longshore/queue';
 import type { StorageDriver } from '@longshore/storage';
 import { computePartHashes, type HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
-import { hashingStream, type PartHashes } from './part-hasher.js';
+import { hashingStream, type PartHashes, type StreamLimit } from './part-hasher.js';
 
 /** Parts up to this size are hashed on the event loop; larger ones on the hash pool. */
 const INLINE_HASH_MAX_BYTES = 256 * 1024;
@@ -24,11 +25,15 @@ export const ECR_PART_SIZE = 10_485_760;
 
 export type PartUpload = UploadRef & {
   partFirstByte: number;
-  partLastByte: number;
 } & (
-    | { data: Uint8Array; length?: undefined }
+    | { data: Uint8Array; partLastByte: number; length?: undefined }
     /** A raw upload's request body, streamed to storage; `length` is what its range declares. */
-    | { data: AsyncIterable<Uint8Array>; length: number }
+    | { data: AsyncIterable<Uint8Array>; partLastByte: number; length: number }
+    /**
+     * A streamed body of unknown length (an OCI PATCH without Content-Range or Content-Length):
+     * the part ends with the body, bounded by the upload's `maxPartSize` and MAX_LAYER_SIZE.
+     */
+    | { data: AsyncIterable<Uint8Array>; partLastByte?: undefined; length?: undefined }
   );
 
 export interface CompletionRequest extends UploadRef {
@@ -46,7 +51,8 @@ export interface UploadServiceDeps {
   backgroundVerifyMinBytes: number;
   waiter: CompletionWaiter;
   completeWaitMs: number;
-  maxPartSize: number;
+  /** Largest layer (MAX_LAYER_SIZE): bounds a streamed part of unknown length. */
+  maxLayerSize: number;
   events?: UploadEvents;
 }
 
@@ -68,30 +74,42 @@ const terminal = (record: UploadRecord | undefined) =>
 export class UploadService {
   constructor(private readonly deps: UploadServiceDeps) {}
 
-  async initiate(repositoryName: string, registryId: string): Promise<UploadRecord> {
+  /**
+   * Starts an upload. `policy` fixes its part sizes for good (default: the ECR policy,
+   * MIN_PART_SIZE..MAX_PART_SIZE; the OCI door passes 0..MAX_LAYER_SIZE).
+   */
+  async initiate(repositoryName: string, registryId: string, policy?: PartPolicy): Promise<UploadRecord> {
     await this.deps.repositories.require(repositoryName);
-    const record = await this.deps.uploads.initiate(repositoryName, registryId);
+    const record = await this.deps.uploads.initiate(repositoryName, registryId, policy);
     this.deps.events?.started?.();
     return record;
   }
 
-  /** Stores one part at its offset; returns the last byte received. */
+  /**
+   * Stores one part at its offset; returns the last byte received (`partFirstByte - 1` when a
+   * streamed part of unknown length turned out empty: nothing was added).
+   */
   async uploadPart(part: PartUpload): Promise<number> {
     const { uploads, storage } = this.deps;
-    const length = part.length ?? (part.data as Uint8Array).byteLength;
-    if (length > this.deps.maxPartSize) {
-      throw new InvalidParameterException(`A layer part may be at most ${this.deps.maxPartSize} bytes`);
-    }
-    const claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, length);
+    const declared = part.data instanceof Uint8Array ? part.data.byteLength : part.length;
+    const claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, declared);
     const path = storageLayout.uploadData(part.uploadId);
     let hashes: PartHashes;
+    let length: number;
     try {
       if (part.data instanceof Uint8Array) {
+        length = part.data.byteLength;
         hashes = await this.ingest(path, part.partFirstByte, part.data, claim.hashState);
       } else {
-        const hashing = await hashingStream(part.data, claim.hashState, length);
+        const hashing = await hashingStream(part.data, claim.hashState, declared, this.streamLimit(part, claim));
         await storage.writeAt(path, part.partFirstByte, hashing.stream);
         hashes = hashing.result();
+        length = hashing.received();
+      }
+      if (length === 0) {
+        // Only a part of unknown length can be empty: it adds nothing to the layer.
+        await uploads.releaseClaim(part, claim);
+        return part.partFirstByte - 1;
       }
       await uploads.commitPart(
         part,
@@ -110,7 +128,33 @@ export class UploadService {
         .catch(() => undefined);
     }
     this.deps.events?.bytesReceived?.(length);
-    return part.partLastByte;
+    return part.partFirstByte + length - 1;
+  }
+
+  /** How many bytes a streamed part may carry, and the error for one byte more. */
+  private streamLimit(part: PartUpload, claim: PartClaim): StreamLimit {
+    const layerRoom = this.deps.maxLayerSize - part.partFirstByte;
+    if (claim.maxPartSize <= layerRoom) {
+      return {
+        maxBytes: claim.maxPartSize,
+        tooLong: () =>
+          new InvalidParameterException(`A layer part of this upload may be at most ${claim.maxPartSize} bytes`),
+      };
+    }
+    return {
+      maxBytes: layerRoom,
+      tooLong: () => new LimitExceededException(`A layer may be at most ${this.deps.maxLayerSize} bytes`),
+    };
+  }
+
+  /**
+   * Ends an upload that is still taking parts and removes its bytes (OCI DELETE of an upload).
+   * A later part or completion answers UploadNotFoundException; so does this, for an upload
+   * that does not exist or is already being completed.
+   */
+  async abort(ref: UploadRef): Promise<void> {
+    await this.deps.uploads.abort(ref);
+    await this.deps.storage.delete(storageLayout.uploadDir(ref.uploadId));
   }
 
   /**

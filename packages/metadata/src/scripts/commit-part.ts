@@ -4,7 +4,7 @@
  * KEYS[1] upload hash      KEYS[2] upload parts list
  * ARGV[1] claim token      ARGV[2] offset        ARGV[3] length       ARGV[4] part sha256 (hex)
  * ARGV[5] hash state after this part (base64)    ARGV[6] now (ms)     ARGV[7] ttl (s)
- * ARGV[8] minimum size of a part that is not the last
+ * ARGV[8] minimum size of a part that is not the last, when the upload has no policy of its own
  *
  * Returns {'OK', bytesReceived} or {'LOST_CLAIM', bytesReceived} when the claim expired and
  * another writer took over, or the upload stopped accepting parts.
@@ -12,12 +12,13 @@
 export const commitPart = {
   numberOfKeys: 2,
   lua: `
-local u = redis.call('HMGET', KEYS[1], 'claimToken', 'bytesReceived', 'lastPartLength', 'status')
+local u = redis.call('HMGET', KEYS[1], 'claimToken', 'bytesReceived', 'lastPartLength', 'status', 'minPartSize')
 if u[1] ~= ARGV[1] or u[4] ~= 'uploading' or tonumber(u[2]) ~= tonumber(ARGV[2]) then
   return {'LOST_CLAIM', u[2] or '0'}
 end
--- the previous last part stops being the last one: it must meet the minimum size
-if u[3] and tonumber(u[3]) > 0 and tonumber(u[3]) < tonumber(ARGV[8]) then
+-- the previous last part stops being the last one: it must meet the upload's minimum size
+local minPart = tonumber(u[5] or ARGV[8])
+if u[3] and tonumber(u[3]) > 0 and tonumber(u[3]) < minPart then
   redis.call('HSET', KEYS[1], 'hasSmallPart', '1')
 end
 local received = string.format('%d', tonumber(u[2]) + tonumber(ARGV[3]))

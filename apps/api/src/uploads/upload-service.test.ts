@@ -1,0 +1,227 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  InvalidParameterException,
+  LayerPartTooSmallException,
+  LimitExceededException,
+  UploadNotFoundException,
+} from '@longshore/domain';
+import { createHashPool, type HashPool } from '@longshore/digest';
+import { createStores, type PartPolicy, type UploadLimits } from '@longshore/metadata';
+import { CompletionWaiter, createFinalizeQueue, createVerifyQueue } from '@longshore/queue';
+import { createFilesystemDriver, type StorageDriver } from '@longshore/storage';
+import { RepositoryService } from '../repositories/repository-service.js';
+import { UploadService } from './upload-service.js';
+
+const KiB = 1024;
+const REGISTRY = '000000000000';
+const LIMITS: UploadLimits = {
+  minPartSize: 1 * KiB,
+  maxPartSize: 4 * KiB,
+  maxParts: 100,
+  maxLayerSize: 64 * KiB,
+  partLockMs: 60_000,
+  uploadTtlSeconds: 600,
+  statusRetentionSeconds: 600,
+};
+/** The OCI door's policy: chunks of any size, a whole layer in one request. */
+const OCI_POLICY: PartPolicy = { minPartSize: 0, maxPartSize: LIMITS.maxLayerSize };
+
+/** The upload core on a real Redis and a real filesystem driver; each test file its own prefix. */
+describe('UploadService: the upload core the doors share', () => {
+  const prefix = `unit${randomBytes(4).toString('hex')}`;
+  let redis: Redis;
+  let subscriber: Redis;
+  let dir: string;
+  let storage: StorageDriver;
+  let hashPool: HashPool;
+  const closers: (() => Promise<unknown>)[] = [];
+
+  /** One API process's service; `limits` stand for that process's configuration. */
+  function service(limits: UploadLimits = LIMITS): UploadService {
+    const stores = createStores(redis, prefix, limits);
+    const queue = createFinalizeQueue(redis, prefix, { attempts: 1, backoffMs: 10 });
+    const verifyQueue = createVerifyQueue(redis, prefix);
+    closers.push(
+      () => queue.close(),
+      () => verifyQueue.close(),
+    );
+    return new UploadService({
+      repositories: new RepositoryService({ repositories: stores.repositories, registryId: REGISTRY }),
+      uploads: stores.uploads,
+      storage,
+      hashPool,
+      queue,
+      verifyQueue,
+      backgroundVerifyMinBytes: Number.MAX_SAFE_INTEGER,
+      waiter: new CompletionWaiter(subscriber, stores.uploads, stores.keys, 1000),
+      completeWaitMs: 1000,
+      maxLayerSize: limits.maxLayerSize,
+    });
+  }
+
+  let uploads: UploadService;
+  const repositoryName = 'core/test';
+  const ref = (uploadId: string) => ({ uploadId, repositoryName, registryId: REGISTRY });
+
+  beforeAll(async () => {
+    redis = new Redis(inject('redisUrl'));
+    subscriber = new Redis(inject('redisUrl'));
+    dir = await mkdtemp(path.join(os.tmpdir(), 'upload-core-'));
+    storage = createFilesystemDriver({ rootDir: dir });
+    hashPool = createHashPool(1);
+    uploads = service();
+    const stores = createStores(redis, prefix, LIMITS);
+    await new RepositoryService({ repositories: stores.repositories, registryId: REGISTRY }).create({ repositoryName });
+  });
+  afterAll(async () => {
+    for (const close of closers) await close();
+    await hashPool?.close();
+    await redis?.quit();
+    await subscriber?.quit();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function* chunks(...parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
+    for (const part of parts) yield part;
+  }
+  const digestOf = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+  describe('part policy fixed at initiate', () => {
+    it('the ECR policy refuses a part above MAX_PART_SIZE and a small inner part', async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY);
+      const big = randomBytes(LIMITS.maxPartSize + 1);
+      await expect(
+        uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, partLastByte: big.length - 1, data: big }),
+      ).rejects.toBeInstanceOf(InvalidParameterException);
+      const small = randomBytes(100);
+      await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, partLastByte: 99, data: small });
+      await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 100, partLastByte: 199, data: small });
+      await expect(
+        uploads.beginCompletion({ ...ref(uploadId), layerDigests: [digestOf(Buffer.concat([small, small]))] }),
+      ).rejects.toBeInstanceOf(LayerPartTooSmallException);
+    });
+
+    it('the OCI policy takes parts of any size, up to a whole layer in one part', async () => {
+      const { uploadId, minPartSize, maxPartSize } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      expect({ minPartSize, maxPartSize }).toEqual(OCI_POLICY);
+      const tiny = randomBytes(10);
+      const big = randomBytes(LIMITS.maxPartSize * 3);
+      await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, partLastByte: 9, data: tiny });
+      const last = await uploads.uploadPart({
+        ...ref(uploadId),
+        partFirstByte: 10,
+        partLastByte: 10 + big.length - 1,
+        data: big,
+      });
+      expect(last).toBe(10 + big.length - 1);
+      const record = await uploads.beginCompletion({
+        ...ref(uploadId),
+        layerDigests: [digestOf(Buffer.concat([tiny, big]))],
+      });
+      expect(record.status).toBe('queued');
+    });
+
+    it("every API process enforces the upload's own policy, whatever its configuration", async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      const strict = service({ ...LIMITS, maxPartSize: 1 * KiB });
+      const big = randomBytes(LIMITS.maxPartSize * 2);
+      await expect(
+        strict.uploadPart({ ...ref(uploadId), partFirstByte: 0, partLastByte: big.length - 1, data: big }),
+      ).resolves.toBe(big.length - 1);
+
+      const ecr = await strict.initiate(repositoryName, REGISTRY);
+      const part = randomBytes(2 * KiB);
+      await expect(
+        uploads.uploadPart({ ...ref(ecr.uploadId), partFirstByte: 0, partLastByte: part.length - 1, data: part }),
+      ).rejects.toBeInstanceOf(InvalidParameterException);
+    });
+  });
+
+  describe('streamed parts of unknown length', () => {
+    it('take the whole body, in order, and report the last byte', async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      const pieces = [randomBytes(3000), randomBytes(1), randomBytes(20_000)];
+      const last = await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, data: chunks(...pieces) });
+      expect(last).toBe(23_000);
+      const more = randomBytes(500);
+      expect(await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 23_001, data: chunks(more) })).toBe(23_500);
+      const record = await uploads.status(uploadId);
+      expect(record.bytesReceived).toBe(23_501);
+      expect(record.partsReceived).toBe(2);
+      const record2 = await uploads.beginCompletion({
+        ...ref(uploadId),
+        layerDigests: [digestOf(Buffer.concat([...pieces, more]))],
+      });
+      expect(record2.status).toBe('queued');
+    });
+
+    it('an empty body adds nothing', async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      expect(await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, data: chunks() })).toBe(-1);
+      expect((await uploads.status(uploadId)).partsReceived).toBe(0);
+      expect(await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, data: chunks(randomBytes(5)) })).toBe(4);
+    });
+
+    it("are bounded by the upload's maxPartSize", async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY);
+      await expect(
+        uploads.uploadPart({
+          ...ref(uploadId),
+          partFirstByte: 0,
+          data: chunks(randomBytes(LIMITS.maxPartSize), randomBytes(1)),
+        }),
+      ).rejects.toBeInstanceOf(InvalidParameterException);
+      // The refused part left the upload as it was: the same offset is taken again.
+      expect(await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, data: chunks(randomBytes(7)) })).toBe(6);
+    });
+
+    it('are bounded by MAX_LAYER_SIZE', async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      const almost = randomBytes(LIMITS.maxLayerSize - 10);
+      await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, data: chunks(almost) });
+      await expect(
+        uploads.uploadPart({ ...ref(uploadId), partFirstByte: almost.length, data: chunks(randomBytes(11)) }),
+      ).rejects.toBeInstanceOf(LimitExceededException);
+      expect(
+        await uploads.uploadPart({ ...ref(uploadId), partFirstByte: almost.length, data: chunks(randomBytes(10)) }),
+      ).toBe(LIMITS.maxLayerSize - 1);
+    });
+  });
+
+  describe('abort', () => {
+    it('ends the upload and removes its bytes; later parts and completion are told it does not exist', async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      const part = randomBytes(2000);
+      await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, data: chunks(part) });
+      expect(await storage.list('uploads')).toContain(uploadId);
+
+      await uploads.abort(ref(uploadId));
+      expect(await storage.list('uploads')).not.toContain(uploadId);
+      await expect(
+        uploads.uploadPart({ ...ref(uploadId), partFirstByte: 2000, data: chunks(part) }),
+      ).rejects.toBeInstanceOf(UploadNotFoundException);
+      await expect(
+        uploads.beginCompletion({ ...ref(uploadId), layerDigests: [digestOf(part)] }),
+      ).rejects.toBeInstanceOf(UploadNotFoundException);
+      await expect(uploads.status(uploadId)).rejects.toBeInstanceOf(UploadNotFoundException);
+      await expect(uploads.abort(ref(uploadId))).rejects.toBeInstanceOf(UploadNotFoundException);
+    });
+
+    it('refuses an upload of another repository, and one already being completed', async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      const part = randomBytes(100);
+      await uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, data: chunks(part) });
+      await expect(uploads.abort({ ...ref(uploadId), repositoryName: 'core/other' })).rejects.toBeInstanceOf(
+        UploadNotFoundException,
+      );
+      await uploads.beginCompletion({ ...ref(uploadId), layerDigests: [digestOf(part)] });
+      await expect(uploads.abort(ref(uploadId))).rejects.toBeInstanceOf(UploadNotFoundException);
+      expect((await uploads.status(uploadId)).status).toBe('queued');
+    });
+  });
+});
