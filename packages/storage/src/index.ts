@@ -22,3 +22,13 @@ export {
 } from './errors.js';
 export { validateLogicalPath } from './logical-path.js';
 export { createFilesystemDriver, type FilesystemDriverOptions } from './filesystem-driver.js';
+export {
+  createS3Client,
+  createS3Driver,
+  PartNotReadableError,
+  UnassemblablePartsError,
+  type S3ConnectionOptions,
+  type S3Credentials,
+  type S3Driver,
+  type S3DriverOptions,
+} from './s3/index.js';

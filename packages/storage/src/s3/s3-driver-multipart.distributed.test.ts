@@ -1,0 +1,116 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { CreateBucketCommand, ListPartsCommand } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { UploadSessionNotFoundError } from '../errors.js';
+import type { UploadSession, WrittenPart } from '../storage-driver.js';
+import { createS3Client } from './s3-client.js';
+import { createS3Driver } from './s3-driver.js';
+import { PartNotReadableError, UnassemblablePartsError } from './s3-storage-errors.js';
+
+// What only the S3 driver does, against the real S3 API of the private Swift: parts of S3's
+// minimum size go straight into the multipart upload, smaller ones are staged and merged.
+const MiB = 1024 * 1024;
+const s3 = inject('s3');
+const connection = {
+  endpoint: s3.endpoint,
+  region: s3.region,
+  forcePathStyle: true,
+  credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+};
+const client = createS3Client(connection);
+const bucket = `multipart-${randomBytes(6).toString('hex')}`;
+const driver = createS3Driver({ ...connection, client, bucket, prefix: 'ls' });
+
+beforeAll(async () => {
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+});
+
+const digestOf = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+async function s3PartNumbers(session: UploadSession): Promise<number[]> {
+  const { key, multipart } = session.state;
+  const listed = await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: multipart }));
+  return (listed.Parts ?? []).map((part) => part.PartNumber ?? 0);
+}
+
+describe('the S3 driver with parts of S3 size', () => {
+  it('uploads parts of 5 MiB or more straight into the multipart upload under the claim number', async () => {
+    const session = await driver.createUpload(randomUUID());
+    const [a, stale, b, last] = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(6 * MiB), randomBytes(1000)];
+    const first = await driver.writePart(session, 1, a);
+    await driver.writePart(session, 2, stale); // a writer that lost its claim
+    const second = await driver.writePart(session, 3, b, b.length);
+    const third = await driver.writePart(session, 4, last);
+    expect(first.receipt).toMatch(/^direct:/);
+    expect(third.receipt).toMatch(/^staged:/);
+    // The large parts went into the multipart upload as written; the small last one is staged.
+    expect(await s3PartNumbers(session)).toEqual([1, 2, 3]);
+    await expect(driver.partReader(session, 1)).rejects.toBeInstanceOf(PartNotReadableError);
+    expect((await readAll(await driver.partReader(session, 4))).equals(last)).toBe(true);
+
+    const content = Buffer.concat([a, b, last]);
+    const location = await driver.completeUpload(session, [first, second, third], digestOf(content));
+    expect((await driver.statBlob(location)).size).toBe(content.length);
+    expect((await readAll(await driver.blobReader(location))).equals(content)).toBe(true);
+    const range = { start: 5 * MiB - 10, end: 5 * MiB + 10 };
+    expect(
+      (await readAll(await driver.blobReader(location, range))).equals(content.subarray(range.start, range.end + 1)),
+    ).toBe(true);
+
+    // The presigned URL serves the blob without credentials.
+    const response = await fetch(await driver.blobUrl(location, 60));
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer()).equals(content)).toBe(true);
+
+    // A late part is refused and completing again changes nothing.
+    await expect(driver.writePart(session, 5, randomBytes(5 * MiB))).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+    expect(await driver.completeUpload(session, [first, second, third], digestOf(content))).toBe(location);
+    await driver.abortUpload(session);
+    expect((await readAll(await driver.blobReader(location))).equals(content)).toBe(true);
+  });
+
+  it('merges small staged parts into parts of S3 size, and stages a large part of unknown length', async () => {
+    const session = await driver.createUpload(randomUUID());
+    const small = [randomBytes(3 * MiB), randomBytes(2 * MiB + 7)];
+    const big = randomBytes(5 * MiB);
+    const streamed = randomBytes(7 * MiB + 3);
+    async function* chunks(bytes: Buffer): AsyncGenerator<Uint8Array> {
+      for (let offset = 0; offset < bytes.length; offset += 256 * 1024)
+        yield bytes.subarray(offset, offset + 256 * 1024);
+    }
+    const written: WrittenPart[] = [];
+    written.push(await driver.writePart(session, 1, small[0]!));
+    written.push(await driver.writePart(session, 2, small[1]!));
+    written.push(await driver.writePart(session, 3, big));
+    written.push(await driver.writePart(session, 4, chunks(streamed))); // no length: staged
+    expect(written.map((part) => part.receipt.split(':')[0])).toEqual(['staged', 'staged', 'direct', 'staged']);
+    expect(written[3]!.size).toBe(streamed.length);
+
+    const content = Buffer.concat([...small, big, streamed]);
+    const location = await driver.completeUpload(session, written, digestOf(content));
+    expect((await readAll(await driver.blobReader(location))).equals(content)).toBe(true);
+    await driver.abortUpload(session);
+    const listed: string[] = [];
+    for await (const listing of driver.listUploads()) listed.push(listing.session.uploadId);
+    expect(listed).not.toContain(session.uploadId);
+  });
+
+  it('refuses, without publishing, parts too small for S3 followed by a direct part', async () => {
+    const session = await driver.createUpload(randomUUID());
+    const parts = [
+      await driver.writePart(session, 1, randomBytes(1000)),
+      await driver.writePart(session, 2, randomBytes(5 * MiB)),
+    ];
+    await expect(driver.completeUpload(session, parts, 'sha256:unused')).rejects.toBeInstanceOf(
+      UnassemblablePartsError,
+    );
+    await expect(driver.statBlob(session.state.key ?? '')).rejects.toThrow();
+    await driver.abortUpload(session);
+  });
+});
