@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
+import { boolean, integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
 import { isRedisClusterUrl, parseRedisClusterUrl, parseRedisNode } from './redis-cluster-url.js';
 
 const MiB = 1024 * 1024;
@@ -32,6 +32,48 @@ export const configSpec = {
     description: 'Directory for layer storage (and the embedded Redis)',
     default: './.data',
     parse: text,
+  }),
+  storage: setting({
+    env: 'STORAGE',
+    description: 'Where layer bytes live: `filesystem` (under DATA_DIR) or `s3` (an S3-compatible object store)',
+    default: 'filesystem' as const,
+    parse: oneOf('filesystem', 's3'),
+  }),
+  s3Endpoint: setting<string | undefined>({
+    env: 'S3_ENDPOINT',
+    description:
+      'S3-compatible endpoint (`http://minio:9000`); unset or empty: AWS S3. Credentials: the standard AWS chain',
+    parse: url(['http:', 'https:']),
+  }),
+  s3Bucket: setting<string | undefined>({
+    env: 'S3_BUCKET',
+    description: 'Bucket for layers and uploads (required with STORAGE=s3; it must exist)',
+    parse: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+  }),
+  s3Region: setting({
+    env: 'S3_REGION',
+    description: 'Region of the bucket (signing region for S3-compatible stores)',
+    default: 'us-east-1',
+    parse: matching(/^[a-z0-9-]{1,32}$/, 'a region name such as us-east-1'),
+  }),
+  s3Prefix: setting({
+    env: 'S3_PREFIX',
+    description: 'Key prefix for everything Longshore stores in the bucket',
+    default: '',
+    parse: matching(/^[A-Za-z0-9._/-]{0,200}$/, 'letters, digits, . _ - and /'),
+  }),
+  s3ForcePathStyle: setting({
+    env: 'S3_FORCE_PATH_STYLE',
+    description: 'Path-style URLs (`endpoint/bucket/key`), as MinIO, Ceph RGW and Swift want',
+    default: false,
+    parse: boolean,
+  }),
+  s3RedirectDownloads: setting({
+    env: 'S3_REDIRECT_DOWNLOADS',
+    description:
+      'Layer downloads redirect (307) to a presigned URL of the object store instead of streaming through Longshore',
+    default: true,
+    parse: boolean,
   }),
   redisUrl: setting<string | undefined>({
     env: 'REDIS_URL',

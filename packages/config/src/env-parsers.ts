@@ -50,3 +50,11 @@ export function list(): Parser<string[]> {
 }
 
 export const text: Parser<string> = (raw) => raw;
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, any case). */
+export const boolean: Parser<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new Error(`must be true or false, got '${raw}'`);
+};

@@ -41,6 +41,9 @@ export function loadConfig(env: Env, overrides: Partial<Settings> = {}): Config 
   if (problems.length === 0 && result.callbackAllowlist.length > 0 && !result.callbackSecret) {
     problems.push('CALLBACK_SECRET must be set when CALLBACK_ALLOWLIST enables callbacks (bodies are signed with it)');
   }
+  if (problems.length === 0 && result.storage === 's3' && result.s3Bucket === undefined) {
+    problems.push('S3_BUCKET must be set when STORAGE=s3');
+  }
   if (problems.length === 0 && result.redisClusterNodes.length > 0 && result.redisUrl !== undefined) {
     problems.push('set REDIS_URL or REDIS_CLUSTER_NODES, not both');
   }

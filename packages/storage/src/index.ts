@@ -25,10 +25,12 @@ export { createFilesystemDriver, type FilesystemDriverOptions } from './filesyst
 export {
   createS3Client,
   createS3Driver,
+  createS3DriverFromSettings,
   PartNotReadableError,
   UnassemblablePartsError,
   type S3ConnectionOptions,
   type S3Credentials,
   type S3Driver,
   type S3DriverOptions,
+  type S3StorageSettings,
 } from './s3/index.js';

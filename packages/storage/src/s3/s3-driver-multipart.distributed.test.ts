@@ -1,10 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { CreateBucketCommand, ListPartsCommand } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { UploadSessionNotFoundError } from '../errors.js';
+import { CreateBucketCommand, HeadObjectCommand, ListPartsCommand } from '@aws-sdk/client-s3';
+import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { PathNotFoundError, UploadSessionNotFoundError } from '../errors.js';
 import type { UploadSession, WrittenPart } from '../storage-driver.js';
 import { createS3Client } from './s3-client.js';
 import { createS3Driver } from './s3-driver.js';
+import { createS3DriverFromSettings } from './s3-driver-from-settings.js';
 import { PartNotReadableError, UnassemblablePartsError } from './s3-storage-errors.js';
 
 // What only the S3 driver does, against the real S3 API of the private Swift: parts of S3's
@@ -112,5 +113,29 @@ describe('the S3 driver with parts of S3 size', () => {
     );
     await expect(driver.statBlob(session.state.key ?? '')).rejects.toThrow();
     await driver.abortUpload(session);
+  });
+});
+
+describe('createS3DriverFromSettings', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('takes the configured endpoint, bucket and prefix, and credentials from the standard AWS chain', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', s3.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.secretAccessKey);
+    const configured = createS3DriverFromSettings({
+      s3Endpoint: s3.endpoint,
+      s3Bucket: bucket,
+      s3Region: s3.region,
+      s3Prefix: 'from-settings',
+      s3ForcePathStyle: true,
+    });
+    await configured.putContent('probe/a', Buffer.from('signed by the chain'));
+    expect((await configured.getContent('probe/a')).toString()).toBe('signed by the chain');
+    // Under its own prefix: the driver with another prefix does not see it.
+    await expect(driver.getContent('probe/a')).rejects.toBeInstanceOf(PathNotFoundError);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'from-settings/objects/probe/a' }));
+    expect(head.ContentLength).toBe('signed by the chain'.length);
   });
 });
