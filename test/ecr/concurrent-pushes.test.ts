@@ -7,7 +7,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushLayer, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
-import { entriesIn, filesUnder, storageDirs } from '../support/stored-files.js';
+import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
 
 const PART_SIZE = 64 * 1024;
 const CLIENTS = 20;
@@ -43,7 +43,7 @@ describe('concurrent pushes of the same layer to one repository', () => {
 
     const { blobs, uploads } = storageDirs(longshore.dataDir);
     const hex = layer.digest.slice('sha256:'.length);
-    expect(await filesUnder(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}/data`]);
+    expect(await publishedBlobs(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
     expect(await entriesIn(uploads), 'no upload leaves its bytes behind').toEqual([]);
 
     const availability = await ecr.send(

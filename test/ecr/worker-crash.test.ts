@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { httpStatusOf, rejectionOf } from '../support/rejection.js';
-import { entriesIn, filesUnder, storageDirs } from '../support/stored-files.js';
+import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
 
 // Big enough, and verified slowly enough (a full re-hash on one thread, on top of the part
 // checks: about 0.4 s of hashing here), that finalization is still running when the test sees
@@ -138,7 +138,7 @@ describe('a worker that dies while finalizing', () => {
 
     const { blobs, uploads } = storageDirs(longshore.dataDir);
     const hex = layer.digest.slice('sha256:'.length);
-    expect(await filesUnder(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}/data`]);
+    expect(await publishedBlobs(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
     expect(await entriesIn(uploads)).toEqual([]);
   });
 });

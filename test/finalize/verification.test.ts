@@ -13,14 +13,19 @@ import { randomLayer, uploadParts } from '../support/layer-data.js';
 
 const KiB = 1024;
 
-/** Flips one byte of an upload's stored data, as corruption at rest would. */
-async function corruptStoredByte(longshore: Longshore, uploadId: string, offset: number): Promise<void> {
-  const file = await open(path.join(longshore.dataDir, 'storage', 'uploads', uploadId, 'data'), 'r+');
+/** Flips the byte at `offset` of an upload's layer in its stored part file, as corruption at rest would. */
+async function corruptStoredByte(longshore: Longshore, redis: Redis, uploadId: string, offset: number): Promise<void> {
+  const parts = (await redis.lrange(`${longshore.prefix}:upload:${uploadId}:parts`, 0, -1)).map(
+    (entry) => JSON.parse(entry) as { offset: number; length: number; partNumber: number },
+  );
+  const part = parts.find((p) => p.offset <= offset && offset < p.offset + p.length)!;
+  const partFile = path.join(longshore.dataDir, 'storage', 'uploads', uploadId, 'parts', String(part.partNumber));
+  const file = await open(partFile, 'r+');
   try {
     const byte = Buffer.alloc(1);
-    await file.read(byte, 0, 1, offset);
+    await file.read(byte, 0, 1, offset - part.offset);
     byte[0] = byte[0]! ^ 0xff;
-    await file.write(byte, 0, 1, offset);
+    await file.write(byte, 0, 1, offset - part.offset);
   } finally {
     await file.close();
   }
@@ -76,7 +81,7 @@ describe.each(['parts', 'full'] as const)('finalization with VERIFY_MODE=%s', (v
   it('catches a stored part altered on disk as InvalidLayerException, and publishes nothing', async () => {
     const layer = randomLayer(256 * KiB);
     const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);
-    await corruptStoredByte(longshore, uploadId, 100 * KiB);
+    await corruptStoredByte(longshore, redis, uploadId, 100 * KiB);
     const error = await complete(longshore, repositoryName, uploadId, layer.digest).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidLayerException);
     expect((error as Error).message).toMatch(/does not match the checksum recorded when it arrived/);

@@ -27,3 +27,8 @@ export async function entriesIn(dir: string): Promise<string[]> {
 export function storageDirs(dataDir: string) {
   return { blobs: path.join(dataDir, 'storage', 'blobs'), uploads: path.join(dataDir, 'storage', 'uploads') };
 }
+
+/** The published blobs under a `blobs` directory, as `sha256/<xx>/<hex>` (each holds an `index`). */
+export async function publishedBlobs(blobsDir: string): Promise<string[]> {
+  return (await filesUnder(blobsDir)).filter((file) => path.basename(file) === 'index').map(path.dirname);
+}

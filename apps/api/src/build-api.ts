@@ -38,6 +38,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     repositories: repositoryStore,
     uploads: uploadStore,
     layers: layerStore,
+    blobs,
     workers,
   } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(redis, config.queuePrefix, {
@@ -63,6 +64,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     waiter,
     completeWaitMs: config.completeWaitMs,
     maxLayerSize: config.maxLayerSize,
+    bodyDeadlines: { idleMs: config.partIdleTimeoutMs, maxMs: config.partMaxDurationMs },
     events: {
       started: () => metrics.uploadsStarted.inc(),
       bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),
@@ -91,7 +93,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         callbackAllowlist: config.callbackAllowlist,
         maxLongPollSeconds: config.maxLongPollSeconds,
       }),
-      createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
+      createDownloadRouter({ signer, layers, storage, blobs, registryId: config.registryId }),
       createHealthRouter([
         { name: 'redis', check: async () => void (await redis.ping()) },
         {

@@ -1,32 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Config } from '@longshore/config';
-import { ServerException } from '@longshore/domain';
 import { createHashPool } from '@longshore/digest';
 import { createStores } from '@longshore/metadata';
 import {
-  CALLBACK_JOB,
   CALLBACK_QUEUE,
   VERIFY_QUEUE,
-  FINALIZE_QUEUE,
-  callbackJobId,
-  callbackJobOptions,
   createFinalizeQueue,
   createRedisConnection,
   type CallbackJobData,
   type VerifyPartJobData,
-  type FinalizeJobData,
-  type FinalizeJobResult,
 } from '@longshore/queue';
 import { createFilesystemDriver } from '@longshore/storage';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
+import { createCallbackQueue } from './callbacks/create-callback-queue.js';
 import { deliverCallback } from './callbacks/deliver-callback.js';
 import { finalizeUpload } from './finalize/finalize-upload.js';
+import { settleUpload } from './finalize/settle-upload.js';
 import { verifyStoredPart } from './finalize/verify-stored-part.js';
 import { purgeAbandonedUploads } from './maintenance/purge-abandoned-uploads.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
+import { startFinalizeWorker } from './queues/finalize-worker.js';
 
 export interface FinalizeWorker {
   metricsServer: http.Server;
@@ -43,7 +39,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   const redis = createRedisConnection(config.redisUrl, { name: 'worker', blocking: true });
   const storage = createFilesystemDriver({ rootDir: config.storageDir });
   const hashPool = createHashPool(config.hashThreads);
-  const { uploads, layers, workers: registry } = createStores(redis, config.queuePrefix, config);
+  const { uploads, layers, blobs, workers: registry } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(redis, config.queuePrefix, {
     attempts: config.finalizeAttempts,
     backoffMs: config.finalizeBackoffMs,
@@ -59,80 +55,26 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   const deps = {
     uploads,
     layers,
+    blobs,
     storage,
     hashPool,
     verifyMode: config.verifyMode,
     onVerifiedBytes: (bytes: number) => metrics.verifiedBytes.inc(bytes),
   };
 
-  const callbacks = new Queue<CallbackJobData>(CALLBACK_QUEUE, { connection: redis, prefix: config.queuePrefix });
-  /**
-   * Notification as a decorator around finalization: once the upload's outcome is recorded, its
-   * callback (if any) is queued for delivery. A failure here is logged and never fails the upload.
-   */
-  const notifyFinished = async (uploadId: string, jobLog: Logger) => {
-    try {
-      const record = await uploads.get(uploadId);
-      if (!record?.callbackUrl || (record.status !== 'completed' && record.status !== 'failed')) return;
-      await callbacks.add(
-        CALLBACK_JOB,
-        { uploadId, url: record.callbackUrl },
-        {
-          ...callbackJobOptions({ attempts: config.callbackAttempts, backoffMs: config.callbackBackoffMs }),
-          jobId: callbackJobId(uploadId),
-        },
-      );
-    } catch (err) {
-      jobLog.error({ err }, 'could not queue the upload callback');
-    }
-  };
-
-  const processJob = async (job: Job<FinalizeJobData, FinalizeJobResult>) => {
-    const jobLog = log.child({ uploadId: job.data.uploadId, jobId: job.id, attempt: job.attemptsMade + 1 });
-    const stop = metrics.finalizeDuration.startTimer();
-    try {
-      const result = await finalizeUpload(job.data, deps, jobLog);
-      await notifyFinished(job.data.uploadId, jobLog);
-      stop({ outcome: result.outcome });
-      metrics.jobs.inc({ outcome: result.outcome, error: result.outcome === 'failed' ? result.error.name : '' });
-      return result;
-    } catch (err) {
-      const permanent = err instanceof UnrecoverableError;
-      if (permanent) await notifyFinished(job.data.uploadId, jobLog);
-      stop({ outcome: permanent ? 'failed' : 'retry' });
-      metrics.jobs.inc({
-        outcome: permanent ? 'failed' : 'retry',
-        error: permanent ? err.message.split(':')[0]! : 'ServerException',
-      });
-      if (!permanent) jobLog.warn({ err }, 'finalize attempt failed; it will be retried');
-      throw err;
-    }
-  };
-
-  const worker = new Worker<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, processJob, {
+  const callbacks = createCallbackQueue(redis, config.queuePrefix, {
+    attempts: config.callbackAttempts,
+    backoffMs: config.callbackBackoffMs,
+  });
+  const worker = startFinalizeWorker({
     connection: redis,
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
-    lockDuration: config.jobLockMs,
-    stalledInterval: config.jobLockMs,
-    maxStalledCount: 2,
-  });
-
-  worker.on('failed', (job, err) => {
-    // Permanent failures were recorded (and notified) by the processor itself.
-    if (!job || err instanceof UnrecoverableError) return;
-    const attempts = job.opts.attempts ?? 1;
-    const final = job.attemptsMade >= attempts || /stalled/i.test(err.message);
-    if (!final) {
-      metrics.retries.inc();
-      return;
-    }
-    // Out of attempts on a transient error: the client must hear about it, not wait forever.
-    const error = new ServerException('Finalization failed repeatedly; push the layer again');
-    void uploads
-      .recordFailed(job.data.uploadId, error.toRecord())
-      .then(() => notifyFinished(job.data.uploadId, log))
-      .catch((e: unknown) => log.error({ err: e }, 'could not record failure'));
+    lockMs: config.jobLockMs,
+    finalize: (uploadId, jobLog) => finalizeUpload(uploadId, deps, jobLog),
+    settle: (uploadId, outcome, jobLog) => settleUpload(uploadId, outcome, { uploads, callbacks }, jobLog),
+    metrics,
+    log,
   });
 
   const callbackWorker = new Worker<CallbackJobData>(
@@ -181,11 +123,6 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     { connection: redis, prefix: config.queuePrefix, concurrency: 1 },
   );
   maintenanceWorker.on('error', (err) => log.error({ err }, 'maintenance worker error'));
-  worker.on('stalled', (jobId) => {
-    metrics.stalled.inc();
-    log.warn({ jobId }, 'job stalled; another worker will take it');
-  });
-  worker.on('error', (err) => log.error({ err }, 'worker error'));
 
   await registry.heartbeat(workerId);
   const heartbeat = setInterval(() => void registry.heartbeat(workerId).catch(() => undefined), HEARTBEAT_MS);

@@ -152,9 +152,23 @@ export const configSpec = {
   }),
   partLockMs: setting({
     env: 'PART_LOCK_MS',
-    description: 'How long a part upload holds its upload before a crashed writer is presumed gone',
+    description:
+      'How long a part upload shows as in flight (`partInFlight`); a retry of the same part takes over at once',
     default: 120_000,
     parse: integer({ min: 100 }),
+  }),
+  partIdleTimeoutMs: setting({
+    env: 'PART_IDLE_TIMEOUT_MS',
+    description:
+      'A streamed part body (`/v1`, `/v2`) that sends no bytes for this long is answered with a retryable timeout',
+    default: 30_000,
+    parse: integer({ min: 100 }),
+  }),
+  partMaxDurationMs: setting({
+    env: 'PART_MAX_DURATION_MS',
+    description: 'Longest a streamed part body may take in all (a whole multi-GiB `/v2` layer may come in one)',
+    default: 3_600_000,
+    parse: integer({ min: 1000 }),
   }),
   uploadTtlSeconds: setting({
     env: 'UPLOAD_TTL_SECONDS',

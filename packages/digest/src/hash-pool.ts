@@ -1,10 +1,12 @@
 import { Piscina } from 'piscina';
-import type { HashFileRangeTask } from './hash-task.js';
+import type { HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
 
 export interface HashPool {
   hashFileRange(task: HashFileRangeTask): Promise<string>;
-  /** Writes a part into a local file and hashes it, on a pool thread. The data is moved, not copied: don't use it afterwards. */
+  /** One SHA-256 over several file ranges in order (a layer's part files), on a pool thread. */
+  hashFileRanges(task: HashFileRangesTask): Promise<string>;
+  /** Writes a part into its own new local file and hashes it, on a pool thread. The data is moved, not copied: don't use it afterwards. */
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
   hashPart(task: Pick<IngestPartTask, 'data' | 'layerState'>): Promise<IngestPartResult>;
@@ -46,6 +48,7 @@ export function createHashPool(threads: number): HashPool {
   return {
     threads,
     hashFileRange: (task) => pool.run(task, { name: 'hashFileRange' }) as Promise<string>,
+    hashFileRanges: (task) => pool.run(task, { name: 'hashFileRanges' }) as Promise<string>,
     ingestPart: (task) =>
       pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,

@@ -1,12 +1,14 @@
-import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { computePartHashes, type PartHashes } from './part-hashes.js';
 
 /** A part on its way into storage, handled on pool threads. */
 export interface IngestPartTask {
-  /** Absolute path of the upload's data file. */
+  /**
+   * Absolute path of the part's own file (the storage driver's `localPartPath`). It is created
+   * exclusively: a part file belongs to one claim and is never written twice, and a missing
+   * directory (an aborted upload) is an error, never recreated.
+   */
   path: string;
-  offset: number;
   data: Uint8Array;
   /** The layer's saved SHA-256 state before this part (empty at the start). */
   layerState: Uint8Array;
@@ -14,14 +16,13 @@ export interface IngestPartTask {
 
 export type IngestPartResult = PartHashes;
 
-/** Writes the part at its offset in the upload's file (creating it), on the calling thread. */
-function writePart(task: Pick<IngestPartTask, 'path' | 'offset' | 'data'>): void {
-  mkdirSync(dirname(task.path), { recursive: true });
-  const fd = openSync(task.path, constants.O_WRONLY | constants.O_CREAT, 0o644);
+/** Writes the part into its own new file, on the calling thread. */
+function writePart(task: Pick<IngestPartTask, 'path' | 'data'>): void {
+  const fd = openSync(task.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
     let written = 0;
     while (written < task.data.byteLength) {
-      written += writeSync(fd, task.data, written, task.data.byteLength - written, task.offset + written);
+      written += writeSync(fd, task.data, written, task.data.byteLength - written, written);
     }
   } finally {
     closeSync(fd);

@@ -63,25 +63,32 @@ describe('part ingest on the pool', () => {
   const pool = createHashPool(1);
   afterAll(() => pool.close());
 
-  it('writes parts at their offsets and carries the layer state from part to part', async () => {
+  it('writes each part into its own new file and carries the layer state from part to part', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-'));
-    const file = path.join(dir, 'uploads', 'data');
     const parts = [randomBytes(300_000), randomBytes(5), randomBytes(70_000)];
     const whole = Buffer.concat(parts);
     let state: Uint8Array = new Uint8Array();
-    let offset = 0;
-    for (const part of parts) {
+    const files = parts.map((_, i) => path.join(dir, String(i + 1)));
+    for (const [i, part] of parts.entries()) {
       const expectedPart = createHash('sha256').update(part).digest('hex');
-      const result = await pool.ingestPart({ path: file, offset, data: Buffer.from(part), layerState: state });
+      const result = await pool.ingestPart({ path: files[i]!, data: Buffer.from(part), layerState: state });
       expect(result.partSha256).toBe(expectedPart);
       state = result.layerState;
-      offset += part.length;
     }
     const { readFile } = await import('node:fs/promises');
-    expect((await readFile(file)).equals(whole)).toBe(true);
+    for (const [i, part] of parts.entries()) expect((await readFile(files[i]!)).equals(part)).toBe(true);
     expect((await createResumableSha256(state)).digest()).toBe(
       `sha256:${createHash('sha256').update(whole).digest('hex')}`,
     );
+    // A part file is never written twice, and an upload directory that is gone is not recreated.
+    await expect(pool.ingestPart({ path: files[0]!, data: randomBytes(3), layerState: state })).rejects.toThrow(
+      /EEXIST/,
+    );
+    await expect(
+      pool.ingestPart({ path: path.join(dir, 'gone', '1'), data: randomBytes(3), layerState: state }),
+    ).rejects.toThrow(/ENOENT/);
+    const ranges = files.map((file, i) => ({ path: file, start: 0, end: parts[i]!.length - 1 }));
+    expect(await pool.hashFileRanges({ ranges })).toBe(createHash('sha256').update(whole).digest('hex'));
     await rm(dir, { recursive: true });
   });
 });

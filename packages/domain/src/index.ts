@@ -1,7 +1,7 @@
-export { storageLayout } from './storage-layout.js';
 export { LongshoreError, type ErrorRecord } from './errors/longshore-error.js';
 export {
   ServerException,
+  RequestTimeoutException,
   InvalidParameterException,
   SerializationException,
   UnknownOperationException,

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { BlobIndex } from './blob-index.js';
 import { createKeys, type Keys } from './keys.js';
 import { LayerStore } from './layer-store.js';
 import { RepositoryStore } from './repository-store.js';
@@ -10,6 +11,7 @@ export interface Stores {
   repositories: RepositoryStore;
   uploads: UploadStore;
   layers: LayerStore;
+  blobs: BlobIndex;
   workers: WorkerRegistry;
 }
 
@@ -21,6 +23,7 @@ export function createStores(redis: Redis | Cluster, prefix: string, limits: Upl
     repositories: new RepositoryStore(redis, keys),
     uploads: new UploadStore(redis, keys, limits),
     layers: new LayerStore(redis, keys),
+    blobs: new BlobIndex(redis, keys),
     workers: new WorkerRegistry(redis, keys),
   };
 }

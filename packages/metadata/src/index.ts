@@ -7,9 +7,12 @@ export {
   type UploadRef,
   type PartClaim,
   type PartPolicy,
+  type InitiateOptions,
+  MAX_PART_NUMBER,
   type CompletionStart,
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
+export { BlobIndex } from './blob-index.js';
 export {
   parseUploadRecord,
   type UploadRecord,

@@ -9,9 +9,11 @@ export interface Keys {
   layers(repositoryName: string): string;
   /** HASH: the upload's life, from initiate to its final status (see upload-record.ts) */
   upload(uploadId: string): string;
-  /** LIST of "offset length sha256hex", one per part, in order */
+  /** STRING: where the blob of a digest is stored (a storage BlobLocation); one key per digest */
+  blob(digest: string): string;
+  /** LIST of part records (JSON: offset, length, sha256, partNumber, receipt), in order */
   uploadParts(uploadId: string): string;
-  /** SET of "ok:<offset>" / "bad:<offset>": parts already checked against their checksum */
+  /** SET of "ok:<partNumber>" / "bad:<partNumber>": parts already checked against their checksum */
   uploadVerifiedParts(uploadId: string): string;
   /** Pub/sub channel announcing each status change of one upload */
   uploadEvents(uploadId: string): string;
@@ -25,6 +27,7 @@ export function createKeys(prefix: string): Keys {
   return {
     repositories: `${prefix}:repositories`,
     layers: (name) => `${prefix}:layers:${name}`,
+    blob: (digest) => `${prefix}:blob:${digest}`,
     upload: (id) => `${prefix}:upload:${id}`,
     uploadParts: (id) => `${prefix}:upload:${id}:parts`,
     uploadVerifiedParts: (id) => `${prefix}:upload:${id}:verified`,

@@ -17,6 +17,8 @@ export interface UploadRecord {
   maxPartSize?: number;
   /** Whether a part upload currently holds the upload. */
   partInFlight: boolean;
+  /** The upload's storage session (the driver's UploadSession as JSON), made at initiate. */
+  storageSession?: string;
   /** Saved SHA-256 state after `bytesReceived` bytes (base64), while uploading. */
   hashState?: string;
   layerDigests?: string[];
@@ -24,6 +26,8 @@ export interface UploadRecord {
   callbackUrl?: string;
   /** Set by the worker once the stored bytes are verified, before they are published. */
   verifiedDigest?: string;
+  /** Set by the worker once the storage driver published the blob, before it is indexed. */
+  blobLocation?: string;
   layerDigest?: string;
   layerSize?: number;
   error?: ErrorRecord;
@@ -34,10 +38,15 @@ export interface UploadRecord {
   attempts: number;
 }
 
+/** One committed part: where it sits in the layer, its checksum, and which stored part holds it. */
 export interface PartRecord {
   offset: number;
   length: number;
   sha256: string;
+  /** The storage part number its claim wrote (unique per claim). */
+  partNumber: number;
+  /** The storage driver's receipt for the part (S3: its ETag). */
+  receipt: string;
 }
 
 const optionalNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
@@ -56,11 +65,13 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     minPartSize: optionalNumber(flat.minPartSize),
     maxPartSize: optionalNumber(flat.maxPartSize),
     partInFlight: Number(flat.claimUntil ?? 0) > now,
+    storageSession: flat.storageSession || undefined,
     hashState: flat.hashState || undefined,
     layerDigests: flat.layerDigests ? (JSON.parse(flat.layerDigests) as string[]) : undefined,
     jobId: flat.jobId || undefined,
     callbackUrl: flat.callbackUrl || undefined,
     verifiedDigest: flat.verifiedDigest || undefined,
+    blobLocation: flat.blobLocation || undefined,
     layerDigest: flat.layerDigest || undefined,
     layerSize: optionalNumber(flat.layerSize),
     error: flat.error ? (JSON.parse(flat.error) as ErrorRecord) : undefined,
@@ -73,6 +84,12 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
 }
 
 export function parsePartRecord(entry: string): PartRecord {
-  const [offset, length, sha256] = entry.split(' ');
-  return { offset: Number(offset), length: Number(length), sha256: sha256 ?? '' };
+  const part = JSON.parse(entry) as Partial<PartRecord>;
+  return {
+    offset: Number(part.offset),
+    length: Number(part.length),
+    sha256: part.sha256 ?? '',
+    partNumber: Number(part.partNumber),
+    receipt: part.receipt ?? '',
+  };
 }

@@ -8,7 +8,6 @@ import {
   LayerPartTooSmallException,
   LimitExceededException,
   RepositoryNotFoundException,
-  ServerException,
   UploadNotFoundException,
   type ErrorRecord,
 } from '@longshore/domain';
@@ -62,10 +61,27 @@ export interface PartPolicy {
 
 export interface PartClaim {
   token: string;
+  /** The storage part number this claim writes: its own, never used by another claim. */
+  partNumber: number;
+  /** The upload's storage session (JSON), as stored at initiate. */
+  storageSession: string;
   /** The saved SHA-256 state after the bytes already received (base64; '' at the start). */
   hashState: string;
   /** The upload's largest part (its policy's `maxPartSize`). */
   maxPartSize: number;
+}
+
+/** The largest storage part number (claims per upload): S3's limit, the storage port's. */
+export const MAX_PART_NUMBER = 10_000;
+
+export interface InitiateOptions {
+  /** The part sizes this upload accepts (default: the ECR policy of the limits). */
+  policy?: PartPolicy;
+  /** The upload id, when the caller made it first (to start the storage session). */
+  uploadId?: string;
+  /** The upload's storage session (JSON), stored with its record. */
+  storageSession?: string;
+  now?: number;
 }
 
 export type CompletionStart = { outcome: 'queued' } | { outcome: 'already'; status: UploadStatus };
@@ -78,13 +94,8 @@ export class UploadStore {
     private readonly limits: UploadLimits,
   ) {}
 
-  async initiate(
-    repositoryName: string,
-    registryId: string,
-    policy: PartPolicy = this.limits,
-    now = Date.now(),
-  ): Promise<UploadRecord> {
-    const uploadId = randomUUID();
+  async initiate(repositoryName: string, registryId: string, options: InitiateOptions = {}): Promise<UploadRecord> {
+    const { policy = this.limits, uploadId = randomUUID(), now = Date.now() } = options;
     const key = this.keys.upload(uploadId);
     const fields = {
       uploadId,
@@ -93,6 +104,7 @@ export class UploadStore {
       status: 'uploading',
       minPartSize: String(policy.minPartSize),
       maxPartSize: String(policy.maxPartSize),
+      ...(options.storageSession ? { storageSession: options.storageSession } : {}),
       bytesReceived: '0',
       partsReceived: '0',
       attempts: '0',
@@ -136,7 +148,9 @@ export class UploadStore {
   ): Promise<PartClaim> {
     const token = randomUUID();
     const keys = [this.keys.upload(ref.uploadId), this.keys.repositories];
-    const [code, value, maxPartSize] = await runScript<[string, string, string?]>(this.redis, claimPart, keys, [
+    const [code, value, maxPartSize, partNumber, storageSession] = await runScript<
+      [string, string, string?, string?, string?]
+    >(this.redis, claimPart, keys, [
       ref.repositoryName,
       ref.registryId,
       first,
@@ -148,10 +162,17 @@ export class UploadStore {
       this.limits.maxLayerSize,
       length ?? '',
       this.limits.maxPartSize,
+      MAX_PART_NUMBER,
     ]);
     switch (code) {
       case 'OK':
-        return { token, hashState: value, maxPartSize: Number(maxPartSize) };
+        return {
+          token,
+          hashState: value,
+          maxPartSize: Number(maxPartSize),
+          partNumber: Number(partNumber),
+          storageSession: storageSession ?? '',
+        };
       case 'PART_TOO_LARGE':
         throw new InvalidParameterException(`A layer part of this upload may be at most ${maxPartSize} bytes`);
       case 'REPOSITORY_NOT_FOUND':
@@ -162,21 +183,22 @@ export class UploadStore {
         throw uploadNotFound(ref);
       case 'NOT_UPLOADING':
         throw new UploadNotFoundException(`The upload with id '${ref.uploadId}' is already complete`);
-      case 'BUSY':
-        throw invalidPart(
-          ref,
-          Number(value),
-          'Another part of this upload is being uploaded; retry after it completes',
-        );
       case 'OUT_OF_ORDER':
         throw invalidPart(ref, Number(value), `The part must start at byte ${value} (the next byte of the layer)`);
       case 'TOO_MANY_PARTS':
-        throw new LimitExceededException(`An upload may have at most ${this.limits.maxParts} parts`);
+        throw new LimitExceededException(
+          `An upload may have at most ${this.limits.maxParts} parts (and ${MAX_PART_NUMBER} part uploads)`,
+        );
       default:
         throw new LimitExceededException(`A layer may be at most ${this.limits.maxLayerSize} bytes`);
     }
   }
 
+  /**
+   * Records a written part, if its claim is still the live one; otherwise throws what the client
+   * must hear: UploadNotFoundException when the upload stopped taking parts (completed, aborted),
+   * InvalidLayerPartException when a retry of the same part took the claim over.
+   */
   async commitPart(
     ref: UploadRef,
     claim: PartClaim,
@@ -184,7 +206,7 @@ export class UploadStore {
     hashState: string,
     now = Date.now(),
   ): Promise<number> {
-    const [code, received] = await runScript<[string, string]>(
+    const [code, received, status] = await runScript<[string, string, string?]>(
       this.redis,
       commitPart,
       [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
@@ -192,22 +214,25 @@ export class UploadStore {
         claim.token,
         part.offset,
         part.length,
-        part.sha256,
+        JSON.stringify(part),
         hashState,
         now,
         this.limits.uploadTtlSeconds,
         this.limits.minPartSize,
       ],
     );
-    if (code !== 'OK') {
-      throw new ServerException('The part upload took too long and was superseded; retry the part');
+    if (code === 'OK') return Number(received);
+    if (!status) throw uploadNotFound(ref);
+    if (status !== 'uploading') {
+      throw new UploadNotFoundException(`The upload with id '${ref.uploadId}' no longer takes parts (${status})`);
     }
-    return Number(received);
+    throw invalidPart(ref, Number(received), 'This part upload was superseded by a retry of the same part');
   }
 
   /**
    * Ends an upload still taking parts (OCI DELETE of an upload): afterwards a part or completion
-   * answers UploadNotFoundException. Returns its storage session ('' if it had none), whose
+   * answers UploadNotFoundException, and a part in flight cannot commit. Returns its storage
+   * session (JSON; '' if it had none), whose
    * bytes the caller removes; throws UploadNotFoundException if there is no such upload taking parts.
    */
   async abort(ref: UploadRef): Promise<string> {
@@ -262,8 +287,6 @@ export class UploadStore {
         throw repositoryNotFound(ref);
       case 'UPLOAD_NOT_FOUND':
         throw uploadNotFound(ref);
-      case 'PART_IN_FLIGHT':
-        throw new ServerException('A part of this upload is still being uploaded; retry the completion after it');
       case 'EMPTY':
         throw new EmptyUploadException(`The upload with id '${ref.uploadId}' contains no layer parts`);
       case 'PART_TOO_SMALL':
@@ -277,17 +300,17 @@ export class UploadStore {
     }
   }
 
-  /** Records the outcome of a background check of the part at `offset`. */
-  async markPartChecked(uploadId: string, offset: number, ok: boolean): Promise<void> {
+  /** Records the outcome of a background check of stored part `partNumber`. */
+  async markPartChecked(uploadId: string, partNumber: number, ok: boolean): Promise<void> {
     const key = this.keys.uploadVerifiedParts(uploadId);
     await this.redis
       .multi()
-      .sadd(key, `${ok ? 'ok' : 'bad'}:${offset}`)
+      .sadd(key, `${ok ? 'ok' : 'bad'}:${partNumber}`)
       .expire(key, this.limits.uploadTtlSeconds)
       .exec();
   }
 
-  /** Offsets of the parts checked in the background, good and bad. */
+  /** Part numbers of the parts checked in the background, good and bad. */
   async checkedParts(uploadId: string): Promise<{ ok: Set<number>; bad: number[] }> {
     const members = await this.redis.smembers(this.keys.uploadVerifiedParts(uploadId));
     const ok = new Set<number>();

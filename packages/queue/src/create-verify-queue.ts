@@ -21,7 +21,7 @@ export function createVerifyQueue(connection: Redis | Cluster, prefix: string): 
   });
   return {
     async enqueue(data) {
-      await queue.add(VERIFY_JOB, data, { jobId: verifyPartJobId(data.uploadId, data.offset) });
+      await queue.add(VERIFY_JOB, data, { jobId: verifyPartJobId(data.uploadId, data.partNumber) });
     },
     close: () => queue.close(),
   };

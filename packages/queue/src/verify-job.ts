@@ -10,13 +10,16 @@ export const VERIFY_JOB = 'verify-part';
 
 export interface VerifyPartJobData {
   uploadId: string;
-  offset: number;
+  /** The upload's storage session (JSON), as stored with its record. */
+  storageSession: string;
+  /** The stored part to check: its claim's own part number. */
+  partNumber: number;
   length: number;
   sha256: string;
 }
 
-export function verifyPartJobId(uploadId: string, offset: number): string {
-  return `verify-${uploadId}-${offset}`;
+export function verifyPartJobId(uploadId: string, partNumber: number): string {
+  return `verify-${uploadId}-${partNumber}`;
 }
 
 /** Best effort: finalization checks any part this did not get to. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidPathError, PathNotFoundError, RangeNotSatisfiableError } from './errors.js';
-import type { LegacyStorageDriver as StorageDriver } from './legacy-storage-driver.js';
+import { createHash } from 'node:crypto';
+import { InvalidPathError, PathNotFoundError, RangeNotSatisfiableError, UploadSessionNotFoundError } from './errors.js';
+import type { ByteRange, StorageDriver, UploadListing, UploadSession, WrittenPart } from './storage-driver.js';
 
 export interface StorageDriverFixture {
   driver: StorageDriver;
@@ -33,122 +34,230 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
     });
     const at = (path: string): string => `${base}/${path}`;
 
-    describe('writeAt', () => {
-      it('creates the file and its parents and returns the bytes written', async () => {
-        await expect(driver.writeAt(at('a/b/c/data'), 0, text('hello'))).resolves.toBe(5);
-        expect((await driver.getContent(at('a/b/c/data'))).toString()).toBe('hello');
-      });
+    const newUpload = () => driver.createUpload(randomUUID());
+    const write = (session: UploadSession, partNumber: number, bytes: Uint8Array) =>
+      driver.writePart(session, partNumber, bytes, bytes.length);
+    const blobBytes = async (location: string, range?: ByteRange) => readAll(await driver.blobReader(location, range));
 
-      it('creates an empty file for an empty write', async () => {
-        await expect(driver.writeAt(at('data'), 0, new Uint8Array())).resolves.toBe(0);
-        expect((await driver.stat(at('data'))).size).toBe(0);
-      });
+    /** Writes `parts` as part numbers 1, 2, ... and completes them as one blob. */
+    async function publish(parts: Buffer[]): Promise<{ location: string; content: Buffer; session: UploadSession }> {
+      const session = await newUpload();
+      const written: WrittenPart[] = [];
+      for (const [i, part] of parts.entries()) written.push(await write(session, i + 1, part));
+      const content = Buffer.concat(parts);
+      const location = await driver.completeUpload(session, written, digestOf(content));
+      return { location, content, session };
+    }
 
-      it('writes at an offset and never truncates what follows', async () => {
-        await driver.writeAt(at('data'), 0, text('hello world'));
-        await driver.writeAt(at('data'), 6, text('WORLD'));
-        await driver.writeAt(at('data'), 0, text('J'));
-        expect((await driver.getContent(at('data'))).toString()).toBe('Jello WORLD');
-      });
-
-      it('assembles a gap-free sequence of parts', async () => {
+    describe('upload sessions', () => {
+      it('write parts, complete them in order into a blob, and read it back whole', async () => {
         const parts = [patterned(1000, 1), patterned(70_000, 2), patterned(3, 3), patterned(65_536, 4)];
-        let offset = 0;
-        for (const part of parts) {
-          await expect(driver.writeAt(at('data'), offset, part)).resolves.toBe(part.length);
-          offset += part.length;
-        }
-        expect((await driver.getContent(at('data'))).equals(Buffer.concat(parts))).toBe(true);
-        expect((await driver.stat(at('data'))).size).toBe(offset);
+        const { location, content } = await publish(parts);
+        expect((await blobBytes(location)).equals(content)).toBe(true);
+        expect((await driver.statBlob(location)).size).toBe(content.length);
       });
 
-      it('truncates a file to a size, and reports a missing one', async () => {
-        await driver.writeAt('trunc/data', 0, Buffer.from('0123456789'));
-        await driver.truncate('trunc/data', 4);
-        expect((await driver.getContent('trunc/data')).toString()).toBe('0123');
-        await expect(driver.truncate('trunc/missing', 1)).rejects.toBeInstanceOf(PathNotFoundError);
-      });
-
-      it('rewrites the same range idempotently', async () => {
-        const first = patterned(4096, 5);
-        const second = patterned(8192, 6);
-        await driver.writeAt(at('data'), 0, first);
-        await driver.writeAt(at('data'), first.length, second);
-        await driver.writeAt(at('data'), first.length, second);
-        await driver.writeAt(at('data'), 0, first);
-        expect((await driver.getContent(at('data'))).equals(Buffer.concat([first, second]))).toBe(true);
-      });
-
-      it('streams an async iterable chunk by chunk at increasing offsets', async () => {
+      it('stream a part from an async iterable chunk by chunk, and report its size', async () => {
+        const session = await newUpload();
         const chunks = Array.from({ length: 64 }, (_, i) => patterned(16_384 + i, i));
         async function* body(): AsyncGenerator<Uint8Array> {
           for (const chunk of chunks) yield new Uint8Array(chunk);
         }
-        const head = text('head:');
-        await driver.writeAt(at('data'), 0, head);
         const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-        await expect(driver.writeAt(at('data'), head.length, body())).resolves.toBe(total);
-        const content = await driver.getContent(at('data'));
-        expect(content.equals(Buffer.concat([head, ...chunks]))).toBe(true);
+        const written = await driver.writePart(session, 7, body());
+        expect(written).toMatchObject({ partNumber: 7, size: total });
+        expect((await readAll(await driver.partReader(session, 7))).equals(Buffer.concat(chunks))).toBe(true);
+        const location = await driver.completeUpload(session, [written], digestOf(Buffer.concat(chunks)));
+        expect((await blobBytes(location)).equals(Buffer.concat(chunks))).toBe(true);
+      });
+
+      it('read a written part whole and by range, and refuse a missing one', async () => {
+        const session = await newUpload();
+        await write(session, 3, text('0123456789'));
+        expect((await readAll(await driver.partReader(session, 3))).toString()).toBe('0123456789');
+        expect((await readAll(await driver.partReader(session, 3, { start: 2, end: 5 }))).toString()).toBe('2345');
+        await expectRangeNotSatisfiable(driver.partReader(session, 3, { start: 10, end: 12 }), 10);
+        await expect(driver.partReader(session, 4)).rejects.toBeInstanceOf(PathNotFoundError);
+      });
+
+      it('publish exactly the parts given: skipped and later parts never appear in the blob', async () => {
+        const session = await newUpload();
+        const [a, stale, b] = [patterned(5000, 5), patterned(4000, 6), patterned(3000, 7)];
+        const first = await write(session, 1, a);
+        await write(session, 2, stale);
+        const third = await write(session, 3, b);
+        const content = Buffer.concat([a, b]);
+        const location = await driver.completeUpload(session, [first, third], digestOf(content));
+        expect((await blobBytes(location)).equals(content)).toBe(true);
+        expect((await driver.statBlob(location)).size).toBe(content.length);
+      });
+
+      it('a stale part written during and after completion never appears in the blob', async () => {
+        const session = await newUpload();
+        const committed = patterned(10_000, 8);
+        const part = await write(session, 1, committed);
+        // A writer that lost its claim is still streaming its own part.
+        const release = deferred();
+        async function* staleBody(): AsyncGenerator<Uint8Array> {
+          yield patterned(1000, 9);
+          await release.promise;
+          yield patterned(50_000, 10);
+        }
+        const stale = driver.writePart(session, 2, staleBody()).then(
+          () => 'written',
+          (error: unknown) => error,
+        );
+        const location = await driver.completeUpload(session, [part], digestOf(committed));
+        release.resolve();
+        const outcome = await stale;
+        if (outcome !== 'written') expect(outcome).toBeInstanceOf(UploadSessionNotFoundError);
+        await driver.abortUpload(session);
+        expect((await blobBytes(location)).equals(committed)).toBe(true);
+        expect((await driver.statBlob(location)).size).toBe(committed.length);
+        // And a part written after the session was aborted is refused.
+        await expect(write(session, 3, patterned(10, 11))).rejects.toBeInstanceOf(UploadSessionNotFoundError);
+        expect((await blobBytes(location)).equals(committed)).toBe(true);
+      });
+
+      it('completion is idempotent: a repeat returns the same location and the same bytes', async () => {
+        const parts = [patterned(2000, 12), patterned(3000, 13)];
+        const session = await newUpload();
+        const written = [await write(session, 1, parts[0]!), await write(session, 2, parts[1]!)];
+        const content = Buffer.concat(parts);
+        const first = await driver.completeUpload(session, written, digestOf(content));
+        const again = await driver.completeUpload(session, written, digestOf(content));
+        expect(again).toBe(first);
+        expect((await blobBytes(first)).equals(content)).toBe(true);
+      });
+
+      it('two runs of one completion at once (a re-run job) both return the blob', async () => {
+        const parts = Array.from({ length: 12 }, (_, i) => patterned(1000 + i, 20 + i));
+        const session = await newUpload();
+        const written: WrittenPart[] = [];
+        for (const [i, part] of parts.entries()) written.push(await write(session, i + 1, part));
+        const content = Buffer.concat(parts);
+        const [one, two] = await Promise.all([
+          driver.completeUpload(session, written, digestOf(content)),
+          driver.completeUpload(session, written, digestOf(content)),
+        ]);
+        expect(two).toBe(one);
+        expect((await blobBytes(one)).equals(content)).toBe(true);
+      });
+
+      it('two sessions completing the same digest leave one readable blob', async () => {
+        const content = patterned(40_000, 14);
+        const sessions = await Promise.all(Array.from({ length: 5 }, () => newUpload()));
+        const written = await Promise.all(sessions.map((session) => write(session, 1, content)));
+        const locations = await Promise.all(
+          sessions.map((session, i) => driver.completeUpload(session, [written[i]!], digestOf(content))),
+        );
+        for (const location of locations) expect((await blobBytes(location)).equals(content)).toBe(true);
+        // The caller keeps one location per digest and deletes the others: the kept one stays whole.
+        const kept = locations[0]!;
+        for (const location of locations.slice(1)) if (location !== kept) await driver.deleteBlob(location);
+        await Promise.all(sessions.map((session) => driver.abortUpload(session)));
+        expect((await blobBytes(kept)).equals(content)).toBe(true);
+      });
+
+      it('an empty blob: no parts, or one empty part', async () => {
+        const session = await newUpload();
+        const none = await driver.completeUpload(session, [], digestOf(Buffer.alloc(0)));
+        expect((await driver.statBlob(none)).size).toBe(0);
+        expect((await blobBytes(none)).length).toBe(0);
+        await expectRangeNotSatisfiable(driver.blobReader(none, { start: 0, end: 0 }), 0);
+        const other = await newUpload();
+        const empty = await write(other, 1, new Uint8Array());
+        expect(empty.size).toBe(0);
+        const location = await driver.completeUpload(other, [empty], digestOf(Buffer.alloc(0)));
+        expect((await blobBytes(location)).length).toBe(0);
+      });
+
+      it('abort removes every part, is idempotent, and leaves published blobs alone', async () => {
+        const { location, content, session } = await publish([patterned(3000, 15)]);
+        const pending = await newUpload();
+        await write(pending, 1, patterned(100, 16));
+        await driver.abortUpload(pending);
+        await driver.abortUpload(pending);
+        await expect(driver.partReader(pending, 1)).rejects.toBeInstanceOf(PathNotFoundError);
+        await driver.abortUpload(session);
+        expect((await blobBytes(location)).equals(content)).toBe(true);
+      });
+
+      it('a completion of an aborted session is refused', async () => {
+        const session = await newUpload();
+        const part = await write(session, 1, patterned(100, 17));
+        await driver.abortUpload(session);
+        await expect(driver.completeUpload(session, [part], digestOf(patterned(100, 17)))).rejects.toBeInstanceOf(
+          UploadSessionNotFoundError,
+        );
+      });
+
+      it('list the sessions that hold storage, with a recent time', async () => {
+        const session = await newUpload();
+        await write(session, 1, patterned(10, 18));
+        const listed: UploadListing[] = [];
+        for await (const listing of driver.listUploads()) listed.push(listing);
+        const mine = listed.find((listing) => listing.session.uploadId === session.uploadId);
+        expect(mine).toBeDefined();
+        expect(Math.abs(mine!.modifiedAt.getTime() - Date.now())).toBeLessThan(60_000);
+        await driver.abortUpload(mine!.session);
+        const after: string[] = [];
+        for await (const listing of driver.listUploads()) after.push(listing.session.uploadId);
+        expect(after).not.toContain(session.uploadId);
+      });
+
+      it('refuses part numbers outside 1..10000', async () => {
+        const session = await newUpload();
+        for (const bad of [0, -1, 10_001, 1.5]) {
+          await expect(
+            Promise.resolve().then(() => write(session, bad, text('x'))),
+            String(bad),
+          ).rejects.toThrow();
+        }
       });
     });
 
-    describe('reader', () => {
-      it('streams the whole file', async () => {
-        const content = patterned(200_000, 7);
-        await driver.putContent(at('data'), content);
-        expect((await readAll(await driver.reader(at('data')))).equals(content)).toBe(true);
+    describe('blobs', () => {
+      it('serve inclusive ranges, across segment boundaries', async () => {
+        const parts = [patterned(1000, 30), patterned(1, 31), patterned(2500, 32), patterned(700, 33)];
+        const { location, content } = await publish(parts);
+        const ranges: ByteRange[] = [
+          { start: 0, end: 0 },
+          { start: 999, end: 1000 },
+          { start: 999, end: 1001 },
+          { start: 1000, end: 1000 },
+          { start: 500, end: 3800 },
+          { start: 1001, end: 3500 },
+          { start: 3501, end: 4200 },
+          { start: 4000, end: 100_000 },
+          { start: 0, end: content.length - 1 },
+        ];
+        for (const range of ranges) {
+          const expected = content.subarray(range.start, Math.min(range.end, content.length - 1) + 1);
+          expect((await blobBytes(location, range)).equals(expected), JSON.stringify(range)).toBe(true);
+        }
       });
 
-      it('streams an inclusive byte range', async () => {
-        await driver.putContent(at('data'), text('0123456789'));
-        expect((await readAll(await driver.reader(at('data'), { start: 2, end: 5 }))).toString()).toBe('2345');
-        expect((await readAll(await driver.reader(at('data'), { start: 9, end: 9 }))).toString()).toBe('9');
-      });
-
-      it('clamps the end of a range to the last byte', async () => {
-        await driver.putContent(at('data'), text('0123456789'));
-        expect((await readAll(await driver.reader(at('data'), { start: 7, end: 1_000 }))).toString()).toBe('789');
-      });
-
-      it('rejects an unsatisfiable range with the file size', async () => {
-        await driver.putContent(at('data'), text('0123456789'));
+      it('reject an unsatisfiable range with the blob size', async () => {
+        const { location } = await publish([text('01234'), text('56789')]);
         for (const range of [
           { start: 5, end: 4 },
           { start: 10, end: 20 },
           { start: 11, end: 11 },
         ]) {
-          await expectRangeNotSatisfiable(driver.reader(at('data'), range), 10);
+          await expectRangeNotSatisfiable(driver.blobReader(location, range), 10);
         }
-        await driver.putContent(at('empty'), new Uint8Array());
-        await expectRangeNotSatisfiable(driver.reader(at('empty'), { start: 0, end: 0 }), 0);
       });
 
-      it('rejects a missing file with PathNotFoundError', async () => {
-        await expectPathNotFound(driver.reader(at('missing')), at('missing'));
-      });
-    });
-
-    describe('stat and sync', () => {
-      it('reports size and modification time', async () => {
-        await driver.writeAt(at('data'), 0, patterned(12_345, 8));
-        const info = await driver.stat(at('data'));
+      it('report size and time, and delete idempotently', async () => {
+        const { location } = await publish([patterned(12_345, 34)]);
+        const info = await driver.statBlob(location);
         expect(info.size).toBe(12_345);
-        expect(info.modifiedAt).toBeInstanceOf(Date);
         expect(Math.abs(info.modifiedAt.getTime() - Date.now())).toBeLessThan(60_000);
-      });
-
-      it('rejects a missing file, and a directory, with PathNotFoundError', async () => {
-        await driver.writeAt(at('dir/data'), 0, text('x'));
-        await expectPathNotFound(driver.stat(at('missing')), at('missing'));
-        await expectPathNotFound(driver.stat(at('dir')), at('dir'));
-        await expect(driver.stat(at('dir/data/below'))).rejects.toBeInstanceOf(PathNotFoundError);
-      });
-
-      it('syncs an existing file and rejects a missing one', async () => {
-        await driver.writeAt(at('data'), 0, text('x'));
-        await expect(driver.sync(at('data'))).resolves.toBeUndefined();
-        await expectPathNotFound(driver.sync(at('missing')), at('missing'));
+        await driver.deleteBlob(location);
+        await driver.deleteBlob(location);
+        await expect(driver.statBlob(location)).rejects.toBeInstanceOf(PathNotFoundError);
+        await expect(driver.blobReader(location)).rejects.toBeInstanceOf(PathNotFoundError);
       });
     });
 
@@ -194,57 +303,11 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
       });
     });
 
-    describe('move', () => {
-      it("publishes src at dst, creating parents: 'moved'", async () => {
-        await driver.putContent(at('uploads/u1/data'), text('layer'));
-        await expect(driver.move(at('uploads/u1/data'), at('blobs/ab/data'))).resolves.toBe('moved');
-        expect((await driver.getContent(at('blobs/ab/data'))).toString()).toBe('layer');
-        await expect(driver.stat(at('uploads/u1/data'))).rejects.toBeInstanceOf(PathNotFoundError);
-      });
-
-      it("keeps an existing dst and removes src: 'exists'", async () => {
-        await driver.putContent(at('blobs/ab/data'), text('first'));
-        await driver.putContent(at('uploads/u2/data'), text('second'));
-        await expect(driver.move(at('uploads/u2/data'), at('blobs/ab/data'))).resolves.toBe('exists');
-        expect((await driver.getContent(at('blobs/ab/data'))).toString()).toBe('first');
-        await expect(driver.stat(at('uploads/u2/data'))).rejects.toBeInstanceOf(PathNotFoundError);
-      });
-
-      it("answers 'exists' when src is gone but dst exists (a retried move)", async () => {
-        await driver.putContent(at('blobs/ab/data'), text('first'));
-        await expect(driver.move(at('uploads/gone/data'), at('blobs/ab/data'))).resolves.toBe('exists');
-        expect((await driver.getContent(at('blobs/ab/data'))).toString()).toBe('first');
-      });
-
-      it('rejects with PathNotFoundError when neither src nor dst exists', async () => {
-        await expectPathNotFound(driver.move(at('uploads/gone/data'), at('blobs/ab/data')), at('uploads/gone/data'));
-      });
-
-      it('keeps the file when src and dst are the same path', async () => {
-        await driver.putContent(at('blobs/ab/data'), text('first'));
-        await expect(driver.move(at('blobs/ab/data'), at('blobs/ab/data'))).resolves.toBe('exists');
-        expect((await driver.getContent(at('blobs/ab/data'))).toString()).toBe('first');
-      });
-
-      it("lets exactly one of 20 concurrent moves to one dst be 'moved'", async () => {
-        const content = patterned(256 * 1024, 11);
-        const srcs = Array.from({ length: 20 }, (_, i) => at(`uploads/u${i}/data`));
-        await Promise.all(srcs.map((src) => driver.putContent(src, content)));
-        // With dst's directory already there, no mover is slowed by creating it: a fairer race.
-        await driver.putContent(at('blobs/cd/sibling'), text('s'));
-        const outcomes = await Promise.all(srcs.map((src) => driver.move(src, at('blobs/cd/data'))));
-        expect(outcomes.filter((outcome) => outcome === 'moved')).toHaveLength(1);
-        expect(outcomes.filter((outcome) => outcome === 'exists')).toHaveLength(19);
-        expect((await driver.getContent(at('blobs/cd/data'))).equals(content)).toBe(true);
-        for (const src of srcs) await expect(driver.stat(src)).rejects.toBeInstanceOf(PathNotFoundError);
-      });
-    });
-
     describe('delete and list', () => {
       it('deletes a file', async () => {
         await driver.putContent(at('data'), text('x'));
         await driver.delete(at('data'));
-        await expect(driver.stat(at('data'))).rejects.toBeInstanceOf(PathNotFoundError);
+        await expect(driver.getContent(at('data'))).rejects.toBeInstanceOf(PathNotFoundError);
       });
 
       it('deletes a whole tree', async () => {
@@ -274,17 +337,11 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
       const valid = at('valid/data');
       await driver.putContent(valid, text('kept'));
       const calls: Record<string, () => unknown> = {
-        writeAt: () => driver.writeAt(invalid, 0, text('x')),
-        sync: () => driver.sync(invalid),
         putContent: () => driver.putContent(invalid, text('x')),
         getContent: () => driver.getContent(invalid),
-        reader: () => driver.reader(invalid),
-        stat: () => driver.stat(invalid),
-        'move (src)': () => driver.move(invalid, valid),
-        'move (dst)': () => driver.move(valid, invalid),
         delete: () => driver.delete(invalid),
         list: () => driver.list(invalid),
-        localPath: () => driver.localPath(invalid),
+        createUpload: () => driver.createUpload(invalid),
       };
       for (const [method, call] of Object.entries(calls)) {
         // Promise.resolve().then turns a synchronous throw into a rejection too.
@@ -293,6 +350,18 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
       expect((await driver.getContent(valid)).toString()).toBe('kept');
     });
   });
+}
+
+function digestOf(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 function text(value: string): Buffer {

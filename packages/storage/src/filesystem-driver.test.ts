@@ -1,11 +1,12 @@
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, sep } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStorageDriverConformance } from './conformance.js';
 import { InvalidPathError } from './errors.js';
-import { createFilesystemDriver } from './filesystem-driver.js';
-import type { LegacyStorageDriver as StorageDriver } from './legacy-storage-driver.js';
+import { createFilesystemDriver, type CompleteStep } from './filesystem-driver.js';
+import type { StorageDriver, WrittenPart } from './storage-driver.js';
 
 describeStorageDriverConformance('filesystem', async () => {
   const rootDir = await mkdtemp(join(tmpdir(), 'longshore-storage-'));
@@ -23,11 +24,6 @@ describe('createFilesystemDriver', () => {
   afterAll(async () => {
     await rm(rootDir, { recursive: true, force: true });
   });
-  const localPath = (path: string): string => {
-    const file = driver.localPath(path);
-    if (file === undefined) throw new Error('the filesystem driver always has a local path');
-    return file;
-  };
 
   it('never resolves a path outside rootDir', async () => {
     const escapee = `escape-${process.pid}-${Date.now()}`;
@@ -39,21 +35,17 @@ describe('createFilesystemDriver', () => {
       `..\\${escapee}`,
       `a/%2e%2e/x`,
     ]) {
-      expect(() => driver.localPath(hostile), hostile).toThrow(InvalidPathError);
-      await expect(driver.writeAt(hostile, 0, Buffer.from('x')), hostile).rejects.toBeInstanceOf(InvalidPathError);
+      await expect(driver.putContent(hostile, Buffer.from('x')), hostile).rejects.toBeInstanceOf(InvalidPathError);
+      await expect(driver.createUpload(hostile), hostile).rejects.toBeInstanceOf(InvalidPathError);
+      await expect(driver.blobReader(hostile), hostile).rejects.toThrow();
     }
     await expect(access(join(rootDir, '..', escapee))).rejects.toMatchObject({ code: 'ENOENT' });
-    for (const valid of ['a', 'blobs/sha256/ab/abcdef/data', 'x..y/z.-_']) {
-      expect(localPath(valid).startsWith(rootDir + sep), valid).toBe(true);
-    }
   });
 
-  it('localPath is the absolute path of the file inside rootDir', async () => {
-    await driver.writeAt('local/a/data', 0, Buffer.from('bytes'));
-    const file = localPath('local/a/data');
-    expect(isAbsolute(file)).toBe(true);
-    expect(file).toBe(join(rootDir, 'local', 'a', 'data'));
-    expect((await readFile(file)).toString()).toBe('bytes');
+  it('localPartPath is the absolute path of the part file inside rootDir', async () => {
+    const session = await driver.createUpload(randomUUID());
+    await driver.writePart(session, 4, Buffer.from('bytes'));
+    expect(driver.localPartPath(session, 4)).toBe(join(rootDir, 'uploads', session.uploadId, 'parts', '4'));
   });
 
   it('putContent leaves no temp files behind', async () => {
@@ -75,4 +67,48 @@ describe('createFilesystemDriver', () => {
     await writeFile(join(rootDir, 'inflight', '.manifest.tmp-0123456789abcdef'), 'partial');
     expect(await driver.list('inflight')).toEqual(['manifest']);
   });
+
+  it('a published blob is a directory of the committed part files and their index: no copy', async () => {
+    const session = await driver.createUpload(randomUUID());
+    const parts = [Buffer.from('first part '), Buffer.from('stale'), Buffer.from('second part')];
+    const written = [];
+    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const content = Buffer.concat([parts[0]!, parts[2]!]);
+    const location = await driver.completeUpload(session, [written[0]!, written[2]!], digestOf(content));
+    expect(await readdir(join(rootDir, location))).toEqual(['1', '3', 'index']);
+    // The stale part stayed with the session, for abortUpload.
+    expect(await readdir(join(rootDir, 'uploads', session.uploadId, 'parts'))).toEqual(['2']);
+  });
+
+  describe.each(['part-staged', 'index-written', 'published'] as const)(
+    'completion after a crash at step %s',
+    (crashStep: CompleteStep) => {
+      it('a fresh run (another process) publishes the same blob, whole', async () => {
+        let crashes = 0;
+        const crashing = createFilesystemDriver({
+          rootDir,
+          completeStep: (step) => {
+            if (step === crashStep && crashes++ === 0) throw new Error(`crash at ${step}`);
+          },
+        });
+        const session = await crashing.createUpload(randomUUID());
+        const parts = Array.from({ length: 4 }, (_, i) => Buffer.from(`${crashStep} part ${i} `.repeat(100 + i)));
+        const written: WrittenPart[] = [];
+        for (const [i, part] of parts.entries()) written.push(await crashing.writePart(session, i + 1, part));
+        const content = Buffer.concat(parts);
+        await expect(crashing.completeUpload(session, written, digestOf(content))).rejects.toThrow(/crash/);
+
+        const location = await createFilesystemDriver({ rootDir }).completeUpload(session, written, digestOf(content));
+        const read: Buffer[] = [];
+        for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
+        expect(Buffer.concat(read).equals(content)).toBe(true);
+        await driver.abortUpload(session);
+        expect((await driver.statBlob(location)).size).toBe(content.length);
+      });
+    },
+  );
 });
+
+function digestOf(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}

@@ -1,113 +1,266 @@
 import { randomBytes } from 'node:crypto';
-import {
-  constants,
-  link,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-  type FileHandle,
-} from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { satisfiableRange } from './byte-range.js';
-import { PathNotFoundError } from './errors.js';
+import { PartExistsError, PathNotFoundError, UploadSessionNotFoundError } from './errors.js';
+import { blobIndexOf, parseBlobIndex, type BlobIndex } from './filesystem-blob-index.js';
 import { isValidPathSegment, resolveLogicalPath } from './logical-path.js';
-import type { FileInfo, LegacyStorageDriver as StorageDriver, MoveOutcome } from './legacy-storage-driver.js';
-import type { ByteRange } from './storage-driver.js';
+import {
+  MAX_PART_NUMBER,
+  MIN_PART_NUMBER,
+  type BlobLocation,
+  type ByteRange,
+  type ObjectInfo,
+  type StorageDriver,
+  type UploadListing,
+  type UploadSession,
+  type WrittenPart,
+} from './storage-driver.js';
 
 export interface FilesystemDriverOptions {
   /** Directory every logical path resolves under; created on the first write. */
   rootDir: string;
+  /**
+   * Fault injection for tests: called at each step of completeUpload; throwing from it stands
+   * for a crash at that step.
+   */
+  completeStep?: (step: CompleteStep) => void;
 }
 
+/** The steps of a filesystem completion, in order (see `completeUpload`). */
+export type CompleteStep = 'part-staged' | 'index-written' | 'published';
+
 export function createFilesystemDriver(options: FilesystemDriverOptions): StorageDriver {
-  return new FilesystemDriver(resolve(options.rootDir));
+  return new FilesystemDriver(resolve(options.rootDir), options.completeStep);
 }
 
 // ENOTDIR: a parent segment is a file. EISDIR: the path is a directory, not a file.
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
-// Filesystems without hard links (SMB, some FUSE mounts) answer link() with one of these.
-const LINK_UNSUPPORTED_CODES = new Set(['EPERM', 'EXDEV', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+const BLOB_LOCATION = /^blobs\/sha256\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
+const READ_CHUNK = 1024 * 1024;
 
+/**
+ * The filesystem layout behind the port:
+ *
+ *     uploads/<uploadId>/parts/<partNumber>      one file per part claim, created exclusively
+ *     uploads/<uploadId>/publish/                a completion being assembled
+ *     blobs/sha256/<xx>/<hex>/index              the blob's ordered segment list (JSON)
+ *     blobs/sha256/<xx>/<hex>/<partNumber>       its segments: the committed part files
+ *
+ * Completion renames the committed part files into `publish/`, writes the segment list there and
+ * renames the whole directory to the blob's content address: one atomic rename publishes it
+ * (a rename onto an existing, non-empty directory fails: the first writer wins). No byte is
+ * copied, and a part file nobody committed never moves, so a stale writer's bytes are never read.
+ */
 class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
-  // Without link() a move cannot be exclusive across processes; within this process the
-  // fallback moves are serialised so that exactly one of them reports 'moved'.
-  private fallbackMoves: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly rootDir: string) {}
+  constructor(
+    private readonly rootDir: string,
+    private readonly completeStep: ((step: CompleteStep) => void) | undefined,
+  ) {}
 
-  localPath(path: string): string {
-    return resolveLogicalPath(this.rootDir, path);
+  // --- upload sessions -------------------------------------------------------------------------
+
+  async createUpload(uploadId: string): Promise<UploadSession> {
+    await mkdir(this.partsDir(uploadId), { recursive: true });
+    return { uploadId, state: {} };
   }
 
-  async writeAt(path: string, offset: number, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
-    const file = this.localPath(path);
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
-    }
-    await mkdir(dirname(file), { recursive: true });
-    // Neither O_TRUNC nor O_APPEND: each part lands at its own offset, and a retried part
-    // rewrites its range in place.
-    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
-    try {
-      if (data instanceof Uint8Array) return await writeFully(handle, data, offset);
-      let written = 0;
-      for await (const chunk of data) {
-        if (!(chunk instanceof Uint8Array)) throw new TypeError('writeAt streams must yield Uint8Array chunks');
-        written += await writeFully(handle, chunk, offset + written);
+  async writePart(
+    session: UploadSession,
+    partNumber: number,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+  ): Promise<WrittenPart> {
+    const file = this.localPartPath(session, partNumber);
+    // Exclusive: a part file is written by one claim only, and never again.
+    const handle = await open(file, 'wx', 0o644).catch((error: unknown) => {
+      if (errorCode(error) === 'EEXIST') throw new PartExistsError(session.uploadId, partNumber, { cause: error });
+      if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) {
+        throw new UploadSessionNotFoundError(session.uploadId, { cause: error });
       }
-      return written;
+      throw error;
+    });
+    try {
+      let size = 0;
+      if (data instanceof Uint8Array) {
+        size = await writeFully(handle, data, 0);
+      } else {
+        for await (const chunk of data) {
+          if (!(chunk instanceof Uint8Array)) throw new TypeError('writePart streams must yield Uint8Array chunks');
+          size += await writeFully(handle, chunk, size);
+        }
+      }
+      return { partNumber, size, receipt: '' };
     } finally {
       await handle.close();
     }
   }
 
-  async sync(path: string): Promise<void> {
-    // fsync flushes the inode whatever the descriptor's access mode, so read-only is enough.
-    const { handle } = await openFile(this.localPath(path), path);
+  localPartPath(session: UploadSession, partNumber: number): string {
+    if (!Number.isSafeInteger(partNumber) || partNumber < MIN_PART_NUMBER || partNumber > MAX_PART_NUMBER) {
+      throw new RangeError(
+        `part number must be an integer in ${MIN_PART_NUMBER}..${MAX_PART_NUMBER}, got ${partNumber}`,
+      );
+    }
+    return join(this.partsDir(session.uploadId), String(partNumber));
+  }
+
+  async partReader(session: UploadSession, partNumber: number, range?: ByteRange): Promise<Readable> {
+    const file = this.localPartPath(session, partNumber);
+    const { handle, size } = await openFile(file, `uploads/${session.uploadId}/parts/${partNumber}`);
     try {
-      await handle.sync();
-    } finally {
+      const served = range === undefined ? {} : satisfiableRange(range, size);
+      return handle.createReadStream({ ...served, highWaterMark: READ_CHUNK });
+    } catch (error) {
       await handle.close();
+      throw error;
     }
   }
 
-  async truncate(path: string, size: number): Promise<void> {
-    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid size ${size}`);
-    const { handle } = await openFile(this.localPath(path), path, 'r+');
+  /**
+   * Idempotent at every step: parts already moved are found in `publish/`; a `publish/` already
+   * renamed is found at the blob's address, which is also what a later session of the same digest
+   * finds (its parts are then left for abortUpload).
+   */
+  async completeUpload(session: UploadSession, parts: readonly WrittenPart[], digest: string): Promise<BlobLocation> {
+    const hex = SHA256_DIGEST.exec(digest)?.[1];
+    if (!hex) throw new TypeError(`not a sha256 digest: ${JSON.stringify(digest)}`);
+    const location = `blobs/sha256/${hex.slice(0, 2)}/${hex}`;
+    const blobDir = this.localPath(location);
+    if (await isFile(join(blobDir, 'index'))) return location;
+
+    const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
     try {
-      await handle.truncate(size);
-    } finally {
-      await handle.close();
+      if (!(await this.stage(session, parts, digest, publishDir))) return this.publishedOrMissing(location, session);
+      await mkdir(dirname(blobDir), { recursive: true });
+      await rename(publishDir, blobDir);
+    } catch (error) {
+      const code = errorCode(error);
+      // ENOTEMPTY/EEXIST: another session published this digest first. ENOENT: a concurrent or
+      // earlier run of this completion did (or the session was aborted).
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') {
+        return this.publishedOrMissing(location, session);
+      }
+      throw error;
+    }
+    this.completeStep?.('published');
+    await syncDirectory(dirname(blobDir));
+    return location;
+  }
+
+  /**
+   * Moves the committed parts into `publishDir` and writes the segment list there, all durable.
+   * False when a part is neither where it was written nor staged: an earlier run published it.
+   */
+  private async stage(
+    session: UploadSession,
+    parts: readonly WrittenPart[],
+    digest: string,
+    publishDir: string,
+  ): Promise<boolean> {
+    // Not recursive: an aborted session's directory must not come back.
+    await mkdir(publishDir).catch((error: unknown) =>
+      errorCode(error) === 'EEXIST' ? undefined : Promise.reject(error),
+    );
+    for (const part of parts) {
+      const staged = join(publishDir, String(part.partNumber));
+      try {
+        await rename(this.localPartPath(session, part.partNumber), staged);
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT') throw error;
+        if (!(await isFile(staged))) return false;
+      }
+      this.completeStep?.('part-staged');
+    }
+    await Promise.all(parts.map((part) => syncFile(join(publishDir, String(part.partNumber)), part.size)));
+    await writeFileAtomically(join(publishDir, 'index'), JSON.stringify(blobIndexOf(digest, parts)));
+    this.completeStep?.('index-written');
+    await syncDirectory(publishDir);
+    return true;
+  }
+
+  private async publishedOrMissing(location: BlobLocation, session: UploadSession): Promise<BlobLocation> {
+    if (await isFile(join(this.localPath(location), 'index'))) {
+      // The winner may not have synced the directory entry yet: make it durable before we report it.
+      await syncDirectory(dirname(this.localPath(location)));
+      return location;
+    }
+    throw new UploadSessionNotFoundError(session.uploadId);
+  }
+
+  async abortUpload(session: UploadSession): Promise<void> {
+    await rm(this.localPath(`uploads/${session.uploadId}`), { recursive: true, force: true });
+  }
+
+  async *listUploads(): AsyncIterable<UploadListing> {
+    for (const uploadId of await this.list('uploads')) {
+      const dir = this.localPath(`uploads/${uploadId}`);
+      const times = await Promise.all(
+        [dir, join(dir, 'parts'), join(dir, 'publish')].map((path) =>
+          stat(path).then(
+            (info) => info.mtimeMs,
+            () => 0,
+          ),
+        ),
+      );
+      const modifiedAt = Math.max(...times);
+      if (modifiedAt > 0) yield { session: { uploadId, state: {} }, modifiedAt: new Date(modifiedAt) };
     }
   }
+
+  // --- blobs -----------------------------------------------------------------------------------
+
+  async blobReader(location: BlobLocation, range?: ByteRange): Promise<Readable> {
+    const dir = this.blobDir(location);
+    const index = await this.readIndex(location);
+    const { start, end } =
+      range === undefined ? { start: 0, end: index.size - 1 } : satisfiableRange(range, index.size);
+    return Readable.from(readSegments(dir, index, start, end), { objectMode: false });
+  }
+
+  async statBlob(location: BlobLocation): Promise<ObjectInfo> {
+    const index = await this.readIndex(location);
+    const info = await stat(join(this.blobDir(location), 'index'));
+    return { size: index.size, modifiedAt: info.mtime };
+  }
+
+  async deleteBlob(location: BlobLocation): Promise<void> {
+    const dir = this.blobDir(location);
+    // Renamed aside first, so no reader ever sees a blob with some segments gone.
+    const trash = join(this.rootDir, 'blobs', `.deleted-${randomBytes(8).toString('hex')}`);
+    try {
+      await rename(dir, trash);
+    } catch (error) {
+      if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) return;
+      throw error;
+    }
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  private blobDir(location: BlobLocation): string {
+    if (!BLOB_LOCATION.test(location)) throw new PathNotFoundError(location);
+    return this.localPath(location);
+  }
+
+  private async readIndex(location: BlobLocation): Promise<BlobIndex> {
+    const file = join(this.blobDir(location), 'index');
+    try {
+      return parseBlobIndex(await readFile(file, 'utf8'));
+    } catch (error) {
+      throw notFoundOr(error, location);
+    }
+  }
+
+  // --- small objects ---------------------------------------------------------------------------
 
   async putContent(path: string, data: Uint8Array): Promise<void> {
     const file = this.localPath(path);
-    const dir = dirname(file);
-    await mkdir(dir, { recursive: true });
-    // The leading dot makes the temp name an invalid logical segment: it can never collide with
-    // a logical path, and list() leaves it out.
-    const temp = join(dir, `.${basename(file)}.tmp-${randomBytes(8).toString('hex')}`);
-    try {
-      const handle = await open(temp, 'wx', 0o644);
-      try {
-        await writeFully(handle, data, 0);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-    await syncDirectory(dir);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomically(file, data);
   }
 
   async getContent(path: string): Promise<Buffer> {
@@ -117,48 +270,6 @@ class FilesystemDriver implements StorageDriver {
     } catch (error) {
       throw notFoundOr(error, path);
     }
-  }
-
-  async reader(path: string, range?: ByteRange): Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>> {
-    // Range and stream come from one descriptor, so a concurrent replacement cannot skew them.
-    const { handle, size } = await openFile(this.localPath(path), path);
-    try {
-      return handle.createReadStream(range === undefined ? {} : satisfiableRange(range, size));
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-  }
-
-  async stat(path: string): Promise<FileInfo> {
-    const file = this.localPath(path);
-    const info = await stat(file).catch((error: unknown) => {
-      throw notFoundOr(error, path);
-    });
-    if (!info.isFile()) throw new PathNotFoundError(path);
-    return { size: info.size, modifiedAt: info.mtime };
-  }
-
-  async move(src: string, dst: string): Promise<MoveOutcome> {
-    const srcFile = this.localPath(src);
-    const dstFile = this.localPath(dst);
-    const dstDir = dirname(dstFile);
-    // link() to itself answers EEXIST, and the src removal that follows would lose the file.
-    if (srcFile === dstFile) return this.keepExisting(undefined, dstFile, dst);
-    await mkdir(dstDir, { recursive: true });
-    try {
-      // link() never replaces dst: EEXIST is what makes the first writer win, across processes too.
-      await link(srcFile, dstFile);
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'EEXIST') return this.keepExisting(srcFile, dstFile, dst);
-      if (code === 'ENOENT') return this.keepExisting(undefined, dstFile, src);
-      if (code !== undefined && LINK_UNSUPPORTED_CODES.has(code)) return this.renameSerially(srcFile, dstFile, src);
-      throw error;
-    }
-    await removeFile(srcFile);
-    await syncDirectory(dstDir);
-    return 'moved';
   }
 
   async delete(path: string): Promise<void> {
@@ -174,37 +285,31 @@ class FilesystemDriver implements StorageDriver {
       if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) return [];
       throw error;
     }
-    // In-flight putContent temp files are not logical paths.
+    // In-flight temp files and deleted blobs are not logical paths.
     return names.filter(isValidPathSegment).sort();
   }
 
-  /**
-   * The 'exists' outcome: dst must be there (else PathNotFoundError naming `missingPath`), src
-   * (if any) is removed, and the dst entry is made durable before we report it, since the
-   * winning mover may not have synced the directory yet.
-   */
-  private async keepExisting(srcFile: string | undefined, dstFile: string, missingPath: string): Promise<MoveOutcome> {
-    if (!(await isFile(dstFile))) throw new PathNotFoundError(missingPath);
-    if (srcFile !== undefined) await removeFile(srcFile);
-    await syncDirectory(dirname(dstFile));
-    return 'exists';
+  private localPath(path: string): string {
+    return resolveLogicalPath(this.rootDir, path);
   }
 
-  private renameSerially(srcFile: string, dstFile: string, src: string): Promise<MoveOutcome> {
-    const outcome = this.fallbackMoves.then(() => this.renameUnlessPresent(srcFile, dstFile, src));
-    this.fallbackMoves = outcome.catch(() => undefined);
-    return outcome;
+  private partsDir(uploadId: string): string {
+    return this.localPath(`uploads/${uploadId}/parts`);
   }
+}
 
-  private async renameUnlessPresent(srcFile: string, dstFile: string, src: string): Promise<MoveOutcome> {
-    if (await isFile(dstFile)) return this.keepExisting(srcFile, dstFile, src);
-    try {
-      await rename(srcFile, dstFile);
-    } catch (error) {
-      throw notFoundOr(error, src);
+/** The bytes [start, end] of a blob, streamed segment by segment. */
+async function* readSegments(dir: string, index: BlobIndex, start: number, end: number): AsyncGenerator<Buffer> {
+  let segmentStart = 0;
+  for (const segment of index.segments) {
+    const segmentEnd = segmentStart + segment.size - 1;
+    if (segment.size > 0 && segmentEnd >= start && segmentStart <= end) {
+      const from = Math.max(start, segmentStart) - segmentStart;
+      const to = Math.min(end, segmentEnd) - segmentStart;
+      yield* createReadStream(join(dir, segment.name), { start: from, end: to, highWaterMark: READ_CHUNK });
     }
-    await syncDirectory(dirname(dstFile));
-    return 'moved';
+    segmentStart += segment.size;
+    if (segmentStart > end) return;
   }
 }
 
@@ -217,8 +322,42 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
   return done;
 }
 
-async function openFile(file: string, path: string, flags = 'r'): Promise<{ handle: FileHandle; size: number }> {
-  const handle = await open(file, flags).catch((error: unknown) => {
+/** Write to a temp file, fsync, rename over `file`: readers see the old content or the new. */
+async function writeFileAtomically(file: string, data: Uint8Array | string): Promise<void> {
+  const dir = dirname(file);
+  // The leading dot makes the temp name an invalid logical segment: it can never collide with
+  // a logical path, and list() leaves it out.
+  const temp = join(dir, `.${basename(file)}.tmp-${randomBytes(8).toString('hex')}`);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await writeFully(handle, typeof data === 'string' ? Buffer.from(data) : data, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+/** fsync a staged part, and check it holds the bytes its writer reported. */
+async function syncFile(file: string, size: number): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    const info = await handle.stat();
+    if (info.size !== size) throw new Error(`part file ${file} has ${info.size} bytes, not the ${size} committed`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openFile(file: string, path: string): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await open(file, 'r').catch((error: unknown) => {
     throw notFoundOr(error, path);
   });
   try {
@@ -237,14 +376,6 @@ async function isFile(file: string): Promise<boolean> {
   } catch (error) {
     if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) return false;
     throw error;
-  }
-}
-
-async function removeFile(file: string): Promise<void> {
-  try {
-    await unlink(file);
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
   }
 }
 

@@ -1,13 +1,10 @@
-// TEMPORARY while the filesystem driver moves to the upload-session port: `StorageDriver` is still
-// the old port; the new one is `StoragePort` (storage-driver.ts), which becomes `StorageDriver`.
-export type { LegacyStorageDriver as StorageDriver, FileInfo, MoveOutcome } from './legacy-storage-driver.js';
 export {
   MAX_PART_NUMBER,
   MIN_PART_NUMBER,
   type BlobLocation,
   type ByteRange,
   type ObjectInfo,
-  type StorageDriver as StoragePort,
+  type StorageDriver,
   type UploadListing,
   type UploadSession,
   type WrittenPart,
@@ -21,7 +18,12 @@ export {
   UploadSessionNotFoundError,
 } from './errors.js';
 export { validateLogicalPath } from './logical-path.js';
-export { createFilesystemDriver, type FilesystemDriverOptions } from './filesystem-driver.js';
+export {
+  createFilesystemDriver,
+  type CompleteStep,
+  type FilesystemDriverOptions,
+} from './filesystem-driver.js';
+export { sessionFromJson, sessionToJson } from './upload-session-json.js';
 export {
   createS3Client,
   createS3Driver,

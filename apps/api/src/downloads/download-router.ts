@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
-import { storageLayout } from '@longshore/domain';
+import type { BlobIndex } from '@longshore/metadata';
 import type { StorageDriver } from '@longshore/storage';
 import type { LayerService } from '../layers/layer-service.js';
 import { sendEnvelopeError } from '../http/envelope.js';
@@ -10,6 +10,7 @@ export interface DownloadDeps {
   signer: DownloadUrlSigner;
   layers: LayerService;
   storage: StorageDriver;
+  blobs: Pick<BlobIndex, 'locate'>;
   registryId: string;
 }
 
@@ -34,13 +35,12 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
       );
       return;
     }
-    let layer: { size: number; hex: string };
-    try {
-      layer = await deps.layers.require(verified.target.repositoryName, deps.registryId, layerDigest);
-    } catch {
+    const found = await findLayer(deps, verified.target.repositoryName, layerDigest);
+    if (!found) {
       sendEnvelopeError(res, 404, 'LAYER_NOT_FOUND', `The layer '${layerDigest}' is not in that repository`);
       return;
     }
+    const { layer, location } = found;
     res.set({
       'Accept-Ranges': 'bytes',
       'Content-Type': 'application/octet-stream',
@@ -63,10 +63,25 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
       res.end();
       return;
     }
-    const stream = await deps.storage.reader(storageLayout.blob(layer.hex), range);
+    const stream = await deps.storage.blobReader(location, range);
     await pipeline(stream, res);
   };
   router.get('/downloads/:digest', (req, res, next) => serve(req, res).catch(next));
   router.head('/downloads/:digest', (req, res, next) => serve(req, res).catch(next));
   return router;
+}
+
+/** The layer's size and where its blob is stored, or undefined when the repository lacks it. */
+async function findLayer(
+  deps: DownloadDeps,
+  repositoryName: string,
+  layerDigest: string,
+): Promise<{ layer: { size: number }; location: string } | undefined> {
+  try {
+    const layer = await deps.layers.require(repositoryName, deps.registryId, layerDigest);
+    const location = await deps.blobs.locate(layerDigest);
+    return location ? { layer, location } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -61,6 +61,7 @@ describe('UploadService: the upload core the doors share', () => {
       waiter: new CompletionWaiter(subscriber, stores.uploads, stores.keys, 1000),
       completeWaitMs: 1000,
       maxLayerSize: limits.maxLayerSize,
+      bodyDeadlines: { idleMs: 10_000, maxMs: 60_000 },
     });
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   InvalidLayerException,
   InvalidParameterException,
@@ -8,17 +9,15 @@ import {
   ServerException,
   UploadNotFoundException,
   errorFromRecord,
-  storageLayout,
 } from '@longshore/domain';
 import type { PartClaim, PartPolicy, UploadRecord, UploadRef, UploadStatus, UploadStore } from '@longshore/metadata';
 import { finalizeJobId, type CompletionWaiter, type FinalizeQueue, type VerifyQueue } from '@longshore/queue';
-import type { StorageDriver } from '@longshore/storage';
-import { computePartHashes, type HashPool } from '@longshore/digest';
+import { sessionFromJson, sessionToJson, type StorageDriver } from '@longshore/storage';
+import type { HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
-import { hashingStream, type PartHashes, type StreamLimit } from './part-hasher.js';
-
-/** Parts up to this size are hashed on the event loop; larger ones on the hash pool. */
-const INLINE_HASH_MAX_BYTES = 256 * 1024;
+import type { BodyDeadlines } from './body-deadlines.js';
+import type { StreamLimit } from './part-hasher.js';
+import { writeClaimedPart, type StoredPart } from './part-writer.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
 export const ECR_PART_SIZE = 10_485_760;
@@ -51,6 +50,8 @@ export interface UploadServiceDeps {
   backgroundVerifyMinBytes: number;
   waiter: CompletionWaiter;
   completeWaitMs: number;
+  /** Idle timeout and longest duration of a streamed part body. */
+  bodyDeadlines: BodyDeadlines;
   /** Largest layer (MAX_LAYER_SIZE): bounds a streamed part of unknown length. */
   maxLayerSize: number;
   events?: UploadEvents;
@@ -80,7 +81,13 @@ export class UploadService {
    */
   async initiate(repositoryName: string, registryId: string, policy?: PartPolicy): Promise<UploadRecord> {
     await this.deps.repositories.require(repositoryName);
-    const record = await this.deps.uploads.initiate(repositoryName, registryId, policy);
+    const uploadId = randomUUID();
+    const session = await this.deps.storage.createUpload(uploadId);
+    const record = await this.deps.uploads.initiate(repositoryName, registryId, {
+      uploadId,
+      storageSession: sessionToJson(session),
+      ...(policy ? { policy } : {}),
+    });
     this.deps.events?.started?.();
     return record;
   }
@@ -88,25 +95,26 @@ export class UploadService {
   /**
    * Stores one part at its offset; returns the last byte received (`partFirstByte - 1` when a
    * streamed part of unknown length turned out empty: nothing was added).
+   *
+   * The part is written into a storage part of its own claim, and only a live claim commits: a
+   * retry of the same part takes the claim over at once, and a writer that lost its claim (or
+   * whose upload completed or was aborted meanwhile) is refused, its bytes never published.
    */
   async uploadPart(part: PartUpload): Promise<number> {
-    const { uploads, storage } = this.deps;
+    const { uploads } = this.deps;
     const declared = part.data instanceof Uint8Array ? part.data.byteLength : part.length;
     const claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, declared);
-    const path = storageLayout.uploadData(part.uploadId);
-    let hashes: PartHashes;
-    let length: number;
+    let stored: StoredPart;
     try {
-      if (part.data instanceof Uint8Array) {
-        length = part.data.byteLength;
-        hashes = await this.ingest(path, part.partFirstByte, part.data, claim.hashState);
-      } else {
-        const hashing = await hashingStream(part.data, claim.hashState, declared, this.streamLimit(part, claim));
-        await storage.writeAt(path, part.partFirstByte, hashing.stream);
-        hashes = hashing.result();
-        length = hashing.received();
-      }
-      if (length === 0) {
+      const session = sessionFromJson(claim.storageSession, part.uploadId);
+      stored = await writeClaimedPart(
+        this.deps,
+        { session, partNumber: claim.partNumber, hashState: claim.hashState },
+        part.data,
+        declared,
+        this.streamLimit(part, claim),
+      );
+      if (stored.size === 0) {
         // Only a part of unknown length can be empty: it adds nothing to the layer.
         await uploads.releaseClaim(part, claim);
         return part.partFirstByte - 1;
@@ -114,21 +122,44 @@ export class UploadService {
       await uploads.commitPart(
         part,
         claim,
-        { offset: part.partFirstByte, length, sha256: hashes.partSha256 },
-        hashes.layerState,
+        {
+          offset: part.partFirstByte,
+          length: stored.size,
+          sha256: stored.hashes.partSha256,
+          partNumber: claim.partNumber,
+          receipt: stored.receipt,
+        },
+        stored.hashes.layerState,
       );
     } catch (err) {
       await uploads.releaseClaim(part, claim).catch(() => undefined);
-      throw err;
+      throw await this.partFailure(part, err);
     }
-    if (length >= this.deps.backgroundVerifyMinBytes) {
+    if (stored.size >= this.deps.backgroundVerifyMinBytes) {
       // Best effort: a part the background check misses is checked at completion instead.
       await this.deps.verifyQueue
-        .enqueue({ uploadId: part.uploadId, offset: part.partFirstByte, length, sha256: hashes.partSha256 })
+        .enqueue({
+          uploadId: part.uploadId,
+          storageSession: claim.storageSession,
+          partNumber: claim.partNumber,
+          length: stored.size,
+          sha256: stored.hashes.partSha256,
+        })
         .catch(() => undefined);
     }
-    this.deps.events?.bytesReceived?.(length);
-    return part.partFirstByte + length - 1;
+    this.deps.events?.bytesReceived?.(stored.size);
+    return part.partFirstByte + stored.size - 1;
+  }
+
+  /**
+   * What a failed part write answers: its own domain error, or — when storage refused because
+   * the upload ended meanwhile (aborted, completed) — that the upload no longer takes parts.
+   */
+  private async partFailure(ref: UploadRef, err: unknown): Promise<unknown> {
+    if (err instanceof LongshoreError) return err;
+    const record = await this.deps.uploads.get(ref.uploadId).catch(() => undefined);
+    if (record?.status === 'uploading') return err;
+    return new UploadNotFoundException(`The upload with id '${ref.uploadId}' no longer takes parts`);
   }
 
   /** How many bytes a streamed part may carry, and the error for one byte more. */
@@ -153,33 +184,8 @@ export class UploadService {
    * that does not exist or is already being completed.
    */
   async abort(ref: UploadRef): Promise<void> {
-    await this.deps.uploads.abort(ref);
-    await this.deps.storage.delete(storageLayout.uploadDir(ref.uploadId));
-  }
-
-  /**
-   * Writes and hashes a part. Large parts go to the hash pool's threads, so the API's event loop
-   * only moves bytes; a driver without local files gets the write from here, the hashing there.
-   */
-  private async ingest(path: string, offset: number, data: Uint8Array, hashState: string): Promise<PartHashes> {
-    const local = this.deps.storage.localPath(path);
-    const layerState = hashState ? Buffer.from(hashState, 'base64') : new Uint8Array();
-    let result: { partSha256: string; layerState: Uint8Array };
-    if (data.byteLength <= INLINE_HASH_MAX_BYTES) {
-      // A small part costs less to hash here (well under a millisecond) than to hand to a thread.
-      [, result] = await Promise.all([
-        this.deps.storage.writeAt(path, offset, data),
-        computePartHashes(data, layerState),
-      ]);
-    } else if (local) {
-      result = await this.deps.hashPool.ingestPart({ path: local, offset, data, layerState });
-    } else {
-      [, result] = await Promise.all([
-        this.deps.storage.writeAt(path, offset, data),
-        this.deps.hashPool.hashPart({ data, layerState }),
-      ]);
-    }
-    return { partSha256: result.partSha256, layerState: Buffer.from(result.layerState).toString('base64') };
+    const session = await this.deps.uploads.abort(ref);
+    if (session) await this.deps.storage.abortUpload(sessionFromJson(session, ref.uploadId));
   }
 
   /**
@@ -225,8 +231,9 @@ export class UploadService {
    */
   private async discardIfDead(request: CompletionRequest, err: unknown): Promise<never> {
     if (err instanceof LayerAlreadyExistsException || err instanceof LayerPartTooSmallException) {
-      if (await this.deps.uploads.discard(request.uploadId, err.toRecord())) {
-        await this.deps.storage.delete(storageLayout.uploadDir(request.uploadId));
+      const record = await this.deps.uploads.get(request.uploadId);
+      if ((await this.deps.uploads.discard(request.uploadId, err.toRecord())) && record?.storageSession) {
+        await this.deps.storage.abortUpload(sessionFromJson(record.storageSession, request.uploadId));
       }
     }
     throw err;

@@ -47,6 +47,8 @@ export function createV1Router(deps: V1RouterDeps): Router {
         const error = toDomainError(err);
         outcome = error.name;
         if (error.name === 'ServerException') req.log.error({ err }, 'request failed');
+        // A body we stopped reading (a timeout, a refused part) is not drained: the connection ends.
+        if (!req.complete) res.set('Connection', 'close');
         sendV1Error(res, error);
       })
       .finally(() => {
@@ -128,7 +130,8 @@ export function createV1Router(deps: V1RouterDeps): Router {
         registryId: record.registryId,
         partFirstByte: range.first,
         partLastByte: range.last,
-        data: req,
+        // Not destroyed when the core stops reading early, so the error can still be answered.
+        data: req.iterator({ destroyOnReturn: false }),
         length: range.last - range.first + 1,
       });
       sendEnvelope(res, 200, { id: uploadId, uploadId, lastByteReceived, bytesReceived: lastByteReceived + 1 });

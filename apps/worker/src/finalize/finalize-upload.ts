@@ -1,103 +1,106 @@
-import { UnrecoverableError } from 'bullmq';
-import { InvalidLayerException, LongshoreError, UploadNotFoundException, storageLayout } from '@longshore/domain';
-import { parseSha256Digest } from '@longshore/digest';
-import type { LayerStore, UploadRecord, UploadStore } from '@longshore/metadata';
-import type { FinalizeJobData, FinalizeJobResult } from '@longshore/queue';
-import { PathNotFoundError } from '@longshore/storage';
+import { InvalidLayerException, LongshoreError, type ErrorRecord } from '@longshore/domain';
+import type { BlobIndex, LayerStore, UploadRecord, UploadStore } from '@longshore/metadata';
+import { sessionFromJson, type UploadSession } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import { verifyUpload, type VerifyDeps } from './verify-upload.js';
 
 export interface FinalizeDeps extends VerifyDeps {
-  uploads: UploadStore;
-  layers: LayerStore;
+  uploads: Pick<UploadStore, 'startFinalizing' | 'get' | 'parts' | 'annotate' | 'checkedParts'>;
+  layers: Pick<LayerStore, 'link'>;
+  blobs: Pick<BlobIndex, 'claim' | 'locate'>;
 }
 
 /**
- * Finalizes one upload, as a sequence of steps each of which may be re-run after a crash:
- * verify the stored bytes → publish them by rename into content-addressed storage → link the
- * layer into the repository → remove the upload's leftovers → record the final status.
- *
- * Permanent failures (a digest mismatch, a layer that already exists) are recorded and stop
- * retries; anything else is thrown for BullMQ to retry with backoff.
+ * How a finalization ended, in domain terms. `completed` and `failed` are outcomes to settle
+ * (record, publish, call back: see settleUpload); `gone` means there is nothing to settle (the
+ * upload expired, or was never handed over). A transient failure is thrown, for a retry.
  */
-export async function finalizeUpload(
-  job: FinalizeJobData,
-  deps: FinalizeDeps,
-  log: Logger,
-): Promise<FinalizeJobResult> {
-  const { uploads } = deps;
-  const status = await uploads.startFinalizing(job.uploadId);
-  if (status === 'missing' || status === 'uploading') {
-    throw new UnrecoverableError(
-      `UploadNotFoundException: upload ${job.uploadId} is not awaiting finalization (${status})`,
-    );
-  }
-  const record = await uploads.get(job.uploadId);
-  if (!record) throw new UnrecoverableError(`UploadNotFoundException: upload ${job.uploadId} expired`);
-  if (status === 'completed' || status === 'failed') return resultOf(record);
+export type FinalizeOutcome =
+  | { outcome: 'completed'; layerDigest: string; layerSize: number }
+  | { outcome: 'failed'; error: ErrorRecord }
+  | { outcome: 'gone'; reason: string };
 
+/**
+ * Finalizes one upload, as a sequence of steps each of which may be re-run after a crash:
+ * verify the committed parts → record the digest → publish exactly those parts as one blob →
+ * index the blob by digest (the first location wins; a second copy is deleted) → link the
+ * layer into the repository → remove the upload's leftovers (parts nobody committed).
+ *
+ * Knows nothing of queues: permanent failures (a digest mismatch, a layer that already exists)
+ * are returned as `failed`; anything else is thrown for the caller to retry.
+ */
+export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: Logger): Promise<FinalizeOutcome> {
+  const status = await deps.uploads.startFinalizing(uploadId);
+  if (status === 'missing' || status === 'uploading') {
+    return { outcome: 'gone', reason: `upload ${uploadId} is not awaiting finalization (${status})` };
+  }
+  const record = await deps.uploads.get(uploadId);
+  if (!record) return { outcome: 'gone', reason: `upload ${uploadId} expired` };
+  if (record.status === 'completed' || record.status === 'failed') return outcomeOf(record);
+
+  const session = sessionFromJson(record.storageSession, uploadId);
   try {
-    const digest = await publishLayer(record, deps, log);
+    const digest = await publishLayer(record, session, deps, log);
     await deps.layers.link(record.repositoryName, record.registryId, digest, {
       size: record.bytesReceived,
-      uploadId: record.uploadId,
+      uploadId,
       linkedAt: Date.now(),
     });
-    await deps.storage.delete(storageLayout.uploadDir(record.uploadId));
-    await uploads.recordCompleted(record.uploadId, digest, record.bytesReceived);
+    await deps.storage.abortUpload(session);
     log.info({ layerDigest: digest, layerSize: record.bytesReceived }, 'layer finalized');
     return { outcome: 'completed', layerDigest: digest, layerSize: record.bytesReceived };
   } catch (err) {
     if (!(err instanceof LongshoreError) || !err.permanent) throw err;
-    await deps.storage.delete(storageLayout.uploadDir(record.uploadId));
-    await uploads.recordFailed(record.uploadId, err.toRecord());
+    await deps.storage.abortUpload(session);
     log.info({ error: err.name, reason: err.message }, 'layer rejected');
-    throw new UnrecoverableError(`${err.name}: ${err.message}`);
+    return { outcome: 'failed', error: err.toRecord() };
   }
 }
 
 /**
- * Verifies the stored bytes and publishes them at their content address, unless an earlier run
- * already did: the verified digest is recorded before the rename, so a re-run finds the blob.
+ * Verifies the committed parts and publishes them as one blob, unless an earlier run already
+ * did: the verified digest is recorded before publishing, the blob's location after, so a
+ * re-run picks up where the last one stopped. Returns the layer's digest.
  */
-async function publishLayer(record: UploadRecord, deps: FinalizeDeps, log: Logger): Promise<string> {
-  const dataPath = storageLayout.uploadData(record.uploadId);
-  if (record.verifiedDigest) {
-    const hex = parseSha256Digest(record.verifiedDigest)!.hex;
-    const published = await deps.storage.stat(storageLayout.blob(hex)).then(
-      () => true,
-      (err: unknown) => (err instanceof PathNotFoundError ? false : Promise.reject(err)),
-    );
-    const pending = await deps.storage.stat(dataPath).then(
-      () => true,
-      (err: unknown) => (err instanceof PathNotFoundError ? false : Promise.reject(err)),
-    );
-    if (published && !pending) {
-      log.info({ layerDigest: record.verifiedDigest }, 'resuming: layer already published');
-      return record.verifiedDigest;
+async function publishLayer(
+  record: UploadRecord,
+  session: UploadSession,
+  deps: FinalizeDeps,
+  log: Logger,
+): Promise<string> {
+  const { uploads, storage, blobs } = deps;
+  let digest = record.verifiedDigest;
+  const parts = await uploads.parts(record.uploadId);
+  if (!digest) {
+    digest = await verifyUpload(record, parts, session, deps);
+    if (!record.layerDigests?.includes(digest)) {
+      throw new InvalidLayerException(
+        `The layer's digest is ${digest}, which matches none of the digests given: ${(record.layerDigests ?? []).join(', ')}`,
+      );
     }
+    await uploads.annotate(record.uploadId, { verifiedDigest: digest });
   }
-
-  const { digest, storedSize } = await verifyUpload(record, await deps.uploads.parts(record.uploadId), deps);
-  if (!record.layerDigests?.includes(digest)) {
-    throw new InvalidLayerException(
-      `The layer's digest is ${digest}, which matches none of the digests given: ${(record.layerDigests ?? []).join(', ')}`,
-    );
+  let location = record.blobLocation ?? (await blobs.locate(digest));
+  if (!location) {
+    const written = parts.map((part) => ({ partNumber: part.partNumber, size: part.length, receipt: part.receipt }));
+    location = await storage.completeUpload(session, written, digest);
+    await uploads.annotate(record.uploadId, { blobLocation: location });
   }
-  // Bytes past the last committed part (a write whose commit failed, retried shorter) are not
-  // part of the layer: cut them before the file becomes the content-addressed blob.
-  if (storedSize > record.bytesReceived) await deps.storage.truncate(dataPath, record.bytesReceived);
-  await deps.storage.sync(dataPath);
-  await deps.uploads.annotate(record.uploadId, { verifiedDigest: digest });
-  const outcome = await deps.storage.move(dataPath, storageLayout.blob(parseSha256Digest(digest)!.hex));
-  log.debug({ layerDigest: digest, outcome }, 'layer published');
+  const kept = await blobs.claim(digest, location);
+  if (kept !== location) {
+    // Another upload of the same layer was indexed first: this copy is surplus.
+    await storage.deleteBlob(location);
+  }
+  log.debug({ layerDigest: digest, location: kept }, 'layer published');
   return digest;
 }
 
-function resultOf(record: UploadRecord): FinalizeJobResult {
+function outcomeOf(record: UploadRecord): FinalizeOutcome {
   if (record.status === 'completed') {
     return { outcome: 'completed', layerDigest: record.layerDigest!, layerSize: record.layerSize! };
   }
-  const error = record.error ?? new UploadNotFoundException('unknown failure').toRecord();
-  return { outcome: 'failed', error: { name: error.name, message: error.message } };
+  return {
+    outcome: 'failed',
+    error: record.error ?? { name: 'ServerException', message: 'Finalization failed' },
+  };
 }

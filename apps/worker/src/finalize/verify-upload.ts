@@ -1,12 +1,12 @@
-import { InvalidLayerException, storageLayout } from '@longshore/domain';
+import { InvalidLayerException } from '@longshore/domain';
 import { digestFromState, sha256Digest, type HashPool } from '@longshore/digest';
 import type { PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
-import { PathNotFoundError, type StorageDriver } from '@longshore/storage';
-import { hashStoredRange } from './hash-stored-range.js';
+import { PathNotFoundError, type StorageDriver, type UploadSession } from '@longshore/storage';
+import { hashStoredPart, hashStoredParts } from './hash-stored-parts.js';
 
 export interface VerifyDeps {
   storage: StorageDriver;
-  hashPool: HashPool;
+  hashPool: Pick<HashPool, 'hashFileRange' | 'hashFileRanges'>;
   uploads: Pick<UploadStore, 'checkedParts'>;
   /** `full` also re-hashes the whole stored layer instead of trusting the carried hash state. */
   verifyMode: 'parts' | 'full';
@@ -14,46 +14,34 @@ export interface VerifyDeps {
 }
 
 /**
- * Proves the stored bytes are the bytes that arrived and returns the layer's digest:
- * every part is checked against the checksum recorded when it arrived — in the background while
- * the upload went on, or here, in parallel on the hash pool, for the parts not yet checked — while the layer digest comes from the running state carried from part to part
- * (or, when that state is missing or full verification is on, from one streaming re-hash).
+ * Proves the stored parts are the bytes that arrived and returns the layer's digest: every
+ * committed part is checked against the checksum recorded when it arrived — in the background
+ * while the upload went on, or here, in parallel on the hash pool, for the parts not yet
+ * checked — while the layer digest comes from the running state carried from part to part (or,
+ * when that state is missing or full verification is on, from one streaming re-hash of the parts
+ * in order). Only committed parts are read: a part nobody committed is never part of the layer.
  */
-export interface VerifiedUpload {
-  digest: string;
-  /** Size of the stored file: larger than the layer when a failed write left bytes past it. */
-  storedSize: number;
-}
-
 export async function verifyUpload(
   record: UploadRecord,
   parts: PartRecord[],
+  session: UploadSession,
   deps: VerifyDeps,
-): Promise<VerifiedUpload> {
-  const path = storageLayout.uploadData(record.uploadId);
+): Promise<string> {
   const size = record.bytesReceived;
-  const stored = await deps.storage.stat(path).catch((err: unknown) => {
-    if (err instanceof PathNotFoundError)
-      throw new InvalidLayerException('The uploaded layer data is missing from storage');
-    throw err;
-  });
-  if (stored.size < size) {
-    throw new InvalidLayerException(`The stored layer is ${stored.size} bytes, but ${size} bytes were received`);
-  }
   assertContiguous(parts, size);
 
   const checked = await deps.uploads.checkedParts(record.uploadId);
   if (checked.bad.length > 0) {
     throw new InvalidLayerException(
-      `The stored part at byte ${checked.bad[0]} does not match the checksum recorded when it arrived`,
+      `A stored part (number ${checked.bad[0]}) does not match the checksum recorded when it arrived`,
     );
   }
   const carried = record.hashState ? await digestFromState(Buffer.from(record.hashState, 'base64')) : undefined;
   // Parts the background check already proved are not read again. (Every check starts only
   // after the last await before Promise.all, so none can reject unobserved.)
-  const unchecked = parts.filter((part) => !checked.ok.has(part.offset));
+  const unchecked = parts.filter((part) => !checked.ok.has(part.partNumber));
   const partChecks = unchecked.map(async (part) => {
-    const hex = await hashStoredRange(deps, path, part.offset, part.offset + part.length - 1);
+    const hex = await hashStoredPart(deps, session, part);
     if (hex !== part.sha256) {
       throw new InvalidLayerException(
         `The stored part at bytes ${part.offset}-${part.offset + part.length - 1} does not match the checksum recorded when it arrived`,
@@ -63,14 +51,19 @@ export async function verifyUpload(
   });
   const rehash =
     deps.verifyMode === 'full' || !carried
-      ? hashStoredRange(deps, path, 0, size - 1).then((hex) => sha256Digest(hex))
+      ? hashStoredParts(deps, session, parts).then((hex) => sha256Digest(hex))
       : undefined;
 
-  const [rehashed] = await Promise.all([rehash, ...partChecks]);
+  const [rehashed] = await Promise.all([rehash, ...partChecks]).catch((err: unknown) => {
+    if (err instanceof PathNotFoundError || /ENOENT|short read/.test((err as Error).message ?? '')) {
+      throw new InvalidLayerException('The uploaded layer data is missing from storage');
+    }
+    throw err;
+  });
   if (carried && rehashed && carried !== rehashed) {
     throw new InvalidLayerException('The stored layer does not match the digest computed as its parts arrived');
   }
-  return { digest: (rehashed ?? carried)!, storedSize: stored.size };
+  return (rehashed ?? carried)!;
 }
 
 function assertContiguous(parts: PartRecord[], size: number): void {

@@ -1,33 +1,37 @@
-import { storageLayout } from '@longshore/domain';
 import type { UploadStore } from '@longshore/metadata';
-import { PathNotFoundError, type StorageDriver } from '@longshore/storage';
+import type { StorageDriver, UploadListing } from '@longshore/storage';
 
 export interface PurgeDeps {
-  storage: StorageDriver;
+  storage: Pick<StorageDriver, 'listUploads' | 'abortUpload'>;
   uploads: Pick<UploadStore, 'getMany'>;
 }
 
+const BATCH = 100;
+
 /**
- * Removes the bytes of uploads Redis no longer knows: abandoned ones whose record expired
- * (UPLOAD_TTL_SECONDS idle) and leftovers of a finalization that died between publishing and
- * clean-up. A directory younger than `graceMs` is left alone, so nothing in flight is touched.
+ * Aborts the storage sessions of uploads Redis no longer knows — abandoned ones whose record
+ * expired (UPLOAD_TTL_SECONDS idle) — and of finished ones, whose leftovers (parts nobody
+ * committed, a finalization that died before cleaning up) remain. Published blobs are never
+ * touched. A session changed within `graceMs` is left alone, so nothing in flight is touched.
  */
 export async function purgeAbandonedUploads(deps: PurgeDeps, graceMs: number, now = Date.now()): Promise<string[]> {
-  const ids = await deps.storage.list(storageLayout.uploadsRoot);
   const purged: string[] = [];
-  for (let i = 0; i < ids.length; i += 100) {
-    const batch = ids.slice(i, i + 100);
-    const records = await deps.uploads.getMany(batch);
-    for (const [j, uploadId] of batch.entries()) {
-      if (records[j] && records[j].status !== 'completed' && records[j].status !== 'failed') continue;
-      const modifiedAt = await deps.storage
-        .stat(storageLayout.uploadData(uploadId))
-        .then((info) => info.modifiedAt.getTime())
-        .catch((err: unknown) => (err instanceof PathNotFoundError ? 0 : Promise.reject(err)));
-      if (now - modifiedAt < graceMs) continue;
-      await deps.storage.delete(storageLayout.uploadDir(uploadId));
-      purged.push(uploadId);
+  let batch: UploadListing[] = [];
+  const flush = async () => {
+    const records = await deps.uploads.getMany(batch.map((listing) => listing.session.uploadId));
+    for (const [i, listing] of batch.entries()) {
+      const record = records[i];
+      if (record && record.status !== 'completed' && record.status !== 'failed') continue;
+      if (now - listing.modifiedAt.getTime() < graceMs) continue;
+      await deps.storage.abortUpload(listing.session);
+      purged.push(listing.session.uploadId);
     }
+    batch = [];
+  };
+  for await (const listing of deps.storage.listUploads()) {
+    batch.push(listing);
+    if (batch.length === BATCH) await flush();
   }
+  if (batch.length > 0) await flush();
   return purged;
 }

@@ -77,8 +77,20 @@ export class LayersNotFoundException extends LongshoreError {
   readonly name = 'LayersNotFoundException';
 }
 
+/**
+ * A request body stopped arriving (no bytes for PART_IDLE_TIMEOUT_MS) or took longer than
+ * PART_MAX_DURATION_MS. Not an ECR exception: AWS's generic one, which the AWS SDKs retry.
+ */
+export class RequestTimeoutException extends LongshoreError {
+  readonly name = 'RequestTimeoutException';
+  override get permanent(): boolean {
+    return false;
+  }
+}
+
 const byName = {
   ServerException,
+  RequestTimeoutException,
   InvalidParameterException,
   SerializationException,
   UnknownOperationException,

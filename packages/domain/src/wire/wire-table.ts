@@ -16,6 +16,7 @@ export interface WireEntry {
 
 export const wireTable: Record<EcrErrorName, WireEntry> = {
   ServerException: { ecrStatus: 500, code: 'INTERNAL_ERROR', httpStatus: 500 },
+  RequestTimeoutException: { ecrStatus: 408, code: 'REQUEST_TIMEOUT', httpStatus: 408 },
   InvalidParameterException: { ecrStatus: 400, code: 'VALIDATION_ERROR', httpStatus: 400 },
   SerializationException: { ecrStatus: 400, code: 'VALIDATION_ERROR', httpStatus: 400 },
   UnknownOperationException: { ecrStatus: 400, code: 'UNKNOWN_OPERATION', httpStatus: 404 },

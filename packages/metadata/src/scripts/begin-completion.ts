@@ -10,22 +10,27 @@ import { publishRecordLua } from './publish-record.js';
  * ARGV[5] layerDigests (JSON array)              ARGV[6] callback URL ('' for none)
  * ARGV[7] events channel   ARGV[8..] the requested digests
  *
+ * A part still in flight does not hold the completion up: the completion takes the parts
+ * committed so far and fences the claim (it can no longer commit), as if the part had come after
+ * the completion. So a completion racing its last part is answered as if the race went one way
+ * or the other, never with an error of its own.
+ *
  * Returns {'QUEUED'} or {'ALREADY', status} (a completion already began: join it) or
- * {code}: REPOSITORY_NOT_FOUND, UPLOAD_NOT_FOUND, PART_IN_FLIGHT, EMPTY, PART_TOO_SMALL, LAYER_EXISTS.
+ * {code}: REPOSITORY_NOT_FOUND, UPLOAD_NOT_FOUND, EMPTY, PART_TOO_SMALL, LAYER_EXISTS.
  */
 export const beginCompletion = {
   numberOfKeys: 3,
   lua: `${publishRecordLua}
 if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then return {'REPOSITORY_NOT_FOUND'} end
-local u = redis.call('HMGET', KEYS[1], 'repositoryName', 'registryId', 'status', 'partsReceived', 'hasSmallPart', 'claimUntil')
+local u = redis.call('HMGET', KEYS[1], 'repositoryName', 'registryId', 'status', 'partsReceived', 'hasSmallPart')
 if not u[1] or u[1] ~= ARGV[1] or u[2] ~= ARGV[2] then return {'UPLOAD_NOT_FOUND'} end
 if u[3] ~= 'uploading' then return {'ALREADY', u[3]} end
-if u[6] and tonumber(u[6]) > tonumber(ARGV[3]) then return {'PART_IN_FLIGHT'} end
 if tonumber(u[4]) == 0 then return {'EMPTY'} end
 if u[5] == '1' then return {'PART_TOO_SMALL'} end
 for i = 8, #ARGV do
   if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then return {'LAYER_EXISTS', ARGV[i]} end
 end
+redis.call('HDEL', KEYS[1], 'claimToken', 'claimUntil', 'claimPartNumber')
 redis.call('HSET', KEYS[1], 'status', 'queued', 'jobId', ARGV[4], 'layerDigests', ARGV[5], 'queuedAt', ARGV[3], 'updatedAt', ARGV[3])
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'callbackUrl', ARGV[6]) end
 redis.call('PERSIST', KEYS[1])

@@ -9,18 +9,19 @@ import { publishRecordLua } from './publish-record.js';
  * KEYS[1] upload hash      KEYS[2] upload parts list    KEYS[3] verified parts set
  * ARGV[1] now (ms)         ARGV[2] retention (s) ARGV[3] events channel   ARGV[4] error record (JSON)
  *
- * Returns 'DISCARDED', or why not: 'MISSING', 'PART_IN_FLIGHT', or the status when the upload
+ * A part in flight is fenced: it can no longer commit.
+ *
+ * Returns 'DISCARDED', or why not: 'MISSING', or the status when the upload
  * is no longer 'uploading' (another completion began meanwhile: it owns the bytes now).
  */
 export const discardUpload = {
   numberOfKeys: 3,
   lua: `${publishRecordLua}
-local u = redis.call('HMGET', KEYS[1], 'status', 'claimUntil')
-if not u[1] then return 'MISSING' end
-if u[1] ~= 'uploading' then return u[1] end
-if u[2] and tonumber(u[2]) > tonumber(ARGV[1]) then return 'PART_IN_FLIGHT' end
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'MISSING' end
+if status ~= 'uploading' then return status end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[4], 'updatedAt', ARGV[1], 'completedAt', ARGV[1])
-redis.call('HDEL', KEYS[1], 'hashState', 'claimToken', 'claimUntil')
+redis.call('HDEL', KEYS[1], 'hashState', 'claimToken', 'claimUntil', 'claimPartNumber')
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 publishRecord(KEYS[1], ARGV[3])

@@ -8,6 +8,7 @@ local function publishRecord(key, channel)
   local record = {}
   for i = 1, #flat, 2 do record[flat[i]] = flat[i + 1] end
   record['hashState'] = nil
+  record['storageSession'] = nil
   redis.call('PUBLISH', channel, cjson.encode(record))
 end
 `;

@@ -18,7 +18,7 @@ if not status then return 'missing' end
 if status == 'completed' or status == 'failed' then return status end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2], 'completedAt', ARGV[2])
 for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('HDEL', KEYS[1], 'hashState', 'claimToken', 'claimUntil')
+redis.call('HDEL', KEYS[1], 'hashState', 'claimToken', 'claimUntil', 'claimPartNumber')
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 publishRecord(KEYS[1], ARGV[4])

@@ -7,7 +7,7 @@ export const releaseClaim = {
   numberOfKeys: 1,
   lua: `
 if redis.call('HGET', KEYS[1], 'claimToken') == ARGV[1] then
-  redis.call('HDEL', KEYS[1], 'claimToken', 'claimUntil')
+  redis.call('HDEL', KEYS[1], 'claimToken', 'claimUntil', 'claimPartNumber')
 end
 return 'OK'
 `,

@@ -1,0 +1,85 @@
+import { computePartHashes, type HashPool } from '@longshore/digest';
+import type { StorageDriver, UploadSession } from '@longshore/storage';
+import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
+import { hashingStream, type PartHashes, type StreamLimit } from './part-hasher.js';
+
+/** Parts up to this size are hashed on the event loop; larger ones on the hash pool. */
+const INLINE_HASH_MAX_BYTES = 256 * 1024;
+
+export interface PartWriterDeps {
+  storage: StorageDriver;
+  hashPool: Pick<HashPool, 'ingestPart' | 'hashPart'>;
+  bodyDeadlines: BodyDeadlines;
+}
+
+/** A claimed part as stored: its size, the driver's receipt, and both hashes. */
+export interface StoredPart {
+  size: number;
+  receipt: string;
+  hashes: PartHashes;
+}
+
+export interface ClaimedPart {
+  session: UploadSession;
+  /** The claim's own storage part number. */
+  partNumber: number;
+  /** The layer's saved SHA-256 state before this part (base64; '' at the start). */
+  hashState: string;
+}
+
+/**
+ * Writes a claimed part into its own storage part and hashes it on the way: the part's own
+ * checksum and the layer's running digest. A streamed body is bounded by the body deadlines and
+ * by `limit`, and must match `declared` when the length was declared.
+ */
+export async function writeClaimedPart(
+  deps: PartWriterDeps,
+  claimed: ClaimedPart,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  declared: number | undefined,
+  limit: StreamLimit,
+): Promise<StoredPart> {
+  if (data instanceof Uint8Array) return ingestBuffer(deps, claimed, data);
+  const body = withBodyDeadlines(data, deps.bodyDeadlines);
+  const hashing = await hashingStream(body, claimed.hashState, declared, limit);
+  const written = await deps.storage.writePart(claimed.session, claimed.partNumber, hashing.stream, declared);
+  return { size: written.size, receipt: written.receipt, hashes: hashing.result() };
+}
+
+/**
+ * A whole part in memory (the ECR JSON door). Large parts go to the hash pool's threads, which
+ * also write them when the driver has local files, so the API's event loop only moves bytes.
+ */
+async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Uint8Array): Promise<StoredPart> {
+  const { storage, hashPool } = deps;
+  const { session, partNumber } = claimed;
+  const size = data.byteLength;
+  const layerState = claimed.hashState ? Buffer.from(claimed.hashState, 'base64') : new Uint8Array();
+  const local = storage.localPartPath(session, partNumber);
+  let receipt = '';
+  let result: { partSha256: string; layerState: Uint8Array };
+  if (size <= INLINE_HASH_MAX_BYTES) {
+    // A small part costs less to hash here (well under a millisecond) than to hand to a thread.
+    let written: { receipt: string };
+    [written, result] = await Promise.all([
+      storage.writePart(session, partNumber, data, size),
+      computePartHashes(data, layerState),
+    ]);
+    receipt = written.receipt;
+  } else if (local) {
+    // The data moves to the thread: it must not be used here afterwards.
+    result = await hashPool.ingestPart({ path: local, data, layerState });
+  } else {
+    let written: { receipt: string };
+    [written, result] = await Promise.all([
+      storage.writePart(session, partNumber, data, size),
+      hashPool.hashPart({ data, layerState }),
+    ]);
+    receipt = written.receipt;
+  }
+  return {
+    size,
+    receipt,
+    hashes: { partSha256: result.partSha256, layerState: Buffer.from(result.layerState).toString('base64') },
+  };
+}

@@ -1,0 +1,45 @@
+import type { ErrorRecord } from '@longshore/domain';
+import type { UploadStore } from '@longshore/metadata';
+import type { Logger } from '@longshore/telemetry';
+
+/** Queues the delivery of an upload's callback (idempotent per upload). */
+export interface CallbackQueue {
+  enqueue(uploadId: string, url: string): Promise<void>;
+}
+
+export type SettledOutcome =
+  | { outcome: 'completed'; layerDigest: string; layerSize: number }
+  | { outcome: 'failed'; error: ErrorRecord };
+
+export interface SettleDeps {
+  uploads: Pick<UploadStore, 'recordCompleted' | 'recordFailed' | 'get'>;
+  callbacks: CallbackQueue;
+}
+
+/**
+ * The one place an upload's life ends: records its outcome and announces it on its events
+ * channel (one Lua script, so no waiter misses it), then queues its callback, if it has one.
+ * The first outcome recorded wins, so settling again (a re-run job) changes nothing but may
+ * re-queue the same callback job, which is idempotent. A callback that cannot be queued is
+ * logged and never fails the upload.
+ */
+export async function settleUpload(
+  uploadId: string,
+  outcome: SettledOutcome,
+  deps: SettleDeps,
+  log: Logger,
+): Promise<void> {
+  if (outcome.outcome === 'completed') {
+    await deps.uploads.recordCompleted(uploadId, outcome.layerDigest, outcome.layerSize);
+  } else {
+    await deps.uploads.recordFailed(uploadId, outcome.error);
+  }
+  try {
+    const record = await deps.uploads.get(uploadId);
+    if (record?.callbackUrl && (record.status === 'completed' || record.status === 'failed')) {
+      await deps.callbacks.enqueue(uploadId, record.callbackUrl);
+    }
+  } catch (err) {
+    log.error({ err }, 'could not queue the upload callback');
+  }
+}

@@ -1,0 +1,90 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
+import { ServerException, UploadNotFoundException } from '@longshore/domain';
+import { FINALIZE_QUEUE, type FinalizeJobData, type FinalizeJobResult } from '@longshore/queue';
+import type { Logger } from '@longshore/telemetry';
+import type { FinalizeOutcome } from '../finalize/finalize-upload.js';
+import type { SettledOutcome } from '../finalize/settle-upload.js';
+import type { createWorkerMetrics } from '../metrics/worker-metrics.js';
+
+export interface FinalizeWorkerDeps {
+  connection: Redis | Cluster;
+  prefix: string;
+  concurrency: number;
+  lockMs: number;
+  finalize(uploadId: string, log: Logger): Promise<FinalizeOutcome>;
+  settle(uploadId: string, outcome: SettledOutcome, log: Logger): Promise<void>;
+  metrics: ReturnType<typeof createWorkerMetrics>;
+  log: Logger;
+}
+
+/**
+ * The BullMQ adapter of finalization, and nothing more: runs `finalize` for each job, hands its
+ * outcome to `settle`, and maps outcomes onto BullMQ — a permanent failure (or an upload that is
+ * gone) becomes an UnrecoverableError, so it is not retried; a thrown error is retried with
+ * backoff, and when the attempts run out the upload is settled as failed (ServerException).
+ */
+export function startFinalizeWorker(deps: FinalizeWorkerDeps): Worker<FinalizeJobData, FinalizeJobResult> {
+  const { metrics, log } = deps;
+
+  const processJob = async (job: Job<FinalizeJobData, FinalizeJobResult>): Promise<FinalizeJobResult> => {
+    const { uploadId } = job.data;
+    const jobLog = log.child({ uploadId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    const stop = metrics.finalizeDuration.startTimer();
+    let outcome: FinalizeOutcome;
+    try {
+      outcome = await deps.finalize(uploadId, jobLog);
+      if (outcome.outcome !== 'gone') await deps.settle(uploadId, outcome, jobLog);
+    } catch (err) {
+      stop({ outcome: 'retry' });
+      metrics.jobs.inc({ outcome: 'retry', error: ServerException.name });
+      jobLog.warn({ err }, 'finalize attempt failed; it will be retried');
+      throw err;
+    }
+    switch (outcome.outcome) {
+      case 'completed':
+        stop({ outcome: 'completed' });
+        metrics.jobs.inc({ outcome: 'completed', error: '' });
+        return outcome;
+      case 'failed':
+        stop({ outcome: 'failed' });
+        metrics.jobs.inc({ outcome: 'failed', error: outcome.error.name });
+        throw new UnrecoverableError(outcome.error.message);
+      default:
+        stop({ outcome: 'failed' });
+        metrics.jobs.inc({ outcome: 'failed', error: UploadNotFoundException.name });
+        throw new UnrecoverableError(outcome.reason);
+    }
+  };
+
+  const worker = new Worker<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, processJob, {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency,
+    lockDuration: deps.lockMs,
+    stalledInterval: deps.lockMs,
+    maxStalledCount: 2,
+  });
+
+  worker.on('failed', (job, err) => {
+    // Permanent failures were settled by the processor itself.
+    if (!job || err instanceof UnrecoverableError) return;
+    const attempts = job.opts.attempts ?? 1;
+    const final = job.attemptsMade >= attempts || /stalled/i.test(err.message);
+    if (!final) {
+      metrics.retries.inc();
+      return;
+    }
+    // Out of attempts on a transient error: the client must hear about it, not wait forever.
+    const error = new ServerException('Finalization failed repeatedly; push the layer again').toRecord();
+    void deps
+      .settle(job.data.uploadId, { outcome: 'failed', error }, log)
+      .catch((e: unknown) => log.error({ err: e }, 'could not record failure'));
+  });
+  worker.on('stalled', (jobId) => {
+    metrics.stalled.inc();
+    log.warn({ jobId }, 'job stalled; another worker will take it');
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  return worker;
+}
