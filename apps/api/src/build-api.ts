@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { Config } from '@longshore/config';
 import { createStores, sharedSecret } from '@longshore/metadata';
 import { CompletionWaiter, createFinalizeQueue, createRedisConnection, createVerifyQueue } from '@longshore/queue';
-import { createFilesystemDriver } from '@longshore/storage';
+import { createConfiguredStorageDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { createApp } from './create-app.js';
@@ -31,7 +31,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   if (!config.redisUrl) throw new Error('REDIS_URL is required to run the API (npm start provides one)');
   const redis = createRedisConnection(config.redisUrl, { name: 'api' });
   const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true });
-  const storage = createFilesystemDriver({ rootDir: config.storageDir });
+  const storage = createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
   const {
     keys,

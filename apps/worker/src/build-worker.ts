@@ -12,7 +12,7 @@ import {
   type CallbackJobData,
   type VerifyPartJobData,
 } from '@longshore/queue';
-import { createFilesystemDriver } from '@longshore/storage';
+import { createConfiguredStorageDriver } from '@longshore/storage';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { createCallbackQueue } from './callbacks/create-callback-queue.js';
 import { deliverCallback } from './callbacks/deliver-callback.js';
@@ -37,7 +37,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   if (!config.redisUrl) throw new Error('REDIS_URL is required to run a worker (npm start provides one)');
   const workerId = randomUUID();
   const redis = createRedisConnection(config.redisUrl, { name: 'worker', blocking: true });
-  const storage = createFilesystemDriver({ rootDir: config.storageDir });
+  const storage = createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
   const { uploads, layers, blobs, workers: registry } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(redis, config.queuePrefix, {

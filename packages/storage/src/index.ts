@@ -36,3 +36,4 @@ export {
   type S3DriverOptions,
   type S3StorageSettings,
 } from './s3/index.js';
+export { createConfiguredStorageDriver, type StorageSettings } from './create-configured-driver.js';
