@@ -32,7 +32,7 @@ export interface EmbeddedRedisCluster {
   stop(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 20_000;
+const READY_TIMEOUT_MS = 60_000;
 const POLL_INTERVAL_MS = 50;
 
 /**

@@ -43,7 +43,8 @@ export interface EmbeddedSwift {
   stop(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 30_000;
+// Generous: four Python servers importing Swift need a few CPU-seconds, and a shared CI host may be busy.
+const READY_TIMEOUT_MS = 120_000;
 const POLL_INTERVAL_MS = 50;
 const PORT_ATTEMPTS = 3;
 const OUTPUT_TAIL_LINES = 30;
