@@ -1,20 +1,26 @@
 import { parseRedisClusterUrl } from '@longshore/config';
-import { Cluster, type RedisOptions } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisConnectionOptions } from './redis-connection.js';
 
 /**
- * An ioredis Cluster for a `redis+cluster://` URL: it discovers every node from the listed ones,
- * sends each command to the master of its key's slot, follows MOVED/ASK redirections, and
- * re-queues commands while a failover is under way, so a lost node means retries, not errors.
+ * An ioredis Cluster for a `redis+cluster://` URL, with the options createRedisConnection gives a
+ * single connection. It discovers every node from the listed ones, sends each command to the
+ * master of its key's slot, follows MOVED/ASK redirections, and re-queues commands while a
+ * failover is under way, so a lost node means retries, not errors.
  */
-export function createRedisClusterConnection(
-  url: string,
-  redisOptions: RedisOptions,
-  enableAutoPipelining: boolean,
-): Cluster {
+export function createRedisClusterConnection(url: string, options: RedisConnectionOptions): Cluster {
   const { nodes, username, password, tls } = parseRedisClusterUrl(url);
   return new Cluster(nodes, {
-    redisOptions: { ...redisOptions, username, password, ...(tls ? { tls: {} } : {}) },
-    enableAutoPipelining,
+    redisOptions: {
+      connectionName: `longshore-${options.name}`,
+      maxRetriesPerRequest: options.blocking ? null : 3,
+      enableReadyCheck: true,
+      username,
+      password,
+      ...(tls ? { tls: {} } : {}),
+    },
+    // Commands issued in the same tick by concurrent requests go out in one write per node.
+    enableAutoPipelining: !options.blocking,
     enableReadyCheck: true,
     scaleReads: 'master',
     // While a failover is under way the cluster answers CLUSTERDOWN or TRYAGAIN, or a node does

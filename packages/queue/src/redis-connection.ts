@@ -13,13 +13,13 @@ export interface RedisConnectionOptions {
 
 /** One shared way to connect, so every process names its connections (CLIENT LIST shows them). */
 export function createRedisConnection(url: string, options: RedisConnectionOptions): RedisClient {
-  const redisOptions = {
+  if (isRedisClusterUrl(url)) return createRedisClusterConnection(url, options);
+  return new Redis(url, {
     connectionName: `longshore-${options.name}`,
     maxRetriesPerRequest: options.blocking ? null : 3,
     enableReadyCheck: true,
-  };
-  // Commands issued in the same tick by concurrent requests go out in one write.
-  const enableAutoPipelining = !options.blocking;
-  if (isRedisClusterUrl(url)) return createRedisClusterConnection(url, redisOptions, enableAutoPipelining);
-  return new Redis(url, { ...redisOptions, enableAutoPipelining, lazyConnect: false });
+    // Commands issued in the same tick by concurrent requests go out in one write.
+    enableAutoPipelining: !options.blocking,
+    lazyConnect: false,
+  });
 }
