@@ -152,21 +152,19 @@ export const configSpec = {
   }),
   partLockMs: setting({
     env: 'PART_LOCK_MS',
-    description:
-      'How long a part upload shows as in flight (`partInFlight`); a retry of the same part takes over at once',
+    description: 'How long a part upload shows as in flight; a retry of the same part takes over at once',
     default: 120_000,
     parse: integer({ min: 100 }),
   }),
   partIdleTimeoutMs: setting({
     env: 'PART_IDLE_TIMEOUT_MS',
-    description:
-      'A streamed part body (`/v1`, `/v2`) that sends no bytes for this long is answered with a retryable timeout',
+    description: 'A streamed part body that sends no bytes this long gets a retryable timeout (408)',
     default: 30_000,
     parse: integer({ min: 100 }),
   }),
   partMaxDurationMs: setting({
     env: 'PART_MAX_DURATION_MS',
-    description: 'Longest a streamed part body may take in all (a whole multi-GiB `/v2` layer may come in one)',
+    description: 'Longest a streamed part body may take in all (one `/v2` request may carry a whole layer)',
     default: 3_600_000,
     parse: integer({ min: 1000 }),
   }),

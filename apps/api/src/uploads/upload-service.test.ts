@@ -213,6 +213,30 @@ describe('UploadService: the upload core the doors share', () => {
       await expect(uploads.abort(ref(uploadId))).rejects.toBeInstanceOf(UploadNotFoundException);
     });
 
+    it('refuses a part still streaming when the upload is aborted, and never recreates its bytes', async () => {
+      const { uploadId } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
+      let resume!: () => void;
+      const held = new Promise<void>((resolve) => {
+        resume = resolve;
+      });
+      let started!: () => void;
+      const streaming = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      async function* slowBody(): AsyncGenerator<Uint8Array> {
+        yield randomBytes(1000);
+        started();
+        await held;
+        yield randomBytes(1000);
+      }
+      const part = uploads.uploadPart({ ...ref(uploadId), partFirstByte: 0, data: slowBody() });
+      await streaming;
+      await uploads.abort(ref(uploadId));
+      resume();
+      await expect(part).rejects.toBeInstanceOf(UploadNotFoundException);
+      expect(await storage.list('uploads')).not.toContain(uploadId);
+    });
+
     it('refuses an upload of another repository, and one already being completed', async () => {
       const { uploadId } = await uploads.initiate(repositoryName, REGISTRY, OCI_POLICY);
       const part = randomBytes(100);

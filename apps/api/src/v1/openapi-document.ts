@@ -12,6 +12,7 @@ const errorCodes = [
   'INVALID_LAYER',
   'INVALID_LAYER_PART',
   'LIMIT_EXCEEDED',
+  'REQUEST_TIMEOUT',
   'INTERNAL_ERROR',
 ];
 
@@ -101,10 +102,15 @@ export const openApiDocument = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/PartEnvelope' } } },
           },
           '400': errorResponse('Invalid range or body'),
-          '404': errorResponse('Unknown upload'),
+          '404': errorResponse('Unknown upload, or one that no longer takes parts (completed, aborted)'),
+          '408': errorResponse(
+            'The body sent no bytes for PART_IDLE_TIMEOUT_MS (or ran past PART_MAX_DURATION_MS); retry',
+          ),
           '413': errorResponse('Too many parts or too large a layer'),
-          '416': errorResponse('The part does not start at the next byte (details.lastValidByteReceived)'),
-          '500': errorResponse('Internal error (e.g. the part took too long and was superseded); retry the part'),
+          '416': errorResponse(
+            'The part does not start at the next byte, or a retry of the same part superseded it (details.lastValidByteReceived)',
+          ),
+          '500': errorResponse('Internal error; retry the part'),
         },
       },
     },
