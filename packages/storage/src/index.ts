@@ -29,7 +29,6 @@ export {
   createS3Driver,
   createS3DriverFromSettings,
   PartNotReadableError,
-  UnassemblablePartsError,
   type S3ConnectionOptions,
   type S3Credentials,
   type S3Driver,

@@ -6,7 +6,7 @@ import type { UploadSession, WrittenPart } from '../storage-driver.js';
 import { createS3Client } from './s3-client.js';
 import { createS3Driver } from './s3-driver.js';
 import { createS3DriverFromSettings } from './s3-driver-from-settings.js';
-import { PartNotReadableError, UnassemblablePartsError } from './s3-storage-errors.js';
+import { PartNotReadableError } from './s3-storage-errors.js';
 
 // What only the S3 driver does, against the real S3 API of the private Swift: parts of S3's
 // minimum size go straight into the multipart upload, smaller ones are staged and merged.
@@ -102,17 +102,37 @@ describe('the S3 driver with parts of S3 size', () => {
     expect(listed).not.toContain(session.uploadId);
   });
 
-  it('refuses, without publishing, parts too small for S3 followed by a direct part', async () => {
+  it('assembles small staged parts followed by direct ones through an intermediate object', async () => {
     const session = await driver.createUpload(randomUUID());
-    const parts = [
-      await driver.writePart(session, 1, randomBytes(1000)),
-      await driver.writePart(session, 2, randomBytes(5 * MiB)),
+    const bytes = [
+      randomBytes(1000),
+      randomBytes(5 * MiB),
+      randomBytes(3 * MiB),
+      randomBytes(5 * MiB + 1),
+      randomBytes(10),
     ];
-    await expect(driver.completeUpload(session, parts, 'sha256:unused')).rejects.toBeInstanceOf(
-      UnassemblablePartsError,
-    );
-    await expect(driver.statBlob(session.state.key ?? '')).rejects.toThrow();
+    const written: WrittenPart[] = [];
+    for (const [index, part] of bytes.entries()) written.push(await driver.writePart(session, index + 1, part));
+    expect(written.map((part) => part.receipt.split(':')[0])).toEqual([
+      'staged',
+      'direct',
+      'staged',
+      'direct',
+      'staged',
+    ]);
+    const content = Buffer.concat(bytes);
+    // Two runs at once (a re-run job), then a third: one location, the whole layer.
+    const [one, two] = await Promise.all([
+      driver.completeUpload(session, written, digestOf(content)),
+      driver.completeUpload(session, written, digestOf(content)),
+    ]);
+    expect(two).toBe(one);
+    expect(await driver.completeUpload(session, written, digestOf(content))).toBe(one);
+    expect((await readAll(await driver.blobReader(one))).equals(content)).toBe(true);
+    // The intermediate object is gone, and abort leaves the blob alone.
+    await expect(driver.statBlob(session.state.key ?? '')).rejects.toBeInstanceOf(PathNotFoundError);
     await driver.abortUpload(session);
+    expect((await driver.statBlob(one)).size).toBe(content.length);
   });
 });
 

@@ -32,7 +32,8 @@ import { createS3Client, type S3ConnectionOptions } from './s3-client.js';
 import { isNoSuchKey, isNoSuchUpload } from './s3-error-kinds.js';
 import { type S3KeyLayout, s3KeyLayout } from './s3-key-layout.js';
 import { S3Objects } from './s3-objects.js';
-import { PartNotReadableError, UnassemblablePartsError } from './s3-storage-errors.js';
+import { PartNotReadableError } from './s3-storage-errors.js';
+import { assembleThroughIntermediate } from './assemble-through-intermediate.js';
 
 export interface S3DriverOptions extends S3ConnectionOptions {
   bucket: string;
@@ -221,6 +222,45 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
     }
   }
 
+  /** Where a mixed session (see assembleThroughIntermediate) publishes its blob. */
+  const assembledKey = (state: S3SessionState): string => `${state.key}.assembled`;
+
+  async function completeMixed(
+    session: UploadSession,
+    state: S3SessionState,
+    parts: StoredPart[],
+  ): Promise<BlobLocation> {
+    const finalKey = assembledKey(state);
+    const intermediate = await objects.head(state.key);
+    const open = intermediate === undefined && (await multipartOpen(state));
+    if (!open && intermediate === undefined && (await objects.head(finalKey)) === undefined) {
+      throw sessionGone(session, undefined);
+    }
+    const context = {
+      client,
+      bucket,
+      objects,
+      minPartSize,
+      stagedKey: (partNumber: number) => keys.stagedPart(session.uploadId, partNumber),
+      completeDirect: async (direct: StoredPart[]) => {
+        try {
+          await client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: bucket,
+              Key: state.key,
+              UploadId: state.multipart,
+              MultipartUpload: { Parts: direct.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+            }),
+          );
+        } catch (error) {
+          // A concurrent run completed it first: the intermediate object is there all the same.
+          if ((await objects.head(state.key)) === undefined) throw error;
+        }
+      },
+    };
+    return assembleThroughIntermediate(context, parts, state.key, finalKey, open);
+  }
+
   async function complete(session: UploadSession, state: S3SessionState, parts: StoredPart[]): Promise<BlobLocation> {
     // Completed before (Swift's s3api even keeps a completed multipart upload listable).
     if ((await objects.head(state.key)) !== undefined) return state.key;
@@ -234,7 +274,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
       return state.key;
     }
     const plan = planCompletion(parts, minPartSize);
-    if (plan === undefined) throw new UnassemblablePartsError(session.uploadId);
+    if (plan === undefined) throw new Error('unreachable: mixed sessions complete through completeMixed');
     const etags: string[] = new Array(plan.length);
     for (let next = 0; next < plan.length; next += COMPLETION_CONCURRENCY) {
       const batch = plan.slice(next, next + COMPLETION_CONCURRENCY);
@@ -310,13 +350,16 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
       const state = stateOf(session);
       // Empty parts add no bytes (and S3 may refuse an empty part).
       const stored = parts.map(storedPart).filter((part) => part.size > 0);
+      // Small staged parts before a direct one: S3 cannot complete them as stored.
+      const mixed = stored.length > 0 && planCompletion(stored, minPartSize) === undefined;
+      const location = mixed ? assembledKey(state) : state.key;
       try {
-        return await complete(session, state, stored);
+        return mixed ? await completeMixed(session, state, stored) : await complete(session, state, stored);
       } catch (error) {
         const gone = error instanceof UploadSessionNotFoundError || isNoSuchUpload(error) || isNoSuchKey(error);
         if (!gone) throw error;
         // The multipart upload is gone: an earlier (or concurrent) run completed it, or it was aborted.
-        if ((await objects.head(state.key)) !== undefined) return state.key;
+        if ((await objects.head(location)) !== undefined) return location;
         throw error instanceof UploadSessionNotFoundError ? error : sessionGone(session, error);
       }
     },

@@ -17,18 +17,3 @@ export class PartNotReadableError extends StorageError {
     );
   }
 }
-
-/**
- * The committed parts cannot be completed as they were stored: a run of small staged parts under
- * S3's minimum part size is followed by a part that went straight into the multipart upload.
- */
-export class UnassemblablePartsError extends StorageError {
-  override readonly name = 'UnassemblablePartsError';
-
-  constructor(readonly uploadId: string) {
-    super(
-      `upload ${uploadId}: parts smaller than S3's minimum part size are followed by a large part; ` +
-        'S3 cannot merge them without reading the large part back',
-    );
-  }
-}
