@@ -15,8 +15,12 @@ const run = promisify(execFile);
 export interface EmbeddedRedisClusterOptions {
   /** Each node's working directory is `<dataDir>/node-<n>`; created if missing. */
   dataDir: string;
-  /** How many masters (no replicas); default 3, Redis Cluster's minimum. */
+  /** How many masters; default 3, Redis Cluster's minimum. */
   masters?: number;
+  /** Replicas per master, which take over when their master is lost; default 0. */
+  replicasPerMaster?: number;
+  /** How long a node may be unreachable before it counts as failed (and fails over); default 5000. */
+  nodeTimeoutMs?: number;
   /** Address to bind; default 127.0.0.1. */
   host?: string;
   /** Receives every node's output lines; default: discarded. */
@@ -24,8 +28,10 @@ export interface EmbeddedRedisClusterOptions {
 }
 
 export interface EmbeddedRedisCluster {
-  /** `host:port` of every master. */
+  /** `host:port` of every node (masters first as created; which one is a master may change). */
   readonly nodes: readonly string[];
+  /** Stops one node (by `host:port`), as a crashed or lost machine: for failover tests. */
+  stopNode(node: string): Promise<void>;
   /** `redis+cluster://host:port,host:port,...`, the form REDIS_URL takes for a cluster. */
   readonly url: string;
   /** Stops every node. Idempotent. */
@@ -46,7 +52,9 @@ export async function startEmbeddedRedisCluster(options: EmbeddedRedisClusterOpt
   const cli = findRedisCli(serverBinary);
   if (cli === undefined) throw new Error('redis-cli was not found (Debian: apt-get install -y redis-tools)');
   const host = options.host ?? '127.0.0.1';
-  const count = options.masters ?? 3;
+  const masters = options.masters ?? 3;
+  const replicas = options.replicasPerMaster ?? 0;
+  const count = masters * (1 + replicas);
   const started = await Promise.allSettled(
     Array.from({ length: count }, async (_, index) =>
       startEmbeddedRedis({
@@ -63,7 +71,7 @@ export async function startEmbeddedRedisCluster(options: EmbeddedRedisClusterOpt
           '--cluster-port',
           String(await findFreePort(host)),
           '--cluster-node-timeout',
-          '5000',
+          String(options.nodeTimeoutMs ?? 5000),
         ],
       }),
     ),
@@ -76,10 +84,19 @@ export async function startEmbeddedRedisCluster(options: EmbeddedRedisClusterOpt
     const failure = started.find((outcome) => outcome.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
     const nodes = servers.map((server) => `${host}:${server.port}`);
-    await createCluster(cli, nodes);
-    await waitUntilConsistent(host, servers);
+    await createCluster(cli, nodes, replicas);
+    await waitUntilConsistent(host, servers, masters * replicas);
     let stopping: Promise<void> | undefined;
-    return { nodes, url: `redis+cluster://${nodes.join(',')}`, stop: () => (stopping ??= stop()) };
+    return {
+      nodes,
+      url: `redis+cluster://${nodes.join(',')}`,
+      stopNode: async (node) => {
+        const server = servers[nodes.indexOf(node)];
+        if (server === undefined) throw new Error(`${node} is not a node of this cluster`);
+        await server.stop();
+      },
+      stop: () => (stopping ??= stop()),
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -91,8 +108,8 @@ function findRedisCli(serverBinary: string): string | undefined {
   return isExecutableFile(besideServer) ? besideServer : findExecutable('redis-cli');
 }
 
-async function createCluster(cli: string, nodes: readonly string[]): Promise<void> {
-  const args = ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'];
+async function createCluster(cli: string, nodes: readonly string[], replicas: number): Promise<void> {
+  const args = ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicas), '--cluster-yes'];
   try {
     await run(cli, args, { timeout: READY_TIMEOUT_MS });
   } catch (error) {
@@ -102,8 +119,11 @@ async function createCluster(cli: string, nodes: readonly string[]): Promise<voi
   }
 }
 
-/** Waits until every node has all slots covered and knows every other node. */
-async function waitUntilConsistent(host: string, servers: readonly EmbeddedRedis[]): Promise<void> {
+/**
+ * Waits until every node has all slots covered and knows every other node, and `replicas`
+ * replicas are in sync with their masters (only a replica with a live link can take over).
+ */
+async function waitUntilConsistent(host: string, servers: readonly EmbeddedRedis[], replicas: number): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     const infos = await Promise.all(
@@ -115,7 +135,7 @@ async function waitUntilConsistent(host: string, servers: readonly EmbeddedRedis
         /^cluster_state:ok\r?$/m.test(info) &&
         new RegExp(`^cluster_known_nodes:${servers.length}\\r?$`, 'm').test(info),
     );
-    if (consistent) return;
+    if (consistent && (await syncedReplicas(host, servers)) >= replicas) return;
     if (Date.now() >= deadline) {
       throw new RedisServerStartError(
         `the Redis Cluster did not become consistent within ${READY_TIMEOUT_MS / 1000} s`,
@@ -125,4 +145,13 @@ async function waitUntilConsistent(host: string, servers: readonly EmbeddedRedis
     }
     await delay(POLL_INTERVAL_MS);
   }
+}
+
+async function syncedReplicas(host: string, servers: readonly EmbeddedRedis[]): Promise<number> {
+  const infos = await Promise.all(
+    servers.map((server) => sendRedisCommand(host, server.port, ['INFO', 'replication'], 1_000).catch(() => '')),
+  );
+  return infos.filter(
+    (info) => typeof info === 'string' && /^role:slave\r?$/m.test(info) && /^master_link_status:up\r?$/m.test(info),
+  ).length;
 }
