@@ -37,8 +37,8 @@ describe('a Redis Cluster connection through a failover', () => {
 
 /** `host:port` of the master serving `slot`, as the cluster reports it. */
 async function masterOf(redis: Cluster, slot: number): Promise<string> {
-  const ranges = (await redis.cluster('SLOTS')) as [number, number, [string, number, ...unknown[]]][];
-  const range = ranges.find(([start, end]) => slot >= start && slot <= end);
-  if (range === undefined) throw new Error(`no master serves slot ${slot}`);
-  return `${range[2][0]}:${range[2][1]}`;
+  const ranges = await redis.cluster('SLOTS');
+  const master = ranges.find(([start, end]) => slot >= start && slot <= end)?.[2];
+  if (master === undefined) throw new Error(`no master serves slot ${slot}`);
+  return `${master[0]}:${master[1]}`;
 }
