@@ -19,8 +19,12 @@ export function createRedisClusterConnection(url: string, options: RedisConnecti
       password,
       ...(tls ? { tls: {} } : {}),
     },
-    // Commands issued in the same tick by concurrent requests go out in one write per node.
-    enableAutoPipelining: !options.blocking,
+    // No auto-pipelining here: ioredis retries a cluster pipeline whose node closed only when
+    // every command in it failed alike, so a failover could fail commands a pipeline carried.
+    // Each command on its own is retried (retryDelayOnFailover) until the replica takes over.
+    enableAutoPipelining: false,
+    // Room for a failover of several seconds: up to 60 retries, 200 ms apart.
+    maxRedirections: 60,
     enableReadyCheck: true,
     scaleReads: 'master',
     // While a failover is under way the cluster answers CLUSTERDOWN or TRYAGAIN, or a node does
