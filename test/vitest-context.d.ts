@@ -8,5 +8,9 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** redis://127.0.0.1:<port> of the private redis-server started for this test run. */
     redisUrl: string;
+    /** The private Swift S3 API started for the `distributed` project (path-style addressing). */
+    s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+    /** redis+cluster://127.0.0.1:<port>,... of the private three-master Redis Cluster (`distributed`). */
+    redisClusterUrl: string;
   }
 }

@@ -9,7 +9,7 @@ import {
   createVerifyQueue,
   redisReady,
 } from '@longshore/queue';
-import { createFilesystemDriver } from '@longshore/storage';
+import { createConfiguredStorageDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { AuthGate } from './auth/auth-gate.js';
@@ -52,7 +52,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const subscriber = createRedisConnection(config.redisUrl, { name: 'api-events', blocking: true, log });
   await redisReady(redis);
   const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
-  const storage = createFilesystemDriver({ rootDir: config.storageDir });
+  const storage = createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
   const {
     keys,

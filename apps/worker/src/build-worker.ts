@@ -14,7 +14,7 @@ import {
   type CallbackJobData,
   type VerifyPartJobData,
 } from '@longshore/queue';
-import { createFilesystemDriver } from '@longshore/storage';
+import { createConfiguredStorageDriver } from '@longshore/storage';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { createCallbackQueue } from './callbacks/create-callback-queue.js';
 import { deliverCallback } from './callbacks/deliver-callback.js';
@@ -44,7 +44,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
   const workerError = (err: Error, message: string) =>
     isRedisConnectionError(err) ? log.debug({ err }, message) : log.error({ err }, message);
-  const storage = createFilesystemDriver({ rootDir: config.storageDir });
+  const storage = createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
   const { uploads, layers, blobs, workers: registry } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(

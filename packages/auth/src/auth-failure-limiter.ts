@@ -1,6 +1,6 @@
 import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import { ThrottlingException } from '@longshore/domain';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface AuthFailureLimits {
   /** Failed authentications allowed per source address, and per access key id, in one window. */
@@ -26,7 +26,7 @@ export class AuthFailureLimiter {
   private readonly byKey: RateLimiterRedis;
 
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     keyPrefix: string,
     private readonly limits: AuthFailureLimits,
   ) {

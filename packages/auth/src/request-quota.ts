@@ -1,6 +1,6 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ThrottlingException } from '@longshore/domain';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface RequestQuotaLimits {
   /** Requests one access key may make per window; 0 turns quotas off. */
@@ -15,7 +15,7 @@ export interface RequestQuotaLimits {
 export class RequestQuota {
   private readonly limiter: RateLimiterRedis | undefined;
 
-  constructor(redis: Redis, keyPrefix: string, limits: RequestQuotaLimits) {
+  constructor(redis: Redis | Cluster, keyPrefix: string, limits: RequestQuotaLimits) {
     this.limiter =
       limits.requests > 0
         ? new RateLimiterRedis({

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { boolean, integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
+import { isRedisClusterUrl, parseRedisClusterUrl, parseRedisNode } from './redis-cluster-url.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,10 +40,68 @@ export const configSpec = {
     default: './.data',
     parse: text,
   }),
+  storage: setting({
+    env: 'STORAGE',
+    description: 'Where layer bytes live: `filesystem` (under DATA_DIR) or `s3` (an S3-compatible object store)',
+    default: 'filesystem' as const,
+    parse: oneOf('filesystem', 's3'),
+  }),
+  s3Endpoint: setting<string | undefined>({
+    env: 'S3_ENDPOINT',
+    description:
+      'S3-compatible endpoint (`http://minio:9000`); unset or empty: AWS S3. Credentials: the standard AWS chain',
+    parse: url(['http:', 'https:']),
+  }),
+  s3Bucket: setting<string | undefined>({
+    env: 'S3_BUCKET',
+    description: 'Bucket for layers and uploads (required with STORAGE=s3; it must exist)',
+    parse: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+  }),
+  s3Region: setting({
+    env: 'S3_REGION',
+    description: 'Region of the bucket (signing region for S3-compatible stores)',
+    default: 'us-east-1',
+    parse: matching(/^[a-z0-9-]{1,32}$/, 'a region name such as us-east-1'),
+  }),
+  s3Prefix: setting({
+    env: 'S3_PREFIX',
+    description: 'Key prefix for everything Longshore stores in the bucket',
+    default: '',
+    parse: matching(/^[A-Za-z0-9._/-]{0,200}$/, 'letters, digits, . _ - and /'),
+  }),
+  s3ForcePathStyle: setting({
+    env: 'S3_FORCE_PATH_STYLE',
+    description: 'Path-style URLs (`endpoint/bucket/key`), as MinIO, Ceph RGW and Swift want',
+    default: false,
+    parse: boolean,
+  }),
+  s3RedirectDownloads: setting({
+    env: 'S3_REDIRECT_DOWNLOADS',
+    description:
+      'Layer downloads redirect (307) to a presigned URL of the object store instead of streaming through Longshore',
+    default: true,
+    parse: boolean,
+  }),
   redisUrl: setting<string | undefined>({
     env: 'REDIS_URL',
-    description: 'Redis to share with other processes; unset: `npm start` runs a private redis-server',
-    parse: url(['redis:', 'rediss:']),
+    description:
+      'Redis to share with other processes (`redis://`, `rediss://`), or a Redis Cluster (`redis+cluster://host:port,host:port`); unset: `npm start` runs a private redis-server',
+    parse: (raw) => {
+      if (!isRedisClusterUrl(raw)) return url(['redis:', 'rediss:'])(raw);
+      parseRedisClusterUrl(raw); // throws the problem, if any
+      return raw;
+    },
+  }),
+  redisClusterNodes: setting<string[]>({
+    env: 'REDIS_CLUSTER_NODES',
+    description:
+      'Comma-separated `host:port` of Redis Cluster nodes (instead of a `redis+cluster://` REDIS_URL); the queue prefix is then hash-tagged (`{longshore}`)',
+    default: [],
+    parse: (raw) =>
+      list()(raw).map((node) => {
+        parseRedisNode(node); // throws the problem, if any
+        return node;
+      }),
   }),
   redisAppendFsync: setting({
     env: 'REDIS_APPENDFSYNC',
@@ -350,4 +409,9 @@ export interface Config extends Settings {
   storageDir: string;
   /** DATA_DIR/redis: the embedded Redis's files. */
   redisDir: string;
+  /**
+   * REDIS_URL (or REDIS_CLUSTER_NODES) names a Redis Cluster. `queuePrefix` is then wrapped in
+   * braces, a hash tag that keeps BullMQ's keys (and, for now, all of Longshore's) in one slot.
+   */
+  redisCluster: boolean;
 }

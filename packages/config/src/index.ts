@@ -1,2 +1,8 @@
 export { loadConfig, ConfigError } from './load-config.js';
 export { configSpec, type Config, type Settings, type Setting } from './config-spec.js';
+export {
+  isRedisClusterUrl,
+  parseRedisClusterUrl,
+  parseRedisNode,
+  type RedisClusterAddress,
+} from './redis-cluster-url.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { configSpec, type Config, type Settings, type Setting } from './config-spec.js';
+import { isRedisClusterUrl } from './redis-cluster-url.js';
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -40,7 +41,16 @@ export function loadConfig(env: Env, overrides: Partial<Settings> = {}): Config 
   if (problems.length === 0 && result.callbackAllowlist.length > 0 && !result.callbackSecret) {
     problems.push('CALLBACK_SECRET must be set when CALLBACK_ALLOWLIST enables callbacks (bodies are signed with it)');
   }
+  if (problems.length === 0 && result.storage === 's3' && result.s3Bucket === undefined) {
+    problems.push('S3_BUCKET must be set when STORAGE=s3');
+  }
+  if (problems.length === 0 && result.redisClusterNodes.length > 0 && result.redisUrl !== undefined) {
+    problems.push('set REDIS_URL or REDIS_CLUSTER_NODES, not both');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
+  if (result.redisClusterNodes.length > 0) result.redisUrl = `redis+cluster://${result.redisClusterNodes.join(',')}`;
+  result.redisCluster = result.redisUrl !== undefined && isRedisClusterUrl(result.redisUrl);
+  if (result.redisCluster) result.queuePrefix = `{${result.queuePrefix}}`;
   result.dataDir = path.resolve(result.dataDir);
   result.storageDir = path.join(result.dataDir, 'storage');
   result.redisDir = path.join(result.dataDir, 'redis');

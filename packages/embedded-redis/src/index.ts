@@ -9,3 +9,8 @@ export {
   type EmbeddedRedis,
   type EmbeddedRedisOptions,
 } from './start-embedded-redis.js';
+export {
+  startEmbeddedRedisCluster,
+  type EmbeddedRedisCluster,
+  type EmbeddedRedisClusterOptions,
+} from './start-embedded-redis-cluster.js';

@@ -28,6 +28,8 @@ export interface EmbeddedRedisOptions {
   appendFsync?: AppendFsync;
   /** Receives redis-server's output lines; default: discarded. */
   log?: (line: string) => void;
+  /** More redis-server arguments, after the defaults (e.g. `--cluster-enabled yes`). */
+  extraArgs?: readonly string[];
 }
 
 export type AppendFsync = 'always' | 'everysec' | 'no';
@@ -70,6 +72,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
     appendOnly: opts.appendOnly ?? true,
     appendFsync: opts.appendFsync ?? 'always',
     log: opts.log,
+    extraArgs: opts.extraArgs ?? [],
   };
 
   const fixedPort = opts.port !== undefined && opts.port !== 0 ? opts.port : undefined;
@@ -93,9 +96,10 @@ interface LaunchSettings {
   appendOnly: boolean;
   appendFsync: AppendFsync;
   log: ((line: string) => void) | undefined;
+  extraArgs: readonly string[];
 }
 
-function redisServerArgs({ host, port, dataDir, appendOnly, appendFsync }: LaunchSettings): string[] {
+function redisServerArgs({ host, port, dataDir, appendOnly, appendFsync, extraArgs }: LaunchSettings): string[] {
   return [
     '--port',
     String(port),
@@ -117,6 +121,7 @@ function redisServerArgs({ host, port, dataDir, appendOnly, appendFsync }: Launc
     'yes',
     '--logfile',
     '', // log to stdout, which we read
+    ...extraArgs,
   ];
 }
 

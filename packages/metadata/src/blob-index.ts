@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 
 /**
@@ -9,7 +9,7 @@ import type { Keys } from './keys.js';
  */
 export class BlobIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
   ) {}
 

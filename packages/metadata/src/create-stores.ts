@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { BlobIndex } from './blob-index.js';
 import { createKeys, type Keys } from './keys.js';
 import { ImageStore } from './image-store.js';
@@ -18,7 +18,7 @@ export interface Stores {
 }
 
 /** Every Redis-backed store, on one connection and key prefix, as both apps build them. */
-export function createStores(redis: Redis, prefix: string, limits: UploadLimits): Stores {
+export function createStores(redis: Redis | Cluster, prefix: string, limits: UploadLimits): Stores {
   const keys = createKeys(prefix);
   return {
     keys,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { imageKeyList, type ImageKeys } from './image-keys.js';
 import type { ImageRecord } from './image-record.js';
@@ -39,7 +39,7 @@ export interface TaggedImage {
 /** The manifests and tags of every repository: one store behind the ECR and OCI doors. */
 export class ImageStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
   ) {}
 

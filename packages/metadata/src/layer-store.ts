@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LayerAlreadyExistsException, RepositoryNotFoundException } from '@longshore/domain';
 import type { Keys } from './keys.js';
 import { runScript } from './run-script.js';
@@ -13,7 +13,7 @@ export interface LayerLink {
 /** Which content-addressed blobs each repository contains. */
 export class LayerStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   RepositoryAlreadyExistsException,
   RepositoryNotEmptyException,
@@ -19,7 +19,7 @@ export interface RepositoryPage {
 
 export class RepositoryStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
   ) {}
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface LuaScript {
   numberOfKeys: number;
@@ -10,7 +10,7 @@ const shas = new WeakMap<LuaScript, string>();
 
 /** Runs a script by its SHA (one round trip), loading it on first use on each Redis. */
 export async function runScript<T = unknown>(
-  redis: Redis,
+  redis: Redis | Cluster,
   script: LuaScript,
   keys: string[],
   args: (string | number | Buffer)[],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   EmptyUploadException,
   InvalidLayerPartException,
@@ -91,7 +91,7 @@ export type CompletionStart = { outcome: 'queued' } | { outcome: 'already'; stat
 /** Uploads from initiate to their final status: every transition is one atomic script. */
 export class UploadStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
     private readonly limits: UploadLimits,
   ) {}

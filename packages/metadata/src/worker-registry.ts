@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 
 /** Worker processes announce themselves, so /readyz can tell whether anyone consumes the queue. */
 export class WorkerRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
   ) {}
 

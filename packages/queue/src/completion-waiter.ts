@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { parseUploadRecord, type Keys, type UploadRecord, type UploadStore } from '@longshore/metadata';
 
 export type WaitCondition = (record: UploadRecord | undefined) => boolean;
@@ -27,7 +27,7 @@ export class CompletionWaiter {
   private closed = false;
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: Redis | Cluster,
     private readonly uploads: Pick<UploadStore, 'get' | 'getMany'>,
     private readonly keys: Keys,
     pollMs: number,

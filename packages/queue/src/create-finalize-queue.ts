@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   FINALIZE_JOB,
   FINALIZE_QUEUE,
@@ -19,7 +19,7 @@ export interface FinalizeQueue {
 
 /** `onError` receives the queue's connection errors (without it BullMQ prints them on stderr). */
 export function createFinalizeQueue(
-  connection: Redis,
+  connection: Redis | Cluster,
   prefix: string,
   policy: FinalizeJobPolicy,
   onError?: (err: Error) => void,

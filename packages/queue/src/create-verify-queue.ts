@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   VERIFY_JOB,
   VERIFY_QUEUE,
@@ -14,7 +14,11 @@ export interface VerifyQueue {
 }
 
 /** `onError` receives the queue's connection errors (without it BullMQ prints them on stderr). */
-export function createVerifyQueue(connection: Redis, prefix: string, onError?: (err: Error) => void): VerifyQueue {
+export function createVerifyQueue(
+  connection: Redis | Cluster,
+  prefix: string,
+  onError?: (err: Error) => void,
+): VerifyQueue {
   const queue = new Queue<VerifyPartJobData>(VERIFY_QUEUE, {
     connection,
     prefix,

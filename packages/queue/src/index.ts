@@ -13,6 +13,7 @@ export {
   isRedisConnectionError,
   redisReady,
   type ConnectionLog,
+  type RedisClient,
   type RedisConnectionOptions,
 } from './redis-connection.js';
 export { CompletionWaiter, type WaitCondition, type WaitOutcome } from './completion-waiter.js';

@@ -1,4 +1,9 @@
-import { Redis } from 'ioredis';
+import { isRedisClusterUrl } from '@longshore/config';
+import { type Cluster, Redis } from 'ioredis';
+import { createRedisClusterConnection } from './redis-cluster-connection.js';
+
+/** A connection to a single Redis, or to a Redis Cluster (REDIS_URL `redis+cluster://...`). */
+export type RedisClient = Redis | Cluster;
 
 /** Where a connection reports losing and regaining Redis (a pino logger fits). */
 export interface ConnectionLog {
@@ -27,7 +32,8 @@ export interface RedisConnectionOptions {
 const RECONNECT_DELAY_MAX_MS = 500;
 
 /** One shared way to connect, so every process names its connections (CLIENT LIST shows them). */
-export function createRedisConnection(url: string, options: RedisConnectionOptions): Redis {
+export function createRedisConnection(url: string, options: RedisConnectionOptions): RedisClient {
+  if (isRedisClusterUrl(url)) return createRedisClusterConnection(url, options);
   const redis = new Redis(url, {
     connectionName: `longshore-${options.name}`,
     maxRetriesPerRequest: options.blocking ? null : options.failFast ? 0 : 3,
@@ -54,7 +60,7 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
 }
 
 /** Resolves once the connection is ready for commands (needed before the first command of a failFast one). */
-export function redisReady(redis: Redis): Promise<void> {
+export function redisReady(redis: RedisClient): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onReady = () => {

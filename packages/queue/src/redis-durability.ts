@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ConnectionLog } from './redis-connection.js';
 
 /**
@@ -8,7 +8,7 @@ import type { ConnectionLog } from './redis-connection.js';
  * An operator's own Redis (REDIS_URL) must be configured so; managed services that hide CONFIG
  * are reported as unchecked. Never throws.
  */
-export async function checkRedisDurability(redis: Redis, log: ConnectionLog): Promise<void> {
+export async function checkRedisDurability(redis: Redis | Cluster, log: ConnectionLog): Promise<void> {
   let appendonly: string | undefined;
   let appendfsync: string | undefined;
   try {

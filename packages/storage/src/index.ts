@@ -24,3 +24,15 @@ export {
   type FilesystemDriverOptions,
 } from './filesystem-driver.js';
 export { sessionFromJson, sessionToJson } from './upload-session-json.js';
+export {
+  createS3Client,
+  createS3Driver,
+  createS3DriverFromSettings,
+  PartNotReadableError,
+  type S3ConnectionOptions,
+  type S3Credentials,
+  type S3Driver,
+  type S3DriverOptions,
+  type S3StorageSettings,
+} from './s3/index.js';
+export { createConfiguredStorageDriver, type StorageSettings } from './create-configured-driver.js';

@@ -150,6 +150,13 @@ export interface StorageDriver {
   /** Removes a blob; no error when it is already gone. */
   deleteBlob(location: BlobLocation): Promise<void>;
 
+  /**
+   * Only drivers whose store serves blobs itself (S3: a presigned GET): a URL that serves the
+   * blob to anyone holding it for `expiresInSeconds`, for redirecting downloads
+   * (S3_REDIRECT_DOWNLOADS). Absent: downloads stream through Longshore.
+   */
+  blobUrl?(location: BlobLocation, expiresInSeconds: number): Promise<string>;
+
   // --- small objects ---------------------------------------------------------------------------
 
   /** Whole-content write, atomic: readers see the old content or the new, never a partial one. */

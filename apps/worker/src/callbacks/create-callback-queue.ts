@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   CALLBACK_JOB,
   CALLBACK_QUEUE,
@@ -11,7 +11,7 @@ import type { CallbackQueue } from '../finalize/settle-upload.js';
 
 /** The callback queue on BullMQ: one delivery job per upload, retried with backoff. */
 export function createCallbackQueue(
-  connection: Redis,
+  connection: Redis | Cluster,
   prefix: string,
   policy: { attempts: number; backoffMs: number },
   onError?: (err: Error) => void,

@@ -1,7 +1,7 @@
 import type { HashPool } from '@longshore/digest';
 import type { UploadStore } from '@longshore/metadata';
 import type { VerifyPartJobData } from '@longshore/queue';
-import { PathNotFoundError, sessionFromJson, type StorageDriver } from '@longshore/storage';
+import { PartNotReadableError, PathNotFoundError, sessionFromJson, type StorageDriver } from '@longshore/storage';
 import { hashStoredPart } from './hash-stored-parts.js';
 
 export interface VerifyPartDeps {
@@ -25,6 +25,8 @@ export async function verifyStoredPart(job: VerifyPartJobData, deps: VerifyPartD
     // The upload was finalized (its parts published) or abandoned first: finalization did or
     // will do the check.
     if (isGone(err)) return 'gone';
+    // Straight into an S3 multipart upload: unreadable until completion, checked by the store.
+    if (err instanceof PartNotReadableError) return 'gone';
     throw err;
   }
   const ok = hex === job.sha256;

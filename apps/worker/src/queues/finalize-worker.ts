@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { ServerException, UploadNotFoundException } from '@longshore/domain';
 import { FINALIZE_QUEUE, type FinalizeJobData, type FinalizeJobResult } from '@longshore/queue';
 import type { Logger } from '@longshore/telemetry';
@@ -8,7 +8,7 @@ import type { SettledOutcome } from '../finalize/settle-upload.js';
 import type { createWorkerMetrics } from '../metrics/worker-metrics.js';
 
 export interface FinalizeWorkerDeps {
-  connection: Redis;
+  connection: Redis | Cluster;
   prefix: string;
   concurrency: number;
   lockMs: number;
