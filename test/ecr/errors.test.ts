@@ -129,29 +129,50 @@ describe('ECR errors, as the AWS SDK raises them', () => {
       expect(later).toMatchObject({ uploadId, lastValidByteReceived: 1999 });
     });
 
-    it('when two clients send the same range at once: exactly one is accepted', async () => {
+    it('when two clients send different bytes for the same range at once: exactly one is accepted', async () => {
       const name = await createRepository(ecr);
       for (let round = 0; round < 6; round++) {
         const uploadId = await initiate(ecr, name);
-        const layer = randomLayer(256 * 1024);
-        const outcomes = await Promise.allSettled([
-          uploadPart(ecr, name, uploadId, 0, layer.bytes),
-          uploadPart(ecr, name, uploadId, 0, layer.bytes),
-        ]);
-        const accepted = outcomes.filter((o) => o.status === 'fulfilled');
+        const layers = [randomLayer(256 * 1024), randomLayer(256 * 1024)];
+        const outcomes = await Promise.allSettled(
+          layers.map((layer) => uploadPart(ecr, name, uploadId, 0, layer.bytes)),
+        );
+        const accepted = outcomes.flatMap((o, i) =>
+          o.status === 'fulfilled' ? [{ answer: o.value, layer: layers[i]! }] : [],
+        );
         const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
         expect(accepted, `round ${round}`).toHaveLength(1);
-        expect(accepted[0]!.value.lastByteReceived).toBe(layer.bytes.length - 1);
+        expect(accepted[0]!.answer.lastByteReceived).toBe(256 * 1024 - 1);
         expect(refused[0]).toBeInstanceOf(InvalidLayerPartException);
         // Refused either while the other part held the upload, or after it was recorded.
-        expect([-1, layer.bytes.length - 1]).toContain((refused[0] as InvalidLayerPartException).lastValidByteReceived);
+        expect([-1, 256 * 1024 - 1]).toContain((refused[0] as InvalidLayerPartException).lastValidByteReceived);
 
         // The accepted part alone is the layer: nothing of the refused one leaked into it.
+        const digest = accepted[0]!.layer.digest;
         const completed = await ecr.send(
-          new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [layer.digest] }),
+          new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [digest] }),
         );
-        expect(completed.layerDigest).toBe(layer.digest);
+        expect(completed.layerDigest).toBe(digest);
       }
+    });
+
+    it('not for the replay of a part already recorded (a retry whose answer was lost): it is accepted again', async () => {
+      const name = await createRepository(ecr);
+      const uploadId = await initiate(ecr, name);
+      const layer = randomLayer(64 * 1024);
+      const first = await uploadPart(ecr, name, uploadId, 0, layer.bytes);
+      const replay = await uploadPart(ecr, name, uploadId, 0, layer.bytes);
+      expect(replay.lastByteReceived).toBe(first.lastByteReceived);
+      // Other bytes for the recorded range are still refused, naming where to resume.
+      const other = await rejectionOf(
+        uploadPart(ecr, name, uploadId, 0, randomBytes(64 * 1024)),
+        InvalidLayerPartException,
+      );
+      expect(other.lastValidByteReceived).toBe(64 * 1024 - 1);
+      const completed = await ecr.send(
+        new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [layer.digest] }),
+      );
+      expect(completed.layerDigest).toBe(layer.digest);
     });
   });
 

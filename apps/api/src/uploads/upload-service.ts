@@ -17,6 +17,7 @@ import type { HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
 import type { BodyDeadlines } from './body-deadlines.js';
 import type { StreamLimit } from './part-hasher.js';
+import { isCommittedReplay } from './part-replay.js';
 import { writeClaimedPart, type StoredPart } from './part-writer.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
@@ -103,7 +104,13 @@ export class UploadService {
   async uploadPart(part: PartUpload): Promise<number> {
     const { uploads } = this.deps;
     const declared = part.data instanceof Uint8Array ? part.data.byteLength : part.length;
-    const claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, declared);
+    let claim: PartClaim;
+    try {
+      claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, declared);
+    } catch (err) {
+      if (await isCommittedReplay(uploads, err, part)) return part.partFirstByte + declared! - 1;
+      throw err;
+    }
     let stored: StoredPart;
     try {
       const session = sessionFromJson(claim.storageSession, part.uploadId);
