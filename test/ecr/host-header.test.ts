@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushLayer, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { rawRequest } from '../support/raw-http.js';
+import { signRequest, testAdminKey } from '../support/request-signing.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const MALFORMED_HOSTS = ['a b', '[::1', 'evil:99999', 'x@evil.example', 'evil.example/path'];
@@ -16,16 +17,33 @@ afterAll(async () => {
   await longshore?.close();
 });
 
-function ecrRequest(operation: string, body: object, host: string) {
-  return rawRequest(`${longshore.endpoint}/`, {
+/**
+ * An ECR request sent to the service with `host` as its Host header. A well-formed host is signed
+ * as the client that typed it would sign it (SigV4 covers the Host), so the answer is about the
+ * host, not the signature; a malformed one cannot be signed, and is refused before authentication.
+ */
+async function ecrRequest(operation: string, body: object, host: string) {
+  const init = {
     method: 'POST',
-    headers: {
-      host,
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': `${TARGET_PREFIX}${operation}`,
-    },
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${TARGET_PREFIX}${operation}` },
     body: JSON.stringify(body),
+  };
+  const asTyped = wellFormedUrl(host);
+  const signed = asTyped ? await signRequest(asTyped, init, testAdminKey) : init;
+  const headers: Record<string, string> = {};
+  new Headers(signed.headers).forEach((value, name) => {
+    headers[name] = value;
   });
+  return rawRequest(`${longshore.endpoint}/`, { method: 'POST', headers: { ...headers, host }, body: init.body });
+}
+
+function wellFormedUrl(host: string): URL | undefined {
+  try {
+    const url = new URL(`http://${host}/`);
+    return url.host === host.toLowerCase() ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function expectEcrError(answer: { status: number; headers: Record<string, unknown>; text: string }, type: string) {

@@ -5,6 +5,7 @@ import { downloadRequests, type SignedLayer } from '../support/fuzz/download-req
 import { ecrRequests } from '../support/fuzz/ecr-requests.js';
 import { wireErrorChecks, type Door, type FuzzAnswer, type FuzzRequest } from '../support/fuzz/fuzz-request.js';
 import { v1Requests } from '../support/fuzz/v1-requests.js';
+import { v2Requests } from '../support/fuzz/v2-requests.js';
 import { pushLayer, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { rawRequest } from '../support/raw-http.js';
@@ -36,12 +37,9 @@ afterAll(async () => {
   await longshore?.close();
 });
 
-/**
- * Every door's generator. The /v2 door adds itself here (`v2: v2Requests`) with its error form
- * in `wireErrorChecks`.
- */
-function doorGenerators(): Partial<Record<Door, fc.Arbitrary<FuzzRequest>>> {
-  return { ecr: ecrRequests, v1: v1Requests, downloads: downloadRequests(layer) };
+/** Every door's generator; each door's error form is in `wireErrorChecks`. */
+function doorGenerators(): Record<Door, fc.Arbitrary<FuzzRequest>> {
+  return { ecr: ecrRequests, v1: v1Requests, downloads: downloadRequests(layer), v2: v2Requests };
 }
 
 async function send(request: FuzzRequest): Promise<FuzzAnswer> {
@@ -77,7 +75,7 @@ it(`answers ${REQUESTS} malformed requests across the doors with 4xx in each wir
       const answers = await Promise.all(batch.map(send));
       const wrong = batch.flatMap((request, i) => {
         sent[request.door] = (sent[request.door] ?? 0) + 1;
-        const problem = wireErrorChecks[request.door]!(answers[i]!);
+        const problem = wireErrorChecks[request.door](answers[i]!, request);
         return problem === undefined
           ? []
           : [`${problem}: ${JSON.stringify(request)} → ${answers[i]!.status} ${answers[i]!.text.slice(0, 200)}`];

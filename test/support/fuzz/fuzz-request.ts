@@ -1,6 +1,6 @@
 /**
  * One generated request for the fuzz test, and the error form its door must answer in. A door
- * (ECR JSON, /v1, downloads, and later /v2) contributes a generator of requests that are wrong by
+ * (ECR JSON, /v1, downloads, /v2) contributes a generator of requests that are wrong by
  * construction (see the `*-requests.ts` files) and a check of its wire's error form
  * (`wireErrorChecks`); the fuzz test draws from every door in `doorGenerators`.
  */
@@ -29,7 +29,7 @@ export interface FuzzAnswer {
 }
 
 /** Undefined when the answer is a 4xx in the door's error form; else what is wrong with it. */
-export type WireErrorCheck = (answer: FuzzAnswer) => string | undefined;
+export type WireErrorCheck = (answer: FuzzAnswer, request: FuzzRequest) => string | undefined;
 
 function json(text: string): unknown {
   try {
@@ -61,15 +61,30 @@ export const envelopeErrorForm: WireErrorCheck = (answer) => {
 };
 
 /** Downloads: the envelope, or a bare 416 naming the layer's size (HTTP's own form for a bad Range). */
-export const downloadErrorForm: WireErrorCheck = (answer) => {
+export const downloadErrorForm: WireErrorCheck = (answer, request) => {
   if (answer.status === 416) {
     return /^bytes \*\/\d+$/.test(answer.headers['content-range'] ?? '') ? undefined : '416 without Content-Range';
   }
-  return envelopeErrorForm(answer);
+  return envelopeErrorForm(answer, request);
 };
 
-export const wireErrorChecks: Partial<Record<Door, WireErrorCheck>> = {
+/**
+ * OCI Distribution: `{"errors": [{"code", "message", "detail"?}]}`; a HEAD answer has no body, so
+ * only its status counts.
+ */
+export const ociErrorForm: WireErrorCheck = (answer, request) => {
+  if (!isClientError(answer.status)) return `status ${answer.status}`;
+  if (request.method === 'HEAD') return answer.text === '' ? undefined : 'a body on HEAD';
+  const body = json(answer.text) as { errors?: { code?: unknown; message?: unknown }[] } | undefined;
+  const first = body?.errors?.[0];
+  if (!first) return 'no errors[]';
+  if (typeof first.code !== 'string' || typeof first.message !== 'string') return 'no error code/message';
+  return undefined;
+};
+
+export const wireErrorChecks: Record<Door, WireErrorCheck> = {
   ecr: ecrErrorForm,
   v1: envelopeErrorForm,
   downloads: downloadErrorForm,
+  v2: ociErrorForm,
 };
