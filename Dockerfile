@@ -30,6 +30,13 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     TURBO_TELEMETRY_DISABLED=1
 WORKDIR /app
 
+# A C++ compiler, make and python3 let node-gyp build the native resumable SHA-256 of
+# packages/digest against this Node's own headers (no download). Without them the build warns and
+# Longshore uses hash-wasm, which is correct but slower. The runtime stage needs none of them.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends g++ make python3 \
+ && rm -rf /var/lib/apt/lists/*
+
 COPY --from=manifests /src/ ./
 RUN --mount=type=cache,target=/root/.npm npm ci
 
