@@ -56,23 +56,12 @@ export async function startEmbeddedRedisCluster(options: EmbeddedRedisClusterOpt
   const replicas = options.replicasPerMaster ?? 0;
   const count = masters * (1 + replicas);
   const started = await Promise.allSettled(
-    Array.from({ length: count }, async (_, index) =>
-      startEmbeddedRedis({
+    Array.from({ length: count }, (_, index) =>
+      startClusterNode({
         dataDir: join(resolve(options.dataDir), `node-${index + 1}`),
         host,
-        appendOnly: false,
         log: options.log,
-        extraArgs: [
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          'nodes.conf', // in the node's own --dir
-          // The bus port defaults to port + 10000, which is past 65535 for high free ports.
-          '--cluster-port',
-          String(await findFreePort(host)),
-          '--cluster-node-timeout',
-          String(options.nodeTimeoutMs ?? 5000),
-        ],
+        nodeTimeoutMs: options.nodeTimeoutMs ?? 5000,
       }),
     ),
   );
@@ -100,6 +89,44 @@ export async function startEmbeddedRedisCluster(options: EmbeddedRedisClusterOpt
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+const BUS_PORT_ATTEMPTS = 5;
+
+/**
+ * One cluster-enabled redis-server. Its bus port is picked free, like its client port, and may
+ * be taken in between (by another node's client port, say): then the node starts again on new ports.
+ */
+async function startClusterNode(node: {
+  dataDir: string;
+  host: string;
+  log: ((line: string) => void) | undefined;
+  nodeTimeoutMs: number;
+}): Promise<EmbeddedRedis> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startEmbeddedRedis({
+        dataDir: node.dataDir,
+        host: node.host,
+        appendOnly: false,
+        log: node.log,
+        extraArgs: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf', // in the node's own --dir
+          // The bus port defaults to port + 10000, which is past 65535 for high free ports.
+          '--cluster-port',
+          String(await findFreePort(node.host)),
+          '--cluster-node-timeout',
+          String(node.nodeTimeoutMs),
+        ],
+      });
+    } catch (error) {
+      const clash = error instanceof RedisServerStartError && error.portInUse;
+      if (!clash || attempt >= BUS_PORT_ATTEMPTS) throw error;
+    }
   }
 }
 

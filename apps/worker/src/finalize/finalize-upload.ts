@@ -2,7 +2,8 @@ import { InvalidLayerException, LongshoreError, type ErrorRecord } from '@longsh
 import type { BlobIndex, LayerStore, UploadRecord, UploadStore } from '@longshore/metadata';
 import { sessionFromJson, type UploadSession } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
-import { verifyUpload, type VerifyDeps } from './verify-upload.js';
+import { verifyPublishedBlob } from './verify-published-blob.js';
+import { needsBlobRehash, verifyUpload, type VerifyDeps } from './verify-upload.js';
 
 export interface FinalizeDeps extends VerifyDeps {
   uploads: Pick<UploadStore, 'startFinalizing' | 'get' | 'parts' | 'annotate' | 'checkedParts'>;
@@ -81,10 +82,16 @@ async function publishLayer(
     await uploads.annotate(record.uploadId, { verifiedDigest: digest });
   }
   let location = record.blobLocation ?? (await blobs.locate(digest));
+  let published = record.blobLocation !== undefined;
   if (!location) {
     const written = parts.map((part) => ({ partNumber: part.partNumber, size: part.length, receipt: part.receipt }));
     location = await storage.completeUpload(session, written, digest);
     await uploads.annotate(record.uploadId, { blobLocation: location });
+    published = true;
+  }
+  if (published && needsBlobRehash(deps, session, parts)) {
+    await verifyPublishedBlob(storage, location, digest, record.bytesReceived);
+    deps.onVerifiedBytes?.(record.bytesReceived);
   }
   const kept = await blobs.claim(digest, location);
   if (kept !== location) {

@@ -54,8 +54,10 @@ export async function verifyUpload(
     }
     deps.onVerifiedBytes?.(part.length);
   });
+  // Full verification of parts a remote store holds is a re-hash of the published blob instead
+  // (see verifyPublishedBlob): S3 cannot read parts back that went straight into a multipart upload.
   const rehash =
-    deps.verifyMode === 'full' || !carried
+    !carried || (deps.verifyMode === 'full' && !needsBlobRehash(deps, session, parts))
       ? hashStoredParts(deps, session, parts).then((hex) => sha256Digest(hex))
       : undefined;
 
@@ -69,6 +71,21 @@ export async function verifyUpload(
     throw new InvalidLayerException('The stored layer does not match the digest computed as its parts arrived');
   }
   return (rehashed ?? carried)!;
+}
+
+/**
+ * Whether `full` verification re-hashes the published blob rather than the parts: when a part is
+ * not a local file (a remote store such as S3), the blob is read once, after completion.
+ */
+export function needsBlobRehash(
+  deps: Pick<VerifyDeps, 'storage' | 'verifyMode'>,
+  session: UploadSession,
+  parts: readonly PartRecord[],
+): boolean {
+  return (
+    deps.verifyMode === 'full' &&
+    parts.some((part) => deps.storage.localPartPath(session, part.partNumber) === undefined)
+  );
 }
 
 function assertContiguous(parts: PartRecord[], size: number): void {

@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import { InvalidLayerException } from '@longshore/domain';
+import { sha256Digest } from '@longshore/digest';
+import type { BlobLocation, StorageDriver } from '@longshore/storage';
+
+/**
+ * `VERIFY_MODE=full` on a remote store: re-hashes the blob just published at `location`, in one
+ * streaming read, before it is indexed. A blob that is not `digest` (or not `size` bytes) is
+ * deleted and the layer rejected, so a wrong blob is never indexed.
+ */
+export async function verifyPublishedBlob(
+  storage: Pick<StorageDriver, 'blobReader' | 'deleteBlob'>,
+  location: BlobLocation,
+  digest: string,
+  size: number,
+): Promise<void> {
+  const hash = createHash('sha256');
+  let read = 0;
+  for await (const chunk of (await storage.blobReader(location)) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    read += chunk.length;
+  }
+  const rehashed = sha256Digest(hash.digest('hex'));
+  if (read === size && rehashed === digest) return;
+  await storage.deleteBlob(location);
+  throw new InvalidLayerException(
+    `The published layer (${read} bytes, ${rehashed}) does not match the digest computed as its parts arrived`,
+  );
+}
