@@ -173,4 +173,42 @@ describe('collectGarbage', () => {
     expect(await redis.exists(stores.keys.blob(blob.digest))).toBe(0);
     expect(await exists(blob.location)).toBe(false);
   });
+
+  it('never leaves a link to a deleted blob while collections run back to back with pushes (many rounds)', async () => {
+    let running = true;
+    let collections = 0;
+    const collector = (async () => {
+      while (running) {
+        await collectGarbage(deps());
+        collections += 1;
+      }
+    })();
+    try {
+      for (let round = 0; round < 40; round++) {
+        // The blob of a layer just unlinked (garbage), pushed again: the steps finalizeUpload takes.
+        const garbage = await publishBlob(200 + round);
+        const uploadKey = `${prefix}:upload:${crypto.randomUUID()}`;
+        await redis.hset(uploadKey, { status: 'finalizing', layerDigests: JSON.stringify([garbage.digest]) });
+        let location: string | undefined;
+        while (location === undefined) {
+          try {
+            location = await stores.blobs.retain(garbage.digest);
+            if (location === undefined) location = (await publishBlob(garbage.size, garbage.bytes)).location;
+          } catch (err) {
+            if (!(err instanceof BlobBeingCollectedError)) throw err;
+            await expect.poll(() => stores.blobs.collecting(garbage.digest)).toBeUndefined();
+          }
+        }
+        await stores.layers.link('repo', '000000000000', garbage.digest, LINK);
+        await redis.hset(uploadKey, { status: 'completed' });
+        const before = collections;
+        await expect.poll(() => collections).toBeGreaterThan(before + 1);
+        expect(await stores.blobs.locate(garbage.digest), `round ${round}`).toBe(location);
+        expect(await exists(location), `round ${round}`).toBe(true);
+      }
+    } finally {
+      running = false;
+      await collector;
+    }
+  });
 });
