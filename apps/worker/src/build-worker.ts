@@ -21,6 +21,7 @@ import { deliverCallback } from './callbacks/deliver-callback.js';
 import { finalizeUpload } from './finalize/finalize-upload.js';
 import { settleUpload } from './finalize/settle-upload.js';
 import { verifyStoredPart } from './finalize/verify-stored-part.js';
+import { collectGarbage } from './maintenance/collect-garbage.js';
 import { purgeAbandonedUploads } from './maintenance/purge-abandoned-uploads.js';
 import { startMetricsServer } from './metrics/metrics-server.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
@@ -46,7 +47,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     isRedisConnectionError(err) ? log.debug({ err }, message) : log.error({ err }, message);
   const storage = createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
-  const { uploads, layers, blobs, workers: registry } = createStores(redis, config.queuePrefix, config);
+  const { uploads, layers, blobs, blobReferences, workers: registry } = createStores(redis, config.queuePrefix, config);
   const queue = createFinalizeQueue(
     redis,
     config.queuePrefix,
@@ -129,9 +130,33 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
       opts: { removeOnComplete: 10, removeOnFail: 10 },
     },
   );
+  if (config.gcIntervalMs > 0) {
+    await maintenance.upsertJobScheduler(
+      'collect-garbage',
+      { every: config.gcIntervalMs },
+      { name: 'collect-garbage', opts: { removeOnComplete: 10, removeOnFail: 10 } },
+    );
+  } else {
+    await maintenance.removeJobScheduler('collect-garbage');
+  }
+  const gcDeps = {
+    blobs,
+    references: blobReferences,
+    storage,
+    graceMs: config.gcGraceSeconds * 1000,
+    onDeleted: (bytes: number) => {
+      metrics.gcDeletedBlobs.inc({ driver: storage.name });
+      metrics.gcReclaimedBytes.inc({ driver: storage.name }, bytes);
+    },
+  };
   const maintenanceWorker = new Worker(
     'maintenance',
-    async () => {
+    async (job) => {
+      if (job.name === 'collect-garbage') {
+        const report = await collectGarbage(gcDeps);
+        if (report.deleted > 0) log.info(report, 'garbage-collected unreferenced blobs');
+        return report;
+      }
       const purged = await purgeAbandonedUploads({ storage, uploads }, 3600_000);
       if (purged.length > 0) log.info({ purged: purged.length }, 'removed the bytes of abandoned uploads');
       return purged.length;

@@ -285,6 +285,18 @@ export const configSpec = {
     default: 3_600_000,
     parse: integer({ min: 1000 }),
   }),
+  gcIntervalMs: setting({
+    env: 'GC_INTERVAL_MS',
+    description: 'How often a worker garbage-collects blobs nothing references (0: never)',
+    default: 3_600_000,
+    parse: integer({ min: 0 }),
+  }),
+  gcGraceSeconds: setting({
+    env: 'GC_GRACE_SECONDS',
+    description: 'How long a blob stays unreferenced (marked) before garbage collection deletes it',
+    default: 86_400,
+    parse: integer({ min: 0 }),
+  }),
   metricsPort: setting({
     env: 'METRICS_PORT',
     description: 'Worker metrics and health port (0: any free port)',

@@ -1,11 +1,35 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import { runScript } from './run-script.js';
+import { scanKeys } from './scan-keys.js';
+import { compareAndDelete } from './scripts/compare-and-delete.js';
+import { markBlob } from './scripts/mark-blob.js';
+import { retainBlob } from './scripts/retain-blob.js';
+import { sweepBlob } from './scripts/sweep-blob.js';
+
+/** An index entry whose blob the garbage collector is deleting holds this, then the location. */
+export const COLLECTING_PREFIX = '!collecting:';
+
+/**
+ * The blob of a digest is being deleted by the garbage collector: transient, the caller retries
+ * (a finalization then publishes its own copy).
+ */
+export class BlobBeingCollectedError extends Error {
+  constructor(digest: string) {
+    super(`the blob of ${digest} is being garbage-collected; retry`);
+    this.name = 'BlobBeingCollectedError';
+  }
+}
 
 /**
  * Content addressing in metadata: digest → where its blob is stored (a storage BlobLocation),
  * shared by every replica. The first location recorded for a digest wins; a finalization that
  * published the same digest elsewhere deletes its own copy. (On the filesystem, blobs are
  * content-addressed already, so every upload of a digest records the same location.)
+ *
+ * Whoever is about to reference a blob calls `retain` or `claim` first: that clears the garbage
+ * collector's mark on the digest (so a collection that marked it keeps it) and refuses while
+ * the collector is deleting it (see collect-garbage.ts in the worker for the whole protocol).
  */
 export class BlobIndex {
   constructor(
@@ -13,16 +37,81 @@ export class BlobIndex {
     private readonly keys: Keys,
   ) {}
 
-  /** Records `location` for `digest` unless one is recorded; returns the location that stands. */
+  /**
+   * Records `location` for `digest` unless one is recorded, and retains it; returns the location
+   * that stands. BlobBeingCollectedError while the collector deletes the digest's blob.
+   */
   async claim(digest: string, location: string): Promise<string> {
-    const key = this.keys.blob(digest);
-    const set = await this.redis.set(key, location, 'NX');
-    if (set === 'OK') return location;
-    return (await this.redis.get(key)) ?? (await this.claim(digest, location));
+    return (await this.retainOrClaim(digest, location))!;
   }
 
-  /** Where the blob of `digest` is stored, or undefined when no blob of it was published. */
+  /**
+   * Where the blob of `digest` is, retained for a reference about to be made, or undefined when
+   * none is indexed. BlobBeingCollectedError while the collector deletes it.
+   */
+  async retain(digest: string): Promise<string | undefined> {
+    return this.retainOrClaim(digest, '');
+  }
+
+  /** Where the blob of `digest` is stored, or undefined when none is published (or it is being deleted). */
   async locate(digest: string): Promise<string | undefined> {
-    return (await this.redis.get(this.keys.blob(digest))) ?? undefined;
+    const current = await this.redis.get(this.keys.blob(digest));
+    return current && !current.startsWith(COLLECTING_PREFIX) ? current : undefined;
+  }
+
+  // --- for the garbage collector ---------------------------------------------------------------
+
+  /** Every indexed digest (and digests being collected), in batches. */
+  async *digests(): AsyncIterable<string[]> {
+    const start = this.keys.blob('').length;
+    for await (const keys of scanKeys(this.redis, `${this.keys.blob('')}*`)) {
+      yield keys.filter((key) => !key.endsWith(':gc')).map((key) => key.slice(start));
+    }
+  }
+
+  /** Marks `digest` as a candidate (unless marked); the mark that stands, or undefined if not indexed. */
+  async mark(digest: string, mark: string): Promise<string | undefined> {
+    return (
+      (await runScript<string | null>(this.redis, markBlob, this.pair(digest), [COLLECTING_PREFIX, mark])) ?? undefined
+    );
+  }
+
+  /** Drops the collector's mark `mark` (a digest found referenced). */
+  async unmark(digest: string, mark: string): Promise<void> {
+    await runScript(this.redis, compareAndDelete, [this.keys.blobMark(digest)], [mark]);
+  }
+
+  /**
+   * When `digest` still carries `mark`, makes its entry a tombstone and returns the location to
+   * delete; undefined when it was retained since (keep it).
+   */
+  async sweep(digest: string, mark: string): Promise<string | undefined> {
+    return (
+      (await runScript<string | null>(this.redis, sweepBlob, this.pair(digest), [COLLECTING_PREFIX, mark])) ?? undefined
+    );
+  }
+
+  /** The location being deleted, when `digest`'s entry is a tombstone (a collection stopped midway). */
+  async collecting(digest: string): Promise<string | undefined> {
+    const current = await this.redis.get(this.keys.blob(digest));
+    return current?.startsWith(COLLECTING_PREFIX) ? current.slice(COLLECTING_PREFIX.length) : undefined;
+  }
+
+  /** Removes the tombstone once the blob at `location` is deleted. */
+  async forget(digest: string, location: string): Promise<void> {
+    await runScript(this.redis, compareAndDelete, [this.keys.blob(digest)], [COLLECTING_PREFIX + location]);
+  }
+
+  private pair(digest: string): string[] {
+    return [this.keys.blob(digest), this.keys.blobMark(digest)];
+  }
+
+  private async retainOrClaim(digest: string, location: string): Promise<string | undefined> {
+    const [outcome, found] = await runScript<[string, string?]>(this.redis, retainBlob, this.pair(digest), [
+      COLLECTING_PREFIX,
+      location,
+    ]);
+    if (outcome === 'COLLECTING') throw new BlobBeingCollectedError(digest);
+    return outcome === 'FOUND' ? found : undefined;
   }
 }

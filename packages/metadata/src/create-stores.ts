@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { BlobIndex } from './blob-index.js';
+import { BlobReferences } from './blob-references.js';
 import { createKeys, type Keys } from './keys.js';
 import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
@@ -14,6 +15,7 @@ export interface Stores {
   layers: LayerStore;
   images: ImageStore;
   blobs: BlobIndex;
+  blobReferences: BlobReferences;
   workers: WorkerRegistry;
 }
 
@@ -27,6 +29,7 @@ export function createStores(redis: Redis | Cluster, prefix: string, limits: Upl
     layers: new LayerStore(redis, keys),
     images: new ImageStore(redis, keys),
     blobs: new BlobIndex(redis, keys),
+    blobReferences: new BlobReferences(redis, keys),
     workers: new WorkerRegistry(redis, keys),
   };
 }

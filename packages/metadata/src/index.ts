@@ -12,7 +12,9 @@ export {
   type CompletionStart,
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
-export { BlobIndex } from './blob-index.js';
+export { BlobIndex, BlobBeingCollectedError, COLLECTING_PREFIX } from './blob-index.js';
+export { BlobReferences } from './blob-references.js';
+export { scanKeys } from './scan-keys.js';
 export {
   parseUploadRecord,
   type UploadRecord,

@@ -1,3 +1,4 @@
+import { sameSlotKey } from './same-slot-key.js';
 import { createImageKeys, type ImageKeys } from './image-keys.js';
 
 /**
@@ -13,6 +14,8 @@ export interface Keys {
   upload(uploadId: string): string;
   /** STRING: where the blob of a digest is stored (a storage BlobLocation); one key per digest */
   blob(digest: string): string;
+  /** STRING: the garbage collector's mark on a digest ("<epoch ms>:<random>"); same slot as `blob` */
+  blobMark(digest: string): string;
   /** LIST of part records (JSON: offset, length, sha256, partNumber, receipt), in order */
   uploadParts(uploadId: string): string;
   /** SET of "ok:<partNumber>" / "bad:<partNumber>": parts already checked against their checksum */
@@ -34,6 +37,7 @@ export function createKeys(prefix: string): Keys {
     repositories: `${prefix}:repositories`,
     layers: (name) => `${prefix}:layers:${name}`,
     blob: (digest) => `${prefix}:blob:${digest}`,
+    blobMark: (digest) => sameSlotKey(`${prefix}:blob:${digest}`, 'gc'),
     upload: (id) => `${prefix}:upload:${id}`,
     uploadParts: (id) => `${prefix}:upload:${id}:parts`,
     uploadVerifiedParts: (id) => `${prefix}:upload:${id}:verified`,

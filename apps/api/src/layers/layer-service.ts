@@ -1,6 +1,6 @@
 import { LayerAlreadyExistsException, LayersNotFoundException } from '@longshore/domain';
 import { parseSha256Digest } from '@longshore/digest';
-import type { BlobIndex, LayerStore } from '@longshore/metadata';
+import { BlobBeingCollectedError, type BlobIndex, type LayerStore } from '@longshore/metadata';
 
 export type LayerCheck =
   | { kind: 'available'; layerDigest: string; layerSize: number }
@@ -13,7 +13,7 @@ export type LayerCheck =
 
 /** What a repository holds, answered from its layer links. */
 export class LayerService {
-  constructor(private readonly deps: { layers: LayerStore; blobs: Pick<BlobIndex, 'locate'> }) {}
+  constructor(private readonly deps: { layers: LayerStore; blobs: Pick<BlobIndex, 'locate' | 'retain'> }) {}
 
   /** One answer per requested digest: a malformed or unknown digest is a per-item failure. */
   async check(repositoryName: string, digests: string[]): Promise<LayerCheck[]> {
@@ -78,8 +78,18 @@ export class LayerService {
       });
     } catch (err) {
       if (!(err instanceof LayerAlreadyExistsException)) throw err;
+      return true;
     }
-    return true;
+    // Link first, then retain: a garbage collection that marked the blob before the retain saw
+    // the new link when it read references; one that is deleting it (or deleted it) makes the
+    // retain fail, and the link is taken back, so the client uploads the layer instead.
+    const retained = await this.deps.blobs.retain(layerDigest).catch((err: unknown) => {
+      if (err instanceof BlobBeingCollectedError) return undefined;
+      throw err;
+    });
+    if (retained) return true;
+    await this.deps.layers.unlink(to, layerDigest);
+    return false;
   }
 
   /** Removes a layer from a repository (its blob stays), or LayersNotFoundException. */

@@ -8,7 +8,7 @@ import { needsBlobRehash, verifyUpload, type VerifyDeps } from './verify-upload.
 export interface FinalizeDeps extends VerifyDeps {
   uploads: Pick<UploadStore, 'startFinalizing' | 'get' | 'parts' | 'annotate' | 'checkedParts'>;
   layers: Pick<LayerStore, 'link'>;
-  blobs: Pick<BlobIndex, 'claim' | 'locate'>;
+  blobs: Pick<BlobIndex, 'claim' | 'retain'>;
 }
 
 /**
@@ -81,7 +81,9 @@ async function publishLayer(
     }
     await uploads.annotate(record.uploadId, { verifiedDigest: digest });
   }
-  let location = record.blobLocation ?? (await blobs.locate(digest));
+  // Retaining (not just looking up) an indexed blob tells a garbage collection that marked it to
+  // keep it; while one is deleting it, this throws (transient: the retry publishes our own copy).
+  let location = record.blobLocation ?? (await blobs.retain(digest));
   let published = record.blobLocation !== undefined;
   if (!location) {
     const written = parts.map((part) => ({ partNumber: part.partNumber, size: part.length, receipt: part.receipt }));

@@ -6,7 +6,7 @@ export interface WorkerMetricSources {
   queueCounts(): Promise<Record<string, number>>;
 }
 
-/** The worker's metrics. Labels are bounded: outcomes, ECR error names, queue states. */
+/** The worker's metrics. Labels are bounded: outcomes, ECR error names, queue states, storage drivers. */
 export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSources) {
   return {
     finalizeDuration: new Histogram({
@@ -35,6 +35,18 @@ export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSou
     stalled: new Counter({
       name: 'longshore_worker_stalled_jobs_total',
       help: 'Jobs whose worker stopped renewing their lock and were taken back',
+      registers: [registry],
+    }),
+    gcReclaimedBytes: new Counter({
+      name: 'longshore_worker_gc_reclaimed_bytes_total',
+      help: 'Bytes of blobs garbage collection deleted, by storage driver',
+      labelNames: ['driver'],
+      registers: [registry],
+    }),
+    gcDeletedBlobs: new Counter({
+      name: 'longshore_worker_gc_deleted_blobs_total',
+      help: 'Blobs garbage collection deleted, by storage driver',
+      labelNames: ['driver'],
       registers: [registry],
     }),
     hashUtilization: new Gauge({
