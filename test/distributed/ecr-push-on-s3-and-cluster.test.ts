@@ -68,4 +68,32 @@ describe('pushing through the AWS SDK with S3 storage and a Redis Cluster', () =
     const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'registry/blobs/' }));
     expect(listed.Contents?.map((object) => object.Size)).toEqual([12 * MiB]);
   });
+
+  it('redirects layer downloads and /v2 blob GETs to a presigned URL of the store (S3_REDIRECT_DOWNLOADS)', async () => {
+    const repositoryName = 'e2e/s3-redirect';
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+    const layer = randomLayer(6 * MiB);
+    await pushLayer(longshore.ecr, repositoryName, layer, 5 * MiB);
+    const { downloadUrl } = await longshore.ecr.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: layer.digest }),
+    );
+    for (const url of [downloadUrl!, `/v2/${repositoryName}/blobs/${layer.digest}`]) {
+      const answer = await longshore.fetch(url, { redirect: 'manual' });
+      expect(answer.status, url).toBe(307);
+      expect(answer.headers.get('docker-content-digest')).toBe(layer.digest);
+      const location = answer.headers.get('location')!;
+      expect(new URL(location).origin).toBe(new URL(s3.endpoint).origin);
+      // The store serves the bytes itself, a Range too, with no credentials but the presigned URL's.
+      const whole = await fetch(location);
+      expect(whole.status).toBe(200);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(layer.bytes)).toBe(true);
+      const ranged = await fetch(location, { headers: { Range: 'bytes=100-199' } });
+      expect(ranged.status).toBe(206);
+      expect(Buffer.from(await ranged.arrayBuffer()).equals(layer.bytes.subarray(100, 200))).toBe(true);
+    }
+    // HEAD still answers from Longshore itself, with the size.
+    const head = await longshore.fetch(`/v2/${repositoryName}/blobs/${layer.digest}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(6 * MiB));
+  });
 });

@@ -172,6 +172,10 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     }
   };
 
+  // With S3 storage, blob GETs redirect to a presigned URL of the store (S3_REDIRECT_DOWNLOADS).
+  const delivery =
+    config.storage === 's3' && config.s3RedirectDownloads ? { redirectSeconds: config.downloadUrlTtlSeconds } : {};
+
   const app = createApp({
     log,
     metricsRegistry,
@@ -203,9 +207,10 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
           registryId: config.registryId,
           policy: { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true },
           createRepositoryOnPush: config.createRepositoryOnPush,
+          delivery,
         }),
       }),
-      createDownloadRouter({ signer, layers, storage, registryId: config.registryId }),
+      createDownloadRouter({ signer, layers, storage, registryId: config.registryId, delivery }),
       createHealthRouter([
         { name: 'redis', check: () => checkRedis(redis) },
         {

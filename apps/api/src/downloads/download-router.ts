@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { DownloadSignatureInvalidError, DownloadUrlExpiredError } from '@longshore/domain';
 import type { StorageDriver } from '@longshore/storage';
 import { toDomainError } from '../errors/to-domain-error.js';
-import { sendBlob } from '../http/send-blob.js';
+import { sendBlob, type BlobDelivery } from '../http/send-blob.js';
 import type { LayerService } from '../layers/layer-service.js';
 import { sendV1Error } from '../v1/send-v1-error.js';
 import type { DownloadUrlSigner } from './download-url-signer.js';
@@ -12,12 +12,13 @@ export interface DownloadDeps {
   layers: LayerService;
   storage: StorageDriver;
   registryId: string;
+  /** Downloads redirect to the object store (S3_REDIRECT_DOWNLOADS) or stream through. */
+  delivery?: BlobDelivery;
 }
 
 /**
- * Serves the URLs GetDownloadUrlForLayer hands out: the layer's bytes, whole or one HTTP Range.
- * (ECR only serves layers referenced by an image; Longshore has no image API yet, so any layer
- * completed into the repository is served.) Errors answer in the /v1 envelope.
+ * Serves the URLs GetDownloadUrlForLayer hands out: the layer's bytes, whole or one HTTP Range,
+ * or a redirect to the object store. Errors answer in the /v1 envelope.
  */
 export function createDownloadRouter(deps: DownloadDeps): Router {
   const router = Router();
@@ -30,7 +31,7 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
         : new DownloadSignatureInvalidError('The download URL is not valid');
     }
     const layer = await deps.layers.requireBlob(verified.target.repositoryName, deps.registryId, layerDigest);
-    await sendBlob(req, res, deps.storage, { digest: layerDigest, ...layer });
+    await sendBlob(req, res, deps.storage, { digest: layerDigest, ...layer }, deps.delivery);
   };
   const handle = (req: Request, res: Response) =>
     serve(req, res).catch((err: unknown) => {

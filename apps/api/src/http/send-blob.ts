@@ -11,11 +11,31 @@ export interface StoredBlob {
 }
 
 /**
+ * How blob GETs are answered: streamed through this process, or (`redirectSeconds` set, and the
+ * driver able to presign) redirected with 307 to a URL of the object store valid that long.
+ */
+export interface BlobDelivery {
+  redirectSeconds?: number;
+}
+
+/**
  * Answers a blob's bytes from storage: whole, or the one `Range` asked for
- * (206). HEAD answers the headers alone. A range no byte satisfies throws
+ * (206), or a 307 to the object store when `delivery` says so (a client re-sends its `Range`
+ * there). HEAD answers the headers alone. A range no byte satisfies throws
  * RangeNotSatisfiableError, with `Content-Range: bytes *\/<size>` already set for the answerer.
  */
-export async function sendBlob(req: Request, res: Response, storage: StorageDriver, blob: StoredBlob): Promise<void> {
+export async function sendBlob(
+  req: Request,
+  res: Response,
+  storage: StorageDriver,
+  blob: StoredBlob,
+  delivery: BlobDelivery = {},
+): Promise<void> {
+  if (req.method === 'GET' && delivery.redirectSeconds && storage.blobUrl) {
+    const url = await storage.blobUrl(blob.location, delivery.redirectSeconds);
+    res.status(307).set({ Location: url, 'Docker-Content-Digest': blob.digest, 'Content-Length': '0' }).end();
+    return;
+  }
   const ranges = req.headers.range ? req.range(blob.size) : undefined;
   if (ranges === -1) {
     res.set('Content-Range', `bytes */${blob.size}`);
