@@ -1,4 +1,3 @@
-export { installOsPackages } from './install-os-packages.js';
 export { SWIFT_OS_PACKAGES } from './swift-binaries.js';
 export { SwiftNotFoundError } from './swift-not-found-error.js';
 export { SwiftStartError } from './swift-start-error.js';

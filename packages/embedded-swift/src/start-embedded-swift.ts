@@ -2,9 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { ensureOsPackages, findFreePort } from '@longshore/embedded-redis';
 import { buildRings } from './build-rings.js';
-import { findFreePort } from './free-port.js';
-import { installOsPackages } from './install-os-packages.js';
 import { accepts, httpStatus } from './probe.js';
 import { SWIFT_OS_PACKAGES, type SwiftBinaries, findSwiftBinaries } from './swift-binaries.js';
 import {
@@ -58,7 +57,13 @@ const OUTPUT_TAIL_LINES = 30;
 export async function startEmbeddedSwift(options: EmbeddedSwiftOptions): Promise<EmbeddedSwift> {
   const log = options.log ?? (() => {});
   let lookup = findSwiftBinaries();
-  if ('missing' in lookup && (options.install ?? true) && (await installOsPackages(SWIFT_OS_PACKAGES, log))) {
+  if ('missing' in lookup && (options.install ?? true)) {
+    // One requirement per package, all judged by whether a whole Swift node can now be found.
+    const present = () => !('missing' in findSwiftBinaries());
+    await ensureOsPackages(
+      SWIFT_OS_PACKAGES.map((name) => ({ package: name, present })),
+      log,
+    );
     lookup = findSwiftBinaries();
   }
   if ('missing' in lookup) throw new SwiftNotFoundError(lookup.missing);
