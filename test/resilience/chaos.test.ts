@@ -96,4 +96,7 @@ it('keeps every acknowledged layer and ≥ 99.9 % of pushes through kill -9 of w
     if (got !== digest) corrupt.push(digest);
   });
   expect(corrupt).toEqual([]);
-}, 170_000);
+  // The bound is generous on purpose: one push may spend a few SDK retries of a 30 s
+  // CompleteLayerUpload wait when its worker is killed mid-job (seen once: drained after 168 s,
+  // every push but one succeeded). What the test judges is success and intactness, not speed.
+}, 300_000);
