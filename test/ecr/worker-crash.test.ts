@@ -13,6 +13,7 @@ import { MiB, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { httpStatusOf, rejectionOf } from '../support/rejection.js';
 import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
+import { createKeys } from '@longshore/metadata';
 
 // Big enough, and verified slowly enough (a full re-hash on one thread, on top of the part
 // checks: about 0.4 s of hashing here), that finalization is still running when the test sees
@@ -107,7 +108,7 @@ describe('a worker that dies while finalizing', () => {
     await longshore.workers[0]!.kill();
 
     // The crash came mid-way: nothing was recorded as finished.
-    const afterCrash = await redis.hgetall(`${prefix}:upload:${uploadId}`);
+    const afterCrash = await redis.hgetall(createKeys(prefix).upload(uploadId));
     expect(afterCrash.status).toBe('finalizing');
 
     // With no worker left, the first call can only give up waiting: a retryable ServerException.
@@ -119,7 +120,7 @@ describe('a worker that dies while finalizing', () => {
     const { output } = await completeWithRetries(ecr, input, 30_000);
     expect(output).toMatchObject({ repositoryName, uploadId, layerDigest: layer.digest, registryId: '000000000000' });
 
-    const status = await redis.hgetall(`${prefix}:upload:${uploadId}`);
+    const status = await redis.hgetall(createKeys(prefix).upload(uploadId));
     expect(status).toMatchObject({ status: 'completed', layerDigest: layer.digest, layerSize: String(LAYER_SIZE) });
     expect(Number(status.attempts), 'the new worker finalized it again').toBeGreaterThanOrEqual(2);
 

@@ -10,12 +10,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { randomLayer, uploadParts } from '../support/layer-data.js';
+import { createKeys } from '@longshore/metadata';
 
 const KiB = 1024;
 
 /** Flips the byte at `offset` of an upload's layer in its stored part file, as corruption at rest would. */
 async function corruptStoredByte(longshore: Longshore, redis: Redis, uploadId: string, offset: number): Promise<void> {
-  const parts = (await redis.lrange(`${longshore.prefix}:upload:${uploadId}:parts`, 0, -1)).map(
+  const parts = (await redis.lrange(createKeys(longshore.prefix).uploadParts(uploadId), 0, -1)).map(
     (entry) => JSON.parse(entry) as { offset: number; length: number; partNumber: number },
   );
   const part = parts.find((p) => p.offset <= offset && offset < p.offset + p.length)!;
@@ -67,7 +68,7 @@ describe.each(['parts', 'full'] as const)('finalization with VERIFY_MODE=%s', (v
   it('re-hashes the stored bytes when the carried hash state is missing, reaching the same digest', async () => {
     const layer = randomLayer(200 * KiB + 3);
     const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);
-    const key = `${longshore.prefix}:upload:${uploadId}`;
+    const key = createKeys(longshore.prefix).upload(uploadId);
     expect(await redis.hexists(key, 'hashState')).toBe(1);
     await redis.hdel(key, 'hashState');
     const result = await complete(longshore, repositoryName, uploadId, layer.digest);

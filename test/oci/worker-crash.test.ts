@@ -4,6 +4,7 @@ import { MiB, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { completeBlobUpload, uploadBlobChunks, type StartedBlobUpload } from '../support/oci-push.js';
 import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
+import { createKeys } from '@longshore/metadata';
 
 // As in test/ecr/worker-crash.test.ts: big enough, and verified slowly enough (a full re-hash
 // on one thread on top of the part checks), that finalization is still running when the test
@@ -83,7 +84,7 @@ describe('/v2: a worker that dies while finalizing', () => {
     await longshore.workers[0]!.kill();
 
     // The crash came mid-way: nothing was recorded as finished.
-    const afterCrash = await redis.hgetall(`${prefix}:upload:${upload.uploadId}`);
+    const afterCrash = await redis.hgetall(createKeys(prefix).upload(upload.uploadId));
     expect(afterCrash.status).toBe('finalizing');
 
     // With no worker left, the PUT can only give up waiting: a 500 that says to retry.
@@ -98,7 +99,7 @@ describe('/v2: a worker that dies while finalizing', () => {
     expect(answer.status).toBe(201);
     expect(answer.headers.get('docker-content-digest')).toBe(layer.digest);
 
-    const status = await redis.hgetall(`${prefix}:upload:${upload.uploadId}`);
+    const status = await redis.hgetall(createKeys(prefix).upload(upload.uploadId));
     expect(status).toMatchObject({ status: 'completed', layerDigest: layer.digest, layerSize: String(LAYER_SIZE) });
     expect(Number(status.attempts), 'the new worker finalized it again').toBeGreaterThanOrEqual(2);
 

@@ -8,6 +8,7 @@ import { OCI_MANIFEST, pushImageBlobs } from './image-data.js';
 import { pushLayer, randomLayer, type Layer } from './layer-data.js';
 import { startLongshore, type Longshore } from './longshore-harness.js';
 import { sampleSum, scrapeMetrics } from './prometheus-text.js';
+import { createKeys } from '@longshore/metadata';
 
 const RECLAIMED = 'longshore_worker_gc_reclaimed_bytes_total';
 const DELETED = 'longshore_worker_gc_deleted_blobs_total';
@@ -36,7 +37,7 @@ export function describeGarbageCollection(title: string, env: () => Record<strin
       await longshore?.close();
     });
 
-    const blobKey = (digest: string) => `${prefix}:blob:${digest}`;
+    const blobKey = (digest: string) => createKeys(prefix).blob(digest);
     const located = (digest: string) => redis.get(blobKey(digest));
     const metrics = async () => scrapeMetrics(`http://127.0.0.1:${longshore.workers[0]!.port}/metrics`);
     const createRepository = (repositoryName: string) =>

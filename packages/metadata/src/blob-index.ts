@@ -63,9 +63,8 @@ export class BlobIndex {
 
   /** Every indexed digest (and digests being collected), in batches. */
   async *digests(): AsyncIterable<string[]> {
-    const start = this.keys.blob('').length;
-    for await (const keys of scanKeys(this.redis, `${this.keys.blob('')}*`)) {
-      yield keys.filter((key) => !key.endsWith(':gc')).map((key) => key.slice(start));
+    for await (const keys of scanKeys(this.redis, this.keys.blobPattern)) {
+      yield keys.map((key) => this.keys.digestOf(key));
     }
   }
 

@@ -32,11 +32,8 @@ export class BlobReferences {
   }
 
   private async addInFlight(live: Set<string>): Promise<void> {
-    const start = this.keys.upload('').length;
-    for await (const keys of scanKeys(this.redis, `${this.keys.upload('')}*`)) {
+    for await (const keys of scanKeys(this.redis, this.keys.uploadPattern)) {
       for (const key of keys) {
-        const uploadId = key.slice(start);
-        if (uploadId.includes(':')) continue; // an upload's parts or verified-parts key
         const [status, declared, verified] = await this.redis.hmget(key, 'status', 'layerDigests', 'verifiedDigest');
         if (!status || !IN_FLIGHT.has(status)) continue;
         if (verified) live.add(verified);

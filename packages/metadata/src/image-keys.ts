@@ -20,8 +20,18 @@ export interface ImageKeys {
   referrers: string;
 }
 
+/** The prefix without the braces a cluster config wraps it in (`{longshore}` → `longshore`). */
+export function untaggedPrefix(prefix: string): string {
+  return prefix.replace(/^\{(.*)\}$/, '$1');
+}
+
+/** Where every key of one repository starts: its hash tag `{repo:<name>}` under the prefix. */
+export function repositoryKeyBase(prefix: string, repositoryName: string): string {
+  return `${untaggedPrefix(prefix)}:{repo:${repositoryName}}`;
+}
+
 export function createImageKeys(prefix: string, repositoryName: string): ImageKeys {
-  const base = `${prefix}:{repo:${repositoryName}}`;
+  const base = repositoryKeyBase(prefix, repositoryName);
   return {
     images: `${base}:images`,
     manifests: `${base}:manifests`,

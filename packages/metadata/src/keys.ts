@@ -1,9 +1,17 @@
 import { sameSlotKey } from './same-slot-key.js';
-import { createImageKeys, type ImageKeys } from './image-keys.js';
+import { createImageKeys, repositoryKeyBase, untaggedPrefix, type ImageKeys } from './image-keys.js';
 
 /**
  * The Redis key layout, in one place. Everything Longshore stores lives under one prefix, which
  * the BullMQ queue shares, so one Redis can serve several deployments side by side.
+ *
+ * Each family of keys that one script (or MULTI) uses together carries its own Redis Cluster hash
+ * tag, so a cluster spreads the deployment over all its slots while no operation crosses two:
+ * `{upload:<id>}` (an upload's record, parts, checked parts), `{repo:<name>}` (a repository's
+ * layer links and image keys), `{blob:<digest>}` (a digest's index entry and GC mark). The
+ * singletons (repositories, workers, secrets) are one key each. A cluster prefix arrives
+ * hash-tagged (`{longshore}`, for BullMQ); its braces are dropped here, or every key would hash
+ * to that one tag.
  */
 export interface Keys {
   /** HASH repositoryName → repository JSON */
@@ -28,23 +36,40 @@ export interface Keys {
   urlSigningSecret: string;
   /** STRING: the secret that signs registry login tokens, shared by every API replica */
   authTokenSecret: string;
+  /** SCAN pattern matching every upload hash (not its parts or checked-parts keys) */
+  uploadPattern: string;
+  /** The upload id of a key matched by `uploadPattern` */
+  uploadIdOf(uploadKey: string): string;
+  /** SCAN pattern matching every blob index entry (not the GC marks) */
+  blobPattern: string;
+  /** The digest of a key matched by `blobPattern` */
+  digestOf(blobKey: string): string;
   /** One repository's image keys, all under the hash tag `{repo:<name>}` (see image-keys.ts) */
   images(repositoryName: string): ImageKeys;
 }
 
-export function createKeys(prefix: string): Keys {
+export function createKeys(queuePrefix: string): Keys {
+  const prefix = untaggedPrefix(queuePrefix);
+  const upload = (id: string) => `${prefix}:{upload:${id}}`;
+  const blob = (digest: string) => `${prefix}:{blob:${digest}}`;
+  const uploadStart = upload('').length - 1;
+  const blobStart = blob('').length - 1;
   return {
     repositories: `${prefix}:repositories`,
-    layers: (name) => `${prefix}:layers:${name}`,
-    blob: (digest) => `${prefix}:blob:${digest}`,
-    blobMark: (digest) => sameSlotKey(`${prefix}:blob:${digest}`, 'gc'),
-    upload: (id) => `${prefix}:upload:${id}`,
-    uploadParts: (id) => `${prefix}:upload:${id}:parts`,
-    uploadVerifiedParts: (id) => `${prefix}:upload:${id}:verified`,
+    layers: (name) => `${repositoryKeyBase(prefix, name)}:layers`,
+    blob,
+    blobMark: (digest) => sameSlotKey(blob(digest), 'gc'),
+    upload,
+    uploadParts: (id) => `${upload(id)}:parts`,
+    uploadVerifiedParts: (id) => `${upload(id)}:verified`,
     uploadEvents: (id) => `${prefix}:events:${id}`,
     workers: `${prefix}:workers`,
     urlSigningSecret: `${prefix}:url-signing-secret`,
     authTokenSecret: `${prefix}:auth-token-secret`,
+    uploadPattern: `${upload('').slice(0, -1)}*}`,
+    uploadIdOf: (key) => key.slice(uploadStart, -1),
+    blobPattern: `${blob('').slice(0, -1)}*}`,
+    digestOf: (key) => key.slice(blobStart, -1),
     images: (name) => createImageKeys(prefix, name),
   };
 }

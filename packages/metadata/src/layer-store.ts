@@ -33,23 +33,36 @@ export class LayerStore {
     return (await this.redis.hdel(this.keys.layers(repositoryName), digest)) === 1;
   }
 
-  /** Links a finalized layer; idempotent for the upload that linked it. */
+  /**
+   * Links a finalized layer; idempotent for the upload that linked it. The repository's record is
+   * another slot's than its links: checked before the link and again after it (see link-layer.ts).
+   */
   async link(repositoryName: string, registryId: string, digest: string, link: LayerLink): Promise<void> {
+    const gone = () =>
+      new RepositoryNotFoundException(
+        `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'`,
+      );
+    if (!(await this.exists(repositoryName))) throw gone();
+    const layers = this.keys.layers(repositoryName);
     const outcome = await runScript<string>(
       this.redis,
       linkLayer,
-      [this.keys.repositories, this.keys.layers(repositoryName)],
-      [repositoryName, digest, JSON.stringify(link), link.uploadId],
+      [layers],
+      [digest, JSON.stringify(link), link.uploadId],
     );
-    if (outcome === 'NO_REPOSITORY') {
-      throw new RepositoryNotFoundException(
-        `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'`,
-      );
-    }
     if (outcome === 'EXISTS') {
       throw new LayerAlreadyExistsException(
         `The layer '${digest}' already exists in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
       );
     }
+    // A DeleteRepository ran meanwhile: nothing of the repository may stay behind.
+    if (!(await this.exists(repositoryName))) {
+      await this.redis.del(layers);
+      throw gone();
+    }
+  }
+
+  private async exists(repositoryName: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.repositories, repositoryName)) === 1;
   }
 }

@@ -8,7 +8,8 @@ import type { Keys } from './keys.js';
 import type { RepositoryRecord } from './repository-record.js';
 import { runScript } from './run-script.js';
 import { imageKeyList } from './image-keys.js';
-import { deleteRepository } from './scripts/delete-repository.js';
+import { clearRepository } from './scripts/clear-repository.js';
+import { forgetRepository } from './scripts/forget-repository.js';
 import { updateRepository } from './scripts/update-repository.js';
 
 export interface RepositoryPage {
@@ -23,7 +24,15 @@ export class RepositoryStore {
     private readonly keys: Keys,
   ) {}
 
+  /**
+   * Registers a new repository. Its slot (`{repo:<name>}`) is cleared first when the name is free:
+   * a link or image that raced a DeleteRepository and whose process died before it could clean up
+   * (see link-layer.ts) must not reappear in the namesake.
+   */
   async create(record: RepositoryRecord): Promise<RepositoryRecord> {
+    if (!(await this.redis.hexists(this.keys.repositories, record.repositoryName))) {
+      await this.redis.del(...this.slotKeys(record.repositoryName));
+    }
     const created = await this.redis.hsetnx(this.keys.repositories, record.repositoryName, JSON.stringify(record));
     if (created === 0) {
       throw new RepositoryAlreadyExistsException(
@@ -66,21 +75,34 @@ export class RepositoryStore {
     return { repositories: page, nextAfter: more ? slice[slice.length - 1] : undefined };
   }
 
+  /**
+   * Deletes a repository in two steps, one per slot: clearRepository empties its slot (refusing,
+   * without force, when it holds anything), then forgetRepository removes its record. A crash
+   * between them leaves an empty repository that a retry deletes (see clear-repository.ts).
+   */
   async delete(repositoryName: string, registryId: string, force: boolean): Promise<RepositoryRecord> {
     await this.require(repositoryName, registryId);
-    const [outcome, json] = await runScript<[string, string?]>(
-      this.redis,
-      deleteRepository,
-      [this.keys.repositories, this.keys.layers(repositoryName), ...imageKeyList(this.keys.images(repositoryName))],
-      [repositoryName, force ? '1' : '0'],
-    );
-    if (outcome === 'NOT_FOUND') throw notFound(repositoryName, registryId);
-    if (outcome === 'NOT_EMPTY') {
+    const cleared = await runScript<string>(this.redis, clearRepository, this.slotKeys(repositoryName), [
+      force ? '1' : '0',
+    ]);
+    if (cleared === 'NOT_EMPTY') {
       throw new RepositoryNotEmptyException(
         `The repository with name '${repositoryName}' in registry with id '${registryId}' cannot be deleted because it still contains images`,
       );
     }
-    return JSON.parse(json!) as RepositoryRecord;
+    const json = await runScript<string | null>(
+      this.redis,
+      forgetRepository,
+      [this.keys.repositories],
+      [repositoryName],
+    );
+    if (!json) throw notFound(repositoryName, registryId);
+    return JSON.parse(json) as RepositoryRecord;
+  }
+
+  /** Every key of one repository's slot: its layer links, then its image keys. */
+  private slotKeys(repositoryName: string): string[] {
+    return [this.keys.layers(repositoryName), ...imageKeyList(this.keys.images(repositoryName))];
   }
 
   /** Stores a changed record (e.g. tag mutability) of a repository that still exists. */

@@ -151,23 +151,29 @@ export class UploadStore {
     now = Date.now(),
   ): Promise<PartClaim> {
     const token = randomUUID();
-    const keys = [this.keys.upload(ref.uploadId), this.keys.repositories];
+    // The repository is another slot's: read first, then claim (see claim-part.ts).
+    if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) throw repositoryNotFound(ref);
     const [code, value, maxPartSize, partNumber, storageSession] = await runScript<
       [string, string, string?, string?, string?]
-    >(this.redis, claimPart, keys, [
-      ref.repositoryName,
-      ref.registryId,
-      first,
-      last ?? '',
-      now,
-      this.limits.partLockMs,
-      token,
-      this.limits.maxParts,
-      this.limits.maxLayerSize,
-      length ?? '',
-      this.limits.maxPartSize,
-      MAX_PART_NUMBER,
-    ]);
+    >(
+      this.redis,
+      claimPart,
+      [this.keys.upload(ref.uploadId)],
+      [
+        ref.repositoryName,
+        ref.registryId,
+        first,
+        last ?? '',
+        now,
+        this.limits.partLockMs,
+        token,
+        this.limits.maxParts,
+        this.limits.maxLayerSize,
+        length ?? '',
+        this.limits.maxPartSize,
+        MAX_PART_NUMBER,
+      ],
+    );
     switch (code) {
       case 'OK':
         return {
@@ -179,8 +185,6 @@ export class UploadStore {
         };
       case 'PART_TOO_LARGE':
         throw new InvalidParameterException(`A layer part of this upload may be at most ${maxPartSize} bytes`);
-      case 'REPOSITORY_NOT_FOUND':
-        throw repositoryNotFound(ref);
       case 'BAD_LENGTH':
         throw invalidPart(ref, Number(value), `The part's byte range does not match its ${length} bytes`);
       case 'UPLOAD_NOT_FOUND':
@@ -267,10 +271,17 @@ export class UploadStore {
     options: { jobId: string; layerDigests: string[]; callbackUrl?: string },
     now = Date.now(),
   ): Promise<CompletionStart> {
+    // The repository and its layer links are other slots': read first, then queue (see begin-completion.ts).
+    if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) throw repositoryNotFound(ref);
+    const linked =
+      options.layerDigests.length === 0
+        ? []
+        : await this.redis.hmget(this.keys.layers(ref.repositoryName), ...options.layerDigests);
+    const alreadyLinked = options.layerDigests.find((_, i) => linked[i] !== null) ?? '';
     const [code, detail] = await runScript<[string, string?]>(
       this.redis,
       beginCompletion,
-      [this.keys.upload(ref.uploadId), this.keys.layers(ref.repositoryName), this.keys.repositories],
+      [this.keys.upload(ref.uploadId)],
       [
         ref.repositoryName,
         ref.registryId,
@@ -279,7 +290,7 @@ export class UploadStore {
         JSON.stringify(options.layerDigests),
         options.callbackUrl ?? '',
         this.keys.uploadEvents(ref.uploadId),
-        ...options.layerDigests,
+        alreadyLinked,
       ],
     );
     switch (code) {
@@ -287,8 +298,6 @@ export class UploadStore {
         return { outcome: 'queued' };
       case 'ALREADY':
         return { outcome: 'already', status: detail as UploadStatus };
-      case 'REPOSITORY_NOT_FOUND':
-        throw repositoryNotFound(ref);
       case 'UPLOAD_NOT_FOUND':
         throw uploadNotFound(ref);
       case 'EMPTY':

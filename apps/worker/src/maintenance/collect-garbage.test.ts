@@ -142,7 +142,7 @@ describe('collectGarbage', () => {
 
   it('keeps the digests an in-flight upload declared, and lets them go once it is over', async () => {
     const blob = await publishBlob();
-    const uploadKey = `${prefix}:upload:${crypto.randomUUID()}`;
+    const uploadKey = stores.keys.upload(crypto.randomUUID());
     await redis.hset(uploadKey, { status: 'finalizing', layerDigests: JSON.stringify([blob.digest]) });
     expect((await collectGarbage(deps())).deleted).toBe(0);
     expect(await exists(blob.location)).toBe(true);
@@ -187,7 +187,7 @@ describe('collectGarbage', () => {
       for (let round = 0; round < 40; round++) {
         // The blob of a layer just unlinked (garbage), pushed again: the steps finalizeUpload takes.
         const garbage = await publishBlob(200 + round);
-        const uploadKey = `${prefix}:upload:${crypto.randomUUID()}`;
+        const uploadKey = stores.keys.upload(crypto.randomUUID());
         await redis.hset(uploadKey, { status: 'finalizing', layerDigests: JSON.stringify([garbage.digest]) });
         let location: string | undefined;
         while (location === undefined) {

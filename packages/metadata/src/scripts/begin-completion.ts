@@ -4,11 +4,18 @@ import { publishRecordLua } from './publish-record.js';
  * beginCompletion — the cheap checks of CompleteLayerUpload and the move to 'queued', atomically,
  * so a racing part upload or a second completion cannot slip in between.
  *
- * KEYS[1] upload hash      KEYS[2] the repository's layers hash
- * KEYS[3] repositories hash
+ * KEYS[1] upload hash (slot `{upload:<id>}`)
  * ARGV[1] repositoryName   ARGV[2] registryId    ARGV[3] now (ms)     ARGV[4] job id
  * ARGV[5] layerDigests (JSON array)              ARGV[6] callback URL ('' for none)
- * ARGV[7] events channel   ARGV[8..] the requested digests
+ * ARGV[7] events channel   ARGV[8] a requested digest the repository already has ('' for none)
+ *
+ * The repository's existence (repositories hash) and its layer links (`{repo:<name>}`) live in
+ * other slots, so UploadStore.beginCompletion reads them just before this script and passes the
+ * finding in (REPOSITORY_NOT_FOUND is answered before the script runs; LAYER_EXISTS here, after
+ * the upload's own checks, so a retried completion still joins the one that began). Why that
+ * order is safe: the reads write nothing, so a crash after them loses nothing. A layer linked or a
+ * repository deleted between the reads and this script is the race any two completions always
+ * had: the worker's linkLayer settles it (LayerAlreadyExists / RepositoryNotFound on the upload).
  *
  * A part still in flight does not hold the completion up: the completion takes the parts
  * committed so far and fences the claim (it can no longer commit), as if the part had come after
@@ -16,21 +23,18 @@ import { publishRecordLua } from './publish-record.js';
  * or the other, never with an error of its own.
  *
  * Returns {'QUEUED'} or {'ALREADY', status} (a completion already began: join it) or
- * {code}: REPOSITORY_NOT_FOUND, UPLOAD_NOT_FOUND, EMPTY (no parts, and the upload's policy does
+ * {code}: UPLOAD_NOT_FOUND, EMPTY (no parts, and the upload's policy does
  * not allow an empty layer), PART_TOO_SMALL, LAYER_EXISTS.
  */
 export const beginCompletion = {
-  numberOfKeys: 3,
+  numberOfKeys: 1,
   lua: `${publishRecordLua}
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then return {'REPOSITORY_NOT_FOUND'} end
 local u = redis.call('HMGET', KEYS[1], 'repositoryName', 'registryId', 'status', 'partsReceived', 'hasSmallPart', 'allowEmpty')
 if not u[1] or u[1] ~= ARGV[1] or u[2] ~= ARGV[2] then return {'UPLOAD_NOT_FOUND'} end
 if u[3] ~= 'uploading' then return {'ALREADY', u[3]} end
 if tonumber(u[4]) == 0 and u[6] ~= '1' then return {'EMPTY'} end
 if u[5] == '1' then return {'PART_TOO_SMALL'} end
-for i = 8, #ARGV do
-  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then return {'LAYER_EXISTS', ARGV[i]} end
-end
+if ARGV[8] ~= '' then return {'LAYER_EXISTS', ARGV[8]} end
 redis.call('HDEL', KEYS[1], 'claimToken', 'claimUntil', 'claimPartNumber')
 redis.call('HSET', KEYS[1], 'status', 'queued', 'jobId', ARGV[4], 'layerDigests', ARGV[5], 'queuedAt', ARGV[3], 'updatedAt', ARGV[3])
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'callbackUrl', ARGV[6]) end

@@ -7,7 +7,7 @@
  * same part (the client gave up on the first request, or the process serving it died), and the
  * first writer's bytes are in its own part, which can then never commit.
  *
- * KEYS[1] upload hash      KEYS[2] repositories hash
+ * KEYS[1] upload hash (slot `{upload:<id>}`)
  * ARGV[1] repositoryName   ARGV[2] registryId    ARGV[3] partFirstByte
  * ARGV[4] partLastByte ('' when the length is not known in advance: a streamed body)
  * ARGV[5] now (ms)         ARGV[6] lock (ms)     ARGV[7] claim token    ARGV[8] max parts
@@ -15,17 +15,21 @@
  * ARGV[11] largest part when the upload has no policy of its own
  * ARGV[12] largest part number (claims per upload)
  *
+ * Whether the repository exists is read (repositories hash, another slot) just before this
+ * script: the read writes nothing, so a crash after it loses nothing, and a repository deleted
+ * between the two is the same as one deleted just after the claim — the completion's own check
+ * and the worker's linkLayer refuse the upload, so nothing of it becomes visible.
+ *
  * The part-size limit is the upload's own (`maxPartSize`, fixed at initiate), so every API
  * process enforces the same.
  *
  * Returns {'OK', hashState, maxPartSize, partNumber, storageSession},
- * {'PART_TOO_LARGE', bytesReceived, maxPartSize} or {code, bytesReceived}: REPOSITORY_NOT_FOUND,
+ * {'PART_TOO_LARGE', bytesReceived, maxPartSize} or {code, bytesReceived}:
  * UPLOAD_NOT_FOUND, NOT_UPLOADING, BAD_LENGTH, OUT_OF_ORDER, TOO_MANY_PARTS, TOO_LARGE.
  */
 export const claimPart = {
-  numberOfKeys: 2,
+  numberOfKeys: 1,
   lua: `
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return {'REPOSITORY_NOT_FOUND', '0'} end
 local u = redis.call('HMGET', KEYS[1], 'repositoryName', 'registryId', 'status', 'bytesReceived', 'partsReceived', 'nextPartNumber', 'hashState', 'maxPartSize', 'storageSession')
 if not u[1] or u[1] ~= ARGV[1] or u[2] ~= ARGV[2] then return {'UPLOAD_NOT_FOUND', '0'} end
 local received = u[4]

@@ -2,22 +2,30 @@
  * linkLayer — makes a finalized layer part of its repository. Idempotent for the upload that
  * linked it (a re-run after a crash succeeds); any other upload of the same layer is told it exists.
  *
- * KEYS[1] repositories hash    KEYS[2] the repository's layers hash
- * ARGV[1] repositoryName   ARGV[2] layer digest  ARGV[3] link JSON   ARGV[4] uploadId
+ * KEYS[1] the repository's layers hash (slot `{repo:<name>}`)
+ * ARGV[1] layer digest     ARGV[2] link JSON     ARGV[3] uploadId
  *
- * Returns 'LINKED', 'EXISTS' or 'NO_REPOSITORY'.
+ * Returns 'LINKED' or 'EXISTS'.
+ *
+ * Whether the repository exists is read from the repositories hash, another slot, so
+ * LayerStore.link checks it before this script and again after it. Why that order is safe: the
+ * blob is already stored and indexed when this runs, so a link never names a missing blob. A
+ * repository deleted meanwhile is seen by the second check, which drops the repository's
+ * leftovers and fails the link (RepositoryNotFoundException); should the process die between the
+ * link and that check, the leftover is in the slot of a repository nobody lists (the garbage
+ * collector and every read go through the repositories hash), and RepositoryStore.create clears
+ * such leftovers before a namesake is created. A retry of the job re-runs both steps.
  */
 export const linkLayer = {
-  numberOfKeys: 2,
+  numberOfKeys: 1,
   lua: `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 'NO_REPOSITORY' end
-local current = redis.call('HGET', KEYS[2], ARGV[2])
+local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then
-  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   return 'LINKED'
 end
 local ok, link = pcall(cjson.decode, current)
-if ok and link['uploadId'] == ARGV[4] then return 'LINKED' end
+if ok and link['uploadId'] == ARGV[3] then return 'LINKED' end
 return 'EXISTS'
 `,
 };
