@@ -423,7 +423,8 @@ export interface Config extends Settings {
   redisDir: string;
   /**
    * REDIS_URL (or REDIS_CLUSTER_NODES) names a Redis Cluster. `queuePrefix` is then wrapped in
-   * braces, a hash tag that keeps BullMQ's keys (and, for now, all of Longshore's) in one slot.
+   * braces, a hash tag that keeps BullMQ's keys in one slot (Longshore's own keys drop the braces
+   * and carry their own tags: packages/metadata/src/keys.ts).
    */
   redisCluster: boolean;
 }
