@@ -153,27 +153,23 @@ export class UploadStore {
     const token = randomUUID();
     // The repository is another slot's: read first, then claim (see claim-part.ts).
     if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) throw repositoryNotFound(ref);
+    const keys = [this.keys.upload(ref.uploadId)];
     const [code, value, maxPartSize, partNumber, storageSession] = await runScript<
       [string, string, string?, string?, string?]
-    >(
-      this.redis,
-      claimPart,
-      [this.keys.upload(ref.uploadId)],
-      [
-        ref.repositoryName,
-        ref.registryId,
-        first,
-        last ?? '',
-        now,
-        this.limits.partLockMs,
-        token,
-        this.limits.maxParts,
-        this.limits.maxLayerSize,
-        length ?? '',
-        this.limits.maxPartSize,
-        MAX_PART_NUMBER,
-      ],
-    );
+    >(this.redis, claimPart, keys, [
+      ref.repositoryName,
+      ref.registryId,
+      first,
+      last ?? '',
+      now,
+      this.limits.partLockMs,
+      token,
+      this.limits.maxParts,
+      this.limits.maxLayerSize,
+      length ?? '',
+      this.limits.maxPartSize,
+      MAX_PART_NUMBER,
+    ]);
     switch (code) {
       case 'OK':
         return {
