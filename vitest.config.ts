@@ -10,6 +10,23 @@ const distributedTests = [
   'apps/*/src/**/*.distributed.test.ts',
   'test/distributed/**/*.test.ts',
 ];
+// The ECR, /v1 and /v2 suites again, with test/support/longshore-harness.ts defaulting to
+// STORAGE=s3 on the private Swift and REDIS_URL naming the private Redis Cluster (each harness
+// gets its own bucket and key prefix): the `e2e-s3-cluster` project.
+const s3ClusterSuites = [
+  'test/ecr/**/*.test.ts',
+  'test/oci/**/*.test.ts',
+  'test/status/**/*.test.ts',
+  'test/uploads/**/*.test.ts',
+  'test/finalize/**/*.test.ts',
+  'test/gc/**/*.test.ts',
+];
+// Files of those suites that only `e2e` runs, because they are about a single Redis:
+const filesystemOrSingleRedisOnly = [
+  // The API's Redis connections as one redis-server's CLIENT LIST shows them (one subscriber
+  // connection holds 1,000 long polls); on a cluster each process has a connection per master.
+  'test/status/long-polls.test.ts',
+];
 export default defineConfig({
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
@@ -44,6 +61,19 @@ export default defineConfig({
           name: 'distributed',
           include: distributedTests,
           globalSetup: ['test/global-setup.ts', 'test/global-setup-distributed.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { conditions: ['source'] },
+        ssr: { resolve: { conditions: ['source'] } },
+        test: {
+          name: 'e2e-s3-cluster',
+          include: s3ClusterSuites,
+          exclude: [...configDefaults.exclude, ...distributedTests, ...filesystemOrSingleRedisOnly],
+          globalSetup: ['test/global-setup.ts', 'test/global-setup-distributed.ts'],
+          provide: { e2eBackend: 's3-cluster' },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
