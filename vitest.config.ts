@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// One run, three projects: fast unit tests next to the code they test; end-to-end tests that
+// One run, four projects (the fourth, `e2e-s3-cluster`, below): fast unit tests next to the code they test; end-to-end tests that
 // drive the built apps against a private redis-server started by test/global-setup.ts; and
 // `distributed` tests (`*.distributed.test.ts`, test/distributed/) that also get a private Swift
 // S3 API and a Redis Cluster (test/global-setup-distributed.ts). Vitest runs a project's global
@@ -19,7 +19,8 @@ const s3ClusterSuites = [
   'test/status/**/*.test.ts',
   'test/uploads/**/*.test.ts',
   'test/finalize/**/*.test.ts',
-  'test/gc/**/*.test.ts',
+  // Not test/gc: test/distributed/garbage-collection-on-s3-and-cluster.test.ts already runs the same
+  // scenarios (test/support/garbage-collection-scenarios.ts) on S3 + the Redis Cluster.
 ];
 // Files of those suites that only `e2e` runs, because they are about a single Redis:
 const filesystemOrSingleRedisOnly = [
