@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// One run, three projects: fast unit tests next to the code they test; end-to-end tests that
+// One run, four projects (the fourth, `e2e-s3-cluster`, below): fast unit tests next to the code they test; end-to-end tests that
 // drive the built apps against a private redis-server started by test/global-setup.ts; and
 // `distributed` tests (`*.distributed.test.ts`, test/distributed/) that also get a private Swift
 // S3 API and a Redis Cluster (test/global-setup-distributed.ts). Vitest runs a project's global
@@ -9,6 +9,24 @@ const distributedTests = [
   'packages/*/src/**/*.distributed.test.ts',
   'apps/*/src/**/*.distributed.test.ts',
   'test/distributed/**/*.test.ts',
+];
+// The ECR, /v1 and /v2 suites again, with test/support/longshore-harness.ts defaulting to
+// STORAGE=s3 on the private Swift and REDIS_URL naming the private Redis Cluster (each harness
+// gets its own bucket and key prefix): the `e2e-s3-cluster` project.
+const s3ClusterSuites = [
+  'test/ecr/**/*.test.ts',
+  'test/oci/**/*.test.ts',
+  'test/status/**/*.test.ts',
+  'test/uploads/**/*.test.ts',
+  'test/finalize/**/*.test.ts',
+  // Not test/gc: test/distributed/garbage-collection-on-s3-and-cluster.test.ts already runs the same
+  // scenarios (test/support/garbage-collection-scenarios.ts) on S3 + the Redis Cluster.
+];
+// Files of those suites that only `e2e` runs, because they are about a single Redis:
+const filesystemOrSingleRedisOnly = [
+  // The API's Redis connections as one redis-server's CLIENT LIST shows them (one subscriber
+  // connection holds 1,000 long polls); on a cluster each process has a connection per master.
+  'test/status/long-polls.test.ts',
 ];
 export default defineConfig({
   test: {
@@ -44,6 +62,19 @@ export default defineConfig({
           name: 'distributed',
           include: distributedTests,
           globalSetup: ['test/global-setup.ts', 'test/global-setup-distributed.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { conditions: ['source'] },
+        ssr: { resolve: { conditions: ['source'] } },
+        test: {
+          name: 'e2e-s3-cluster',
+          include: s3ClusterSuites,
+          exclude: [...configDefaults.exclude, ...distributedTests, ...filesystemOrSingleRedisOnly],
+          globalSetup: ['test/global-setup.ts', 'test/global-setup-distributed.ts'],
+          provide: { e2eBackend: 's3-cluster' },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

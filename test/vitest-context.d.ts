@@ -12,5 +12,10 @@ declare module 'vitest' {
     s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
     /** redis+cluster://127.0.0.1:<port>,... of the private three-master Redis Cluster (`distributed`). */
     redisClusterUrl: string;
+    /**
+     * Which backend test/support/longshore-harness.ts runs Longshore on (vitest.config.ts sets it
+     * per project): unset or `filesystem` in `e2e`, `s3-cluster` in `e2e-s3-cluster`.
+     */
+    e2eBackend?: 'filesystem' | 's3-cluster';
   }
 }

@@ -7,7 +7,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushLayer, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
-import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
 
 const PART_SIZE = 64 * 1024;
 const CLIENTS = 20;
@@ -41,10 +40,8 @@ describe('concurrent pushes of the same layer to one repository', () => {
       if (o.status === 'rejected') expect((o.reason as LayerAlreadyExistsException).$metadata.httpStatusCode).toBe(400);
     }
 
-    const { blobs, uploads } = storageDirs(longshore.dataDir);
-    const hex = layer.digest.slice('sha256:'.length);
-    expect(await publishedBlobs(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
-    expect(await entriesIn(uploads), 'no upload leaves its bytes behind').toEqual([]);
+    expect(await longshore.storage.storedBlobDigests()).toEqual([layer.digest]);
+    expect(await longshore.storage.storedUploads(), 'no upload leaves its bytes behind').toEqual([]);
 
     const availability = await ecr.send(
       new BatchCheckLayerAvailabilityCommand({ repositoryName, layerDigests: [layer.digest] }),
@@ -73,7 +70,6 @@ describe('concurrent pushes of the same layer to one repository', () => {
       expect(o.status).toBe('rejected');
       expect((o as PromiseRejectedResult).reason).toBeInstanceOf(LayerAlreadyExistsException);
     }
-    const { uploads } = storageDirs(longshore.dataDir);
-    expect(await entriesIn(uploads), 'no upload leaves its bytes behind').toEqual([]);
+    expect(await longshore.storage.storedUploads(), 'no upload leaves its bytes behind').toEqual([]);
   });
 });

@@ -26,7 +26,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, pushLayer, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { httpStatusOf, rejectionOf } from '../support/rejection.js';
-import { entriesIn, storageDirs } from '../support/stored-files.js';
 
 const REGISTRY_ID = '000000000000';
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
@@ -307,7 +306,7 @@ describe('ECR errors, as the AWS SDK raises them', () => {
     expect(err.message).toContain(String(MIN_PART_SIZE));
     // The upload can never complete now: a retry hears the same, and its bytes are gone.
     await rejectionOf(complete(), LayerPartTooSmallException);
-    expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).not.toContain(uploadId);
+    expect(await longshore.storage.storedUploads()).not.toContain(uploadId);
   });
 
   it('InvalidLayerException when none of the digests given matches the layer', async () => {
@@ -325,7 +324,7 @@ describe('ECR errors, as the AWS SDK raises them', () => {
       new BatchCheckLayerAvailabilityCommand({ repositoryName: name, layerDigests: [layer.digest] }),
     );
     expect(check.failures?.map((f) => f.failureCode)).toEqual(['MissingLayerDigest']);
-    expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).not.toContain(uploadId);
+    expect(await longshore.storage.storedUploads()).not.toContain(uploadId);
   });
 
   it('LayerAlreadyExistsException when the same layer is pushed to the repository again', async () => {
@@ -340,7 +339,7 @@ describe('ECR errors, as the AWS SDK raises them', () => {
     expect(err.message).toContain(layer.digest);
     // The second upload is over: a retry hears the same, and its bytes are not kept.
     await rejectionOf(complete(), LayerAlreadyExistsException);
-    expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).not.toContain(uploadId);
+    expect(await longshore.storage.storedUploads()).not.toContain(uploadId);
   });
 
   it('BatchCheckLayerAvailability reports MissingLayerDigest and InvalidLayerDigest per item, next to an available layer', async () => {

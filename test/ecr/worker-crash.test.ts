@@ -7,13 +7,11 @@ import {
   type CompleteLayerUploadCommandOutput,
   type ECRClient,
 } from '@aws-sdk/client-ecr';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@longshore/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { httpStatusOf, rejectionOf } from '../support/rejection.js';
-import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
-import { createKeys } from '@longshore/metadata';
 
 // Big enough, and verified slowly enough (a full re-hash on one thread, on top of the part
 // checks: about 0.4 s of hashing here), that finalization is still running when the test sees
@@ -24,7 +22,7 @@ const COMPLETE_WAIT_MS = 1500;
 
 /** Resolves with the first status record announced on `channel` whose status is `status`. */
 async function announced(
-  subscriber: Redis,
+  subscriber: RedisClient,
   channel: string,
   status: string,
   timeoutMs: number,
@@ -68,8 +66,8 @@ async function completeWithRetries(
 
 describe('a worker that dies while finalizing', () => {
   let longshore: Longshore;
-  let redis: Redis;
-  let subscriber: Redis;
+  let redis: RedisClient;
+  let subscriber: RedisClient;
   beforeAll(async () => {
     longshore = await startLongshore({
       env: {
@@ -83,7 +81,7 @@ describe('a worker that dies while finalizing', () => {
         STATUS_POLL_MS: '200',
       },
     });
-    redis = new Redis(longshore.redisUrl);
+    redis = longshore.connectRedis();
     subscriber = redis.duplicate();
   });
   afterAll(async () => {
@@ -93,14 +91,14 @@ describe('a worker that dies while finalizing', () => {
   });
 
   it('loses its job to a new worker, which completes the layer; the retried CompleteLayerUpload succeeds', async () => {
-    const { ecr, prefix } = longshore;
+    const { ecr, keys } = longshore;
     const repositoryName = 'crash/finalize';
     await ecr.send(new CreateRepositoryCommand({ repositoryName }));
     const layer = randomLayer(LAYER_SIZE);
     const uploadId = await uploadParts(ecr, repositoryName, layer.bytes, PART_SIZE);
     const input = { repositoryName, uploadId, layerDigests: [layer.digest] };
 
-    const channel = `${prefix}:events:${uploadId}`;
+    const channel = keys.uploadEvents(uploadId);
     await subscriber.subscribe(channel);
     const finalizing = announced(subscriber, channel, 'finalizing', 20_000);
     const firstComplete = ecr.send(new CompleteLayerUploadCommand(input));
@@ -108,7 +106,7 @@ describe('a worker that dies while finalizing', () => {
     await longshore.workers[0]!.kill();
 
     // The crash came mid-way: nothing was recorded as finished.
-    const afterCrash = await redis.hgetall(createKeys(prefix).upload(uploadId));
+    const afterCrash = await redis.hgetall(keys.upload(uploadId));
     expect(afterCrash.status).toBe('finalizing');
 
     // With no worker left, the first call can only give up waiting: a retryable ServerException.
@@ -120,7 +118,7 @@ describe('a worker that dies while finalizing', () => {
     const { output } = await completeWithRetries(ecr, input, 30_000);
     expect(output).toMatchObject({ repositoryName, uploadId, layerDigest: layer.digest, registryId: '000000000000' });
 
-    const status = await redis.hgetall(createKeys(prefix).upload(uploadId));
+    const status = await redis.hgetall(keys.upload(uploadId));
     expect(status).toMatchObject({ status: 'completed', layerDigest: layer.digest, layerSize: String(LAYER_SIZE) });
     expect(Number(status.attempts), 'the new worker finalized it again').toBeGreaterThanOrEqual(2);
 
@@ -137,9 +135,7 @@ describe('a worker that dies while finalizing', () => {
     expect(downloaded.length).toBe(LAYER_SIZE);
     expect(downloaded.equals(layer.bytes)).toBe(true);
 
-    const { blobs, uploads } = storageDirs(longshore.dataDir);
-    const hex = layer.digest.slice('sha256:'.length);
-    expect(await publishedBlobs(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
-    expect(await entriesIn(uploads)).toEqual([]);
+    expect(await longshore.storage.storedBlobDigests()).toEqual([layer.digest]);
+    expect(await longshore.storage.storedUploads()).toEqual([]);
   });
 });

@@ -1,35 +1,28 @@
-import { open } from 'node:fs/promises';
-import path from 'node:path';
 import {
   BatchCheckLayerAvailabilityCommand,
   CompleteLayerUploadCommand,
   CreateRepositoryCommand,
   InvalidLayerException,
 } from '@aws-sdk/client-ecr';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@longshore/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { randomLayer, uploadParts } from '../support/layer-data.js';
-import { createKeys } from '@longshore/metadata';
 
 const KiB = 1024;
 
-/** Flips the byte at `offset` of an upload's layer in its stored part file, as corruption at rest would. */
-async function corruptStoredByte(longshore: Longshore, redis: Redis, uploadId: string, offset: number): Promise<void> {
-  const parts = (await redis.lrange(createKeys(longshore.prefix).uploadParts(uploadId), 0, -1)).map(
+/** Flips the byte at `offset` of an upload's layer in its stored part, as corruption at rest would. */
+async function corruptStoredByte(
+  longshore: Longshore,
+  redis: RedisClient,
+  uploadId: string,
+  offset: number,
+): Promise<void> {
+  const parts = (await redis.lrange(longshore.keys.uploadParts(uploadId), 0, -1)).map(
     (entry) => JSON.parse(entry) as { offset: number; length: number; partNumber: number },
   );
   const part = parts.find((p) => p.offset <= offset && offset < p.offset + p.length)!;
-  const partFile = path.join(longshore.dataDir, 'storage', 'uploads', uploadId, 'parts', String(part.partNumber));
-  const file = await open(partFile, 'r+');
-  try {
-    const byte = Buffer.alloc(1);
-    await file.read(byte, 0, 1, offset - part.offset);
-    byte[0] = byte[0]! ^ 0xff;
-    await file.write(byte, 0, 1, offset - part.offset);
-  } finally {
-    await file.close();
-  }
+  await longshore.storage.corruptPartByte(uploadId, part.partNumber, offset - part.offset);
 }
 
 async function complete(longshore: Longshore, repositoryName: string, uploadId: string, digest: string) {
@@ -38,7 +31,7 @@ async function complete(longshore: Longshore, repositoryName: string, uploadId: 
 
 describe.each(['parts', 'full'] as const)('finalization with VERIFY_MODE=%s', (verifyMode) => {
   let longshore: Longshore;
-  let redis: Redis;
+  let redis: RedisClient;
   const repositoryName = `verify/${verifyMode}`;
 
   beforeAll(async () => {
@@ -50,7 +43,7 @@ describe.each(['parts', 'full'] as const)('finalization with VERIFY_MODE=%s', (v
         BACKGROUND_VERIFY_MIN_BYTES: String(1024 * 1024 * 1024),
       },
     });
-    redis = new Redis(longshore.redisUrl);
+    redis = longshore.connectRedis();
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
   });
   afterAll(async () => {
@@ -68,7 +61,7 @@ describe.each(['parts', 'full'] as const)('finalization with VERIFY_MODE=%s', (v
   it('re-hashes the stored bytes when the carried hash state is missing, reaching the same digest', async () => {
     const layer = randomLayer(200 * KiB + 3);
     const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);
-    const key = createKeys(longshore.prefix).upload(uploadId);
+    const key = longshore.keys.upload(uploadId);
     expect(await redis.hexists(key, 'hashState')).toBe(1);
     await redis.hdel(key, 'hashState');
     const result = await complete(longshore, repositoryName, uploadId, layer.digest);

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { pushBlob } from '../support/oci-push.js';
-import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
 
 const CHUNK_SIZE = 64 * 1024;
 const CLIENTS = 20;
@@ -34,10 +33,8 @@ describe('/v2: concurrent pushes of the same blob to one repository', () => {
       expect(answer.headers.get('location')).toBe(`/v2/${name}/blobs/${layer.digest}`);
     }
 
-    const { blobs, uploads } = storageDirs(longshore.dataDir);
-    const hex = layer.digest.slice('sha256:'.length);
-    expect(await publishedBlobs(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
-    expect(await entriesIn(uploads), 'no upload leaves its bytes behind').toEqual([]);
+    expect(await longshore.storage.storedBlobDigests()).toEqual([layer.digest]);
+    expect(await longshore.storage.storedUploads(), 'no upload leaves its bytes behind').toEqual([]);
 
     const pulled = await longshore.fetch(`/v2/${name}/blobs/${layer.digest}`);
     expect(pulled.status).toBe(200);
@@ -53,7 +50,6 @@ describe('/v2: concurrent pushes of the same blob to one repository', () => {
       Array.from({ length: 5 }, () => pushBlob(longshore, name, layer.bytes, CHUNK_SIZE, layer.digest)),
     );
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
-    const { uploads } = storageDirs(longshore.dataDir);
-    expect(await entriesIn(uploads), 'no upload leaves its bytes behind').toEqual([]);
+    expect(await longshore.storage.storedUploads(), 'no upload leaves its bytes behind').toEqual([]);
   });
 });

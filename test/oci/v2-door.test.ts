@@ -5,7 +5,6 @@ import { startLongshore, type Longshore } from '../support/longshore-harness.js'
 import { ociMediaTypes } from '../support/oci-layout.js';
 import { pushBlob } from '../support/oci-push.js';
 import { parsePrometheusText, sampleSum } from '../support/prometheus-text.js';
-import { entriesIn, storageDirs } from '../support/stored-files.js';
 
 const dockerManifest = 'application/vnd.docker.distribution.manifest.v2+json';
 
@@ -117,7 +116,7 @@ describe('the /v2 door', () => {
     expect(await codeOf(answer)).toBe('DIGEST_INVALID');
     expect((await longshore.fetch(`/v2/${name}/blobs/${wrong}`, { method: 'HEAD' })).status).toBe(404);
     expect((await longshore.fetch(`/v2/${name}/blobs/${layer.digest}`, { method: 'HEAD' })).status).toBe(404);
-    expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).toEqual([]);
+    expect(await longshore.storage.storedUploads()).toEqual([]);
 
     const malformed = await longshore.fetch(`/v2/${name}/blobs/uploads/?digest=md5:abc`, { method: 'POST' });
     expect(malformed.status).toBe(400);
@@ -133,7 +132,7 @@ describe('the /v2 door', () => {
     const late = await longshore.fetch(location, { method: 'PATCH', body: Buffer.from('more') });
     expect(late.status).toBe(404);
     expect(await codeOf(late)).toBe('BLOB_UPLOAD_UNKNOWN');
-    expect(await entriesIn(storageDirs(longshore.dataDir).uploads)).toEqual([]);
+    expect(await longshore.storage.storedUploads()).toEqual([]);
   });
 
   it('serves blobs whole, by range, and unlinks them on DELETE', async () => {

@@ -1,10 +1,8 @@
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@longshore/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { completeBlobUpload, uploadBlobChunks, type StartedBlobUpload } from '../support/oci-push.js';
-import { entriesIn, publishedBlobs, storageDirs } from '../support/stored-files.js';
-import { createKeys } from '@longshore/metadata';
 
 // As in test/ecr/worker-crash.test.ts: big enough, and verified slowly enough (a full re-hash
 // on one thread on top of the part checks), that finalization is still running when the test
@@ -14,7 +12,7 @@ const CHUNK_SIZE = 20 * MiB;
 const COMPLETE_WAIT_MS = 1500;
 
 /** Resolves with the first status record announced on `channel` whose status is `status`. */
-async function announced(subscriber: Redis, channel: string, status: string, timeoutMs: number) {
+async function announced(subscriber: RedisClient, channel: string, status: string, timeoutMs: number) {
   let onMessage!: (ch: string, message: string) => void;
   let timer!: NodeJS.Timeout;
   const seen = new Promise<Record<string, string>>((resolve, reject) => {
@@ -38,8 +36,8 @@ async function announced(subscriber: Redis, channel: string, status: string, tim
 
 describe('/v2: a worker that dies while finalizing', () => {
   let longshore: Longshore;
-  let redis: Redis;
-  let subscriber: Redis;
+  let redis: RedisClient;
+  let subscriber: RedisClient;
   beforeAll(async () => {
     longshore = await startLongshore({
       env: {
@@ -52,7 +50,7 @@ describe('/v2: a worker that dies while finalizing', () => {
         STATUS_POLL_MS: '200',
       },
     });
-    redis = new Redis(longshore.redisUrl);
+    redis = longshore.connectRedis();
     subscriber = redis.duplicate();
   });
   afterAll(async () => {
@@ -71,12 +69,12 @@ describe('/v2: a worker that dies while finalizing', () => {
   }
 
   it('loses its job to a new worker, which completes the blob; the retried PUT answers 201', async () => {
-    const { prefix } = longshore;
+    const { keys } = longshore;
     const name = 'crash/finalize';
     const layer = randomLayer(LAYER_SIZE);
     const upload = await uploadBlobChunks(longshore, name, layer.bytes, CHUNK_SIZE);
 
-    const channel = `${prefix}:events:${upload.uploadId}`;
+    const channel = keys.uploadEvents(upload.uploadId);
     await subscriber.subscribe(channel);
     const finalizing = announced(subscriber, channel, 'finalizing', 20_000);
     const firstPut = completeBlobUpload(longshore, upload, layer.digest);
@@ -84,7 +82,7 @@ describe('/v2: a worker that dies while finalizing', () => {
     await longshore.workers[0]!.kill();
 
     // The crash came mid-way: nothing was recorded as finished.
-    const afterCrash = await redis.hgetall(createKeys(prefix).upload(upload.uploadId));
+    const afterCrash = await redis.hgetall(keys.upload(upload.uploadId));
     expect(afterCrash.status).toBe('finalizing');
 
     // With no worker left, the PUT can only give up waiting: a 500 that says to retry.
@@ -99,7 +97,7 @@ describe('/v2: a worker that dies while finalizing', () => {
     expect(answer.status).toBe(201);
     expect(answer.headers.get('docker-content-digest')).toBe(layer.digest);
 
-    const status = await redis.hgetall(createKeys(prefix).upload(upload.uploadId));
+    const status = await redis.hgetall(keys.upload(upload.uploadId));
     expect(status).toMatchObject({ status: 'completed', layerDigest: layer.digest, layerSize: String(LAYER_SIZE) });
     expect(Number(status.attempts), 'the new worker finalized it again').toBeGreaterThanOrEqual(2);
 
@@ -109,9 +107,7 @@ describe('/v2: a worker that dies while finalizing', () => {
     expect(bytes.length).toBe(LAYER_SIZE);
     expect(bytes.equals(layer.bytes)).toBe(true);
 
-    const { blobs, uploads } = storageDirs(longshore.dataDir);
-    const hex = layer.digest.slice('sha256:'.length);
-    expect(await publishedBlobs(blobs)).toEqual([`sha256/${hex.slice(0, 2)}/${hex}`]);
-    expect(await entriesIn(uploads)).toEqual([]);
+    expect(await longshore.storage.storedBlobDigests()).toEqual([layer.digest]);
+    expect(await longshore.storage.storedUploads()).toEqual([]);
   });
 });

@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { CreateRepositoryCommand, type ECRClient } from '@aws-sdk/client-ecr';
-import { CALLBACK_QUEUE, FINALIZE_QUEUE, callbackJobId, finalizeJobId } from '@longshore/queue';
+import { CALLBACK_QUEUE, FINALIZE_QUEUE, callbackJobId, finalizeJobId, type RedisClient } from '@longshore/queue';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackReceiver, type CallbackReceiver, type ReceivedCallback } from '../support/callback-receiver.js';
 import { digestOf, randomLayer, uploadParts } from '../support/layer-data.js';
@@ -18,7 +17,7 @@ describe('callbacks: the final status record, POSTed signed to the callback URL'
   let longshore: Longshore;
   let ecr: ECRClient;
   let endpoint: string;
-  let redis: Redis;
+  let redis: RedisClient;
   let callbacks: Queue;
   let finalize: Queue;
   let seq = 0;
@@ -36,9 +35,9 @@ describe('callbacks: the final status record, POSTed signed to the callback URL'
     ecr = longshore.ecr;
     endpoint = longshore.endpoint;
     // The worker's own queues, read (never written) to see where each delivery stands.
-    redis = new Redis(longshore.redisUrl, { maxRetriesPerRequest: null });
-    callbacks = new Queue(CALLBACK_QUEUE, { connection: redis, prefix: longshore.prefix });
-    finalize = new Queue(FINALIZE_QUEUE, { connection: redis, prefix: longshore.prefix });
+    redis = longshore.connectRedis({ blocking: true });
+    callbacks = new Queue(CALLBACK_QUEUE, { connection: redis, prefix: longshore.config.queuePrefix });
+    finalize = new Queue(FINALIZE_QUEUE, { connection: redis, prefix: longshore.config.queuePrefix });
   });
   afterAll(async () => {
     await callbacks?.close();

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { CreateRepositoryCommand, InvalidLayerException } from '@aws-sdk/client-ecr';
 import { VERIFY_QUEUE } from '@longshore/queue';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, digestOf, pushLayer, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
@@ -281,8 +280,8 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     await pushLayer(longshore.ecr, repositoryName, layer, 7 * MiB);
     const worker = await workerSettled(before.worker, 'completed');
     // Both parts (7 and 6 MiB) were queued for a background check; wait until none is left.
-    const redis = new Redis(longshore.redisUrl, { maxRetriesPerRequest: null });
-    const verify = new Queue(VERIFY_QUEUE, { connection: redis, prefix: longshore.prefix });
+    const redis = longshore.connectRedis({ blocking: true });
+    const verify = new Queue(VERIFY_QUEUE, { connection: redis, prefix: longshore.config.queuePrefix });
     try {
       await expect
         .poll(async () => Object.values(await verify.getJobCounts('waiting', 'active', 'delayed')), {

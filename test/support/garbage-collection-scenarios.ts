@@ -1,8 +1,7 @@
 import { CreateRepositoryCommand, DeleteRepositoryCommand, PutImageCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@longshore/config';
-import { createRedisConnection, type RedisClient } from '@longshore/queue';
-import { createConfiguredStorageDriver, type StorageDriver } from '@longshore/storage';
+import type { RedisClient } from '@longshore/queue';
+import type { StorageDriver } from '@longshore/storage';
 import { downloadedDigest } from './download-layer.js';
 import { OCI_MANIFEST, pushImageBlobs } from './image-data.js';
 import { pushLayer, randomLayer, type Layer } from './layer-data.js';
@@ -27,10 +26,9 @@ export function describeGarbageCollection(title: string, env: () => Record<strin
     let prefix: string;
     beforeAll(async () => {
       longshore = await startLongshore({ env: { ...env(), GC_INTERVAL_MS: '20', GC_GRACE_SECONDS: '0' } });
-      redis = createRedisConnection(longshore.env.REDIS_URL!, { name: 'gc-test' });
-      const config = loadConfig(longshore.env);
-      storage = createConfiguredStorageDriver(config);
-      prefix = config.queuePrefix; // on a Redis Cluster, the prefix in a hash tag
+      redis = longshore.connectRedis({ name: 'gc-test' });
+      storage = longshore.storage.driver;
+      prefix = longshore.config.queuePrefix; // on a Redis Cluster, the prefix in a hash tag
     });
     afterAll(async () => {
       await redis?.quit();

@@ -7,7 +7,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { inject } from 'vitest';
+import { type Config, loadConfig } from '@longshore/config';
+import { createKeys, type Keys } from '@longshore/metadata';
+import { createRedisConnection, type RedisClient, type RedisConnectionOptions } from '@longshore/queue';
 import { signRequest, testAdminKey, type TestCredentials } from './request-signing.js';
+import { storageView, type StorageView } from './storage-view.js';
+import { createS3ClusterPlace, e2eBackend, type E2eBackend, type S3ClusterPlace } from './test-backend.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const apiEntry = path.join(root, 'apps/api/dist/main.js');
@@ -30,8 +35,19 @@ export interface Longshore {
   ecr: ECRClient;
   env: Record<string, string>;
   dataDir: string;
+  /** QUEUE_PREFIX as set; the keys Longshore writes are `keys` (on a cluster the prefix is hash-tagged). */
   prefix: string;
   redisUrl: string;
+  /** Where the services keep their bytes and keys: the vitest project chooses (test-backend.ts). */
+  backend: E2eBackend;
+  /** The configuration the services read from `env`, read the same way. */
+  config: Config;
+  /** Longshore's Redis key layout under the configured prefix. */
+  keys: Keys;
+  /** The storage the services use: its port (`storage.driver`) and listings for assertions. */
+  storage: StorageView;
+  /** A connection to the services' Redis (a Cluster one on a cluster); the caller quits it. */
+  connectRedis(options?: Partial<RedisConnectionOptions>): RedisClient;
   api: ServiceProcess;
   workers: ServiceProcess[];
   startWorker(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
@@ -63,15 +79,19 @@ export interface HarnessOptions {
 
 /**
  * Runs the built API and worker apps as real processes against the test run's private Redis,
- * isolated by a fresh key prefix and data directory, and an ECR client pointed at them.
+ * isolated by a fresh key prefix and data directory, and an ECR client pointed at them. In the
+ * `e2e-s3-cluster` project they default to S3 (a fresh bucket per harness, removed by `close`)
+ * and the Redis Cluster instead; `options.env` may still override any of it.
  */
 export async function startLongshore(options: HarnessOptions = {}): Promise<Longshore> {
-  const redisUrl = inject('redisUrl');
+  const backend = e2eBackend();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'longshore-e2e-'));
   const prefix = `t${Math.random().toString(36).slice(2, 10)}`;
+  const place: S3ClusterPlace | undefined = backend === 's3-cluster' ? await createS3ClusterPlace(prefix) : undefined;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    REDIS_URL: redisUrl,
+    REDIS_URL: inject('redisUrl'),
+    ...place?.env,
     DATA_DIR: dataDir,
     QUEUE_PREFIX: prefix,
     PORT: '0',
@@ -99,8 +119,25 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
     return api;
   };
   const harness = { workers: [] as ServiceProcess[] } as unknown as Longshore;
-  for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
-  const api = await startApi();
+  const config = loadConfig(env);
+  const redisUrl = env.REDIS_URL!;
+  const storage = storageView(config, env);
+  const closing = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await rm(dataDir, { recursive: true, force: true });
+    storage.close();
+    await place?.remove();
+  };
+  try {
+    for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
+  } catch (error) {
+    await closing();
+    throw error;
+  }
+  const api = await startApi().catch(async (error: unknown) => {
+    await closing();
+    throw error;
+  });
   const endpoint = `http://127.0.0.1:${api.port}`;
   const loginToken = registerAuthenticatedService(endpoint);
   Object.assign(harness, {
@@ -110,6 +147,12 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
     dataDir,
     prefix,
     redisUrl,
+    backend,
+    config,
+    keys: createKeys(config.queuePrefix),
+    storage,
+    connectRedis: (redisOptions: Partial<RedisConnectionOptions> = {}) =>
+      createRedisConnection(redisUrl, { name: 'e2e-test', ...redisOptions }),
     api,
     startWorker,
     startApi,
@@ -120,8 +163,7 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
     },
     async close() {
       unregisterAuthenticatedService(endpoint);
-      await Promise.all(processes.map((p) => p.stop()));
-      await rm(dataDir, { recursive: true, force: true });
+      await closing();
     },
   });
   return harness;

@@ -6,7 +6,6 @@ import {
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { controllableBody, streamedBody } from '../support/controllable-body.js';
 import { claimTaken } from '../support/part-claims.js';
 import { digestOf } from '../support/layer-data.js';
@@ -99,9 +98,9 @@ describe('a CompleteLayerUpload racing the last part', () => {
         'content-range': `bytes ${first.length}-${first.length + 999}/*`,
       }),
     );
-    const redis = new Redis(longshore.redisUrl);
+    const redis = longshore.connectRedis();
     try {
-      await claimTaken(redis, longshore.prefix, uploadId);
+      await claimTaken(redis, longshore.keys.upload(uploadId));
     } finally {
       await redis.quit();
     }

@@ -6,7 +6,7 @@ import {
   InitiateLayerUploadCommand,
   type ECRClient,
 } from '@aws-sdk/client-ecr';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@longshore/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllableBody, streamedBody } from '../support/controllable-body.js';
 import { claimTaken } from '../support/part-claims.js';
@@ -27,13 +27,13 @@ const partHeaders = (first: number, last: number) => ({
 
 describe('a part writer that lost its claim can never touch the published layer', () => {
   let longshore: Longshore;
-  let redis: Redis;
+  let redis: RedisClient;
   const repositoryName = 'fencing/stale';
 
   beforeAll(async () => {
     // A long idle timeout: the stalled writers here are held by the test, not timed out.
     longshore = await startLongshore({ env: { MIN_PART_SIZE: String(64 * 1024), PART_IDLE_TIMEOUT_MS: '120000' } });
-    redis = new Redis(longshore.redisUrl);
+    redis = longshore.connectRedis();
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
   });
   afterAll(async () => {
@@ -52,7 +52,7 @@ describe('a part writer that lost its claim can never touch the published layer'
     const stale = controllableBody();
     stale.push(garbage.subarray(0, 100));
     const staleAnswer = longshore.fetch(path, streamedBody(stale, partHeaders(0, layer.bytes.length - 1)));
-    await claimTaken(redis, longshore.prefix, uploadId);
+    await claimTaken(redis, longshore.keys.upload(uploadId));
 
     // The client's retry of the same part, on another connection: accepted at once.
     const retry = await longshore.fetch(path, {
@@ -92,7 +92,7 @@ describe('a part writer that lost its claim can never touch the published layer'
     const stale = controllableBody();
     stale.push(randomBytes(10));
     const staleAnswer = longshore.fetch(path, streamedBody(stale, range));
-    await claimTaken(redis, longshore.prefix, uploadId);
+    await claimTaken(redis, longshore.keys.upload(uploadId));
     const retry = await longshore.fetch(path, { method: 'PUT', headers: range, body: second });
     expect(retry.status).toBe(200);
 
@@ -112,12 +112,12 @@ describe('a part writer that lost its claim can never touch the published layer'
 
 describe('an API process killed in the middle of a part', () => {
   let longshore: Longshore;
-  let redis: Redis;
+  let redis: RedisClient;
   const repositoryName = 'fencing/killed-api';
 
   beforeAll(async () => {
     longshore = await startLongshore({ env: { MIN_PART_SIZE: String(64 * 1024) } });
-    redis = new Redis(longshore.redisUrl);
+    redis = longshore.connectRedis();
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
   });
   afterAll(async () => {
@@ -136,7 +136,7 @@ describe('an API process killed in the middle of a part', () => {
     const body = controllableBody();
     body.push(layer.bytes.subarray(0, 64 * 1024));
     const doomed = longshore.fetch(path, streamedBody(body, headers)).catch((err: unknown) => err);
-    await claimTaken(redis, longshore.prefix, uploadId);
+    await claimTaken(redis, longshore.keys.upload(uploadId));
     await longshore.api.kill();
     expect(await doomed).toBeInstanceOf(Error);
 

@@ -22,7 +22,8 @@ export interface BlobDelivery {
  * Answers a blob's bytes from storage: whole, or the one `Range` asked for
  * (206), or a 307 to the object store when `delivery` says so (a client re-sends its `Range`
  * there). HEAD answers the headers alone. A range no byte satisfies throws
- * RangeNotSatisfiableError, with `Content-Range: bytes *\/<size>` already set for the answerer.
+ * RangeNotSatisfiableError, with `Content-Range: bytes *\/<size>` already set for the answerer,
+ * whether or not the answer would have been a redirect.
  */
 export async function sendBlob(
   req: Request,
@@ -31,15 +32,17 @@ export async function sendBlob(
   blob: StoredBlob,
   delivery: BlobDelivery = {},
 ): Promise<void> {
-  if (req.method === 'GET' && delivery.redirectSeconds && storage.blobUrl) {
-    const url = await storage.blobUrl(blob.location, delivery.redirectSeconds);
-    res.status(307).set({ Location: url, 'Docker-Content-Digest': blob.digest, 'Content-Length': '0' }).end();
-    return;
-  }
+  // Checked before any redirect, so a range no byte satisfies gets this wire's own error on every
+  // storage driver, not the object store's.
   const ranges = req.headers.range ? req.range(blob.size) : undefined;
   if (ranges === -1) {
     res.set('Content-Range', `bytes */${blob.size}`);
     throw new RangeNotSatisfiableError('No byte of the blob is in the requested range', { size: blob.size });
+  }
+  if (req.method === 'GET' && delivery.redirectSeconds && storage.blobUrl) {
+    const url = await storage.blobUrl(blob.location, delivery.redirectSeconds);
+    res.status(307).set({ Location: url, 'Docker-Content-Digest': blob.digest, 'Content-Length': '0' }).end();
+    return;
   }
   res.set({
     'Accept-Ranges': 'bytes',

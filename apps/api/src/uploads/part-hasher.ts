@@ -18,7 +18,7 @@ export interface StreamLimit {
 /**
  * For raw uploads: hashes each chunk twice as it passes on its way to storage — into the part's
  * own checksum (checked against the stored bytes before publishing) and into the layer's running
- * digest — and refuses a body longer than the declared range. `result()` throws if it was shorter.
+ * digest — and refuses a body longer or shorter than the declared range (the stream throws).
  * Both refusals name the `body` as the offending field (an `InvalidParameterException`).
  * With no declared length the part is whatever the body holds, up to `limit.maxBytes`.
  */
@@ -40,20 +40,22 @@ export async function hashingStream(
       hashing.update(chunk);
       yield chunk;
     }
+    // Refused before the stream ends, so no driver ever sees a body end short of the length it
+    // was told (S3 would wait for the missing bytes until its request timeout).
+    if (expectedLength !== undefined && received < expectedLength) throw shortBody(received, expectedLength);
   }
   return {
     stream: tee(),
     received: () => received,
     result() {
-      if (expectedLength !== undefined && received !== expectedLength) {
-        throw new RequestValidationError(
-          `The part body has ${received} bytes, but its range has ${expectedLength}`,
-          'body',
-        );
-      }
+      if (expectedLength !== undefined && received !== expectedLength) throw shortBody(received, expectedLength);
       return hashing.finish();
     },
   };
+}
+
+function shortBody(received: number, expectedLength: number): RequestValidationError {
+  return new RequestValidationError(`The part body has ${received} bytes, but its range has ${expectedLength}`, 'body');
 }
 
 async function startHashing(previousState: string) {

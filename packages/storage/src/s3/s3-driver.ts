@@ -130,6 +130,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
     partNumber: number,
     body: Uint8Array | Readable,
     size: number,
+    abortSignal?: AbortSignal,
   ): Promise<WrittenPart> {
     const { key, multipart } = stateOf(session);
     try {
@@ -142,6 +143,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
           Body: body,
           ContentLength: size,
         }),
+        { abortSignal },
       );
       // Some stores (Swift's s3api) still take parts after completion: refuse them as S3 does.
       if (await sessionEnded(stateOf(session))) throw sessionGone(session, undefined);
@@ -157,6 +159,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
     partNumber: number,
     body: Uint8Array | Readable,
     size: number | undefined,
+    abortSignal?: AbortSignal,
   ): Promise<WrittenPart> {
     const key = keys.stagedPart(session.uploadId, partNumber);
     let etag: string;
@@ -164,6 +167,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
     if (size !== undefined) {
       const put = await client.send(
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: size }),
+        { abortSignal },
       );
       etag = put.ETag ?? '';
       written = size;
@@ -314,8 +318,25 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
       }
       const size = data instanceof Uint8Array ? data.length : length;
       const body = data instanceof Uint8Array ? data : Readable.from(data);
-      if (size !== undefined && size >= minPartSize) return writeDirect(session, partNumber, body, size);
-      return writeStaged(session, partNumber, body, size);
+      // A body that fails mid-way (its client gone, longer than its range) fails the write at
+      // once with its own error, as the port says: heard here (never an unhandled 'error' that
+      // ends the process), it aborts the request, which would otherwise wait for the bytes.
+      let bodyError: unknown;
+      const abort = new AbortController();
+      if (body instanceof Readable) {
+        body.once('error', (error) => {
+          bodyError = error;
+          abort.abort(error);
+        });
+      }
+      try {
+        if (size !== undefined && size >= minPartSize) {
+          return await writeDirect(session, partNumber, body, size, abort.signal);
+        }
+        return await writeStaged(session, partNumber, body, size, abort.signal);
+      } catch (error) {
+        throw bodyError ?? error;
+      }
     },
 
     localPartPath() {
