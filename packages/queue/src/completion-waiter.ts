@@ -34,12 +34,13 @@ export class CompletionWaiter {
   private readonly waiters = new Map<string, Set<Waiter>>();
   /** Events channel → upload id, for the uploads being waited on. */
   private readonly channels = new Map<string, string>();
-  private readonly listening: Promise<void>;
+  /** The pattern subscription, once asked for; forgotten when it failed, so the next wait asks again. */
+  private listening: Promise<void> | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
 
   constructor(
-    subscriber: Redis | Cluster,
+    private readonly subscriber: Redis | Cluster,
     private readonly uploads: Pick<UploadStore, 'get' | 'getMany'>,
     private readonly keys: Keys,
     pollMs: number,
@@ -49,12 +50,23 @@ export class CompletionWaiter {
       if (uploadId === undefined) return;
       this.deliver(uploadId, parseUploadRecord(JSON.parse(message) as Record<string, string>));
     });
-    // Every upload's channel; ioredis subscribes again by itself after a reconnect.
-    this.listening = subscriber.psubscribe(keys.uploadEvents('*')).then(() => undefined);
-    // A failed subscription is seen (and thrown) by the first waitFor; never unhandled.
-    this.listening.catch(() => undefined);
+    // Subscribed at once; a subscription that failed (Redis not reachable yet) is asked for
+    // again by the next wait.
+    this.listen().catch(() => undefined);
     this.sweepTimer = setInterval(() => void this.sweep(), pollMs);
     this.sweepTimer.unref();
+  }
+
+  /** Every upload's channel, one pattern; ioredis subscribes again by itself after a reconnect. */
+  private listen(): Promise<void> {
+    this.listening ??= this.subscriber.psubscribe(this.keys.uploadEvents('*')).then(
+      () => undefined,
+      (err: unknown) => {
+        this.listening = undefined;
+        throw err;
+      },
+    );
+    return this.listening;
   }
 
   /** How many requests are waiting right now. */
@@ -91,7 +103,7 @@ export class CompletionWaiter {
     signal?.addEventListener('abort', onAbort, { once: true });
     this.add(uploadId, waiter);
     try {
-      await this.listening;
+      await this.listen();
       if (!start || (await start())) {
         const current = await this.uploads.get(uploadId);
         if (waiter.until(current)) waiter.settle({ timedOut: false, record: current });
