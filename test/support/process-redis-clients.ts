@@ -7,6 +7,8 @@ export interface RedisClientEntry {
   addr: string;
   /** Channels this connection is subscribed to. */
   sub: number;
+  /** Patterns this connection is subscribed to (PSUBSCRIBE). */
+  psub: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function redisClientsOf(pid: number, redis: Redis, redisUrl: string
       name: fields.name ?? '',
       addr: fields.addr ?? '',
       sub: Number(fields.sub ?? 0),
+      psub: Number(fields.psub ?? 0),
     }));
   const mine = entries.filter((entry) => localPorts.has(Number(entry.addr.slice(entry.addr.lastIndexOf(':') + 1))));
   if (mine.length !== localPorts.size) {

@@ -42,12 +42,26 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   // BullMQ's rule for worker connections: never give up on a command (maxRetriesPerRequest null);
   // they wait for Redis to come back. Losing and regaining it goes to the log once per outage.
   const redis = createRedisConnection(config.redisUrl, { name: 'worker', blocking: true, log });
+  // The metadata commands of concurrent jobs share writes (auto-pipelining); they wait for Redis
+  // like BullMQ's, but never block, so they get a connection of their own.
+  const storeRedis = createRedisConnection(config.redisUrl, {
+    name: 'worker-stores',
+    blocking: true,
+    pipelined: true,
+    log,
+  });
   const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
   const workerError = (err: Error, message: string) =>
     isRedisConnectionError(err) ? log.debug({ err }, message) : log.error({ err }, message);
   const storage = createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
-  const { uploads, layers, blobs, blobReferences, workers: registry } = createStores(redis, config.queuePrefix, config);
+  const {
+    uploads,
+    layers,
+    blobs,
+    blobReferences,
+    workers: registry,
+  } = createStores(storeRedis, config.queuePrefix, config);
   const queue = createFinalizeQueue(
     redis,
     config.queuePrefix,
@@ -186,7 +200,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
       await hashPool.close();
       await queue.close();
       metricsServer.close();
-      await redis.quit().catch(() => undefined);
+      await Promise.all([redis.quit().catch(() => undefined), storeRedis.quit().catch(() => undefined)]);
     },
   };
 }

@@ -6,6 +6,13 @@ export type WaitOutcome =
   | { timedOut: false; record: UploadRecord | undefined }
   | { timedOut: true; record: UploadRecord | undefined };
 
+/**
+ * Runs once the waiter listens (see `CompletionWaiter.waitFor`); resolves to `false` when no
+ * status change can have been announced before (the caller has just handed the upload to the
+ * queue itself), so the stored status need not be read; `true` to read it.
+ */
+export type WaitStart = () => Promise<boolean>;
+
 interface Waiter {
   until: WaitCondition;
   settle: (outcome: WaitOutcome) => void;
@@ -13,16 +20,22 @@ interface Waiter {
 
 /**
  * Lets any number of requests in one process wait for upload status changes at the cost of one
- * Redis subscriber connection: each upload being waited on is one SUBSCRIBE on that connection,
- * the worker announces every status change on it, and nobody reads BullMQ's whole event stream.
+ * Redis subscriber connection holding one pattern subscription to every upload's events channel
+ * (PSUBSCRIBE, made once per process): waiting costs no SUBSCRIBE/UNSUBSCRIBE round trips, and
+ * an announcement for an upload nobody here waits on is dropped unparsed. Nobody reads BullMQ's
+ * whole event stream.
  *
- * A notification can be missed (a reconnect, a status recorded before the SUBSCRIBE landed), so
- * after subscribing each waiter reads the stored status once, and one process-wide sweep re-reads
- * the status of everything still waited on every `pollMs`, in a single pipeline.
+ * A notification can be missed (a reconnect, a status recorded before the waiter listened), so
+ * each waiter reads the stored status once it listens (unless its start says nothing can have
+ * been announced yet), and one process-wide sweep re-reads the status of everything still waited
+ * on every `pollMs`, in a single pipeline.
  */
 export class CompletionWaiter {
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private readonly subscribed = new Map<string, Promise<void>>();
+  /** Events channel → upload id, for the uploads being waited on. */
+  private readonly channels = new Map<string, string>();
+  /** The pattern subscription, once asked for; forgotten when it failed, so the next wait asks again. */
+  private listening: Promise<void> | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -32,14 +45,28 @@ export class CompletionWaiter {
     private readonly keys: Keys,
     pollMs: number,
   ) {
-    const prefix = keys.uploadEvents('');
-    subscriber.on('message', (channel: string, message: string) => {
-      if (!channel.startsWith(prefix)) return;
-      const record = parseUploadRecord(JSON.parse(message) as Record<string, string>);
-      this.deliver(channel.slice(prefix.length), record);
+    subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      const uploadId = this.channels.get(channel);
+      if (uploadId === undefined) return;
+      this.deliver(uploadId, parseUploadRecord(JSON.parse(message) as Record<string, string>));
     });
+    // Subscribed at once; a subscription that failed (Redis not reachable yet) is asked for
+    // again by the next wait.
+    this.listen().catch(() => undefined);
     this.sweepTimer = setInterval(() => void this.sweep(), pollMs);
     this.sweepTimer.unref();
+  }
+
+  /** Every upload's channel, one pattern; ioredis subscribes again by itself after a reconnect. */
+  private listen(): Promise<void> {
+    this.listening ??= this.subscriber.psubscribe(this.keys.uploadEvents('*')).then(
+      () => undefined,
+      (err: unknown) => {
+        this.listening = undefined;
+        throw err;
+      },
+    );
+    return this.listening;
   }
 
   /** How many requests are waiting right now. */
@@ -52,8 +79,15 @@ export class CompletionWaiter {
   /**
    * Resolves with the upload's record as soon as `until` holds for it, or with the latest record
    * and `timedOut` when `timeoutMs` passes first (or `signal` aborts, e.g. the client went away).
+   * `start`, if given, runs once the waiter listens (its error is thrown from here).
    */
-  async waitFor(uploadId: string, until: WaitCondition, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
+  async waitFor(
+    uploadId: string,
+    until: WaitCondition,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    start?: WaitStart,
+  ): Promise<WaitOutcome> {
     let latest: UploadRecord | undefined;
     let settle!: (outcome: WaitOutcome) => void;
     const done = new Promise<WaitOutcome>((resolve) => (settle = resolve));
@@ -67,15 +101,18 @@ export class CompletionWaiter {
     const timer = setTimeout(() => waiter.settle({ timedOut: true, record: latest }), timeoutMs);
     const onAbort = () => waiter.settle({ timedOut: true, record: latest });
     signal?.addEventListener('abort', onAbort, { once: true });
+    this.add(uploadId, waiter);
     try {
-      await this.add(uploadId, waiter);
-      const current = await this.uploads.get(uploadId);
-      if (waiter.until(current)) waiter.settle({ timedOut: false, record: current });
+      await this.listen();
+      if (!start || (await start())) {
+        const current = await this.uploads.get(uploadId);
+        if (waiter.until(current)) waiter.settle({ timedOut: false, record: current });
+      }
       return await done;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      await this.remove(uploadId, waiter);
+      this.remove(uploadId, waiter);
     }
   }
 
@@ -86,31 +123,26 @@ export class CompletionWaiter {
       for (const waiter of set) waiter.settle({ timedOut: true, record: undefined });
     }
     this.waiters.clear();
+    this.channels.clear();
   }
 
-  /** Resolves once the upload's channel is subscribed, for the first waiter and every later one. */
-  private async add(uploadId: string, waiter: Waiter): Promise<void> {
+  private add(uploadId: string, waiter: Waiter): void {
     let set = this.waiters.get(uploadId);
     if (!set) {
       set = new Set();
       this.waiters.set(uploadId, set);
-      this.subscribed.set(
-        uploadId,
-        this.subscriber.subscribe(this.keys.uploadEvents(uploadId)).then(() => undefined),
-      );
+      this.channels.set(this.keys.uploadEvents(uploadId), uploadId);
     }
     set.add(waiter);
-    await this.subscribed.get(uploadId);
   }
 
-  private async remove(uploadId: string, waiter: Waiter): Promise<void> {
+  private remove(uploadId: string, waiter: Waiter): void {
     const set = this.waiters.get(uploadId);
     if (!set) return;
     set.delete(waiter);
     if (set.size === 0) {
       this.waiters.delete(uploadId);
-      this.subscribed.delete(uploadId);
-      if (!this.closed) await this.subscriber.unsubscribe(this.keys.uploadEvents(uploadId)).catch(() => undefined);
+      this.channels.delete(this.keys.uploadEvents(uploadId));
     }
   }
 
@@ -123,7 +155,7 @@ export class CompletionWaiter {
   }
 
   private async sweep(): Promise<void> {
-    if (this.waiters.size === 0) return;
+    if (this.waiters.size === 0 || this.closed) return;
     const ids = [...this.waiters.keys()];
     try {
       const records = await this.uploads.getMany(ids);

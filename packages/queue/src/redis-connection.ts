@@ -23,6 +23,12 @@ export interface RedisConnectionOptions {
    * quickly. Await `redisReady()` before the first command. BullMQ's advice for producers.
    */
   failFast?: boolean;
+  /**
+   * Commands issued in the same tick go out in one write (ioredis auto-pipelining). The default
+   * for connections that do not block; a `blocking` one that never sends a blocking command
+   * (e.g. a worker's metadata commands) may ask for it too. Single Redis only.
+   */
+  pipelined?: boolean;
   name: string;
   /** Receives connection loss and recovery (once per outage, not per reconnect attempt). */
   log?: ConnectionLog;
@@ -40,7 +46,7 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
     enableOfflineQueue: !options.failFast,
     enableReadyCheck: true,
     // Commands issued in the same tick by concurrent requests go out in one write.
-    enableAutoPipelining: !options.blocking,
+    enableAutoPipelining: options.pipelined ?? !options.blocking,
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(attempt * 50, RECONNECT_DELAY_MAX_MS),
   });

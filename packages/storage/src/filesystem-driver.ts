@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { satisfiableRange } from './byte-range.js';
@@ -136,8 +136,7 @@ class FilesystemDriver implements StorageDriver {
     const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
     try {
       if (!(await this.stage(session, parts, digest, publishDir))) return this.publishedOrMissing(location, session);
-      await mkdir(dirname(blobDir), { recursive: true });
-      await rename(publishDir, blobDir);
+      await renameIntoNewParent(publishDir, blobDir);
     } catch (error) {
       const code = errorCode(error);
       // ENOTEMPTY/EEXIST: another session published this digest first. ENOENT: a concurrent or
@@ -194,7 +193,14 @@ class FilesystemDriver implements StorageDriver {
   }
 
   async abortUpload(session: UploadSession): Promise<void> {
-    await rm(this.localPath(`uploads/${session.uploadId}`), { recursive: true, force: true });
+    const dir = this.localPath(`uploads/${session.uploadId}`);
+    try {
+      // The usual case after a completion: only the emptied `parts/` is left (two syscalls).
+      await rmdir(join(dir, 'parts'));
+      await rmdir(dir);
+    } catch {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   async *listUploads(): AsyncIterable<UploadListing> {
@@ -321,6 +327,21 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
     done += bytesWritten;
   }
   return done;
+}
+
+/**
+ * Renames `from` to `to`, creating `to`'s parent when it is missing: the parent usually exists,
+ * so this is one rename, not a mkdir and a stat first.
+ */
+async function renameIntoNewParent(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    // Either the parent is missing, or `from` is (a concurrent run moved it): try once more.
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+  }
 }
 
 /** Write to a temp file, fsync, rename over `file`: readers see the old content or the new. */

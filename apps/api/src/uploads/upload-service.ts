@@ -206,8 +206,11 @@ export class UploadService {
     return record;
   }
 
-  /** The cheap checks and the enqueue (or join) of the finalize job; returns the status after it. */
-  private async handOver(request: CompletionRequest): Promise<UploadStatus> {
+  /**
+   * The cheap checks and the enqueue (or join) of the finalize job; returns the status after it,
+   * and whether this call is the one that moved the upload to the queue (`fresh`).
+   */
+  private async handOver(request: CompletionRequest): Promise<{ status: UploadStatus; fresh: boolean }> {
     const { uploads, queue } = this.deps;
     const jobId = finalizeJobId(request.uploadId);
     const start = await uploads
@@ -228,7 +231,7 @@ export class UploadService {
         layerDigests: request.layerDigests,
       });
     }
-    return status;
+    return { status, fresh: start.outcome === 'queued' };
   }
 
   /**
@@ -262,9 +265,16 @@ export class UploadService {
   }
 
   private async completeAndWait(request: CompletionRequest, signal?: AbortSignal): Promise<{ layerDigest: string }> {
-    await this.handOver(request);
-    // The wait reads the stored status once it is subscribed, so a finished upload answers at once.
-    const outcome = await this.deps.waiter.waitFor(request.uploadId, terminal, this.deps.completeWaitMs, signal);
+    // The waiter listens before the hand-over. When this call queued the upload, nothing can have
+    // finished it before, so every later change is announced to it; a joiner reads the stored
+    // status once, so an upload that finished already answers at once.
+    const outcome = await this.deps.waiter.waitFor(
+      request.uploadId,
+      terminal,
+      this.deps.completeWaitMs,
+      signal,
+      async () => !(await this.handOver(request)).fresh,
+    );
     if (outcome.timedOut) {
       throw new ServerException(
         `The layer of upload '${request.uploadId}' is still being finalized; retry CompleteLayerUpload to keep waiting`,

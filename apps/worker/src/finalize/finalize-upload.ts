@@ -1,5 +1,5 @@
 import { InvalidLayerException, LongshoreError, type ErrorRecord } from '@longshore/domain';
-import type { BlobIndex, LayerStore, UploadRecord, UploadStore } from '@longshore/metadata';
+import type { BlobIndex, LayerStore, PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
 import { sessionFromJson, type UploadSession } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import { verifyPublishedBlob } from './verify-published-blob.js';
@@ -17,8 +17,8 @@ export interface FinalizeDeps extends VerifyDeps {
  * upload expired, or was never handed over). A transient failure is thrown, for a retry.
  */
 export type FinalizeOutcome =
-  | { outcome: 'completed'; layerDigest: string; layerSize: number }
-  | { outcome: 'failed'; error: ErrorRecord }
+  | { outcome: 'completed'; layerDigest: string; layerSize: number; callbackUrl: string | null }
+  | { outcome: 'failed'; error: ErrorRecord; callbackUrl: string | null }
   | { outcome: 'gone'; reason: string };
 
 /**
@@ -35,13 +35,14 @@ export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: 
   if (status === 'missing' || status === 'uploading') {
     return { outcome: 'gone', reason: `upload ${uploadId} is not awaiting finalization (${status})` };
   }
-  const record = await deps.uploads.get(uploadId);
+  // Both reads in one round trip; the parts are only used if the upload is still to finalize.
+  const [record, parts] = await Promise.all([deps.uploads.get(uploadId), deps.uploads.parts(uploadId)]);
   if (!record) return { outcome: 'gone', reason: `upload ${uploadId} expired` };
   if (record.status === 'completed' || record.status === 'failed') return outcomeOf(record);
 
   const session = sessionFromJson(record.storageSession, uploadId);
   try {
-    const digest = await publishLayer(record, session, deps, log);
+    const digest = await publishLayer(record, parts, session, deps, log);
     await deps.layers.link(record.repositoryName, record.registryId, digest, {
       size: record.bytesReceived,
       uploadId,
@@ -49,12 +50,17 @@ export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: 
     });
     await deps.storage.abortUpload(session);
     log.info({ layerDigest: digest, layerSize: record.bytesReceived }, 'layer finalized');
-    return { outcome: 'completed', layerDigest: digest, layerSize: record.bytesReceived };
+    return {
+      outcome: 'completed',
+      layerDigest: digest,
+      layerSize: record.bytesReceived,
+      callbackUrl: record.callbackUrl ?? null,
+    };
   } catch (err) {
     if (!(err instanceof LongshoreError) || !err.permanent) throw err;
     await deps.storage.abortUpload(session);
     log.info({ error: err.name, reason: err.message }, 'layer rejected');
-    return { outcome: 'failed', error: err.toRecord() };
+    return { outcome: 'failed', error: err.toRecord(), callbackUrl: record.callbackUrl ?? null };
   }
 }
 
@@ -65,13 +71,13 @@ export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: 
  */
 async function publishLayer(
   record: UploadRecord,
+  parts: PartRecord[],
   session: UploadSession,
   deps: FinalizeDeps,
   log: Logger,
 ): Promise<string> {
   const { uploads, storage, blobs } = deps;
   let digest = record.verifiedDigest;
-  const parts = await uploads.parts(record.uploadId);
   if (!digest) {
     digest = await verifyUpload(record, parts, session, deps);
     if (!record.layerDigests?.includes(digest)) {
@@ -106,10 +112,16 @@ async function publishLayer(
 
 function outcomeOf(record: UploadRecord): FinalizeOutcome {
   if (record.status === 'completed') {
-    return { outcome: 'completed', layerDigest: record.layerDigest!, layerSize: record.layerSize! };
+    return {
+      outcome: 'completed',
+      layerDigest: record.layerDigest!,
+      layerSize: record.layerSize!,
+      callbackUrl: record.callbackUrl ?? null,
+    };
   }
   return {
     outcome: 'failed',
     error: record.error ?? { name: 'ServerException', message: 'Finalization failed' },
+    callbackUrl: record.callbackUrl ?? null,
   };
 }

@@ -7,9 +7,14 @@ export interface CallbackQueue {
   enqueue(uploadId: string, url: string): Promise<void>;
 }
 
-export type SettledOutcome =
+/**
+ * `callbackUrl`, when given, is the upload's callback URL as its finalization read it (`null`:
+ * none), which spares settling a read of the record; when absent the record is read.
+ */
+export type SettledOutcome = (
   | { outcome: 'completed'; layerDigest: string; layerSize: number }
-  | { outcome: 'failed'; error: ErrorRecord };
+  | { outcome: 'failed'; error: ErrorRecord }
+) & { callbackUrl?: string | null };
 
 export interface SettleDeps {
   uploads: Pick<UploadStore, 'recordCompleted' | 'recordFailed' | 'get'>;
@@ -29,12 +34,18 @@ export async function settleUpload(
   deps: SettleDeps,
   log: Logger,
 ): Promise<void> {
-  if (outcome.outcome === 'completed') {
-    await deps.uploads.recordCompleted(uploadId, outcome.layerDigest, outcome.layerSize);
-  } else {
-    await deps.uploads.recordFailed(uploadId, outcome.error);
-  }
+  const status =
+    outcome.outcome === 'completed'
+      ? await deps.uploads.recordCompleted(uploadId, outcome.layerDigest, outcome.layerSize)
+      : await deps.uploads.recordFailed(uploadId, outcome.error);
   try {
+    if (outcome.callbackUrl !== undefined) {
+      // Known from finalization; the recording script said whether the upload is still there.
+      if (outcome.callbackUrl && (status === 'completed' || status === 'failed')) {
+        await deps.callbacks.enqueue(uploadId, outcome.callbackUrl);
+      }
+      return;
+    }
     const record = await deps.uploads.get(uploadId);
     if (record?.callbackUrl && (record.status === 'completed' || record.status === 'failed')) {
       await deps.callbacks.enqueue(uploadId, record.callbackUrl);

@@ -47,7 +47,7 @@ export function startFinalizeWorker(deps: FinalizeWorkerDeps): Worker<FinalizeJo
       case 'completed':
         stop({ outcome: 'completed' });
         metrics.jobs.inc({ outcome: 'completed', error: '' });
-        return outcome;
+        return { outcome: 'completed', layerDigest: outcome.layerDigest, layerSize: outcome.layerSize };
       case 'failed':
         stop({ outcome: 'failed' });
         metrics.jobs.inc({ outcome: 'failed', error: outcome.error.name });
