@@ -303,12 +303,12 @@ export class BlobMemberScanner {
     this.decoded = grown;
   }
 
-  /** The decoded bytes in a buffer of their own length (moved, not copied, to a pool thread). */
+  /**
+   * The decoded bytes: a view on the buffer they were decoded into, which a padded part leaves a
+   * byte or two longer. No copy: the part writer moves the whole buffer to a hash thread.
+   */
   private exactBlob(): Buffer {
-    if (this.decodedLength === this.decoded.length) return this.decoded;
-    const exact = Buffer.allocUnsafeSlow(this.decodedLength);
-    this.decoded.copy(exact, 0, 0, this.decodedLength);
-    return exact;
+    return this.decoded.subarray(0, this.decodedLength);
   }
 
   private keptText(): string {
