@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 
 /** The most bytes gathered while a write is in flight before the source is made to wait. */
-const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+const MAX_PENDING_BYTES = 2 * 1024 * 1024;
 
 /**
  * Writes a stream of chunks to a file from position 0 and returns how many bytes it wrote. While
