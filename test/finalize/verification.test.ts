@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   BatchCheckLayerAvailabilityCommand,
   CompleteLayerUploadCommand,
@@ -23,6 +24,22 @@ async function corruptStoredByte(
   );
   const part = parts.find((p) => p.offset <= offset && offset < p.offset + p.length)!;
   await longshore.storage.corruptPartByte(uploadId, part.partNumber, offset - part.offset);
+}
+
+/**
+ * Rewrites an upload's part records as records written before CRC32C held them: the part's
+ * sha256 (hex) under the field `sha256`, no `checksum`.
+ */
+async function rewriteAsSha256Records(longshore: Longshore, redis: RedisClient, uploadId: string, layer: Uint8Array) {
+  const key = longshore.keys.uploadParts(uploadId);
+  const entries = await redis.lrange(key, 0, -1);
+  for (const [index, entry] of entries.entries()) {
+    const { checksum, ...part } = JSON.parse(entry) as { checksum: string; offset: number; length: number };
+    expect(checksum).toMatch(/^crc32c:[0-9a-f]{8}$/);
+    const bytes = layer.subarray(part.offset, part.offset + part.length);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    await redis.lset(key, index, JSON.stringify({ ...part, sha256 }));
+  }
 }
 
 async function complete(longshore: Longshore, repositoryName: string, uploadId: string, digest: string) {
@@ -83,5 +100,29 @@ describe.each(['parts', 'full'] as const)('finalization with VERIFY_MODE=%s', (v
       new BatchCheckLayerAvailabilityCommand({ repositoryName, layerDigests: [layer.digest] }),
     );
     expect(availability.failures?.[0]?.failureCode).toBe('MissingLayerDigest');
+  });
+
+  it('catches a changed byte in a part large enough to be checked on the hash pool', async () => {
+    const layer = randomLayer(3 * 512 * KiB + 11);
+    const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 512 * KiB);
+    await corruptStoredByte(longshore, redis, uploadId, 512 * KiB + 300 * KiB);
+    const error = await complete(longshore, repositoryName, uploadId, layer.digest).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidLayerException);
+    expect((error as Error).message).toMatch(/does not match the checksum recorded when it arrived/);
+  });
+
+  it('still reads part records written with a sha256 checksum: completes intact, refuses changed', async () => {
+    const intact = randomLayer(2 * 512 * KiB + 5);
+    const intactId = await uploadParts(longshore.ecr, repositoryName, intact.bytes, 512 * KiB);
+    await rewriteAsSha256Records(longshore, redis, intactId, intact.bytes);
+    expect((await complete(longshore, repositoryName, intactId, intact.digest)).layerDigest).toBe(intact.digest);
+
+    const changed = randomLayer(2 * 512 * KiB + 5);
+    const changedId = await uploadParts(longshore.ecr, repositoryName, changed.bytes, 512 * KiB);
+    await rewriteAsSha256Records(longshore, redis, changedId, changed.bytes);
+    await corruptStoredByte(longshore, redis, changedId, 700 * KiB);
+    const error = await complete(longshore, repositoryName, changedId, changed.digest).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidLayerException);
+    expect((error as Error).message).toMatch(/does not match the checksum recorded when it arrived/);
   });
 });

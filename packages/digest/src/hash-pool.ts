@@ -8,7 +8,10 @@ export interface HashPool {
   hashFileRanges(task: HashFileRangesTask): Promise<string>;
   /** The part checksum (`crc32c:<hex>` or sha256 hex) of a file's byte range, on a pool thread. */
   checksumFileRange(task: ChecksumFileRangeTask): Promise<string>;
-  /** Writes a part into its own new local file and hashes it, on a pool thread. The data is moved, not copied: don't use it afterwards. */
+  /**
+   * Writes a part into its own new local file and hashes it, on a pool thread. The data is moved,
+   * not copied, with the whole ArrayBuffer it lies in (see `transferable`): don't use either afterwards.
+   */
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
   hashPart(task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>): Promise<IngestPartResult>;
@@ -31,12 +34,15 @@ function taskFile(): string {
 }
 
 /**
- * A buffer that owns its whole ArrayBuffer is moved to the thread (no copy); one that shares
- * it (Node's pooled small buffers) is copied, so its neighbours stay intact.
+ * The part's memory is moved to the thread (no copy) unless it is one of Node's pooled small
+ * buffers, which share their ArrayBuffer with others (those are copied, so their neighbours stay
+ * intact). A view on part of a larger ArrayBuffer moves that whole ArrayBuffer: the caller hands
+ * the part over and uses none of it afterwards (a decoded ECR part, a slice of its own buffer).
  */
 function transferable(data: Uint8Array): ArrayBuffer[] | undefined {
+  if (!(data.buffer instanceof ArrayBuffer)) return undefined;
   const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-  return owned && data.buffer instanceof ArrayBuffer ? [data.buffer] : undefined;
+  return owned || data.buffer.byteLength > Buffer.poolSize ? [data.buffer] : undefined;
 }
 
 /** A pool of threads sized to the cores, so hashing runs in parallel and off the event loop. */

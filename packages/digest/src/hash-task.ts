@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync } from 'node:fs';
+import {
+  hashPartTask as hashPartOnThread,
+  ingestPart as ingestPartOnThread,
+  type IngestPartResult,
+  type IngestPartTask,
+} from './ingest-task.js';
 import { createPartChecksum, type PartChecksumAlgorithm } from './part-checksum.js';
+import { collectYoungGarbage } from './thread-gc.js';
 
 /** A task run on a pool thread: never on an event loop that renews job locks. */
 export interface HashFileRangeTask {
@@ -23,12 +30,20 @@ export interface ChecksumFileRangeTask extends HashFileRangeTask {
 
 const CHUNK = 4 * 1024 * 1024;
 
+/**
+ * One read buffer per thread, reused by every task: a thread runs one task at a time, and the
+ * reads are synchronous. A fresh 4 MiB buffer per task would be garbage the thread's isolate
+ * (which allocates little else) collects only after tens of megabytes of them.
+ */
+let readBuffer: Buffer | undefined;
+
 /** Feeds bytes [start, end] of a file to `consume` (then fsyncs it if asked); throws if the file is shorter. */
 function readFileRange(task: HashFileRangeTask, consume: (chunk: Uint8Array) => void): void {
   if (task.end < task.start) return;
   const fd = openSync(task.path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, task.end - task.start + 1)));
+    readBuffer ??= Buffer.allocUnsafeSlow(CHUNK);
+    const buffer = readBuffer;
     let position = task.start;
     while (position <= task.end) {
       const want = Math.min(buffer.length, task.end - position + 1);
@@ -66,4 +81,20 @@ export async function checksumFileRange(task: ChecksumFileRangeTask): Promise<st
   return checksum.digest();
 }
 
-export { ingestPart, hashPartTask } from './ingest-task.js';
+/** Pool task: write the part and hash it, then free the part (see thread-gc.ts). */
+export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult> {
+  const result = await ingestPartOnThread(task);
+  (task as Partial<IngestPartTask>).data = undefined;
+  collectYoungGarbage();
+  return result;
+}
+
+/** Pool task: hash a part the caller writes, then free the part (see thread-gc.ts). */
+export async function hashPartTask(
+  task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>,
+): Promise<IngestPartResult> {
+  const result = await hashPartOnThread(task);
+  (task as Partial<IngestPartTask>).data = undefined;
+  collectYoungGarbage();
+  return result;
+}

@@ -17,6 +17,7 @@ export {
   crc32cImplementation,
   type PartChecksum,
   type PartChecksumAlgorithm,
+  PART_CHECKSUM_ALGORITHM,
 } from './part-checksum.js';
 export type { IngestPartTask, IngestPartResult } from './ingest-task.js';
 export { computePartHashes, advanceLayerState, digestFromState, type PartHashes } from './part-hashes.js';

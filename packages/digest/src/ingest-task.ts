@@ -13,7 +13,7 @@ export interface IngestPartTask {
   data: Uint8Array;
   /** The layer's saved SHA-256 state before this part (empty at the start). */
   layerState: Uint8Array;
-  /** The part's own checksum: sha256 (default, what part records hold today) or crc32c. */
+  /** The part's own checksum: crc32c (default, PART_CHECKSUM_ALGORITHM) or sha256. */
   checksum?: PartChecksumAlgorithm;
 }
 

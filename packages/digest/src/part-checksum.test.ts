@@ -73,9 +73,9 @@ describe('part ingest with CRC32C part checksums', () => {
         layerState: state,
         checksum: 'crc32c',
       });
-      expect(result.partSha256).toBe(await partChecksumOf(part, 'crc32c'));
+      expect(result.partChecksum).toBe(await partChecksumOf(part, 'crc32c'));
       expect(await pool.checksumFileRange({ path: file, start: 0, end: part.length - 1, algorithm: 'crc32c' })).toBe(
-        result.partSha256,
+        result.partChecksum,
       );
       state = result.layerState;
     }

@@ -13,6 +13,9 @@ import { createCRC32 } from 'hash-wasm';
  */
 export type PartChecksumAlgorithm = 'sha256' | 'crc32c';
 
+/** What new part records are written with; records written before it (sha256) stay readable. */
+export const PART_CHECKSUM_ALGORITHM: PartChecksumAlgorithm = 'crc32c';
+
 export interface PartChecksum {
   update(data: Uint8Array): void;
   /** `crc32c:<hex>`, or the bare sha256 hex. */

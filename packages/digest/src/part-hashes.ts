@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { partChecksumOf, type PartChecksumAlgorithm } from './part-checksum.js';
+import { PART_CHECKSUM_ALGORITHM, partChecksumOf, type PartChecksumAlgorithm } from './part-checksum.js';
 import { defaultSha256Engines } from './sha256-engines.js';
 
 export interface PartHashes {
   /**
-   * The part's own checksum, which its stored bytes are verified against: sha256 (hex) of the part
-   * alone, or `crc32c:<hex>` when that algorithm was asked for (see part-checksum.ts).
+   * The part's own checksum, which its stored bytes are verified against: `crc32c:<hex>` by
+   * default, or the sha256 (hex) of the part alone when that algorithm was asked for (see part-checksum.ts).
    */
-  partSha256: string;
+  partChecksum: string;
   /** The layer's running SHA-256 state after this part. */
   layerState: Uint8Array;
 }
@@ -17,16 +17,16 @@ export function advanceLayerState(data: Uint8Array, state: Uint8Array): Promise<
   return defaultSha256Engines().advance(state, data);
 }
 
-/** The part's own checksum and the layer's state after it, in one place (small parts, inline). */
+/** The part's own checksum (CRC32C unless told) and the layer's state after it, in one place. */
 export async function computePartHashes(
   data: Uint8Array,
   state: Uint8Array,
-  checksum: PartChecksumAlgorithm = 'sha256',
+  checksum: PartChecksumAlgorithm = PART_CHECKSUM_ALGORITHM,
 ): Promise<PartHashes> {
   const layerState = await advanceLayerState(data, state);
-  const partSha256 =
+  const partChecksum =
     checksum === 'sha256' ? createHash('sha256').update(data).digest('hex') : await partChecksumOf(data, checksum);
-  return { partSha256, layerState };
+  return { partChecksum, layerState };
 }
 
 /**

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHashPool } from './hash-pool.js';
 import { createResumableSha256 } from './resumable-sha256.js';
 import { parseSha256Digest } from './digest.js';
+import { partChecksumOf } from './part-checksum.js';
 
 describe('resumable sha256', () => {
   it('gives the same digest when the state is saved and restored between parts', async () => {
@@ -63,16 +64,16 @@ describe('part ingest on the pool', () => {
   const pool = createHashPool(1);
   afterAll(() => pool.close());
 
-  it('writes each part into its own new file and carries the layer state from part to part', async () => {
+  it('writes each part into its own new file, records its CRC32C and carries the layer state from part to part', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ingest-'));
     const parts = [randomBytes(300_000), randomBytes(5), randomBytes(70_000)];
     const whole = Buffer.concat(parts);
     let state: Uint8Array = new Uint8Array();
     const files = parts.map((_, i) => path.join(dir, String(i + 1)));
     for (const [i, part] of parts.entries()) {
-      const expectedPart = createHash('sha256').update(part).digest('hex');
+      const expectedPart = await partChecksumOf(part, 'crc32c');
       const result = await pool.ingestPart({ path: files[i]!, data: Buffer.from(part), layerState: state });
-      expect(result.partSha256).toBe(expectedPart);
+      expect(result.partChecksum).toBe(expectedPart);
       state = result.layerState;
     }
     const { readFile } = await import('node:fs/promises');

@@ -44,7 +44,11 @@ export interface UploadRecord {
 export interface PartRecord {
   offset: number;
   length: number;
-  sha256: string;
+  /**
+   * The part's own checksum as it arrived: `crc32c:<8 hex>`, or a bare sha256 hex in records
+   * written before CRC32C (their JSON field was `sha256`; both are read).
+   */
+  checksum: string;
   /** The storage part number its claim wrote (unique per claim). */
   partNumber: number;
   /** The storage driver's receipt for the part (S3: its ETag). */
@@ -87,11 +91,11 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
 }
 
 export function parsePartRecord(entry: string): PartRecord {
-  const part = JSON.parse(entry) as Partial<PartRecord>;
+  const part = JSON.parse(entry) as Partial<PartRecord> & { sha256?: string };
   return {
     offset: Number(part.offset),
     length: Number(part.length),
-    sha256: part.sha256 ?? '',
+    checksum: part.checksum ?? part.sha256 ?? '',
     partNumber: Number(part.partNumber),
     receipt: part.receipt ?? '',
   };

@@ -15,7 +15,10 @@ export interface VerifyPartJobData {
   /** The stored part to check: its claim's own part number. */
   partNumber: number;
   length: number;
-  sha256: string;
+  /** The part's checksum as recorded on arrival (`crc32c:<hex>`, or sha256 hex). */
+  checksum: string;
+  /** Jobs queued before CRC32C named the checksum `sha256`. */
+  sha256?: string;
 }
 
 export function verifyPartJobId(uploadId: string, partNumber: number): string {

@@ -4,6 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandl
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { satisfiableRange } from './byte-range.js';
+import { writeChunksCoalesced } from './coalescing-file-writer.js';
 import { PartExistsError, PathNotFoundError, UploadSessionNotFoundError } from './errors.js';
 import { blobIndexOf, parseBlobIndex, type BlobIndex } from './filesystem-blob-index.js';
 import { isValidPathSegment, resolveLogicalPath } from './logical-path.js';
@@ -89,10 +90,7 @@ class FilesystemDriver implements StorageDriver {
       if (data instanceof Uint8Array) {
         size = await writeFully(handle, data, 0);
       } else {
-        for await (const chunk of data) {
-          if (!(chunk instanceof Uint8Array)) throw new TypeError('writePart streams must yield Uint8Array chunks');
-          size += await writeFully(handle, chunk, size);
-        }
+        size = await writeChunksCoalesced(handle, data);
       }
       return { partNumber, size, receipt: '' };
     } finally {

@@ -13,6 +13,11 @@ export function hashRawBody(req: IncomingMessage, _res: unknown, buf: Buffer): v
   (req as unknown as Record<symbol, string>)[BODY_SHA256] = createHash('sha256').update(buf).digest('hex');
 }
 
+/** Records the SHA-256 of a body read without express's parsers (a streamed part). */
+export function setRawBodySha256(req: Request, sha256: string): void {
+  (req as unknown as Record<symbol, string>)[BODY_SHA256] = sha256;
+}
+
 /** The SHA-256 of the body the parser read (the empty body's when there was none). */
 export function rawBodySha256(req: Request): string {
   return (req as unknown as Record<symbol, string | undefined>)[BODY_SHA256] ?? EMPTY_SHA256;

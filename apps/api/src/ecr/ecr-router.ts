@@ -6,15 +6,17 @@ import {
   servedOperations,
   validateEcrInput,
   type EcrOperation,
+  type UploadLayerPartInput,
 } from '@longshore/domain';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { ecrPermissionFor } from '../auth/ecr-permission.js';
-import { hashRawBody, rawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
+import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
 import { toDomainError } from '../errors/to-domain-error.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { OperationTable } from './operations/index.js';
 import { sendEcrError, sendEcrResult } from './ecr-response.js';
 import type { OperationContext } from './operation-context.js';
+import { canStreamPartBody, readStreamedPartBody } from './streamed-part-body.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const served = new Set<string>(servedOperations);
@@ -37,17 +39,40 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     const started = process.hrtime.bigint();
     const operation = operationOf(req);
     res.locals.operation = operation ?? 'unknown';
-    parseJson(req, res, (parseError?: unknown) => {
-      void handle(req, res, operation, parseError).finally(() => {
+    const handled = (parseError?: unknown, partBlob?: Buffer) => {
+      void handle(req, res, operation, parseError, partBlob).finally(() => {
         const outcome = (res.locals.outcome as string | undefined) ?? 'ok';
         const labels = { operation: operation ?? 'unknown', outcome };
         deps.metrics.requests.inc(labels);
         deps.metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
       });
-    });
+    };
+    if (operation === 'UploadLayerPart' && canStreamPartBody(req)) {
+      // The part's base64 is decoded as it arrives, never buffered whole (streamed-part-body.ts).
+      readStreamedPartBody(req, deps.maxRequestBytes).then(
+        (read) => {
+          req.body = read.body;
+          setRawBodySha256(req, read.sha256);
+          handled(undefined, read.blob);
+        },
+        (err: unknown) => {
+          const sha256 = (err as { sha256?: string }).sha256;
+          if (sha256) setRawBodySha256(req, sha256);
+          handled(err);
+        },
+      );
+      return;
+    }
+    parseJson(req, res, (parseError?: unknown) => handled(parseError));
   });
 
-  async function handle(req: Request, res: Response, operation: EcrOperation | undefined, parseError: unknown) {
+  async function handle(
+    req: Request,
+    res: Response,
+    operation: EcrOperation | undefined,
+    parseError: unknown,
+    partBlob?: Buffer,
+  ) {
     const log = req.log;
     try {
       if (parseError && (parseError as { type?: string }).type === 'entity.too.large') throw bodyError(parseError);
@@ -64,6 +89,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       if (parseError) throw bodyError(parseError);
       // An empty body parses as nothing (`{}` to AWS); a literal `null` is not an object (SerializationException).
       const input = validateEcrInput(operation, req.body === undefined ? {} : req.body);
+      // The streamed part's stand-in passed validation as the part itself would have.
+      if (partBlob) (input as UploadLayerPartInput).layerPartBlob = partBlob;
       const permission = ecrPermissionFor(operation, input);
       if (!permission.filtered || permission.repositories.length > 0) {
         deps.auth.permissions.require(principal, permission.action, permission.repositories);

@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
 import { RequestValidationError } from '@longshore/domain';
-import { createResumableSha256 } from '@longshore/digest';
+import { createPartChecksum, createResumableSha256, PART_CHECKSUM_ALGORITHM } from '@longshore/digest';
 
 export interface PartHashes {
-  /** sha256 (hex) of the part alone: checked against the stored bytes before publishing. */
-  partSha256: string;
+  /**
+   * The part's own checksum (`crc32c:<hex>`): checked against the stored bytes before publishing.
+   * The layer digest proves the content; this only has to catch a stored part that changed.
+   */
+  partChecksum: string;
   /** The layer's running SHA-256 state after this part (base64). */
   layerState: string;
 }
@@ -16,9 +18,9 @@ export interface StreamLimit {
 }
 
 /**
- * For raw uploads: hashes each chunk twice as it passes on its way to storage — into the part's
- * own checksum (checked against the stored bytes before publishing) and into the layer's running
- * digest — and refuses a body longer or shorter than the declared range (the stream throws).
+ * For raw uploads: feeds each chunk as it passes on its way to storage into the part's own
+ * checksum (CRC32C, checked against the stored bytes before publishing) and into the layer's
+ * running SHA-256 — and refuses a body longer or shorter than the declared range (the stream throws).
  * Both refusals name the `body` as the offending field (an `InvalidParameterException`).
  * With no declared length the part is whatever the body holds, up to `limit.maxBytes`.
  */
@@ -60,14 +62,14 @@ function shortBody(received: number, expectedLength: number): RequestValidationE
 
 async function startHashing(previousState: string) {
   const layer = await createResumableSha256(previousState ? Buffer.from(previousState, 'base64') : undefined);
-  const part = createHash('sha256');
+  const part = await createPartChecksum(PART_CHECKSUM_ALGORITHM);
   return {
     update(data: Uint8Array) {
       layer.update(data);
       part.update(data);
     },
     finish(): PartHashes {
-      return { partSha256: part.digest('hex'), layerState: Buffer.from(layer.save()).toString('base64') };
+      return { partChecksum: part.digest(), layerState: Buffer.from(layer.save()).toString('base64') };
     },
   };
 }

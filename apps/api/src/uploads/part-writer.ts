@@ -57,7 +57,7 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
   const layerState = claimed.hashState ? Buffer.from(claimed.hashState, 'base64') : new Uint8Array();
   const local = storage.localPartPath(session, partNumber);
   let receipt = '';
-  let result: { partSha256: string; layerState: Uint8Array };
+  let result: { partChecksum: string; layerState: Uint8Array };
   if (size <= INLINE_HASH_MAX_BYTES) {
     // A small part costs less to hash here (well under a millisecond) than to hand to a thread.
     let written: { receipt: string };
@@ -80,6 +80,6 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
   return {
     size,
     receipt,
-    hashes: { partSha256: result.partSha256, layerState: Buffer.from(result.layerState).toString('base64') },
+    hashes: { partChecksum: result.partChecksum, layerState: Buffer.from(result.layerState).toString('base64') },
   };
 }

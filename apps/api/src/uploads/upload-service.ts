@@ -132,7 +132,7 @@ export class UploadService {
         {
           offset: part.partFirstByte,
           length: stored.size,
-          sha256: stored.hashes.partSha256,
+          checksum: stored.hashes.partChecksum,
           partNumber: claim.partNumber,
           receipt: stored.receipt,
         },
@@ -150,7 +150,7 @@ export class UploadService {
           storageSession: claim.storageSession,
           partNumber: claim.partNumber,
           length: stored.size,
-          sha256: stored.hashes.partSha256,
+          checksum: stored.hashes.partChecksum,
         })
         .catch(() => undefined);
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HashPool } from '@longshore/digest';
+import { createPartChecksum, partChecksumAlgorithm, type HashPool } from '@longshore/digest';
 import type { StorageDriver, UploadSession } from '@longshore/storage';
 
 /** Parts up to this size are hashed on the event loop (under a millisecond); larger ones on the pool. */
@@ -7,7 +7,7 @@ const INLINE_HASH_MAX_BYTES = 256 * 1024;
 
 export interface StoredPartsDeps {
   storage: StorageDriver;
-  hashPool: Pick<HashPool, 'hashFileRange' | 'hashFileRanges'>;
+  hashPool: Pick<HashPool, 'checksumFileRange' | 'hashFileRanges'>;
 }
 
 /** A committed part as verification sees it: its storage part number and size. */
@@ -17,23 +17,29 @@ export interface StoredPartRef {
 }
 
 /**
- * SHA-256 (hex) of one stored part. Large parts of local drivers are hashed on the pool's threads
- * (and, with `sync`, flushed to disk there); small ones, and remote drivers, are streamed through
- * this thread, so the event loop never stalls on a hash.
+ * Whether one stored part still matches the checksum recorded when it arrived, computed with that
+ * checksum's algorithm (CRC32C, or SHA-256 for parts recorded before it); an unreadable checksum
+ * never matches. Large parts of local drivers are read on the pool's threads (and, with `sync`,
+ * flushed to disk there); small ones, and remote drivers, are streamed through this thread, so
+ * the event loop never stalls on a checksum.
  */
-export async function hashStoredPart(
+export async function storedPartMatches(
   deps: StoredPartsDeps,
   session: UploadSession,
   part: StoredPartRef,
+  recorded: string,
   options: { sync?: boolean } = {},
-): Promise<string> {
+): Promise<boolean> {
+  const algorithm = partChecksumAlgorithm(recorded);
+  if (!algorithm) return false;
   const local = deps.storage.localPartPath(session, part.partNumber);
   if (local && part.length > INLINE_HASH_MAX_BYTES) {
-    return deps.hashPool.hashFileRange({ path: local, start: 0, end: part.length - 1, ...options });
+    const range = { path: local, start: 0, end: part.length - 1, algorithm, ...options };
+    return (await deps.hashPool.checksumFileRange(range)) === recorded;
   }
-  const hash = createHash('sha256');
-  await feed(hash, deps.storage, session, part);
-  return hash.digest('hex');
+  const checksum = await createPartChecksum(algorithm);
+  await feed(checksum, deps.storage, session, part);
+  return checksum.digest() === recorded;
 }
 
 /** SHA-256 (hex) of the parts one after the other: the whole layer, in one streaming pass. */
@@ -53,7 +59,7 @@ export async function hashStoredParts(
 }
 
 async function feed(
-  hash: ReturnType<typeof createHash>,
+  hash: { update(data: Uint8Array): unknown },
   storage: StorageDriver,
   session: UploadSession,
   part: StoredPartRef,

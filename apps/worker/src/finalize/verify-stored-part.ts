@@ -2,11 +2,11 @@ import type { HashPool } from '@longshore/digest';
 import type { UploadStore } from '@longshore/metadata';
 import type { VerifyPartJobData } from '@longshore/queue';
 import { PartNotReadableError, PathNotFoundError, sessionFromJson, type StorageDriver } from '@longshore/storage';
-import { hashStoredPart } from './hash-stored-parts.js';
+import { storedPartMatches } from './hash-stored-parts.js';
 
 export interface VerifyPartDeps {
   storage: StorageDriver;
-  hashPool: Pick<HashPool, 'hashFileRange' | 'hashFileRanges'>;
+  hashPool: Pick<HashPool, 'checksumFileRange' | 'hashFileRanges'>;
   uploads: Pick<UploadStore, 'markPartChecked'>;
   onVerifiedBytes?(bytes: number): void;
 }
@@ -18,9 +18,11 @@ export interface VerifyPartDeps {
  */
 export async function verifyStoredPart(job: VerifyPartJobData, deps: VerifyPartDeps): Promise<'ok' | 'bad' | 'gone'> {
   const session = sessionFromJson(job.storageSession, job.uploadId);
-  let hex: string;
+  const recorded = job.checksum ?? job.sha256 ?? '';
+  let ok: boolean;
   try {
-    hex = await hashStoredPart(deps, session, { partNumber: job.partNumber, length: job.length }, { sync: true });
+    const part = { partNumber: job.partNumber, length: job.length };
+    ok = await storedPartMatches(deps, session, part, recorded, { sync: true });
   } catch (err) {
     // The upload was finalized (its parts published) or abandoned first: finalization did or
     // will do the check.
@@ -29,7 +31,6 @@ export async function verifyStoredPart(job: VerifyPartJobData, deps: VerifyPartD
     if (err instanceof PartNotReadableError) return 'gone';
     throw err;
   }
-  const ok = hex === job.sha256;
   if (ok) deps.onVerifiedBytes?.(job.length);
   await deps.uploads.markPartChecked(job.uploadId, job.partNumber, ok);
   return ok ? 'ok' : 'bad';

@@ -2,11 +2,11 @@ import { InvalidLayerException } from '@longshore/domain';
 import { digestFromState, sha256Digest, type HashPool } from '@longshore/digest';
 import type { PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
 import { PartNotReadableError, PathNotFoundError, type StorageDriver, type UploadSession } from '@longshore/storage';
-import { hashStoredPart, hashStoredParts } from './hash-stored-parts.js';
+import { hashStoredParts, storedPartMatches } from './hash-stored-parts.js';
 
 export interface VerifyDeps {
   storage: StorageDriver;
-  hashPool: Pick<HashPool, 'hashFileRange' | 'hashFileRanges'>;
+  hashPool: Pick<HashPool, 'checksumFileRange' | 'hashFileRanges'>;
   uploads: Pick<UploadStore, 'checkedParts'>;
   /** `full` also re-hashes the whole stored layer instead of trusting the carried hash state. */
   verifyMode: 'parts' | 'full';
@@ -41,13 +41,13 @@ export async function verifyUpload(
   // after the last await before Promise.all, so none can reject unobserved.)
   const unchecked = parts.filter((part) => !checked.ok.has(part.partNumber));
   const partChecks = unchecked.map(async (part) => {
-    const hex = await hashStoredPart(deps, session, part).catch((err: unknown) => {
+    const matches = await storedPartMatches(deps, session, part, part.checksum).catch((err: unknown) => {
       // A part the store took straight into an S3 multipart upload cannot be read back before
       // completion; the store checked its bytes on receipt (the signed payload hash).
-      if (err instanceof PartNotReadableError) return part.sha256;
+      if (err instanceof PartNotReadableError) return true;
       throw err;
     });
-    if (hex !== part.sha256) {
+    if (!matches) {
       throw new InvalidLayerException(
         `The stored part at bytes ${part.offset}-${part.offset + part.length - 1} does not match the checksum recorded when it arrived`,
       );

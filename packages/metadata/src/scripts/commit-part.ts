@@ -5,7 +5,7 @@
  *
  * KEYS[1] upload hash      KEYS[2] upload parts list
  * ARGV[1] claim token      ARGV[2] offset        ARGV[3] length
- * ARGV[4] part record (JSON: offset, length, sha256, partNumber, receipt)
+ * ARGV[4] part record (JSON: offset, length, checksum, partNumber, receipt)
  * ARGV[5] hash state after this part (base64)    ARGV[6] now (ms)     ARGV[7] ttl (s)
  * ARGV[8] minimum size of a part that is not the last, when the upload has no policy of its own
  *

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { BlobMemberScanner } from './blob-member-scanner.js';
+
+/** The member of UploadLayerPart's body that carries the part (base64). */
+export const PART_BLOB_MEMBER = 'layerPartBlob';
+
+/** What express.json would have put in `req.body`, with the part's bytes decoded beside it. */
+export interface StreamedPartBody {
+  /** The parsed body; when `blob` is set, its `layerPartBlob` is a stand-in with the same verdict. */
+  body: unknown;
+  /** The decoded part, when the body carried it as plain canonical base64. */
+  blob: Buffer | undefined;
+  /** SHA-256 (hex) of the raw body, for SigV4. */
+  sha256: string;
+}
+
+/** An error shaped as body-parser's, so the router answers it the same way. */
+function bodyParserError(type: 'entity.too.large' | 'entity.parse.failed' | 'request.aborted', message: string) {
+  return Object.assign(new Error(message), { type });
+}
+
+/**
+ * Whether this request's body can be read by `readStreamedPartBody` with the answers
+ * express.json would give: no content coding and a UTF-8 (or unnamed) charset. Anything else
+ * takes the buffered parser.
+ */
+export function canStreamPartBody(req: Request): boolean {
+  const coding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (coding !== 'identity') return false;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+  return charset === undefined || charset.toLowerCase() === 'utf-8';
+}
+
+/**
+ * Reads an UploadLayerPart body as it streams: the raw bytes are hashed for SigV4, the part's
+ * base64 is decoded straight into one buffer, and only the rest of the body is kept and parsed
+ * (see blob-member-scanner.ts). Errors are the ones express.json raises for the same body:
+ * `entity.too.large` beyond `limit`, `entity.parse.failed` with JSON.parse's own message.
+ */
+export function readStreamedPartBody(req: Request, limit: number): Promise<StreamedPartBody> {
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  if (declared !== undefined && declared > limit) {
+    return Promise.reject(bodyParserError('entity.too.large', 'request entity too large'));
+  }
+  const hash = createHash('sha256');
+  let received = 0;
+  const scanner = new BlobMemberScanner(
+    PART_BLOB_MEMBER,
+    declared !== undefined && Number.isSafeInteger(declared) ? declared : undefined,
+  );
+  return new Promise<StreamedPartBody>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+      outcome();
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        req.pause();
+        settle(() => reject(bodyParserError('entity.too.large', 'request entity too large')));
+        return;
+      }
+      hash.update(chunk);
+      try {
+        scanner.write(chunk);
+      } catch (err) {
+        settle(() => reject(err));
+      }
+    };
+    const onEnd = () =>
+      settle(() => {
+        const sha256 = hash.digest('hex');
+        try {
+          resolve(finish(scanner, sha256));
+        } catch (err) {
+          // As with express.json, a body that is not JSON was still read whole: SigV4 covers it.
+          reject(Object.assign(err as Error, { sha256 }));
+        }
+      });
+    const onError = (err: Error) => settle(() => reject(bodyParserError('request.aborted', err.message)));
+    const onAborted = () => settle(() => reject(bodyParserError('request.aborted', 'request aborted')));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+  });
+}
+
+function finish(scanner: BlobMemberScanner, sha256: string): StreamedPartBody {
+  const scanned = scanner.finish();
+  const text = scanned.text ?? scanned.originalText();
+  let body: unknown;
+  try {
+    body = parseLikeBodyParser(text);
+  } catch (err) {
+    // The kept text lacks the part: the message must be JSON.parse's for the body as it came.
+    const message = scanned.text === undefined ? (err as Error).message : parseErrorOf(scanned.originalText());
+    throw bodyParserError('entity.parse.failed', message);
+  }
+  if (scanned.blob === undefined) return { body, blob: undefined, sha256 };
+  const object = body as Record<string, unknown>;
+  // A part over the model's bound is refused by the validator, which needs its length: the
+  // original text then. Otherwise the empty string passes the blob's checks as the part did.
+  if (scanned.blob.length > MAX_PART_BLOB_BYTES) object[PART_BLOB_MEMBER] = scanned.blob.toString('base64');
+  return { body, blob: scanned.blob, sha256 };
+}
+
+/** The model's bound on `layerPartBlob` (LayerPartBlob: max 20971520). */
+const MAX_PART_BLOB_BYTES = 20_971_520;
+
+/** body-parser's json with `strict: false`: an empty body is `{}`, a UTF-8 BOM is dropped. */
+function parseLikeBodyParser(text: string): unknown {
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (json.length === 0) return {};
+  return JSON.parse(json);
+}
+
+function parseErrorOf(text: string): string {
+  try {
+    parseLikeBodyParser(text);
+    return 'Unexpected end of JSON input';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
