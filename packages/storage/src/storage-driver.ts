@@ -121,8 +121,17 @@ export interface StorageDriver {
    * and the caller keeps one in its digest → location index and deletes the other (deleteBlob).
    * Rejects with UploadSessionNotFoundError when the session holds neither the parts nor the
    * published blob (it was aborted).
+   *
+   * `digest` may be undefined, not yet known, only on drivers whose parts are not local files
+   * (`localPartPath` undefined): they publish by upload, not by digest, and the caller hashes the
+   * published blob (finalization without its carried hash state). Content-addressed drivers
+   * reject an undefined digest.
    */
-  completeUpload(session: UploadSession, parts: readonly WrittenPart[], digest: string): Promise<BlobLocation>;
+  completeUpload(
+    session: UploadSession,
+    parts: readonly WrittenPart[],
+    digest: string | undefined,
+  ): Promise<BlobLocation>;
 
   /**
    * Removes whatever is left of a session: all its parts if it never completed, the uncommitted
