@@ -177,6 +177,12 @@ export interface StorageDriver {
   /** Removes an object, or everything under `path` as a prefix; no error when missing. */
   delete(path: string): Promise<void>;
 
-  /** Names of the immediate children of `path` ([] if none), sorted. */
+  /**
+   * Names of the immediate children of `path` ([] if none), sorted. On a store whose listings are
+   * eventually consistent (OpenStack Swift updates a container's listing asynchronously when its
+   * container server is slow to answer), a listing may lag behind writes and deletes for a while;
+   * reads by path (`getContent`, `blobReader`) never do. Callers and tests that need a listing to
+   * reflect a change wait for it as a condition.
+   */
   list(path: string): Promise<string[]>;
 }
