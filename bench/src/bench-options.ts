@@ -90,6 +90,8 @@ export interface BenchOptions {
    * profiles go to `<dir>/<scenario>-run<n>/<process>/*.cpuprofile` (written when the bench stops them).
    */
   cpuProfileDir?: string;
+  /** BENCH_STORAGE: `s3` runs Longshore with STORAGE=s3 on an embedded Swift; default `filesystem`. */
+  storage?: 'filesystem' | 's3';
   /** Where data directories and the disk reference file go; default: the OS temp directory. */
   dataRoot?: string;
   /** Aborts the run; what was started is stopped and cleaned up. */

@@ -18,6 +18,8 @@ Options (environment variable in brackets):
   --data-dir <dir>    parent of the service's data directories (default: the OS temp dir)  [BENCH_DATA_DIR]
   --cpu-prof <dir>    run the API and workers with node --cpu-prof; profiles go to
                       <dir>/<scenario>-run<n>/<process>/                    [BENCH_CPU_PROF_DIR]
+  --storage <kind>    filesystem (default) or s3: Longshore with STORAGE=s3 on an embedded
+                      OpenStack Swift (S3 API) started per run              [BENCH_STORAGE]
   --peer <registry>   also run each scenario against this CNCF distribution binary (e.g.
                       ../shared/bin/registry-3), started per run; the table adds
                       Longshore ÷ distribution                             [BENCH_PEER_REGISTRY]
@@ -36,6 +38,7 @@ const argSpec = {
   endpoint: { type: 'string' },
   'data-dir': { type: 'string' },
   peer: { type: 'string' },
+  storage: { type: 'string' },
   'cpu-prof': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -75,6 +78,10 @@ export function parseCliOptions(
   }
   const dataRoot = values['data-dir'] ?? (env.BENCH_DATA_DIR || undefined);
   const cpuProfileDir = values['cpu-prof'] ?? (env.BENCH_CPU_PROF_DIR || undefined);
+  const storage = values.storage ?? (env.BENCH_STORAGE || undefined);
+  if (storage !== undefined && storage !== 'filesystem' && storage !== 's3') {
+    throw new UsageError(`--storage must be filesystem or s3, got '${storage}'`);
+  }
   const peerRegistry = values.peer ?? (env.BENCH_PEER_REGISTRY || undefined);
   if (peerRegistry !== undefined && !isExecutable(peerRegistry)) {
     throw new UsageError(`the peer registry '${peerRegistry}' is not an executable file`);
@@ -88,6 +95,7 @@ export function parseCliOptions(
     ...(duration !== undefined ? { sizes: { smallPushSeconds: duration } } : {}),
     ...(endpoint ? { endpoint: endpoint.replace(/\/$/, '') } : {}),
     ...(dataRoot ? { dataRoot } : {}),
+    ...(storage ? { storage } : {}),
     ...(peerRegistry ? { peerRegistry: path.resolve(peerRegistry) } : {}),
     ...(cpuProfileDir ? { cpuProfileDir: path.resolve(cpuProfileDir) } : {}),
   };

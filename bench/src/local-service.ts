@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { startEmbeddedRedis, type AppendFsync, type EmbeddedRedis } from '@longshore/embedded-redis';
+import { type BenchS3Store, type BenchStorage, startBenchS3Store } from './s3-store.js';
 import { ServiceLog } from './service-log.js';
 
 export interface LocalServiceOptions {
@@ -15,6 +16,8 @@ export interface LocalServiceOptions {
   /** Parent of the fresh data directory. */
   dataRoot: string;
   workers: number;
+  /** BENCH_STORAGE: `s3` starts an embedded Swift (S3 API) for the run; default `filesystem`. */
+  storage?: BenchStorage;
   /** Write a CPU profile (`node --cpu-prof`) of each process into `<dir>/<process name>/`. */
   cpuProfileDir?: string;
 }
@@ -61,7 +64,8 @@ function track(child: ChildProcess): void {
 /**
  * The service as `npm start` runs it, but started piece by piece so each scenario gets its own
  * settings, a fresh Redis and data directory, and each process can be measured: a private
- * redis-server (append-only, as npm start), the worker process(es), then the API.
+ * redis-server (append-only, as npm start), with `storage: 's3'` a private Swift (S3 API), the
+ * worker process(es), then the API.
  */
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
   const dataDir = await mkdtemp(path.join(options.dataRoot, 'longshore-bench-'));
@@ -69,6 +73,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const exits: string[] = [];
   const children: { name: string; child: ChildProcess }[] = [];
   let redis: EmbeddedRedis | undefined;
+  let s3: BenchS3Store | undefined;
   let stopping = false;
 
   const stop = async () => {
@@ -79,6 +84,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await Promise.all(api.map((c) => stopChild(c.child)));
     await Promise.all(workers.map((c) => stopChild(c.child)));
     await redis?.stop();
+    await s3?.stop();
     await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
   };
 
@@ -104,8 +110,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       // As npm start: REDIS_APPENDFSYNC (default always), so its cost shows in the figures.
       appendFsync: (options.baseEnv.REDIS_APPENDFSYNC as AppendFsync | undefined) ?? 'always',
     });
+    if (options.storage === 's3') s3 = await startBenchS3Store(dataDir);
     const env: Record<string, string> = {
       ...definedOnly(options.baseEnv),
+      ...s3?.env,
       REDIS_URL: redis.url,
       DATA_DIR: dataDir,
       HOST: '127.0.0.1',

@@ -64,6 +64,8 @@ export interface BenchReport {
   endpoint?: string;
   /** The reference registry binary each scenario also ran against (BENCH_PEER_REGISTRY). */
   peerRegistry?: string;
+  /** The storage Longshore ran on: `filesystem`, `s3` (embedded Swift), or `as deployed` (an endpoint). */
+  storage?: string;
   sizes: BenchSizes;
   machine: MachineReference;
   scenarios: ScenarioReport[];
@@ -116,7 +118,8 @@ export function formatReportTable(report: BenchReport): string {
       `disk write ${format(machine.diskMBps, 'MB/s')} MB/s (${machine.diskPath}); ` +
       `load average ${machine.loadAverage.toFixed(1)} at the start`,
     `${report.interrupted ? 'INTERRUPTED; ' : ''}${report.quick ? 'quick (smoke) sizes' : 'full sizes'}; ${report.runs === 1 ? 'one run per scenario' : `median of ${report.runs} runs per scenario`}` +
-      `; target: ${report.endpoint ?? 'a service started by the bench'}; MB = 10^6 bytes`,
+      `; target: ${report.endpoint ?? 'a service started by the bench'}` +
+      `; storage: ${report.storage === 's3' ? 's3 (STORAGE=s3 on an embedded OpenStack Swift, s3api)' : (report.storage ?? 'filesystem')}; MB = 10^6 bytes`,
     ...(report.peerRegistry
       ? [
           `peer: ${report.peerRegistry} (started for each run after Longshore's part, filesystem storage in a temp dir); ` +
@@ -243,6 +246,7 @@ export function reportJsonLines(report: BenchReport): string[] {
       scenario: s.scenario,
       runs: s.runs,
       completedRuns: s.completedRuns,
+      ...(report.storage ? { storage: report.storage } : {}),
       median: pick((f) => jsonNumber(f.median)),
       target: pick((f) =>
         f.target

@@ -102,6 +102,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     runs,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.peerRegistry ? { peerRegistry: options.peerRegistry } : {}),
+    storage: options.endpoint ? 'as deployed' : (options.storage ?? 'filesystem'),
     sizes,
     machine,
     scenarios: reports,
@@ -198,6 +199,7 @@ async function runLongshore(definition: ScenarioDefinition, settings: RunSetting
         env: definition.serviceEnv,
         dataRoot: settings.dataRoot,
         workers: workerProcesses(settings.serviceEnv),
+        ...(settings.storage ? { storage: settings.storage } : {}),
         ...(settings.cpuProfileDir
           ? { cpuProfileDir: path.join(settings.cpuProfileDir, `${definition.name}-run${settings.run}`) }
           : {}),

@@ -75,6 +75,13 @@ export const configSpec = {
     default: false,
     parse: boolean,
   }),
+  s3MaxAttempts: setting({
+    env: 'S3_MAX_ATTEMPTS',
+    description:
+      'Tries per S3 request, with exponential backoff, for throttling (`SlowDown`, 503) and transient errors; a store still throttling after them is answered as a retryable 503',
+    default: 8,
+    parse: integer({ min: 1, max: 20 }),
+  }),
   s3RedirectDownloads: setting({
     env: 'S3_REDIRECT_DOWNLOADS',
     description:

@@ -88,6 +88,7 @@ export {
   SizeInvalidError,
   UnsupportedOperationError,
   type HttpErrorName,
+  StorageBusyError,
 } from './errors/http-errors.js';
 export { isCallbackAllowed } from './callback-allowlist.js';
 export * from './images/index.js';

@@ -4,6 +4,12 @@ import { createHash } from 'node:crypto';
 import { InvalidPathError, PathNotFoundError, RangeNotSatisfiableError, UploadSessionNotFoundError } from './errors.js';
 import type { ByteRange, StorageDriver, UploadListing, UploadSession, WrittenPart } from './storage-driver.js';
 
+/**
+ * A listing assertion on a store whose listings are eventually consistent: polled until it holds
+ * (at once on the filesystem; on Swift when its container server has applied the update).
+ */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 50 });
+
 export interface StorageDriverFixture {
   driver: StorageDriver;
   teardown: () => Promise<void>;
@@ -201,9 +207,13 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
         expect(mine).toBeDefined();
         expect(Math.abs(mine!.modifiedAt.getTime() - Date.now())).toBeLessThan(60_000);
         await driver.abortUpload(mine!.session);
-        const after: string[] = [];
-        for await (const listing of driver.listUploads()) after.push(listing.session.uploadId);
-        expect(after).not.toContain(session.uploadId);
+        const listedIds = async () => {
+          const ids: string[] = [];
+          for await (const listing of driver.listUploads()) ids.push(listing.session.uploadId);
+          return ids;
+        };
+        // Listings may lag behind deletes on an eventually consistent store (see StorageDriver.list).
+        await eventually(listedIds).not.toContain(session.uploadId);
       });
 
       it('refuses part numbers outside 1..10000', async () => {
@@ -315,7 +325,8 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
         await driver.putContent(at('upload/hashstates/sha256/0'), text('y'));
         await driver.delete(at('upload'));
         await expect(driver.getContent(at('upload/hashstates/sha256/0'))).rejects.toBeInstanceOf(PathNotFoundError);
-        expect(await driver.list(base)).toEqual([]);
+        // Reads by path see the delete at once; a listing may lag behind it (see StorageDriver.list).
+        await eventually(() => driver.list(base)).toEqual([]);
       });
 
       it('deletes a missing path without error', async () => {
@@ -325,7 +336,7 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
       it('lists the immediate children of a directory, sorted', async () => {
         for (const name of ['b', 'A', '9', '10', 'a.txt']) await driver.putContent(at(`dir/${name}`), text(name));
         await driver.putContent(at('dir/sub/nested'), text('n'));
-        expect(await driver.list(at('dir'))).toEqual(['10', '9', 'A', 'a.txt', 'b', 'sub']);
+        await eventually(() => driver.list(at('dir'))).toEqual(['10', '9', 'A', 'a.txt', 'b', 'sub']);
       });
 
       it('lists a missing directory as empty', async () => {

@@ -68,3 +68,24 @@ export class PartExistsError extends StorageError {
     super(`part ${partNumber} of upload ${uploadId} was already written`, options);
   }
 }
+
+/**
+ * The store kept asking to slow down (S3's `SlowDown`, a 503) through every retry the driver
+ * made. Transient: the same request succeeds once the store has caught up, so callers answer it
+ * as "retry later" rather than as a server fault.
+ */
+export class StorageThrottledError extends StorageError {
+  override readonly name = 'StorageThrottledError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** Whether `error`, or an error it was caused by, is a StorageThrottledError. */
+export function isStorageThrottled(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof StorageThrottledError) return true;
+  }
+  return false;
+}

@@ -124,9 +124,13 @@ class FilesystemDriver implements StorageDriver {
    * renamed is found at the blob's address, which is also what a later session of the same digest
    * finds (its parts are then left for abortUpload).
    */
-  async completeUpload(session: UploadSession, parts: readonly WrittenPart[], digest: string): Promise<BlobLocation> {
-    const hex = SHA256_DIGEST.exec(digest)?.[1];
-    if (!hex) throw new TypeError(`not a sha256 digest: ${JSON.stringify(digest)}`);
+  async completeUpload(
+    session: UploadSession,
+    parts: readonly WrittenPart[],
+    digest: string | undefined,
+  ): Promise<BlobLocation> {
+    const hex = digest === undefined ? undefined : SHA256_DIGEST.exec(digest)?.[1];
+    if (digest === undefined || !hex) throw new TypeError(`not a sha256 digest: ${JSON.stringify(digest)}`);
     const location = `blobs/sha256/${hex.slice(0, 2)}/${hex}`;
     const blobDir = this.localPath(location);
     if (await isFile(join(blobDir, 'index'))) return location;

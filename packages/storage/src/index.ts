@@ -16,6 +16,8 @@ export {
   RangeNotSatisfiableError,
   StorageError,
   UploadSessionNotFoundError,
+  StorageThrottledError,
+  isStorageThrottled,
 } from './errors.js';
 export { validateLogicalPath } from './logical-path.js';
 export {

@@ -121,8 +121,17 @@ export interface StorageDriver {
    * and the caller keeps one in its digest → location index and deletes the other (deleteBlob).
    * Rejects with UploadSessionNotFoundError when the session holds neither the parts nor the
    * published blob (it was aborted).
+   *
+   * `digest` may be undefined, not yet known, only on drivers whose parts are not local files
+   * (`localPartPath` undefined): they publish by upload, not by digest, and the caller hashes the
+   * published blob (finalization without its carried hash state). Content-addressed drivers
+   * reject an undefined digest.
    */
-  completeUpload(session: UploadSession, parts: readonly WrittenPart[], digest: string): Promise<BlobLocation>;
+  completeUpload(
+    session: UploadSession,
+    parts: readonly WrittenPart[],
+    digest: string | undefined,
+  ): Promise<BlobLocation>;
 
   /**
    * Removes whatever is left of a session: all its parts if it never completed, the uncommitted
@@ -168,6 +177,12 @@ export interface StorageDriver {
   /** Removes an object, or everything under `path` as a prefix; no error when missing. */
   delete(path: string): Promise<void>;
 
-  /** Names of the immediate children of `path` ([] if none), sorted. */
+  /**
+   * Names of the immediate children of `path` ([] if none), sorted. On a store whose listings are
+   * eventually consistent (OpenStack Swift updates a container's listing asynchronously when its
+   * container server is slow to answer), a listing may lag behind writes and deletes for a while;
+   * reads by path (`getContent`, `blobReader`) never do. Callers and tests that need a listing to
+   * reflect a change wait for it as a condition.
+   */
   list(path: string): Promise<string[]>;
 }

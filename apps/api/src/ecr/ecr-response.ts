@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { ThrottlingException, ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
+import { StorageBusyError, ThrottlingException, ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
 
 export const AMZ_JSON = 'application/x-amz-json-1.1';
 
@@ -12,7 +12,8 @@ export function sendEcrResult(res: Response, body: object): void {
  * exception's modeled fields in the body, so the SDKs raise the named class with its fields.
  */
 export function sendEcrError(res: Response, error: LongshoreError): void {
-  if (error instanceof ThrottlingException) res.set('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof ThrottlingException || error instanceof StorageBusyError)
+    res.set('Retry-After', String(error.retryAfterSeconds));
   const type = ecrType(error.name);
   res
     .status(wireEntry(error.name).ecrStatus)

@@ -1,7 +1,20 @@
-import { LongshoreError, ServerException } from '@longshore/domain';
+import { LongshoreError, ServerException, StorageBusyError } from '@longshore/domain';
+import { isStorageThrottled } from '@longshore/storage';
 
-/** Anything thrown that is not a domain error is a server fault; its details stay in the log. */
+/** Seconds a client is asked to wait when the object store is throttling. */
+const STORAGE_BUSY_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Anything thrown that is not a domain error is a server fault; its details stay in the log. A
+ * store that kept throttling through the driver's retries is no fault: the client retries later.
+ */
 export function toDomainError(err: unknown): LongshoreError {
   if (err instanceof LongshoreError) return err;
+  if (isStorageThrottled(err)) {
+    return new StorageBusyError(
+      'The storage is busy (throttling requests); nothing was lost, retry the request',
+      STORAGE_BUSY_RETRY_AFTER_SECONDS,
+    );
+  }
   return new ServerException('An internal error occurred; the request can be retried');
 }

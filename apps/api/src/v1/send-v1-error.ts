@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import {
   RequestSerializationError,
   RequestValidationError,
+  StorageBusyError,
   ThrottlingException,
   wireEntry,
   type LongshoreError,
@@ -15,6 +16,7 @@ export function sendV1Error(res: Response, error: LongshoreError): void {
   if (error instanceof RequestValidationError || error instanceof RequestSerializationError) extra.field = error.field;
   if (Object.keys(error.fields).length > 0) extra.details = error.fields;
   if (entry.httpStatus === 401) res.set('WWW-Authenticate', 'Bearer realm="longshore"');
-  if (error instanceof ThrottlingException) res.set('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof ThrottlingException || error instanceof StorageBusyError)
+    res.set('Retry-After', String(error.retryAfterSeconds));
   sendEnvelopeError(res, entry.httpStatus, entry.code, error.message, extra);
 }

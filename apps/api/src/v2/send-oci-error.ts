@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { ociAnswer, type LongshoreError, type OciRouteFamily } from '@longshore/domain';
+import { StorageBusyError, ociAnswer, type LongshoreError, type OciRouteFamily } from '@longshore/domain';
 
 /**
  * A domain error on the OCI Distribution wire: `{"errors":[{"code","message","detail"}]}`, with
@@ -9,6 +9,7 @@ import { ociAnswer, type LongshoreError, type OciRouteFamily } from '@longshore/
 export function sendOciError(res: Response, error: LongshoreError, family: OciRouteFamily): void {
   const { code, status } = ociAnswer(error.name, family);
   const detail = Object.keys(error.fields).length > 0 ? { ...error.fields } : undefined;
+  if (error instanceof StorageBusyError) res.set('Retry-After', String(error.retryAfterSeconds));
   res
     .status(status)
     .type('application/json')

@@ -1,8 +1,8 @@
 import { InvalidLayerException, LongshoreError, type ErrorRecord } from '@longshore/domain';
 import type { BlobIndex, LayerStore, PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
-import { sessionFromJson, type UploadSession } from '@longshore/storage';
+import { type BlobLocation, sessionFromJson, type UploadSession } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
-import { verifyPublishedBlob } from './verify-published-blob.js';
+import { hashPublishedBlob, verifyPublishedBlob } from './verify-published-blob.js';
 import { needsBlobRehash, verifyUpload, type VerifyDeps } from './verify-upload.js';
 
 export interface FinalizeDeps extends VerifyDeps {
@@ -78,9 +78,25 @@ async function publishLayer(
 ): Promise<string> {
   const { uploads, storage, blobs } = deps;
   let digest = record.verifiedDigest;
+  const publish = async (known: string | undefined): Promise<BlobLocation> => {
+    const written = parts.map((part) => ({ partNumber: part.partNumber, size: part.length, receipt: part.receipt }));
+    const completed = await storage.completeUpload(session, written, known);
+    await uploads.annotate(record.uploadId, { blobLocation: completed });
+    return completed;
+  };
+  let hashedBlob = false;
+  let location = record.blobLocation;
   if (!digest) {
     digest = await verifyUpload(record, parts, session, deps);
+    if (digest === undefined) {
+      // No carried hash state, and parts a remote store cannot read back before completion:
+      // publish them (where they were written: no copy), then hash the published blob.
+      location ??= await publish(undefined);
+      digest = await digestOfPublished(storage, location, record.bytesReceived);
+      hashedBlob = true;
+    }
     if (!record.layerDigests?.includes(digest)) {
+      if (location !== undefined) await storage.deleteBlob(location);
       throw new InvalidLayerException(
         `The layer's digest is ${digest}, which matches none of the digests given: ${(record.layerDigests ?? []).join(', ')}`,
       );
@@ -89,15 +105,13 @@ async function publishLayer(
   }
   // Retaining (not just looking up) an indexed blob tells a garbage collection that marked it to
   // keep it; while one is deleting it, this throws (transient: the retry publishes our own copy).
-  let location = record.blobLocation ?? (await blobs.retain(digest));
-  let published = record.blobLocation !== undefined;
+  let published = location !== undefined;
+  location ??= await blobs.retain(digest);
   if (!location) {
-    const written = parts.map((part) => ({ partNumber: part.partNumber, size: part.length, receipt: part.receipt }));
-    location = await storage.completeUpload(session, written, digest);
-    await uploads.annotate(record.uploadId, { blobLocation: location });
+    location = await publish(digest);
     published = true;
   }
-  if (published && needsBlobRehash(deps, session, parts)) {
+  if (published && !hashedBlob && needsBlobRehash(deps, session, parts)) {
     await verifyPublishedBlob(storage, location, digest, record.bytesReceived);
     deps.onVerifiedBytes?.(record.bytesReceived);
   }
@@ -108,6 +122,14 @@ async function publishLayer(
   }
   log.debug({ layerDigest: digest, location: kept }, 'layer published');
   return digest;
+}
+
+/** The digest of the blob just published at `location`; a blob of the wrong size is deleted and rejected. */
+async function digestOfPublished(storage: FinalizeDeps['storage'], location: BlobLocation, size: number) {
+  const hashed = await hashPublishedBlob(storage, location);
+  if (hashed.size === size) return hashed.digest;
+  await storage.deleteBlob(location);
+  throw new InvalidLayerException(`The published layer has ${hashed.size} bytes, not the ${size} uploaded`);
 }
 
 function outcomeOf(record: UploadRecord): FinalizeOutcome {

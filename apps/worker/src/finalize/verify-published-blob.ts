@@ -14,16 +14,24 @@ export async function verifyPublishedBlob(
   digest: string,
   size: number,
 ): Promise<void> {
-  const hash = createHash('sha256');
-  let read = 0;
-  for await (const chunk of (await storage.blobReader(location)) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    read += chunk.length;
-  }
-  const rehashed = sha256Digest(hash.digest('hex'));
+  const { digest: rehashed, size: read } = await hashPublishedBlob(storage, location);
   if (read === size && rehashed === digest) return;
   await storage.deleteBlob(location);
   throw new InvalidLayerException(
     `The published layer (${read} bytes, ${rehashed}) does not match the digest computed as its parts arrived`,
   );
+}
+
+/** The digest and size of the blob at `location`, in one streaming read. */
+export async function hashPublishedBlob(
+  storage: Pick<StorageDriver, 'blobReader'>,
+  location: BlobLocation,
+): Promise<{ digest: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of (await storage.blobReader(location)) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: sha256Digest(hash.digest('hex')), size };
 }

@@ -20,13 +20,15 @@ export interface VerifyDeps {
  * checked — while the layer digest comes from the running state carried from part to part (or,
  * when that state is missing or full verification is on, from one streaming re-hash of the parts
  * in order). Only committed parts are read: a part nobody committed is never part of the layer.
+ * Returns undefined when the state is missing and the parts are in a remote store (S3 cannot read
+ * back a part that went straight into a multipart upload): the published blob is hashed instead.
  */
 export async function verifyUpload(
   record: UploadRecord,
   parts: PartRecord[],
   session: UploadSession,
   deps: VerifyDeps,
-): Promise<string> {
+): Promise<string | undefined> {
   const size = record.bytesReceived;
   assertContiguous(parts, size);
 
@@ -56,8 +58,11 @@ export async function verifyUpload(
   });
   // Full verification of parts a remote store holds is a re-hash of the published blob instead
   // (see verifyPublishedBlob): S3 cannot read parts back that went straight into a multipart upload.
+  // Without the carried state, parts a remote store holds are not re-hashed either: the digest
+  // is left undefined, for the caller to take from the published blob (see finalizeUpload).
+  const remote = parts.some((part) => deps.storage.localPartPath(session, part.partNumber) === undefined);
   const rehash =
-    !carried || (deps.verifyMode === 'full' && !needsBlobRehash(deps, session, parts))
+    !remote && (!carried || deps.verifyMode === 'full')
       ? hashStoredParts(deps, session, parts).then((hex) => sha256Digest(hex))
       : undefined;
 
@@ -70,7 +75,7 @@ export async function verifyUpload(
   if (carried && rehashed && carried !== rehashed) {
     throw new InvalidLayerException('The stored layer does not match the digest computed as its parts arrived');
   }
-  return (rehashed ?? carried)!;
+  return rehashed ?? carried;
 }
 
 /**

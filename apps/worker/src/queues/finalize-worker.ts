@@ -1,7 +1,8 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { ServerException, UploadNotFoundException } from '@longshore/domain';
 import { FINALIZE_QUEUE, type FinalizeJobData, type FinalizeJobResult } from '@longshore/queue';
+import { isStorageThrottled } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import type { FinalizeOutcome } from '../finalize/finalize-upload.js';
 import type { SettledOutcome } from '../finalize/settle-upload.js';
@@ -25,11 +26,20 @@ export interface FinalizeWorkerDeps {
  * outcome to `settle`, and maps outcomes onto BullMQ — a permanent failure (or an upload that is
  * gone) becomes an UnrecoverableError, so it is not retried; a thrown error is retried with
  * backoff, and when the attempts run out the upload is settled as failed (ServerException).
+ * A store that throttles (StorageThrottledError: it said SlowDown through every retry of the
+ * driver) costs no attempt: the job is put back, delayed, as often as it takes, since the same
+ * work succeeds once the store has caught up, and failing the upload would lose it.
  */
+/** How long a throttled finalization waits before it runs again (plus up to as much jitter). */
+const THROTTLED_RETRY_MS = 1000;
+
 export function startFinalizeWorker(deps: FinalizeWorkerDeps): Worker<FinalizeJobData, FinalizeJobResult> {
   const { metrics, log } = deps;
 
-  const processJob = async (job: Job<FinalizeJobData, FinalizeJobResult>): Promise<FinalizeJobResult> => {
+  const processJob = async (
+    job: Job<FinalizeJobData, FinalizeJobResult>,
+    token?: string,
+  ): Promise<FinalizeJobResult> => {
     const { uploadId } = job.data;
     const jobLog = log.child({ uploadId, jobId: job.id, attempt: job.attemptsMade + 1 });
     const stop = metrics.finalizeDuration.startTimer();
@@ -39,6 +49,15 @@ export function startFinalizeWorker(deps: FinalizeWorkerDeps): Worker<FinalizeJo
       if (outcome.outcome !== 'gone') await deps.settle(uploadId, outcome, jobLog);
     } catch (err) {
       stop({ outcome: 'retry' });
+      if (isStorageThrottled(err) && token !== undefined) {
+        metrics.jobs.inc({ outcome: 'retry', error: 'StorageThrottledError' });
+        jobLog.warn({ err }, 'the object store is throttling; finalization is delayed, not failed');
+        await job.moveToDelayed(
+          Date.now() + THROTTLED_RETRY_MS + Math.floor(Math.random() * THROTTLED_RETRY_MS),
+          token,
+        );
+        throw new DelayedError();
+      }
       metrics.jobs.inc({ outcome: 'retry', error: ServerException.name });
       jobLog.warn({ err }, 'finalize attempt failed; it will be retried');
       throw err;

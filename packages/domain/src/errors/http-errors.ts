@@ -51,6 +51,24 @@ export class UnsupportedOperationError extends LongshoreError {
   readonly name = 'UnsupportedOperationError';
 }
 
+/**
+ * The storage behind the registry is throttling (an object store's SlowDown) and kept doing so
+ * through every retry; nothing was lost, and the same request succeeds later. Every wire answers
+ * it as retryable: 503 with Retry-After (ECR: a ThrottlingException, which the AWS SDKs retry).
+ */
+export class StorageBusyError extends LongshoreError {
+  readonly name = 'StorageBusyError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+  override get permanent(): boolean {
+    return false;
+  }
+}
+
 const httpErrors = {
   RouteNotFoundError,
   MethodNotAllowedError,
@@ -61,6 +79,7 @@ const httpErrors = {
   NameInvalidError,
   SizeInvalidError,
   UnsupportedOperationError,
+  StorageBusyError,
 } as const;
 
 export type HttpErrorName = keyof typeof httpErrors;

@@ -42,6 +42,15 @@ describe('wire table', () => {
     expect(ociAnswer('RepositoryNotFoundException', 'tags')).toEqual({ code: 'NAME_UNKNOWN', status: 404 });
   });
 
+  it('answers a busy store as retryable on every wire: 503, ECR ThrottlingException', () => {
+    expect(wireEntry('StorageBusyError')).toMatchObject({
+      ecrStatus: 503,
+      httpStatus: 503,
+      ecrType: 'ThrottlingException',
+    });
+    expect(ociAnswer('StorageBusyError', 'upload')).toEqual({ code: 'UNAVAILABLE', status: 503 });
+  });
+
   it('answers an unknown name as a server error on every wire', () => {
     expect(wireEntry('NoSuchError')).toBe(wireTable.ServerException);
     expect(ociAnswer('NoSuchError', 'blob')).toEqual({ code: 'UNKNOWN', status: 500 });

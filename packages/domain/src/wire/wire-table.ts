@@ -5,6 +5,7 @@ import type { HttpErrorName } from '../errors/http-errors.js';
  * Error codes of the OCI Distribution API (distribution-spec v1.1, "Error Codes"), plus two of the
  * reference implementation's (CNCF distribution): `RANGE_INVALID` (416) and `UNKNOWN` (5xx). The
  * spec binds 4xx bodies to its list; 416 for a bad range is what it asks for, with that code.
+ * `UNAVAILABLE` (503) is the reference implementation's "service unavailable, retry later".
  */
 export type OciErrorCode =
   | 'BLOB_UNKNOWN'
@@ -22,6 +23,7 @@ export type OciErrorCode =
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
   | 'RANGE_INVALID'
+  | 'UNAVAILABLE'
   | 'UNKNOWN';
 
 /** The code and HTTP status of one OCI error answer. */
@@ -251,6 +253,14 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     code: 'UNSUPPORTED',
     httpStatus: 400,
     oci: oci('UNSUPPORTED', 400),
+  },
+  // Retryable on every wire: 503 + Retry-After; on ECR a ThrottlingException, which the SDKs retry.
+  StorageBusyError: {
+    ecrStatus: 503,
+    ecrType: 'ThrottlingException',
+    code: 'SERVICE_UNAVAILABLE',
+    httpStatus: 503,
+    oci: oci('UNAVAILABLE', 503),
   },
 };
 

@@ -7,6 +7,8 @@ export interface S3StorageSettings {
   s3Region: string;
   s3Prefix: string;
   s3ForcePathStyle: boolean;
+  /** S3_MAX_ATTEMPTS; default 8. */
+  s3MaxAttempts?: number;
 }
 
 /** The S3 driver for STORAGE=s3, with credentials from the standard AWS chain. */
@@ -17,6 +19,7 @@ export function createS3DriverFromSettings(settings: S3StorageSettings): S3Drive
     prefix: settings.s3Prefix,
     region: settings.s3Region,
     forcePathStyle: settings.s3ForcePathStyle,
+    ...(settings.s3MaxAttempts !== undefined ? { maxAttempts: settings.s3MaxAttempts } : {}),
     ...(settings.s3Endpoint ? { endpoint: settings.s3Endpoint } : {}),
   });
 }

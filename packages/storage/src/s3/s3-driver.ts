@@ -48,6 +48,8 @@ export interface S3DriverOptions extends S3ConnectionOptions {
 const MiB = 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COMPLETION_CONCURRENCY = 4;
+/** How often getContent reads an object that answers 404 before reporting it missing (see there). */
+const MISSING_OBJECT_READS = 3;
 
 /** The session state the S3 driver keeps with each upload's record. */
 interface S3SessionState {
@@ -458,7 +460,13 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
 
     async getContent(path) {
       validateLogicalPath(path);
-      const stream = await objects.read(keys.object(path));
+      // Swift's object server lists an object's files, then opens the newest: an overwrite landing
+      // in between (the old file replaced) makes the GET answer 404 although the object exists.
+      // So a missing object is read again, at once, before it is reported missing.
+      let stream: Readable | undefined;
+      for (let read = 1; stream === undefined && read <= MISSING_OBJECT_READS; read++) {
+        stream = await objects.read(keys.object(path));
+      }
       if (stream === undefined) throw new PathNotFoundError(path);
       const chunks: Buffer[] = [];
       for await (const chunk of stream) chunks.push(chunk as Buffer);

@@ -26,3 +26,20 @@ export function isInvalidRange(error: unknown): boolean {
   const { name, Code, $metadata } = shape(error);
   return name === 'InvalidRange' || Code === 'InvalidRange' || $metadata?.httpStatusCode === 416;
 }
+
+/** Codes with which S3 and S3-compatible stores ask a client to slow down. */
+const THROTTLING_CODES = new Set([
+  'SlowDown',
+  'ServiceUnavailable',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequests',
+]);
+
+/** The store asks to slow down: SlowDown and its kin, or a bare 503 or 429 (a HEAD has no body). */
+export function isThrottling(error: unknown): boolean {
+  const { name, Code, $metadata } = shape(error);
+  const status = $metadata?.httpStatusCode;
+  return THROTTLING_CODES.has(name ?? '') || THROTTLING_CODES.has(Code ?? '') || status === 503 || status === 429;
+}
