@@ -111,7 +111,7 @@ describe('per-slot steps of the operations that span two slots', () => {
     const upload = await stores.uploads.initiate(name, REGISTRY);
     const ref = { uploadId: upload.uploadId, repositoryName: name, registryId: REGISTRY };
     const claim = await stores.uploads.claimPart(ref, 0, 0, 1);
-    await stores.uploads.commitPart(ref, claim, { offset: 0, length: 1, sha256: 'x', partNumber: 1, receipt: '' }, '');
+    await stores.uploads.commitPart(ref, claim, { offset: 0, length: 1, checksum: 'crc32c:00000000', partNumber: 1, receipt: '' }, '');
     const other = `sha256:${'d'.repeat(64)}`;
     expect(await stores.uploads.beginCompletion(ref, { jobId: 'j', layerDigests: [other] })).toEqual({
       outcome: 'queued',
@@ -127,7 +127,7 @@ describe('per-slot steps of the operations that span two slots', () => {
     const second = await stores.uploads.initiate(name, REGISTRY);
     const secondRef = { ...ref, uploadId: second.uploadId };
     const secondClaim = await stores.uploads.claimPart(secondRef, 0, 0, 1);
-    const part = { offset: 0, length: 1, sha256: 'x', partNumber: 1, receipt: '' };
+    const part = { offset: 0, length: 1, checksum: 'crc32c:00000000', partNumber: 1, receipt: '' };
     await stores.uploads.commitPart(secondRef, secondClaim, part, '');
     await expect(stores.uploads.beginCompletion(secondRef, { jobId: 'k', layerDigests: [DIGEST] })).rejects.toThrow(
       /already exists/,

@@ -116,7 +116,7 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
   const first = await stores.uploads.claimPart(ref, 0, 3, 4);
   await stores.uploads.releaseClaim(ref, first);
   const claim = await stores.uploads.claimPart(ref, 0, 3, 4);
-  const part = { offset: 0, length: 4, sha256: 'x', partNumber: claim.partNumber, receipt: '' };
+  const part = { offset: 0, length: 4, checksum: 'crc32c:00000000', partNumber: claim.partNumber, receipt: '' };
   await stores.uploads.commitPart(ref, claim, part, '');
   const digest = `sha256:${'a'.repeat(64)}`;
   await stores.uploads.beginCompletion(ref, { jobId: 'job', layerDigests: [digest] });
