@@ -111,7 +111,12 @@ describe('per-slot steps of the operations that span two slots', () => {
     const upload = await stores.uploads.initiate(name, REGISTRY);
     const ref = { uploadId: upload.uploadId, repositoryName: name, registryId: REGISTRY };
     const claim = await stores.uploads.claimPart(ref, 0, 0, 1);
-    await stores.uploads.commitPart(ref, claim, { offset: 0, length: 1, checksum: 'crc32c:00000000', partNumber: 1, receipt: '' }, '');
+    await stores.uploads.commitPart(
+      ref,
+      claim,
+      { offset: 0, length: 1, checksum: 'crc32c:00000000', partNumber: 1, receipt: '' },
+      '',
+    );
     const other = `sha256:${'d'.repeat(64)}`;
     expect(await stores.uploads.beginCompletion(ref, { jobId: 'j', layerDigests: [other] })).toEqual({
       outcome: 'queued',

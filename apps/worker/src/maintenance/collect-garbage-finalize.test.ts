@@ -55,7 +55,7 @@ describe('collectGarbage against a finalization of the same digest', () => {
   const finalizeDeps = (): FinalizeDeps => ({
     storage,
     hashPool: {
-      hashFileRange: () => Promise.reject(new Error('no part is read: the digest was verified before')),
+      checksumFileRange: () => Promise.reject(new Error('no part is read: the digest was verified before')),
       hashFileRanges: () => Promise.reject(new Error('no part is read: the digest was verified before')),
     },
     uploads: stores.uploads,
