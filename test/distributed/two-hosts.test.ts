@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { imageManifest, OCI_MANIFEST } from '../support/image-data.js';
-import { digestOf, MiB, pushLayer, randomLayer, uploadParts } from '../support/layer-data.js';
+import { digestOf, MiB, randomLayer, uploadParts } from '../support/layer-data.js';
 import { type Longshore, startLongshore } from '../support/longshore-harness.js';
-import { pushBlob } from '../support/oci-push.js';
+import { completeBlobUpload, type StartedBlobUpload, uploadBlobChunks } from '../support/oci-push.js';
 import { httpStatusOf, rejectionOf } from '../support/rejection.js';
 import { dataOf, getUpload, type StatusRecord } from '../support/status-client.js';
 
@@ -58,6 +58,21 @@ async function completeWithRetries(
     } catch (err) {
       if (!(err instanceof ServerException) || Date.now() > deadline) throw err;
     }
+  }
+}
+
+/** The completing /v2 PUT until it answers other than the retryable 500 "still being finalized", up to a deadline. */
+async function completeBlobWithRetries(
+  host: Longshore,
+  upload: StartedBlobUpload,
+  digest: string,
+  deadlineMs: number,
+): Promise<Response> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const answer = await completeBlobUpload(host, upload, digest);
+    if (answer.status !== 500 || Date.now() > deadline) return answer;
+    await answer.arrayBuffer();
   }
 }
 
@@ -116,7 +131,14 @@ describe('two hosts sharing only S3 and the Redis Cluster', () => {
     const repositoryName = 'two-hosts/ecr';
     await hostA.ecr.send(new CreateRepositoryCommand({ repositoryName }));
     const layer = randomLayer(6 * MiB + 123);
-    const completed = await pushLayer(hostA.ecr, repositoryName, layer, 5 * MiB);
+    // COMPLETE_WAIT_MS is short here (for the crash case), so a loaded machine may answer the
+    // retryable "still being finalized"; a client retries it, as the SDK would with more attempts.
+    const uploadId = await uploadParts(hostA.ecr, repositoryName, layer.bytes, 5 * MiB);
+    const completed = await completeWithRetries(
+      hostA.ecr,
+      { repositoryName, uploadId, layerDigests: [layer.digest] },
+      60_000,
+    );
     expect(completed.layerDigest).toBe(layer.digest);
 
     const availability = await hostB.ecr.send(
@@ -143,7 +165,12 @@ describe('two hosts sharing only S3 and the Redis Cluster', () => {
     const config = randomLayer(300);
     const layers = [randomLayer(5 * MiB + 17), randomLayer(9000)];
     for (const blob of [config, ...layers]) {
-      const completed = await pushBlob(hostA, name, blob.bytes, 5 * MiB, blob.digest);
+      const completed = await completeBlobWithRetries(
+        hostA,
+        await uploadBlobChunks(hostA, name, blob.bytes, 5 * MiB),
+        blob.digest,
+        60_000,
+      );
       expect(completed.status).toBe(201);
       expect(completed.headers.get('docker-content-digest')).toBe(blob.digest);
     }
