@@ -120,7 +120,12 @@ describe('collectGarbage against a finalization of the same digest', () => {
           expect(live.has(digest)).toBe(false);
           await handOver();
           const outcome = await finalizeUpload(uploadId, finalizeDeps(), log);
-          expect(outcome).toEqual({ outcome: 'completed', layerDigest: digest, layerSize: bytes.length });
+          expect(outcome).toEqual({
+            outcome: 'completed',
+            layerDigest: digest,
+            layerSize: bytes.length,
+            callbackUrl: null,
+          });
           steps.push('finalized');
           return live;
         },
@@ -175,7 +180,12 @@ describe('collectGarbage against a finalization of the same digest', () => {
     });
     steps.push('swept');
     releaseIndex();
-    expect(await finalized).toEqual({ outcome: 'completed', layerDigest: digest, layerSize: bytes.length });
+    expect(await finalized).toEqual({
+      outcome: 'completed',
+      layerDigest: digest,
+      layerSize: bytes.length,
+      callbackUrl: null,
+    });
 
     expect(steps).toEqual(['marked: true', 'finalize: about to index and link', 'swept']);
     expect(report.deleted).toBe(0);
