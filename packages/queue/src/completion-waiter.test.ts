@@ -95,3 +95,45 @@ describe('CompletionWaiter', () => {
     }
   });
 });
+
+/**
+ * A waiter built while its connection is still connecting (the API builds it at start): the
+ * pattern subscription must hold once the connection is ready. A PSUBSCRIBE sent before ioredis's
+ * ready check made Redis refuse that check, and ioredis reconnected without the subscription.
+ */
+describe('CompletionWaiter built before its connection is ready', () => {
+  it('holds its pattern subscription and hears announcements', async () => {
+    const prefix = `early${randomBytes(4).toString('hex')}`;
+    const redis = new Redis(inject('redisUrl'));
+    const { keys, uploads } = createStores(redis, prefix, LIMITS);
+    const rounds: CompletionWaiter[] = [];
+    const subscribers: Redis[] = [];
+    try {
+      for (let round = 0; round < 10; round++) {
+        const subscriber = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+        subscribers.push(subscriber);
+        // The moment the TCP connection is up and the ready check not yet answered.
+        await new Promise<void>((resolve) => subscriber.once('connect', () => resolve()));
+        const waiter = new CompletionWaiter(subscriber, uploads, keys, 60_000);
+        rounds.push(waiter);
+        const uploadId = randomUUID();
+        const outcome = await waiter.waitFor(uploadId, done, 5_000, undefined, async () => {
+          // Announced until someone hears it, so an announcement sent before the subscription
+          // is in place is not what is tested; a subscription that never comes times out.
+          const announce = () =>
+            redis.publish(keys.uploadEvents(uploadId), JSON.stringify({ uploadId, status: 'completed' }));
+          const deadline = Date.now() + 5_000;
+          while ((await announce()) === 0 && Date.now() < deadline) {
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          return false;
+        });
+        expect(outcome, `round ${round}`).toMatchObject({ timedOut: false, record: { status: 'completed' } });
+        expect(Number(await redis.call('PUBSUB', 'NUMPAT'))).toBeGreaterThanOrEqual(1);
+      }
+    } finally {
+      for (const waiter of rounds) await waiter.close();
+      await Promise.all([redis.quit(), ...subscribers.map((s) => s.quit())]);
+    }
+  });
+});

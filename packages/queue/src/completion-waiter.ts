@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { parseUploadRecord, type Keys, type UploadRecord, type UploadStore } from '@longshore/metadata';
+import { redisReady } from './redis-connection.js';
 
 export type WaitCondition = (record: UploadRecord | undefined) => boolean;
 export type WaitOutcome =
@@ -51,21 +52,34 @@ export class CompletionWaiter {
       this.deliver(uploadId, parseUploadRecord(JSON.parse(message) as Record<string, string>));
     });
     // Subscribed at once; a subscription that failed (Redis not reachable yet) is asked for
-    // again by the next wait.
+    // again by the next wait. After every reconnect it is asked for again too (PSUBSCRIBE of a
+    // pattern already held is a no-op), so a subscription lost with a connection never stays lost.
     this.listen().catch(() => undefined);
+    subscriber.on('ready', () => {
+      if (this.closed || this.listening === undefined) return;
+      this.listening = undefined;
+      this.listen().catch(() => undefined);
+    });
     this.sweepTimer = setInterval(() => void this.sweep(), pollMs);
     this.sweepTimer.unref();
   }
 
-  /** Every upload's channel, one pattern; ioredis subscribes again by itself after a reconnect. */
+  /**
+   * Every upload's channel, one pattern. Sent only once the connection is ready: a PSUBSCRIBE
+   * sent while ioredis is still connecting puts the connection in subscriber mode before its
+   * ready check (INFO), which Redis then refuses; ioredis drops that connection, and the
+   * reconnected one would hold no subscription while the promise had already resolved.
+   */
   private listen(): Promise<void> {
-    this.listening ??= this.subscriber.psubscribe(this.keys.uploadEvents('*')).then(
-      () => undefined,
-      (err: unknown) => {
-        this.listening = undefined;
-        throw err;
-      },
-    );
+    this.listening ??= redisReady(this.subscriber)
+      .then(() => this.subscriber.psubscribe(this.keys.uploadEvents('*')))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.listening = undefined;
+          throw err;
+        },
+      );
     return this.listening;
   }
 
@@ -103,8 +117,10 @@ export class CompletionWaiter {
     signal?.addEventListener('abort', onAbort, { once: true });
     this.add(uploadId, waiter);
     try {
-      await this.listen();
-      if (!start || (await start())) {
+      // Not listening before the wait is over (Redis unreachable): the timed-out outcome, and
+      // `start` never runs.
+      const listening = await Promise.race([this.listen().then(() => true), done.then(() => false)]);
+      if (listening && (!start || (await start()))) {
         const current = await this.uploads.get(uploadId);
         if (waiter.until(current)) waiter.settle({ timedOut: false, record: current });
       }
