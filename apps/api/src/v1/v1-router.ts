@@ -11,6 +11,7 @@ import type { AuthGate } from '../auth/auth-gate.js';
 import { hashRawBody } from '../auth/signed-request.js';
 import { authenticateV1 } from '../auth/v1-credentials.js';
 import { toDomainError } from '../errors/to-domain-error.js';
+import { drainRequest } from '../http/drain-request.js';
 import { sendEnvelope } from '../http/envelope.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
@@ -29,6 +30,9 @@ export interface V1RouterDeps {
   maxLongPollSeconds: number;
 }
 
+/** A refused body of at most this many bytes is read to its end before the answer (see drainRequest). */
+const DRAIN_MAX_BYTES = 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 2_000;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -47,12 +51,13 @@ export function createV1Router(deps: V1RouterDeps): Router {
     res.locals.operation = operation;
     let outcome = 'ok';
     handler(req, res)
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         const error = toDomainError(err);
         outcome = error.name;
         if (error.name === 'ServerException') req.log.error({ err }, 'request failed');
-        // A body we stopped reading (a timeout, a refused part) is not drained: the connection ends.
-        if (!req.complete) res.set('Connection', 'close');
+        // A small body we stopped reading (a refused part) is read to its end, so the client
+        // gets the answer; a large or stalled one is not: the connection ends after the answer.
+        if (!(await drainRequest(req, DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS))) res.set('Connection', 'close');
         sendV1Error(res, error);
       })
       .finally(() => {
