@@ -1,44 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateRepositoryCommand, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, pushLayer, randomLayer } from '../support/layer-data.js';
 import { type Longshore, startLongshore } from '../support/longshore-harness.js';
+import { createS3ClusterPlace, type S3ClusterPlace } from '../support/test-backend.js';
 
 // VERIFY_MODE=full on S3: parts of 5 MiB and more go straight into the multipart upload and
 // cannot be read back before completion, so the worker re-hashes the published blob instead.
-const s3 = inject('s3');
-const bucket = `full-verify-${randomBytes(6).toString('hex')}`;
 
 describe('VERIFY_MODE=full with S3 storage', () => {
   let longshore: Longshore;
-  let client: S3Client;
+  let place: S3ClusterPlace;
   beforeAll(async () => {
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    });
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    place = await createS3ClusterPlace(`full-verify-${randomBytes(6).toString('hex')}`);
     longshore = await startLongshore({
       env: {
-        REDIS_URL: inject('redisClusterUrl'),
-        STORAGE: 's3',
-        S3_ENDPOINT: s3.endpoint,
-        S3_BUCKET: bucket,
-        S3_REGION: s3.region,
-        S3_PREFIX: 'registry',
-        S3_FORCE_PATH_STYLE: 'true',
-        AWS_ACCESS_KEY_ID: s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        ...place.env,
         VERIFY_MODE: 'full',
       },
     });
   });
   afterAll(async () => {
     await longshore?.close();
-    client?.destroy();
+    await place?.remove();
   });
 
   it('completes a layer whose parts went straight into the multipart upload, and serves it back', async () => {
@@ -54,7 +39,9 @@ describe('VERIFY_MODE=full with S3 storage', () => {
     const download = await longshore.fetch(downloadUrl!);
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer()).equals(layer.bytes)).toBe(true);
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'registry/blobs/' }));
+    const listed = await place.client.send(
+      new ListObjectsV2Command({ Bucket: place.bucket, Prefix: 'registry/blobs/' }),
+    );
     expect(listed.Contents?.map((object) => object.Size)).toEqual([12 * MiB]);
   });
 });

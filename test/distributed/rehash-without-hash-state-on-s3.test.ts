@@ -1,68 +1,49 @@
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   BatchCheckLayerAvailabilityCommand,
   CompleteLayerUploadCommand,
   CreateRepositoryCommand,
   InvalidLayerException,
 } from '@aws-sdk/client-ecr';
-import { loadConfig } from '@longshore/config';
-import { createKeys } from '@longshore/metadata';
-import { createRedisConnection, type RedisClient } from '@longshore/queue';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RedisClient } from '@longshore/queue';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadedDigest } from '../support/download-layer.js';
 import { MiB, randomLayer, uploadParts } from '../support/layer-data.js';
 import { type Longshore, startLongshore } from '../support/longshore-harness.js';
+import { createS3ClusterPlace, type S3ClusterPlace } from '../support/test-backend.js';
 
 // The carried hash state of an upload can be missing at completion (the API that held it died,
 // the state expired): finalization then re-hashes the stored bytes. On S3, parts of 5 MiB and
 // more went straight into the multipart upload and cannot be read back before completion, so
 // the worker publishes the blob first and hashes what it published.
-const s3 = inject('s3');
-const bucket = `rehash-${randomBytes(6).toString('hex')}`;
 
 describe('finalization without the carried hash state, on S3', () => {
   let longshore: Longshore;
   let redis: RedisClient;
-  let uploadKey: (uploadId: string) => string;
-  let client: S3Client;
+  let place: S3ClusterPlace;
   beforeAll(async () => {
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    });
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    place = await createS3ClusterPlace(`rehash-${randomBytes(6).toString('hex')}`);
     longshore = await startLongshore({
       env: {
-        REDIS_URL: inject('redisClusterUrl'),
-        STORAGE: 's3',
-        S3_ENDPOINT: s3.endpoint,
-        S3_BUCKET: bucket,
-        S3_REGION: s3.region,
-        S3_PREFIX: 'registry',
-        S3_FORCE_PATH_STYLE: 'true',
-        AWS_ACCESS_KEY_ID: s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        ...place.env,
         // ECR's smallest part: low enough for parts the S3 driver stages (below S3's 5 MiB).
         MIN_PART_SIZE: String(1 * MiB),
       },
     });
-    redis = createRedisConnection(longshore.env.REDIS_URL!, { name: 'rehash-test' });
-    uploadKey = createKeys(loadConfig(longshore.env).queuePrefix).upload;
+    redis = longshore.connectRedis({ name: 'rehash-test' });
   });
   afterAll(async () => {
     await redis?.quit();
     await longshore?.close();
-    client?.destroy();
+    await place?.remove();
   });
 
   /** Uploads `bytes` in parts of `partSize` and deletes the upload's carried hash state. */
   async function uploadWithoutHashState(repositoryName: string, bytes: Buffer, partSize: number): Promise<string> {
     const uploadId = await uploadParts(longshore.ecr, repositoryName, bytes, partSize);
-    expect(await redis.hexists(uploadKey(uploadId), 'hashState')).toBe(1);
-    await redis.hdel(uploadKey(uploadId), 'hashState');
+    expect(await redis.hexists(longshore.keys.upload(uploadId), 'hashState')).toBe(1);
+    await redis.hdel(longshore.keys.upload(uploadId), 'hashState');
     return uploadId;
   }
 
@@ -102,8 +83,8 @@ describe('finalization without the carried hash state, on S3', () => {
       'MissingLayerDigest',
     ]);
     // The blob published to hash it was deleted with the rejection.
-    const listed = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: `registry/blobs/${uploadId}` }),
+    const listed = await place.client.send(
+      new ListObjectsV2Command({ Bucket: place.bucket, Prefix: `registry/blobs/${uploadId}` }),
     );
     expect(listed.KeyCount).toBe(0);
   });
