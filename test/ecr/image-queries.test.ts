@@ -101,10 +101,11 @@ describe('image queries and deletion with the AWS SDK', () => {
     expect(accepted.failures?.[0]?.failureReason).toMatch(/acceptedMediaTypes/);
   });
 
-  it('BatchDeleteImage: a tag only untags; a digest deletes the image with every tag', async () => {
+  it('BatchDeleteImage: a tag removes the tag, and the image with its last tag; a digest deletes the image with every tag', async () => {
     const repositoryName = await createRepository(ecr);
     const a = await putImage(ecr, repositoryName, ['a1', 'a2', 'a3']);
     const b = await putImage(ecr, repositoryName, ['b1']);
+    const c = await putImage(ecr, repositoryName, ['c1']);
 
     const untagged = await ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageTag: 'a1' }] }));
     expect(untagged).toMatchObject({ imageIds: [{ imageDigest: a.digest, imageTag: 'a1' }], failures: [] });
@@ -120,24 +121,26 @@ describe('image queries and deletion with the AWS SDK', () => {
       { imageDigest: a.digest, imageTag: 'a3' },
     ]);
     expect(deleted.failures?.map((f) => f.failureCode)).toEqual(['ImageNotFound', 'ImageNotFound']);
-
-    // The last tag gone, the image stays, untagged.
-    await ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageTag: 'b1' }] }));
-    const listed = await ecr.send(new ListImagesCommand({ repositoryName }));
-    expect(listed.imageIds).toEqual([{ imageDigest: b.digest }]);
     const gone = await ecr.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageDigest: a.digest }] }));
     expect(gone.failures?.[0]?.failureCode).toBe('ImageNotFound');
 
+    // ECR: "When you remove the last tag from an image, the image is deleted from your repository."
+    const lastTag = await ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageTag: 'b1' }] }));
+    expect(lastTag).toMatchObject({ imageIds: [{ imageDigest: b.digest, imageTag: 'b1' }], failures: [] });
+    const listed = await ecr.send(new ListImagesCommand({ repositoryName, filter: { tagStatus: 'ANY' } }));
+    expect(listed.imageIds).toEqual([{ imageDigest: c.digest, imageTag: 'c1' }]);
     const again = await ecr.send(
       new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageDigest: b.digest }] }),
     );
-    expect(again.imageIds).toEqual([{ imageDigest: b.digest }]);
+    expect(again.failures?.map((f) => f.failureCode)).toEqual(['ImageNotFound']);
+    const pulled = await longshore.fetch(`/v2/${repositoryName}/manifests/${b.digest}`);
+    expect(pulled.status).toBe(404);
   });
 
   it('BatchDeleteImage refuses an image an index lists (ImageReferencedByManifestList) until the index is gone', async () => {
     const repositoryName = await createRepository(ecr);
     const amd64 = await putImage(ecr, repositoryName, []);
-    const arm64 = await putImage(ecr, repositoryName, []);
+    const arm64 = await putImage(ecr, repositoryName, ['arm64']);
     const index = indexManifest([amd64, arm64]);
     await ecr.send(new PutImageCommand({ repositoryName, imageManifest: index, imageTag: 'multi' }));
 
@@ -145,14 +148,18 @@ describe('image queries and deletion with the AWS SDK', () => {
       new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageDigest: amd64.digest }] }),
     );
     expect(refused.failures?.map((f) => f.failureCode)).toEqual(['ImageReferencedByManifestList']);
+    // Its last tag would take the image with it: refused too, and the tag stays.
+    const lastTag = await ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageTag: 'arm64' }] }));
+    expect(lastTag.failures?.map((f) => f.failureCode)).toEqual(['ImageReferencedByManifestList']);
+    const tagged = await ecr.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageTag: 'arm64' }] }));
+    expect(tagged.images?.[0]?.imageId?.imageDigest).toBe(arm64.digest);
 
-    await ecr.send(
-      new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageDigest: digestOf(Buffer.from(index)) }] }),
-    );
+    await ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageTag: 'multi' }] }));
     const deleted = await ecr.send(
-      new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageDigest: amd64.digest }] }),
+      new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageDigest: amd64.digest }, { imageTag: 'arm64' }] }),
     );
-    expect(deleted.imageIds).toEqual([{ imageDigest: amd64.digest }]);
+    expect(deleted.imageIds).toEqual([{ imageDigest: amd64.digest }, { imageDigest: arm64.digest, imageTag: 'arm64' }]);
+    expect((await ecr.send(new ListImagesCommand({ repositoryName }))).imageIds).toEqual([]);
   });
 
   it('DescribeImages reports digest, tags, size, push time and media types', async () => {

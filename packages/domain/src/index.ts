@@ -26,6 +26,7 @@ export {
   ManifestBlobsNotFoundError,
   InvalidImageTagError,
   InvalidImageDigestError,
+  ImageReferencedByManifestListError,
   errorFromRecord,
   ecrErrorNames,
   type EcrErrorName,

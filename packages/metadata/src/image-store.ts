@@ -4,6 +4,7 @@ import { imageKeyList, type ImageKeys } from './image-keys.js';
 import type { ImageRecord } from './image-record.js';
 import { runScript } from './run-script.js';
 import { deleteImage } from './scripts/delete-image.js';
+import { deleteTag } from './scripts/delete-tag.js';
 import { putImage } from './scripts/put-image.js';
 import { untagImage } from './scripts/untag-image.js';
 
@@ -24,6 +25,13 @@ export type PutImageOutcome =
   | { kind: 'tag-immutable'; currentDigest: string };
 
 export type DeleteImageOutcome = { kind: 'deleted'; tags: string[] } | { kind: 'not-found' } | { kind: 'referenced' };
+
+/** What removing a tag ECR's way did: the image goes with its last tag, unless an index lists it. */
+export type DeleteTagOutcome =
+  | { kind: 'untagged'; digest: string }
+  | { kind: 'deleted'; digest: string }
+  | { kind: 'referenced'; digest: string }
+  | { kind: 'not-found' };
 
 export type UntagOutcome =
   | { kind: 'untagged'; digest: string }
@@ -155,6 +163,23 @@ export class ImageStore {
     );
     if (outcome === 'DELETED') return { kind: 'deleted', tags: splitTags(tags) };
     if (outcome === 'REFERENCED') return { kind: 'referenced' };
+    return { kind: 'not-found' };
+  }
+
+  /**
+   * Removes a tag, and its image with it when it was the image's last tag (ECR BatchDeleteImage);
+   * an image an index of the repository lists keeps its last tag ('referenced').
+   */
+  async deleteTag(repositoryName: string, tag: string): Promise<DeleteTagOutcome> {
+    const [outcome, digest] = await runScript<[string, string?]>(
+      this.redis,
+      deleteTag,
+      imageKeyList(this.k(repositoryName)),
+      [tag],
+    );
+    if (outcome === 'UNTAGGED') return { kind: 'untagged', digest: digest! };
+    if (outcome === 'DELETED') return { kind: 'deleted', digest: digest! };
+    if (outcome === 'REFERENCED') return { kind: 'referenced', digest: digest! };
     return { kind: 'not-found' };
   }
 

@@ -30,6 +30,7 @@ export {
   type PutImageCommand,
   type PutImageOutcome,
   type DeleteImageOutcome,
+  type DeleteTagOutcome,
   type UntagOutcome,
   type TaggedImage,
 } from './image-store.js';

@@ -143,6 +143,9 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
   const put = { record, bytes: Buffer.from('{}'), rejectUnchanged: false, tagImmutable: false };
   await stores.images.put(repositoryName, { ...put, tag: 'v1' });
   await stores.images.untag(repositoryName, 'v1');
+  await stores.images.put(repositoryName, { ...put, tag: 'v2' });
+  await stores.images.deleteTag(repositoryName, 'v2');
+  await stores.images.put(repositoryName, put);
   await stores.images.delete(repositoryName, image, false);
 
   // The garbage collector's steps on a digest: mark, unmark, mark again, sweep, forget; and retain.

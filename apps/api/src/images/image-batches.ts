@@ -46,6 +46,14 @@ function tagMismatch(imageId: ImageIdentifier): ImageFailure {
   };
 }
 
+function referencedByIndex(imageId: ImageIdentifier): ImageFailure {
+  return {
+    imageId,
+    failureCode: 'ImageReferencedByManifestList',
+    failureReason: 'Requested image is referenced by an image index (manifest list) in the repository',
+  };
+}
+
 export interface BatchScope {
   store: ImageStore;
   registryId: string;
@@ -102,9 +110,10 @@ export async function batchGetImages(
 }
 
 /**
- * BatchDeleteImage: a tag alone is untagged (the image stays, untagged if it was its last tag);
- * a digest deletes the image and all its tags, answered as one imageId per tag. An image an
- * index in the repository lists is refused (ImageReferencedByManifestList).
+ * BatchDeleteImage: a tag alone removes the tag, and the image with it when it was the image's
+ * last tag (as ECR does); a digest deletes the image and all its tags, answered as one imageId
+ * per tag. Deleting an image an index in the repository lists, or its last tag, is refused
+ * (ImageReferencedByManifestList): no delete leaves an index dangling.
  */
 export async function batchDeleteImages(
   scope: BatchScope,
@@ -119,9 +128,10 @@ export async function batchDeleteImages(
       continue;
     }
     if (checked.digest === undefined) {
-      const untagged = await scope.store.untag(scope.repositoryName, checked.tag!);
-      if (untagged.kind === 'untagged') imageIds.push({ imageDigest: untagged.digest, imageTag: checked.tag! });
-      else failures.push(notFound(requested));
+      const removed = await scope.store.deleteTag(scope.repositoryName, checked.tag!);
+      if (removed.kind === 'not-found') failures.push(notFound(requested));
+      else if (removed.kind === 'referenced') failures.push(referencedByIndex(requested));
+      else imageIds.push({ imageDigest: removed.digest, imageTag: checked.tag! });
       continue;
     }
     if (checked.tag !== undefined) {
@@ -137,13 +147,8 @@ export async function batchDeleteImages(
     }
     const deleted = await scope.store.delete(scope.repositoryName, checked.digest, true);
     if (deleted.kind === 'not-found') failures.push(notFound(requested));
-    else if (deleted.kind === 'referenced') {
-      failures.push({
-        imageId: requested,
-        failureCode: 'ImageReferencedByManifestList',
-        failureReason: 'Requested image is referenced by an image index (manifest list) in the repository',
-      });
-    } else if (deleted.tags.length === 0) imageIds.push({ imageDigest: checked.digest });
+    else if (deleted.kind === 'referenced') failures.push(referencedByIndex(requested));
+    else if (deleted.tags.length === 0) imageIds.push({ imageDigest: checked.digest });
     else for (const imageTag of deleted.tags) imageIds.push({ imageDigest: checked.digest, imageTag });
   }
   return { imageIds, failures };

@@ -2,6 +2,7 @@ import {
   ImageAlreadyExistsException,
   ImageDigestDoesNotMatchException,
   ImageNotFoundException,
+  ImageReferencedByManifestListError,
   ImageTagAlreadyExistsException,
   ManifestBlobsNotFoundError,
   ReferencedImagesNotFoundException,
@@ -9,7 +10,7 @@ import {
   isTagImmutable,
   parseImageReference,
   parseManifest,
-  referencedBlobs,
+  requiredBlobs,
   referrerArtifactType,
   requireDigest,
   requireTag,
@@ -118,13 +119,19 @@ export class ImageService {
   }
 
   /**
-   * DELETE /v2/<name>/manifests/<digest>: the manifest and every tag naming it. Unlike ECR's
-   * BatchDeleteImage, a manifest an index lists may be deleted (as distribution allows).
+   * DELETE /v2/<name>/manifests/<digest>: the manifest and every tag naming it. A manifest an
+   * index of the repository lists is refused (ImageReferencedByManifestListError), as ECR's
+   * BatchDeleteImage refuses it: no delete leaves an index dangling.
    */
   async deleteManifest(repositoryName: string, digest: string): Promise<void> {
     await this.deps.repositories.require(repositoryName);
     requireDigest(digest);
-    const outcome = await this.deps.images.delete(repositoryName, digest, false);
+    const outcome = await this.deps.images.delete(repositoryName, digest, true);
+    if (outcome.kind === 'referenced') {
+      throw new ImageReferencedByManifestListError(
+        `The manifest '${digest}' is listed by an image index in the repository '${repositoryName}'; delete the index first`,
+      );
+    }
     if (outcome.kind !== 'deleted') throw this.imageNotFound(repositoryName, { kind: 'digest', digest });
   }
 
@@ -146,15 +153,17 @@ export class ImageService {
   }
 
   /**
-   * GET /v2/<name>/referrers/<digest>: descriptors of the manifests whose `subject` is `digest`
-   * (the subject itself need not exist), optionally only those of one artifact type.
+   * GET /v2/<name>/referrers/<digest>: descriptors of the manifests whose `subject` is `digest`,
+   * optionally only those of one artifact type. Neither the subject nor the repository need
+   * exist: the spec's referrers API answers an empty list for them, never NAME_UNKNOWN.
    */
   async referrers(repositoryName: string, digest: string, artifactType?: string): Promise<ReferrerList> {
-    await this.deps.repositories.require(repositoryName);
     requireDigest(digest);
+    const filtersApplied = artifactType ? ['artifactType'] : [];
+    if (!(await this.deps.repositoryStore.get(repositoryName))) return { manifests: [], filtersApplied };
     const records = await this.deps.images.referrers(repositoryName, digest);
     const matching = artifactType ? records.filter((r) => r.artifactType === artifactType) : records;
-    return { manifests: matching.map(referrerDescriptor), filtersApplied: artifactType ? ['artifactType'] : [] };
+    return { manifests: matching.map(referrerDescriptor), filtersApplied };
   }
 
   /** GET /v2/_catalog: repository names in lexical order, `n` at most, after `last`. */
@@ -228,7 +237,7 @@ export class ImageService {
     const repositoryName = repository.repositoryName;
     const where = `repository with name '${repositoryName}' in the registry with id '${this.deps.registryId}'`;
 
-    const blobs = referencedBlobs(manifest);
+    const blobs = requiredBlobs(manifest);
     const links = await this.deps.layers.getMany(repositoryName, blobs);
     const missingBlobs = blobs.filter((_, i) => !links[i]);
     if (missingBlobs.length > 0) {

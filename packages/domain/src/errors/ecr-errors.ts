@@ -135,6 +135,15 @@ export class InvalidImageDigestError extends LongshoreError {
 }
 
 /**
+ * A manifest an image index of the repository lists may not be deleted (nor its last tag, on
+ * ECR): no delete leaves an index dangling. ECR's BatchDeleteImage answers it as the per-image
+ * failure `ImageReferencedByManifestList`; /v2 as `DENIED` 409.
+ */
+export class ImageReferencedByManifestListError extends LongshoreError {
+  readonly name = 'ImageReferencedByManifestList';
+}
+
+/**
  * A request body stopped arriving (no bytes for PART_IDLE_TIMEOUT_MS) or took longer than
  * PART_MAX_DURATION_MS. Not an ECR exception: AWS's generic one, which the AWS SDKs retry.
  */
@@ -177,6 +186,7 @@ const byName = {
   ManifestBlobsNotFound: ManifestBlobsNotFoundError,
   InvalidImageTag: InvalidImageTagError,
   InvalidImageDigest: InvalidImageDigestError,
+  ImageReferencedByManifestList: ImageReferencedByManifestListError,
 } as const;
 
 export type EcrErrorName = keyof typeof byName;

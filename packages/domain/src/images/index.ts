@@ -21,6 +21,8 @@ export {
   parseManifest,
   manifestDigest,
   referencedBlobs,
+  requiredBlobs,
+  isForeignLayer,
   referrerArtifactType,
   type ParsedManifest,
 } from './parse-manifest.js';

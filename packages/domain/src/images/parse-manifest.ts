@@ -103,10 +103,28 @@ export function parseManifest(bytes: Uint8Array, declaredType?: string): ParsedM
   return { ...common, kind: 'image', config, layers, manifests: [] };
 }
 
-/** The blobs an image manifest needs in its repository: config, then layers, each once. */
+/** The blobs an image manifest names: config, then layers, each once (foreign layers included). */
 export function referencedBlobs(manifest: ParsedManifest): string[] {
   const digests = [...(manifest.config ? [manifest.config.digest] : []), ...manifest.layers.map((l) => l.digest)];
   return [...new Set(digests)];
+}
+
+/**
+ * The blobs an image manifest needs in its repository: config and layers, each once, except
+ * foreign layers (descriptors with `urls`), which clients fetch from those URLs; the
+ * distribution spec lets a registry accept them without their blobs.
+ */
+export function requiredBlobs(manifest: ParsedManifest): string[] {
+  const digests = [
+    ...(manifest.config ? [manifest.config.digest] : []),
+    ...manifest.layers.filter((l) => !isForeignLayer(l)).map((l) => l.digest),
+  ];
+  return [...new Set(digests)];
+}
+
+/** A layer that carries `urls`: non-distributable content, fetched from elsewhere. */
+export function isForeignLayer(layer: Descriptor): boolean {
+  return layer.urls !== undefined && layer.urls.length > 0;
 }
 
 /** The artifact type the referrers API reports: the manifest's own, else its config's media type. */
@@ -128,6 +146,7 @@ function descriptor(value: unknown, where: string): Descriptor {
   const annotations = stringMap(value.annotations, `${where}.annotations`);
   const platform = value.platform;
   if (platform !== undefined && !isObject(platform)) throw invalid(`'${where}.platform' must be an object`);
+  const urls = urlList(value.urls, `${where}.urls`);
   return {
     mediaType,
     digest,
@@ -135,7 +154,20 @@ function descriptor(value: unknown, where: string): Descriptor {
     ...(artifactType ? { artifactType } : {}),
     ...(annotations ? { annotations } : {}),
     ...(platform ? { platform } : {}),
+    ...(urls ? { urls } : {}),
   };
+}
+
+/** A descriptor's `urls`: absolute http(s) URLs, as the image spec requires. */
+function urlList(value: unknown, where: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw invalid(`'${where}' must be an array of URLs`);
+  return value.map((url, i) => {
+    if (typeof url !== 'string' || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      throw invalid(`'${where}[${i}]' must be an http or https URL`);
+    }
+    return url;
+  });
 }
 
 function optionalString(value: unknown, where: string): string | undefined {

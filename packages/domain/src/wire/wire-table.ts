@@ -213,6 +213,13 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     ecrType: 'InvalidParameterException',
     oci: oci('DIGEST_INVALID', 400),
   },
+  ImageReferencedByManifestList: {
+    ecrStatus: 400,
+    code: 'IMAGE_REFERENCED_BY_MANIFEST_LIST',
+    httpStatus: 409,
+    ecrType: 'InvalidParameterException',
+    oci: oci('DENIED', 409),
+  },
   // Authentication and permissions: the statuses AWS JSON 1.1 services answer with; 401/403 on /v1 and /v2.
   MissingAuthenticationTokenException: {
     ecrStatus: 403,

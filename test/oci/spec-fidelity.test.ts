@@ -1,0 +1,172 @@
+import { BatchGetImageCommand, CreateRepositoryCommand, PutImageCommand } from '@aws-sdk/client-ecr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, imageManifest, indexManifest } from '../support/image-data.js';
+import { digestOf, randomLayer } from '../support/layer-data.js';
+import { startLongshore, type Longshore } from '../support/longshore-harness.js';
+import { pushBlob } from '../support/oci-push.js';
+
+const ACCEPT_ALL = [OCI_MANIFEST, OCI_INDEX].join(', ');
+const NON_DISTRIBUTABLE = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
+const DOCKER_FOREIGN = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
+
+interface OciErrors {
+  errors: { code: string; message: string }[];
+}
+
+let seq = 0;
+const freshName = (what: string) => {
+  seq += 1;
+  return `fidelity/${what}${seq}`;
+};
+
+// Where Longshore follows the OCI distribution spec rather than its own habits: foreign layers,
+// referrers of things that do not exist, and manifest deletes that would leave an index dangling.
+describe('/v2 fidelity to the distribution spec', () => {
+  let longshore: Longshore;
+  beforeAll(async () => {
+    longshore = await startLongshore();
+  });
+  afterAll(() => longshore?.close());
+
+  /** An image pushed over /v2 by digest (no tag): config and one layer, then the manifest. */
+  const pushImage = async (name: string) => {
+    const config = randomLayer(200);
+    const layer = randomLayer(3000);
+    for (const blob of [config, layer]) {
+      expect((await pushBlob(longshore, name, blob.bytes, 1024, blob.digest)).status).toBe(201);
+    }
+    const manifest = imageManifest(config, [layer]);
+    const digest = digestOf(Buffer.from(manifest));
+    const put = await longshore.fetch(`/v2/${name}/manifests/${digest}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': OCI_MANIFEST },
+      body: manifest,
+    });
+    expect(put.status).toBe(201);
+    return { manifest, digest };
+  };
+
+  const putManifest = (name: string, reference: string, body: string, contentType: string) =>
+    longshore.fetch(`/v2/${name}/manifests/${reference}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': contentType },
+      body,
+    });
+
+  it('accepts a manifest with foreign (non-distributable) layers without their blobs, and pulls it back intact', async () => {
+    const name = freshName('foreign');
+    const config = randomLayer(150);
+    expect((await pushBlob(longshore, name, config.bytes, 1024, config.digest)).status).toBe(201);
+    const foreign = randomLayer(5000);
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_CONFIG, digest: config.digest, size: config.bytes.length },
+      layers: [
+        {
+          mediaType: NON_DISTRIBUTABLE,
+          digest: foreign.digest,
+          size: foreign.bytes.length,
+          urls: ['https://layers.example.com/windows/base.tar.gz', 'http://mirror.example.com/base.tar.gz'],
+        },
+      ],
+    });
+    const put = await putManifest(name, 'windows', manifest, OCI_MANIFEST);
+    expect(put.status, await put.clone().text()).toBe(201);
+    const digest = digestOf(Buffer.from(manifest));
+    expect(put.headers.get('docker-content-digest')).toBe(digest);
+
+    const pulled = await longshore.fetch(`/v2/${name}/manifests/windows`, { headers: { Accept: ACCEPT_ALL } });
+    expect(pulled.status).toBe(200);
+    expect(pulled.headers.get('docker-content-digest')).toBe(digest);
+    expect(await pulled.text()).toBe(manifest);
+    // The foreign layer's bytes were never pushed: the registry does not pretend to hold them.
+    expect((await longshore.fetch(`/v2/${name}/blobs/${foreign.digest}`, { method: 'HEAD' })).status).toBe(404);
+
+    // A Docker foreign layer through the ECR door, into the same store.
+    const repositoryName = freshName('foreign-ecr');
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+    expect((await pushBlob(longshore, repositoryName, config.bytes, 1024, config.digest)).status).toBe(201);
+    const dockerManifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: config.digest, size: 150 },
+      layers: [{ mediaType: DOCKER_FOREIGN, digest: foreign.digest, size: 5000, urls: ['https://example.com/l'] }],
+    });
+    await longshore.ecr.send(new PutImageCommand({ repositoryName, imageManifest: dockerManifest, imageTag: 'v1' }));
+    const got = await longshore.ecr.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageTag: 'v1' }] }));
+    expect(got.images?.[0]?.imageManifest).toBe(dockerManifest);
+  });
+
+  it('still refuses a layer without urls whose blob is missing, and urls that are not http(s)', async () => {
+    const name = freshName('foreign-refused');
+    const config = randomLayer(150);
+    expect((await pushBlob(longshore, name, config.bytes, 1024, config.digest)).status).toBe(201);
+    const missing = randomLayer(100);
+    const layer = (extra: object) =>
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: OCI_CONFIG, digest: config.digest, size: 150 },
+        layers: [{ mediaType: OCI_LAYER, digest: missing.digest, size: 100, ...extra }],
+      });
+
+    const withoutUrls = await putManifest(name, 'a', layer({}), OCI_MANIFEST);
+    expect(withoutUrls.status).toBe(404);
+    expect(((await withoutUrls.json()) as OciErrors).errors[0]?.code).toBe('MANIFEST_BLOB_UNKNOWN');
+    for (const urls of [['file:///etc/passwd'], 'https://example.com/l', [42]]) {
+      const refused = await putManifest(name, 'a', layer({ urls }), OCI_MANIFEST);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as OciErrors).errors[0]?.code).toBe('MANIFEST_INVALID');
+    }
+  });
+
+  it('answers the referrers of an unknown manifest or repository with an empty index (200), not NAME_UNKNOWN', async () => {
+    const name = freshName('referrers');
+    const image = await pushImage(name);
+    const unknown = digestOf(Buffer.from(`nothing ${name}`));
+    for (const path of [
+      `/v2/${name}/referrers/${unknown}`,
+      `/v2/${freshName('never-created')}/referrers/${image.digest}`,
+      `/v2/${freshName('never-created')}/referrers/${unknown}?artifactType=application%2Fvnd.example.sbom`,
+    ]) {
+      const answer = await longshore.fetch(path);
+      expect(answer.status, path).toBe(200);
+      expect(answer.headers.get('content-type')).toBe(OCI_INDEX);
+      expect(await answer.json()).toEqual({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] });
+    }
+    const filtered = await longshore.fetch(
+      `/v2/${freshName('never-created')}/referrers/${unknown}?artifactType=application%2Fvnd.example.sbom`,
+    );
+    expect(filtered.headers.get('oci-filters-applied')).toBe('artifactType');
+    // Reading referrers creates nothing.
+    const catalog = (await (await longshore.fetch('/v2/_catalog')).json()) as { repositories: string[] };
+    expect(catalog.repositories.filter((r) => r.includes('never-created'))).toEqual([]);
+  });
+
+  it('refuses to DELETE a manifest an index lists (DENIED 409), as BatchDeleteImage does, until the index is gone', async () => {
+    const name = freshName('index-child');
+    const amd64 = await pushImage(name);
+    const arm64 = await pushImage(name);
+    const index = indexManifest([amd64, arm64]);
+    expect((await putManifest(name, 'multi', index, OCI_INDEX)).status).toBe(201);
+
+    const refused = await longshore.fetch(`/v2/${name}/manifests/${amd64.digest}`, { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    const body = (await refused.json()) as OciErrors;
+    expect(body.errors[0]?.code).toBe('DENIED');
+    expect(body.errors[0]?.message).toMatch(/index/);
+
+    // Nothing dangles: the index and its child still pull.
+    for (const reference of ['multi', amd64.digest]) {
+      const pulled = await longshore.fetch(`/v2/${name}/manifests/${reference}`, { headers: { Accept: ACCEPT_ALL } });
+      expect(pulled.status, reference).toBe(200);
+    }
+
+    const indexDigest = digestOf(Buffer.from(index));
+    expect((await longshore.fetch(`/v2/${name}/manifests/${indexDigest}`, { method: 'DELETE' })).status).toBe(202);
+    expect((await longshore.fetch(`/v2/${name}/manifests/${amd64.digest}`, { method: 'DELETE' })).status).toBe(202);
+    const gone = await longshore.fetch(`/v2/${name}/manifests/${amd64.digest}`, { headers: { Accept: ACCEPT_ALL } });
+    expect(gone.status).toBe(404);
+  });
+});
