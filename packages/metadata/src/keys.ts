@@ -18,6 +18,8 @@ export interface Keys {
   repositories: string;
   /** HASH layerDigest → link JSON ({ size, uploadId, linkedAt }) */
   layers(repositoryName: string): string;
+  /** STRING, in the repository's slot: a create claimed the slot since the name was last deleted */
+  repositoryClaim(repositoryName: string): string;
   /** HASH: the upload's life, from initiate to its final status (see upload-record.ts) */
   upload(uploadId: string): string;
   /** STRING: where the blob of a digest is stored (a storage BlobLocation); one key per digest */
@@ -57,6 +59,7 @@ export function createKeys(queuePrefix: string): Keys {
   return {
     repositories: `${prefix}:repositories`,
     layers: (name) => `${repositoryKeyBase(prefix, name)}:layers`,
+    repositoryClaim: (name) => `${repositoryKeyBase(prefix, name)}:claimed`,
     blob,
     blobMark: (digest) => sameSlotKey(blob(digest), 'gc'),
     upload,

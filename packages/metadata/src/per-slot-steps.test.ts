@@ -52,7 +52,11 @@ describe('per-slot steps of the operations that span two slots', () => {
     const name = 'delete/crash';
     await stores.repositories.create(repository(name));
     await stores.layers.link(name, REGISTRY, DIGEST, LINK);
-    const slot = [stores.keys.layers(name), ...imageKeyList(stores.keys.images(name))];
+    const slot = [
+      stores.keys.layers(name),
+      ...imageKeyList(stores.keys.images(name)),
+      stores.keys.repositoryClaim(name),
+    ];
     // Step 1 only, as a process that died before step 2.
     await runScript(redis, clearRepository, slot, ['1']);
     expect(await stores.repositories.get(name)).toBeDefined();

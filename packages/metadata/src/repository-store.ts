@@ -8,6 +8,7 @@ import type { Keys } from './keys.js';
 import type { RepositoryRecord } from './repository-record.js';
 import { runScript } from './run-script.js';
 import { imageKeyList } from './image-keys.js';
+import { claimRepositorySlot } from './scripts/claim-repository-slot.js';
 import { clearRepository } from './scripts/clear-repository.js';
 import { forgetRepository } from './scripts/forget-repository.js';
 import { updateRepository } from './scripts/update-repository.js';
@@ -25,13 +26,15 @@ export class RepositoryStore {
   ) {}
 
   /**
-   * Registers a new repository. Its slot (`{repo:<name>}`) is cleared first when the name is free:
-   * a link or image that raced a DeleteRepository and whose process died before it could clean up
-   * (see link-layer.ts) must not reappear in the namesake.
+   * Registers a new repository. Its slot (`{repo:<name>}`) is cleared first when the name is free
+   * and no other create has claimed the slot since the name was deleted: a link or image that
+   * raced a DeleteRepository and whose process died before it could clean up (see link-layer.ts)
+   * must not reappear in the namesake, and of two concurrent creates of one name, the loser must
+   * not clear what the winner's pushes already stored (see claim-repository-slot.ts).
    */
   async create(record: RepositoryRecord): Promise<RepositoryRecord> {
     if (!(await this.redis.hexists(this.keys.repositories, record.repositoryName))) {
-      await this.redis.del(...this.slotKeys(record.repositoryName));
+      await runScript(this.redis, claimRepositorySlot, this.claimedSlotKeys(record.repositoryName), []);
     }
     const created = await this.redis.hsetnx(this.keys.repositories, record.repositoryName, JSON.stringify(record));
     if (created === 0) {
@@ -82,7 +85,7 @@ export class RepositoryStore {
    */
   async delete(repositoryName: string, registryId: string, force: boolean): Promise<RepositoryRecord> {
     await this.require(repositoryName, registryId);
-    const cleared = await runScript<string>(this.redis, clearRepository, this.slotKeys(repositoryName), [
+    const cleared = await runScript<string>(this.redis, clearRepository, this.claimedSlotKeys(repositoryName), [
       force ? '1' : '0',
     ]);
     if (cleared === 'NOT_EMPTY') {
@@ -100,9 +103,13 @@ export class RepositoryStore {
     return JSON.parse(json) as RepositoryRecord;
   }
 
-  /** Every key of one repository's slot: its layer links, then its image keys. */
-  private slotKeys(repositoryName: string): string[] {
-    return [this.keys.layers(repositoryName), ...imageKeyList(this.keys.images(repositoryName))];
+  /** Every key of one repository's slot: its layer links, its image keys, then its claim mark. */
+  private claimedSlotKeys(repositoryName: string): string[] {
+    return [
+      this.keys.layers(repositoryName),
+      ...imageKeyList(this.keys.images(repositoryName)),
+      this.keys.repositoryClaim(repositoryName),
+    ];
   }
 
   /** Stores a changed record (e.g. tag mutability) of a repository that still exists. */

@@ -5,6 +5,7 @@
  * KEYS[1] the repository's layers hash
  * KEYS[2..8] the repository's image keys (images, manifests, tags, tag-names, image-tags,
  * parents, referrers; see image-keys.ts)
+ * KEYS[9] the repository's claim mark (see claim-repository-slot.ts)
  * ARGV[1] '1' to force
  *
  * Returns 'CLEARED' or 'NOT_EMPTY'.
@@ -16,10 +17,10 @@
  * the contents of a forgotten repository behind to reappear in a namesake.
  */
 export const clearRepository = {
-  numberOfKeys: 8,
+  numberOfKeys: 9,
   lua: `
 if ARGV[1] ~= '1' and (redis.call('HLEN', KEYS[1]) > 0 or redis.call('HLEN', KEYS[2]) > 0) then return 'NOT_EMPTY' end
-for i = 1, 8 do redis.call('DEL', KEYS[i]) end
+for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end
 return 'CLEARED'
 `,
 };
