@@ -1,17 +1,20 @@
 import os from 'node:os';
-import { boolean, integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
+import { boolean, describedAs, integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
 import { isRedisClusterUrl, parseRedisClusterUrl, parseRedisNode } from './redis-cluster-url.js';
 
 const MiB = 1024 * 1024;
 
 /**
  * Every setting Longshore reads, with its default and meaning. This table is the single source
- * of the README's configuration section; nothing else reads the environment.
+ * of docs/configuration.md (`npm run docs` writes it; a test fails when the page differs); nothing
+ * else reads the environment.
  */
 export interface Setting<T> {
   env: string;
   description: string;
   default?: T | (() => T);
+  /** How the reference shows a default computed at start (`default` is a function). */
+  defaultText?: string;
   parse: Parser<T>;
 }
 
@@ -93,22 +96,23 @@ export const configSpec = {
     env: 'REDIS_URL',
     description:
       'Redis to share with other processes (`redis://`, `rediss://`), or a Redis Cluster (`redis+cluster://host:port,host:port`); unset: `npm start` runs a private redis-server',
-    parse: (raw) => {
+    parse: describedAs('URL (`redis:`, `rediss:`, `redis+cluster:`)', (raw) => {
       if (!isRedisClusterUrl(raw)) return url(['redis:', 'rediss:'])(raw);
       parseRedisClusterUrl(raw); // throws the problem, if any
       return raw;
-    },
+    }),
   }),
   redisClusterNodes: setting<string[]>({
     env: 'REDIS_CLUSTER_NODES',
     description:
       'Comma-separated `host:port` of Redis Cluster nodes (instead of a `redis+cluster://` REDIS_URL); the queue prefix is then hash-tagged (`{longshore}`)',
     default: [],
-    parse: (raw) =>
+    parse: describedAs('comma-separated list of `host:port`', (raw) =>
       list()(raw).map((node) => {
         parseRedisNode(node); // throws the problem, if any
         return node;
       }),
+    ),
   }),
   redisAppendFsync: setting({
     env: 'REDIS_APPENDFSYNC',
@@ -284,6 +288,7 @@ export const configSpec = {
     env: 'HASH_THREADS',
     description: 'Threads (per API and worker process) that write, hash and verify layer bytes',
     default: () => os.availableParallelism(),
+    defaultText: 'the number of CPU cores',
     parse: integer({ min: 1, max: 256 }),
   }),
   purgeIntervalMs: setting({
@@ -354,7 +359,8 @@ export const configSpec = {
   }),
   credentialsFile: setting<string | undefined>({
     env: 'CREDENTIALS_FILE',
-    description: 'JSON file of access keys, their permissions and the anonymous-pull repositories (see README)',
+    description:
+      'JSON file of access keys, their permissions and the anonymous-pull repositories (see docs/authentication.md)',
     parse: text,
   }),
   adminAccessKeyId: setting<string | undefined>({
