@@ -62,7 +62,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     images: imageStore,
     blobs,
     workers,
-  } = createStores(redis, config.queuePrefix, config);
+  } = createStores(redis, config.queuePrefix, config, storage);
   const queue = createFinalizeQueue(
     redis,
     config.queuePrefix,

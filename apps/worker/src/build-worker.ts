@@ -61,7 +61,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     blobs,
     blobReferences,
     workers: registry,
-  } = createStores(storeRedis, config.queuePrefix, config);
+  } = createStores(storeRedis, config.queuePrefix, config, storage);
   const queue = createFinalizeQueue(
     redis,
     config.queuePrefix,

@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { BlobIndex } from './blob-index.js';
 import { BlobReferences } from './blob-references.js';
+import { StorageMirror } from './durable/storage-mirror.js';
+import { StorageRecords, type RecordStorage } from './durable/storage-records.js';
 import { createKeys, type Keys } from './keys.js';
 import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
@@ -17,17 +19,31 @@ export interface Stores {
   blobs: BlobIndex;
   blobReferences: BlobReferences;
   workers: WorkerRegistry;
+  /** The records in the storage, when the stores write them there (see durable/storage-mirror.ts). */
+  records?: StorageRecords;
 }
 
-/** Every Redis-backed store, on one connection and key prefix, as both apps build them. */
-export function createStores(redis: Redis | Cluster, prefix: string, limits: UploadLimits): Stores {
+/**
+ * Every Redis-backed store, on one connection and key prefix, as both apps build them. With
+ * `storage`, repositories, images and tags are also written there, the truth `rebuildIndex`
+ * rebuilds Redis from; without it (unit tests of Redis logic) Redis holds them alone.
+ */
+export function createStores(
+  redis: Redis | Cluster,
+  prefix: string,
+  limits: UploadLimits,
+  storage?: RecordStorage,
+): Stores {
   const keys = createKeys(prefix);
+  const records = storage ? new StorageRecords(storage) : undefined;
+  const mirror = records ? new StorageMirror(redis, keys, records) : undefined;
   return {
     keys,
-    repositories: new RepositoryStore(redis, keys),
+    ...(records ? { records } : {}),
+    repositories: new RepositoryStore(redis, keys, mirror),
     uploads: new UploadStore(redis, keys, limits),
     layers: new LayerStore(redis, keys),
-    images: new ImageStore(redis, keys),
+    images: new ImageStore(redis, keys, mirror),
     blobs: new BlobIndex(redis, keys),
     blobReferences: new BlobReferences(redis, keys),
     workers: new WorkerRegistry(redis, keys),

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { StorageMirror } from './durable/storage-mirror.js';
 import type { Keys } from './keys.js';
 import { imageKeyList, type ImageKeys } from './image-keys.js';
 import type { ImageRecord } from './image-record.js';
@@ -44,11 +45,16 @@ export interface TaggedImage {
   tags: string[];
 }
 
-/** The manifests and tags of every repository: one store behind the ECR and OCI doors. */
+/**
+ * The manifests and tags of every repository: one store behind the ECR and OCI doors. With a
+ * `mirror`, every change is also written to the storage before the method returns (the storage
+ * is the truth, Redis the index: see durable/storage-mirror.ts).
+ */
 export class ImageStore {
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
+    private readonly mirror?: StorageMirror,
   ) {}
 
   private k(repositoryName: string): ImageKeys {
@@ -68,6 +74,12 @@ export class ImageStore {
       ...(record.children ?? []),
     ]);
     const [outcome, ...rest] = reply;
+    // Every outcome but missing children leaves the image (and the tag) in Redis: sync them,
+    // which also repairs the storage after a crash that came between Redis and the storage.
+    if (outcome !== 'MISSING_CHILDREN' && this.mirror) {
+      await this.mirror.syncImage(repositoryName, record.digest);
+      if (command.tag) await this.mirror.syncTag(repositoryName, command.tag);
+    }
     switch (outcome) {
       case 'PUT':
         return { kind: 'put', created: rest[0] === '1', ...(rest[1] ? { previousDigest: rest[1] } : {}) };
@@ -161,6 +173,10 @@ export class ImageStore {
       imageKeyList(this.k(repositoryName)),
       [digest, refuseReferenced ? '1' : '0'],
     );
+    if (this.mirror && outcome !== 'REFERENCED') {
+      await this.mirror.syncImage(repositoryName, digest);
+      for (const tag of splitTags(tags)) await this.mirror.syncTag(repositoryName, tag);
+    }
     if (outcome === 'DELETED') return { kind: 'deleted', tags: splitTags(tags) };
     if (outcome === 'REFERENCED') return { kind: 'referenced' };
     return { kind: 'not-found' };
@@ -186,6 +202,7 @@ export class ImageStore {
   /** Drops every image key of a repository that no longer exists (one slot, one command). */
   async dropRepository(repositoryName: string): Promise<void> {
     await this.redis.del(...imageKeyList(this.k(repositoryName)));
+    await this.mirror?.syncRepository(repositoryName);
   }
 
   /** Removes a tag; with `expectedDigest`, only if it names that image. */
@@ -197,6 +214,7 @@ export class ImageStore {
       [k.tags, k.tagNames, k.imageTags],
       [tag, expectedDigest ?? ''],
     );
+    await this.mirror?.syncTag(repositoryName, tag);
     if (outcome === 'UNTAGGED') return { kind: 'untagged', digest: digest! };
     if (outcome === 'MISMATCH') return { kind: 'mismatch', digest: digest! };
     return { kind: 'not-found' };

@@ -36,3 +36,18 @@ export {
 } from './image-store.js';
 export { type ImageRecord, referrerDescriptor } from './image-record.js';
 export { createImageKeys, type ImageKeys } from './image-keys.js';
+export {
+  StorageRecords,
+  storageName,
+  RECORDS_ROOT,
+  type RecordStorage,
+  type StoredImage,
+} from './durable/storage-records.js';
+export { StorageMirror } from './durable/storage-mirror.js';
+export {
+  rebuildIndex,
+  type RebuildOptions,
+  type RebuildProgress,
+  type RebuildSummary,
+} from './durable/rebuild-index.js';
+export { IMAGE_INDEXES, type DerivedKey, type RepositoryContent } from './durable/derive-image-indexes.js';

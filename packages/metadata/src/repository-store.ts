@@ -4,6 +4,7 @@ import {
   RepositoryNotEmptyException,
   RepositoryNotFoundException,
 } from '@longshore/domain';
+import type { StorageMirror } from './durable/storage-mirror.js';
 import type { Keys } from './keys.js';
 import type { RepositoryRecord } from './repository-record.js';
 import { runScript } from './run-script.js';
@@ -19,10 +20,15 @@ export interface RepositoryPage {
   nextAfter?: string;
 }
 
+/**
+ * The repositories. With a `mirror`, every change is also written to the storage before the
+ * method returns (see durable/storage-mirror.ts).
+ */
 export class RepositoryStore {
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
+    private readonly mirror?: StorageMirror,
   ) {}
 
   /**
@@ -37,6 +43,7 @@ export class RepositoryStore {
       await runScript(this.redis, claimRepositorySlot, this.claimedSlotKeys(record.repositoryName), []);
     }
     const created = await this.redis.hsetnx(this.keys.repositories, record.repositoryName, JSON.stringify(record));
+    await this.mirror?.syncRepository(record.repositoryName);
     if (created === 0) {
       throw new RepositoryAlreadyExistsException(
         `The repository with name '${record.repositoryName}' already exists in the registry with id '${record.registryId}'`,
@@ -99,6 +106,8 @@ export class RepositoryStore {
       [this.keys.repositories],
       [repositoryName],
     );
+    // Also when a racing delete forgot it first: the storage follows what Redis holds.
+    await this.mirror?.syncRepository(repositoryName);
     if (!json) throw notFound(repositoryName, registryId);
     return JSON.parse(json) as RepositoryRecord;
   }
@@ -120,6 +129,7 @@ export class RepositoryStore {
       [this.keys.repositories],
       [record.repositoryName, JSON.stringify(record)],
     );
+    await this.mirror?.syncRepository(record.repositoryName);
     if (outcome === 'NOT_FOUND') throw notFound(record.repositoryName, record.registryId);
     return record;
   }

@@ -1,0 +1,90 @@
+import type { Cluster, Redis } from 'ioredis';
+import { parseManifest, referencedBlobs } from '@longshore/domain';
+import { COLLECTING_PREFIX } from '../blob-index.js';
+import type { ImageRecord } from '../image-record.js';
+import type { Keys } from '../keys.js';
+import type { StorageRecords } from './storage-records.js';
+
+/**
+ * Writes what Redis decided to the storage, before the caller answers its client: the storage
+ * is the truth, Redis the index (`rebuildIndex` derives the index back from the storage).
+ *
+ * The order, and why a crash anywhere is safe: every change is decided in Redis first (its
+ * scripts hold the rules: immutable tags, missing children, referenced images), then the
+ * storage is made to match Redis, then the client gets its answer.
+ *
+ * - A crash after Redis and before the storage leaves Redis ahead of the storage for an
+ *   operation nobody was told succeeded. The client's retry repairs it: every outcome of a
+ *   push, delete or untag, including "already exists" and "not found", syncs the objects it
+ *   names again. Losing Redis in that window loses that unacknowledged change only.
+ * - The storage is never ahead of Redis for an acknowledged change, because it is written from
+ *   what Redis holds, never from the request.
+ *
+ * Each sync reads Redis, writes (or deletes) the object, and reads Redis again, repeating until
+ * the two reads agree: two processes syncing the same tag in opposite orders both end by
+ * writing what Redis holds last, so the object never stays behind a later change.
+ */
+export class StorageMirror {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly keys: Keys,
+    readonly records: StorageRecords,
+  ) {}
+
+  /** The repository record, or the whole repository's objects when it no longer exists. */
+  async syncRepository(repositoryName: string): Promise<void> {
+    const read = () => this.redis.hget(this.keys.repositories, repositoryName);
+    await converge(read, async (json) => {
+      if (json) await this.records.putRepository(JSON.parse(json));
+      else await this.records.deleteRepository(repositoryName);
+    });
+  }
+
+  /** One image: written with its manifest and blob locations, or deleted when Redis has none. */
+  async syncImage(repositoryName: string, digest: string): Promise<void> {
+    const k = this.keys.images(repositoryName);
+    const read = () => this.redis.hget(k.images, digest);
+    await converge(read, async (json) => {
+      if (!json) return this.records.deleteImage(repositoryName, digest);
+      const manifest = await this.redis.hgetBuffer(k.manifests, digest);
+      if (!manifest) return this.records.deleteImage(repositoryName, digest);
+      const record = JSON.parse(json) as ImageRecord;
+      await this.records.putImage(repositoryName, { record, manifest, blobs: await this.locate(record, manifest) });
+    });
+  }
+
+  /** One tag: pointing where Redis points it, or deleted. */
+  async syncTag(repositoryName: string, tag: string): Promise<void> {
+    const k = this.keys.images(repositoryName);
+    const read = () => this.redis.hget(k.tags, tag);
+    await converge(read, async (digest) => {
+      if (digest) await this.records.putTag(repositoryName, tag, digest);
+      else await this.records.deleteTag(repositoryName, tag);
+    });
+  }
+
+  /** Where each blob the manifest references is stored now, as the blob index says. */
+  private async locate(record: ImageRecord, manifest: Buffer): Promise<Record<string, string>> {
+    if (record.children) return {};
+    const digests = referencedBlobs(parseManifest(manifest, record.mediaType));
+    if (digests.length === 0) return {};
+    const locations = await Promise.all(digests.map((digest) => this.redis.get(this.keys.blob(digest))));
+    const blobs: Record<string, string> = {};
+    digests.forEach((digest, i) => {
+      const location = locations[i];
+      if (location && !location.startsWith(COLLECTING_PREFIX)) blobs[digest] = location;
+    });
+    return blobs;
+  }
+}
+
+/** Applies what `read` returns until a read after the write returns the same. */
+async function converge(read: () => Promise<string | null>, apply: (value: string | null) => Promise<void>) {
+  let value = await read();
+  for (;;) {
+    await apply(value);
+    const again = await read();
+    if (again === value) return;
+    value = again;
+  }
+}
