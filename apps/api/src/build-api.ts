@@ -19,8 +19,9 @@ import { createApp } from './create-app.js';
 import { createDownloadRouter } from './downloads/download-router.js';
 import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
-import { sendEcrError } from './ecr/ecr-response.js';
 import { createOperations } from './ecr/operations/index.js';
+import { sendError } from './errors/send-error.js';
+import { wireOf } from './errors/wire-of.js';
 import { checkRedis } from './health/check-redis.js';
 import { createHealthRouter } from './health/health-router.js';
 import { ImageService } from './images/image-service.js';
@@ -33,8 +34,6 @@ import { UploadService } from './uploads/upload-service.js';
 import { createV1Router } from './v1/v1-router.js';
 import { createV2Routes } from './v2/create-v2-routes.js';
 import { createV2Router } from './v2/v2-router.js';
-import { sendOciError } from './v2/send-oci-error.js';
-import { sendV1Error } from './v1/send-v1-error.js';
 
 export interface Api {
   app: Express;
@@ -180,11 +179,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     log,
     metricsRegistry,
     routers: [
-      rejectMalformedHost((req, res, error) => {
-        if (req.path === '/v2' || req.path.startsWith('/v2/')) sendOciError(res, error, 'base');
-        else if (req.method === 'POST' && req.path === '/') sendEcrError(res, error);
-        else sendV1Error(res, error);
-      }),
+      rejectMalformedHost((req, res, error) => sendError(wireOf(req), res, error)),
       createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl, auth }),
       createV1Router({
         uploads,
@@ -197,7 +192,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       }),
       createV2Router({
         metrics,
-        authorize: registryBasicAuth(auth, challengeRealm),
+        authorize: registryBasicAuth(auth),
+        challengeRealm,
         routes: createV2Routes({
           uploads,
           repositories,

@@ -3,8 +3,8 @@ import type { Registry } from 'prom-client';
 import { RouteNotFoundError, ServerException, type LongshoreError } from '@longshore/domain';
 import type { Logger } from '@longshore/telemetry';
 import { requestLogging } from './http/request-logging.js';
-import { sendV1Error } from './v1/send-v1-error.js';
-import { sendOciError } from './v2/send-oci-error.js';
+import { sendError } from './errors/send-error.js';
+import { wireOf } from './errors/wire-of.js';
 
 export interface AppParts {
   log: Logger;
@@ -15,8 +15,7 @@ export interface AppParts {
 
 /** Answers an error that no door answered, in the wire of the path it was asked on. */
 function sendUnroutedError(req: Request, res: Response, error: LongshoreError): void {
-  if (req.path === '/v2' || req.path.startsWith('/v2/')) sendOciError(res, error, 'base');
-  else sendV1Error(res, error);
+  sendError(wireOf(req), res, error);
 }
 
 /**

@@ -1,7 +1,13 @@
 import { Piscina } from 'piscina';
+import { PartMissingError, ShortReadError } from '@longshore/storage';
+import { isThreadFailure, type ThreadFailure } from './thread-failure.js';
 import type { ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
 
+/**
+ * Hashing on threads. The file tasks reject with PartMissingError for a file that is gone and
+ * ShortReadError for one shorter than its range (rebuilt from a code, see thread-failure.ts).
+ */
 export interface HashPool {
   hashFileRange(task: HashFileRangeTask): Promise<string>;
   /** One SHA-256 over several file ranges in order (a layer's part files), on a pool thread. */
@@ -45,6 +51,19 @@ function transferable(data: Uint8Array): ArrayBuffer[] | undefined {
   return owned || data.buffer.byteLength > Buffer.poolSize ? [data.buffer] : undefined;
 }
 
+/** The typed storage error a file task's failure code stands for (see thread-failure.ts). */
+function rebuilt(failure: ThreadFailure): Error {
+  return failure.threadFailure === 'short-read'
+    ? new ShortReadError(failure.path, failure.end)
+    : new PartMissingError(failure.path);
+}
+
+async function fileResult(result: Promise<unknown>): Promise<string> {
+  const value = await result;
+  if (isThreadFailure(value)) throw rebuilt(value);
+  return value as string;
+}
+
 /** A pool of threads sized to the cores, so hashing runs in parallel and off the event loop. */
 export function createHashPool(threads: number): HashPool {
   const pool = new Piscina({
@@ -55,9 +74,9 @@ export function createHashPool(threads: number): HashPool {
   });
   return {
     threads,
-    hashFileRange: (task) => pool.run(task, { name: 'hashFileRange' }) as Promise<string>,
-    hashFileRanges: (task) => pool.run(task, { name: 'hashFileRanges' }) as Promise<string>,
-    checksumFileRange: (task) => pool.run(task, { name: 'checksumFileRange' }) as Promise<string>,
+    hashFileRange: (task) => fileResult(pool.run(task, { name: 'hashFileRange' })),
+    hashFileRanges: (task) => fileResult(pool.run(task, { name: 'hashFileRanges' })),
+    checksumFileRange: (task) => fileResult(pool.run(task, { name: 'checksumFileRange' })),
     ingestPart: (task) =>
       pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,

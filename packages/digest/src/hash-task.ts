@@ -8,6 +8,7 @@ import {
 } from './ingest-task.js';
 import { createPartChecksum, type PartChecksumAlgorithm } from './part-checksum.js';
 import { collectYoungGarbage } from './thread-gc.js';
+import { FileEndedEarly, reportingFileFailures, type ThreadFailure } from './thread-failure.js';
 
 /** A task run on a pool thread: never on an event loop that renews job locks. */
 export interface HashFileRangeTask {
@@ -49,7 +50,7 @@ function readFileRange(task: HashFileRangeTask, consume: (chunk: Uint8Array) => 
       const want = Math.min(buffer.length, task.end - position + 1);
       const read = readSync(fd, buffer, 0, want, position);
       if (read === 0) {
-        throw new Error(`short read: ${task.path} ends before byte ${task.end}`);
+        throw new FileEndedEarly(task.path, task.end);
       }
       consume(buffer.subarray(0, read));
       position += read;
@@ -60,25 +61,31 @@ function readFileRange(task: HashFileRangeTask, consume: (chunk: Uint8Array) => 
   }
 }
 
-/** SHA-256 (hex) of bytes [start, end] of a file; throws if the file is shorter. */
-export function hashFileRange(task: HashFileRangeTask): string {
-  const hash = createHash('sha256');
-  readFileRange(task, (chunk) => hash.update(chunk));
-  return hash.digest('hex');
+/** SHA-256 (hex) of bytes [start, end] of a file; a missing or shorter file is a ThreadFailure. */
+export function hashFileRange(task: HashFileRangeTask): Promise<string | ThreadFailure> {
+  return reportingFileFailures(() => {
+    const hash = createHash('sha256');
+    readFileRange(task, (chunk) => hash.update(chunk));
+    return hash.digest('hex');
+  });
 }
 
-/** SHA-256 (hex) of the ranges one after the other; throws if a file is shorter than its range. */
-export function hashFileRanges(task: HashFileRangesTask): string {
-  const hash = createHash('sha256');
-  for (const range of task.ranges) readFileRange(range, (chunk) => hash.update(chunk));
-  return hash.digest('hex');
+/** SHA-256 (hex) of the ranges one after the other; a missing or shorter file is a ThreadFailure. */
+export function hashFileRanges(task: HashFileRangesTask): Promise<string | ThreadFailure> {
+  return reportingFileFailures(() => {
+    const hash = createHash('sha256');
+    for (const range of task.ranges) readFileRange(range, (chunk) => hash.update(chunk));
+    return hash.digest('hex');
+  });
 }
 
-/** The part checksum (see part-checksum.ts) of bytes [start, end] of a file. */
-export async function checksumFileRange(task: ChecksumFileRangeTask): Promise<string> {
-  const checksum = await createPartChecksum(task.algorithm);
-  readFileRange(task, (chunk) => checksum.update(chunk));
-  return checksum.digest();
+/** The part checksum (see part-checksum.ts) of bytes [start, end] of a file; as above on failure. */
+export function checksumFileRange(task: ChecksumFileRangeTask): Promise<string | ThreadFailure> {
+  return reportingFileFailures(async () => {
+    const checksum = await createPartChecksum(task.algorithm);
+    readFileRange(task, (chunk) => checksum.update(chunk));
+    return checksum.digest();
+  });
 }
 
 /** Pool task: write the part and hash it, then free the part (see thread-gc.ts). */

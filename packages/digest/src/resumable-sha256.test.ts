@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PartMissingError, ShortReadError } from '@longshore/storage';
 import { createHashPool } from './hash-pool.js';
 import { createResumableSha256 } from './resumable-sha256.js';
 import { parseSha256Digest } from './digest.js';
@@ -55,7 +56,15 @@ describe('hash pool', () => {
           .digest('hex'),
       );
     });
-    await expect(pool.hashFileRange({ path: file, start: 0, end: data.length })).rejects.toThrow(/short read/);
+    // Failures cross the thread as codes and arrive as the typed storage errors.
+    await expect(pool.hashFileRange({ path: file, start: 0, end: data.length })).rejects.toBeInstanceOf(ShortReadError);
+    const missing = path.join(dir, 'missing');
+    await expect(pool.hashFileRanges({ ranges: [{ path: missing, start: 0, end: 0 }] })).rejects.toBeInstanceOf(
+      PartMissingError,
+    );
+    await expect(
+      pool.checksumFileRange({ path: missing, start: 0, end: 0, algorithm: 'crc32c' }),
+    ).rejects.toBeInstanceOf(PartMissingError);
     await rm(dir, { recursive: true });
   });
 });

@@ -69,6 +69,31 @@ export class PartExistsError extends StorageError {
   }
 }
 
+/** A stored part's file is gone (its upload was published or abandoned meanwhile). */
+export class PartMissingError extends StorageError {
+  override readonly name = 'PartMissingError';
+
+  constructor(
+    readonly path: string,
+    options?: ErrorOptions,
+  ) {
+    super(`part file not found: ${path}`, options);
+  }
+}
+
+/** A stored file ends before the byte range it was read for (it is shorter than recorded). */
+export class ShortReadError extends StorageError {
+  override readonly name = 'ShortReadError';
+
+  constructor(
+    readonly path: string,
+    readonly end: number,
+    options?: ErrorOptions,
+  ) {
+    super(`short read: ${path} ends before byte ${end}`, options);
+  }
+}
+
 /**
  * The store kept asking to slow down (S3's `SlowDown`, a 503) through every retry the driver
  * made. Transient: the same request succeeds once the store has caught up, so callers answer it

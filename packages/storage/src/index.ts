@@ -12,6 +12,8 @@ export {
 export {
   InvalidPathError,
   PartExistsError,
+  PartMissingError,
+  ShortReadError,
   PathNotFoundError,
   RangeNotSatisfiableError,
   StorageError,

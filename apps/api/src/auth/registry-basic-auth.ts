@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { LOGIN_USERNAME, type Principal, anonymous, unrestricted } from '@longshore/auth';
-import { LongshoreError, ThrottlingException, UnrecognizedClientException, wireEntry } from '@longshore/domain';
+import { UnrecognizedClientException } from '@longshore/domain';
 import type { AuthGate } from './auth-gate.js';
 import { sourceOf } from './signed-request.js';
 import { MOUNT_SOURCE_ACTION, v2PermissionFor } from './v2-permission.js';
@@ -21,31 +21,23 @@ export type V2Authorizer = (request: V2Request) => Promise<void>;
  * The /v2 door's authentication, as ECR's registry does it: `Authorization: Basic
  * base64(AWS:<token>)` with a login token from GetAuthorizationToken (`aws ecr get-login-password
  * | docker login --username AWS --password-stdin`). Without credentials, only pulls from
- * `anonymousPull` repositories are served; everything else is `401 UNAUTHORIZED` with the
- * `WWW-Authenticate: Basic realm=...` challenge, and a key that may not is `403 DENIED`.
+ * `anonymousPull` repositories are served; everything else is `401 UNAUTHORIZED` (the /v2 wire
+ * adds the `WWW-Authenticate: Basic realm=...` challenge), and a key that may not is `403 DENIED`.
  * A cross-repository mount from a repository the caller may not pull from falls back to an
  * ordinary upload (`res.locals.mountAllowed = false`).
  */
-export function registryBasicAuth(auth: AuthGate, baseUrl: (req: Request) => string): V2Authorizer {
+export function registryBasicAuth(auth: AuthGate): V2Authorizer {
   return async ({ req, res, operation, repository }) => {
-    try {
-      const principal = await principalOf(auth, req);
-      const permission = v2PermissionFor(operation, repository);
-      if (!permission) {
-        if (principal.kind === 'anonymous') auth.permissions.require(principal, 'ecr:BatchGetImage', '*');
-        return;
-      }
-      auth.permissions.require(principal, permission.action, permission.repository);
-      const from = req.query.from;
-      if (operation === 'v2.StartUpload' && typeof from === 'string' && typeof req.query.mount === 'string') {
-        res.locals.mountAllowed = auth.permissions.can(principal, MOUNT_SOURCE_ACTION, from);
-      }
-    } catch (err) {
-      if (err instanceof LongshoreError && wireEntry(err.name).oci.status === 401) {
-        res.setHeader('WWW-Authenticate', `Basic realm="${baseUrl(req)}/",service="ecr.amazonaws.com"`);
-      }
-      if (err instanceof ThrottlingException) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      throw err;
+    const principal = await principalOf(auth, req);
+    const permission = v2PermissionFor(operation, repository);
+    if (!permission) {
+      if (principal.kind === 'anonymous') auth.permissions.require(principal, 'ecr:BatchGetImage', '*');
+      return;
+    }
+    auth.permissions.require(principal, permission.action, permission.repository);
+    const from = req.query.from;
+    if (operation === 'v2.StartUpload' && typeof from === 'string' && typeof req.query.mount === 'string') {
+      res.locals.mountAllowed = auth.permissions.can(principal, MOUNT_SOURCE_ACTION, from);
     }
   };
 }

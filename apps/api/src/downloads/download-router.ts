@@ -1,10 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { DownloadSignatureInvalidError, DownloadUrlExpiredError } from '@longshore/domain';
 import type { StorageDriver } from '@longshore/storage';
-import { toDomainError } from '../errors/to-domain-error.js';
+import { handleRequest } from '../errors/handle-request.js';
 import { sendBlob, type BlobDelivery } from '../http/send-blob.js';
 import type { LayerService } from '../layers/layer-service.js';
-import { sendV1Error } from '../v1/send-v1-error.js';
 import type { DownloadUrlSigner } from './download-url-signer.js';
 
 export interface DownloadDeps {
@@ -18,7 +17,7 @@ export interface DownloadDeps {
 
 /**
  * Serves the URLs GetDownloadUrlForLayer hands out: the layer's bytes, whole or one HTTP Range,
- * or a redirect to the object store. Errors answer in the /v1 envelope.
+ * or a redirect to the object store. Errors answer in the /v1 envelope (errors/handle-request.ts).
  */
 export function createDownloadRouter(deps: DownloadDeps): Router {
   const router = Router();
@@ -34,12 +33,7 @@ export function createDownloadRouter(deps: DownloadDeps): Router {
     await sendBlob(req, res, deps.storage, { digest: layerDigest, ...layer }, deps.delivery);
   };
   const handle = (req: Request, res: Response) =>
-    serve(req, res).catch((err: unknown) => {
-      const error = toDomainError(err);
-      if (error.name === 'ServerException') req.log.error({ err }, 'download failed');
-      if (res.headersSent) res.destroy();
-      else sendV1Error(res, error);
-    });
+    handleRequest(req, res, { wire: 'v1', operation: 'download' }, () => serve(req, res));
   router.get('/downloads/:digest', handle);
   router.head('/downloads/:digest', handle);
   return router;

@@ -11,10 +11,10 @@ import {
 import type { AuthGate } from '../auth/auth-gate.js';
 import { ecrPermissionFor } from '../auth/ecr-permission.js';
 import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
-import { toDomainError } from '../errors/to-domain-error.js';
+import { handleRequest, type RequestScope } from '../errors/handle-request.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { OperationTable } from './operations/index.js';
-import { sendEcrError, sendEcrResult } from './ecr-response.js';
+import { sendEcrResult } from './ecr-response.js';
 import type { OperationContext } from './operation-context.js';
 import { canStreamPartBody, readStreamedPartBody } from './streamed-part-body.js';
 
@@ -36,16 +36,21 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
   const parseJson = express.json({ type: () => true, limit: deps.maxRequestBytes, strict: false, verify: hashRawBody });
 
   router.post('/', (req, res) => {
-    const started = process.hrtime.bigint();
     const operation = operationOf(req);
     res.locals.operation = operation ?? 'unknown';
     const handled = (parseError?: unknown, partBlob?: Buffer) => {
-      void handle(req, res, operation, parseError, partBlob).finally(() => {
-        const outcome = (res.locals.outcome as string | undefined) ?? 'ok';
-        const labels = { operation: operation ?? 'unknown', outcome };
-        deps.metrics.requests.inc(labels);
-        deps.metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort();
       });
+      const scope: RequestScope = { wire: 'ecr', operation: operation ?? 'unknown', signal: controller.signal };
+      void handleRequest(
+        req,
+        res,
+        scope,
+        () => handle(req, res, operation, controller.signal, parseError, partBlob),
+        deps.metrics,
+      );
     };
     if (operation === 'UploadLayerPart' && canStreamPartBody(req)) {
       // The part's base64 is decoded as it arrives, never buffered whole (streamed-part-body.ts).
@@ -70,55 +75,44 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     req: Request,
     res: Response,
     operation: EcrOperation | undefined,
+    signal: AbortSignal,
     parseError: unknown,
     partBlob?: Buffer,
   ) {
     const log = req.log;
-    try {
-      if (parseError && (parseError as { type?: string }).type === 'entity.too.large') throw bodyError(parseError);
-      const principal = await deps.auth.sigv4(
-        { door: 'ecr', source: sourceOf(req), log },
-        signedRequestOf(req, rawBodySha256(req)),
+    if (parseError && (parseError as { type?: string }).type === 'entity.too.large') throw bodyError(parseError);
+    const principal = await deps.auth.sigv4(
+      { door: 'ecr', source: sourceOf(req), log },
+      signedRequestOf(req, rawBodySha256(req)),
+    );
+    if (!operation) {
+      const target = req.get('x-amz-target');
+      throw new UnknownOperationException(
+        target ? `Unknown operation '${target}'` : 'Missing X-Amz-Target header naming the operation',
       );
-      if (!operation) {
-        const target = req.get('x-amz-target');
-        throw new UnknownOperationException(
-          target ? `Unknown operation '${target}'` : 'Missing X-Amz-Target header naming the operation',
-        );
-      }
-      if (parseError) throw bodyError(parseError);
-      // An empty body parses as nothing (`{}` to AWS); a literal `null` is not an object (SerializationException).
-      const input = validateEcrInput(operation, req.body === undefined ? {} : req.body);
-      // The streamed part's stand-in passed validation as the part itself would have.
-      if (partBlob) (input as UploadLayerPartInput).layerPartBlob = partBlob;
-      const permission = ecrPermissionFor(operation, input);
-      if (!permission.filtered || permission.repositories.length > 0) {
-        deps.auth.permissions.require(principal, permission.action, permission.repositories);
-      }
-      const controller = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) controller.abort();
-      });
-      const ctx: OperationContext = {
-        requestId: String(req.id),
-        log,
-        // Resolved (and refused for a Host the service does not answer for) only by operations that need it.
-        get baseUrl() {
-          return deps.baseUrl(req);
-        },
-        signal: controller.signal,
-        principal,
-        allows: (action, repositoryName) => deps.auth.permissions.can(principal, action, repositoryName),
-      };
-      const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
-      sendEcrResult(res, await run(input, ctx));
-    } catch (err) {
-      const error = toDomainError(err);
-      res.locals.outcome = error.name;
-      if (error.name === 'ServerException') log.error({ err }, 'request failed');
-      else log.info({ error: error.name, reason: error.message }, 'request rejected');
-      sendEcrError(res, error);
     }
+    if (parseError) throw bodyError(parseError);
+    // An empty body parses as nothing (`{}` to AWS); a literal `null` is not an object (SerializationException).
+    const input = validateEcrInput(operation, req.body === undefined ? {} : req.body);
+    // The streamed part's stand-in passed validation as the part itself would have.
+    if (partBlob) (input as UploadLayerPartInput).layerPartBlob = partBlob;
+    const permission = ecrPermissionFor(operation, input);
+    if (!permission.filtered || permission.repositories.length > 0) {
+      deps.auth.permissions.require(principal, permission.action, permission.repositories);
+    }
+    const ctx: OperationContext = {
+      requestId: String(req.id),
+      log,
+      // Resolved (and refused for a Host the service does not answer for) only by operations that need it.
+      get baseUrl() {
+        return deps.baseUrl(req);
+      },
+      signal,
+      principal,
+      allows: (action, repositoryName) => deps.auth.permissions.can(principal, action, repositoryName),
+    };
+    const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
+    sendEcrResult(res, await run(input, ctx));
   }
 
   return router;

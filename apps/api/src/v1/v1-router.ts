@@ -10,7 +10,8 @@ import type { CompletionWaiter } from '@longshore/queue';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { hashRawBody } from '../auth/signed-request.js';
 import { authenticateV1 } from '../auth/v1-credentials.js';
-import { toDomainError } from '../errors/to-domain-error.js';
+import { handleRequest, type RequestScope } from '../errors/handle-request.js';
+import { sendError } from '../errors/send-error.js';
 import { drainRequest } from '../http/drain-request.js';
 import { sendEnvelope } from '../http/envelope.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
@@ -18,7 +19,6 @@ import type { RepositoryService } from '../repositories/repository-service.js';
 import type { UploadService } from '../uploads/upload-service.js';
 import { parseContentRange } from './content-range.js';
 import { openApiDocument } from './openapi-document.js';
-import { sendV1Error } from './send-v1-error.js';
 
 export interface V1RouterDeps {
   uploads: UploadService;
@@ -45,25 +45,19 @@ export function createV1Router(deps: V1RouterDeps): Router {
   const router = Router();
   const parseJson = express.json({ limit: '1mb', type: () => true, verify: hashRawBody });
 
-  /** Every /v1 handler: errors become the envelope, metrics count the outcome. */
+  /** Every /v1 handler runs on the API's one error path (errors/handle-request.ts). */
   const route = (operation: string, handler: Handler) => (req: Request, res: Response) => {
-    const started = process.hrtime.bigint();
     res.locals.operation = operation;
-    let outcome = 'ok';
-    handler(req, res)
-      .catch(async (err: unknown) => {
-        const error = toDomainError(err);
-        outcome = error.name;
-        if (error.name === 'ServerException') req.log.error({ err }, 'request failed');
-        // A small body we stopped reading (a refused part) is read to its end, so the client
-        // gets the answer; a large or stalled one is not: the connection ends after the answer.
+    const scope: RequestScope = {
+      wire: 'v1',
+      operation,
+      // A small body we stopped reading (a refused part) is read to its end, so the client
+      // gets the answer; a large or stalled one is not: the connection ends after the answer.
+      beforeAnswer: async () => {
         if (!(await drainRequest(req, DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS))) res.set('Connection', 'close');
-        sendV1Error(res, error);
-      })
-      .finally(() => {
-        deps.metrics.requests.inc({ operation, outcome });
-        deps.metrics.requestDuration.observe({ operation, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-      });
+      },
+    };
+    void handleRequest(req, res, scope, () => handler(req, res), deps.metrics);
   };
 
   router.get('/v1/openapi.json', (_req, res) => {
@@ -75,7 +69,7 @@ export function createV1Router(deps: V1RouterDeps): Router {
     (req, res, next) =>
       parseJson(req, res, (err?: unknown) => {
         if (err) {
-          sendV1Error(res, new RequestValidationError('The request body is not valid JSON', 'body'));
+          sendError('v1', res, new RequestValidationError('The request body is not valid JSON', 'body'));
           return;
         }
         next();

@@ -1,9 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { MethodNotAllowedError, RouteNotFoundError, type OciRouteFamily } from '@longshore/domain';
-import { toDomainError } from '../errors/to-domain-error.js';
 import type { V2Authorizer } from '../auth/registry-basic-auth.js';
+import { handleRequest, type RequestScope } from '../errors/handle-request.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
-import { sendOciError } from './send-oci-error.js';
 import { matchV2Path, type V2Target } from './v2-path.js';
 import type { HttpMethod, V2RouteFamily } from './v2-route.js';
 
@@ -13,13 +12,14 @@ export interface V2RouterDeps {
   routes: Record<OciRouteFamily, V2RouteFamily>;
   /** Authenticates and authorizes each request once its operation is known (see registry-basic-auth.ts). */
   authorize?: V2Authorizer;
+  /** The realm a 401's `WWW-Authenticate: Basic` challenge names (see build-api.ts). */
+  challengeRealm?: (req: Request) => string;
 }
 
 /**
  * The OCI Distribution door (`/v2`, distribution-spec v1.1): one dispatcher for every /v2 path.
  * It takes the path apart (repository names contain slashes), picks the family's handler for the
- * method, and is the one place a /v2 request's error is answered, counted and logged: an
- * authentication middleware mounted in front of this router sees every /v2 request.
+ * method, and runs it on the API's one error path (errors/handle-request.ts).
  */
 export function createV2Router(deps: V2RouterDeps): Router {
   const router = Router();
@@ -32,40 +32,39 @@ export function createV2Router(deps: V2RouterDeps): Router {
   });
 
   async function dispatch(req: Request, res: Response): Promise<void> {
-    const started = process.hrtime.bigint();
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
-    let family: OciRouteFamily = 'base';
-    let operation = 'v2.unrouted';
-    let outcome = 'ok';
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    try {
-      const target: V2Target | undefined = matchV2Path(req.path);
-      if (!target) throw new RouteNotFoundError(`Nothing is served at ${req.method} ${req.path}`);
-      family = target.family;
-      const methods = deps.routes[target.family];
-      const route = methods[req.method as HttpMethod] ?? (req.method === 'HEAD' ? methods.GET : undefined);
-      if (!route) {
-        res.setHeader('Allow', Object.keys(methods).join(', '));
-        throw new MethodNotAllowedError(`${req.method} is not served on ${req.path}`);
-      }
-      operation = route.operation;
-      res.locals.operation = operation;
-      await deps.authorize?.({ req, res, operation, repository: target.name });
-      await route.handle({ req, res, target, signal: controller.signal });
-    } catch (err) {
-      const error = toDomainError(err);
-      outcome = error.name;
-      if (error.name === 'ServerException') req.log.error({ err }, 'request failed');
-      if (controller.signal.aborted) outcome = 'aborted';
-      else if (res.headersSent) res.destroy();
-      else sendOciError(res, error, family);
-    } finally {
-      deps.metrics.requests.inc({ operation, outcome });
-      deps.metrics.requestDuration.observe({ operation, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-    }
+    const scope: RequestScope = {
+      wire: 'v2',
+      operation: 'v2.unrouted',
+      family: 'base',
+      signal: controller.signal,
+      ...(deps.challengeRealm ? { challengeRealm: () => deps.challengeRealm!(req) } : {}),
+    };
+    await handleRequest(
+      req,
+      res,
+      scope,
+      async () => {
+        const target: V2Target | undefined = matchV2Path(req.path);
+        if (!target) throw new RouteNotFoundError(`Nothing is served at ${req.method} ${req.path}`);
+        scope.family = target.family;
+        const methods = deps.routes[target.family];
+        const route = methods[req.method as HttpMethod] ?? (req.method === 'HEAD' ? methods.GET : undefined);
+        if (!route) {
+          res.setHeader('Allow', Object.keys(methods).join(', '));
+          throw new MethodNotAllowedError(`${req.method} is not served on ${req.path}`);
+        }
+        scope.operation = route.operation;
+        res.locals.operation = route.operation;
+        await deps.authorize?.({ req, res, operation: route.operation, repository: target.name });
+        await route.handle({ req, res, target, signal: controller.signal });
+      },
+      deps.metrics,
+    );
   }
 
   return router;

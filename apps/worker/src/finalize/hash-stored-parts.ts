@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createPartChecksum, partChecksumAlgorithm, type HashPool } from '@longshore/digest';
-import type { StorageDriver, UploadSession } from '@longshore/storage';
+import { ShortReadError, type StorageDriver, type UploadSession } from '@longshore/storage';
 
 /** Parts up to this size are hashed on the event loop (under a millisecond); larger ones on the pool. */
 const INLINE_HASH_MAX_BYTES = 256 * 1024;
@@ -71,5 +71,5 @@ async function feed(
     hash.update(chunk);
     read += chunk.length;
   }
-  if (read !== part.length) throw new Error(`short read: part ${part.partNumber} has ${read} of ${part.length} bytes`);
+  if (read !== part.length) throw new ShortReadError(`part ${part.partNumber}`, part.length - 1);
 }

@@ -1,7 +1,14 @@
 import type { HashPool } from '@longshore/digest';
 import type { UploadStore } from '@longshore/metadata';
 import type { VerifyPartJobData } from '@longshore/queue';
-import { PartNotReadableError, PathNotFoundError, sessionFromJson, type StorageDriver } from '@longshore/storage';
+import {
+  PartMissingError,
+  PartNotReadableError,
+  PathNotFoundError,
+  ShortReadError,
+  sessionFromJson,
+  type StorageDriver,
+} from '@longshore/storage';
 import { storedPartMatches } from './hash-stored-parts.js';
 
 export interface VerifyPartDeps {
@@ -36,9 +43,7 @@ export async function verifyStoredPart(job: VerifyPartJobData, deps: VerifyPartD
   return ok ? 'ok' : 'bad';
 }
 
-/** A part file gone from under a pool thread arrives as a plain error with the errno in its text. */
+/** A part file gone (or cut short) from under the check, by storage or on a pool thread. */
 function isGone(err: unknown): boolean {
-  if (err instanceof PathNotFoundError) return true;
-  const e = err as { code?: string; message?: string };
-  return e.code === 'ENOENT' || /ENOENT|short read/.test(e.message ?? '');
+  return err instanceof PathNotFoundError || err instanceof PartMissingError || err instanceof ShortReadError;
 }

@@ -1,7 +1,14 @@
 import { InvalidLayerException } from '@longshore/domain';
 import { digestFromState, sha256Digest, type HashPool } from '@longshore/digest';
 import type { PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
-import { PartNotReadableError, PathNotFoundError, type StorageDriver, type UploadSession } from '@longshore/storage';
+import {
+  PartMissingError,
+  PartNotReadableError,
+  PathNotFoundError,
+  ShortReadError,
+  type StorageDriver,
+  type UploadSession,
+} from '@longshore/storage';
 import { hashStoredParts, storedPartMatches } from './hash-stored-parts.js';
 
 export interface VerifyDeps {
@@ -67,7 +74,7 @@ export async function verifyUpload(
       : undefined;
 
   const [rehashed] = await Promise.all([rehash, ...partChecks]).catch((err: unknown) => {
-    if (err instanceof PathNotFoundError || /ENOENT|short read/.test((err as Error).message ?? '')) {
+    if (err instanceof PathNotFoundError || err instanceof PartMissingError || err instanceof ShortReadError) {
       throw new InvalidLayerException('The uploaded layer data is missing from storage');
     }
     throw err;

@@ -93,8 +93,8 @@ export function startFinalizeWorker(deps: FinalizeWorkerDeps): Worker<FinalizeJo
     // Permanent failures were settled by the processor itself.
     if (!job || err instanceof UnrecoverableError) return;
     const attempts = job.opts.attempts ?? 1;
-    const final = job.attemptsMade >= attempts || /stalled/i.test(err.message);
-    if (!final) {
+    // (A job that stalled too often is failed by BullMQ's stall check, which emits no 'failed' here.)
+    if (job.attemptsMade < attempts) {
       metrics.retries.inc();
       return;
     }

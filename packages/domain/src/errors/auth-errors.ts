@@ -28,7 +28,7 @@ export class ThrottlingException extends LongshoreError {
   readonly name = 'ThrottlingException';
   constructor(
     message: string,
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
   ) {
     super(message);
   }

@@ -60,7 +60,7 @@ export class StorageBusyError extends LongshoreError {
   readonly name = 'StorageBusyError';
   constructor(
     message: string,
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
   ) {
     super(message);
   }

@@ -7,6 +7,8 @@ export abstract class LongshoreError extends Error {
   abstract override readonly name: string;
   /** Modeled fields of the ECR exception other than `message` (e.g. `lastValidByteReceived`). */
   readonly fields: Readonly<Record<string, string | number>>;
+  /** Seconds a client is asked to wait before retrying (`Retry-After` on every wire); unset for most errors. */
+  readonly retryAfterSeconds?: number;
 
   constructor(message: string, fields: Record<string, string | number> = {}) {
     super(message);
