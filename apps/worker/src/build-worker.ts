@@ -10,6 +10,7 @@ import {
   createFinalizeQueue,
   checkRedisDurability,
   createRedisConnection,
+  createReplicaWait,
   isRedisConnectionError,
   type CallbackJobData,
   type VerifyPartJobData,
@@ -84,6 +85,10 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     hashPool,
     verifyMode: config.verifyMode,
     onVerifiedBytes: (bytes: number) => metrics.verifiedBytes.inc(bytes),
+    replicated: createReplicaWait(storeRedis, {
+      replicas: config.redisWaitReplicas,
+      timeoutMs: config.redisWaitTimeoutMs,
+    }),
   };
 
   const callbacks = createCallbackQueue(

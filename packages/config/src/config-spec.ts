@@ -121,6 +121,20 @@ export const configSpec = {
     default: 'always' as const,
     parse: oneOf('always', 'everysec', 'no'),
   }),
+  redisWaitReplicas: setting({
+    env: 'REDIS_WAIT_REPLICAS',
+    description:
+      'Before a layer completion is acknowledged, its writes must reach this many replicas of each Redis master that has replicas (Redis `WAIT`); a master without replicas is not waited on; 0: never wait',
+    default: 1,
+    parse: integer({ min: 0, max: 16 }),
+  }),
+  redisWaitTimeoutMs: setting({
+    env: 'REDIS_WAIT_TIMEOUT_MS',
+    description:
+      'How long a completion waits for REDIS_WAIT_REPLICAS; past it the finalization is retried (FINALIZE_ATTEMPTS) and the completion is not acknowledged meanwhile',
+    default: 5000,
+    parse: integer({ min: 1 }),
+  }),
   registryId: setting({
     env: 'REGISTRY_ID',
     description: 'The 12-digit registry (account) id this service answers for',

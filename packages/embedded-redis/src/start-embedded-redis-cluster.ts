@@ -32,6 +32,12 @@ export interface EmbeddedRedisCluster {
   readonly nodes: readonly string[];
   /** Stops one node (by `host:port`), as a crashed or lost machine: for failover tests. */
   stopNode(node: string): Promise<void>;
+  /**
+   * Freezes one node (SIGSTOP): its connections stay open but it answers nothing and replicates
+   * nothing, as a stalled machine; `resumeNode` (SIGCONT) lets it go on where it stopped.
+   */
+  pauseNode(node: string): void;
+  resumeNode(node: string): void;
   /** `redis+cluster://host:port,host:port,...`, the form REDIS_URL takes for a cluster. */
   readonly url: string;
   /** Stops every node. Idempotent. */
@@ -67,7 +73,13 @@ export async function startEmbeddedRedisCluster(options: EmbeddedRedisClusterOpt
   );
   const servers = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const stop = async (): Promise<void> => {
-    await Promise.all(servers.map((server) => server.stop()));
+    await Promise.all(
+      servers.map((server) => {
+        // A paused node would only take SIGTERM once resumed.
+        if (server.exitStatus() === undefined) resume(server.pid);
+        return server.stop();
+      }),
+    );
   };
   try {
     const failure = started.find((outcome) => outcome.status === 'rejected');
@@ -76,19 +88,35 @@ export async function startEmbeddedRedisCluster(options: EmbeddedRedisClusterOpt
     await createCluster(cli, nodes, replicas);
     await waitUntilConsistent(host, servers, masters * replicas);
     let stopping: Promise<void> | undefined;
+    const serverOf = (node: string): EmbeddedRedis => {
+      const server = servers[nodes.indexOf(node)];
+      if (server === undefined) throw new Error(`${node} is not a node of this cluster`);
+      return server;
+    };
     return {
       nodes,
       url: `redis+cluster://${nodes.join(',')}`,
       stopNode: async (node) => {
-        const server = servers[nodes.indexOf(node)];
-        if (server === undefined) throw new Error(`${node} is not a node of this cluster`);
-        await server.stop();
+        await serverOf(node).stop();
       },
+      pauseNode: (node) => {
+        process.kill(serverOf(node).pid, 'SIGSTOP');
+      },
+      resumeNode: (node) => resume(serverOf(node).pid),
       stop: () => (stopping ??= stop()),
     };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** SIGCONT; a process that has exited meanwhile needs none. */
+function resume(pid: number): void {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // ESRCH: gone already.
   }
 }
 

@@ -9,6 +9,12 @@ export interface FinalizeDeps extends VerifyDeps {
   uploads: Pick<UploadStore, 'startFinalizing' | 'get' | 'parts' | 'annotate' | 'checkedParts'>;
   layers: Pick<LayerStore, 'link'>;
   blobs: Pick<BlobIndex, 'claim' | 'retain'>;
+  /**
+   * Resolves once the writes so far (blob index, layer link) are on Redis replicas
+   * (REDIS_WAIT_REPLICAS); throws a transient error when they are not in time. Called before a
+   * completion is settled, so nothing is acknowledged that a failover could lose.
+   */
+  replicated?: () => Promise<void>;
 }
 
 /**
@@ -25,7 +31,8 @@ export type FinalizeOutcome =
  * Finalizes one upload, as a sequence of steps each of which may be re-run after a crash:
  * verify the committed parts → record the digest → publish exactly those parts as one blob →
  * index the blob by digest (the first location wins; a second copy is deleted) → link the
- * layer into the repository → remove the upload's leftovers (parts nobody committed).
+ * layer into the repository → wait for Redis replicas to hold those writes → remove the
+ * upload's leftovers (parts nobody committed).
  *
  * Knows nothing of queues: permanent failures (a digest mismatch, a layer that already exists)
  * are returned as `failed`; anything else is thrown for the caller to retry.
@@ -48,6 +55,7 @@ export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: 
       uploadId,
       linkedAt: Date.now(),
     });
+    await deps.replicated?.();
     await deps.storage.abortUpload(session);
     log.info({ layerDigest: digest, layerSize: record.bytesReceived }, 'layer finalized');
     return {
