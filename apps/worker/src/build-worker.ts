@@ -20,6 +20,7 @@ import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { createCallbackQueue } from './callbacks/create-callback-queue.js';
 import { deliverCallback } from './callbacks/deliver-callback.js';
 import { finalizeUpload } from './finalize/finalize-upload.js';
+import { holdFinalizeAt } from './finalize/hold-finalize-at.js';
 import { settleUpload } from './finalize/settle-upload.js';
 import { verifyStoredPart } from './finalize/verify-stored-part.js';
 import { collectGarbage } from './maintenance/collect-garbage.js';
@@ -91,6 +92,9 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     }),
   };
 
+  // Off in service; the worker-crash tests stop finalization at a named step (fault injection).
+  const finalizeDeps = holdFinalizeAt(config.testHoldFinalizeAt, deps);
+
   const callbacks = createCallbackQueue(
     redis,
     config.queuePrefix,
@@ -105,7 +109,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
     lockMs: config.jobLockMs,
-    finalize: (uploadId, jobLog) => finalizeUpload(uploadId, deps, jobLog),
+    finalize: (uploadId, jobLog) => finalizeUpload(uploadId, finalizeDeps, jobLog),
     settle: (uploadId, outcome, jobLog) => settleUpload(uploadId, outcome, { uploads, callbacks }, jobLog),
     metrics,
     log,

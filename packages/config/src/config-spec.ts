@@ -429,6 +429,13 @@ export const configSpec = {
     default: 'longshore',
     parse: matching(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, - or _'),
   }),
+  testHoldFinalizeAt: setting({
+    env: 'TEST_HOLD_FINALIZE_AT',
+    description:
+      'Tests only (fault injection): a worker whose finalization reaches this step holds there until it is killed, and tells its parent process (`before-publish`: parts verified and the digest recorded, nothing published; `before-link`: the blob published and indexed, the layer not linked); `off` in service',
+    default: 'off' as const,
+    parse: oneOf('off', 'before-publish', 'before-link'),
+  }),
   createRepositoryOnPush: setting({
     env: 'CREATE_REPOSITORY_ON_PUSH',
     description: 'A manifest pushed over /v2 to a repository that does not exist creates it (ECR PutImage never does)',

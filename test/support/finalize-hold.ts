@@ -1,0 +1,32 @@
+import type { ServiceProcess } from './longshore-harness.js';
+
+export type HoldPoint = 'before-publish' | 'before-link';
+
+/** The env that makes a worker hold its finalization at `point` until it is killed (TEST_HOLD_FINALIZE_AT). */
+export const holdFinalizeEnv = (point: HoldPoint) => ({ TEST_HOLD_FINALIZE_AT: point });
+
+/**
+ * Resolves when `worker` (started with `holdFinalizeEnv(point)`) says, over IPC, that its
+ * finalization of `uploadId` has reached `point` and holds there: the crash point is then known,
+ * whatever the machine's speed. Rejects if the worker exits first.
+ */
+export function finalizeHeld(worker: ServiceProcess, point: HoldPoint, uploadId: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      const held = message as { type?: string; point?: string; uploadId?: string } | null;
+      if (held?.type !== 'finalize-held' || held.point !== point || held.uploadId !== uploadId) return;
+      cleanUp();
+      resolve();
+    };
+    const onExit = (code: number | null) => {
+      cleanUp();
+      reject(new Error(`the worker exited (${code}) before its finalization held at ${point}`));
+    };
+    const cleanUp = () => {
+      worker.child.off('message', onMessage);
+      worker.child.off('exit', onExit);
+    };
+    worker.child.on('message', onMessage);
+    worker.child.on('exit', onExit);
+  });
+}

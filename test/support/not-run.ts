@@ -1,0 +1,13 @@
+import type { TestContext } from 'vitest';
+import { NOT_RUN } from './count-test-run.js';
+
+/**
+ * Marks a test whose check could not run for lack of an external tool. The test ends without
+ * failing, and the closing summary line counts it as "not run" (never as passed) and repeats the
+ * reason, which must say how to provide the tool. Only for tools outside the project, never to
+ * step around a failure.
+ */
+export async function reportNotRun(context: Pick<TestContext, 'annotate'>, reason: string): Promise<void> {
+  await context.annotate(reason, NOT_RUN);
+  process.stderr.write(`[not run] ${reason}\n`);
+}
