@@ -7,6 +7,8 @@ import {
   createFinalizeQueue,
   createRedisConnection,
   createVerifyQueue,
+  createEventPublisher,
+  imageEventChanges,
   redisReady,
 } from '@longshore/queue';
 import { createConfiguredStorageDriver } from '@longshore/storage';
@@ -53,6 +55,14 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
   const storage = createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
+  const where = { account: config.registryId, region: config.region };
+  const events = createEventPublisher(redis, {
+    prefix: config.queuePrefix,
+    webhookUrls: config.eventsWebhookUrls,
+    ...where,
+    onError: queueError,
+  });
+  const eventError = (err: unknown) => log.error({ err }, 'an image event could not be queued');
   const {
     keys,
     repositories: repositoryStore,
@@ -61,7 +71,9 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     images: imageStore,
     blobs,
     workers,
-  } = createStores(redis, config.queuePrefix, config, storage);
+  } = createStores(redis, config.queuePrefix, config, storage, {
+    imageChanges: imageEventChanges(events, where, eventError),
+  });
   const queue = createFinalizeQueue(
     redis,
     config.queuePrefix,
@@ -233,7 +245,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     async close() {
       credentials?.close();
       await hashPool.close();
-      await Promise.all([queue.close(), verifyQueue.close()]);
+      await Promise.all([queue.close(), verifyQueue.close(), events.close()]);
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
     },
   };

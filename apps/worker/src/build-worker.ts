@@ -19,6 +19,7 @@ import { createConfiguredStorageDriver } from '@longshore/storage';
 import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
 import { createCallbackQueue } from './callbacks/create-callback-queue.js';
 import { deliverCallback } from './callbacks/deliver-callback.js';
+import { startEventWorker } from './events/start-event-worker.js';
 import { finalizeUpload } from './finalize/finalize-upload.js';
 import { holdFinalizeAt } from './finalize/hold-finalize-at.js';
 import { settleUpload } from './finalize/settle-upload.js';
@@ -75,6 +76,20 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   const metrics = createWorkerMetrics(metricsRegistry, {
     hashPoolUtilization: () => hashPool.utilization(),
     queueCounts: () => queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+    eventCounts: () => events.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+  });
+  const events = startEventWorker({
+    connection: redis,
+    prefix: config.queuePrefix,
+    secret: config.eventsWebhookSecret,
+    retryMs: config.eventsRetryHours * 3_600_000,
+    retryBaseMs: config.eventsRetryBaseMs,
+    timeoutMs: config.callbackTimeoutMs,
+    now: Date.now,
+    log,
+    onDelivered: () => metrics.eventsDelivered.inc(),
+    onFailedAttempt: () => metrics.eventAttemptsFailed.inc(),
+    onError: workerError,
   });
   metrics.hashThreads.set(hashPool.threads);
 
@@ -202,7 +217,13 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     metricsServer,
     async close() {
       clearInterval(heartbeat);
-      await Promise.all([worker.close(), callbackWorker.close(), verifyWorker.close(), maintenanceWorker.close()]);
+      await Promise.all([
+        worker.close(),
+        callbackWorker.close(),
+        verifyWorker.close(),
+        maintenanceWorker.close(),
+        events.close(),
+      ]);
       await maintenance.close();
       await callbacks.close();
       await registry.remove(workerId).catch(() => undefined);

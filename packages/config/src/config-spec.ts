@@ -436,6 +436,44 @@ export const configSpec = {
     default: 'off' as const,
     parse: oneOf('off', 'before-publish', 'before-link'),
   }),
+  eventsWebhookUrls: setting<string[]>({
+    env: 'EVENTS_WEBHOOK_URL',
+    description:
+      'Comma-separated http(s) URLs that receive every image event (ECR Image Action, EventBridge-shaped) as a JSON POST; empty: no deliveries',
+    default: [],
+    parse: (raw) => list()(raw).map((u) => url(['http:', 'https:'])(u) as string),
+  }),
+  eventsWebhookSecret: setting<string | undefined>({
+    env: 'EVENTS_WEBHOOK_SECRET',
+    description:
+      'HMAC-SHA256 key: each event delivery carries `X-Longshore-Signature-256: sha256=<hex of the raw body>`',
+    parse: text,
+  }),
+  eventsRetryHours: setting({
+    env: 'EVENTS_RETRY_HOURS',
+    description: 'How long an event delivery is retried (exponential back-off, the same event id each time)',
+    default: 24,
+    parse: integer({ min: 0, max: 24 * 30 }),
+  }),
+  eventsRetryBaseMs: setting({
+    env: 'EVENTS_RETRY_BASE_MS',
+    description: 'First event retry delay; each further one doubles, up to an hour',
+    default: 1000,
+    parse: integer({ min: 1, max: 3_600_000 }),
+  }),
+  lifecycleIntervalSeconds: setting({
+    env: 'LIFECYCLE_INTERVAL_SECONDS',
+    description:
+      "How often the workers apply every repository's lifecycle policy (one evaluation per repository at a time)",
+    default: 3600,
+    parse: integer({ min: 1 }),
+  }),
+  clockOffsetFile: setting<string | undefined>({
+    env: 'CLOCK_OFFSET_FILE',
+    description:
+      'Tests only: a file holding milliseconds added to the clock of image push times, pull times and lifecycle evaluation (the test harness moves time with it)',
+    parse: text,
+  }),
   createRepositoryOnPush: setting({
     env: 'CREATE_REPOSITORY_ON_PUSH',
     description: 'A manifest pushed over /v2 to a repository that does not exist creates it (ECR PutImage never does)',

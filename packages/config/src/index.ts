@@ -6,3 +6,4 @@ export {
   parseRedisNode,
   type RedisClusterAddress,
 } from './redis-cluster-url.js';
+export { createClock, type Clock } from './clock.js';

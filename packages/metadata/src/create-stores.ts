@@ -4,6 +4,7 @@ import { BlobReferences } from './blob-references.js';
 import { StorageMirror } from './durable/storage-mirror.js';
 import { StorageRecords, type RecordStorage } from './durable/storage-records.js';
 import { createKeys, type Keys } from './keys.js';
+import type { ImageChanges } from './image-changes.js';
 import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
 import { RepositoryStore } from './repository-store.js';
@@ -33,6 +34,7 @@ export function createStores(
   prefix: string,
   limits: UploadLimits,
   storage?: RecordStorage,
+  options: { imageChanges?: ImageChanges } = {},
 ): Stores {
   const keys = createKeys(prefix);
   const records = storage ? new StorageRecords(storage) : undefined;
@@ -43,7 +45,7 @@ export function createStores(
     repositories: new RepositoryStore(redis, keys, mirror),
     uploads: new UploadStore(redis, keys, limits),
     layers: new LayerStore(redis, keys),
-    images: new ImageStore(redis, keys, mirror),
+    images: new ImageStore(redis, keys, mirror, options.imageChanges),
     blobs: new BlobIndex(redis, keys),
     blobReferences: new BlobReferences(redis, keys),
     workers: new WorkerRegistry(redis, keys),

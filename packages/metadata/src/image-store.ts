@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { StorageMirror } from './durable/storage-mirror.js';
 import type { Keys } from './keys.js';
+import { noImageChanges, type ImageChanges } from './image-changes.js';
 import { imageKeyList, type ImageKeys } from './image-keys.js';
 import type { ImageRecord } from './image-record.js';
 import { runScript } from './run-script.js';
@@ -55,6 +56,7 @@ export class ImageStore {
     private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
     private readonly mirror?: StorageMirror,
+    private readonly changes: ImageChanges = noImageChanges,
   ) {}
 
   private k(repositoryName: string): ImageKeys {
@@ -81,8 +83,15 @@ export class ImageStore {
       if (command.tag) await this.mirror.syncTag(repositoryName, command.tag);
     }
     switch (outcome) {
-      case 'PUT':
-        return { kind: 'put', created: rest[0] === '1', ...(rest[1] ? { previousDigest: rest[1] } : {}) };
+      case 'PUT': {
+        const created = rest[0] === '1';
+        const tag = command.tag ?? '';
+        // An unchanged /v2 re-push (same digest, same tag or none) changes nothing: no event.
+        if (created || (tag !== '' && rest[1] !== record.digest)) {
+          await this.changes.pushed(repositoryName, record.digest, tag);
+        }
+        return { kind: 'put', created, ...(rest[1] ? { previousDigest: rest[1] } : {}) };
+      }
       case 'MISSING_CHILDREN':
         return { kind: 'missing-children', digests: rest };
       case 'EXISTS':
@@ -177,7 +186,11 @@ export class ImageStore {
       await this.mirror.syncImage(repositoryName, digest);
       for (const tag of splitTags(tags)) await this.mirror.syncTag(repositoryName, tag);
     }
-    if (outcome === 'DELETED') return { kind: 'deleted', tags: splitTags(tags) };
+    if (outcome === 'DELETED') {
+      const deletedTags = splitTags(tags);
+      await this.changes.deleted(repositoryName, digest, deletedTags);
+      return { kind: 'deleted', tags: deletedTags };
+    }
     if (outcome === 'REFERENCED') return { kind: 'referenced' };
     return { kind: 'not-found' };
   }
@@ -215,7 +228,10 @@ export class ImageStore {
       [tag, expectedDigest ?? ''],
     );
     await this.mirror?.syncTag(repositoryName, tag);
-    if (outcome === 'UNTAGGED') return { kind: 'untagged', digest: digest! };
+    if (outcome === 'UNTAGGED') {
+      await this.changes.deleted(repositoryName, digest!, [tag]);
+      return { kind: 'untagged', digest: digest! };
+    }
     if (outcome === 'MISMATCH') return { kind: 'mismatch', digest: digest! };
     return { kind: 'not-found' };
   }

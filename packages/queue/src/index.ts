@@ -34,3 +34,27 @@ export {
 export { createVerifyQueue, type VerifyQueue } from './create-verify-queue.js';
 export { checkRedisDurability } from './redis-durability.js';
 export { createReplicaWait, ReplicasBehindError, type ReplicaWait, type ReplicaWaitOptions } from './replica-wait.js';
+export {
+  EVENT_QUEUE,
+  EVENT_JOB,
+  MAX_EVENT_BACKOFF_MS,
+  eventBackoffMs,
+  eventJobId,
+  eventJobOptions,
+  type EventBridgeEvent,
+  type EventJobData,
+} from './events/event-job.js';
+export {
+  createEventPublisher,
+  eventEnvelope,
+  type EventPublisher,
+  type EventPublisherOptions,
+  type PublishedEvent,
+} from './events/event-publisher.js';
+export {
+  imageActionEvent,
+  repositoryArn,
+  type ImageAction,
+  type ImageActionType,
+} from './events/image-action-event.js';
+export { imageEventChanges } from './events/image-event-changes.js';

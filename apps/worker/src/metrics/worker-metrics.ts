@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface WorkerMetricSources {
   hashPoolUtilization(): number;
   queueCounts(): Promise<Record<string, number>>;
+  /** The events queue's jobs by state (waiting, delayed, active, failed). */
+  eventCounts?(): Promise<Record<string, number>>;
 }
 
 /** The worker's metrics. Labels are bounded: outcomes, ECR error names, queue states, storage drivers. */
@@ -69,6 +71,28 @@ export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSou
       registers: [registry],
       async collect() {
         for (const [state, count] of Object.entries(await sources.queueCounts())) this.set({ state }, count);
+      },
+    }),
+    eventsDelivered: new Counter({
+      name: 'longshore_events_delivered_total',
+      help: 'Event deliveries a webhook receiver accepted (2xx)',
+      registers: [registry],
+    }),
+    eventAttemptsFailed: new Counter({
+      name: 'longshore_event_delivery_failures_total',
+      help: 'Event delivery attempts that failed (no answer or not 2xx); each is retried until EVENTS_RETRY_HOURS',
+      registers: [registry],
+    }),
+    eventsPending: new Gauge({
+      name: 'longshore_events',
+      help: 'Event deliveries by state: pending (waiting, delayed for a retry, active) and failed (given up)',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        if (!sources.eventCounts) return;
+        const counts = await sources.eventCounts();
+        this.set({ state: 'pending' }, (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.active ?? 0));
+        this.set({ state: 'failed' }, counts.failed ?? 0);
       },
     }),
   };
