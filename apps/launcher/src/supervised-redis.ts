@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startEmbeddedRedis, type AppendFsync, type EmbeddedRedis } from '@longshore/embedded-redis';
+import {
+  removeRedisRuntimeFile,
+  startEmbeddedRedis,
+  writeRedisRuntimeFile,
+  type AppendFsync,
+  type EmbeddedRedis,
+} from '@longshore/embedded-redis';
 import type { Logger } from '@longshore/telemetry';
 import { RestartDelay } from './restart-delay.js';
 
@@ -42,6 +48,8 @@ export class SupervisedRedis {
     });
     this.current = redis;
     this.port = redis.port;
+    // `npx longshore …` finds this redis-server through DATA_DIR.
+    await writeRedisRuntimeFile(dataDir, { url: redis.url, pid: redis.pid });
     log.info({ process: 'redis', childPid: redis.pid, url: redis.url, restarts: this.restarts }, 'process ready');
     void redis.exited.then(() => this.onExit(redis));
     return redis;
@@ -78,5 +86,6 @@ export class SupervisedRedis {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.current?.stop();
+    await removeRedisRuntimeFile(this.options.dataDir);
   }
 }

@@ -15,3 +15,10 @@ export {
   type EmbeddedRedisCluster,
   type EmbeddedRedisClusterOptions,
 } from './start-embedded-redis-cluster.js';
+export {
+  REDIS_RUNTIME_FILE,
+  readRedisRuntimeFile,
+  removeRedisRuntimeFile,
+  writeRedisRuntimeFile,
+  type RedisRuntime,
+} from './redis-runtime-file.js';

@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeRepositoriesCommand,
+  type ECRClient,
+} from '@aws-sdk/client-ecr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLauncher, type LauncherRun } from '../support/launcher-harness.js';
+import { pushLayer, randomLayer } from '../support/layer-data.js';
+import { ecrClient, startLongshore, type Longshore } from '../support/longshore-harness.js';
+import { longshoreCli, runCli } from '../support/rebuild-index-scenario.js';
+
+const run = promisify(execFile);
+
+interface CreatedKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** What an SDK call with `client` answers: 'ok' or the error's name. */
+const outcome = (client: ECRClient, repositoryName: string) =>
+  client.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] })).then(
+    () => 'ok',
+    (error: Error) => error.name,
+  );
+
+describe('npx longshore, beside a running service', () => {
+  let longshore: Longshore;
+  let dir: string;
+  let credentialsFile: string;
+  let cliEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'longshore-cli-'));
+    credentialsFile = path.join(dir, 'credentials.json');
+    await writeFile(credentialsFile, JSON.stringify({ keys: [] }), { mode: 0o600 });
+    longshore = await startLongshore({ env: { CREDENTIALS_FILE: credentialsFile, GC_GRACE_SECONDS: '0' } });
+    cliEnv = longshore.env;
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName: 'cli/allowed' }));
+  }, 120_000);
+  afterAll(async () => {
+    await longshore?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keys create, list, rotate and revoke edit CREDENTIALS_FILE, and the running service follows', async () => {
+    const created = (await runCli(cliEnv, [
+      'keys',
+      'create',
+      '--repositories',
+      'cli/*',
+      '--description',
+      'ci pushes',
+      '--json',
+    ])) as CreatedKey;
+    expect(created.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
+    expect(created.secretAccessKey).toHaveLength(40);
+    expect((await stat(credentialsFile)).mode & 0o777).toBe(0o600);
+
+    // The service re-reads the file: the new key works on its repositories, and only there.
+    const client = ecrClient(longshore.endpoint, 1, created);
+    await expect.poll(() => outcome(client, 'cli/allowed'), { timeout: 30_000, interval: 100 }).toBe('ok');
+    expect(
+      await client.send(new CreateRepositoryCommand({ repositoryName: 'elsewhere/x' })).then(
+        () => 'ok',
+        (e: Error) => e.name,
+      ),
+    ).toBe('AccessDeniedException');
+
+    const listed = (await runCli(cliEnv, ['keys', 'list', '--json'])) as Record<string, unknown>[];
+    expect(listed).toEqual([
+      {
+        accessKeyId: created.accessKeyId,
+        description: 'ci pushes',
+        allow: [{ actions: ['ecr:*'], repositories: ['cli/*'] }],
+      },
+    ]);
+
+    const rotated = (await runCli(cliEnv, ['keys', 'rotate', created.accessKeyId, '--json'])) as CreatedKey;
+    expect(rotated.accessKeyId).toBe(created.accessKeyId);
+    expect(rotated.secretAccessKey).not.toBe(created.secretAccessKey);
+    const rotatedClient = ecrClient(longshore.endpoint, 1, rotated);
+    await expect.poll(() => outcome(rotatedClient, 'cli/allowed'), { timeout: 30_000, interval: 100 }).toBe('ok');
+    expect(await outcome(client, 'cli/allowed')).toBe('InvalidSignatureException');
+
+    await runCli(cliEnv, ['keys', 'revoke', created.accessKeyId, '--json']);
+    await expect
+      .poll(() => outcome(rotatedClient, 'cli/allowed'), { timeout: 30_000, interval: 100 })
+      .toBe('UnrecognizedClientException');
+    expect(JSON.parse(await readFile(credentialsFile, 'utf8'))).toEqual({ keys: [] });
+  });
+
+  it('refuses to revoke a key that does not exist, with a message and exit code 1', async () => {
+    const failed = await run(process.execPath, [longshoreCli, 'keys', 'revoke', 'AKIANOSUCHKEY0000000'], {
+      env: cliEnv,
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain(`no key 'AKIANOSUCHKEY0000000' in ${credentialsFile}`);
+  });
+
+  it('status reports the queues and the live worker', async () => {
+    const status = (await runCli(cliEnv, ['status', '--json'])) as {
+      storage: string;
+      queues: Record<string, Record<string, number>>;
+      workers: { alive: boolean }[];
+    };
+    expect(status.storage).toBe(longshore.storage.driver.name);
+    expect(Object.keys(status.queues).sort()).toEqual(['callbacks', 'finalize', 'maintenance', 'verify-parts']);
+    expect(status.queues.finalize).toMatchObject({ waiting: 0, active: 0, failed: 0 });
+    expect(status.workers.filter((w) => w.alive)).toHaveLength(1);
+  });
+
+  it('gc run collects a blob nothing references any more, on the workers, and reports it', async () => {
+    const layer = randomLayer(4096);
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName: 'cli/gc' }));
+    await pushLayer(longshore.ecr, 'cli/gc', layer);
+    expect(await longshore.storage.storedBlobDigests()).toContain(layer.digest);
+    await longshore.ecr.send(new DeleteRepositoryCommand({ repositoryName: 'cli/gc', force: true }));
+
+    const report = (await runCli(cliEnv, ['gc', 'run', '--json'])) as { deleted: number; bytes: number };
+    expect(report.deleted).toBeGreaterThanOrEqual(1);
+    expect(report.bytes).toBeGreaterThanOrEqual(layer.bytes.length);
+    expect(await longshore.storage.storedBlobDigests()).not.toContain(layer.digest);
+  });
+});
+
+describe('npx longshore finds the embedded Redis of `npm start` through DATA_DIR', () => {
+  let launched: LauncherRun;
+  const prefix = `t${Math.random().toString(36).slice(2, 10)}`;
+
+  beforeAll(async () => {
+    launched = await startLauncher({ embeddedRedis: true, env: { QUEUE_PREFIX: prefix, WORKER_PROCESSES: '1' } });
+  }, 120_000);
+  afterAll(async () => {
+    await launched?.close();
+  });
+
+  it('status with only DATA_DIR set names the running redis-server and its worker', async () => {
+    const env = { PATH: process.env.PATH ?? '', DATA_DIR: launched.dataDir, QUEUE_PREFIX: prefix };
+    const status = (await runCli(env, ['status', '--json'])) as {
+      redis: { url: string; embeddedPid?: number };
+      workers: { alive: boolean }[];
+    };
+    expect(status.redis.embeddedPid).toBe(launched.pidOf('redis'));
+    expect(status.workers.filter((w) => w.alive)).toHaveLength(1);
+  });
+
+  it('says how to point it at Redis when nothing runs under DATA_DIR', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'longshore-cli-empty-'));
+    try {
+      const failed = await run(process.execPath, [longshoreCli, 'status'], {
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: empty },
+      }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain(`no running Longshore was found under DATA_DIR=${empty}`);
+      expect(failed?.stderr).toContain('set REDIS_URL');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
