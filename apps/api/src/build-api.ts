@@ -7,11 +7,13 @@ import {
   createFinalizeQueue,
   createRedisConnection,
   createVerifyQueue,
+  checkRedis,
   redisReady,
 } from '@longshore/queue';
-import { createConfiguredStorageDriver } from '@longshore/storage';
+import { checkStorage, createConfiguredStorageDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
-import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry, type Logger, type ReadinessCheck } from '@longshore/telemetry';
 import { AuthGate } from './auth/auth-gate.js';
 import { LiveCredentials } from './auth/live-credentials.js';
 import { registryBasicAuth } from './auth/registry-basic-auth.js';
@@ -21,7 +23,6 @@ import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
 import { sendEcrError } from './ecr/ecr-response.js';
 import { createOperations } from './ecr/operations/index.js';
-import { checkRedis } from './health/check-redis.js';
 import { createHealthRouter } from './health/health-router.js';
 import { ImageService } from './images/image-service.js';
 import { createPublicBaseUrl } from './http/public-base-url.js';
@@ -38,6 +39,10 @@ import { sendV1Error } from './v1/send-v1-error.js';
 
 export interface Api {
   app: Express;
+  /** This process's metrics: served on METRICS_PORT, never on the API port. */
+  metricsRegistry: Registry;
+  /** What /readyz checks (on the API port and on METRICS_PORT). */
+  readiness: ReadinessCheck[];
   /** Answers every pending wait (completions, long polls) with the status as it stands. */
   endWaits(): Promise<void>;
   /** Releases the pools and connections; call after the server has finished its requests. */
@@ -176,9 +181,21 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const delivery =
     config.storage === 's3' && config.s3RedirectDownloads ? { redirectSeconds: config.downloadUrlTtlSeconds } : {};
 
+  const readiness: ReadinessCheck[] = [
+    { name: 'redis', check: () => checkRedis(redis) },
+    {
+      name: 'storage',
+      check: () => checkStorage(storage),
+    },
+    {
+      name: 'worker',
+      check: async () => {
+        if ((await workers.countAlive(15_000)) === 0) throw new Error('no worker is consuming the finalize queue');
+      },
+    },
+  ];
   const app = createApp({
     log,
-    metricsRegistry,
     routers: [
       rejectMalformedHost((req, res, error) => {
         if (req.path === '/v2' || req.path.startsWith('/v2/')) sendOciError(res, error, 'base');
@@ -211,28 +228,14 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         }),
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId, delivery }),
-      createHealthRouter([
-        { name: 'redis', check: () => checkRedis(redis) },
-        {
-          name: 'storage',
-          check: async () => {
-            const probe = `readyz/${process.pid}`;
-            await storage.putContent(probe, Buffer.from(String(Date.now())));
-            await storage.delete(probe);
-          },
-        },
-        {
-          name: 'worker',
-          check: async () => {
-            if ((await workers.countAlive(15_000)) === 0) throw new Error('no worker is consuming the finalize queue');
-          },
-        },
-      ]),
+      createHealthRouter(readiness),
     ],
   });
 
   return {
     app,
+    metricsRegistry,
+    readiness,
     endWaits: () => waiter.close(),
     async close() {
       credentials?.close();

@@ -33,3 +33,4 @@ export {
 } from './verify-job.js';
 export { createVerifyQueue, type VerifyQueue } from './create-verify-queue.js';
 export { checkRedisDurability } from './redis-durability.js';
+export { checkRedis } from './check-redis.js';
