@@ -115,8 +115,8 @@ describe('failed authentication is rate-limited per source and per key', () => {
   });
 
   it('counts failures and throttled requests in metrics, without key ids or secrets', async () => {
-    const text = await (await fetch(`${longshore.endpoint}/metrics`)).text();
-    const scrape = await scrapeMetrics(`${longshore.endpoint}/metrics`);
+    const text = await (await fetch(longshore.metricsUrl)).text();
+    const scrape = await scrapeMetrics(longshore.metricsUrl);
     expect(
       sampleSum(scrape, 'longshore_auth_failures_total', { door: 'ecr', reason: 'InvalidSignatureException' }),
     ).toBe(LIMIT);

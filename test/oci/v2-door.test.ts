@@ -311,7 +311,7 @@ describe('the /v2 door', () => {
   });
 
   it('counts /v2 requests by operation and outcome, with bounded labels', async () => {
-    const scrape = parsePrometheusText(await (await longshore.fetch('/metrics')).text());
+    const scrape = parsePrometheusText(await (await fetch(longshore.metricsUrl)).text());
     expect(
       sampleSum(scrape, 'longshore_api_requests_total', { operation: 'v2.CompleteUpload', outcome: 'ok' }),
     ).toBeGreaterThan(0);

@@ -43,7 +43,7 @@ interface Scrapes {
  */
 describe('metrics: what one push moves, on the API and on the worker', () => {
   let longshore: Longshore;
-  const apiUrl = () => `${longshore.endpoint}/metrics`;
+  const apiUrl = () => longshore.metricsUrl;
   const workerUrl = () => `http://127.0.0.1:${longshore.workers[0]!.port}/metrics`;
 
   beforeAll(async () => {
@@ -102,8 +102,8 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
       longshore_uploads_completed_total: 'counter',
       longshore_uploads_failed_total: 'counter',
       longshore_api_inflight_waits: 'gauge',
-      longshore_process_cpu_seconds_total: 'counter',
-      longshore_nodejs_eventloop_lag_seconds: 'gauge',
+      process_cpu_seconds_total: 'counter',
+      nodejs_eventloop_lag_seconds: 'gauge',
     });
     expect(types(worker)).toMatchObject({
       longshore_worker_finalize_duration_seconds: 'histogram',
@@ -113,10 +113,33 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
       longshore_worker_stalled_jobs_total: 'counter',
       longshore_worker_hash_pool_utilization_ratio: 'gauge',
       longshore_queue_jobs: 'gauge',
-      longshore_process_cpu_seconds_total: 'counter',
+      process_cpu_seconds_total: 'counter',
     });
+    // Node's default metrics keep their standard names, so stock dashboards match.
+    const renamed = (s: Scrape) => [...s.families.keys()].filter((name) => /^longshore_(process|nodejs)_/.test(name));
+    expect([...renamed(api), ...renamed(worker)]).toEqual([]);
     expect(api.samples.every((s) => s.labels.role === 'api')).toBe(true);
     expect(worker.samples.every((s) => s.labels.role === 'worker')).toBe(true);
+  });
+
+  it('serves /metrics only on METRICS_PORT, not on the public API port; the worker answers /readyz there', async () => {
+    const onApiPort = await longshore.fetch('/metrics');
+    expect(onApiPort.status).toBe(404);
+    expect(await onApiPort.text()).not.toContain('longshore_api_requests_total');
+    const workerOps = `http://127.0.0.1:${longshore.workers[0]!.port}`;
+    const ready = await fetch(`${workerOps}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: [
+        { name: 'redis', ok: true },
+        { name: 'finalize-queue', ok: true },
+        { name: 'storage', ok: true },
+      ],
+    });
+    expect((await fetch(`${workerOps}/healthz`)).status).toBe(200);
+    const apiReady = await fetch(longshore.metricsUrl.replace('/metrics', '/readyz'));
+    expect(apiReady.status).toBe(200);
   });
 
   it('counts one successful push exactly', async () => {

@@ -100,12 +100,12 @@ describe('the JSON status API (/v1)', () => {
     const layer = randomLayer(4096);
     const uploadId = await uploadParts(ecr, repositoryName, layer.bytes, 5 * MiB);
 
-    const waitsBefore = readGauge(await scrapeMetrics(`${endpoint}/metrics`), 'longshore_api_inflight_waits');
+    const waitsBefore = readGauge(await scrapeMetrics(longshore.metricsUrl), 'longshore_api_inflight_waits');
     const started = Date.now();
     const poll = getUpload(endpoint, uploadId, 50);
     // The poll is pending once the API counts one more waiter (bounded polling of real state).
     await expect
-      .poll(async () => readGauge(await scrapeMetrics(`${endpoint}/metrics`), 'longshore_api_inflight_waits'), {
+      .poll(async () => readGauge(await scrapeMetrics(longshore.metricsUrl), 'longshore_api_inflight_waits'), {
         timeout: 10_000,
         interval: 20,
       })

@@ -32,6 +32,10 @@ export interface LogLine {
 
 export interface LauncherRun {
   endpoint: string;
+  /** The launcher's one aggregated /metrics of every process (METRICS_PORT). */
+  metricsUrl: string;
+  /** Resolves with the launcher's exit code (null if a signal ended it). */
+  exited: Promise<number | null>;
   /** An SDK client with the SDK's default retry policy, as a CI job would use. */
   ecr: ECRClient;
   dataDir: string;
@@ -58,6 +62,11 @@ export interface LauncherOptions {
   env?: Record<string, string>;
   /** Run the launcher's own private redis-server instead of the test run's Redis. */
   embeddedRedis?: boolean;
+  /**
+   * Start it as a terminal starts a command: leader of its own process group, so the test can
+   * signal the whole group (`process.kill(-pid, 'SIGINT')`), as Ctrl-C does.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** `npm start` as a real process: the launcher with its supervised Redis, API and workers. */
@@ -77,7 +86,11 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
     ...(options.embeddedRedis ? {} : { REDIS_URL: inject('redisUrl') }),
     ...options.env,
   };
-  const launcher = spawn(process.execPath, [launcherEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const launcher = spawn(process.execPath, [launcherEntry], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
+  });
   const exited = once(launcher, 'exit');
   const lines: LogLine[] = [];
   const waiters = new Set<{ matches: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
@@ -135,6 +148,8 @@ export async function startLauncher(options: LauncherOptions = {}): Promise<Laun
     closing.push(() => unregisterAuthenticatedService(endpoint));
     return {
       endpoint,
+      metricsUrl: String(serving.metrics),
+      exited: exited.then(([code]) => code as number | null),
       ecr: ecrClient(endpoint, 3),
       dataDir,
       launcher,

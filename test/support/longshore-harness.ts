@@ -22,6 +22,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** The API's port or the worker's metrics port. */
   port: number;
+  /** Its operations listener (METRICS_PORT): /metrics, /healthz, /readyz. */
+  metricsPort: number;
   /** SIGTERM and wait: the graceful stop. */
   stop(): Promise<void>;
   /** SIGKILL and wait: a crash. */
@@ -32,6 +34,8 @@ export interface ServiceProcess {
 
 export interface Longshore {
   endpoint: string;
+  /** The API process's /metrics, on its METRICS_PORT (never on the API port). */
+  metricsUrl: string;
   ecr: ECRClient;
   env: Record<string, string>;
   dataDir: string;
@@ -142,6 +146,7 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
   const loginToken = registerAuthenticatedService(endpoint);
   Object.assign(harness, {
     endpoint,
+    metricsUrl: `http://127.0.0.1:${api.metricsPort}/metrics`,
     ecr: ecrClient(endpoint),
     env,
     dataDir,
@@ -269,5 +274,12 @@ async function spawnService(
     child.kill(signal);
     await exited;
   };
-  return { child, port: message[portField]!, stop: () => finish('SIGTERM'), kill: () => finish('SIGKILL'), output };
+  return {
+    child,
+    port: message[portField]!,
+    metricsPort: message.metricsPort!,
+    stop: () => finish('SIGTERM'),
+    kill: () => finish('SIGKILL'),
+    output,
+  };
 }

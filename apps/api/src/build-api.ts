@@ -9,11 +9,13 @@ import {
   createVerifyQueue,
   createEventPublisher,
   imageEventChanges,
+  checkRedis,
   redisReady,
 } from '@longshore/queue';
-import { createConfiguredStorageDriver } from '@longshore/storage';
+import { checkStorage, createConfiguredStorageDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
-import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry, type Logger, type ReadinessCheck } from '@longshore/telemetry';
 import { AuthGate } from './auth/auth-gate.js';
 import { LiveCredentials } from './auth/live-credentials.js';
 import { registryBasicAuth } from './auth/registry-basic-auth.js';
@@ -24,7 +26,6 @@ import { createEcrRouter } from './ecr/ecr-router.js';
 import { createOperations } from './ecr/operations/index.js';
 import { sendError } from './errors/send-error.js';
 import { wireOf } from './errors/wire-of.js';
-import { checkRedis } from './health/check-redis.js';
 import { createHealthRouter } from './health/health-router.js';
 import { ImageService } from './images/image-service.js';
 import { createPublicBaseUrl } from './http/public-base-url.js';
@@ -39,6 +40,10 @@ import { createV2Router } from './v2/v2-router.js';
 
 export interface Api {
   app: Express;
+  /** This process's metrics: served on METRICS_PORT, never on the API port. */
+  metricsRegistry: Registry;
+  /** What /readyz checks (on the API port and on METRICS_PORT). */
+  readiness: ReadinessCheck[];
   /** Answers every pending wait (completions, long polls) with the status as it stands. */
   endWaits(): Promise<void>;
   /** Releases the pools and connections; call after the server has finished its requests. */
@@ -187,9 +192,21 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const delivery =
     config.storage === 's3' && config.s3RedirectDownloads ? { redirectSeconds: config.downloadUrlTtlSeconds } : {};
 
+  const readiness: ReadinessCheck[] = [
+    { name: 'redis', check: () => checkRedis(redis) },
+    {
+      name: 'storage',
+      check: () => checkStorage(storage),
+    },
+    {
+      name: 'worker',
+      check: async () => {
+        if ((await workers.countAlive(15_000)) === 0) throw new Error('no worker is consuming the finalize queue');
+      },
+    },
+  ];
   const app = createApp({
     log,
-    metricsRegistry,
     routers: [
       rejectMalformedHost((req, res, error) => sendError(wireOf(req), res, error)),
       createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl, auth }),
@@ -219,28 +236,14 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         }),
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId, delivery }),
-      createHealthRouter([
-        { name: 'redis', check: () => checkRedis(redis) },
-        {
-          name: 'storage',
-          check: async () => {
-            const probe = `readyz/${process.pid}`;
-            await storage.putContent(probe, Buffer.from(String(Date.now())));
-            await storage.delete(probe);
-          },
-        },
-        {
-          name: 'worker',
-          check: async () => {
-            if ((await workers.countAlive(15_000)) === 0) throw new Error('no worker is consuming the finalize queue');
-          },
-        },
-      ]),
+      createHealthRouter(readiness),
     ],
   });
 
   return {
     app,
+    metricsRegistry,
+    readiness,
     endWaits: () => waiter.close(),
     async close() {
       credentials?.close();

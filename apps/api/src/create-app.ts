@@ -1,5 +1,4 @@
 import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
-import type { Registry } from 'prom-client';
 import { RouteNotFoundError, ServerException, type LongshoreError } from '@longshore/domain';
 import type { Logger } from '@longshore/telemetry';
 import { requestLogging } from './http/request-logging.js';
@@ -8,7 +7,6 @@ import { wireOf } from './errors/wire-of.js';
 
 export interface AppParts {
   log: Logger;
-  metricsRegistry: Registry;
   /** Routers in the order they are tried: ECR (`POST /`), /v1, /v2, downloads, health. */
   routers: Router[];
 }
@@ -31,9 +29,6 @@ export function createApp(parts: AppParts): Express {
 
   app.use(requestLogging(parts.log));
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(parts.metricsRegistry.contentType).send(await parts.metricsRegistry.metrics());
-  });
   for (const router of parts.routers) app.use(router);
 
   app.use((req: Request, res: Response) => {

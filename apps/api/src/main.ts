@@ -1,28 +1,47 @@
-import { once } from 'node:events';
-import { runService } from '@longshore/telemetry';
+import http from 'node:http';
+import https from 'node:https';
+import { listenOn, runService, startOpsServer } from '@longshore/telemetry';
 import { buildApi } from './build-api.js';
+import { readTlsFiles, reloadTlsOnChange } from './http/reloading-tls.js';
 
-/** The API process: build, listen, and on a signal finish active requests before closing. */
+/**
+ * The API process: build, listen (HTTPS when TLS_CERT_FILE is set), serve its metrics on
+ * METRICS_PORT, and on a signal finish active requests before closing.
+ */
 runService('longshore-api', async (config, log) => {
   const api = await buildApi(config, log);
-  const server = api.app.listen(config.port, config.host);
+  const tls =
+    config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined;
+  // HTTP/1.1 over TLS: the registry clients (docker, podman, skopeo, the AWS SDKs) all speak it.
+  const server = tls
+    ? https.createServer({ ...readTlsFiles(tls), ALPNProtocols: ['http/1.1'] }, api.app)
+    : http.createServer(api.app);
+  const stopWatchingTls = tls ? reloadTlsOnChange(server as https.Server, tls, log) : () => undefined;
   // Longer than common load balancers' idle timeouts, so they close idle connections first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   // Long polls and large part uploads legitimately take long; COMPLETE_WAIT_MS and
   // MAX_LONG_POLL_SECONDS bound the waits instead.
   server.requestTimeout = 0;
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ host: config.host, port }, 'API listening');
+  const port = await listenOn(server, config.port, config.host, 'PORT (and HOST)');
+  const ops = await startOpsServer({
+    port: config.metricsPort,
+    host: config.metricsHost,
+    settings: 'METRICS_PORT (and METRICS_HOST)',
+    metrics: async () => ({ contentType: api.metricsRegistry.contentType, body: await api.metricsRegistry.metrics() }),
+    readiness: api.readiness,
+  });
+  log.info({ host: config.host, port, tls: Boolean(tls), metricsPort: ops.port }, 'API listening');
   return {
-    readyMessage: { type: 'listening', port },
+    readyMessage: { type: 'listening', port, metricsPort: ops.port },
+    metrics: api.metricsRegistry,
     async stop() {
+      stopWatchingTls();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await api.endWaits();
       await closed;
+      ops.server.close();
       await api.close();
     },
   };

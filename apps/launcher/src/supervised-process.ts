@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { StartFailedMessage } from '@longshore/telemetry';
 import type { Logger } from '@longshore/telemetry';
 import { RestartDelay } from './restart-delay.js';
 
@@ -11,14 +12,24 @@ export interface SupervisedOptions {
   spawn?: (env: NodeJS.ProcessEnv) => ChildProcess;
 }
 
+/** A child that reported it cannot start (a taken port, say): its own words, for the operator. */
+export class ChildStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChildStartError';
+  }
+}
+
 /**
  * One child process kept running: restarted quickly if it dies on its own (see RestartDelay),
  * and stopped with SIGTERM (so it can finish active work) when the launcher stops. Every start
- * and death is logged with the child's pid and the restart count.
+ * and death is logged with the child's pid and the restart count. Once `stopping()` is called,
+ * an exit is the stop it asked for (logged at info, never restarted), whoever sent the signal.
  */
 export class SupervisedProcess {
   private child?: ChildProcess;
-  private stopping = false;
+  private isStopping = false;
+  private up = false;
   private startedAt = 0;
   private readonly delay = new RestartDelay();
   /** How many times the child was restarted after dying. */
@@ -26,25 +37,46 @@ export class SupervisedProcess {
 
   constructor(private readonly options: SupervisedOptions) {}
 
+  get name(): string {
+    return this.options.name;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** The current child, while it runs and has reported ready. */
+  get running(): ChildProcess | undefined {
+    return this.up ? this.child : undefined;
   }
 
   /** Starts the child and resolves with its ready message (sent over IPC). */
   start(): Promise<unknown> {
     const { name, entry, env, log } = this.options;
     this.startedAt = Date.now();
-    const child = this.options.spawn ? this.options.spawn(env) : fork(entry, [], { env, stdio: 'inherit' });
+    const child = this.options.spawn
+      ? this.options.spawn(env)
+      : // Its own process group: Ctrl-C reaches the launcher alone, which stops the children in order.
+        fork(entry, [], { env, stdio: 'inherit', detached: true });
     this.child = child;
     const ready = new Promise((resolve, reject) => {
       child.once('message', (message) => {
+        if ((message as Partial<StartFailedMessage>)?.type === 'start-failed') {
+          reject(new ChildStartError((message as StartFailedMessage).message));
+          return;
+        }
+        this.up = true;
         log.info({ process: name, childPid: child.pid, restarts: this.restarts }, 'process ready');
         resolve(message);
       });
       child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready`)));
     });
     child.on('exit', (code, signal) => {
-      if (this.stopping) return;
+      if (this.child === child) this.up = false;
+      if (this.isStopping) {
+        log.info({ process: name, childPid: child.pid, code, signal }, 'process stopped');
+        return;
+      }
       const delay = this.delay.next(Date.now() - this.startedAt);
       this.restarts += 1;
       log.error(
@@ -52,14 +84,19 @@ export class SupervisedProcess {
         'process died; restarting',
       );
       setTimeout(() => {
-        if (!this.stopping) this.start().catch((err: unknown) => log.error({ err, process: name }, 'restart failed'));
+        if (!this.isStopping) this.start().catch((err: unknown) => log.error({ err, process: name }, 'restart failed'));
       }, delay).unref();
     });
     return ready;
   }
 
+  /** From now on an exit is a stop, not a death: called for every child as soon as the launcher stops. */
+  stopping(): void {
+    this.isStopping = true;
+  }
+
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.isStopping = true;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

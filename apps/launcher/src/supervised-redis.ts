@@ -23,7 +23,7 @@ export interface SupervisedRedisOptions {
 export class SupervisedRedis {
   private current?: EmbeddedRedis;
   private port = 0;
-  private stopping = false;
+  private isStopping = false;
   private startedAt = 0;
   private readonly delay = new RestartDelay();
   /** How many times redis-server was restarted after dying. */
@@ -44,6 +44,9 @@ export class SupervisedRedis {
       port: this.port,
       appendOnly: true,
       appendFsync,
+      // Its own process group: Ctrl-C reaches the launcher alone, which stops Redis last,
+      // after the API and the workers have finished their work.
+      ownProcessGroup: true,
       log: (line) => log.debug({ redis: line }, 'redis-server'),
     });
     this.current = redis;
@@ -58,7 +61,7 @@ export class SupervisedRedis {
   private async onExit(redis: EmbeddedRedis): Promise<void> {
     const { log } = this.options;
     let ranFor = Date.now() - this.startedAt;
-    while (!this.stopping) {
+    while (!this.isStopping) {
       const delay = this.delay.next(ranFor);
       this.restarts += 1;
       log.error(
@@ -72,7 +75,7 @@ export class SupervisedRedis {
         'process died; restarting',
       );
       await sleep(delay);
-      if (this.stopping) return;
+      if (this.isStopping) return;
       try {
         await this.start();
         return;
@@ -83,8 +86,13 @@ export class SupervisedRedis {
     }
   }
 
+  /** From now on an exit is a stop, not a death: called as soon as the launcher stops. */
+  stopping(): void {
+    this.isStopping = true;
+  }
+
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.isStopping = true;
     await this.current?.stop();
     await removeRedisRuntimeFile(this.options.dataDir);
   }

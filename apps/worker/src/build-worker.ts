@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type http from 'node:http';
 import { Queue, Worker } from 'bullmq';
 import type { Config } from '@longshore/config';
 import { createHashPool } from '@longshore/digest';
@@ -9,14 +8,16 @@ import {
   VERIFY_QUEUE,
   createFinalizeQueue,
   checkRedisDurability,
+  checkRedis,
   createRedisConnection,
   createReplicaWait,
   isRedisConnectionError,
   type CallbackJobData,
   type VerifyPartJobData,
 } from '@longshore/queue';
-import { createConfiguredStorageDriver } from '@longshore/storage';
-import { createMetricsRegistry, type Logger } from '@longshore/telemetry';
+import { checkStorage, createConfiguredStorageDriver } from '@longshore/storage';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry, startOpsServer, type Logger } from '@longshore/telemetry';
 import { createCallbackQueue } from './callbacks/create-callback-queue.js';
 import { deliverCallback } from './callbacks/deliver-callback.js';
 import { startEventWorker } from './events/start-event-worker.js';
@@ -26,12 +27,13 @@ import { settleUpload } from './finalize/settle-upload.js';
 import { verifyStoredPart } from './finalize/verify-stored-part.js';
 import { collectGarbage } from './maintenance/collect-garbage.js';
 import { purgeAbandonedUploads } from './maintenance/purge-abandoned-uploads.js';
-import { startMetricsServer } from './metrics/metrics-server.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { startFinalizeWorker } from './queues/finalize-worker.js';
 
 export interface FinalizeWorker {
-  metricsServer: http.Server;
+  /** The port of its operations listener (METRICS_PORT): /metrics, /healthz, /readyz. */
+  metricsPort: number;
+  metricsRegistry: Registry;
   /** Stops taking jobs, lets active ones finish, and closes every connection. */
   close(): Promise<void>;
 }
@@ -205,8 +207,23 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
 
   await registry.heartbeat(workerId);
   const heartbeat = setInterval(() => void registry.heartbeat(workerId).catch(() => undefined), HEARTBEAT_MS);
-  const metricsServer = await startMetricsServer(metricsRegistry, config.metricsPort, config.host);
   await worker.waitUntilReady();
+  const ops = await startOpsServer({
+    port: config.metricsPort,
+    host: config.metricsHost,
+    settings: 'METRICS_PORT (and METRICS_HOST)',
+    metrics: async () => ({ contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() }),
+    readiness: [
+      { name: 'redis', check: () => checkRedis(redis) },
+      {
+        name: 'finalize-queue',
+        check: async () => {
+          if (!worker.isRunning()) throw new Error('the finalize worker is not consuming its queue');
+        },
+      },
+      { name: 'storage', check: () => checkStorage(storage) },
+    ],
+  });
   void checkRedisDurability(redis, log);
   log.info(
     { workerId, concurrency: config.workerConcurrency, hashThreads: hashPool.threads },
@@ -214,7 +231,8 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   );
 
   return {
-    metricsServer,
+    metricsPort: ops.port,
+    metricsRegistry,
     async close() {
       clearInterval(heartbeat);
       await Promise.all([
@@ -229,7 +247,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
       await registry.remove(workerId).catch(() => undefined);
       await hashPool.close();
       await queue.close();
-      metricsServer.close();
+      ops.server.close();
       await Promise.all([redis.quit().catch(() => undefined), storeRedis.quit().catch(() => undefined)]);
     },
   };

@@ -325,9 +325,34 @@ export const configSpec = {
   }),
   metricsPort: setting({
     env: 'METRICS_PORT',
-    description: 'Worker metrics and health port (0: any free port)',
+    description:
+      'Port of the operations listener (`/metrics`, `/healthz`, `/readyz`), never the API port. Under `npm start` the launcher serves one aggregated `/metrics` of every process there; a process run on its own serves its own (0: any free port)',
     default: 9101,
     parse: integer({ min: 0, max: 65535 }),
+  }),
+  metricsHost: setting({
+    env: 'METRICS_HOST',
+    description:
+      'Address of the operations listener (METRICS_PORT); loopback by default, as distribution serves its debug listener. `0.0.0.0` lets a Prometheus on another host scrape it',
+    default: '127.0.0.1',
+    parse: text,
+  }),
+  tlsCertFile: setting<string | undefined>({
+    env: 'TLS_CERT_FILE',
+    description:
+      'PEM certificate chain: the API port then speaks HTTPS (HTTP/1.1 over TLS). Reloaded when the file changes (renewals need no restart). Set with TLS_KEY_FILE',
+    parse: text,
+  }),
+  tlsKeyFile: setting<string | undefined>({
+    env: 'TLS_KEY_FILE',
+    description: 'PEM private key of TLS_CERT_FILE; reloaded with it',
+    parse: text,
+  }),
+  auditLog: setting<string | undefined>({
+    env: 'AUDIT_LOG',
+    description:
+      'Where the audit trail goes: a file path (appended, one JSON line per mutating action) or `stdout`; unset: no audit trail',
+    parse: text,
   }),
   shutdownTimeoutMs: setting({
     env: 'SHUTDOWN_TIMEOUT_MS',

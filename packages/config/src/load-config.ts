@@ -47,6 +47,9 @@ export function loadConfig(env: Env, overrides: Partial<Settings> = {}): Config 
   if (problems.length === 0 && result.redisClusterNodes.length > 0 && result.redisUrl !== undefined) {
     problems.push('set REDIS_URL or REDIS_CLUSTER_NODES, not both');
   }
+  if (problems.length === 0 && (result.tlsCertFile === undefined) !== (result.tlsKeyFile === undefined)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   if (result.redisClusterNodes.length > 0) result.redisUrl = `redis+cluster://${result.redisClusterNodes.join(',')}`;
   result.redisCluster = result.redisUrl !== undefined && isRedisClusterUrl(result.redisUrl);
@@ -54,5 +57,8 @@ export function loadConfig(env: Env, overrides: Partial<Settings> = {}): Config 
   result.dataDir = path.resolve(result.dataDir);
   result.storageDir = path.join(result.dataDir, 'storage');
   result.redisDir = path.join(result.dataDir, 'redis');
+  if (result.tlsCertFile !== undefined) result.tlsCertFile = path.resolve(result.tlsCertFile);
+  if (result.tlsKeyFile !== undefined) result.tlsKeyFile = path.resolve(result.tlsKeyFile);
+  if (result.auditLog !== undefined && result.auditLog !== 'stdout') result.auditLog = path.resolve(result.auditLog);
   return Object.freeze(result);
 }

@@ -30,6 +30,11 @@ export interface EmbeddedRedisOptions {
   log?: (line: string) => void;
   /** More redis-server arguments, after the defaults (e.g. `--cluster-enabled yes`). */
   extraArgs?: readonly string[];
+  /**
+   * Run it in a process group of its own, so Ctrl-C in a terminal does not reach it and a
+   * supervisor stops it when it chooses (still SIGTERM when this process exits). Default false.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export type AppendFsync = 'always' | 'everysec' | 'no';
@@ -55,8 +60,8 @@ const PORT_ATTEMPTS = 3;
 const OUTPUT_TAIL_LINES = 20;
 
 /**
- * Starts a private redis-server child process and resolves once it answers PING. The child is
- * not detached, so Ctrl-C in a terminal reaches it too, and it is sent SIGTERM when this process
+ * Starts a private redis-server child process and resolves once it answers PING. Unless
+ * `ownProcessGroup`, Ctrl-C in a terminal reaches it too; it is sent SIGTERM when this process
  * exits without having called stop().
  */
 export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
@@ -73,6 +78,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
     appendFsync: opts.appendFsync ?? 'always',
     log: opts.log,
     extraArgs: opts.extraArgs ?? [],
+    ownProcessGroup: opts.ownProcessGroup ?? false,
   };
 
   const fixedPort = opts.port !== undefined && opts.port !== 0 ? opts.port : undefined;
@@ -97,6 +103,7 @@ interface LaunchSettings {
   appendFsync: AppendFsync;
   log: ((line: string) => void) | undefined;
   extraArgs: readonly string[];
+  ownProcessGroup: boolean;
 }
 
 function redisServerArgs({ host, port, dataDir, appendOnly, appendFsync, extraArgs }: LaunchSettings): string[] {
@@ -127,7 +134,10 @@ function redisServerArgs({ host, port, dataDir, appendOnly, appendFsync, extraAr
 
 async function launch(settings: LaunchSettings): Promise<EmbeddedRedis> {
   const { binary, host, port, log } = settings;
-  const child = spawn(binary, redisServerArgs(settings), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, redisServerArgs(settings), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: settings.ownProcessGroup,
+  });
 
   const outputTail: string[] = [];
   const onLine = (line: string): void => {

@@ -58,3 +58,4 @@ export {
   type ImageActionType,
 } from './events/image-action-event.js';
 export { imageEventChanges } from './events/image-event-changes.js';
+export { checkRedis } from './check-redis.js';

@@ -40,3 +40,4 @@ export {
   type S3StorageSettings,
 } from './s3/index.js';
 export { createConfiguredStorageDriver, type StorageSettings } from './create-configured-driver.js';
+export { checkStorage } from './check-storage.js';

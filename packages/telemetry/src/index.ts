@@ -1,3 +1,12 @@
 export { createLogger, type Logger, type LoggerOptions } from './create-logger.js';
 export { createMetricsRegistry } from './create-metrics-registry.js';
-export { runService, type RunningService } from './run-service.js';
+export { answerMetricRequests, requestMetrics } from './metrics-ipc.js';
+export {
+  ListenError,
+  checkReadiness,
+  listenOn,
+  startOpsServer,
+  type OpsServerOptions,
+  type ReadinessCheck,
+} from './ops-server.js';
+export { runService, type RunningService, type StartFailedMessage } from './run-service.js';

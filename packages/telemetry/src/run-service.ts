@@ -1,11 +1,22 @@
+import type { Registry } from 'prom-client';
 import { ConfigError, loadConfig, type Config } from '@longshore/config';
 import { createLogger, type Logger } from './create-logger.js';
+import { answerMetricRequests } from './metrics-ipc.js';
+import { ListenError } from './ops-server.js';
 
 export interface RunningService {
   /** Sent to a parent process over IPC once serving (the launcher and the tests wait for it). */
   readyMessage: Record<string, unknown>;
   /** Stops taking work and lets active work finish. */
   stop(): Promise<void>;
+  /** This process's metrics, which the launcher of `npm start` aggregates over IPC. */
+  metrics?: Registry;
+}
+
+/** The IPC message a child sends its launcher when it cannot start (the launcher prints `message`). */
+export interface StartFailedMessage {
+  type: 'start-failed';
+  message: string;
 }
 
 /**
@@ -30,6 +41,7 @@ export function runService(name: string, start: (config: Config, log: Logger) =>
 
   start(config, log).then(
     (service) => {
+      if (service.metrics) answerMetricRequests(service.metrics);
       process.send?.(service.readyMessage);
       let stopping = false;
       const stop = async (signal: string) => {
@@ -47,10 +59,17 @@ export function runService(name: string, start: (config: Config, log: Logger) =>
       };
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
+      // A child of the launcher whose launcher is gone (killed): stop rather than run unsupervised.
+      process.on('disconnect', () => void stop('launcher gone'));
     },
     (err: unknown) => {
-      log.fatal({ err }, `${name} failed to start`);
-      process.exit(1);
+      // A taken port is a configuration problem, not a crash: one line naming the setting.
+      if (err instanceof ListenError) log.fatal(`${name} failed to start: ${err.message}`);
+      else log.fatal({ err }, `${name} failed to start`);
+      const message = err instanceof Error ? err.message : String(err);
+      if (process.send)
+        process.send({ type: 'start-failed', message } satisfies StartFailedMessage, () => process.exit(1));
+      else process.exit(1);
     },
   );
 }

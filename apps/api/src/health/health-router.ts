@@ -1,9 +1,7 @@
 import { Router } from 'express';
+import { checkReadiness, type ReadinessCheck } from '@longshore/telemetry';
 
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<void>;
-}
+export type { ReadinessCheck };
 
 /** /healthz: the process is alive. /readyz: every dependency answers, with the reasons when not. */
 export function createHealthRouter(checks: ReadinessCheck[]): Router {
@@ -12,18 +10,8 @@ export function createHealthRouter(checks: ReadinessCheck[]): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(
-      checks.map(async ({ name, check }) => {
-        try {
-          await check();
-          return { name, ok: true };
-        } catch (err) {
-          return { name, ok: false, error: (err as Error).message };
-        }
-      }),
-    );
-    const ready = results.every((r) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: results });
+    const { ready, body } = await checkReadiness(checks);
+    res.status(ready ? 200 : 503).json(body);
   });
   return router;
 }

@@ -55,6 +55,8 @@ export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSou
       name: 'longshore_worker_hash_pool_utilization_ratio',
       help: 'Share of the verification thread pool busy (0..1)',
       registers: [registry],
+      // Aggregated over the workers of `npm start`: the mean, not the sum.
+      aggregator: 'average',
       collect() {
         this.set(sources.hashPoolUtilization());
       },
@@ -69,6 +71,8 @@ export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSou
       help: 'Finalize jobs in the queue by state',
       labelNames: ['state'],
       registers: [registry],
+      // Every worker reports the one shared queue: aggregated over the workers of `npm start`, once.
+      aggregator: 'max',
       async collect() {
         for (const [state, count] of Object.entries(await sources.queueCounts())) this.set({ state }, count);
       },
