@@ -32,6 +32,16 @@ import { createPublicBaseUrl } from './http/public-base-url.js';
 import { rejectMalformedHost } from './http/reject-malformed-host.js';
 import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
+import { BlobFetchLease } from './pull-through/blob-fetch-lease.js';
+import { PullThroughCache } from './pull-through/pull-through-cache.js';
+import { noPullThroughEvents } from './pull-through/pull-through-events.js';
+import { createPullThroughMetrics } from './pull-through/pull-through-metrics.js';
+import { PullThroughRuleStore } from './pull-through/pull-through-rule-store.js';
+import { PullThroughRules } from './pull-through/pull-through-rules.js';
+import { TagFreshness } from './pull-through/tag-freshness.js';
+import { UpstreamCredentials } from './pull-through/upstream-credentials.js';
+import { UpstreamRegistry } from './pull-through/upstream-registry.js';
+import { withPullThrough } from './pull-through/with-pull-through.js';
 import { RepositoryService } from './repositories/repository-service.js';
 import { UploadService } from './uploads/upload-service.js';
 import { createV1Router } from './v1/v1-router.js';
@@ -123,6 +133,38 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         outcome === 'ok' ? metrics.uploadsCompleted.inc() : metrics.uploadsFailed.inc({ error: outcome }),
     },
   });
+  // Pull-through cache rules and the cache in front of the /v2 reads (docs/pull-through-cache.md).
+  const keyPrefix = config.queuePrefix.replace(/^\{(.*)\}$/, '$1');
+  const upstreamCredentials = UpstreamCredentials.load(config.upstreamCredentialsFile);
+  const upstream = new UpstreamRegistry({ timeoutMs: config.pullThroughUpstreamTimeoutMs });
+  const pullThroughRuleStore = new PullThroughRuleStore(redis, keyPrefix);
+  const pullThroughRules = new PullThroughRules({
+    store: pullThroughRuleStore,
+    credentials: upstreamCredentials,
+    upstream,
+    registryId: config.registryId,
+  });
+  // With S3 storage, blob GETs redirect to a presigned URL of the store (S3_REDIRECT_DOWNLOADS).
+  const delivery =
+    config.storage === 's3' && config.s3RedirectDownloads ? { redirectSeconds: config.downloadUrlTtlSeconds } : {};
+  const pullThrough = new PullThroughCache({
+    rules: pullThroughRuleStore,
+    credentials: upstreamCredentials,
+    upstream,
+    images,
+    repositories,
+    layers: layerStore,
+    blobs,
+    storage,
+    lease: new BlobFetchLease(redis, keyPrefix),
+    freshness: new TagFreshness(redis, keyPrefix, config.pullThroughTagTtlSeconds),
+    metrics: createPullThroughMetrics(metricsRegistry),
+    // Seam: the image-events publisher, once there is one, sends "ECR Pull Through Cache Action".
+    events: noPullThroughEvents,
+    registryId: config.registryId,
+    delivery,
+    log,
+  });
   const signer = new DownloadUrlSigner(
     config.urlSigningSecret ?? (await sharedSecret(redis, keys.urlSigningSecret)),
     config.downloadUrlTtlSeconds,
@@ -173,6 +215,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     tokens,
     tokenTtlSeconds: config.authTokenTtlSeconds,
     region: config.region,
+    pullThroughRules,
   });
   const baseUrl = createPublicBaseUrl({
     publicUrl: config.publicUrl,
@@ -187,10 +230,6 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       return config.publicUrl ?? `${req.protocol}://${config.host}:${config.port}`;
     }
   };
-
-  // With S3 storage, blob GETs redirect to a presigned URL of the store (S3_REDIRECT_DOWNLOADS).
-  const delivery =
-    config.storage === 's3' && config.s3RedirectDownloads ? { redirectSeconds: config.downloadUrlTtlSeconds } : {};
 
   const readiness: ReadinessCheck[] = [
     { name: 'redis', check: () => checkRedis(redis) },
@@ -226,9 +265,10 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         routes: createV2Routes({
           uploads,
           repositories,
-          images,
+          images: withPullThrough(images, pullThrough),
           layers,
           storage,
+          pullThrough,
           registryId: config.registryId,
           policy: { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true },
           createRepositoryOnPush: config.createRepositoryOnPush,

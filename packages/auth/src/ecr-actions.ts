@@ -18,9 +18,15 @@ export const ecrActions = [
   'ecr:PutImage',
   'ecr:PutImageTagMutability',
   'ecr:UploadLayerPart',
+  'ecr:CreatePullThroughCacheRule',
+  'ecr:DescribePullThroughCacheRules',
+  'ecr:UpdatePullThroughCacheRule',
+  'ecr:DeletePullThroughCacheRule',
+  'ecr:ValidatePullThroughCacheRule',
+  // Pulling through a pull-through cache rule into a repository (besides the pull actions).
+  'ecr:BatchImportUpstreamImage',
   // Actions of ECR that Longshore does not serve: accepted in permissions so that policies
   // written for ECR can be used as they are.
-  'ecr:BatchImportUpstreamImage',
   'ecr:DeleteLifecyclePolicy',
   'ecr:DeleteRepositoryPolicy',
   'ecr:DescribeImageScanFindings',

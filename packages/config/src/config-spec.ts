@@ -499,6 +499,26 @@ export const configSpec = {
       'Tests only: a file holding milliseconds added to the clock of image push times, pull times and lifecycle evaluation (the test harness moves time with it)',
     parse: text,
   }),
+  pullThroughTagTtlSeconds: setting({
+    env: 'PULL_THROUGH_TAG_TTL_SECONDS',
+    description:
+      'How long a tag pulled through a pull-through cache rule is served without asking the upstream again (ECR: daily); pulls by digest never ask again',
+    default: 86_400,
+    parse: integer({ min: 0 }),
+  }),
+  pullThroughUpstreamTimeoutMs: setting({
+    env: 'PULL_THROUGH_UPSTREAM_TIMEOUT_MS',
+    description:
+      'Longest wait for an upstream registry to answer (headers, then each stretch of a body); past it a cached image is served, or the pull fails',
+    default: 5_000,
+    parse: integer({ min: 100 }),
+  }),
+  upstreamCredentialsFile: setting<string | undefined>({
+    env: 'UPSTREAM_CREDENTIALS_FILE',
+    description:
+      'JSON file of the upstream registry credentials pull-through cache rules name by credentialArn (see docs/pull-through-cache.md); read and validated at start, never logged',
+    parse: text,
+  }),
   createRepositoryOnPush: setting({
     env: 'CREATE_REPOSITORY_ON_PUSH',
     description: 'A manifest pushed over /v2 to a repository that does not exist creates it (ECR PutImage never does)',

@@ -21,6 +21,10 @@ export {
   ImageDigestDoesNotMatchException,
   ReferencedImagesNotFoundException,
   ImageNotFoundException,
+  PullThroughCacheRuleAlreadyExistsException,
+  PullThroughCacheRuleNotFoundException,
+  UnsupportedUpstreamRegistryException,
+  SecretNotFoundException,
   InvalidManifestError,
   ManifestTooLargeError,
   ManifestBlobsNotFoundError,
@@ -66,6 +70,14 @@ export {
   type ImageIdentifier,
   type TagStatus,
 } from './validation/ecr-inputs.js';
+export type {
+  UpstreamRegistry,
+  CreatePullThroughCacheRuleInput,
+  DescribePullThroughCacheRulesInput,
+  UpdatePullThroughCacheRuleInput,
+  DeletePullThroughCacheRuleInput,
+  ValidatePullThroughCacheRuleInput,
+} from './validation/pull-through-inputs.js';
 export {
   wireTable,
   wireEntry,

@@ -3,7 +3,7 @@ import { LOGIN_USERNAME, type Principal, anonymous, unrestricted } from '@longsh
 import { UnrecognizedClientException } from '@longshore/domain';
 import type { AuthGate } from './auth-gate.js';
 import { sourceOf } from './signed-request.js';
-import { MOUNT_SOURCE_ACTION, v2PermissionFor } from './v2-permission.js';
+import { IMPORT_UPSTREAM_ACTION, MOUNT_SOURCE_ACTION, PULL_OPERATIONS, v2PermissionFor } from './v2-permission.js';
 
 /** What the /v2 dispatcher tells the hook about a request it is about to serve. */
 export interface V2Request {
@@ -38,6 +38,10 @@ export function registryBasicAuth(auth: AuthGate): V2Authorizer {
     const from = req.query.from;
     if (operation === 'v2.StartUpload' && typeof from === 'string' && typeof req.query.mount === 'string') {
       res.locals.mountAllowed = auth.permissions.can(principal, MOUNT_SOURCE_ACTION, from);
+    }
+    // A pull through a pull-through cache rule also imports from the upstream, as in ECR.
+    if (PULL_OPERATIONS.has(operation)) {
+      res.locals.importAllowed = auth.permissions.can(principal, IMPORT_UPSTREAM_ACTION, permission.repository);
     }
   };
 }

@@ -28,6 +28,17 @@ const actions: Record<string, string | undefined> = {
 /** A cross-repository mount also reads the layer from the source repository. */
 export const MOUNT_SOURCE_ACTION = 'ecr:GetDownloadUrlForLayer';
 
+/** What a pull through a pull-through cache rule needs besides the pull action (as in ECR). */
+export const IMPORT_UPSTREAM_ACTION = 'ecr:BatchImportUpstreamImage';
+
+/** The /v2 operations that may pull through a pull-through cache rule. */
+export const PULL_OPERATIONS: ReadonlySet<string> = new Set([
+  'v2.GetManifest',
+  'v2.HeadManifest',
+  'v2.GetBlob',
+  'v2.HeadBlob',
+]);
+
 export interface V2Permission {
   action: string;
   repository: string;

@@ -51,6 +51,11 @@ export interface ImageServiceDeps {
 interface StorePolicy {
   /** ECR PutImage: a push that changes nothing is ImageAlreadyExistsException. /v2: idempotent. */
   rejectUnchanged: boolean;
+  /**
+   * Pushes: every blob the manifest names must be in the repository. A pull-through cache stores
+   * upstream manifests before their blobs, which it fetches as clients ask for them.
+   */
+  requireBlobs?: boolean;
 }
 
 /** Listing without `n` answers everything (the store still reads in pages of this size at most). */
@@ -180,6 +185,22 @@ export class ImageService {
     return digest ? this.deps.images.getRecord(repositoryName, digest) : undefined;
   }
 
+  /**
+   * Stores a manifest a pull-through cache fetched from its upstream (already checked against its
+   * digest), creating the repository on first pull; the tag, when given, is moved to it as the
+   * upstream moved it. Its blobs need not be here yet; an index's child manifests must be.
+   */
+  async storeUpstream(
+    repositoryName: string,
+    bytes: Buffer,
+    contentType: string,
+    tag?: string,
+  ): Promise<PutManifestResult> {
+    const manifest = parseManifest(bytes, contentType);
+    const repository = await this.deps.repositories.getOrCreate(repositoryName);
+    return this.store(repository, manifest, bytes, tag, { rejectUnchanged: false, requireBlobs: false });
+  }
+
   // ---- the ECR door ---------------------------------------------------------------------------
 
   /**
@@ -237,7 +258,7 @@ export class ImageService {
     const repositoryName = repository.repositoryName;
     const where = `repository with name '${repositoryName}' in the registry with id '${this.deps.registryId}'`;
 
-    const blobs = requiredBlobs(manifest);
+    const blobs = policy.requireBlobs === false ? [] : requiredBlobs(manifest);
     const links = await this.deps.layers.getMany(repositoryName, blobs);
     const missingBlobs = blobs.filter((_, i) => !links[i]);
     if (missingBlobs.length > 0) {

@@ -1,6 +1,9 @@
+import { LayersNotFoundException } from '@longshore/domain';
 import type { StorageDriver } from '@longshore/storage';
 import { sendBlob, type BlobDelivery } from '../http/send-blob.js';
 import type { LayerService } from '../layers/layer-service.js';
+import type { PullThroughCache } from '../pull-through/pull-through-cache.js';
+import { pullAccess } from './manifest-routes.js';
 import { requireBlobDigest } from './oci-digest.js';
 import type { V2Exchange, V2RouteFamily } from './v2-route.js';
 
@@ -10,13 +13,23 @@ export interface BlobRouteDeps {
   registryId: string;
   /** Blob GETs redirect to the object store (S3_REDIRECT_DOWNLOADS) or stream through. */
   delivery?: BlobDelivery;
+  /** Blobs of repositories under a pull-through cache rule that are not cached yet. */
+  pullThrough?: Pick<PullThroughCache, 'serveBlob'>;
 }
 
 /** `/v2/<name>/blobs/<digest>`: HEAD, GET (with Range) and DELETE (unlinks it from the repository). */
 export function blobRoutes(deps: BlobRouteDeps): V2RouteFamily {
-  const serve = async ({ req, res, target }: V2Exchange) => {
+  const serve = async (x: V2Exchange) => {
+    const { req, res, target } = x;
     const { digest } = requireBlobDigest(target.reference, 'blob digest');
-    const layer = await deps.layers.requireBlob(target.name, deps.registryId, digest);
+    const layer = await deps.layers.requireBlob(target.name, deps.registryId, digest).catch((err: unknown) => {
+      if (deps.pullThrough && err instanceof LayersNotFoundException) return err;
+      throw err;
+    });
+    if (layer instanceof LayersNotFoundException) {
+      await deps.pullThrough!.serveBlob(x, target.name, digest, pullAccess(x), layer);
+      return;
+    }
     await sendBlob(req, res, deps.storage, { digest, ...layer }, deps.delivery);
   };
   return {

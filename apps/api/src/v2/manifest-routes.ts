@@ -6,13 +6,26 @@ import {
   type ImageReference,
 } from '@longshore/domain';
 import type { ImageService } from '../images/image-service.js';
+import type { ManifestContent, ManifestHead } from '../images/image-service-types.js';
+import type { PullAccess } from '../pull-through/pull-through-cache.js';
 import { acceptsManifest } from './accept-header.js';
 import { manifestLocation } from './blob-locations.js';
 import { readManifestBody } from './read-manifest-body.js';
 import type { V2Exchange, V2RouteFamily } from './v2-route.js';
 
+/** Reads of manifests; `access` tells a pull-through cache whether the caller may import from its upstream. */
+export interface ManifestReads {
+  getManifest(repositoryName: string, reference: string, access?: PullAccess): Promise<ManifestContent>;
+  headManifest(repositoryName: string, reference: string, access?: PullAccess): Promise<ManifestHead>;
+}
+
 export interface ManifestRouteDeps {
-  images: Pick<ImageService, 'putManifest' | 'getManifest' | 'headManifest' | 'deleteManifest' | 'deleteTag'>;
+  images: Pick<ImageService, 'putManifest' | 'deleteManifest' | 'deleteTag'> & ManifestReads;
+}
+
+/** Set by the /v2 authorizer: false when the caller lacks ecr:BatchImportUpstreamImage on the repository. */
+export function pullAccess(x: V2Exchange): PullAccess {
+  return { importAllowed: x.res.locals.importAllowed !== false };
 }
 
 /**
@@ -75,7 +88,7 @@ export function manifestRoutes(deps: ManifestRouteDeps): V2RouteFamily {
       operation: 'v2.GetManifest',
       async handle(x) {
         existingReference(x);
-        const manifest = await deps.images.getManifest(x.target.name, x.target.reference);
+        const manifest = await deps.images.getManifest(x.target.name, x.target.reference, pullAccess(x));
         if (!acceptsManifest(x.req.get('accept'), manifest.mediaType)) throw notAccepted(x, manifest.mediaType);
         headers(x, manifest);
         x.res.end(manifest.bytes);
@@ -85,7 +98,7 @@ export function manifestRoutes(deps: ManifestRouteDeps): V2RouteFamily {
       operation: 'v2.HeadManifest',
       async handle(x) {
         existingReference(x);
-        const manifest = await deps.images.headManifest(x.target.name, x.target.reference);
+        const manifest = await deps.images.headManifest(x.target.name, x.target.reference, pullAccess(x));
         if (!acceptsManifest(x.req.get('accept'), manifest.mediaType)) throw notAccepted(x, manifest.mediaType);
         headers(x, manifest);
         x.res.end();

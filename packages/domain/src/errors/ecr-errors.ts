@@ -154,6 +154,26 @@ export class RequestTimeoutException extends LongshoreError {
   }
 }
 
+/** A pull-through cache rule with this ecrRepositoryPrefix exists already. */
+export class PullThroughCacheRuleAlreadyExistsException extends LongshoreError {
+  readonly name = 'PullThroughCacheRuleAlreadyExistsException';
+}
+
+/** No pull-through cache rule has this ecrRepositoryPrefix. */
+export class PullThroughCacheRuleNotFoundException extends LongshoreError {
+  readonly name = 'PullThroughCacheRuleNotFoundException';
+}
+
+/** The upstream registry URL is not one Longshore can pull through (not http or https, a path, credentials in it). */
+export class UnsupportedUpstreamRegistryException extends LongshoreError {
+  readonly name = 'UnsupportedUpstreamRegistryException';
+}
+
+/** A rule's credentialArn names no entry of UPSTREAM_CREDENTIALS_FILE. */
+export class SecretNotFoundException extends LongshoreError {
+  readonly name = 'SecretNotFoundException';
+}
+
 const byName = {
   ServerException,
   RequestTimeoutException,
@@ -181,6 +201,10 @@ const byName = {
   ImageDigestDoesNotMatchException,
   ReferencedImagesNotFoundException,
   ImageNotFoundException,
+  PullThroughCacheRuleAlreadyExistsException,
+  PullThroughCacheRuleNotFoundException,
+  UnsupportedUpstreamRegistryException,
+  SecretNotFoundException,
   InvalidManifest: InvalidManifestError,
   ManifestTooLarge: ManifestTooLargeError,
   ManifestBlobsNotFound: ManifestBlobsNotFoundError,

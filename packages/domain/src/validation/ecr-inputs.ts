@@ -3,6 +3,14 @@
  * them. Field names are the model's; a member is optional unless the model requires it.
  */
 
+import type {
+  CreatePullThroughCacheRuleInput,
+  DeletePullThroughCacheRuleInput,
+  DescribePullThroughCacheRulesInput,
+  UpdatePullThroughCacheRuleInput,
+  ValidatePullThroughCacheRuleInput,
+} from './pull-through-inputs.js';
+
 export const servedOperations = [
   'CreateRepository',
   'DescribeRepositories',
@@ -19,6 +27,11 @@ export const servedOperations = [
   'DescribeImages',
   'ListImages',
   'PutImageTagMutability',
+  'CreatePullThroughCacheRule',
+  'DescribePullThroughCacheRules',
+  'UpdatePullThroughCacheRule',
+  'DeletePullThroughCacheRule',
+  'ValidatePullThroughCacheRule',
 ] as const;
 
 export type EcrOperation = (typeof servedOperations)[number];
@@ -183,6 +196,11 @@ export interface EcrInputs {
   DescribeImages: DescribeImagesInput;
   ListImages: ListImagesInput;
   PutImageTagMutability: PutImageTagMutabilityInput;
+  CreatePullThroughCacheRule: CreatePullThroughCacheRuleInput;
+  DescribePullThroughCacheRules: DescribePullThroughCacheRulesInput;
+  UpdatePullThroughCacheRule: UpdatePullThroughCacheRuleInput;
+  DeletePullThroughCacheRule: DeletePullThroughCacheRuleInput;
+  ValidatePullThroughCacheRule: ValidatePullThroughCacheRuleInput;
 }
 
 // Compile-time guard against drift: each input names exactly the members of its model shape

@@ -37,4 +37,13 @@ describe('modelToJsonSchema', () => {
     expect(unanchorPattern(anchorPattern('a|b'))).toBe('a|b');
     expect(new RegExp(anchorPattern('a|b')).test('ab')).toBe(false);
   });
+
+  it("compiles the model's `\\-` outside a character class in unicode mode, as a plain '-'", () => {
+    const credentialArn = String.raw`^arn:aws(-\w+)*:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\-pullthroughcache\/[a-zA-Z0-9\/_+=.@-]+$`;
+    expect(() => new RegExp(credentialArn, 'u')).toThrow();
+    const compiled = new RegExp(anchorPattern(credentialArn), 'u');
+    expect(compiled.test('arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/hub')).toBe(true);
+    expect(compiled.test('arn:aws:secretsmanager:us-east-1:123456789012:secret:ecrXpullthroughcache/hub')).toBe(false);
+    expect(anchorPattern('[a\\-z]')).toBe('^(?:[a\\-z])$');
+  });
 });

@@ -35,7 +35,29 @@ const INT32_MAX = 2 ** 31 - 1;
  * `[0-9]{12}` must not accept 13 digits), JSON Schema's `pattern` matches anywhere.
  */
 export function anchorPattern(pattern: string): string {
-  return `^(?:${pattern})$`;
+  return `^(?:${unicodeSafe(pattern)})$`;
+}
+
+/**
+ * The model writes `\-` outside character classes (CredentialArn's `ecr\-pullthroughcache`),
+ * an identity escape that unicode-mode regular expressions (ajv's) refuse: it is a plain `-`.
+ */
+function unicodeSafe(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      out += !inClass && next === '-' ? '-' : c + next;
+      i++;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    out += c;
+  }
+  return out;
 }
 
 /** The model pattern an anchored pattern came from, for messages that quote the model. */

@@ -48,7 +48,7 @@ function serialization(operation: EcrOperation, body: unknown): SerializationExc
 
 describe('validateEcrInput: valid requests', () => {
   it('serves exactly the operations whose input shapes are in the model', () => {
-    expect(servedOperations).toHaveLength(15);
+    expect(servedOperations).toHaveLength(20);
     for (const operation of servedOperations) {
       expect(ecrApiModel.operations[operation]?.input?.shape).toBe(`${operation}Request`);
     }
@@ -72,6 +72,11 @@ describe('validateEcrInput: valid requests', () => {
       DescribeImages: { repositoryName },
       ListImages: { repositoryName },
       PutImageTagMutability: { repositoryName, imageTagMutability: 'IMMUTABLE' },
+      CreatePullThroughCacheRule: { ecrRepositoryPrefix: 'docker-hub', upstreamRegistryUrl: 'registry-1.docker.io' },
+      DescribePullThroughCacheRules: {},
+      UpdatePullThroughCacheRule: { ecrRepositoryPrefix: 'docker-hub' },
+      DeletePullThroughCacheRule: { ecrRepositoryPrefix: 'docker-hub' },
+      ValidatePullThroughCacheRule: { ecrRepositoryPrefix: 'docker-hub' },
     };
     for (const operation of servedOperations) {
       expect(() => validateEcrInput(operation, bodies[operation]), operation).not.toThrow();

@@ -177,6 +177,25 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     httpStatus: 404,
     oci: oci('MANIFEST_UNKNOWN', 404),
   },
+  PullThroughCacheRuleAlreadyExistsException: {
+    ecrStatus: 400,
+    code: 'PULL_THROUGH_CACHE_RULE_ALREADY_EXISTS',
+    httpStatus: 409,
+    oci: oci('UNSUPPORTED', 409),
+  },
+  PullThroughCacheRuleNotFoundException: {
+    ecrStatus: 400,
+    code: 'PULL_THROUGH_CACHE_RULE_NOT_FOUND',
+    httpStatus: 404,
+    oci: oci('NAME_UNKNOWN', 404),
+  },
+  UnsupportedUpstreamRegistryException: {
+    ecrStatus: 400,
+    code: 'UNSUPPORTED_UPSTREAM_REGISTRY',
+    httpStatus: 400,
+    oci: oci('UNSUPPORTED', 400),
+  },
+  SecretNotFoundException: { ecrStatus: 400, code: 'SECRET_NOT_FOUND', httpStatus: 400, oci: oci('UNSUPPORTED', 400) },
   // Domain errors answered on the ECR wire as the exception `ecrType` names.
   InvalidManifest: {
     ecrStatus: 400,

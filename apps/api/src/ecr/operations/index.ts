@@ -7,7 +7,9 @@ import type { ImageService } from '../../images/image-service.js';
 import type { RepositoryService } from '../../repositories/repository-service.js';
 import { ECR_PART_SIZE, type UploadService } from '../../uploads/upload-service.js';
 import type { OperationContext } from '../operation-context.js';
+import type { PullThroughRules } from '../../pull-through/pull-through-rules.js';
 import { createImageOperations } from './image-operations.js';
+import { createPullThroughOperations } from './pull-through-operations.js';
 import { repositoryJson } from './repository-json.js';
 
 export interface OperationDeps {
@@ -21,6 +23,7 @@ export interface OperationDeps {
   /** AUTH_TOKEN_TTL_SECONDS: how long the login token of AUTH=off lasts (nothing checks it). */
   tokenTtlSeconds: number;
   region: string;
+  pullThroughRules: PullThroughRules;
 }
 
 export type OperationTable = {
@@ -36,6 +39,7 @@ export function createOperations(deps: OperationDeps): OperationTable {
 
   return {
     ...createImageOperations({ repositories, images: deps.images, imageStore: deps.imageStore }),
+    ...createPullThroughOperations({ repositories, rules: deps.pullThroughRules }),
 
     async CreateRepository(input, ctx) {
       repositories.registryId(input.registryId);

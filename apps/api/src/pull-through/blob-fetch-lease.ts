@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A held lease: renewed in the background until released. */
+export interface HeldLease {
+  release(): Promise<void>;
+}
+
+const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+const RENEW =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+
+/**
+ * Who fetches a blob from an upstream: one holder per digest across every API process and host (a
+ * Redis key set NX with a time limit, renewed while the fetch runs, so a holder that dies frees it
+ * within `leaseMs`). The others wait for the blob to be published, or for the lease to end
+ * without it and take it themselves.
+ */
+export class BlobFetchLease {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    /** The deployment's key prefix, without a cluster hash tag's braces. */
+    private readonly prefix: string,
+    private readonly leaseMs = 15_000,
+  ) {}
+
+  private key(digest: string): string {
+    return `${this.prefix}:{blob:${digest}}:pull-through-fetch`;
+  }
+
+  /** The lease on `digest`, or undefined when another fetch holds it. */
+  async acquire(digest: string): Promise<HeldLease | undefined> {
+    const key = this.key(digest);
+    const token = randomUUID();
+    const set = await this.redis.set(key, token, 'PX', this.leaseMs, 'NX');
+    if (set !== 'OK') return undefined;
+    const renew = setInterval(() => {
+      void this.redis.eval(RENEW, 1, key, token, String(this.leaseMs)).catch(() => undefined);
+    }, this.leaseMs / 3);
+    renew.unref();
+    return {
+      release: async () => {
+        clearInterval(renew);
+        await this.redis.eval(RELEASE, 1, key, token);
+      },
+    };
+  }
+
+  /** Whether a fetch of `digest` holds the lease. */
+  async held(digest: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(digest))) === 1;
+  }
+}

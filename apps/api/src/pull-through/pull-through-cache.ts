@@ -1,0 +1,372 @@
+import { randomUUID, createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { Request, Response } from 'express';
+import {
+  AccessDeniedException,
+  ImageNotFoundException,
+  InvalidLayerException,
+  LayerAlreadyExistsException,
+  LayersNotFoundException,
+  RepositoryNotFoundException,
+  parseImageReference,
+  parseManifest,
+  type ImageReference,
+} from '@longshore/domain';
+import type { BlobIndex, LayerStore } from '@longshore/metadata';
+import type { StorageDriver } from '@longshore/storage';
+import type { Logger } from '@longshore/telemetry';
+import { sendBlob, type BlobDelivery } from '../http/send-blob.js';
+import type { ImageService } from '../images/image-service.js';
+import type { ManifestContent, ManifestHead } from '../images/image-service-types.js';
+import type { RepositoryService } from '../repositories/repository-service.js';
+import type { BlobFetchLease } from './blob-fetch-lease.js';
+import type { PullThroughEvents } from './pull-through-events.js';
+import type { PullThroughMetrics } from './pull-through-metrics.js';
+import { matchRule, upstreamBaseUrl, type UpstreamTarget } from './pull-through-rule.js';
+import type { PullThroughRuleStore } from './pull-through-rule-store.js';
+import type { TagFreshness } from './tag-freshness.js';
+import type { UpstreamCredentials } from './upstream-credentials.js';
+import { UpstreamError } from './upstream-error.js';
+import type { UpstreamEndpoint, UpstreamRegistry } from './upstream-registry.js';
+
+/** What the caller may do beyond pulling: import from the upstream (ecr:BatchImportUpstreamImage). */
+export interface PullAccess {
+  importAllowed: boolean;
+}
+
+export interface PullThroughCacheDeps {
+  rules: Pick<PullThroughRuleStore, 'list'>;
+  credentials: UpstreamCredentials;
+  upstream: UpstreamRegistry;
+  images: Pick<ImageService, 'getManifest' | 'headManifest' | 'storeUpstream'>;
+  repositories: Pick<RepositoryService, 'getOrCreate'>;
+  layers: Pick<LayerStore, 'link'>;
+  blobs: Pick<BlobIndex, 'locate' | 'retain' | 'claim'>;
+  storage: StorageDriver;
+  lease: Pick<BlobFetchLease, 'acquire' | 'held'>;
+  freshness: TagFreshness;
+  metrics: PullThroughMetrics;
+  events: PullThroughEvents;
+  registryId: string;
+  delivery?: BlobDelivery;
+  log: Logger;
+}
+
+/** How often a reader waiting on another process's fetch looks whether the blob is published. */
+const WAIT_POLL_MS = 25;
+
+/**
+ * The pull-through cache: the hook the image and blob reads call when a repository falls under a
+ * pull-through cache rule. A manifest that is not cached (or a tag not checked against the
+ * upstream for PULL_THROUGH_TAG_TTL_SECONDS) is fetched from the upstream and stored as an
+ * ordinary image; a blob is fetched on first request and streamed to the client while it is
+ * stored, published only once its digest is verified, by one fetch across every process (a Redis
+ * lease; the others wait for it). When the upstream fails or is slow, what is cached is served.
+ */
+export class PullThroughCache {
+  constructor(private readonly deps: PullThroughCacheDeps) {}
+
+  /** The rule `repositoryName` falls under, if any. */
+  async target(repositoryName: string): Promise<UpstreamTarget | undefined> {
+    return matchRule(await this.deps.rules.list(), repositoryName);
+  }
+
+  getManifest(repositoryName: string, reference: string, access: PullAccess): Promise<ManifestContent> {
+    return this.manifest(repositoryName, reference, access, () =>
+      this.deps.images.getManifest(repositoryName, reference),
+    );
+  }
+
+  headManifest(repositoryName: string, reference: string, access: PullAccess): Promise<ManifestHead> {
+    return this.manifest(repositoryName, reference, access, () =>
+      this.deps.images.headManifest(repositoryName, reference),
+    );
+  }
+
+  /**
+   * Answers a blob the repository does not hold yet (`notFound` is the error to throw when no rule
+   * covers the repository): linked from the blob store when another repository cached it, else
+   * fetched from the upstream.
+   */
+  async serveBlob(
+    x: { req: Request; res: Response; signal: AbortSignal },
+    repositoryName: string,
+    digest: string,
+    access: PullAccess,
+    notFound: Error,
+  ): Promise<void> {
+    const target = await this.target(repositoryName);
+    if (!target) throw notFound;
+    if (!access.importAllowed) throw importDenied(repositoryName);
+    for (;;) {
+      const location = await this.deps.blobs.locate(digest);
+      if (location) {
+        const size = (await this.deps.storage.statBlob(location)).size;
+        await this.link(repositoryName, digest, size);
+        this.deps.metrics.hits.inc({ kind: 'blob' });
+        await sendBlob(x.req, x.res, this.deps.storage, { digest, size, location }, this.deps.delivery);
+        return;
+      }
+      if (x.req.method === 'HEAD') {
+        const size = await this.upstreamCall(
+          () => this.deps.upstream.headBlob(this.endpoint(target), digest),
+          notFound,
+        );
+        x.res.status(200).set({
+          'Content-Type': 'application/octet-stream',
+          'Docker-Content-Digest': digest,
+          ...(size !== undefined ? { 'Content-Length': String(size) } : {}),
+        });
+        x.res.end();
+        return;
+      }
+      const lease = await this.deps.lease.acquire(digest);
+      if (lease) {
+        try {
+          // Published meanwhile by the holder of the lease before ours: serve that.
+          if (await this.deps.blobs.locate(digest)) continue;
+          await this.fetchBlob(x, target, repositoryName, digest, notFound);
+        } finally {
+          await lease.release();
+        }
+        return;
+      }
+      await this.waitForFetch(digest, x.signal);
+      if (x.signal.aborted) return;
+    }
+  }
+
+  // ---- manifests ------------------------------------------------------------------------------
+
+  private async manifest<T>(
+    repositoryName: string,
+    reference: string,
+    access: PullAccess,
+    local: () => Promise<T>,
+  ): Promise<T> {
+    const target = await this.target(repositoryName);
+    if (!target) return local();
+    const cached = await local().catch((err: unknown) => {
+      if (err instanceof RepositoryNotFoundException || err instanceof ImageNotFoundException) return undefined;
+      throw err;
+    });
+    const ref = parseImageReference(reference);
+    if (cached && (ref.kind === 'digest' || (await this.deps.freshness.isFresh(repositoryName, ref.tag)))) {
+      this.deps.metrics.hits.inc({ kind: 'manifest' });
+      return cached;
+    }
+    if (!access.importAllowed) {
+      if (cached) return cached;
+      throw importDenied(repositoryName);
+    }
+    try {
+      await this.refresh(target, repositoryName, ref, (cached as { digest?: string } | undefined)?.digest);
+    } catch (err) {
+      if (!(err instanceof UpstreamError)) throw err;
+      this.deps.metrics.upstreamErrors.inc({ reason: err.reason });
+      if (cached) {
+        // The upstream is down or slow: what is cached is served (and asked about again next time).
+        this.deps.log.warn(
+          { repositoryName, reference, reason: err.message },
+          'upstream failed; serving the cached image',
+        );
+        return cached;
+      }
+      throw new ImageNotFoundException(
+        `The image '${reference}' is not cached in '${repositoryName}', and the upstream could not provide it: ${err.message}`,
+      );
+    }
+    return local();
+  }
+
+  /** Asks the upstream where `ref` points and stores what it answers (an index with its child manifests). */
+  private async refresh(
+    target: UpstreamTarget,
+    repositoryName: string,
+    ref: ImageReference,
+    cachedDigest: string | undefined,
+  ): Promise<void> {
+    const endpoint = this.endpoint(target);
+    if (ref.kind === 'tag' && cachedDigest) {
+      const head = await this.deps.upstream.headManifest(endpoint, ref.tag);
+      if (head?.digest === cachedDigest) {
+        await this.deps.freshness.checked(repositoryName, ref.tag);
+        this.deps.metrics.hits.inc({ kind: 'manifest' });
+        return;
+      }
+    }
+    this.deps.metrics.misses.inc({ kind: 'manifest' });
+    const fetched = await this.deps.upstream.manifest(endpoint, ref.kind === 'tag' ? ref.tag : ref.digest);
+    const parsed = parseManifestFromUpstream(fetched.bytes, fetched.mediaType);
+    // An index is stored with its child manifests (small; their blobs come as clients ask for them).
+    await Promise.all(
+      [...new Set(parsed.manifests.map((m) => m.digest))].map(async (child) => {
+        const stored = await this.deps.images.headManifest(repositoryName, child).catch(() => undefined);
+        if (stored) return;
+        const manifest = await this.deps.upstream.manifest(endpoint, child);
+        await this.deps.images.storeUpstream(repositoryName, manifest.bytes, manifest.mediaType);
+      }),
+    );
+    const tag = ref.kind === 'tag' ? ref.tag : undefined;
+    await this.deps.images.storeUpstream(repositoryName, fetched.bytes, fetched.mediaType, tag);
+    if (tag !== undefined) await this.deps.freshness.checked(repositoryName, tag);
+    this.deps.events.pulledThrough({
+      rule: target.rule,
+      repositoryName,
+      upstreamRepository: target.upstreamRepository,
+      imageDigest: fetched.digest,
+      ...(tag !== undefined ? { imageTag: tag } : {}),
+    });
+  }
+
+  // ---- blobs ----------------------------------------------------------------------------------
+
+  /**
+   * Fetches a blob from the upstream into storage and to the client at once. The last chunk is
+   * held back until the digest is verified: a client never receives the whole of a blob that
+   * turned out corrupt (its connection is cut instead), and nothing corrupt is published.
+   */
+  private async fetchBlob(
+    x: { req: Request; res: Response },
+    target: UpstreamTarget,
+    repositoryName: string,
+    digest: string,
+    notFound: Error,
+  ): Promise<void> {
+    const { storage, metrics } = this.deps;
+    const blob = await this.upstreamCall(() => this.deps.upstream.blob(this.endpoint(target), digest), notFound);
+    metrics.misses.inc({ kind: 'blob' });
+    await this.deps.repositories.getOrCreate(repositoryName);
+    const session = await storage.createUpload(randomUUID());
+    const toStorage = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const writing = storage.writePart(session, 1, toStorage, blob.size);
+    writing.catch(() => undefined); // awaited below; a failure ends the copy loop first
+    const { res } = x;
+    let clientOpen = !res.destroyed;
+    res.once('close', () => {
+      clientOpen = false;
+    });
+    res.status(200).set({
+      'Content-Type': 'application/octet-stream',
+      'Docker-Content-Digest': digest,
+      ...(blob.size !== undefined ? { 'Content-Length': String(blob.size) } : {}),
+    });
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let held: Uint8Array | undefined;
+    try {
+      for await (const chunk of blob.body) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        metrics.upstreamBytes.inc(chunk.length);
+        if (blob.size !== undefined && bytes > blob.size) {
+          throw new UpstreamError(`the upstream sent more than the ${blob.size} bytes it announced`, 'invalid');
+        }
+        if (!toStorage.write(chunk)) await Promise.race([once(toStorage, 'drain'), writing]);
+        if (held && clientOpen && !res.write(held)) await drainOrClose(res);
+        held = chunk;
+      }
+      toStorage.end();
+      const written = await writing;
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== digest || (blob.size !== undefined && bytes !== blob.size)) {
+        throw new UpstreamError(
+          `the upstream blob ${digest} has ${bytes} bytes of digest ${actual}; it is refused`,
+          'digest-mismatch',
+        );
+      }
+      const location = await storage.completeUpload(session, [written], digest);
+      const kept = await this.deps.blobs.claim(digest, location);
+      if (kept !== location) await storage.deleteBlob(location);
+      await this.link(repositoryName, digest, bytes);
+      await storage.abortUpload(session);
+    } catch (err) {
+      blob.cancel();
+      toStorage.destroy();
+      await writing.catch(() => undefined);
+      await storage.abortUpload(session).catch(() => undefined);
+      if (err instanceof UpstreamError) {
+        metrics.upstreamErrors.inc({ reason: err.reason });
+        this.deps.log.warn({ repositoryName, digest, reason: err.message }, 'upstream blob refused');
+        // Headers not sent yet: a clean error; else the router cuts the connection.
+        throw new InvalidLayerException(`The upstream blob '${digest}' could not be cached: ${err.message}`);
+      }
+      throw err;
+    }
+    if (held && clientOpen) res.write(held);
+    res.end();
+  }
+
+  /** Waits until the blob is published, or the fetch holding the lease ended without it. */
+  private async waitForFetch(digest: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+      if (await this.deps.blobs.locate(digest)) return;
+      if (!(await this.deps.lease.held(digest))) return;
+    }
+  }
+
+  /** Links a cached blob into the repository (idempotent), retaining it against a garbage collection. */
+  private async link(repositoryName: string, digest: string, size: number): Promise<void> {
+    await this.deps.repositories.getOrCreate(repositoryName);
+    try {
+      await this.deps.layers.link(repositoryName, this.deps.registryId, digest, {
+        size,
+        uploadId: 'pull-through',
+        linkedAt: Date.now(),
+      });
+    } catch (err) {
+      if (!(err instanceof LayerAlreadyExistsException)) throw err;
+    }
+    await this.deps.blobs.retain(digest);
+  }
+
+  private endpoint(target: UpstreamTarget): UpstreamEndpoint {
+    const arn = target.rule.credentialArn;
+    const credential = arn ? this.deps.credentials.get(arn) : undefined;
+    return {
+      baseUrl: upstreamBaseUrl(target.rule.upstreamRegistryUrl),
+      repository: target.upstreamRepository,
+      ...(credential ? { credential } : {}),
+    };
+  }
+
+  /** An upstream call whose failure is counted and answered as `notFound` (404) or a not-found with its reason. */
+  private async upstreamCall<T>(call: () => Promise<T>, notFound: Error): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof UpstreamError)) throw err;
+      this.deps.metrics.upstreamErrors.inc({ reason: err.reason });
+      if (err.notFound) throw notFound;
+      throw new LayersNotFoundException(`${notFound.message}; the upstream could not provide it: ${err.message}`);
+    }
+  }
+}
+
+function parseManifestFromUpstream(bytes: Buffer, mediaType: string) {
+  try {
+    return parseManifest(bytes, mediaType);
+  } catch (err) {
+    throw new UpstreamError(`the upstream manifest is not one Longshore stores: ${(err as Error).message}`, 'invalid');
+  }
+}
+
+function importDenied(repositoryName: string): AccessDeniedException {
+  return new AccessDeniedException(
+    `Pulling '${repositoryName}' through its pull-through cache rule needs ecr:BatchImportUpstreamImage on it`,
+  );
+}
+
+function drainOrClose(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
