@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
-import { findSharedTool } from './shared-tools.js';
+import { findTool, peerRegistryTool } from './shared-tools.js';
 
 const run = promisify(execFile);
 
@@ -17,13 +17,9 @@ const run = promisify(execFile);
  * what to install and where it looked.
  */
 export async function upstreamRegistryBinary(): Promise<string> {
-  const configured = process.env.BENCH_PEER_REGISTRY;
-  if (configured) return configured;
-  const found = await findSharedTool('registry-3');
-  if (found.path) return found.path;
-  throw new Error(
-    `The pull-through cache tests need CNCF distribution v3 as their upstream registry, and it is not installed: set BENCH_PEER_REGISTRY to a \`registry\` binary (v3.0.0), or put it at one of: ${found.tried.join(', ')}`,
-  );
+  const found = await findTool(peerRegistryTool);
+  if (found.path !== undefined) return found.path;
+  throw new Error(`The pull-through cache tests need CNCF distribution v3 as their upstream registry: ${found.absent}`);
 }
 
 export interface UpstreamRegistry {
