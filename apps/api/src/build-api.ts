@@ -1,6 +1,6 @@
 import type { Express, Request } from 'express';
 import { AuthFailureLimiter, CredentialSet, LoginTokens, Permissions, RequestQuota } from '@longshore/auth';
-import type { Config } from '@longshore/config';
+import { createClock, type Config } from '@longshore/config';
 import { createStores, sharedSecret } from '@longshore/metadata';
 import {
   CompletionWaiter,
@@ -86,6 +86,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     images: imageStore,
     blobs,
     workers,
+    lifecycle,
   } = createStores(redis, config.queuePrefix, config, storage, {
     imageChanges: imageEventChanges(events, where, eventError),
   });
@@ -216,6 +217,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     tokenTtlSeconds: config.authTokenTtlSeconds,
     region: config.region,
     pullThroughRules,
+    lifecycle: { lifecycle, now: createClock(config.clockOffsetFile), log },
   });
   const baseUrl = createPublicBaseUrl({
     publicUrl: config.publicUrl,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import type { Config } from '@longshore/config';
+import { createClock, type Config } from '@longshore/config';
 import { createHashPool } from '@longshore/digest';
 import { createStores } from '@longshore/metadata';
 import {
@@ -11,6 +11,8 @@ import {
   checkRedis,
   createRedisConnection,
   createReplicaWait,
+  createEventPublisher,
+  imageEventChanges,
   isRedisConnectionError,
   type CallbackJobData,
   type VerifyPartJobData,
@@ -21,6 +23,7 @@ import { createMetricsRegistry, startOpsServer, type Logger } from '@longshore/t
 import { createCallbackQueue } from './callbacks/create-callback-queue.js';
 import { deliverCallback } from './callbacks/deliver-callback.js';
 import { startEventWorker } from './events/start-event-worker.js';
+import { applyLifecyclePolicies } from './lifecycle/apply-lifecycle-policies.js';
 import { finalizeUpload } from './finalize/finalize-upload.js';
 import { holdFinalizeAt } from './finalize/hold-finalize-at.js';
 import { settleUpload } from './finalize/settle-upload.js';
@@ -60,13 +63,29 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     isRedisConnectionError(err) ? log.debug({ err }, message) : log.error({ err }, message);
   const storage = createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
+  const clock = createClock(config.clockOffsetFile);
+  const where = { account: config.registryId, region: config.region };
+  // Lifecycle expiry publishes its DELETE events like the API's deletes do.
+  const publisher = createEventPublisher(redis, {
+    prefix: config.queuePrefix,
+    webhookUrls: config.eventsWebhookUrls,
+    ...where,
+    onError: queueError,
+  });
   const {
     uploads,
     layers,
     blobs,
     blobReferences,
     workers: registry,
-  } = createStores(storeRedis, config.queuePrefix, config, storage);
+    repositories,
+    images,
+    lifecycle,
+  } = createStores(storeRedis, config.queuePrefix, config, storage, {
+    imageChanges: imageEventChanges(publisher, where, (err) =>
+      log.error({ err }, 'an image event could not be queued'),
+    ),
+  });
   const queue = createFinalizeQueue(
     redis,
     config.queuePrefix,
@@ -170,6 +189,12 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
       opts: { removeOnComplete: 10, removeOnFail: 10 },
     },
   );
+  await maintenance.upsertJobScheduler(
+    'apply-lifecycle-policies',
+    { every: config.lifecycleIntervalSeconds * 1000 },
+    { name: 'apply-lifecycle-policies', opts: { removeOnComplete: 10, removeOnFail: 10 } },
+  );
+  const lifecycleDeps = { repositories, images, lifecycle, now: clock, log };
   if (config.gcIntervalMs > 0) {
     await maintenance.upsertJobScheduler(
       'collect-garbage',
@@ -192,6 +217,12 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   const maintenanceWorker = new Worker(
     'maintenance',
     async (job) => {
+      if (job.name === 'apply-lifecycle-policies') {
+        const evaluations = await applyLifecyclePolicies(lifecycleDeps);
+        const expired = evaluations.reduce((n, e) => n + e.expired, 0);
+        if (expired > 0) log.info({ expired, repositories: evaluations.length }, 'lifecycle policies expired images');
+        return evaluations;
+      }
       if (job.name === 'collect-garbage') {
         const report = await collectGarbage(gcDeps);
         if (report.deleted > 0) log.info(report, 'garbage-collected unreferenced blobs');
@@ -244,6 +275,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
       ]);
       await maintenance.close();
       await callbacks.close();
+      await publisher.close();
       await registry.remove(workerId).catch(() => undefined);
       await hashPool.close();
       await queue.close();

@@ -466,7 +466,9 @@ export const configSpec = {
     description:
       'Comma-separated http(s) URLs that receive every image event (ECR Image Action, EventBridge-shaped) as a JSON POST; empty: no deliveries',
     default: [],
-    parse: (raw) => list()(raw).map((u) => url(['http:', 'https:'])(u) as string),
+    parse: describedAs('comma-separated list of URLs (`http:`, `https:`)', (raw) =>
+      list()(raw).map((u) => url(['http:', 'https:'])(u)),
+    ),
   }),
   eventsWebhookSecret: setting<string | undefined>({
     env: 'EVENTS_WEBHOOK_SECRET',

@@ -25,6 +25,9 @@ export {
   PullThroughCacheRuleNotFoundException,
   UnsupportedUpstreamRegistryException,
   SecretNotFoundException,
+  LifecyclePolicyNotFoundException,
+  LifecyclePolicyPreviewNotFoundException,
+  LifecyclePolicyPreviewInProgressException,
   InvalidManifestError,
   ManifestTooLargeError,
   ManifestBlobsNotFoundError,
@@ -105,3 +108,4 @@ export {
 } from './errors/http-errors.js';
 export { isCallbackAllowed } from './callback-allowlist.js';
 export * from './images/index.js';
+export * from './lifecycle/index.js';

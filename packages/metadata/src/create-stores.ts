@@ -7,6 +7,7 @@ import { createKeys, type Keys } from './keys.js';
 import type { ImageChanges } from './image-changes.js';
 import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
+import { LifecycleStore } from './lifecycle-store.js';
 import { RepositoryStore } from './repository-store.js';
 import { UploadStore, type UploadLimits } from './upload-store.js';
 import { WorkerRegistry } from './worker-registry.js';
@@ -20,6 +21,7 @@ export interface Stores {
   blobs: BlobIndex;
   blobReferences: BlobReferences;
   workers: WorkerRegistry;
+  lifecycle: LifecycleStore;
   /** The records in the storage, when the stores write them there (see durable/storage-mirror.ts). */
   records?: StorageRecords;
 }
@@ -49,5 +51,6 @@ export function createStores(
     blobs: new BlobIndex(redis, keys),
     blobReferences: new BlobReferences(redis, keys),
     workers: new WorkerRegistry(redis, keys),
+    lifecycle: new LifecycleStore(redis, keys),
   };
 }

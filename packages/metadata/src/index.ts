@@ -52,3 +52,11 @@ export {
 } from './durable/rebuild-index.js';
 export { IMAGE_INDEXES, type DerivedKey, type RepositoryContent } from './durable/derive-image-indexes.js';
 export { noImageChanges, type ImageChanges } from './image-changes.js';
+export {
+  LifecycleStore,
+  type StoredLifecyclePolicy,
+  type LifecyclePreview,
+  type PreviewedExpiry,
+} from './lifecycle-store.js';
+export type { LifecycleKeys } from './keys.js';
+export { lifecycleExpiries } from './lifecycle-evaluation.js';

@@ -48,6 +48,23 @@ export interface Keys {
   digestOf(blobKey: string): string;
   /** One repository's image keys, all under the hash tag `{repo:<name>}` (see image-keys.ts) */
   images(repositoryName: string): ImageKeys;
+  /** One repository's lifecycle keys, under its hash tag `{repo:<name>}` (see lifecycle-store.ts) */
+  lifecycle(repositoryName: string): LifecycleKeys;
+  /** SET of the names of the repositories that have a lifecycle policy */
+  lifecycleRepositories: string;
+}
+
+export interface LifecycleKeys {
+  /** HASH: `policy` (the text as put), `lastEvaluatedAt` (epoch ms) */
+  policy: string;
+  /** STRING: the last preview's JSON (status, policy text, results) */
+  preview: string;
+  /** STRING with a TTL while a preview runs (a second StartLifecyclePolicyPreview is refused) */
+  previewRunning: string;
+  /** STRING: a random token while one evaluation of the repository runs (with a TTL) */
+  evaluationLock: string;
+  /** HASH digest → epoch ms of the last recorded pull */
+  pulls: string;
 }
 
 export function createKeys(queuePrefix: string): Keys {
@@ -74,5 +91,16 @@ export function createKeys(queuePrefix: string): Keys {
     blobPattern: `${blob('').slice(0, -1)}*}`,
     digestOf: (key) => key.slice(blobStart, -1),
     images: (name) => createImageKeys(prefix, name),
+    lifecycle: (name) => {
+      const base = repositoryKeyBase(prefix, name);
+      return {
+        policy: `${base}:lifecycle`,
+        preview: `${base}:lifecycle-preview`,
+        previewRunning: `${base}:lifecycle-preview-running`,
+        evaluationLock: `${base}:lifecycle-lock`,
+        pulls: `${base}:pulls`,
+      };
+    },
+    lifecycleRepositories: `${prefix}:lifecycle-repositories`,
   };
 }

@@ -174,6 +174,18 @@ export class SecretNotFoundException extends LongshoreError {
   readonly name = 'SecretNotFoundException';
 }
 
+export class LifecyclePolicyNotFoundException extends LongshoreError {
+  readonly name = 'LifecyclePolicyNotFoundException';
+}
+
+export class LifecyclePolicyPreviewNotFoundException extends LongshoreError {
+  readonly name = 'LifecyclePolicyPreviewNotFoundException';
+}
+
+export class LifecyclePolicyPreviewInProgressException extends LongshoreError {
+  readonly name = 'LifecyclePolicyPreviewInProgressException';
+}
+
 const byName = {
   ServerException,
   RequestTimeoutException,
@@ -205,6 +217,9 @@ const byName = {
   PullThroughCacheRuleNotFoundException,
   UnsupportedUpstreamRegistryException,
   SecretNotFoundException,
+  LifecyclePolicyNotFoundException,
+  LifecyclePolicyPreviewNotFoundException,
+  LifecyclePolicyPreviewInProgressException,
   InvalidManifest: InvalidManifestError,
   ManifestTooLarge: ManifestTooLargeError,
   ManifestBlobsNotFound: ManifestBlobsNotFoundError,

@@ -32,6 +32,11 @@ export const servedOperations = [
   'UpdatePullThroughCacheRule',
   'DeletePullThroughCacheRule',
   'ValidatePullThroughCacheRule',
+  'PutLifecyclePolicy',
+  'GetLifecyclePolicy',
+  'DeleteLifecyclePolicy',
+  'StartLifecyclePolicyPreview',
+  'GetLifecyclePolicyPreview',
 ] as const;
 
 export type EcrOperation = (typeof servedOperations)[number];
@@ -180,6 +185,32 @@ export interface PutImageTagMutabilityInput {
   imageTagMutabilityExclusionFilters?: ImageTagMutabilityExclusionFilter[];
 }
 
+export interface PutLifecyclePolicyInput {
+  registryId?: string;
+  repositoryName: string;
+  lifecyclePolicyText: string;
+}
+
+export interface LifecyclePolicyRepositoryInput {
+  registryId?: string;
+  repositoryName: string;
+}
+
+export interface StartLifecyclePolicyPreviewInput {
+  registryId?: string;
+  repositoryName: string;
+  lifecyclePolicyText?: string;
+}
+
+export interface GetLifecyclePolicyPreviewInput {
+  registryId?: string;
+  repositoryName: string;
+  imageIds?: ImageIdentifier[];
+  nextToken?: string;
+  maxResults?: number;
+  filter?: { tagStatus?: TagStatus };
+}
+
 export interface EcrInputs {
   CreateRepository: CreateRepositoryInput;
   DescribeRepositories: DescribeRepositoriesInput;
@@ -201,6 +232,11 @@ export interface EcrInputs {
   UpdatePullThroughCacheRule: UpdatePullThroughCacheRuleInput;
   DeletePullThroughCacheRule: DeletePullThroughCacheRuleInput;
   ValidatePullThroughCacheRule: ValidatePullThroughCacheRuleInput;
+  PutLifecyclePolicy: PutLifecyclePolicyInput;
+  GetLifecyclePolicy: LifecyclePolicyRepositoryInput;
+  DeleteLifecyclePolicy: LifecyclePolicyRepositoryInput;
+  StartLifecyclePolicyPreview: StartLifecyclePolicyPreviewInput;
+  GetLifecyclePolicyPreview: GetLifecyclePolicyPreviewInput;
 }
 
 // Compile-time guard against drift: each input names exactly the members of its model shape

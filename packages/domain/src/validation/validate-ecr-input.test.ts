@@ -48,7 +48,7 @@ function serialization(operation: EcrOperation, body: unknown): SerializationExc
 
 describe('validateEcrInput: valid requests', () => {
   it('serves exactly the operations whose input shapes are in the model', () => {
-    expect(servedOperations).toHaveLength(20);
+    expect(servedOperations).toHaveLength(25);
     for (const operation of servedOperations) {
       expect(ecrApiModel.operations[operation]?.input?.shape).toBe(`${operation}Request`);
     }
@@ -77,6 +77,11 @@ describe('validateEcrInput: valid requests', () => {
       UpdatePullThroughCacheRule: { ecrRepositoryPrefix: 'docker-hub' },
       DeletePullThroughCacheRule: { ecrRepositoryPrefix: 'docker-hub' },
       ValidatePullThroughCacheRule: { ecrRepositoryPrefix: 'docker-hub' },
+      PutLifecyclePolicy: { repositoryName, lifecyclePolicyText: 'x'.repeat(100) },
+      GetLifecyclePolicy: { repositoryName },
+      DeleteLifecyclePolicy: { repositoryName },
+      StartLifecyclePolicyPreview: { repositoryName },
+      GetLifecyclePolicyPreview: { repositoryName },
     };
     for (const operation of servedOperations) {
       expect(() => validateEcrInput(operation, bodies[operation]), operation).not.toThrow();

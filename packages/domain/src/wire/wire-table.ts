@@ -196,6 +196,24 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     oci: oci('UNSUPPORTED', 400),
   },
   SecretNotFoundException: { ecrStatus: 400, code: 'SECRET_NOT_FOUND', httpStatus: 400, oci: oci('UNSUPPORTED', 400) },
+  LifecyclePolicyNotFoundException: {
+    ecrStatus: 400,
+    code: 'LIFECYCLE_POLICY_NOT_FOUND',
+    httpStatus: 404,
+    oci: oci('UNSUPPORTED', 404),
+  },
+  LifecyclePolicyPreviewNotFoundException: {
+    ecrStatus: 400,
+    code: 'LIFECYCLE_POLICY_PREVIEW_NOT_FOUND',
+    httpStatus: 404,
+    oci: oci('UNSUPPORTED', 404),
+  },
+  LifecyclePolicyPreviewInProgressException: {
+    ecrStatus: 400,
+    code: 'LIFECYCLE_POLICY_PREVIEW_IN_PROGRESS',
+    httpStatus: 409,
+    oci: oci('UNSUPPORTED', 409),
+  },
   // Domain errors answered on the ECR wire as the exception `ecrType` names.
   InvalidManifest: {
     ecrStatus: 400,

@@ -10,6 +10,7 @@ import type { OperationContext } from '../operation-context.js';
 import type { PullThroughRules } from '../../pull-through/pull-through-rules.js';
 import { createImageOperations } from './image-operations.js';
 import { createPullThroughOperations } from './pull-through-operations.js';
+import { createLifecycleOperations, type LifecycleOperationDeps } from './lifecycle-operations.js';
 import { repositoryJson } from './repository-json.js';
 
 export interface OperationDeps {
@@ -24,6 +25,8 @@ export interface OperationDeps {
   tokenTtlSeconds: number;
   region: string;
   pullThroughRules: PullThroughRules;
+  /** The lifecycle policy operations' store, clock and log. */
+  lifecycle: Omit<LifecycleOperationDeps, 'repositories' | 'imageStore'>;
 }
 
 export type OperationTable = {
@@ -40,6 +43,7 @@ export function createOperations(deps: OperationDeps): OperationTable {
   return {
     ...createImageOperations({ repositories, images: deps.images, imageStore: deps.imageStore }),
     ...createPullThroughOperations({ repositories, rules: deps.pullThroughRules }),
+    ...createLifecycleOperations({ repositories, imageStore: deps.imageStore, ...deps.lifecycle }),
 
     async CreateRepository(input, ctx) {
       repositories.registryId(input.registryId);

@@ -1,0 +1,13 @@
+export {
+  parseLifecyclePolicy,
+  type LifecyclePolicy,
+  type LifecycleRule,
+  type LifecycleTagStatus,
+  type LifecycleCountType,
+} from './lifecycle-policy.js';
+export {
+  evaluateLifecyclePolicy,
+  tagPatternMatcher,
+  type LifecycleImage,
+  type LifecycleExpiry,
+} from './evaluate-lifecycle-policy.js';
