@@ -77,6 +77,8 @@ export async function rebuildIndex(options: RebuildOptions): Promise<RebuildSumm
     }
     const name = repository.repositoryName;
     await redis.hset(keys.repositories, name, JSON.stringify(repository));
+    // As its CreateRepository left it: the slot claimed (see claim-repository-slot.ts).
+    await redis.set(keys.repositoryClaim(name), '1');
     const content = await readRepository(records, name, summary);
     await writeImageIndexes(
       redis,
