@@ -206,8 +206,10 @@ export class ImageStore {
       imageKeyList(this.k(repositoryName)),
       [tag],
     );
-    await this.mirror?.syncTag(repositoryName, tag);
-    if (outcome === 'DELETED') await this.mirror?.syncImage(repositoryName, digest!);
+    if (this.mirror) {
+      await this.mirror.syncTag(repositoryName, tag);
+      if (digest) await this.mirror.syncImage(repositoryName, digest);
+    }
     if (outcome === 'UNTAGGED') return { kind: 'untagged', digest: digest! };
     if (outcome === 'DELETED') return { kind: 'deleted', digest: digest! };
     if (outcome === 'REFERENCED') return { kind: 'referenced', digest: digest! };

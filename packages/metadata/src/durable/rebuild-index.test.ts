@@ -233,4 +233,14 @@ describe('rebuildIndex from the records the stores write to the storage', () => 
     expect((await stores.images.untag('rb/untag', 'stale')).kind).toBe('not-found');
     expect(await stores.records!.getTag('rb/untag', 'stale')).toBeUndefined();
   });
+
+  it("ECR's delete by last tag removes the tag and the image from the storage too", async () => {
+    await createRepository('rb/by-tag');
+    const kept = await pushImage('rb/by-tag', 'kept');
+    const dropped = await pushImage('rb/by-tag', 'only');
+    expect(await stores.images.deleteTag('rb/by-tag', 'only')).toEqual({ kind: 'deleted', digest: dropped });
+    expect(await stores.records!.getTag('rb/by-tag', 'only')).toBeUndefined();
+    expect(await stores.records!.getImage('rb/by-tag', dropped)).toBeUndefined();
+    expect((await stores.records!.getImage('rb/by-tag', kept))?.record.digest).toBe(kept);
+  });
 });
