@@ -11,6 +11,7 @@ export const scenarioNames = [
   'memory',
   'memory-raw',
   'memory-v2',
+  'pull-through',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -33,6 +34,8 @@ export interface BenchSizes {
   fourLayersBytes: number;
   fullVerifyBytes: number;
   memoryLayerBytes: number;
+  /** The layer pulled through a pull-through cache rule (issue 20: 200 MiB). */
+  pullThroughLayerBytes: number;
   /** Bytes hashed for the node:crypto SHA-256 reference (hash-wasm gets a quarter of it). */
   sha256ReferenceBytes: number;
   /** Bytes written (then fsynced once) for the disk reference. */
@@ -48,6 +51,7 @@ export const fullSizes: BenchSizes = {
   fourLayersBytes: GiB,
   fullVerifyBytes: GiB,
   memoryLayerBytes: 4 * GiB,
+  pullThroughLayerBytes: 200 * MiB,
   sha256ReferenceBytes: 256 * MiB,
   diskReferenceBytes: 512 * MiB,
 };
@@ -60,6 +64,7 @@ export const quickSizes: BenchSizes = {
   fourLayersBytes: 32 * MiB,
   fullVerifyBytes: 128 * MiB,
   memoryLayerBytes: 256 * MiB,
+  pullThroughLayerBytes: 32 * MiB,
   sha256ReferenceBytes: 128 * MiB,
   diskReferenceBytes: 128 * MiB,
 };

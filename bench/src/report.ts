@@ -247,7 +247,7 @@ export function reportJsonLines(report: BenchReport): string[] {
       runs: s.runs,
       completedRuns: s.completedRuns,
       ...(report.storage ? { storage: report.storage } : {}),
-      median: pick((f) => jsonNumber(f.median)),
+      median: pick((f) => jsonNumber(f.median, f.unit === 'ratio' ? 3 : 1)),
       target: pick((f) =>
         f.target
           ? {
@@ -274,7 +274,7 @@ export function reportJsonLines(report: BenchReport): string[] {
       ...(s.figures.some((f) => f.peerMedian !== undefined)
         ? { peer: pick((f) => (f.peerMedian === undefined ? undefined : jsonNumber(f.peerMedian))) }
         : {}),
-      samples: pick((f) => f.samples.map((v) => jsonNumber(v))),
+      samples: pick((f) => f.samples.map((v) => jsonNumber(v, f.unit === 'ratio' ? 3 : 1))),
       units: pick((f) => f.unit),
       machine: {
         cpus: machine.cpus,
@@ -314,6 +314,8 @@ export function format(value: number, unit: FigureSpec['unit']): string {
       return String(Math.round(value));
     case 'MiB':
       return value.toFixed(1);
+    case 'ratio':
+      return value.toFixed(2);
     default:
       return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
   }

@@ -222,6 +222,9 @@ async function runLongshore(definition: ScenarioDefinition, settings: RunSetting
       signal,
       progress: settings.progress,
       cpuWindow: () => openCpuWindow(pids),
+      http,
+      ...(settings.endpoint ? {} : { dataRoot: settings.dataRoot }),
+      ...(settings.peerRegistry ? { peerRegistryBinary: settings.peerRegistry } : {}),
     };
     const result = await definition.run(context);
     if (watch) addMemory(definition, result, await watch.peaks());

@@ -1,5 +1,6 @@
 import type { BenchSizes, ScenarioName } from './bench-options.js';
 import type { EcrClient } from './ecr-client.js';
+import type { HttpTarget } from './http-target.js';
 import type { OciClient } from './oci-client.js';
 import type { CpuWindow } from './process-stats.js';
 import type { LayerFactory } from './synthetic-layers.js';
@@ -20,7 +21,7 @@ export type PeerTarget = { minTimesPeer: number } | { maxTimesPeer: number } | {
 export interface FigureSpec {
   name: string;
   label: string;
-  unit: 'pushes/s' | 'ms' | 'MB/s' | 'MiB' | 'count';
+  unit: 'pushes/s' | 'ms' | 'MB/s' | 'MiB' | 'count' | 'ratio';
   target?: Target;
   /** All must hold (with BENCH_PEER_REGISTRY). */
   peerTargets?: PeerTarget[];
@@ -47,6 +48,12 @@ export interface ScenarioContext {
   progress(text: string): void;
   /** Starts measuring CPU use of the service's processes and of the bench itself. */
   cpuWindow(): Promise<CpuWindow>;
+  /** Raw HTTP to the same target (the bench's own service, or BENCH_ENDPOINT). */
+  http?: HttpTarget;
+  /** Where the run may keep files (the bench's own service only). */
+  dataRoot?: string;
+  /** BENCH_PEER_REGISTRY, for scenarios that need a registry of their own (pull-through's upstream). */
+  peerRegistryBinary?: string;
 }
 
 export interface ScenarioDefinition {

@@ -13,6 +13,7 @@ const tinySizes = {
   fourLayersBytes: 11 * MiB,
   fullVerifyBytes: 12 * MiB,
   memoryLayerBytes: 12 * MiB,
+  pullThroughLayerBytes: 12 * MiB,
   sha256ReferenceBytes: 16 * MiB,
   diskReferenceBytes: 16 * MiB,
 };

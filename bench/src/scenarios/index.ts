@@ -4,6 +4,7 @@ import { fourLargeLayers } from './four-large-layers.js';
 import { fullVerify } from './full-verify.js';
 import { largeLayerEcr, largeLayerRaw, largeLayerV2 } from './large-layer.js';
 import { memory, memoryRaw, memoryV2 } from './memory.js';
+import { pullThrough } from './pull-through.js';
 import { smallPushes, smallPushesV2 } from './small-pushes.js';
 
 export const scenarioDefinitions: Record<ScenarioName, ScenarioDefinition> = {
@@ -17,4 +18,5 @@ export const scenarioDefinitions: Record<ScenarioName, ScenarioDefinition> = {
   memory,
   'memory-raw': memoryRaw,
   'memory-v2': memoryV2,
+  'pull-through': pullThrough,
 };
