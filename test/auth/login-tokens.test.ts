@@ -12,12 +12,18 @@ import { testAdminKey } from '../support/request-signing.js';
 const TOKEN_SECRET = 'login-token-secret-for-the-tests';
 
 /** A token as the service would have issued it `hoursAgo` hours ago (it lives 12 hours). */
-function tokenIssuedHoursAgo(hoursAgo: number): string {
+async function tokenIssuedHoursAgoAsync(hoursAgo: number): Promise<string> {
   const admin = new AccessKey(testAdminKey.accessKeyId, testAdminKey.secretAccessKey, [
     { actions: [new NamePattern('*')], repositories: [new NamePattern('*')] },
   ]);
-  return new LoginTokens(TOKEN_SECRET, 12 * 3600).issue(admin, Date.now() - hoursAgo * 3600_000).token;
+  return (await new LoginTokens(TOKEN_SECRET, 12 * 3600).issue(admin, Date.now() - hoursAgo * 3600_000)).token;
 }
+
+/** Tokens issued 1, 11 and 13 hours ago, by age in hours. */
+const issuedHoursAgo = new Map(
+  await Promise.all([1, 11, 13].map(async (hours) => [hours, await tokenIssuedHoursAgoAsync(hours)] as const)),
+);
+const tokenIssuedHoursAgo = (hoursAgo: number): string => issuedHoursAgo.get(hoursAgo)!;
 
 describe('registry login tokens on /v1 (Bearer)', () => {
   let longshore: Longshore;
