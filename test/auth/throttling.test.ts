@@ -315,4 +315,15 @@ describe('per-key request quotas (KEY_REQUEST_QUOTA)', () => {
     expect(raw.type).toBe('ThrottlingException');
     expect(Number(raw.retryAfter)).toBeGreaterThan(0);
   });
+
+  it("keeps each key's quota under its own Redis Cluster hash tag", async () => {
+    const redis = longshore.connectRedis();
+    try {
+      expect(await redis.keys(`${longshore.keys.authLimits}:quota:*`)).toEqual([
+        `${longshore.keys.authLimits}:quota:{${testAdminKey.accessKeyId}}`,
+      ]);
+    } finally {
+      await redis.quit();
+    }
+  });
 });
