@@ -2,22 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { AccessKey, LoginTokens, NamePattern } from '@longshore/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teamAKey, writeCredentialsFile } from '../support/credentials-file.js';
-import { startLongshore, type Longshore } from '../support/longshore-harness.js';
+import { ecrClient, startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { testAdminKey } from '../support/request-signing.js';
 
 const TOKEN_SECRET = 'login-token-secret-for-the-tests';
 
 /** A token as the service would have issued it `hoursAgo` hours ago (it lives 12 hours). */
-function tokenIssuedHoursAgo(hoursAgo: number): string {
+async function tokenIssuedHoursAgoAsync(hoursAgo: number): Promise<string> {
   const admin = new AccessKey(testAdminKey.accessKeyId, testAdminKey.secretAccessKey, [
     { actions: [new NamePattern('*')], repositories: [new NamePattern('*')] },
   ]);
-  return new LoginTokens(TOKEN_SECRET, 12 * 3600).issue(admin, Date.now() - hoursAgo * 3600_000).token;
+  return (await new LoginTokens(TOKEN_SECRET, 12 * 3600).issue(admin, Date.now() - hoursAgo * 3600_000)).token;
 }
+
+/** Tokens issued 1, 11 and 13 hours ago, by age in hours. */
+const issuedHoursAgo = new Map(
+  await Promise.all([1, 11, 13].map(async (hours) => [hours, await tokenIssuedHoursAgoAsync(hours)] as const)),
+);
+const tokenIssuedHoursAgo = (hoursAgo: number): string => issuedHoursAgo.get(hoursAgo)!;
 
 describe('registry login tokens on /v1 (Bearer)', () => {
   let longshore: Longshore;
@@ -97,5 +103,32 @@ describe('registry login tokens on /v1 (Bearer)', () => {
       .toBe(401);
     const body = (await (await statusWith(`Bearer ${token}`)).json()) as { error: { message: string } };
     expect(body.error.message).toMatch(/no longer valid/);
+  });
+  it('putting a removed key back does not revive its old tokens (key generations)', async () => {
+    // Copies: the SDK marks a credentials object it is given (`$source`), which must not reach the file.
+    const { accessKeyId, secretAccessKey, allow } = teamAKey;
+    const issue = async () => {
+      const answer = await ecrClient(longshore.endpoint, 1, { accessKeyId, secretAccessKey }).send(
+        new GetAuthorizationTokenCommand({}),
+      );
+      return Buffer.from(answer.authorizationData![0]!.authorizationToken!, 'base64').toString().slice('AWS:'.length);
+    };
+    await writeCredentialsFile(dir, { keys: [{ accessKeyId, secretAccessKey, allow }] });
+    await expect.poll(() => issue().catch(() => undefined), { timeout: 15_000, interval: 200 }).toBeTruthy();
+    const token = await issue();
+    expect((await statusWith(`Bearer ${token}`)).status).toBe(404);
+
+    await writeCredentialsFile(dir, { keys: [] });
+    await expect
+      .poll(async () => (await statusWith(`Bearer ${token}`)).status, { timeout: 15_000, interval: 200 })
+      .toBe(401);
+    await writeCredentialsFile(dir, { keys: [{ accessKeyId, secretAccessKey, allow }] });
+    // The key is back: it is issued new tokens, which work...
+    await expect.poll(() => issue().catch(() => undefined), { timeout: 15_000, interval: 200 }).toBeTruthy();
+    expect((await statusWith(`Bearer ${await issue()}`)).status).toBe(404);
+    // ...but the token it was given before it was removed stays dead.
+    const answer = await statusWith(`Bearer ${token}`);
+    expect(answer.status).toBe(401);
+    expect(((await answer.json()) as { error: { message: string } }).error.message).toMatch(/no longer valid/);
   });
 });

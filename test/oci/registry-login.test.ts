@@ -14,12 +14,18 @@ import { runProcess } from '../support/run-process.js';
 const TOKEN_SECRET = 'registry-login-token-secret-tests';
 
 /** A token as the service would have issued it `hoursAgo` hours ago (it lives 12 hours). */
-function adminTokenIssuedHoursAgo(hoursAgo: number): string {
+async function adminTokenIssuedHoursAgoAsync(hoursAgo: number): Promise<string> {
   const admin = new AccessKey(testAdminKey.accessKeyId, testAdminKey.secretAccessKey, [
     { actions: [new NamePattern('*')], repositories: [new NamePattern('*')] },
   ]);
-  return new LoginTokens(TOKEN_SECRET, 12 * 3600).issue(admin, Date.now() - hoursAgo * 3600_000).token;
+  return (await new LoginTokens(TOKEN_SECRET, 12 * 3600).issue(admin, Date.now() - hoursAgo * 3600_000)).token;
 }
+
+/** Tokens issued 1, 11 and 13 hours ago, by age in hours. */
+const issuedHoursAgo = new Map(
+  await Promise.all([1, 11, 13].map(async (hours) => [hours, await adminTokenIssuedHoursAgoAsync(hours)] as const)),
+);
+const adminTokenIssuedHoursAgo = (hoursAgo: number): string => issuedHoursAgo.get(hoursAgo)!;
 
 const basic = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;

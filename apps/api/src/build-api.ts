@@ -1,6 +1,15 @@
 import type { Express, Request } from 'express';
-import { AuthFailureLimiter, CredentialSet, LoginTokens, Permissions, RequestQuota } from '@longshore/auth';
+import {
+  AuthFailureLimiter,
+  CredentialSet,
+  KeyGenerations,
+  LoginTokens,
+  PageTokens,
+  Permissions,
+  RequestQuota,
+} from '@longshore/auth';
 import { createClock, type Config } from '@longshore/config';
+import { UnsupportedOperationError } from '@longshore/domain';
 import { createStores, sharedSecret } from '@longshore/metadata';
 import {
   CompletionWaiter,
@@ -170,6 +179,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     config.urlSigningSecret ?? (await sharedSecret(redis, keys.urlSigningSecret)),
     config.downloadUrlTtlSeconds,
   );
+  const generations = new KeyGenerations(redis, keys.keyGenerations);
   const credentials =
     config.auth === 'sigv4'
       ? new LiveCredentials(
@@ -179,14 +189,14 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
             adminSecretAccessKey: config.adminSecretAccessKey,
           },
           log,
+          generations,
         )
       : undefined;
+  await credentials?.recorded();
   if (!credentials) log.warn('AUTH=off: every request is allowed without credentials; never expose this service');
   const noKeys = new CredentialSet([], []);
-  const tokens = new LoginTokens(
-    config.authTokenSecret ?? (await sharedSecret(redis, keys.authTokenSecret)),
-    config.authTokenTtlSeconds,
-  );
+  const tokenSecret = config.authTokenSecret ?? (await sharedSecret(redis, keys.authTokenSecret));
+  const tokens = new LoginTokens(tokenSecret, config.authTokenTtlSeconds, generations);
   const auth = new AuthGate({
     mode: config.auth,
     credentials: () => credentials?.get() ?? noKeys,
@@ -196,11 +206,11 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       registryId: config.registryId,
       region: config.region,
     }),
-    failures: new AuthFailureLimiter(redis, config.queuePrefix, {
+    failures: new AuthFailureLimiter(redis, keys.authLimits, {
       maxFailures: config.authFailureLimit,
       windowSeconds: config.authFailureWindowSeconds,
     }),
-    quota: new RequestQuota(redis, config.queuePrefix, {
+    quota: new RequestQuota(redis, keys.authLimits, {
       requests: config.keyRequestQuota,
       windowSeconds: config.keyRequestQuotaWindowSeconds,
     }),
@@ -214,6 +224,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     imageStore,
     downloads: signer,
     tokens,
+    pageTokens: new PageTokens(tokenSecret),
     tokenTtlSeconds: config.authTokenTtlSeconds,
     region: config.region,
     pullThroughRules,
@@ -248,9 +259,21 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   ];
   const app = createApp({
     log,
+    trustProxy: config.trustProxy,
     routers: [
-      rejectMalformedHost((req, res, error) => sendError(wireOf(req), res, error)),
-      createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl, auth }),
+      rejectMalformedHost((req, res, error) => {
+        const wire = wireOf(req);
+        // On /v2 an invalid request header is UNSUPPORTED (no upload is involved to call invalid).
+        sendError(wire, res, wire === 'v2' ? new UnsupportedOperationError(error.message) : error);
+      }),
+      createEcrRouter({
+        operations,
+        metrics,
+        maxRequestBytes: config.maxRequestBytes,
+        maxOperationBodyBytes: config.maxOperationBodyBytes,
+        baseUrl,
+        auth,
+      }),
       createV1Router({
         uploads,
         repositories,

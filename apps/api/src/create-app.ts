@@ -7,6 +7,8 @@ import { wireOf } from './errors/wire-of.js';
 
 export interface AppParts {
   log: Logger;
+  /** TRUST_PROXY: Express's `trust proxy` (whose X-Forwarded-For names the client). */
+  trustProxy: boolean | number | string[];
   /** Routers in the order they are tried: ECR (`POST /`), /v1, /v2, downloads, health. */
   routers: Router[];
 }
@@ -26,6 +28,7 @@ export function createApp(parts: AppParts): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', parts.trustProxy);
 
   app.use(requestLogging(parts.log));
 

@@ -16,6 +16,11 @@ export class CredentialSet {
     return this.byId.size;
   }
 
+  /** Every key, in no particular order. */
+  all(): AccessKey[] {
+    return [...this.byId.values()];
+  }
+
   get(accessKeyId: string): AccessKey | undefined {
     return this.byId.get(accessKeyId);
   }

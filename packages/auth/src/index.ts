@@ -15,5 +15,12 @@ export { verifySigV4, EMPTY_SHA256, UNSIGNED_PAYLOAD, type SignedRequest, type S
 export { LoginTokens, LOGIN_USERNAME, type IssuedToken } from './login-tokens.js';
 export { anonymous, unrestricted, principalId, type Principal } from './principal.js';
 export { Permissions, type PermissionsOptions } from './permissions.js';
-export { AuthFailureLimiter, type AuthFailureLimits, type FailureSubject } from './auth-failure-limiter.js';
+export {
+  AuthFailureLimiter,
+  type AuthBlock,
+  type AuthFailureLimits,
+  type FailureSubject,
+} from './auth-failure-limiter.js';
+export { KeyGenerations, firstGeneration, type KeyGenerationSource } from './key-generations.js';
 export { RequestQuota, type RequestQuotaLimits } from './request-quota.js';
+export { PageTokens } from './page-tokens.js';

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { InvalidSignatureException, UnrecognizedClientException } from '@longshore/domain';
+import { InvalidSignatureException } from '@longshore/domain';
 import type { AccessKey } from './access-key.js';
 import type { CredentialSet } from './credential-set.js';
+import { firstGeneration, type KeyGenerationSource } from './key-generations.js';
 
 export interface IssuedToken {
   /** What GetAuthorizationToken returns: base64 of `AWS:<token>`, the registry login. */
@@ -13,23 +14,31 @@ export interface IssuedToken {
 const VERSION = 'lst1';
 /** A registry username other than this is refused, as ECR does. */
 export const LOGIN_USERNAME = 'AWS';
+/**
+ * One answer for a forged token, a token of an unknown key and a token of a removed, changed or
+ * put-back key: the answer never tells whether a key id exists.
+ */
+const NOT_VALID = 'The login token is not valid, or its access key is no longer valid';
 
 /**
  * Registry login tokens, the password of `docker login --username AWS`: an HMAC (with a secret
- * all replicas share) over the key id, the expiry and a digest of the key's secret. The token
- * carries no permissions of its own: each request is checked against the key as it is now
- * configured, so removing the key, or changing its secret, revokes every token it was given.
+ * all replicas share) over the key id, the key's generation, the expiry and a digest of the key's
+ * secret. The token carries no permissions of its own: each request is checked against the key
+ * as it is now configured. Removing the key or changing its secret moves it to its next
+ * generation (key-generations.ts), which revokes every token it was given, for good.
  */
 export class LoginTokens {
   constructor(
     private readonly secret: string,
     private readonly ttlSeconds: number,
+    private readonly generations: KeyGenerationSource = firstGeneration,
   ) {}
 
-  issue(key: AccessKey, now = Date.now()): IssuedToken {
+  async issue(key: AccessKey, now = Date.now()): Promise<IssuedToken> {
     const expires = Math.floor(now / 1000) + this.ttlSeconds;
+    const generation = await this.generations.current(key.accessKeyId);
     const payload = Buffer.from(
-      JSON.stringify({ k: key.accessKeyId, e: expires, n: randomBytes(12).toString('base64url') }),
+      JSON.stringify({ k: key.accessKeyId, g: generation, e: expires, n: randomBytes(12).toString('base64url') }),
     ).toString('base64url');
     const token = `${VERSION}.${payload}.${this.mac(payload, key)}`;
     return {
@@ -39,20 +48,23 @@ export class LoginTokens {
     };
   }
 
-  /** The key a token stands for, or the exception to answer: forged, expired or revoked. */
-  verify(token: string, credentials: CredentialSet, now = Date.now()): AccessKey {
+  /** The key id a token claims, unverified (to count failures by); undefined for garbage. */
+  claimedKeyId(token: string): string | undefined {
+    const [version, payload] = token.split('.');
+    return version === VERSION && payload ? decode(payload)?.k : undefined;
+  }
+
+  /** The key a token stands for, or the exception to answer: forged, revoked or expired. */
+  async verify(token: string, credentials: CredentialSet, now = Date.now()): Promise<AccessKey> {
     const [version, payload, mac, extra] = token.split('.');
     const claims = version === VERSION && payload && mac && extra === undefined ? decode(payload) : undefined;
-    if (!claims) throw new InvalidSignatureException('The login token is not valid');
-    const key = credentials.get(claims.k);
+    const key = claims ? credentials.get(claims.k) : undefined;
     const expected = key ? Buffer.from(this.mac(payload!, key)) : undefined;
-    const given = Buffer.from(mac!);
-    if (!key || !expected || expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      // A token of a removed key, or of a key whose secret changed, is as good as a forged one.
-      throw key
-        ? new InvalidSignatureException('The login token is not valid')
-        : new UnrecognizedClientException('The login token belongs to an access key that is no longer valid');
+    const given = Buffer.from(mac ?? '');
+    if (!claims || !key || !expected || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new InvalidSignatureException(NOT_VALID);
     }
+    if (claims.g !== (await this.generations.current(key.accessKeyId))) throw new InvalidSignatureException(NOT_VALID);
     if (claims.e * 1000 <= now) {
       throw new InvalidSignatureException('The login token has expired; get a new one with GetAuthorizationToken');
     }
@@ -64,10 +76,18 @@ export class LoginTokens {
   }
 }
 
-function decode(payload: string): { k: string; e: number } | undefined {
+function decode(payload: string): { k: string; g: number; e: number } | undefined {
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { k?: unknown; e?: unknown };
-    if (typeof claims.k === 'string' && typeof claims.e === 'number') return { k: claims.k, e: claims.e };
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      k?: unknown;
+      g?: unknown;
+      e?: unknown;
+    };
+    // A token from before generations existed is of generation 0.
+    const g = claims.g ?? 0;
+    if (typeof claims.k === 'string' && typeof claims.e === 'number' && typeof g === 'number') {
+      return { k: claims.k, g, e: claims.e };
+    }
   } catch {
     // not a token
   }

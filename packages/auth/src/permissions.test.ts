@@ -55,4 +55,10 @@ describe('Permissions', () => {
   it('allows everything when authentication is off', () => {
     expect(permissions.can(unrestricted, 'ecr:DeleteRepository', 'anything')).toBe(true);
   });
+
+  it('gives a key what anonymous callers have: pulls from anonymousPull repositories, and no more', () => {
+    expect(permissions.can(asTeamA, 'ecr:BatchGetImage', 'public/app')).toBe(true);
+    expect(permissions.can(asTeamA, 'ecr:GetDownloadUrlForLayer', 'public/app')).toBe(true);
+    expect(permissions.can(asTeamA, 'ecr:PutImage', 'public/app')).toBe(false);
+  });
 });

@@ -24,12 +24,15 @@ export class Permissions {
       case 'unrestricted':
         return true;
       case 'anonymous':
-        return (
-          repository !== ACCOUNT_WIDE && readOnlyActions.has(action) && this.credentials().isAnonymousPull(repository)
-        );
+        return this.anonymousMay(action, repository);
       case 'key':
-        return principal.key.allows(action, repository);
+        // A key's rights include what anonymous callers have: signing in never loses a public pull.
+        return principal.key.allows(action, repository) || this.anonymousMay(action, repository);
     }
+  }
+
+  private anonymousMay(action: string, repository: string): boolean {
+    return repository !== ACCOUNT_WIDE && readOnlyActions.has(action) && this.credentials().isAnonymousPull(repository);
   }
 
   /** Throws unless the principal may perform `action` on every one of `repositories`. */

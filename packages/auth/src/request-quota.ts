@@ -15,6 +15,7 @@ export interface RequestQuotaLimits {
 export class RequestQuota {
   private readonly limiter: RateLimiterRedis | undefined;
 
+  /** `keyPrefix`: the deployment's, without a hash tag; each key's counter has its own (`{<key id>}`). */
   constructor(redis: Redis | Cluster, keyPrefix: string, limits: RequestQuotaLimits) {
     this.limiter =
       limits.requests > 0
@@ -35,7 +36,7 @@ export class RequestQuota {
   async spend(accessKeyId: string): Promise<void> {
     if (!this.limiter) return;
     try {
-      await this.limiter.consume(accessKeyId);
+      await this.limiter.consume(`{${accessKeyId}}`);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
       throw new ThrottlingException(

@@ -17,7 +17,13 @@ const sha256 = (body: string) => createHash('sha256').update(body).digest('hex')
 /** Signs as the AWS SDK does, then returns the request as the service would receive it. */
 async function signed(
   body: string,
-  options: { signingKey?: AccessKey; date?: Date; headers?: Record<string, string>; path?: string } = {},
+  options: {
+    signingKey?: AccessKey;
+    date?: Date;
+    headers?: Record<string, string>;
+    path?: string;
+    unsigned?: string[];
+  } = {},
 ): Promise<SignedRequest> {
   const signingKey = options.signingKey ?? key;
   const signer = new SignatureV4({
@@ -47,7 +53,10 @@ async function signed(
       },
       body,
     },
-    options.date ? { signingDate: options.date } : {},
+    {
+      ...(options.date ? { signingDate: options.date } : {}),
+      ...(options.unsigned ? { unsignableHeaders: new Set(options.unsigned) } : {}),
+    },
   );
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
   return { method: 'POST', path: options.path ?? '/', query: {}, headers, payloadSha256: sha256(body) };
@@ -141,5 +150,18 @@ describe('verifySigV4', () => {
     expect(await rejection(await signed('{}', { signingKey: keyWithStrayToken }))).toMatchObject({
       name: 'UnrecognizedClientException',
     });
+  });
+
+  it('requires X-Amz-Target and every other x-amz-* header that arrived to be signed', async () => {
+    const withoutTarget = await signed('{}', { unsigned: ['x-amz-target'] });
+    expect(withoutTarget.headers.authorization).toMatch(/SignedHeaders=content-type;host;x-amz-date,/);
+    expect(await rejection(withoutTarget)).toMatchObject({
+      name: 'InvalidSignatureException',
+      message: expect.stringMatching(/'x-amz-target' must be among the signed headers/),
+    });
+    const strayHeader = await signed('{}');
+    expect(
+      await rejection({ ...strayHeader, headers: { ...strayHeader.headers, 'x-amz-meta-extra': 'added in flight' } }),
+    ).toMatchObject({ name: 'InvalidSignatureException', message: expect.stringMatching(/x-amz-meta-extra/) });
   });
 });

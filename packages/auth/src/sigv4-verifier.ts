@@ -68,6 +68,17 @@ export async function verifySigV4(
   if (!auth.signedHeaders.includes('host') || !auth.signedHeaders.includes('x-amz-date')) {
     throw new InvalidSignatureException("'Host' and 'X-Amz-Date' must be among the signed headers");
   }
+  // Every x-amz-* header that arrived (the operation's X-Amz-Target above all) must be signed:
+  // an unsigned one could be swapped in flight. x-amz-content-sha256 is checked against the body.
+  const unsigned = Object.keys(request.headers).find(
+    (name) =>
+      name.toLowerCase().startsWith('x-amz-') &&
+      name.toLowerCase() !== 'x-amz-content-sha256' &&
+      !auth.signedHeaders.includes(name.toLowerCase()),
+  );
+  if (unsigned) {
+    throw new InvalidSignatureException(`'${unsigned.toLowerCase().slice(0, 64)}' must be among the signed headers`);
+  }
   if (auth.scopeDate !== amzDate.slice(0, 8)) {
     throw new InvalidSignatureException(
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${amzDate.slice(0, 8)}'`,

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { boolean, describedAs, integer, list, matching, oneOf, text, url, type Parser } from './env-parsers.js';
+import { boolean, describedAs, integer, list, matching, oneOf, text, trustProxy, url, type Parser } from './env-parsers.js';
 import { isRedisClusterUrl, parseRedisClusterUrl, parseRedisNode } from './redis-cluster-url.js';
 
 const MiB = 1024 * 1024;
@@ -434,6 +434,21 @@ export const configSpec = {
     description: 'Window of AUTH_FAILURE_LIMIT; a throttled caller may retry when it ends',
     default: 300,
     parse: integer({ min: 1 }),
+  }),
+  trustProxy: setting({
+    env: 'TRUST_PROXY',
+    description:
+      "Express's `trust proxy`: whose X-Forwarded-For gives the client address that failed authentications are counted by. " +
+      "false (default): the peer's address; true: the left-most forwarded address; a number: hops to trust; or addresses/subnets (loopback, 10.0.0.0/8, ...)",
+    default: false as boolean | number | string[],
+    parse: trustProxy,
+  }),
+  maxOperationBodyBytes: setting({
+    env: 'MAX_OPERATION_BODY_BYTES',
+    description:
+      'Largest body of an ECR request other than UploadLayerPart (MAX_REQUEST_BYTES); read, hashed and authenticated before it is parsed. PutImage manifests are up to 4 MiB',
+    default: 8 * MiB,
+    parse: integer({ min: 1024 }),
   }),
   keyRequestQuota: setting({
     env: 'KEY_REQUEST_QUOTA',

@@ -73,3 +73,24 @@ export const boolean: Parser<boolean> = describedAs('boolean', (raw) => {
   if (['false', '0', 'no', 'off'].includes(value)) return false;
   throw new Error(`must be true or false, got '${raw}'`);
 });
+
+/**
+ * Express's `trust proxy`: `false`/`true`, a number of proxy hops, or comma-separated addresses
+ * and subnets (`loopback`, `10.0.0.0/8`, ...).
+ */
+export const trustProxy: Parser<boolean | number | string[]> = describedAs(
+  '`true`, `false`, a number of hops, or comma-separated addresses/subnets',
+  (raw) => {
+  const value = raw.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  try {
+    return boolean(value);
+  } catch {
+    const entries = list()(value);
+    if (entries.length === 0 || entries.some((e) => !/^[0-9A-Za-z.:/-]+$/.test(e))) {
+      throw new Error(`must be true, false, a number of hops, or addresses/subnets, got '${raw}'`);
+    }
+    return entries;
+  }
+},
+);

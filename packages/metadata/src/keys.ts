@@ -38,6 +38,13 @@ export interface Keys {
   urlSigningSecret: string;
   /** STRING: the secret that signs registry login tokens, shared by every API replica */
   authTokenSecret: string;
+  /**
+   * Prefix of the auth rate-limit counters (failed authentications, key quotas): each counter
+   * key adds its own hash tag (`{<source>|<key id>}`, `{<key id>}`) so they spread over a cluster.
+   */
+  authLimits: string;
+  /** HASH `fp:<key id>` → secret fingerprint, `gen:<key id>` → generation (login tokens die with their generation) */
+  keyGenerations: string;
   /** SCAN pattern matching every upload hash (not its parts or checked-parts keys) */
   uploadPattern: string;
   /** The upload id of a key matched by `uploadPattern` */
@@ -86,6 +93,8 @@ export function createKeys(queuePrefix: string): Keys {
     workers: `${prefix}:workers`,
     urlSigningSecret: `${prefix}:url-signing-secret`,
     authTokenSecret: `${prefix}:auth-token-secret`,
+    authLimits: `${prefix}:auth`,
+    keyGenerations: `${prefix}:key-generations`,
     uploadPattern: `${upload('').slice(0, -1)}*}`,
     uploadIdOf: (key) => key.slice(uploadStart, -1),
     blobPattern: `${blob('').slice(0, -1)}*}`,

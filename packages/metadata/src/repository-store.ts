@@ -72,9 +72,14 @@ export class RepositoryStore {
     });
   }
 
-  /** Repositories sorted by name, `limit` at a time, continuing after `after`. */
-  async list(limit: number, after?: string): Promise<RepositoryPage> {
-    const names = (await this.redis.hkeys(this.keys.repositories)).sort();
+  /**
+   * Repositories sorted by name, `limit` at a time, continuing after `after`. `include` filters
+   * the names before the page is cut, so a page (and where the next one starts) never reveals
+   * a name it leaves out.
+   */
+  async list(limit: number, after?: string, include?: (repositoryName: string) => boolean): Promise<RepositoryPage> {
+    const all = (await this.redis.hkeys(this.keys.repositories)).sort();
+    const names = include ? all.filter(include) : all;
     const start = after === undefined ? 0 : names.findIndex((name) => name > after);
     const slice = start < 0 ? [] : names.slice(start, start + limit);
     const records = slice.length > 0 ? await this.redis.hmget(this.keys.repositories, ...slice) : [];

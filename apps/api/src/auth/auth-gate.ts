@@ -37,9 +37,9 @@ export interface Knock {
 }
 
 /**
- * The one policy every door applies: refuse sources and keys that failed too often, prove the
- * credentials (SigV4 or a login token), count and log failures (never a secret), spend the key's
- * quota. Doors only translate their wire into a SignedRequest or a token, and the errors back.
+ * The one policy every door applies: prove the credentials (SigV4 or a login token), count and
+ * log failures (never a secret) per (source, key id) and answer ThrottlingException to a pair
+ * that failed too often, spend the key's quota. Doors only translate their wire into a SignedRequest or a token, and the errors back.
  */
 export class AuthGate {
   constructor(private readonly deps: AuthGateDeps) {}
@@ -73,26 +73,30 @@ export class AuthGate {
 
   /** Proves a registry login token (Basic password on /v2, Bearer on /v1). */
   token(knock: Knock, token: string): Promise<Principal> {
-    return this.attempt(knock, undefined, async () => ({
+    return this.attempt(knock, this.deps.tokens.claimedKeyId(token), async () => ({
       kind: 'key',
-      key: this.deps.tokens.verify(token, this.deps.credentials()),
+      key: await this.deps.tokens.verify(token, this.deps.credentials()),
       via: 'token',
     }));
   }
 
-  /** A request without credentials: counted against its source only if the door refuses it. */
-  async anonymous(knock: Knock): Promise<void> {
-    await this.throttleCheck(knock, undefined);
+  /**
+   * Counts one refusal of a caller without credentials against its source; throws
+   * ThrottlingException instead when the source has used up its failures. On /v2 a request
+   * without credentials is how every registry client starts (the challenge): not counted there.
+   */
+  async refused(knock: Knock, error: LongshoreError, accessKeyId?: string): Promise<void> {
+    if (!this.enabled) return;
+    await this.failed(knock, accessKeyId, error);
   }
 
-  /** Counts one refusal of an anonymous caller (it had to authenticate and did not). */
-  async refused(knock: Knock, error: LongshoreError): Promise<void> {
-    await this.failed(knock, undefined, error);
-  }
-
+  /**
+   * Proves the credentials first: a request whose credentials verify is never refused by the
+   * failure counters. A failure is counted against its (source, claimed key id) pair, and once
+   * the pair has used up its failures it is answered ThrottlingException instead.
+   */
   private async attempt(knock: Knock, accessKeyId: string | undefined, prove: () => Promise<Principal>) {
     if (!this.enabled) return unrestricted;
-    await this.throttleCheck(knock, accessKeyId);
     let principal: Principal;
     try {
       principal = await prove();
@@ -112,27 +116,32 @@ export class AuthGate {
     return principal;
   }
 
-  private async throttleCheck(knock: Knock, accessKeyId: string | undefined): Promise<void> {
+  private async failed(knock: Knock, accessKeyId: string | undefined, error: LongshoreError): Promise<void> {
+    this.deps.metrics.authFailures.inc({ door: knock.door, reason: error.name });
+    if (knock.door === 'v2' && error instanceof MissingAuthenticationTokenException) return;
+    // The claimed key id (shortened unless it is a configured key's) and the reason, never a secret, signature or token.
+    const claimed = accessKeyId === undefined ? undefined : this.loggedKeyId(accessKeyId);
+    knock.log.warn(
+      { source: knock.source, accessKeyId: claimed, door: knock.door, reason: error.name, detail: error.message },
+      'authentication failed',
+    );
     try {
-      await this.deps.failures.check({ source: knock.source, accessKeyId });
+      await this.deps.failures.recordFailure({ source: knock.source, accessKeyId });
     } catch (err) {
       if (err instanceof ThrottlingException) {
         this.deps.metrics.authThrottled.inc({ door: knock.door, cause: 'failures' });
-        knock.log.warn({ source: knock.source, accessKeyId, door: knock.door }, 'authentication throttled');
+        knock.log.warn({ source: knock.source, accessKeyId: claimed, door: knock.door }, 'authentication throttled');
       }
       throw err;
     }
   }
 
-  private async failed(knock: Knock, accessKeyId: string | undefined, error: LongshoreError): Promise<void> {
-    this.deps.metrics.authFailures.inc({ door: knock.door, reason: error.name });
-    // No credentials at all is how every registry client starts (the /v2 challenge): not an attack.
-    if (error instanceof MissingAuthenticationTokenException) return;
-    // The claimed key id and the reason, never a secret, signature or token.
-    knock.log.warn(
-      { source: knock.source, accessKeyId, door: knock.door, reason: error.name, detail: error.message },
-      'authentication failed',
-    );
-    await this.deps.failures.recordFailure({ source: knock.source, accessKeyId });
+  /** A key id as logs may show it: whole when configured, else its first characters only (it may be a pasted secret). */
+  private loggedKeyId(accessKeyId: string): string {
+    if (this.deps.credentials().get(accessKeyId)) return accessKeyId;
+    return accessKeyId.length <= LOGGED_KEY_ID_CHARS ? accessKeyId : `${accessKeyId.slice(0, LOGGED_KEY_ID_CHARS)}…`;
   }
 }
+
+/** How much of an unknown key id a log line shows. */
+const LOGGED_KEY_ID_CHARS = 8;

@@ -3,7 +3,7 @@ import { LOGIN_USERNAME, type Principal, anonymous, unrestricted } from '@longsh
 import { UnrecognizedClientException } from '@longshore/domain';
 import type { AuthGate } from './auth-gate.js';
 import { sourceOf } from './signed-request.js';
-import { IMPORT_UPSTREAM_ACTION, MOUNT_SOURCE_ACTION, PULL_OPERATIONS, v2PermissionFor } from './v2-permission.js';
+import { CATALOG_FILTER_ACTION, IMPORT_UPSTREAM_ACTION, MOUNT_SOURCE_ACTION, PULL_OPERATIONS, v2PermissionFor } from './v2-permission.js';
 
 /** What the /v2 dispatcher tells the hook about a request it is about to serve. */
 export interface V2Request {
@@ -17,6 +17,9 @@ export interface V2Request {
 
 export type V2Authorizer = (request: V2Request) => Promise<void>;
 
+/** Which repositories a listing may show the caller (`res.locals.listed`, set for the catalog). */
+export type RepositoryFilter = (repositoryName: string) => boolean;
+
 /**
  * The /v2 door's authentication, as ECR's registry does it: `Authorization: Basic
  * base64(AWS:<token>)` with a login token from GetAuthorizationToken (`aws ecr get-login-password
@@ -24,7 +27,8 @@ export type V2Authorizer = (request: V2Request) => Promise<void>;
  * `anonymousPull` repositories are served; everything else is `401 UNAUTHORIZED` (the /v2 wire
  * adds the `WWW-Authenticate: Basic realm=...` challenge), and a key that may not is `403 DENIED`.
  * A cross-repository mount from a repository the caller may not pull from falls back to an
- * ordinary upload (`res.locals.mountAllowed = false`).
+ * ordinary upload (`res.locals.mountAllowed = false`). The catalog learns which repositories it
+ * may list from `res.locals.listed`.
  */
 export function registryBasicAuth(auth: AuthGate): V2Authorizer {
   return async ({ req, res, operation, repository }) => {
@@ -32,6 +36,8 @@ export function registryBasicAuth(auth: AuthGate): V2Authorizer {
     const permission = v2PermissionFor(operation, repository);
     if (!permission) {
       if (principal.kind === 'anonymous') auth.permissions.require(principal, 'ecr:BatchGetImage', '*');
+      const listed: RepositoryFilter = (name) => auth.permissions.can(principal, CATALOG_FILTER_ACTION, name);
+      res.locals.listed = listed;
       return;
     }
     auth.permissions.require(principal, permission.action, permission.repository);
@@ -50,18 +56,12 @@ async function principalOf(auth: AuthGate, req: Request): Promise<Principal> {
   if (!auth.enabled) return unrestricted;
   const knock = { door: 'v2' as const, source: sourceOf(req), log: req.log };
   const header = req.get('authorization');
-  if (!header) {
-    await auth.anonymous(knock);
-    return anonymous;
-  }
+  if (!header) return anonymous;
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
   const decoded = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : '';
   const colon = decoded.indexOf(':');
   // Some clients send empty Basic credentials when told to use none (`skopeo --src-no-creds`).
-  if (basic && decoded === ':') {
-    await auth.anonymous(knock);
-    return anonymous;
-  }
+  if (basic && decoded === ':') return anonymous;
   if (!basic || colon < 0 || decoded.slice(0, colon) !== LOGIN_USERNAME) {
     const error = new UnrecognizedClientException(
       `Log in with the username ${LOGIN_USERNAME} and a token from GetAuthorizationToken (aws ecr get-login-password)`,

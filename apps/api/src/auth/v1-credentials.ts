@@ -20,7 +20,6 @@ export async function authenticateV1(auth: AuthGate, req: Request, body: 'parsed
     const payload = body === 'streamed' ? UNSIGNED_PAYLOAD : rawBodySha256(req);
     return auth.sigv4(knock, signedRequestOf(req, payload));
   }
-  await auth.anonymous(knock);
   const error = new MissingAuthenticationTokenException(
     'Missing Authentication Token: send `Authorization: Bearer <token>` (from GetAuthorizationToken) or sign the request with SigV4',
   );

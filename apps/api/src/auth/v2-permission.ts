@@ -4,7 +4,7 @@ import { ACCOUNT_WIDE } from '@longshore/auth';
  * The IAM action a /v2 operation needs, as ECR maps registry calls to its API: a pull is
  * BatchGetImage (manifests), GetDownloadUrlForLayer (blobs) and BatchCheckLayerAvailability
  * (blob HEAD); a push is InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload and PutImage.
- * `undefined`: the operation only needs the caller to be authenticated (the `/v2/` ping).
+ * `undefined`: the operation only needs the caller to be authenticated (the `/v2/` ping, the catalog).
  */
 const actions: Record<string, string | undefined> = {
   'v2.Base': undefined,
@@ -17,13 +17,17 @@ const actions: Record<string, string | undefined> = {
   'v2.DeleteManifest': 'ecr:BatchDeleteImage',
   'v2.ListTags': 'ecr:ListImages',
   'v2.ListReferrers': 'ecr:BatchGetImage',
-  'v2.Catalog': 'ecr:DescribeRepositories',
+  // Any key may list; the listing holds only the repositories it may pull from (CATALOG_FILTER_ACTION).
+  'v2.Catalog': undefined,
   'v2.StartUpload': 'ecr:InitiateLayerUpload',
   'v2.UploadChunk': 'ecr:UploadLayerPart',
   'v2.CompleteUpload': 'ecr:CompleteLayerUpload',
   'v2.GetUpload': 'ecr:UploadLayerPart',
   'v2.CancelUpload': 'ecr:InitiateLayerUpload',
 };
+
+/** `/v2/_catalog` lists only the repositories the caller may pull from. */
+export const CATALOG_FILTER_ACTION = 'ecr:BatchGetImage';
 
 /** A cross-repository mount also reads the layer from the source repository. */
 export const MOUNT_SOURCE_ACTION = 'ecr:GetDownloadUrlForLayer';

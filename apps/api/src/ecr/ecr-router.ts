@@ -8,6 +8,7 @@ import {
   type EcrOperation,
   type UploadLayerPartInput,
 } from '@longshore/domain';
+import { claimedAccessKeyId } from '@longshore/auth';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { ecrPermissionFor } from '../auth/ecr-permission.js';
 import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
@@ -16,6 +17,7 @@ import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { OperationTable } from './operations/index.js';
 import { sendEcrResult } from './ecr-response.js';
 import type { OperationContext } from './operation-context.js';
+import { parseJsonBody } from './json-body.js';
 import { canStreamPartBody, readStreamedPartBody } from './streamed-part-body.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
@@ -24,7 +26,10 @@ const served = new Set<string>(servedOperations);
 export interface EcrRouterDeps {
   operations: OperationTable;
   metrics: ApiMetrics;
+  /** MAX_REQUEST_BYTES: the largest UploadLayerPart body. */
   maxRequestBytes: number;
+  /** MAX_OPERATION_BODY_BYTES: the largest body of every other operation. */
+  maxOperationBodyBytes: number;
   baseUrl(req: Request): string;
   auth: AuthGate;
 }
@@ -32,13 +37,16 @@ export interface EcrRouterDeps {
 /** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
 export function createEcrRouter(deps: EcrRouterDeps): Router {
   const router = Router();
-  // The raw bytes are hashed as they are parsed: SigV4 covers the body as it arrived.
-  const parseJson = express.json({ type: () => true, limit: deps.maxRequestBytes, strict: false, verify: hashRawBody });
+  // Authenticate before parsing: the raw bytes are read (within a small limit, but for a part)
+  // and hashed, SigV4 is checked against that hash, and only then is the JSON parsed.
+  const readRaw = (limit: number) => express.raw({ type: () => true, limit, verify: hashRawBody });
+  const readOperationBody = readRaw(deps.maxOperationBodyBytes);
+  const readPartBody = readRaw(deps.maxRequestBytes);
 
   router.post('/', (req, res) => {
     const operation = operationOf(req);
     res.locals.operation = operation ?? 'unknown';
-    const handled = (parseError?: unknown, partBlob?: Buffer) => {
+    const handled = (parseError?: unknown, streamed?: { blob: Buffer | undefined }) => {
       const controller = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
@@ -48,7 +56,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
         req,
         res,
         scope,
-        () => handle(req, res, operation, controller.signal, parseError, partBlob),
+        () => handle(req, res, operation, controller.signal, parseError, streamed),
         deps.metrics,
       );
     };
@@ -58,7 +66,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
         (read) => {
           req.body = read.body;
           setRawBodySha256(req, read.sha256);
-          handled(undefined, read.blob);
+          handled(undefined, { blob: read.blob });
         },
         (err: unknown) => {
           const sha256 = (err as { sha256?: string }).sha256;
@@ -68,7 +76,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       );
       return;
     }
-    parseJson(req, res, (parseError?: unknown) => handled(parseError));
+    const read = operation === 'UploadLayerPart' ? readPartBody : readOperationBody;
+    read(req, res, (readError?: unknown) => handled(readError));
   });
 
   async function handle(
@@ -77,14 +86,18 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     operation: EcrOperation | undefined,
     signal: AbortSignal,
     parseError: unknown,
-    partBlob?: Buffer,
+    /** Set when the part body was read by the streaming reader (req.body is then parsed already). */
+    streamed?: { blob: Buffer | undefined },
   ) {
     const log = req.log;
-    if (parseError && (parseError as { type?: string }).type === 'entity.too.large') throw bodyError(parseError);
-    const principal = await deps.auth.sigv4(
-      { door: 'ecr', source: sourceOf(req), log },
-      signedRequestOf(req, rawBodySha256(req)),
-    );
+    const knock = { door: 'ecr' as const, source: sourceOf(req), log };
+    if (parseError && (parseError as { sha256?: string }).sha256 === undefined) {
+      // The body could not be read (too large, an unknown coding): never authenticated, counted against the source.
+      const error = bodyError(parseError);
+      await deps.auth.refused(knock, error, claimedAccessKeyId(req.get('authorization')));
+      throw error;
+    }
+    const principal = await deps.auth.sigv4(knock, signedRequestOf(req, rawBodySha256(req)));
     if (!operation) {
       const target = req.get('x-amz-target');
       throw new UnknownOperationException(
@@ -93,9 +106,10 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     }
     if (parseError) throw bodyError(parseError);
     // An empty body parses as nothing (`{}` to AWS); a literal `null` is not an object (SerializationException).
-    const input = validateEcrInput(operation, req.body === undefined ? {} : req.body);
+    const body: unknown = streamed ? req.body : parseJsonBody(req);
+    const input = validateEcrInput(operation, body === undefined ? {} : body);
     // The streamed part's stand-in passed validation as the part itself would have.
-    if (partBlob) (input as UploadLayerPartInput).layerPartBlob = partBlob;
+    if (streamed?.blob) (input as UploadLayerPartInput).layerPartBlob = streamed.blob;
     const permission = ecrPermissionFor(operation, input);
     if (!permission.filtered || permission.repositories.length > 0) {
       deps.auth.permissions.require(principal, permission.action, permission.repositories);

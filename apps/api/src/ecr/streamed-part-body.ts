@@ -110,7 +110,7 @@ function finish(scanner: BlobMemberScanner, sha256: string): StreamedPartBody {
 const MAX_PART_BLOB_BYTES = 20_971_520;
 
 /** body-parser's json with `strict: false`: an empty body is `{}`, a UTF-8 BOM is dropped. */
-function parseLikeBodyParser(text: string): unknown {
+export function parseLikeBodyParser(text: string): unknown {
   const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (json.length === 0) return {};
   return JSON.parse(json);

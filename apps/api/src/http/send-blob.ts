@@ -34,7 +34,8 @@ export async function sendBlob(
 ): Promise<void> {
   // Checked before any redirect, so a range no byte satisfies gets this wire's own error on every
   // storage driver, not the object store's.
-  const ranges = req.headers.range ? req.range(blob.size) : undefined;
+  // Only byte ranges: a Range of another unit is ignored, as RFC 9110 §14.2 requires (the whole blob, 200).
+  const ranges = /^bytes=/i.test(req.headers.range ?? '') ? req.range(blob.size) : undefined;
   if (ranges === -1) {
     res.set('Content-Range', `bytes */${blob.size}`);
     throw new RangeNotSatisfiableError('No byte of the blob is in the requested range', { size: blob.size });

@@ -171,10 +171,10 @@ export class ImageService {
     return { manifests: matching.map(referrerDescriptor), filtersApplied };
   }
 
-  /** GET /v2/_catalog: repository names in lexical order, `n` at most, after `last`. */
-  async catalog(n?: number, last?: string): Promise<CatalogPage> {
+  /** GET /v2/_catalog: repository names in lexical order, `n` at most, after `last`; only those `include` keeps. */
+  async catalog(n?: number, last?: string, include?: (repositoryName: string) => boolean): Promise<CatalogPage> {
     if (n === 0) return { repositories: [] };
-    const page = await this.deps.repositoryStore.list(n ?? UNLIMITED, last);
+    const page = await this.deps.repositoryStore.list(n ?? UNLIMITED, last, include);
     const repositories = page.repositories.map((r) => r.repositoryName);
     return { repositories, ...(page.nextAfter !== undefined ? { next: page.nextAfter } : {}) };
   }

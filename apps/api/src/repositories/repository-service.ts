@@ -54,10 +54,16 @@ export class RepositoryService {
     return this.deps.repositories.require(repositoryName, this.deps.registryId);
   }
 
-  describe(names: string[] | undefined, limit: number, after?: string): Promise<RepositoryPage> {
+  /** The named repositories, or a page of those `visible` keeps (filtered before paging). */
+  describe(
+    names: string[] | undefined,
+    limit: number,
+    after?: string,
+    visible?: (repositoryName: string) => boolean,
+  ): Promise<RepositoryPage> {
     if (names)
       return this.deps.repositories.getMany(names, this.deps.registryId).then((repositories) => ({ repositories }));
-    return this.deps.repositories.list(limit, after);
+    return this.deps.repositories.list(limit, after, visible);
   }
 
   /** Create-on-push: the repository, created with default settings if it does not exist yet. */

@@ -17,5 +17,11 @@ export function parseContentRange(header: string | undefined): { first: number; 
       'Content-Range',
     );
   }
+  if (match[3] !== '*' && last >= Number(match[3])) {
+    throw new RequestValidationError(
+      "Invalid parameter at 'Content-Range': the range ends beyond its total length",
+      'Content-Range',
+    );
+  }
   return { first, last };
 }

@@ -1,10 +1,13 @@
 import express, { Router, type Request, type Response } from 'express';
 import {
+  LimitExceededException,
   RequestValidationError,
+  UploadNotFoundException,
   isCallbackAllowed,
   validateShape,
   type CompleteLayerUploadInput,
 } from '@longshore/domain';
+import type { Principal } from '@longshore/auth';
 import { toStatusDocument, type UploadRecord } from '@longshore/metadata';
 import type { CompletionWaiter } from '@longshore/queue';
 import type { AuthGate } from '../auth/auth-gate.js';
@@ -33,6 +36,8 @@ export interface V1RouterDeps {
 /** A refused body of at most this many bytes is read to its end before the answer (see drainRequest). */
 const DRAIN_MAX_BYTES = 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 2_000;
+/** The largest JSON body /v1 reads (1 MiB). */
+const JSON_BODY_LIMIT = 1024 * 1024;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -43,7 +48,7 @@ type Handler = (req: Request, res: Response) => Promise<void>;
  */
 export function createV1Router(deps: V1RouterDeps): Router {
   const router = Router();
-  const parseJson = express.json({ limit: '1mb', type: () => true, verify: hashRawBody });
+  const parseJson = express.json({ limit: JSON_BODY_LIMIT, type: () => true, verify: hashRawBody });
 
   /** Every /v1 handler runs on the API's one error path (errors/handle-request.ts). */
   const route = (operation: string, handler: Handler) => (req: Request, res: Response) => {
@@ -60,6 +65,18 @@ export function createV1Router(deps: V1RouterDeps): Router {
     void handleRequest(req, res, scope, () => handler(req, res), deps.metrics);
   };
 
+  /**
+   * The upload, when the caller may perform `action` in its repository; otherwise answered as an
+   * unknown id, so an upload id never tells another team's repository name.
+   */
+  const uploadFor = async (principal: Principal, action: string, uploadId: string): Promise<UploadRecord> => {
+    const record = await deps.uploads.status(uploadId);
+    if (!deps.auth.permissions.can(principal, action, record.repositoryName)) {
+      throw new UploadNotFoundException(`The upload with id '${uploadId}' does not exist`);
+    }
+    return record;
+  };
+
   router.get('/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
@@ -69,7 +86,14 @@ export function createV1Router(deps: V1RouterDeps): Router {
     (req, res, next) =>
       parseJson(req, res, (err?: unknown) => {
         if (err) {
-          sendError('v1', res, new RequestValidationError('The request body is not valid JSON', 'body'));
+          const tooLarge = (err as { type?: string }).type === 'entity.too.large';
+          sendError(
+            'v1',
+            res,
+            tooLarge
+              ? new LimitExceededException(`The request body is larger than ${JSON_BODY_LIMIT} bytes`)
+              : new RequestValidationError('The request body is not valid JSON', 'body'),
+          );
           return;
         }
         next();
@@ -107,9 +131,8 @@ export function createV1Router(deps: V1RouterDeps): Router {
       const principal = await authenticateV1(deps.auth, req, 'parsed');
       const uploadId = uploadIdOf(req);
       const waitSeconds = waitOf(req, deps.maxLongPollSeconds);
-      let record: UploadRecord = await deps.uploads.status(uploadId);
       // An upload's status is for whoever may complete uploads in its repository.
-      deps.auth.permissions.require(principal, 'ecr:CompleteLayerUpload', record.repositoryName);
+      let record: UploadRecord = await uploadFor(principal, 'ecr:CompleteLayerUpload', uploadId);
       if (waitSeconds > 0 && record.status !== 'completed' && record.status !== 'failed') {
         const seen = record.status;
         const abort = new AbortController();
@@ -132,8 +155,7 @@ export function createV1Router(deps: V1RouterDeps): Router {
       const principal = await authenticateV1(deps.auth, req, 'streamed');
       const uploadId = uploadIdOf(req);
       const range = parseContentRange(req.get('content-range'));
-      const record = await deps.uploads.status(uploadId);
-      deps.auth.permissions.require(principal, 'ecr:UploadLayerPart', record.repositoryName);
+      const record = await uploadFor(principal, 'ecr:UploadLayerPart', uploadId);
       const lastByteReceived = await deps.uploads.uploadPart({
         uploadId,
         repositoryName: record.repositoryName,

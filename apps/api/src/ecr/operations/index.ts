@@ -1,4 +1,4 @@
-import type { LoginTokens } from '@longshore/auth';
+import { type LoginTokens, type PageTokens, principalId } from '@longshore/auth';
 import { InvalidParameterException, type EcrInputs, type EcrOperation } from '@longshore/domain';
 import type { ImageStore } from '@longshore/metadata';
 import type { LayerService } from '../../layers/layer-service.js';
@@ -21,6 +21,8 @@ export interface OperationDeps {
   imageStore: ImageStore;
   downloads: DownloadUrlSigner;
   tokens: LoginTokens;
+  /** Seals DescribeRepositories' nextToken (opaque, bound to the caller). */
+  pageTokens: PageTokens;
   /** AUTH_TOKEN_TTL_SECONDS: how long the login token of AUTH=off lasts (nothing checks it). */
   tokenTtlSeconds: number;
   region: string;
@@ -57,16 +59,16 @@ export function createOperations(deps: OperationDeps): OperationTable {
       if (input.repositoryNames && (input.nextToken || input.maxResults)) {
         throw new InvalidParameterException('repositoryNames cannot be combined with nextToken or maxResults');
       }
-      const after = input.nextToken ? decodeToken(input.nextToken) : undefined;
+      const caller = principalId(ctx.principal);
+      const after = input.nextToken ? deps.pageTokens.open(input.nextToken, caller) : undefined;
       const shown = view(ctx);
-      const page = await repositories.describe(input.repositoryNames, input.maxResults ?? DEFAULT_PAGE, after);
-      // Without names, the listing shows only the repositories the caller may describe.
-      const visible = input.repositoryNames
-        ? page.repositories
-        : page.repositories.filter((r) => ctx.allows('ecr:DescribeRepositories', r.repositoryName));
+      // Without names, the listing holds only the repositories the caller may describe, filtered before paging.
+      const page = await repositories.describe(input.repositoryNames, input.maxResults ?? DEFAULT_PAGE, after, (name) =>
+        ctx.allows('ecr:DescribeRepositories', name),
+      );
       return {
-        repositories: visible.map((r) => repositoryJson(r, shown)),
-        ...(page.nextAfter ? { nextToken: Buffer.from(page.nextAfter).toString('base64url') } : {}),
+        repositories: page.repositories.map((r) => repositoryJson(r, shown)),
+        ...(page.nextAfter ? { nextToken: deps.pageTokens.seal(page.nextAfter, caller) } : {}),
       };
     },
 
@@ -139,7 +141,7 @@ export function createOperations(deps: OperationDeps): OperationTable {
     async GetAuthorizationToken(_input, ctx) {
       const issued =
         ctx.principal.kind === 'key'
-          ? deps.tokens.issue(ctx.principal.key)
+          ? await deps.tokens.issue(ctx.principal.key)
           : {
               // AUTH=off: nothing checks the token, but clients still need one to log in with.
               authorizationToken: Buffer.from('AWS:authentication-is-off').toString('base64'),
@@ -157,10 +159,4 @@ export function createOperations(deps: OperationDeps): OperationTable {
       };
     },
   };
-}
-
-function decodeToken(token: string): string {
-  const after = Buffer.from(token, 'base64url').toString('utf8');
-  if (!after) throw new InvalidParameterException("Invalid parameter at 'nextToken'");
-  return after;
 }
