@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BatchGetImageCommand, CreateRepositoryCommand, PutImageCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, imageManifest, indexManifest } from '../support/image-data.js';
@@ -12,6 +13,8 @@ const DOCKER_FOREIGN = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzi
 interface OciErrors {
   errors: { code: string; message: string }[];
 }
+
+const sha512Of = (text: string) => `sha512:${createHash('sha512').update(text).digest('hex')}`;
 
 let seq = 0;
 const freshName = (what: string) => {
@@ -142,6 +145,57 @@ describe('/v2 fidelity to the distribution spec', () => {
     // Reading referrers creates nothing.
     const catalog = (await (await longshore.fetch('/v2/_catalog')).json()) as { repositories: string[] };
     expect(catalog.repositories.filter((r) => r.includes('never-created'))).toEqual([]);
+  });
+
+  it('takes manifests by sha512 digest, verified as strictly as sha256, and their referrers', async () => {
+    const name = freshName('sha512');
+    const image = await pushImage(name);
+    const digest = sha512Of(image.manifest);
+    const put = await putManifest(name, digest, image.manifest, OCI_MANIFEST);
+    expect(put.status).toBe(201);
+    expect(put.headers.get('docker-content-digest')).toBe(digest);
+    expect(put.headers.get('location')).toBe(`/v2/${name}/manifests/${digest}`);
+
+    const pulled = await longshore.fetch(`/v2/${name}/manifests/${digest}`, { headers: { Accept: ACCEPT_ALL } });
+    expect(pulled.status).toBe(200);
+    expect(pulled.headers.get('docker-content-digest')).toBe(digest);
+    expect(await pulled.text()).toBe(image.manifest);
+    const head = await longshore.fetch(`/v2/${name}/manifests/${digest}`, { method: 'HEAD' });
+    expect(head.headers.get('docker-content-digest')).toBe(digest);
+
+    // Bytes that do not hash to the sha512 named, and a sha512 of the wrong length, are refused.
+    const wrong = await putManifest(name, sha512Of('other bytes'), image.manifest, OCI_MANIFEST);
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as OciErrors).errors[0]?.code).toBe('DIGEST_INVALID');
+    const short = await putManifest(name, `sha512:${'a'.repeat(64)}`, image.manifest, OCI_MANIFEST);
+    expect(short.status).toBe(400);
+
+    // A referrer whose subject is named by its sha512, found by that digest.
+    const referrer = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: 'application/vnd.example.sbom',
+      config: JSON.parse(image.manifest).config,
+      layers: JSON.parse(image.manifest).layers,
+      subject: { mediaType: OCI_MANIFEST, digest, size: Buffer.byteLength(image.manifest) },
+    });
+    const attached = await putManifest(name, sha512Of(referrer), referrer, OCI_MANIFEST);
+    expect(attached.status).toBe(201);
+    expect(attached.headers.get('oci-subject')).toBe(digest);
+    const referrers = await longshore.fetch(`/v2/${name}/referrers/${digest}`);
+    expect(referrers.status).toBe(200);
+    expect(((await referrers.json()) as { manifests: { digest: string }[] }).manifests).toEqual([
+      expect.objectContaining({ digest: sha512Of(referrer), artifactType: 'application/vnd.example.sbom' }),
+    ]);
+
+    expect((await longshore.fetch(`/v2/${name}/manifests/${sha512Of(referrer)}`, { method: 'DELETE' })).status).toBe(
+      202,
+    );
+    const gone = await longshore.fetch(`/v2/${name}/manifests/${sha512Of(referrer)}`, { method: 'HEAD' });
+    expect(gone.status).toBe(404);
+    // The same bytes stay reachable by their sha256 as well: the ECR door names them so.
+    const bySha256 = await longshore.fetch(`/v2/${name}/manifests/${image.digest}`, { method: 'HEAD' });
+    expect(bySha256.status).toBe(200);
   });
 
   it('refuses to DELETE a manifest an index lists (DENIED 409), as BatchDeleteImage does, until the index is gone', async () => {

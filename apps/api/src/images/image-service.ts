@@ -1,6 +1,7 @@
 import {
   ImageAlreadyExistsException,
   ImageDigestDoesNotMatchException,
+  digestAlgorithm,
   ImageNotFoundException,
   ImageReferencedByManifestListError,
   ImageTagAlreadyExistsException,
@@ -13,6 +14,7 @@ import {
   requiredBlobs,
   referrerArtifactType,
   requireDigest,
+  requireOciDigest,
   requireTag,
   type ImageReference,
   type ParsedManifest,
@@ -77,7 +79,7 @@ export class ImageService {
 
   /**
    * PUT /v2/<name>/manifests/<reference>. `reference` is a tag or a digest; a digest must be the
-   * sha256 of `bytes` (ImageDigestDoesNotMatchException). The repository is created when missing
+   * sha256 or sha512 of `bytes` (ImageDigestDoesNotMatchException). The repository is created when missing
    * and CREATE_REPOSITORY_ON_PUSH is on (RepositoryNotFoundException otherwise). Re-pushing a
    * stored manifest succeeds; moving an immutable tag is ImageTagAlreadyExistsException.
    */
@@ -88,7 +90,8 @@ export class ImageService {
     contentType?: string,
   ): Promise<PutManifestResult> {
     const ref = parseImageReference(reference);
-    const manifest = parseManifest(bytes, contentType);
+    // A manifest pushed by a sha512 digest is named by its sha512 (OCI image-spec registers both).
+    const manifest = parseManifest(bytes, contentType, ref.kind === 'digest' ? digestAlgorithm(ref.digest) : 'sha256');
     if (ref.kind === 'digest') this.requireDigestMatches(ref.digest, manifest);
     const repository = this.deps.createRepositoryOnPush
       ? await this.deps.repositories.getOrCreate(repositoryName)
@@ -130,7 +133,7 @@ export class ImageService {
    */
   async deleteManifest(repositoryName: string, digest: string): Promise<void> {
     await this.deps.repositories.require(repositoryName);
-    requireDigest(digest);
+    requireOciDigest(digest);
     const outcome = await this.deps.images.delete(repositoryName, digest, true);
     if (outcome.kind === 'referenced') {
       throw new ImageReferencedByManifestListError(
@@ -163,7 +166,7 @@ export class ImageService {
    * exist: the spec's referrers API answers an empty list for them, never NAME_UNKNOWN.
    */
   async referrers(repositoryName: string, digest: string, artifactType?: string): Promise<ReferrerList> {
-    requireDigest(digest);
+    requireOciDigest(digest);
     const filtersApplied = artifactType ? ['artifactType'] : [];
     if (!(await this.deps.repositoryStore.get(repositoryName))) return { manifests: [], filtersApplied };
     const records = await this.deps.images.referrers(repositoryName, digest);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidImageDigestError, InvalidImageTagError } from '../errors/ecr-errors.js';
-import { isValidTag, parseImageReference } from './image-reference.js';
+import { isValidTag, parseImageReference, requireDigest } from './image-reference.js';
 import { isTagImmutable } from './tag-mutability.js';
 
 const digest = `sha256:${'ab'.repeat(32)}`;
@@ -9,6 +9,14 @@ describe('image references', () => {
   it('tells tags from digests', () => {
     expect(parseImageReference('latest')).toEqual({ kind: 'tag', tag: 'latest' });
     expect(parseImageReference(digest)).toEqual({ kind: 'digest', digest });
+  });
+
+  it('takes sha512 digests on /v2 references; the ECR door keeps its sha256 pattern', () => {
+    const sha512 = `sha512:${'a'.repeat(128)}`;
+    expect(parseImageReference(sha512)).toEqual({ kind: 'digest', digest: sha512 });
+    expect(() => requireDigest(sha512)).toThrow(InvalidImageDigestError);
+    expect(() => parseImageReference(`sha512:${'a'.repeat(64)}`)).toThrow(InvalidImageDigestError);
+    expect(() => parseImageReference(`sha384:${'a'.repeat(96)}`)).toThrow(InvalidImageDigestError);
   });
 
   it('follows the distribution-spec tag grammar', () => {
@@ -20,7 +28,7 @@ describe('image references', () => {
   it('refuses malformed references with the error of their kind', () => {
     expect(() => parseImageReference('-bad')).toThrow(InvalidImageTagError);
     expect(() => parseImageReference('sha256:abc')).toThrow(InvalidImageDigestError);
-    expect(() => parseImageReference(`sha512:${'a'.repeat(128)}`)).toThrow(InvalidImageDigestError);
+    expect(() => parseImageReference(`sha512:${'A'.repeat(128)}`)).toThrow(InvalidImageDigestError);
     expect(() => parseImageReference(digest.toUpperCase().replace('SHA256', 'sha256'))).toThrow(
       InvalidImageDigestError,
     );

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidManifestError, ManifestTooLargeError } from '../errors/ecr-errors.js';
 import type { Descriptor } from './descriptor.js';
-import { isValidDigest } from './image-reference.js';
+import { isValidOciDigest, type DigestAlgorithm } from './image-reference.js';
 import {
   bareMediaType,
   isIndexMediaType,
@@ -16,7 +16,7 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** What Longshore needs to know of a manifest: parsed once, from its exact bytes. */
 export interface ParsedManifest {
-  /** sha256 of the exact bytes. */
+  /** The digest of the exact bytes: sha256, or sha512 when the manifest is pushed by one. */
   digest: string;
   mediaType: ManifestMediaType;
   size: number;
@@ -33,8 +33,8 @@ export interface ParsedManifest {
   annotations?: Record<string, string>;
 }
 
-export function manifestDigest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export function manifestDigest(bytes: Uint8Array, algorithm: DigestAlgorithm = 'sha256'): string {
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 
 /**
@@ -42,9 +42,14 @@ export function manifestDigest(bytes: Uint8Array): string {
  * from the declared type (the /v2 Content-Type or PutImage's imageManifestMediaType), else
  * from the shape (`manifests` → OCI index, `config` → OCI image manifest). A declared manifest
  * type that contradicts the body's is refused; a declared type that is not a manifest type
- * (e.g. `application/json`) is ignored. Throws InvalidManifest or ManifestTooLarge.
+ * (e.g. `application/json`) is ignored. The digest is the sha256 of the bytes, or the sha512 for
+ * a manifest pushed by a sha512 digest. Throws InvalidManifest or ManifestTooLarge.
  */
-export function parseManifest(bytes: Uint8Array, declaredType?: string): ParsedManifest {
+export function parseManifest(
+  bytes: Uint8Array,
+  declaredType?: string,
+  algorithm: DigestAlgorithm = 'sha256',
+): ParsedManifest {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) {
     throw new ManifestTooLargeError(
       `The manifest is ${bytes.byteLength} bytes; at most ${MAX_MANIFEST_BYTES} bytes are accepted`,
@@ -83,7 +88,7 @@ export function parseManifest(bytes: Uint8Array, declaredType?: string): ParsedM
   const artifactType = optionalString(body.artifactType, 'artifactType');
   const annotations = stringMap(body.annotations, 'annotations');
   const common = {
-    digest: manifestDigest(bytes),
+    digest: manifestDigest(bytes, algorithm),
     mediaType,
     size: bytes.byteLength,
     ...(subject ? { subject } : {}),
@@ -136,8 +141,8 @@ function descriptor(value: unknown, where: string): Descriptor {
   if (!isObject(value)) throw invalid(`'${where}' must be a descriptor object`);
   const { mediaType, digest, size } = value;
   if (typeof mediaType !== 'string' || mediaType.length === 0) throw invalid(`'${where}.mediaType' must be a string`);
-  if (typeof digest !== 'string' || !isValidDigest(digest)) {
-    throw invalid(`'${where}.digest' must be a sha256 digest`);
+  if (typeof digest !== 'string' || !isValidOciDigest(digest)) {
+    throw invalid(`'${where}.digest' must be a sha256 or sha512 digest`);
   }
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw invalid(`'${where}.size' must be a non-negative integer`);
