@@ -13,6 +13,7 @@ import { finalizeHeld, holdFinalizeEnv, type HoldPoint } from '../support/finali
 import { MiB, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { httpStatusOf, rejectionOf } from '../support/rejection.js';
+import { waitForFinalStatus } from '../support/status-client.js';
 
 const LAYER_SIZE = 12 * MiB;
 const PART_SIZE = 5 * MiB;
@@ -60,11 +61,12 @@ describe('a worker killed while finalizing', () => {
     const input = { repositoryName, uploadId, layerDigests: [layer.digest] };
     const doomed = await longshore.startWorker(holdFinalizeEnv(point));
     const held = finalizeHeld(doomed, point, uploadId);
-    const firstComplete = ecr.send(new CompleteLayerUploadCommand(input));
+    // With no worker left, the first call can only give up waiting: a retryable ServerException
+    // (it may come before or after the kill: its wait is shorter than a slow store's finalization).
+    const firstComplete = rejectionOf(ecr.send(new CompleteLayerUploadCommand(input)), ServerException);
     await held;
     await doomed.kill();
-    // With no worker left, the first call can only give up waiting: a retryable ServerException.
-    const timedOut = await rejectionOf(firstComplete, ServerException);
+    const timedOut = await firstComplete;
     expect(httpStatusOf(timedOut)).toBe(500);
     expect(timedOut.message).toMatch(/retry/i);
     return { layer, uploadId, input };
@@ -81,6 +83,7 @@ describe('a worker killed while finalizing', () => {
     );
     expect(output).toMatchObject({ repositoryName, uploadId, layerDigest: layer.digest, registryId: '000000000000' });
 
+    await waitForFinalStatus(longshore.endpoint, uploadId);
     const status = await redis.hgetall(keys.upload(uploadId));
     expect(status).toMatchObject({ status: 'completed', layerDigest: layer.digest, layerSize: String(LAYER_SIZE) });
     expect(Number(status.attempts), 'the new worker finalized it again').toBeGreaterThanOrEqual(2);

@@ -89,6 +89,36 @@ describe.each(['parts', 'full'] as const)('finalization with VERIFY_MODE=%s', (v
     expect(availability.layers?.[0]?.layerSize).toBe(layer.bytes.length);
   });
 
+  it('refuses a digest the bytes do not have (the client is never trusted), and publishes nothing', async () => {
+    const layer = randomLayer(200 * KiB + 1);
+    const claimed = randomLayer(200 * KiB + 1).digest;
+    const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);
+    const error = await complete(longshore, repositoryName, uploadId, claimed).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidLayerException);
+    await expectNothingPublished(repositoryName, [claimed, layer.digest]);
+  });
+
+  it('refuses a digest the bytes do not have when it must re-hash them (no carried hash state)', async () => {
+    const layer = randomLayer(200 * KiB + 5);
+    const claimed = randomLayer(200 * KiB + 5).digest;
+    const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);
+    expect(await redis.hdel(longshore.keys.upload(uploadId), 'hashState')).toBe(1);
+    const error = await complete(longshore, repositoryName, uploadId, claimed).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidLayerException);
+    await expectNothingPublished(repositoryName, [claimed, layer.digest]);
+  });
+
+  /** Neither digest is in the repository, and no blob of either is stored. */
+  async function expectNothingPublished(repository: string, digests: string[]) {
+    const availability = await longshore.ecr.send(
+      new BatchCheckLayerAvailabilityCommand({ repositoryName: repository, layerDigests: digests }),
+    );
+    expect(availability.layers ?? []).toEqual([]);
+    expect(availability.failures?.map((f) => f.failureCode)).toEqual(digests.map(() => 'MissingLayerDigest'));
+    const stored = await longshore.storage.storedBlobDigests();
+    for (const digest of digests) expect(stored).not.toContain(digest);
+  }
+
   it('catches a stored part altered on disk as InvalidLayerException, and publishes nothing', async () => {
     const layer = randomLayer(256 * KiB);
     const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 64 * KiB);

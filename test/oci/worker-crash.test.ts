@@ -4,6 +4,7 @@ import { finalizeHeld, holdFinalizeEnv } from '../support/finalize-hold.js';
 import { MiB, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { completeBlobUpload, uploadBlobChunks, type StartedBlobUpload } from '../support/oci-push.js';
+import { waitForFinalStatus } from '../support/status-client.js';
 
 const LAYER_SIZE = 12 * MiB;
 const CHUNK_SIZE = 5 * MiB;
@@ -66,6 +67,8 @@ describe('/v2: a worker killed while finalizing', () => {
     expect(answer.status).toBe(201);
     expect(answer.headers.get('docker-content-digest')).toBe(layer.digest);
 
+    // The PUT may answer once the layer is linked, just before the worker records the outcome.
+    await waitForFinalStatus(longshore.endpoint, upload.uploadId);
     const status = await redis.hgetall(keys.upload(upload.uploadId));
     expect(status).toMatchObject({ status: 'completed', layerDigest: layer.digest, layerSize: String(LAYER_SIZE) });
     expect(Number(status.attempts), 'the new worker finalized it again').toBeGreaterThanOrEqual(2);

@@ -49,7 +49,8 @@ describe('CompletionWaiter', () => {
       announced = await announce(uploadId, 'completed');
       return false;
     });
-    expect(announced).toBeGreaterThan(0);
+    // Exactly one client heard it: the waiter's own pattern subscription (no other matches this prefix).
+    expect(announced).toBe(1);
     expect(outcome).toMatchObject({ timedOut: false, record: { uploadId, status: 'completed' } });
     expect(waiter.size).toBe(0);
   });
@@ -110,7 +111,8 @@ describe('CompletionWaiter built before its connection is ready', () => {
     const subscribers: Redis[] = [];
     try {
       for (let round = 0; round < 10; round++) {
-        const subscriber = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+        const connectionName = `${prefix}-round-${round}`;
+        const subscriber = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null, connectionName });
         subscribers.push(subscriber);
         // The moment the TCP connection is up and the ready check not yet answered.
         await new Promise<void>((resolve) => subscriber.once('connect', () => resolve()));
@@ -129,7 +131,12 @@ describe('CompletionWaiter built before its connection is ready', () => {
           return false;
         });
         expect(outcome, `round ${round}`).toMatchObject({ timedOut: false, record: { status: 'completed' } });
-        expect(Number(await redis.call('PUBSUB', 'NUMPAT'))).toBeGreaterThanOrEqual(1);
+        // This round's own connection holds exactly one pattern subscription (CLIENT LIST's psub),
+        // whatever other waiters the shared Redis serves.
+        const clients = String(await redis.call('CLIENT', 'LIST')).split('\n');
+        const own = clients.filter((line) => line.includes(` name=${connectionName} `));
+        expect(own, `round ${round}`).toHaveLength(1);
+        expect(own[0], `round ${round}`).toMatch(/ psub=1 /);
       }
     } finally {
       for (const waiter of rounds) await waiter.close();
