@@ -1,0 +1,111 @@
+"""Drives Longshore's lifecycle policy operations with botocore and reports, as JSON on stdout,
+what each answered and which modeled exceptions it raised.
+
+Usage: python3 botocore-lifecycle.py <endpoint-url> <repository-name>
+
+Run by test/ecr/botocore-lifecycle.test.ts. Exit code 3: botocore is not importable.
+"""
+
+import json
+import sys
+import time
+
+try:
+    import botocore
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+except ImportError as error:
+    print(f"botocore is not importable by {sys.executable} ({error})", file=sys.stderr)
+    sys.exit(3)
+
+
+def client(endpoint):
+    session = botocore.session.get_session()
+    return session.create_client(
+        "ecr",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+def caught(ecr, name, call):
+    try:
+        result = call()
+    except ClientError as e:
+        modeled = getattr(ecr.exceptions, name, None)
+        return {
+            "code": e.response["Error"]["Code"],
+            "httpStatus": e.response["ResponseMetadata"]["HTTPStatusCode"],
+            "isModeledClass": modeled is not None and isinstance(e, modeled),
+        }
+    return {"code": None, "unexpectedResult": repr(result)[:500]}
+
+
+POLICY = json.dumps(
+    {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Expire untagged images older than 14 days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": 14,
+                },
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+)
+
+
+def main():
+    endpoint, repository = sys.argv[1], sys.argv[2]
+    ecr = client(endpoint)
+    ecr.create_repository(repositoryName=repository)
+    results = {"policy": POLICY}
+    results["getBeforePut"] = caught(
+        ecr, "LifecyclePolicyNotFoundException", lambda: ecr.get_lifecycle_policy(repositoryName=repository)
+    )
+    results["previewBeforeStart"] = caught(
+        ecr,
+        "LifecyclePolicyPreviewNotFoundException",
+        lambda: ecr.get_lifecycle_policy_preview(repositoryName=repository),
+    )
+    results["invalidPolicy"] = caught(
+        ecr,
+        "InvalidParameterException",
+        lambda: ecr.put_lifecycle_policy(
+            repositoryName=repository, lifecyclePolicyText=POLICY.replace('"untagged"', '"tagged"')
+        ),
+    )
+    put = ecr.put_lifecycle_policy(repositoryName=repository, lifecyclePolicyText=POLICY)
+    results["put"] = {k: put[k] for k in ("registryId", "repositoryName", "lifecyclePolicyText")}
+    got = ecr.get_lifecycle_policy(repositoryName=repository)
+    results["get"] = {k: got[k] for k in ("registryId", "repositoryName", "lifecyclePolicyText")}
+    started = ecr.start_lifecycle_policy_preview(repositoryName=repository)
+    results["startStatus"] = started["status"]
+    preview = ecr.get_lifecycle_policy_preview(repositoryName=repository)
+    deadline = time.time() + 20
+    while preview["status"] == "IN_PROGRESS" and time.time() < deadline:
+        preview = ecr.get_lifecycle_policy_preview(repositoryName=repository)
+    results["preview"] = {
+        "status": preview["status"],
+        "expiring": preview["summary"]["expiringImageTotalCount"],
+        "results": preview.get("previewResults", []),
+    }
+    deleted = ecr.delete_lifecycle_policy(repositoryName=repository)
+    results["deletedText"] = deleted["lifecyclePolicyText"]
+    results["deleteAgain"] = caught(
+        ecr, "LifecyclePolicyNotFoundException", lambda: ecr.delete_lifecycle_policy(repositoryName=repository)
+    )
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
