@@ -114,7 +114,11 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const metricsRegistry = createMetricsRegistry('api');
   const metrics = createApiMetrics(metricsRegistry, { inflightWaits: () => waiter.size });
 
-  const repositories = new RepositoryService({ repositories: repositoryStore, registryId: config.registryId });
+  const repositories = new RepositoryService({
+    repositories: repositoryStore,
+    registryId: config.registryId,
+    storageName: storage.name,
+  });
   const layers = new LayerService({ layers: layerStore, blobs });
   const images = new ImageService({
     repositories,

@@ -28,6 +28,8 @@ export {
   LifecyclePolicyNotFoundException,
   LifecyclePolicyPreviewNotFoundException,
   LifecyclePolicyPreviewInProgressException,
+  InvalidTagParameterException,
+  TooManyTagsException,
   InvalidManifestError,
   ManifestTooLargeError,
   ManifestBlobsNotFoundError,
@@ -70,6 +72,9 @@ export {
   type DescribeImagesInput,
   type ListImagesInput,
   type PutImageTagMutabilityInput,
+  type TagResourceInput,
+  type UntagResourceInput,
+  type ListTagsForResourceInput,
   type ImageIdentifier,
   type TagStatus,
 } from './validation/ecr-inputs.js';

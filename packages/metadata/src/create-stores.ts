@@ -51,6 +51,6 @@ export function createStores(
     blobs: new BlobIndex(redis, keys),
     blobReferences: new BlobReferences(redis, keys),
     workers: new WorkerRegistry(redis, keys),
-    lifecycle: new LifecycleStore(redis, keys),
+    lifecycle: new LifecycleStore(redis, keys, mirror),
   };
 }

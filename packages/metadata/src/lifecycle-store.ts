@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import type { StorageMirror } from './durable/storage-mirror.js';
 import type { Keys, LifecycleKeys } from './keys.js';
 import { runScript } from './run-script.js';
 import { compareAndDelete } from './scripts/compare-and-delete.js';
@@ -61,6 +62,8 @@ export class LifecycleStore {
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
+    /** Writes each policy change to the storage too (see durable/storage-mirror.ts). */
+    private readonly mirror?: StorageMirror,
   ) {}
 
   private k(repositoryName: string): LifecycleKeys {
@@ -70,6 +73,7 @@ export class LifecycleStore {
   async put(repositoryName: string, text: string): Promise<void> {
     await this.redis.hset(this.k(repositoryName).policy, 'policy', text);
     await this.redis.sadd(this.keys.lifecycleRepositories, repositoryName);
+    await this.mirror?.syncLifecyclePolicy(repositoryName);
   }
 
   async get(repositoryName: string): Promise<StoredLifecyclePolicy | undefined> {
@@ -84,6 +88,7 @@ export class LifecycleStore {
     if (!found) return undefined;
     await this.redis.del(this.k(repositoryName).policy);
     await this.redis.srem(this.keys.lifecycleRepositories, repositoryName);
+    await this.mirror?.syncLifecyclePolicy(repositoryName);
     return found;
   }
 

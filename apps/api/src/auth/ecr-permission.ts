@@ -18,5 +18,14 @@ export function ecrPermissionFor(operation: string, input: object): EcrPermissio
   const { repositoryName, repositoryNames } = input as { repositoryName?: unknown; repositoryNames?: unknown };
   if (typeof repositoryName === 'string') return { action, repositories: [repositoryName], filtered: false };
   if (Array.isArray(repositoryNames)) return { action, repositories: repositoryNames as string[], filtered: false };
+  // TagResource, UntagResource, ListTagsForResource: the repository the ARN names.
+  const { resourceArn } = input as { resourceArn?: unknown };
+  const named = typeof resourceArn === 'string' ? repositoryOfArn(resourceArn) : undefined;
+  if (named !== undefined) return { action, repositories: [named], filtered: false };
   return { action, repositories: operation === 'DescribeRepositories' ? [] : [ACCOUNT_WIDE], filtered: true };
+}
+
+/** The repository name of `arn:aws:ecr:<region>:<registry>:repository/<name>`, else undefined. */
+export function repositoryOfArn(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:ecr:[a-z0-9-]*:[0-9]{12}:repository\/(.+)$/.exec(arn)?.[1];
 }

@@ -1,4 +1,9 @@
-import { InvalidParameterException, RepositoryAlreadyExistsException } from '@longshore/domain';
+import {
+  InvalidParameterException,
+  InvalidTagParameterException,
+  RepositoryAlreadyExistsException,
+  TooManyTagsException,
+} from '@longshore/domain';
 import type { RepositoryPage, RepositoryRecord, RepositoryStore } from '@longshore/metadata';
 
 export interface CreateRepositoryRequest {
@@ -14,7 +19,14 @@ const MAX_TAGS = 50;
 
 /** Repositories of the one registry this deployment serves. */
 export class RepositoryService {
-  constructor(private readonly deps: { repositories: RepositoryStore; registryId: string }) {}
+  constructor(
+    private readonly deps: {
+      repositories: RepositoryStore;
+      registryId: string;
+      /** The storage driver's name: the filesystem store cannot encrypt with KMS, so it refuses it. */
+      storageName?: string;
+    },
+  ) {}
 
   /** The registry a request addresses: the one served here, or an InvalidParameterException. */
   registryId(requested: string | undefined): string {
@@ -33,6 +45,11 @@ export class RepositoryService {
     if (request.encryptionConfiguration?.kmsKey && request.encryptionConfiguration.encryptionType === 'AES256') {
       throw new InvalidParameterException(
         "Invalid parameter at 'encryptionConfiguration': kmsKey requires KMS encryption",
+      );
+    }
+    if (request.encryptionConfiguration?.encryptionType === 'KMS' && this.deps.storageName === 'filesystem') {
+      throw new InvalidParameterException(
+        "Invalid parameter at 'encryptionConfiguration': KMS encryption needs the S3 store (STORAGE=s3); the filesystem store cannot encrypt with a KMS key. Use AES256 or leave encryptionConfiguration out",
       );
     }
     checkExclusionFilters(request.imageTagMutability ?? 'MUTABLE', request.imageTagMutabilityExclusionFilters);
@@ -94,6 +111,44 @@ export class RepositoryService {
     });
   }
 
+  // ---- resource tags (TagResource, UntagResource, ListTagsForResource) ------------------------
+
+  /** The repository a resource ARN names, in this registry; InvalidParameterException otherwise. */
+  async requireResource(resourceArn: string): Promise<RepositoryRecord> {
+    const match = /^arn:aws[a-z-]*:ecr:[a-z0-9-]*:([0-9]{12}):repository\/(.+)$/.exec(resourceArn);
+    if (!match) {
+      throw new InvalidParameterException(
+        `Invalid parameter at 'resourceArn': '${resourceArn.slice(0, 300)}' is not the ARN of a repository`,
+      );
+    }
+    this.registryId(match[1]);
+    return this.require(match[2]!);
+  }
+
+  /** TagResource: adds tags, replacing the values of keys it already has. */
+  async tagResource(resourceArn: string, tags: { Key: string; Value: string }[]): Promise<RepositoryRecord> {
+    for (const tag of tags) checkTag(tag.Key, tag.Value);
+    const record = await this.requireResource(resourceArn);
+    const merged = new Map((record.tags ?? []).map((t) => [t.Key, t.Value]));
+    for (const tag of tags) merged.set(tag.Key, tag.Value);
+    if (merged.size > MAX_TAGS) {
+      throw new TooManyTagsException(
+        `A repository may have at most ${MAX_TAGS} tags; this would give it ${merged.size}`,
+      );
+    }
+    return this.deps.repositories.update({ ...record, tags: [...merged].map(([Key, Value]) => ({ Key, Value })) });
+  }
+
+  /** UntagResource: removes the tags with these keys (keys it does not have are ignored, as ECR does). */
+  async untagResource(resourceArn: string, tagKeys: string[]): Promise<RepositoryRecord> {
+    for (const key of tagKeys) checkTag(key, '');
+    const record = await this.requireResource(resourceArn);
+    const removed = new Set(tagKeys);
+    const { tags: _previous, ...rest } = record;
+    const kept = (record.tags ?? []).filter((t) => !removed.has(t.Key));
+    return this.deps.repositories.update({ ...rest, ...(kept.length > 0 ? { tags: kept } : {}) });
+  }
+
   delete(repositoryName: string, force: boolean): Promise<RepositoryRecord> {
     return this.deps.repositories.delete(repositoryName, this.deps.registryId, force);
   }
@@ -114,3 +169,19 @@ function checkExclusionFilters(imageTagMutability: string, filters: unknown[] | 
   }
   return withExclusion;
 }
+
+/** AWS tag rules: keys of 1–128 characters, values of 0–256, not starting with `aws:`. */
+function checkTag(key: string, value: string): void {
+  if (key.length < 1 || key.length > 128 || value.length > 256 || key.toLowerCase().startsWith('aws:')) {
+    throw new InvalidTagParameterException(
+      `Invalid tag: keys must have 1 to 128 characters and may not start with 'aws:'; values at most 256 characters (key '${key.slice(0, 128)}')`,
+    );
+  }
+  if (!TAG_CHARACTERS.test(key) || !TAG_CHARACTERS.test(value)) {
+    throw new InvalidTagParameterException(
+      `Invalid tag: keys and values may contain only letters, digits, spaces and _ . : / = + - @ (key '${key.slice(0, 128)}')`,
+    );
+  }
+}
+
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;

@@ -106,6 +106,16 @@ export class ImageNotFoundException extends LongshoreError {
   readonly name = 'ImageNotFoundException';
 }
 
+/** A resource tag key or value that is empty, too long, or uses characters tags may not hold. */
+export class InvalidTagParameterException extends LongshoreError {
+  readonly name = 'InvalidTagParameterException';
+}
+
+/** A resource would carry more than 50 tags. */
+export class TooManyTagsException extends LongshoreError {
+  readonly name = 'TooManyTagsException';
+}
+
 // Domain errors that are not ECR exceptions of their own: the wire table answers each on the
 // ECR wire as the exception its `ecrType` names, and lets other wires (OCI) tell them apart.
 
@@ -220,6 +230,8 @@ const byName = {
   LifecyclePolicyNotFoundException,
   LifecyclePolicyPreviewNotFoundException,
   LifecyclePolicyPreviewInProgressException,
+  InvalidTagParameterException,
+  TooManyTagsException,
   InvalidManifest: InvalidManifestError,
   ManifestTooLarge: ManifestTooLargeError,
   ManifestBlobsNotFound: ManifestBlobsNotFoundError,

@@ -37,6 +37,9 @@ export const servedOperations = [
   'DeleteLifecyclePolicy',
   'StartLifecyclePolicyPreview',
   'GetLifecyclePolicyPreview',
+  'TagResource',
+  'UntagResource',
+  'ListTagsForResource',
 ] as const;
 
 export type EcrOperation = (typeof servedOperations)[number];
@@ -211,6 +214,20 @@ export interface GetLifecyclePolicyPreviewInput {
   filter?: { tagStatus?: TagStatus };
 }
 
+export interface TagResourceInput {
+  resourceArn: string;
+  tags: Tag[];
+}
+
+export interface UntagResourceInput {
+  resourceArn: string;
+  tagKeys: string[];
+}
+
+export interface ListTagsForResourceInput {
+  resourceArn: string;
+}
+
 export interface EcrInputs {
   CreateRepository: CreateRepositoryInput;
   DescribeRepositories: DescribeRepositoriesInput;
@@ -237,6 +254,9 @@ export interface EcrInputs {
   DeleteLifecyclePolicy: LifecyclePolicyRepositoryInput;
   StartLifecyclePolicyPreview: StartLifecyclePolicyPreviewInput;
   GetLifecyclePolicyPreview: GetLifecyclePolicyPreviewInput;
+  TagResource: TagResourceInput;
+  UntagResource: UntagResourceInput;
+  ListTagsForResource: ListTagsForResourceInput;
 }
 
 // Compile-time guard against drift: each input names exactly the members of its model shape

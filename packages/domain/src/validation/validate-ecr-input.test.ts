@@ -48,7 +48,7 @@ function serialization(operation: EcrOperation, body: unknown): SerializationExc
 
 describe('validateEcrInput: valid requests', () => {
   it('serves exactly the operations whose input shapes are in the model', () => {
-    expect(servedOperations).toHaveLength(25);
+    expect(servedOperations).toHaveLength(28);
     for (const operation of servedOperations) {
       expect(ecrApiModel.operations[operation]?.input?.shape).toBe(`${operation}Request`);
     }
@@ -82,6 +82,9 @@ describe('validateEcrInput: valid requests', () => {
       DeleteLifecyclePolicy: { repositoryName },
       StartLifecyclePolicyPreview: { repositoryName },
       GetLifecyclePolicyPreview: { repositoryName },
+      TagResource: { resourceArn: 'arn:aws:ecr:us-east-1:000000000000:repository/x', tags: [{ Key: 'k', Value: 'v' }] },
+      UntagResource: { resourceArn: 'arn:aws:ecr:us-east-1:000000000000:repository/x', tagKeys: ['k'] },
+      ListTagsForResource: { resourceArn: 'arn:aws:ecr:us-east-1:000000000000:repository/x' },
     };
     for (const operation of servedOperations) {
       expect(() => validateEcrInput(operation, bodies[operation]), operation).not.toThrow();

@@ -214,6 +214,14 @@ export const wireTable: Record<DomainErrorName, WireEntry> = {
     httpStatus: 409,
     oci: oci('UNSUPPORTED', 409),
   },
+  // Resource tags exist on the ECR door only; /v1 and /v2 never raise these.
+  InvalidTagParameterException: {
+    ecrStatus: 400,
+    code: 'INVALID_TAG_PARAMETER',
+    httpStatus: 400,
+    oci: oci('UNSUPPORTED', 400),
+  },
+  TooManyTagsException: { ecrStatus: 400, code: 'TOO_MANY_TAGS', httpStatus: 400, oci: oci('UNSUPPORTED', 400) },
   // Domain errors answered on the ECR wire as the exception `ecrType` names.
   InvalidManifest: {
     ecrStatus: 400,

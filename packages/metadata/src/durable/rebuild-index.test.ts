@@ -55,6 +55,7 @@ describe('rebuildIndex from the records the stores write to the storage', () => 
       if (type === 'hash') found[key] = await redis.hgetall(key);
       else if (type === 'zset') found[key] = await redis.zrange(key, 0, -1, 'WITHSCORES');
       else if (type === 'string') found[key] = await redis.get(key);
+      else if (type === 'set') found[key] = (await redis.smembers(key)).sort();
       else found[key] = type;
     }
     return found;
@@ -150,6 +151,10 @@ describe('rebuildIndex from the records the stores write to the storage', () => 
       ...(await stores.repositories.require('rb/a', REGISTRY)),
       imageTagMutability: 'IMMUTABLE',
     });
+
+    await stores.lifecycle.put('rb/a/b', '{"rules":[]}');
+    await stores.lifecycle.put('rb/a', '{"rules":[]}');
+    await stores.lifecycle.delete('rb/a'); // written, then deleted: gone from the storage too
 
     const before = await snapshot();
     await dropIndex();

@@ -42,7 +42,7 @@ const CHUNK = 1_000;
 
 /**
  * `longshore rebuild-index`: derives every index in Redis from the records in the storage,
- * repository by repository: the repository record; every image index (IMAGE_INDEXES, each key
+ * repository by repository: the repository record and its lifecycle policy; every image index (IMAGE_INDEXES, each key
  * replaced whole in one MULTI on the repository's slot); the repository's layer links (the
  * blobs its manifests reference); and the digest → location blob index (for blobs still found
  * where the image record says they were stored).
@@ -79,6 +79,11 @@ export async function rebuildIndex(options: RebuildOptions): Promise<RebuildSumm
     await redis.hset(keys.repositories, name, JSON.stringify(repository));
     // A registered repository's slot is claimed (see claim-repository-slot.ts).
     await redis.set(keys.repositoryClaim(name), '1');
+    const policy = await records.getLifecyclePolicy(name);
+    if (policy !== undefined) {
+      await redis.hset(keys.lifecycle(name).policy, 'policy', policy);
+      await redis.sadd(keys.lifecycleRepositories, name);
+    }
     const content = await readRepository(records, name, summary);
     await writeImageIndexes(
       redis,

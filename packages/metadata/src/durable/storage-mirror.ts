@@ -63,6 +63,15 @@ export class StorageMirror {
     });
   }
 
+  /** A repository's lifecycle policy: written as Redis holds it, or deleted. */
+  async syncLifecyclePolicy(repositoryName: string): Promise<void> {
+    const read = () => this.redis.hget(this.keys.lifecycle(repositoryName).policy, 'policy');
+    await converge(read, async (text) => {
+      if (text) await this.records.putLifecyclePolicy(repositoryName, text);
+      else await this.records.deleteLifecyclePolicy(repositoryName);
+    });
+  }
+
   /** Where each blob the manifest references is stored now, as the blob index says. */
   private async locate(record: ImageRecord, manifest: Buffer): Promise<Record<string, string>> {
     if (record.children) return {};

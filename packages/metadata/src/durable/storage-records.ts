@@ -25,6 +25,7 @@ interface ImageDocument {
 /** The root every record lives under, beside the driver's own `uploads/` and `blobs/`. */
 export const RECORDS_ROOT = 'repositories';
 const REPOSITORY_FILE = 'repository.json';
+const LIFECYCLE_POLICY_FILE = 'lifecycle-policy.json';
 const IMAGES_DIR = 'images';
 const TAGS_DIR = 'tags';
 
@@ -34,6 +35,7 @@ const TAGS_DIR = 'tags';
  *     repositories/<repo>/repository.json        the repository record
  *     repositories/<repo>/images/<alg>.<hex>     an image: record, manifest bytes, blob locations
  *     repositories/<repo>/tags/<tag>             a tag: {"tag", "digest"}
+ *     repositories/<repo>/lifecycle-policy.json  its lifecycle policy: {"text"}
  *
  * `<repo>` and `<tag>` are storage names (see `storageName`): readable, but made unique and
  * case-safe by a hash of the exact name, so a repository nested in another (`a` and `a/b`) or
@@ -71,6 +73,24 @@ export class StorageRecords {
   async repositoryIn(directory: string): Promise<RepositoryRecord | undefined> {
     const bytes = await this.read(`${RECORDS_ROOT}/${directory}/${REPOSITORY_FILE}`);
     return bytes ? (JSON.parse(bytes.toString('utf8')) as RepositoryRecord) : undefined;
+  }
+
+  // --- lifecycle policies ----------------------------------------------------------------------
+
+  async putLifecyclePolicy(repositoryName: string, text: string): Promise<void> {
+    await this.storage.putContent(
+      `${repositoryPath(repositoryName)}/${LIFECYCLE_POLICY_FILE}`,
+      Buffer.from(JSON.stringify({ text })),
+    );
+  }
+
+  async getLifecyclePolicy(repositoryName: string): Promise<string | undefined> {
+    const bytes = await this.read(`${repositoryPath(repositoryName)}/${LIFECYCLE_POLICY_FILE}`);
+    return bytes ? (JSON.parse(bytes.toString('utf8')) as { text: string }).text : undefined;
+  }
+
+  async deleteLifecyclePolicy(repositoryName: string): Promise<void> {
+    await this.storage.delete(`${repositoryPath(repositoryName)}/${LIFECYCLE_POLICY_FILE}`);
   }
 
   // --- images ----------------------------------------------------------------------------------

@@ -72,6 +72,21 @@ export function createOperations(deps: OperationDeps): OperationTable {
       };
     },
 
+    async TagResource(input) {
+      await repositories.tagResource(input.resourceArn, input.tags);
+      return {};
+    },
+
+    async UntagResource(input) {
+      await repositories.untagResource(input.resourceArn, input.tagKeys);
+      return {};
+    },
+
+    async ListTagsForResource(input) {
+      const record = await repositories.requireResource(input.resourceArn);
+      return { tags: record.tags ?? [] };
+    },
+
     async DeleteRepository(input, ctx) {
       repositories.registryId(input.registryId);
       const shown = view(ctx); // before the side effect: a refused Host must change nothing
