@@ -8,10 +8,13 @@ import {
   type EcrOperation,
   type UploadLayerPartInput,
 } from '@longshore/domain';
+import { ecrAuditEvents } from '../audit/ecr-audit-events.js';
+import { isMutatingEcrOperation, type RequestAudit } from '../audit/request-audit.js';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { ecrPermissionFor } from '../auth/ecr-permission.js';
 import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
+import { noteCaller, noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { OperationTable } from './operations/index.js';
 import { sendEcrResult } from './ecr-response.js';
@@ -27,6 +30,13 @@ export interface EcrRouterDeps {
   maxRequestBytes: number;
   baseUrl(req: Request): string;
   auth: AuthGate;
+  audit?: RequestAudit;
+}
+
+/** What the audit line of an ECR mutation needs, filled in as the request goes. */
+interface Audited {
+  input?: unknown;
+  output?: unknown;
 }
 
 /** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
@@ -44,11 +54,23 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
         if (!res.writableFinished) controller.abort();
       });
       const scope: RequestScope = { wire: 'ecr', operation: operation ?? 'unknown', signal: controller.signal };
+      const audited: Audited = {};
+      const { audit } = deps;
+      if (audit && operation && isMutatingEcrOperation(operation)) {
+        // The audit trail's one call for this door. Not a request refused before its caller was known.
+        scope.audit = (outcome) => {
+          if (!req.callerKeyId) return;
+          const error = outcome === 'ok' ? undefined : outcome;
+          for (const event of ecrAuditEvents(operation, audited.input ?? req.body, audited.output, error)) {
+            audit.record(req, event);
+          }
+        };
+      }
       void handleRequest(
         req,
         res,
         scope,
-        () => handle(req, res, operation, controller.signal, parseError, partBlob),
+        () => handle(req, res, operation, controller.signal, audited, parseError, partBlob),
         deps.metrics,
       );
     };
@@ -76,6 +98,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     res: Response,
     operation: EcrOperation | undefined,
     signal: AbortSignal,
+    audited: Audited,
     parseError: unknown,
     partBlob?: Buffer,
   ) {
@@ -85,6 +108,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       { door: 'ecr', source: sourceOf(req), log },
       signedRequestOf(req, rawBodySha256(req)),
     );
+    noteCaller(req, principal);
     if (!operation) {
       const target = req.get('x-amz-target');
       throw new UnknownOperationException(
@@ -94,6 +118,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     if (parseError) throw bodyError(parseError);
     // An empty body parses as nothing (`{}` to AWS); a literal `null` is not an object (SerializationException).
     const input = validateEcrInput(operation, req.body === undefined ? {} : req.body);
+    audited.input = input;
+    noteRepository(req, (input as { repositoryName?: string }).repositoryName);
     // The streamed part's stand-in passed validation as the part itself would have.
     if (partBlob) (input as UploadLayerPartInput).layerPartBlob = partBlob;
     const permission = ecrPermissionFor(operation, input);
@@ -112,7 +138,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       allows: (action, repositoryName) => deps.auth.permissions.can(principal, action, repositoryName),
     };
     const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
-    sendEcrResult(res, await run(input, ctx));
+    audited.output = await run(input, ctx);
+    sendEcrResult(res, audited.output as object);
   }
 
   return router;
