@@ -24,7 +24,8 @@ import {
 import { checkStorage, createConfiguredStorageDriver } from '@longshore/storage';
 import { createHashPool } from '@longshore/digest';
 import type { Registry } from 'prom-client';
-import { createMetricsRegistry, type Logger, type ReadinessCheck } from '@longshore/telemetry';
+import { createAuditLog, createMetricsRegistry, type Logger, type ReadinessCheck } from '@longshore/telemetry';
+import { RequestAudit } from './audit/request-audit.js';
 import { AuthGate } from './auth/auth-gate.js';
 import { LiveCredentials } from './auth/live-credentials.js';
 import { registryBasicAuth } from './auth/registry-basic-auth.js';
@@ -111,6 +112,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const verifyQueue = createVerifyQueue(redis, config.queuePrefix, queueError);
   const waiter = new CompletionWaiter(subscriber, uploadStore, keys, config.statusPollMs);
 
+  const auditLog = createAuditLog(config.auditLog);
+  const audit = new RequestAudit(auditLog);
   const metricsRegistry = createMetricsRegistry('api');
   const metrics = createApiMetrics(metricsRegistry, { inflightWaits: () => waiter.size });
 
@@ -277,6 +280,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         maxOperationBodyBytes: config.maxOperationBodyBytes,
         baseUrl,
         auth,
+        audit,
       }),
       createV1Router({
         uploads,
@@ -284,6 +288,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         waiter,
         metrics,
         auth,
+        audit,
         callbackAllowlist: config.callbackAllowlist,
         maxLongPollSeconds: config.maxLongPollSeconds,
       }),
@@ -291,6 +296,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         metrics,
         authorize: registryBasicAuth(auth),
         challengeRealm,
+        audit,
         routes: createV2Routes({
           uploads,
           repositories,
@@ -319,6 +325,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       await hashPool.close();
       await Promise.all([queue.close(), verifyQueue.close(), events.close()]);
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      auditLog.close();
     },
   };
 }

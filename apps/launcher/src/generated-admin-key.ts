@@ -18,7 +18,11 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
  * its owner only. Prints how to use it (the secret only when it is new). Returns undefined when
  * keys are configured or authentication is off.
  */
-export async function generatedAdminKey(config: Config, log: Logger): Promise<AdminKey | undefined> {
+export async function generatedAdminKey(
+  config: Config,
+  log: Logger,
+  terminal = Boolean(process.stdout.isTTY),
+): Promise<AdminKey | undefined> {
   if (config.auth === 'off' || config.credentialsFile || config.adminAccessKeyId || config.adminSecretAccessKey) {
     return undefined;
   }
@@ -35,19 +39,24 @@ export async function generatedAdminKey(config: Config, log: Logger): Promise<Ad
   };
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await writeFile(file, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  const endpoint = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-  // Straight to the terminal, once, never through the logger: logs never carry secrets.
+  const scheme = config.tlsCertFile ? 'https' : 'http';
+  const endpoint = `${scheme}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  // The secret goes to a terminal only: when stdout is a log or a pipe, it stays in the owner-only
+  // file and the commands read it from there. Never through the logger: logs never carry secrets.
+  const secretLine = terminal
+    ? `  export AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`
+    : `  export AWS_SECRET_ACCESS_KEY="$(node -p 'require(process.argv[1]).secretAccessKey' "${file}")"`;
   console.log(
     [
       '',
       'Longshore generated an admin access key (every action on every repository) and stored it,',
-      `readable by you only, in ${file}. Use it like an AWS access key:`,
+      `readable by you only, in ${file}. Use it like an AWS access key (AWS CLI v1 and v2):`,
       '',
       `  export AWS_ACCESS_KEY_ID=${key.accessKeyId}`,
-      `  export AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`,
-      `  export AWS_REGION=${config.region}`,
+      secretLine,
+      `  export AWS_REGION=${config.region} AWS_DEFAULT_REGION=${config.region}`,
       `  aws ecr create-repository --repository-name demo/app --endpoint-url ${endpoint}`,
-      `  aws ecr get-login-password --endpoint-url ${endpoint} | docker login --username AWS --password-stdin ${endpoint.replace('http://', '')}`,
+      `  aws ecr get-login-password --endpoint-url ${endpoint} | docker login --username AWS --password-stdin ${endpoint.replace(/^https?:\/\//, '')}`,
       '',
       'Configure your own keys with CREDENTIALS_FILE or ADMIN_ACCESS_KEY_ID / ADMIN_SECRET_ACCESS_KEY (see README).',
       '',

@@ -1,5 +1,6 @@
 export { createLogger, type Logger, type LoggerOptions } from './create-logger.js';
 export { createMetricsRegistry } from './create-metrics-registry.js';
+export { createAuditLog, type AuditEvent, type AuditLog } from './audit-log.js';
 export { answerMetricRequests, requestMetrics } from './metrics-ipc.js';
 export {
   ListenError,

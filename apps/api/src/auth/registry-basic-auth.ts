@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { LOGIN_USERNAME, type Principal, anonymous, unrestricted } from '@longshore/auth';
 import { UnrecognizedClientException } from '@longshore/domain';
+import { noteCaller } from '../http/request-facts.js';
 import type { AuthGate } from './auth-gate.js';
 import { sourceOf } from './signed-request.js';
 import { CATALOG_FILTER_ACTION, IMPORT_UPSTREAM_ACTION, MOUNT_SOURCE_ACTION, PULL_OPERATIONS, v2PermissionFor } from './v2-permission.js';
@@ -33,6 +34,7 @@ export type RepositoryFilter = (repositoryName: string) => boolean;
 export function registryBasicAuth(auth: AuthGate): V2Authorizer {
   return async ({ req, res, operation, repository }) => {
     const principal = await principalOf(auth, req);
+    noteCaller(req, principal);
     const permission = v2PermissionFor(operation, repository);
     if (!permission) {
       if (principal.kind === 'anonymous') auth.permissions.require(principal, 'ecr:BatchGetImage', '*');

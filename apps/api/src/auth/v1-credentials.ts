@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { type Principal, SIGV4_ALGORITHM, UNSIGNED_PAYLOAD, unrestricted } from '@longshore/auth';
 import { MissingAuthenticationTokenException } from '@longshore/domain';
+import { noteCaller } from '../http/request-facts.js';
 import type { AuthGate } from './auth-gate.js';
 import { rawBodySha256, signedRequestOf, sourceOf } from './signed-request.js';
 
@@ -11,6 +12,12 @@ import { rawBodySha256, signedRequestOf, sourceOf } from './signed-request.js';
  * checksums and the layer digest protect its bytes.
  */
 export async function authenticateV1(auth: AuthGate, req: Request, body: 'parsed' | 'streamed'): Promise<Principal> {
+  const principal = await provenCaller(auth, req, body);
+  noteCaller(req, principal);
+  return principal;
+}
+
+async function provenCaller(auth: AuthGate, req: Request, body: 'parsed' | 'streamed'): Promise<Principal> {
   if (!auth.enabled) return unrestricted;
   const knock = { door: 'v1' as const, source: sourceOf(req), log: req.log };
   const header = req.get('authorization') ?? '';

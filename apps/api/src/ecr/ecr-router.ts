@@ -9,10 +9,13 @@ import {
   type UploadLayerPartInput,
 } from '@longshore/domain';
 import { claimedAccessKeyId } from '@longshore/auth';
+import { ecrAuditEvents } from '../audit/ecr-audit-events.js';
+import { isMutatingEcrOperation, type RequestAudit } from '../audit/request-audit.js';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { ecrPermissionFor } from '../auth/ecr-permission.js';
 import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
+import { noteCaller, noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { OperationTable } from './operations/index.js';
 import { sendEcrResult } from './ecr-response.js';
@@ -32,6 +35,13 @@ export interface EcrRouterDeps {
   maxOperationBodyBytes: number;
   baseUrl(req: Request): string;
   auth: AuthGate;
+  audit?: RequestAudit;
+}
+
+/** What the audit line of an ECR mutation needs, filled in as the request goes. */
+interface Audited {
+  input?: unknown;
+  output?: unknown;
 }
 
 /** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
@@ -52,11 +62,23 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
         if (!res.writableFinished) controller.abort();
       });
       const scope: RequestScope = { wire: 'ecr', operation: operation ?? 'unknown', signal: controller.signal };
+      const audited: Audited = {};
+      const { audit } = deps;
+      if (audit && operation && isMutatingEcrOperation(operation)) {
+        // The audit trail's one call for this door. Not a request refused before its caller was known.
+        scope.audit = (outcome) => {
+          if (!req.callerKeyId) return;
+          const error = outcome === 'ok' ? undefined : outcome;
+          for (const event of ecrAuditEvents(operation, audited.input ?? req.body, audited.output, error)) {
+            audit.record(req, event);
+          }
+        };
+      }
       void handleRequest(
         req,
         res,
         scope,
-        () => handle(req, res, operation, controller.signal, parseError, streamed),
+        () => handle(req, res, operation, controller.signal, audited, parseError, streamed),
         deps.metrics,
       );
     };
@@ -85,6 +107,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     res: Response,
     operation: EcrOperation | undefined,
     signal: AbortSignal,
+    audited: Audited,
     parseError: unknown,
     /** Set when the part body was read by the streaming reader (req.body is then parsed already). */
     streamed?: { blob: Buffer | undefined },
@@ -98,6 +121,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       throw error;
     }
     const principal = await deps.auth.sigv4(knock, signedRequestOf(req, rawBodySha256(req)));
+    noteCaller(req, principal);
     if (!operation) {
       const target = req.get('x-amz-target');
       throw new UnknownOperationException(
@@ -108,6 +132,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     // An empty body parses as nothing (`{}` to AWS); a literal `null` is not an object (SerializationException).
     const body: unknown = streamed ? req.body : parseJsonBody(req);
     const input = validateEcrInput(operation, body === undefined ? {} : body);
+    audited.input = input;
+    noteRepository(req, (input as { repositoryName?: string }).repositoryName);
     // The streamed part's stand-in passed validation as the part itself would have.
     if (streamed?.blob) (input as UploadLayerPartInput).layerPartBlob = streamed.blob;
     const permission = ecrPermissionFor(operation, input);
@@ -126,7 +152,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       allows: (action, repositoryName) => deps.auth.permissions.can(principal, action, repositoryName),
     };
     const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
-    sendEcrResult(res, await run(input, ctx));
+    audited.output = await run(input, ctx);
+    sendEcrResult(res, audited.output as object);
   }
 
   return router;

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { beforeHeaders } from '../http/before-headers.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { type ErrorAnswerContext, sendError } from './send-error.js';
 import { toDomainError } from './to-domain-error.js';
@@ -12,6 +13,11 @@ export interface RequestScope extends ErrorAnswerContext {
   signal?: AbortSignal;
   /** Runs before an error is answered (the /v1 door reads a small refused body to its end). */
   beforeAnswer?(): Promise<void>;
+  /**
+   * Set by a door for a mutating request: records it in the audit trail with its outcome (`ok`
+   * or the error name), just before the answer's headers go out (decided, not yet acknowledged).
+   */
+  audit?(outcome: string): void;
 }
 
 /**
@@ -28,6 +34,7 @@ export async function handleRequest(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   let outcome = 'ok';
+  beforeHeaders(res, () => scope.audit?.(outcome));
   try {
     await handler(scope);
   } catch (err) {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '@longshore/telemetry';
+import { sourceOf } from '../auth/signed-request.js';
+import './request-facts.js';
+
+/** Health probes answer often and say nothing new: their lines are at debug. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -30,13 +35,18 @@ export function requestLogging(log: Logger): RequestHandler {
       configurable: true,
       get: () => (child ??= log.child({ reqId: id })),
     });
-    if (log.isLevelEnabled('info')) {
+    const probe = PROBES.has(req.path);
+    if (log.isLevelEnabled(probe ? 'debug' : 'info')) {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
-        const level = res.statusCode >= 500 ? 'error' : 'info';
+        const level = res.statusCode >= 500 ? 'error' : probe ? 'debug' : 'info';
         req.log[level](
           {
             req: { method: req.method, path: req.path, target: req.get('x-amz-target') },
+            // Who asked, from where, about what: the key id (never a secret), the client address, the repository.
+            keyId: req.callerKeyId,
+            source: sourceOf(req),
+            repository: req.repositoryName,
             operation: res.locals.operation as string | undefined,
             res: { statusCode: res.statusCode },
             responseTime: Number(process.hrtime.bigint() - started) / 1e6,

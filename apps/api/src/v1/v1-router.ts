@@ -10,12 +10,14 @@ import {
 import type { Principal } from '@longshore/auth';
 import { toStatusDocument, type UploadRecord } from '@longshore/metadata';
 import type { CompletionWaiter } from '@longshore/queue';
+import type { RequestAudit } from '../audit/request-audit.js';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { hashRawBody } from '../auth/signed-request.js';
 import { authenticateV1 } from '../auth/v1-credentials.js';
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
 import { sendError } from '../errors/send-error.js';
 import { drainRequest } from '../http/drain-request.js';
+import { noteRepository } from '../http/request-facts.js';
 import { sendEnvelope } from '../http/envelope.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
@@ -31,7 +33,11 @@ export interface V1RouterDeps {
   auth: AuthGate;
   callbackAllowlist: readonly string[];
   maxLongPollSeconds: number;
+  audit?: RequestAudit;
 }
+
+/** The /v1 operations that change something (a part is a step of an upload, not a mutation of its own). */
+const MUTATING = new Set(['v1.CompleteUpload']);
 
 /** A refused body of at most this many bytes is read to its end before the answer (see drainRequest). */
 const DRAIN_MAX_BYTES = 1024 * 1024;
@@ -62,6 +68,20 @@ export function createV1Router(deps: V1RouterDeps): Router {
         if (!(await drainRequest(req, DRAIN_MAX_BYTES, DRAIN_TIMEOUT_MS))) res.set('Connection', 'close');
       },
     };
+    const { audit } = deps;
+    if (audit && MUTATING.has(operation)) {
+      // The audit trail's one call for this door, for a caller the door has authenticated.
+      scope.audit = (outcome) => {
+        if (!req.callerKeyId) return;
+        const digests = (req.body as { layerDigests?: unknown } | undefined)?.layerDigests;
+        audit.record(req, {
+          action: operation,
+          door: 'v1',
+          digest: Array.isArray(digests) && typeof digests[0] === 'string' ? digests[0] : undefined,
+          result: outcome,
+        });
+      };
+    }
     void handleRequest(req, res, scope, () => handler(req, res), deps.metrics);
   };
 
@@ -104,6 +124,7 @@ export function createV1Router(deps: V1RouterDeps): Router {
       const body = validateShape<Omit<CompleteLayerUploadInput, 'uploadId'>>('CompleteLayerUploadRequest', req.body, {
         omitMembers: ['uploadId'],
       });
+      noteRepository(req, body.repositoryName);
       deps.auth.permissions.require(principal, 'ecr:CompleteLayerUpload', body.repositoryName);
       const callbackUrl = callbackUrlOf(req.body, deps.callbackAllowlist);
       const registryId = deps.repositories.registryId(body.registryId);

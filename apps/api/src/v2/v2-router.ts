@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { MethodNotAllowedError, RouteNotFoundError, type OciRouteFamily } from '@longshore/domain';
+import type { DoorAuditEvent, RequestAudit } from '../audit/request-audit.js';
 import type { V2Authorizer } from '../auth/registry-basic-auth.js';
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
+import { noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { matchV2Path, type V2Target } from './v2-path.js';
 import type { HttpMethod, V2RouteFamily } from './v2-route.js';
@@ -14,6 +16,18 @@ export interface V2RouterDeps {
   authorize?: V2Authorizer;
   /** The realm a 401's `WWW-Authenticate: Basic` challenge names (see build-api.ts). */
   challengeRealm?: (req: Request) => string;
+  audit?: RequestAudit;
+}
+
+/** The /v2 operations that change something; a POST that starts an upload only when it finishes one (digest or mount). */
+const MUTATING = new Set(['v2.PutManifest', 'v2.DeleteManifest', 'v2.DeleteBlob', 'v2.CompleteUpload']);
+const DIGEST = /^sha(256|512):/;
+
+function isMutating(operation: string, req: Request): boolean {
+  return (
+    MUTATING.has(operation) ||
+    (operation === 'v2.StartUpload' && (req.query.digest !== undefined || req.query.mount !== undefined))
+  );
 }
 
 /**
@@ -60,6 +74,17 @@ export function createV2Router(deps: V2RouterDeps): Router {
         }
         scope.operation = route.operation;
         res.locals.operation = route.operation;
+        noteRepository(req, target.name);
+        const { audit } = deps;
+        if (audit && isMutating(route.operation, req)) {
+          // The audit trail's one call for this door. Not the challenge an unauthenticated client
+          // gets first: only what a known caller did or was refused.
+          scope.audit = (outcome) => {
+            if (req.callerKeyId && !(req.callerKeyId === 'anonymous' && outcome !== 'ok')) {
+              audit.record(req, auditEventOf(route.operation, target, req, res, outcome));
+            }
+          };
+        }
         await deps.authorize?.({ req, res, operation: route.operation, repository: target.name });
         await route.handle({ req, res, target, signal: controller.signal });
       },
@@ -68,4 +93,25 @@ export function createV2Router(deps: V2RouterDeps): Router {
   }
 
   return router;
+}
+
+/** The audit line of a /v2 mutation: the digest it answered (or named), the tag it named. */
+function auditEventOf(
+  operation: string,
+  target: V2Target,
+  req: Request,
+  res: Response,
+  outcome: string,
+): DoorAuditEvent {
+  const answered = res.getHeader('Docker-Content-Digest');
+  const reference = target.family === 'manifest' ? target.reference : '';
+  const named = DIGEST.test(reference) ? reference : target.family === 'blob' ? target.reference : req.query.digest;
+  return {
+    action: operation,
+    door: 'v2',
+    repository: target.name,
+    digest: typeof answered === 'string' ? answered : typeof named === 'string' ? named : undefined,
+    tag: reference && !DIGEST.test(reference) ? reference : undefined,
+    result: outcome,
+  };
 }
