@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { startCallbackReceiver, type CallbackReceiver } from '../support/callback-receiver.js';
+import { writeCredentialsFile, type KeyEntry } from '../support/credentials-file.js';
 import { reportNotRun } from '../support/not-run.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import {
@@ -36,6 +37,18 @@ const basicUser = { username: 'puller', password: 'upstream-secret-1' };
 const tokenUser = { username: 'token-user', password: 'token-secret-1' };
 const basicArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/basic-upstream';
 const tokenArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/token-upstream';
+/** May pull from `hub/*`, but not import from upstreams (no ecr:BatchImportUpstreamImage). */
+const pullOnlyKey: KeyEntry = {
+  accessKeyId: 'AKIAPULLONLYEXAMPLE1',
+  secretAccessKey: 'pull-only-secret-access-key-000000000001',
+  allow: [
+    {
+      actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+      repositories: ['hub/*'],
+    },
+    { actions: ['ecr:GetAuthorizationToken'], repositories: ['*'] },
+  ],
+};
 const manifestAccept = [ociMediaTypes.index, ociMediaTypes.manifest].join(', ');
 
 // Pulls through pull-through cache rules from real upstream registries started here: CNCF
@@ -88,6 +101,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
         PULL_THROUGH_TAG_TTL_SECONDS: '2',
         PULL_THROUGH_UPSTREAM_TIMEOUT_MS: '2000',
         EVENTS_WEBHOOK_URL: `${receiver.baseUrl}events`,
+        CREDENTIALS_FILE: await writeCredentialsFile(work, { keys: [pullOnlyKey] }),
       },
     });
     token = await longshore.loginToken();
@@ -224,6 +238,27 @@ describe('pull-through cache from a registry-3 upstream', () => {
     );
     expect(answer.images?.map((i) => i.imageId)).toEqual([{ imageDigest: image.digest, imageTag: '1' }]);
     expect(answer.failures?.map((f) => [f.imageId?.imageTag, f.failureCode])).toEqual([['absent', 'ImageNotFound']]);
+  });
+
+  it('imports from the upstream only with ecr:BatchImportUpstreamImage; what is cached pulls without it', async ({
+    annotate,
+  }) => {
+    if (await notRun({ annotate })) return;
+    const image = await pushUpstream(upstream.host, 'team/guarded:1', [
+      { architecture: 'amd64', os: 'linux', layerSizes: [16 * KiB] },
+    ]);
+    const asPuller = { as: pullOnlyKey };
+    const head = (reference: string) =>
+      longshore.fetch(
+        `/v2/hub/team/guarded/manifests/${reference}`,
+        { method: 'HEAD', headers: { Accept: manifestAccept } },
+        asPuller,
+      );
+    expect((await head('1')).status).toBe(403);
+    expect((await headManifest('hub/team/guarded', '1')).headers.get('docker-content-digest')).toBe(image.digest);
+    const cached = await head(image.digest);
+    expect(cached.status).toBe(200);
+    expect(cached.headers.get('docker-content-digest')).toBe(image.digest);
   });
 
   it('fetches each upstream blob once for ten concurrent first pulls', async ({ annotate }) => {
