@@ -4,11 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BatchCheckLayerAvailabilityCommand,
+  BatchGetImageCommand,
   CreatePullThroughCacheRuleCommand,
   DeletePullThroughCacheRuleCommand,
   DescribeImagesCommand,
 } from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { startCallbackReceiver, type CallbackReceiver } from '../support/callback-receiver.js';
+import { writeCredentialsFile, type KeyEntry } from '../support/credentials-file.js';
+import { reportNotRun } from '../support/not-run.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import {
   layoutBlobDigests,
@@ -25,6 +29,7 @@ import {
   startUpstreamRegistry,
   type FrontProxy,
   type UpstreamRegistry,
+  upstreamRegistryBinary,
 } from '../support/upstream-registry.js';
 
 const KiB = 1024;
@@ -32,6 +37,18 @@ const basicUser = { username: 'puller', password: 'upstream-secret-1' };
 const tokenUser = { username: 'token-user', password: 'token-secret-1' };
 const basicArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/basic-upstream';
 const tokenArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/token-upstream';
+/** May pull from `hub/*`, but not import from upstreams (no ecr:BatchImportUpstreamImage). */
+const pullOnlyKey: KeyEntry = {
+  accessKeyId: 'AKIAPULLONLYEXAMPLE1',
+  secretAccessKey: 'pull-only-secret-access-key-000000000001',
+  allow: [
+    {
+      actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+      repositories: ['hub/*'],
+    },
+    { actions: ['ecr:GetAuthorizationToken'], repositories: ['*'] },
+  ],
+};
 const manifestAccept = [ociMediaTypes.index, ociMediaTypes.manifest].join(', ');
 
 // Pulls through pull-through cache rules from real upstream registries started here: CNCF
@@ -43,11 +60,25 @@ describe('pull-through cache from a registry-3 upstream', () => {
   let corrupting: FrontProxy | undefined;
   let bearer: FrontProxy | undefined;
   let longshore: Longshore;
+  let receiver: CallbackReceiver;
   let skopeo: string;
   let work: string;
   let token: string;
 
+  let absent: string | undefined;
+  /** Without registry-3 nothing here can run: each test says so in the summary instead. */
+  const notRun = async (ctx: { annotate: TestContext['annotate'] }) => {
+    if (absent === undefined) return false;
+    await reportNotRun(ctx, `pull-through cache: ${absent}`);
+    return true;
+  };
+
   beforeAll(async () => {
+    const tool = await upstreamRegistryBinary();
+    if (tool.path === undefined) {
+      absent = tool.absent;
+      return;
+    }
     skopeo = await requireOsTool('skopeo');
     work = await mkdtemp(path.join(os.tmpdir(), 'longshore-ptc-'));
     [upstream, privateUpstream] = await Promise.all([
@@ -55,6 +86,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
       startUpstreamRegistry({ basicAuth: basicUser }),
     ]);
     bearer = await startFrontProxy(upstream.url, { bearer: tokenUser });
+    receiver = await startCallbackReceiver();
     const credentialsFile = path.join(work, 'upstream-credentials.json');
     await writeFile(
       credentialsFile,
@@ -68,6 +100,8 @@ describe('pull-through cache from a registry-3 upstream', () => {
         UPSTREAM_CREDENTIALS_FILE: credentialsFile,
         PULL_THROUGH_TAG_TTL_SECONDS: '2',
         PULL_THROUGH_UPSTREAM_TIMEOUT_MS: '2000',
+        EVENTS_WEBHOOK_URL: `${receiver.baseUrl}events`,
+        CREDENTIALS_FILE: await writeCredentialsFile(work, { keys: [pullOnlyKey] }),
       },
     });
     token = await longshore.loginToken();
@@ -82,6 +116,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
     await longshore?.close();
     await corrupting?.close();
     await bearer?.close();
+    await receiver?.close();
     await upstream?.stop();
     await privateUpstream?.stop();
     if (work) await rm(work, { recursive: true, force: true });
@@ -134,7 +169,10 @@ describe('pull-through cache from a registry-3 upstream', () => {
     await waitFor(() => registry.accessLog().some((l) => l.includes(marker)), 'the marker request in the access log');
   }
 
-  it('pulls an image and an index through with the upstream digests, into repositories created on first pull', async () => {
+  it('pulls an image and an index through with the upstream digests, into repositories created on first pull', async ({
+    annotate,
+  }) => {
+    if (await notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'library/alpine:3', [
       { architecture: 'amd64', os: 'linux', layerSizes: [256 * KiB, 700 * KiB] },
     ]);
@@ -156,9 +194,75 @@ describe('pull-through cache from a registry-3 upstream', () => {
     await pullWithSkopeo(`hub/library/alpine@${image.digest}`);
     await settledLog(upstream);
     for (const blob of image.blobs) expect(upstream.blobGets(blob), blob).toBe(1);
+
+    // Announced as ECR does, through the image-events webhook.
+    const pulled = () =>
+      receiver
+        .receivedOn('/events')
+        .map(
+          (r) =>
+            JSON.parse(r.rawBody.toString('utf8')) as {
+              'detail-type': string;
+              resources: string[];
+              detail: Record<string, string>;
+            },
+        )
+        .filter(
+          (e) =>
+            e['detail-type'] === 'ECR Pull Through Cache Action' &&
+            e.detail['repository-name'] === 'hub/library/alpine',
+        );
+    await waitFor(() => pulled().length > 0, 'the ECR Pull Through Cache Action event');
+    expect(pulled()[0]!.detail).toMatchObject({
+      'sync-status': 'SUCCESS',
+      'ecr-repository-prefix': 'hub',
+      'upstream-repository-name': 'library/alpine',
+      'image-digest': image.digest,
+      'image-tag': '3',
+    });
+    expect(pulled()[0]!.resources).toEqual([
+      `arn:aws:ecr:${longshore.config.region}:${longshore.config.registryId}:repository/hub/library/alpine`,
+    ]);
   });
 
-  it('fetches each upstream blob once for ten concurrent first pulls', async () => {
+  it('pulls through with the ECR image API (BatchGetImage) as well', async ({ annotate }) => {
+    if (await notRun({ annotate })) return;
+    const image = await pushUpstream(upstream.host, 'team/ecr-api:1', [
+      { architecture: 'amd64', os: 'linux', layerSizes: [24 * KiB] },
+    ]);
+    const answer = await longshore.ecr.send(
+      new BatchGetImageCommand({
+        repositoryName: 'hub/team/ecr-api',
+        imageIds: [{ imageTag: '1' }, { imageTag: 'absent' }],
+      }),
+    );
+    expect(answer.images?.map((i) => i.imageId)).toEqual([{ imageDigest: image.digest, imageTag: '1' }]);
+    expect(answer.failures?.map((f) => [f.imageId?.imageTag, f.failureCode])).toEqual([['absent', 'ImageNotFound']]);
+  });
+
+  it('imports from the upstream only with ecr:BatchImportUpstreamImage; what is cached pulls without it', async ({
+    annotate,
+  }) => {
+    if (await notRun({ annotate })) return;
+    const image = await pushUpstream(upstream.host, 'team/guarded:1', [
+      { architecture: 'amd64', os: 'linux', layerSizes: [16 * KiB] },
+    ]);
+    const asPuller = { as: pullOnlyKey };
+    const head = (reference: string) =>
+      longshore.fetch(
+        `/v2/hub/team/guarded/manifests/${reference}`,
+        { method: 'HEAD', headers: { Accept: manifestAccept } },
+        asPuller,
+      );
+    expect((await head('1')).status).toBe(403);
+    expect((await headManifest('hub/team/guarded', '1')).headers.get('docker-content-digest')).toBe(image.digest);
+    const cached = await head(image.digest);
+    expect(cached.status).toBe(200);
+    expect(cached.headers.get('docker-content-digest')).toBe(image.digest);
+  });
+
+  it('fetches each upstream blob once for ten concurrent first pulls', async ({ annotate }) => {
+    if (await notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/app:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [300 * KiB, 2 * 1024 * KiB, 64 * KiB] },
     ]);
@@ -185,7 +289,8 @@ describe('pull-through cache from a registry-3 upstream', () => {
     expect(image.blobs.map((b) => upstream.blobGets(b))).toEqual(image.blobs.map(() => 1));
   });
 
-  it('serves cached images while the upstream process is stopped (SIGSTOP)', async () => {
+  it('serves cached images while the upstream process is stopped (SIGSTOP)', async ({ annotate }) => {
+    if (await notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/stopped:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [200 * KiB] },
     ]);
@@ -209,7 +314,8 @@ describe('pull-through cache from a registry-3 upstream', () => {
     }
   });
 
-  it('sees a tag moved upstream once PULL_THROUGH_TAG_TTL_SECONDS have passed', async () => {
+  it('sees a tag moved upstream once PULL_THROUGH_TAG_TTL_SECONDS have passed', async ({ annotate }) => {
+    if (await notRun({ annotate })) return;
     const first = await pushUpstream(upstream.host, 'team/moving:latest', [
       { architecture: 'amd64', os: 'linux', layerSizes: [32 * KiB] },
     ]);
@@ -227,7 +333,8 @@ describe('pull-through cache from a registry-3 upstream', () => {
     expect((await headManifest('hub/team/moving', first.digest)).status).toBe(200);
   });
 
-  it('fetches nothing new after DeletePullThroughCacheRule; what was cached stays', async () => {
+  it('fetches nothing new after DeletePullThroughCacheRule; what was cached stays', async ({ annotate }) => {
+    if (await notRun({ annotate })) return;
     await longshore.ecr.send(
       new CreatePullThroughCacheRuleCommand({
         ecrRepositoryPrefix: 'gone',
@@ -255,7 +362,8 @@ describe('pull-through cache from a registry-3 upstream', () => {
     expect(after.filter((l) => !l.includes('marker='))).toEqual([]);
   });
 
-  it('refuses a blob the upstream corrupted (a proxy flips a byte) and never publishes it', async () => {
+  it('refuses a blob the upstream corrupted (a proxy flips a byte) and never publishes it', async ({ annotate }) => {
+    if (await notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/corrupt:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [512 * KiB] },
     ]);
@@ -294,7 +402,10 @@ describe('pull-through cache from a registry-3 upstream', () => {
     expect(check.failures?.map((f) => f.failureCode)).toEqual(['MissingLayerDigest']);
   });
 
-  it('pulls from an upstream with htpasswd Basic auth using the rule credential, and not without it', async () => {
+  it('pulls from an upstream with htpasswd Basic auth using the rule credential, and not without it', async ({
+    annotate,
+  }) => {
+    if (await notRun({ annotate })) return;
     const image = await pushUpstream(
       privateUpstream.host,
       'private/base:1',
@@ -318,7 +429,8 @@ describe('pull-through cache from a registry-3 upstream', () => {
     expect((await headManifest('nocreds/private/base', '1')).status).toBe(404);
   });
 
-  it('follows the bearer-token challenge of the upstream with the rule credential', async () => {
+  it('follows the bearer-token challenge of the upstream with the rule credential', async ({ annotate }) => {
+    if (await notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/behind-token:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [20 * KiB] },
     ]);
@@ -334,7 +446,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   });
 
   async function upstreamTimeouts(): Promise<number> {
-    const metrics = parsePrometheusText(await (await longshore.fetch('/metrics')).text());
+    const metrics = parsePrometheusText(await (await fetch(longshore.metricsUrl)).text());
     return sampleSum(metrics, 'longshore_pull_through_upstream_errors_total', { reason: 'timeout' });
   }
 });

@@ -44,7 +44,7 @@ import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { BlobFetchLease } from './pull-through/blob-fetch-lease.js';
 import { PullThroughCache } from './pull-through/pull-through-cache.js';
-import { noPullThroughEvents } from './pull-through/pull-through-events.js';
+import { publishedPullThroughEvents } from './pull-through/pull-through-events.js';
 import { createPullThroughMetrics } from './pull-through/pull-through-metrics.js';
 import { PullThroughRuleStore } from './pull-through/pull-through-rule-store.js';
 import { PullThroughRules } from './pull-through/pull-through-rules.js';
@@ -176,8 +176,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     lease: new BlobFetchLease(redis, keyPrefix),
     freshness: new TagFreshness(redis, keyPrefix, config.pullThroughTagTtlSeconds),
     metrics: createPullThroughMetrics(metricsRegistry),
-    // Seam: the image-events publisher, once there is one, sends "ECR Pull Through Cache Action".
-    events: noPullThroughEvents,
+    events: publishedPullThroughEvents(events, where, eventError),
     registryId: config.registryId,
     delivery,
     log,
@@ -236,6 +235,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     region: config.region,
     pullThroughRules,
     lifecycle: { lifecycle, now: createClock(config.clockOffsetFile), log },
+    pullThrough,
   });
   const baseUrl = createPublicBaseUrl({
     publicUrl: config.publicUrl,

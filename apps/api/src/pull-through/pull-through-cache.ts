@@ -85,6 +85,21 @@ export class PullThroughCache {
   }
 
   /**
+   * Brings in the manifests `references` name (tags or digests) when the repository falls under
+   * a rule, as a pull of each would (ECR's BatchGetImage). What cannot be brought in is left for
+   * the caller to report as not found.
+   */
+  async prefetch(repositoryName: string, references: string[], access: PullAccess): Promise<void> {
+    if (!(await this.target(repositoryName))) return;
+    for (const reference of references) {
+      if (!reference) continue;
+      await this.manifest(repositoryName, reference, access, () =>
+        this.deps.images.headManifest(repositoryName, reference),
+      ).catch(() => undefined);
+    }
+  }
+
+  /**
    * Answers a blob the repository does not hold yet (`notFound` is the error to throw when no rule
    * covers the repository): linked from the blob store when another repository cached it, else
    * fetched from the upstream.

@@ -1,3 +1,4 @@
+import { repositoryArn, type EventPublisher } from '@longshore/queue';
 import type { PullThroughRule } from './pull-through-rule.js';
 
 /** One image brought in from an upstream (ECR's "ECR Pull Through Cache Action" event). */
@@ -9,19 +10,39 @@ export interface PullThroughAction {
   imageTag?: string;
 }
 
-/** Where pull-through cache actions go: the image-events publisher when one is configured. */
+/** Where pull-through cache actions go: the image-events publisher (EVENTS_WEBHOOK_URL). */
 export interface PullThroughEvents {
   pulledThrough(action: PullThroughAction): void;
 }
 
-/** No image-events publisher: actions are only logged by the cache. */
+/** No publisher: actions are not announced. */
 export const noPullThroughEvents: PullThroughEvents = { pulledThrough: () => undefined };
 
 /**
- * The EventBridge shape of ECR's pull-through cache event (detail-type "ECR Pull Through Cache
- * Action"), as the image-events publisher sends it.
+ * Announces each image brought in from an upstream through the image-events publisher, as ECR
+ * sends it to EventBridge: detail-type "ECR Pull Through Cache Action", the repository's ARN in
+ * `resources`. A failure to queue the event is logged (`onError`); the pull never waits on it.
  */
-export function pullThroughEventDetail(action: PullThroughAction, registryId: string) {
+export function publishedPullThroughEvents(
+  publisher: Pick<EventPublisher, 'publish'>,
+  where: { account: string; region: string },
+  onError: (err: unknown) => void,
+): PullThroughEvents {
+  return {
+    pulledThrough(action) {
+      publisher
+        .publish({
+          detailType: 'ECR Pull Through Cache Action',
+          resources: [repositoryArn(where, action.repositoryName)],
+          detail: pullThroughEventDetail(action),
+        })
+        .catch(onError);
+    },
+  };
+}
+
+/** The `detail` of ECR's pull-through cache event. */
+export function pullThroughEventDetail(action: PullThroughAction) {
   return {
     'sync-status': 'SUCCESS',
     'ecr-repository-prefix': action.rule.ecrRepositoryPrefix,
@@ -30,6 +51,5 @@ export function pullThroughEventDetail(action: PullThroughAction, registryId: st
     'upstream-repository-name': action.upstreamRepository,
     'image-digest': action.imageDigest,
     ...(action.imageTag !== undefined ? { 'image-tag': action.imageTag } : {}),
-    'registry-id': registryId,
   };
 }

@@ -7,6 +7,8 @@ import type { ImageService } from '../../images/image-service.js';
 import type { RepositoryService } from '../../repositories/repository-service.js';
 import { ECR_PART_SIZE, type UploadService } from '../../uploads/upload-service.js';
 import type { OperationContext } from '../operation-context.js';
+import { IMPORT_UPSTREAM_ACTION } from '../../auth/v2-permission.js';
+import type { PullThroughCache } from '../../pull-through/pull-through-cache.js';
 import type { PullThroughRules } from '../../pull-through/pull-through-rules.js';
 import { createImageOperations } from './image-operations.js';
 import { createPullThroughOperations } from './pull-through-operations.js';
@@ -29,6 +31,8 @@ export interface OperationDeps {
   pullThroughRules: PullThroughRules;
   /** The lifecycle policy operations' store, clock and log. */
   lifecycle: Omit<LifecycleOperationDeps, 'repositories' | 'imageStore'>;
+  /** Brings in what BatchGetImage names in a repository under a pull-through cache rule. */
+  pullThrough?: Pick<PullThroughCache, 'prefetch'>;
 }
 
 export type OperationTable = {
@@ -42,8 +46,19 @@ export function createOperations(deps: OperationDeps): OperationTable {
   const { repositories, uploads, layers } = deps;
   const view = (ctx: OperationContext) => ({ region: deps.region, registryHost: new URL(ctx.baseUrl).host });
 
+  const imageOperations = createImageOperations({ repositories, images: deps.images, imageStore: deps.imageStore });
+
   return {
-    ...createImageOperations({ repositories, images: deps.images, imageStore: deps.imageStore }),
+    ...imageOperations,
+    async BatchGetImage(input, ctx) {
+      // A repository under a pull-through cache rule: the images named are brought in first.
+      await deps.pullThrough?.prefetch(
+        input.repositoryName,
+        input.imageIds.map((id) => id.imageDigest ?? id.imageTag ?? ''),
+        { importAllowed: ctx.allows(IMPORT_UPSTREAM_ACTION, input.repositoryName) },
+      );
+      return imageOperations.BatchGetImage(input);
+    },
     ...createPullThroughOperations({ repositories, rules: deps.pullThroughRules }),
     ...createLifecycleOperations({ repositories, imageStore: deps.imageStore, ...deps.lifecycle }),
 
