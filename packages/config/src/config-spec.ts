@@ -1,5 +1,16 @@
 import os from 'node:os';
-import { boolean, describedAs, integer, list, matching, oneOf, text, trustProxy, url, type Parser } from './env-parsers.js';
+import {
+  boolean,
+  describedAs,
+  integer,
+  list,
+  matching,
+  oneOf,
+  text,
+  trustProxy,
+  url,
+  type Parser,
+} from './env-parsers.js';
 import { isRedisClusterUrl, parseRedisClusterUrl, parseRedisNode } from './redis-cluster-url.js';
 
 const MiB = 1024 * 1024;

@@ -81,16 +81,16 @@ export const boolean: Parser<boolean> = describedAs('boolean', (raw) => {
 export const trustProxy: Parser<boolean | number | string[]> = describedAs(
   '`true`, `false`, a number of hops, or comma-separated addresses/subnets',
   (raw) => {
-  const value = raw.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  try {
-    return boolean(value);
-  } catch {
-    const entries = list()(value);
-    if (entries.length === 0 || entries.some((e) => !/^[0-9A-Za-z.:/-]+$/.test(e))) {
-      throw new Error(`must be true, false, a number of hops, or addresses/subnets, got '${raw}'`);
+    const value = raw.trim();
+    if (/^\d+$/.test(value)) return Number(value);
+    try {
+      return boolean(value);
+    } catch {
+      const entries = list()(value);
+      if (entries.length === 0 || entries.some((e) => !/^[0-9A-Za-z.:/-]+$/.test(e))) {
+        throw new Error(`must be true, false, a number of hops, or addresses/subnets, got '${raw}'`);
+      }
+      return entries;
     }
-    return entries;
-  }
-},
+  },
 );

@@ -4,7 +4,13 @@ import { UnrecognizedClientException } from '@longshore/domain';
 import { noteCaller } from '../http/request-facts.js';
 import type { AuthGate } from './auth-gate.js';
 import { sourceOf } from './signed-request.js';
-import { CATALOG_FILTER_ACTION, IMPORT_UPSTREAM_ACTION, MOUNT_SOURCE_ACTION, PULL_OPERATIONS, v2PermissionFor } from './v2-permission.js';
+import {
+  CATALOG_FILTER_ACTION,
+  IMPORT_UPSTREAM_ACTION,
+  MOUNT_SOURCE_ACTION,
+  PULL_OPERATIONS,
+  v2PermissionFor,
+} from './v2-permission.js';
 
 /** What the /v2 dispatcher tells the hook about a request it is about to serve. */
 export interface V2Request {
