@@ -250,11 +250,17 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     log,
     routers: [
       rejectMalformedHost((req, res, error) => sendError(wireOf(req), res, error)),
-      createEcrRouter({ operations, metrics, maxRequestBytes: config.maxRequestBytes, baseUrl, auth }),
+      createEcrRouter({
+        operations,
+        metrics,
+        maxRequestBytes: config.maxRequestBytes,
+        baseUrl,
+        auth,
+        repositories,
+      }),
       createV1Router({
         uploads,
         repositories,
-        waiter,
         metrics,
         auth,
         callbackAllowlist: config.callbackAllowlist,

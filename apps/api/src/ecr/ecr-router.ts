@@ -13,6 +13,7 @@ import { ecrPermissionFor } from '../auth/ecr-permission.js';
 import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
+import type { RepositoryService } from '../repositories/repository-service.js';
 import type { OperationTable } from './operations/index.js';
 import { sendEcrResult } from './ecr-response.js';
 import type { OperationContext } from './operation-context.js';
@@ -27,6 +28,8 @@ export interface EcrRouterDeps {
   maxRequestBytes: number;
   baseUrl(req: Request): string;
   auth: AuthGate;
+  /** Checks the registry id a request names, once for every operation, as the request is decoded. */
+  repositories: Pick<RepositoryService, 'registryId'>;
 }
 
 /** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
@@ -100,8 +103,10 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     if (!permission.filtered || permission.repositories.length > 0) {
       deps.auth.permissions.require(principal, permission.action, permission.repositories);
     }
+    const registryId = deps.repositories.registryId((input as { registryId?: string }).registryId);
     const ctx: OperationContext = {
       requestId: String(req.id),
+      registryId,
       log,
       // Resolved (and refused for a Host the service does not answer for) only by operations that need it.
       get baseUrl() {

@@ -2,11 +2,11 @@ import express, { Router, type Request, type Response } from 'express';
 import {
   RequestValidationError,
   isCallbackAllowed,
+  parseUploadId,
+  toStatusDocument,
   validateShape,
   type CompleteLayerUploadInput,
 } from '@longshore/domain';
-import { toStatusDocument, type UploadRecord } from '@longshore/metadata';
-import type { CompletionWaiter } from '@longshore/queue';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { hashRawBody } from '../auth/signed-request.js';
 import { authenticateV1 } from '../auth/v1-credentials.js';
@@ -23,7 +23,6 @@ import { openApiDocument } from './openapi-document.js';
 export interface V1RouterDeps {
   uploads: UploadService;
   repositories: Pick<RepositoryService, 'registryId'>;
-  waiter: CompletionWaiter;
   metrics: ApiMetrics;
   auth: AuthGate;
   callbackAllowlist: readonly string[];
@@ -33,7 +32,6 @@ export interface V1RouterDeps {
 /** A refused body of at most this many bytes is read to its end before the answer (see drainRequest). */
 const DRAIN_MAX_BYTES = 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 2_000;
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -107,21 +105,12 @@ export function createV1Router(deps: V1RouterDeps): Router {
       const principal = await authenticateV1(deps.auth, req, 'parsed');
       const uploadId = uploadIdOf(req);
       const waitSeconds = waitOf(req, deps.maxLongPollSeconds);
-      let record: UploadRecord = await deps.uploads.status(uploadId);
+      const current = await deps.uploads.status(uploadId);
       // An upload's status is for whoever may complete uploads in its repository.
-      deps.auth.permissions.require(principal, 'ecr:CompleteLayerUpload', record.repositoryName);
-      if (waitSeconds > 0 && record.status !== 'completed' && record.status !== 'failed') {
-        const seen = record.status;
-        const abort = new AbortController();
-        res.on('close', () => abort.abort());
-        const outcome = await deps.waiter.waitFor(
-          uploadId,
-          (r) => !r || r.status !== seen,
-          waitSeconds * 1000,
-          abort.signal,
-        );
-        record = outcome.record ?? (await deps.uploads.status(uploadId));
-      }
+      deps.auth.permissions.require(principal, 'ecr:CompleteLayerUpload', current.repositoryName);
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      const record = await deps.uploads.waitForChange(current, waitSeconds * 1000, abort.signal);
       if (!res.writableEnded && !res.destroyed) sendEnvelope(res, 200, toStatusDocument(record));
     }),
   );
@@ -152,14 +141,15 @@ export function createV1Router(deps: V1RouterDeps): Router {
 }
 
 function uploadIdOf(req: Request): string {
-  const uploadId = String(req.params.uploadId);
-  if (!UUID.test(uploadId)) {
+  const raw = String(req.params.uploadId);
+  const uploadId = parseUploadId(raw);
+  if (!uploadId) {
     throw new RequestValidationError(
-      `Invalid parameter at 'uploadId': '${uploadId.slice(0, 64)}' is not an upload id`,
+      `Invalid parameter at 'uploadId': '${raw.slice(0, 64)}' is not an upload id`,
       'uploadId',
     );
   }
-  return uploadId.toLowerCase();
+  return uploadId;
 }
 
 /** Plain decimal seconds: `Number()` alone would read `?wait=` as 0 and `?wait=0x10` as 16. */
