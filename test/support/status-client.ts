@@ -3,7 +3,7 @@
  * no SDK, the envelope read as it comes off the wire.
  */
 
-import type { UploadStatusDocument } from '@longshore/metadata';
+import type { UploadStatusDocument } from '@longshore/domain';
 import { authenticateRequest } from './longshore-harness.js';
 
 /** The status record as the service documents it (the OpenAPI test pins it to the wire). */

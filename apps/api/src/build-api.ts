@@ -281,11 +281,11 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         baseUrl,
         auth,
         audit,
+        repositories,
       }),
       createV1Router({
         uploads,
         repositories,
-        waiter,
         metrics,
         auth,
         audit,

@@ -114,3 +114,15 @@ export {
 export { isCallbackAllowed } from './callback-allowlist.js';
 export * from './images/index.js';
 export * from './lifecycle/index.js';
+export {
+  FINISHED_UPLOAD_STATUSES,
+  INLINE_HASH_MAX_BYTES,
+  isUploadFinished,
+  parseUploadId,
+  type UploadStatus,
+} from './uploads/upload-rules.js';
+export {
+  toStatusDocument,
+  type UploadStatusDocument,
+  type UploadStatusFacts,
+} from './wire/upload-status-document.js';

@@ -23,7 +23,6 @@ export {
 } from './upload-record.js';
 export { WorkerRegistry } from './worker-registry.js';
 export { sharedSecret } from './shared-secret.js';
-export { toStatusDocument, isoTime, type UploadStatusDocument } from './upload-status-document.js';
 export { createStores, type Stores } from './create-stores.js';
 export {
   ImageStore,

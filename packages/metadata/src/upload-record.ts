@@ -1,6 +1,6 @@
-import type { ErrorRecord } from '@longshore/domain';
+import type { ErrorRecord, UploadStatus } from '@longshore/domain';
 
-export type UploadStatus = 'uploading' | 'queued' | 'finalizing' | 'completed' | 'failed';
+export type { UploadStatus };
 
 /** One upload's whole life, as stored in its Redis hash and announced on its events channel. */
 export interface UploadRecord {

@@ -17,6 +17,7 @@ import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf, sourceOf
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
 import { noteCaller, noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
+import type { RepositoryService } from '../repositories/repository-service.js';
 import type { OperationTable } from './operations/index.js';
 import { sendEcrResult } from './ecr-response.js';
 import type { OperationContext } from './operation-context.js';
@@ -36,6 +37,8 @@ export interface EcrRouterDeps {
   baseUrl(req: Request): string;
   auth: AuthGate;
   audit?: RequestAudit;
+  /** Checks the registry id a request names, once for every operation, as the request is decoded. */
+  repositories: Pick<RepositoryService, 'registryId'>;
 }
 
 /** What the audit line of an ECR mutation needs, filled in as the request goes. */
@@ -140,8 +143,10 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     if (!permission.filtered || permission.repositories.length > 0) {
       deps.auth.permissions.require(principal, permission.action, permission.repositories);
     }
+    const registryId = deps.repositories.registryId((input as { registryId?: string }).registryId);
     const ctx: OperationContext = {
       requestId: String(req.id),
+      registryId,
       log,
       // Resolved (and refused for a Host the service does not answer for) only by operations that need it.
       get baseUrl() {

@@ -4,6 +4,8 @@ import type { Logger } from '@longshore/telemetry';
 /** What an operation may know of the HTTP request it serves. */
 export interface OperationContext {
   requestId: string;
+  /** The registry id this service serves; a request naming another was refused by the door. */
+  registryId: string;
   log: Logger;
   /**
    * Base URL clients reach this API at (for download URLs and repositoryUri). Reading it throws

@@ -28,6 +28,8 @@ import {
   type RepositoryStore,
 } from '@longshore/metadata';
 import type { RepositoryService } from '../repositories/repository-service.js';
+import type { BatchScope } from './image-batches.js';
+import type { ListingScope } from './image-listings.js';
 import type {
   CatalogPage,
   EcrImage,
@@ -38,6 +40,9 @@ import type {
   ReferrerList,
   TagPage,
 } from './image-service-types.js';
+
+/** The image vocabulary the doors speak, from the service (doors do not import the stores). */
+export type { TaggedImage } from '@longshore/metadata';
 
 export interface ImageServiceDeps {
   repositories: RepositoryService;
@@ -73,6 +78,16 @@ export class ImageService {
 
   get registryId(): string {
     return this.deps.registryId;
+  }
+
+  /** One repository's images, for the ECR batch and listing reads (image-batches.ts, image-listings.ts). */
+  scopeOf(repositoryName: string): BatchScope & ListingScope {
+    return { store: this.deps.images, registryId: this.deps.registryId, repositoryName };
+  }
+
+  /** The tags of each image, in the order of `digests`. */
+  tagsOf(repositoryName: string, digests: string[]): Promise<string[][]> {
+    return this.deps.images.tagsOf(repositoryName, digests);
   }
 
   // ---- the OCI door (/v2) -------------------------------------------------------------------

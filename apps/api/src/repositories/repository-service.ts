@@ -6,6 +6,9 @@ import {
 } from '@longshore/domain';
 import type { RepositoryPage, RepositoryRecord, RepositoryStore } from '@longshore/metadata';
 
+/** The repository vocabulary the doors speak, from the service (doors do not import the stores). */
+export type { RepositoryRecord };
+
 export interface CreateRepositoryRequest {
   repositoryName: string;
   imageTagMutability?: string;

@@ -1,10 +1,8 @@
+import { INLINE_HASH_MAX_BYTES } from '@longshore/domain';
 import { computePartHashes, type HashPool } from '@longshore/digest';
 import type { StorageDriver, UploadSession } from '@longshore/storage';
 import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
 import { hashingStream, type PartHashes, type StreamLimit } from './part-hasher.js';
-
-/** Parts up to this size are hashed on the event loop; larger ones on the hash pool. */
-const INLINE_HASH_MAX_BYTES = 256 * 1024;
 
 export interface PartWriterDeps {
   storage: StorageDriver;

@@ -9,8 +9,12 @@ import {
   ServerException,
   UploadNotFoundException,
   errorFromRecord,
+  isUploadFinished,
 } from '@longshore/domain';
 import type { PartClaim, PartPolicy, UploadRecord, UploadRef, UploadStatus, UploadStore } from '@longshore/metadata';
+
+/** The upload vocabulary the doors speak, from the service (doors do not import the stores). */
+export type { PartPolicy, UploadRecord, UploadRef };
 import { finalizeJobId, type CompletionWaiter, type FinalizeQueue, type VerifyQueue } from '@longshore/queue';
 import { sessionFromJson, sessionToJson, type StorageDriver } from '@longshore/storage';
 import type { HashPool } from '@longshore/digest';
@@ -69,8 +73,7 @@ export interface UploadEvents {
   finished?(outcome: 'ok' | string): void;
 }
 
-const terminal = (record: UploadRecord | undefined) =>
-  !record || record.status === 'completed' || record.status === 'failed';
+const terminal = (record: UploadRecord | undefined) => !record || isUploadFinished(record.status);
 
 /** An upload's life from the API's side: initiate, parts, and the hand-over to the queue. */
 export class UploadService {
@@ -287,6 +290,18 @@ export class UploadService {
     const record = await this.deps.uploads.get(uploadId);
     if (!record) throw new UploadNotFoundException(`The upload with id '${uploadId}' does not exist`);
     return record;
+  }
+
+  /**
+   * The long poll: the upload's record once its status is no longer `record.status` (or it was
+   * removed), or as it stands after `waitMs` or when `signal` aborts. A finished upload never
+   * changes, so it is answered at once.
+   */
+  async waitForChange(record: UploadRecord, waitMs: number, signal?: AbortSignal): Promise<UploadRecord> {
+    if (waitMs <= 0 || isUploadFinished(record.status)) return record;
+    const seen = record.status;
+    const outcome = await this.deps.waiter.waitFor(record.uploadId, (r) => !r || r.status !== seen, waitMs, signal);
+    return outcome.record ?? (await this.status(record.uploadId));
   }
 }
 

@@ -4,12 +4,12 @@ import {
   RequestValidationError,
   UploadNotFoundException,
   isCallbackAllowed,
+  parseUploadId,
+  toStatusDocument,
   validateShape,
   type CompleteLayerUploadInput,
 } from '@longshore/domain';
 import type { Principal } from '@longshore/auth';
-import { toStatusDocument, type UploadRecord } from '@longshore/metadata';
-import type { CompletionWaiter } from '@longshore/queue';
 import type { RequestAudit } from '../audit/request-audit.js';
 import type { AuthGate } from '../auth/auth-gate.js';
 import { hashRawBody } from '../auth/signed-request.js';
@@ -28,7 +28,6 @@ import { openApiDocument } from './openapi-document.js';
 export interface V1RouterDeps {
   uploads: UploadService;
   repositories: Pick<RepositoryService, 'registryId'>;
-  waiter: CompletionWaiter;
   metrics: ApiMetrics;
   auth: AuthGate;
   callbackAllowlist: readonly string[];
@@ -44,7 +43,6 @@ const DRAIN_MAX_BYTES = 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 2_000;
 /** The largest JSON body /v1 reads (1 MiB). */
 const JSON_BODY_LIMIT = 1024 * 1024;
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 
@@ -89,7 +87,7 @@ export function createV1Router(deps: V1RouterDeps): Router {
    * The upload, when the caller may perform `action` in its repository; otherwise answered as an
    * unknown id, so an upload id never tells another team's repository name.
    */
-  const uploadFor = async (principal: Principal, action: string, uploadId: string): Promise<UploadRecord> => {
+  const uploadFor = async (principal: Principal, action: string, uploadId: string) => {
     const record = await deps.uploads.status(uploadId);
     if (!deps.auth.permissions.can(principal, action, record.repositoryName)) {
       throw new UploadNotFoundException(`The upload with id '${uploadId}' does not exist`);
@@ -153,19 +151,10 @@ export function createV1Router(deps: V1RouterDeps): Router {
       const uploadId = uploadIdOf(req);
       const waitSeconds = waitOf(req, deps.maxLongPollSeconds);
       // An upload's status is for whoever may complete uploads in its repository.
-      let record: UploadRecord = await uploadFor(principal, 'ecr:CompleteLayerUpload', uploadId);
-      if (waitSeconds > 0 && record.status !== 'completed' && record.status !== 'failed') {
-        const seen = record.status;
-        const abort = new AbortController();
-        res.on('close', () => abort.abort());
-        const outcome = await deps.waiter.waitFor(
-          uploadId,
-          (r) => !r || r.status !== seen,
-          waitSeconds * 1000,
-          abort.signal,
-        );
-        record = outcome.record ?? (await deps.uploads.status(uploadId));
-      }
+      const current = await uploadFor(principal, 'ecr:CompleteLayerUpload', uploadId);
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      const record = await deps.uploads.waitForChange(current, waitSeconds * 1000, abort.signal);
       if (!res.writableEnded && !res.destroyed) sendEnvelope(res, 200, toStatusDocument(record));
     }),
   );
@@ -195,14 +184,15 @@ export function createV1Router(deps: V1RouterDeps): Router {
 }
 
 function uploadIdOf(req: Request): string {
-  const uploadId = String(req.params.uploadId);
-  if (!UUID.test(uploadId)) {
+  const raw = String(req.params.uploadId);
+  const uploadId = parseUploadId(raw);
+  if (!uploadId) {
     throw new RequestValidationError(
-      `Invalid parameter at 'uploadId': '${uploadId.slice(0, 64)}' is not an upload id`,
+      `Invalid parameter at 'uploadId': '${raw.slice(0, 64)}' is not an upload id`,
       'uploadId',
     );
   }
-  return uploadId.toLowerCase();
+  return uploadId;
 }
 
 /** Plain decimal seconds: `Number()` alone would read `?wait=` as 0 and `?wait=0x10` as 16. */

@@ -3,11 +3,11 @@ import {
   LayerAlreadyExistsException,
   SizeInvalidError,
   UploadNotFoundException,
+  parseUploadId,
 } from '@longshore/domain';
-import type { PartPolicy, UploadRecord, UploadRef } from '@longshore/metadata';
 import type { LayerService } from '../layers/layer-service.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
-import type { PartUpload, UploadService } from '../uploads/upload-service.js';
+import type { PartPolicy, PartUpload, UploadRecord, UploadRef, UploadService } from '../uploads/upload-service.js';
 import { blobLocation, uploadLocation } from './blob-locations.js';
 import { declaredLength, parseChunkRange, progressRange } from './chunk-range.js';
 import { requireBlobDigest } from './oci-digest.js';
@@ -24,8 +24,6 @@ export interface UploadRouteDeps {
   /** CREATE_REPOSITORY_ON_PUSH: pushing to a missing repository creates it. */
   createRepositoryOnPush: boolean;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * `/v2/<name>/blobs/uploads/[<uuid>]`: blob uploads onto the one upload core. POST starts one
@@ -47,12 +45,12 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
    * (or a crash) rejoins the finalize job instead of hearing that the upload is gone.
    */
   const session = async ({ target }: V2Exchange, rejoin = false): Promise<UploadRecord> => {
-    const uploadId = target.reference.toLowerCase();
+    const uploadId = parseUploadId(target.reference);
     const unknown = () =>
       new UploadNotFoundException(
         `The upload '${target.reference.slice(0, 64)}' of '${target.name}' is not in progress`,
       );
-    if (!UUID.test(uploadId)) throw unknown();
+    if (!uploadId) throw unknown();
     const record = await deps.uploads.status(uploadId);
     if (record.repositoryName !== target.name || (record.status !== 'uploading' && !rejoin)) throw unknown();
     return record;

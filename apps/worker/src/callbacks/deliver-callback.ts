@@ -1,6 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { isCallbackAllowed } from '@longshore/domain';
-import { toStatusDocument, type UploadStore } from '@longshore/metadata';
+import { toStatusDocument } from '@longshore/domain';
+import type { UploadStore } from '@longshore/metadata';
 import type { CallbackJobData } from '@longshore/queue';
 import { signBody } from './sign-body.js';
 

@@ -1,4 +1,4 @@
-import { InvalidLayerException, LongshoreError, type ErrorRecord } from '@longshore/domain';
+import { InvalidLayerException, LongshoreError, isUploadFinished, type ErrorRecord } from '@longshore/domain';
 import type { BlobIndex, LayerStore, PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
 import { type BlobLocation, sessionFromJson, type UploadSession } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
@@ -45,7 +45,7 @@ export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: 
   // Both reads in one round trip; the parts are only used if the upload is still to finalize.
   const [record, parts] = await Promise.all([deps.uploads.get(uploadId), deps.uploads.parts(uploadId)]);
   if (!record) return { outcome: 'gone', reason: `upload ${uploadId} expired` };
-  if (record.status === 'completed' || record.status === 'failed') return outcomeOf(record);
+  if (isUploadFinished(record.status)) return outcomeOf(record);
 
   const session = sessionFromJson(record.storageSession, uploadId);
   try {

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
+import { INLINE_HASH_MAX_BYTES } from '@longshore/domain';
 import { createPartChecksum, partChecksumAlgorithm, type HashPool } from '@longshore/digest';
 import { ShortReadError, type StorageDriver, type UploadSession } from '@longshore/storage';
-
-/** Parts up to this size are hashed on the event loop (under a millisecond); larger ones on the pool. */
-const INLINE_HASH_MAX_BYTES = 256 * 1024;
 
 export interface StoredPartsDeps {
   storage: StorageDriver;

@@ -1,4 +1,4 @@
-import type { ErrorRecord } from '@longshore/domain';
+import { isUploadFinished, type ErrorRecord } from '@longshore/domain';
 import type { UploadStore } from '@longshore/metadata';
 import type { Logger } from '@longshore/telemetry';
 
@@ -41,13 +41,13 @@ export async function settleUpload(
   try {
     if (outcome.callbackUrl !== undefined) {
       // Known from finalization; the recording script said whether the upload is still there.
-      if (outcome.callbackUrl && (status === 'completed' || status === 'failed')) {
+      if (outcome.callbackUrl && isUploadFinished(status)) {
         await deps.callbacks.enqueue(uploadId, outcome.callbackUrl);
       }
       return;
     }
     const record = await deps.uploads.get(uploadId);
-    if (record?.callbackUrl && (record.status === 'completed' || record.status === 'failed')) {
+    if (record?.callbackUrl && isUploadFinished(record.status)) {
       await deps.callbacks.enqueue(uploadId, record.callbackUrl);
     }
   } catch (err) {

@@ -1,3 +1,4 @@
+import { isUploadFinished } from '@longshore/domain';
 import type { UploadStore } from '@longshore/metadata';
 import type { StorageDriver, UploadListing } from '@longshore/storage';
 
@@ -21,7 +22,7 @@ export async function purgeAbandonedUploads(deps: PurgeDeps, graceMs: number, no
     const records = await deps.uploads.getMany(batch.map((listing) => listing.session.uploadId));
     for (const [i, listing] of batch.entries()) {
       const record = records[i];
-      if (record && record.status !== 'completed' && record.status !== 'failed') continue;
+      if (record && !isUploadFinished(record.status)) continue;
       if (now - listing.modifiedAt.getTime() < graceMs) continue;
       await deps.storage.abortUpload(listing.session);
       purged.push(listing.session.uploadId);

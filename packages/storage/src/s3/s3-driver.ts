@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { parseUploadId } from '@longshore/domain';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -46,7 +47,6 @@ export interface S3DriverOptions extends S3ConnectionOptions {
 }
 
 const MiB = 1024 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const COMPLETION_CONCURRENCY = 4;
 /** How often getContent reads an object that answers 404 before reporting it missing (see there). */
 const MISSING_OBJECT_READS = 3;
@@ -304,7 +304,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
     name: 's3',
 
     async createUpload(uploadId) {
-      if (!UUID.test(uploadId)) throw new InvalidPathError(uploadId, 'an upload id must be a UUID');
+      if (!parseUploadId(uploadId)) throw new InvalidPathError(uploadId, 'an upload id must be a UUID');
       const key = keys.blob(uploadId);
       const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
       if (!UploadId) throw new Error(`S3 started a multipart upload of ${key} without an id`);
@@ -408,7 +408,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
         );
         for (const upload of page.Uploads ?? []) {
           const uploadId = upload.Key === undefined ? undefined : keys.uploadIdOfBlob(upload.Key);
-          if (uploadId === undefined || upload.UploadId === undefined || !UUID.test(uploadId)) continue;
+          if (uploadId === undefined || upload.UploadId === undefined || !parseUploadId(uploadId)) continue;
           seen.add(uploadId);
           const state: S3SessionState = { key: keys.blob(uploadId), multipart: upload.UploadId };
           yield { session: { uploadId, state: { ...state } }, modifiedAt: upload.Initiated ?? new Date(0) };
@@ -419,7 +419,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
       } while (keyMarker !== undefined);
       // Sessions whose multipart upload ended but whose staged parts remain.
       for (const uploadId of await objects.children(keys.stagingPrefix)) {
-        if (seen.has(uploadId) || !UUID.test(uploadId)) continue;
+        if (seen.has(uploadId) || !parseUploadId(uploadId)) continue;
         let modifiedAt = new Date(0);
         for await (const object of objects.list(keys.stagedParts(uploadId))) {
           if (object.modifiedAt > modifiedAt) modifiedAt = object.modifiedAt;

@@ -5,16 +5,14 @@ import {
   type EcrInputs,
   type ImageIdentifier,
 } from '@longshore/domain';
-import type { ImageStore, TaggedImage } from '@longshore/metadata';
 import { batchDeleteImages, batchGetImages, referenceOf } from '../../images/image-batches.js';
 import { describeImagePage, imageDetail, listImageIds } from '../../images/image-listings.js';
-import type { ImageService } from '../../images/image-service.js';
+import type { ImageService, TaggedImage } from '../../images/image-service.js';
 import type { RepositoryService } from '../../repositories/repository-service.js';
 
 export interface ImageOperationDeps {
   repositories: RepositoryService;
   images: ImageService;
-  imageStore: ImageStore;
 }
 
 type ImageOperation =
@@ -29,33 +27,27 @@ type ImageOperation =
 export function createImageOperations(deps: ImageOperationDeps): {
   [O in ImageOperation]: (input: EcrInputs[O]) => Promise<object>;
 } {
-  const { repositories, images, imageStore } = deps;
-  const scope = async (registryId: string | undefined, repositoryName: string) => {
-    const id = repositories.registryId(registryId);
+  const { repositories, images } = deps;
+  const scope = async (repositoryName: string) => {
     await repositories.require(repositoryName);
-    return { store: imageStore, registryId: id, repositoryName };
+    return images.scopeOf(repositoryName);
   };
 
   return {
     async PutImage(input) {
-      repositories.registryId(input.registryId);
       return { image: await images.putImage(input) };
     },
 
     async BatchGetImage(input) {
-      return batchGetImages(
-        await scope(input.registryId, input.repositoryName),
-        input.imageIds,
-        input.acceptedMediaTypes,
-      );
+      return batchGetImages(await scope(input.repositoryName), input.imageIds, input.acceptedMediaTypes);
     },
 
     async BatchDeleteImage(input) {
-      return batchDeleteImages(await scope(input.registryId, input.repositoryName), input.imageIds);
+      return batchDeleteImages(await scope(input.repositoryName), input.imageIds);
     },
 
     async DescribeImages(input) {
-      const s = await scope(input.registryId, input.repositoryName);
+      const s = await scope(input.repositoryName);
       const request = {
         ...(input.filter?.tagStatus ? { tagStatus: input.filter.tagStatus } : {}),
         ...(input.filter?.imageStatus ? { imageStatus: input.filter.imageStatus } : {}),
@@ -76,7 +68,7 @@ export function createImageOperations(deps: ImageOperationDeps): {
         details.set(record.digest, { record, tags: [] });
       }
       const digests = [...details.keys()];
-      const tags = await imageStore.tagsOf(input.repositoryName, digests);
+      const tags = await images.tagsOf(input.repositoryName, digests);
       return {
         imageDetails: digests.map((digest, i) =>
           imageDetail(s, { record: details.get(digest)!.record, tags: tags[i]! }),
@@ -85,7 +77,7 @@ export function createImageOperations(deps: ImageOperationDeps): {
     },
 
     async ListImages(input) {
-      return listImageIds(await scope(input.registryId, input.repositoryName), {
+      return listImageIds(await scope(input.repositoryName), {
         ...(input.filter?.tagStatus ? { tagStatus: input.filter.tagStatus } : {}),
         ...(input.filter?.imageStatus ? { imageStatus: input.filter.imageStatus } : {}),
         ...(input.maxResults !== undefined ? { maxResults: input.maxResults } : {}),
@@ -94,7 +86,7 @@ export function createImageOperations(deps: ImageOperationDeps): {
     },
 
     async PutImageTagMutability(input) {
-      const registryId = repositories.registryId(input.registryId);
+      const registryId = images.registryId;
       const record = await repositories.setTagMutability(
         input.repositoryName,
         input.imageTagMutability,

@@ -1,6 +1,5 @@
 import { type LoginTokens, type PageTokens, principalId } from '@longshore/auth';
 import { InvalidParameterException, type EcrInputs, type EcrOperation } from '@longshore/domain';
-import type { ImageStore } from '@longshore/metadata';
 import type { LayerService } from '../../layers/layer-service.js';
 import type { DownloadUrlSigner } from '../../downloads/download-url-signer.js';
 import type { ImageService } from '../../images/image-service.js';
@@ -20,7 +19,6 @@ export interface OperationDeps {
   uploads: UploadService;
   layers: LayerService;
   images: ImageService;
-  imageStore: ImageStore;
   downloads: DownloadUrlSigner;
   tokens: LoginTokens;
   /** Seals DescribeRepositories' nextToken (opaque, bound to the caller). */
@@ -29,6 +27,8 @@ export interface OperationDeps {
   tokenTtlSeconds: number;
   region: string;
   pullThroughRules: PullThroughRules;
+  /** The image store the lifecycle operations read (the image operations go through ImageService). */
+  imageStore: LifecycleOperationDeps['imageStore'];
   /** The lifecycle policy operations' store, clock and log. */
   lifecycle: Omit<LifecycleOperationDeps, 'repositories' | 'imageStore'>;
   /** Brings in what BatchGetImage names in a repository under a pull-through cache rule. */
@@ -46,7 +46,7 @@ export function createOperations(deps: OperationDeps): OperationTable {
   const { repositories, uploads, layers } = deps;
   const view = (ctx: OperationContext) => ({ region: deps.region, registryHost: new URL(ctx.baseUrl).host });
 
-  const imageOperations = createImageOperations({ repositories, images: deps.images, imageStore: deps.imageStore });
+  const imageOperations = createImageOperations({ repositories, images: deps.images });
 
   return {
     ...imageOperations,
@@ -63,14 +63,12 @@ export function createOperations(deps: OperationDeps): OperationTable {
     ...createLifecycleOperations({ repositories, imageStore: deps.imageStore, ...deps.lifecycle }),
 
     async CreateRepository(input, ctx) {
-      repositories.registryId(input.registryId);
       const shown = view(ctx); // before the side effect: a refused Host must change nothing
       const record = await repositories.create(input);
       return { repository: repositoryJson(record, shown) };
     },
 
     async DescribeRepositories(input, ctx) {
-      repositories.registryId(input.registryId);
       if (input.repositoryNames && (input.nextToken || input.maxResults)) {
         throw new InvalidParameterException('repositoryNames cannot be combined with nextToken or maxResults');
       }
@@ -103,20 +101,19 @@ export function createOperations(deps: OperationDeps): OperationTable {
     },
 
     async DeleteRepository(input, ctx) {
-      repositories.registryId(input.registryId);
       const shown = view(ctx); // before the side effect: a refused Host must change nothing
       const record = await repositories.delete(input.repositoryName, input.force ?? false);
       return { repository: repositoryJson(record, shown) };
     },
 
-    async InitiateLayerUpload(input) {
-      const registryId = repositories.registryId(input.registryId);
+    async InitiateLayerUpload(input, ctx) {
+      const registryId = ctx.registryId;
       const record = await uploads.initiate(input.repositoryName, registryId);
       return { uploadId: record.uploadId, partSize: ECR_PART_SIZE };
     },
 
-    async UploadLayerPart(input) {
-      const registryId = repositories.registryId(input.registryId);
+    async UploadLayerPart(input, ctx) {
+      const registryId = ctx.registryId;
       const lastByteReceived = await uploads.uploadPart({
         uploadId: input.uploadId.toLowerCase(),
         repositoryName: input.repositoryName,
@@ -129,7 +126,7 @@ export function createOperations(deps: OperationDeps): OperationTable {
     },
 
     async CompleteLayerUpload(input, ctx) {
-      const registryId = repositories.registryId(input.registryId);
+      const registryId = ctx.registryId;
       const { layerDigest } = await uploads.complete(
         {
           uploadId: input.uploadId.toLowerCase(),
@@ -143,7 +140,6 @@ export function createOperations(deps: OperationDeps): OperationTable {
     },
 
     async BatchCheckLayerAvailability(input) {
-      repositories.registryId(input.registryId);
       await repositories.require(input.repositoryName);
       const checks = await layers.check(input.repositoryName, input.layerDigests);
       return {
@@ -157,7 +153,7 @@ export function createOperations(deps: OperationDeps): OperationTable {
     },
 
     async GetDownloadUrlForLayer(input, ctx) {
-      const registryId = repositories.registryId(input.registryId);
+      const registryId = ctx.registryId;
       const baseUrl = ctx.baseUrl;
       await repositories.require(input.repositoryName);
       await layers.require(input.repositoryName, registryId, input.layerDigest);

@@ -1,4 +1,4 @@
-import type { RepositoryRecord } from '@longshore/metadata';
+import type { RepositoryRecord } from '../../repositories/repository-service.js';
 
 export interface RepositoryView {
   region: string;

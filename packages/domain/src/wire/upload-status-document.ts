@@ -1,9 +1,27 @@
-import { wireEntry } from '@longshore/domain';
-import type { UploadRecord, UploadStatus } from './upload-record.js';
+import type { ErrorRecord } from '../errors/longshore-error.js';
+import type { UploadStatus } from '../uploads/upload-rules.js';
+import { wireEntry } from './wire-table.js';
+
+/** What the status document shows of an upload (the metadata store's UploadRecord has these). */
+export interface UploadStatusFacts {
+  uploadId: string;
+  repositoryName: string;
+  registryId: string;
+  status: UploadStatus;
+  bytesReceived: number;
+  partsReceived: number;
+  jobId?: string;
+  layerDigest?: string;
+  layerSize?: number;
+  error?: ErrorRecord;
+  createdAt: number;
+  updatedAt: number;
+  completedAt?: number;
+}
 
 /**
- * An upload's status as the JSON status API shows it and as callbacks deliver it: one record
- * for the whole life of the upload, timestamps in ISO 8601 UTC.
+ * An upload's status on the wire, as the /v1 status API shows it and as callbacks deliver it:
+ * one document for the whole life of the upload, timestamps in ISO 8601 UTC.
  */
 export interface UploadStatusDocument {
   id: string;
@@ -22,11 +40,11 @@ export interface UploadStatusDocument {
   completed_at: string | null;
 }
 
-export function isoTime(ms: number): string {
+function isoTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function toStatusDocument(record: UploadRecord): UploadStatusDocument {
+export function toStatusDocument(record: UploadStatusFacts): UploadStatusDocument {
   return {
     id: record.uploadId,
     uploadId: record.uploadId,
