@@ -133,8 +133,7 @@ export class LifecycleStore {
   /** Marks a preview IN_PROGRESS; false when one already is. */
   async beginPreview(repositoryName: string, lifecyclePolicyText: string): Promise<boolean> {
     const started: LifecyclePreview = { status: 'IN_PROGRESS', lifecyclePolicyText, results: [] };
-    const current = await this.getPreview(repositoryName);
-    if (current?.status === 'IN_PROGRESS') return false;
+    // Only the running marker decides (it expires): a preview whose API process died mid-way never blocks the next.
     const lock = this.k(repositoryName).previewRunning;
     if ((await this.redis.set(lock, '1', 'PX', PREVIEW_IN_PROGRESS_MS, 'NX')) !== 'OK') return false;
     await this.redis.set(this.k(repositoryName).preview, JSON.stringify(started));
