@@ -135,6 +135,8 @@ export class UpstreamRegistry {
         }
       } finally {
         reader.releaseLock();
+        // Held until the body is read: undici cancels the body of a Response it finds unreachable.
+        void response.bodyUsed;
         done();
       }
     }
