@@ -42,7 +42,7 @@ describe(`${UPLOADS} concurrent long polls against one API process`, () => {
   const apiClients = () => redisClientsOf(longshore.api.child.pid!, redis, longshore.redisUrl);
   const describeClients = (clients: RedisClientEntry[]) => clients.map((c) => c.name).sort();
   const inflightWaits = async () =>
-    readGauge(await scrapeMetrics(`${longshore.endpoint}/metrics`), 'longshore_api_inflight_waits');
+    readGauge(await scrapeMetrics(longshore.metricsUrl), 'longshore_api_inflight_waits');
 
   it('holds them all on its one subscriber connection, and answers each as soon as its upload changes', async () => {
     const { endpoint } = longshore;
