@@ -170,3 +170,34 @@ describe('npx longshore finds the embedded Redis of `npm start` through DATA_DIR
     }
   });
 });
+
+describe('npx longshore blocks, beside a service that throttles failed authentications', () => {
+  const LIMIT = 3;
+  let longshore: Longshore;
+
+  beforeAll(async () => {
+    longshore = await startLongshore({ env: { AUTH_FAILURE_LIMIT: String(LIMIT) } });
+  }, 120_000);
+  afterAll(() => longshore?.close());
+
+  it('blocks list and lift show and lift the (source, key id) pairs throttled for failing authentication', async () => {
+    const limit = LIMIT;
+    const stranger = ecrClient(longshore.endpoint, 1, {
+      accessKeyId: 'AKIACLIBLOCKED000001',
+      secretAccessKey: 'not-a-configured-secret',
+    });
+    for (let i = 0; i <= limit; i++) expect(await outcome(stranger, 'cli/allowed')).not.toBe('ok');
+    expect(await outcome(stranger, 'cli/allowed')).toBe('ThrottlingException');
+    const listed = (await runCli(longshore.env, ['blocks', 'list', '--json'])) as {
+      source: string;
+      accessKeyId?: string;
+    }[];
+    expect(listed).toEqual([
+      expect.objectContaining({ source: '127.0.0.1', accessKeyId: 'AKIACLIBLOCKED000001', failures: limit + 2 }),
+    ]);
+    const lifted = await runCli(longshore.env, ['blocks', 'lift', '127.0.0.1', 'AKIACLIBLOCKED000001', '--json']);
+    expect(lifted).toEqual({ source: '127.0.0.1', accessKeyId: 'AKIACLIBLOCKED000001', lifted: true });
+    expect(await runCli(longshore.env, ['blocks', 'list', '--json'])).toEqual([]);
+    expect(await outcome(stranger, 'cli/allowed')).toBe('UnrecognizedClientException');
+  });
+});

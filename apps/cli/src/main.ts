@@ -3,6 +3,7 @@ import { CredentialsError } from '@longshore/auth';
 import { ConfigError, loadConfig, type Config } from '@longshore/config';
 import { CliError } from './cli-error.js';
 import { connect, type Registry } from './connect.js';
+import { liftBlock, listBlocks } from './commands/blocks.js';
 import { runGc } from './commands/gc-run.js';
 import { createKey, listKeys, revokeKey, rotateKey } from './commands/keys.js';
 import { runRebuildIndex } from './commands/rebuild-index.js';
@@ -61,6 +62,24 @@ keys
   .argument('<accessKeyId>')
   .action(async (accessKeyId: string, _options, command: Command) => {
     await rotateKey(config(), outputOf(command), accessKeyId);
+  });
+
+const blocks = program
+  .command('blocks')
+  .description('sources and key ids throttled for failing authentication (AUTH_FAILURE_LIMIT)');
+blocks
+  .command('list')
+  .description('list the blocked (source, key id) pairs and until when')
+  .action(async (_options, command: Command) => {
+    await withRegistry((registry) => listBlocks(registry, outputOf(command)));
+  });
+blocks
+  .command('lift')
+  .description('lift a block at once')
+  .argument('<source>', 'the client address, as `blocks list` shows it')
+  .argument('[accessKeyId]', 'the key id it claimed (none: the failures without a key id)')
+  .action(async (source: string, accessKeyId: string | undefined, _options, command: Command) => {
+    await withRegistry((registry) => liftBlock(registry, outputOf(command), source, accessKeyId));
   });
 
 program

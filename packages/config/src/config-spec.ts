@@ -436,7 +436,8 @@ export const configSpec = {
   }),
   authFailureLimit: setting({
     env: 'AUTH_FAILURE_LIMIT',
-    description: 'Failed authentications allowed per source address and per access key id in one window',
+    description:
+      'Failed authentications allowed per (source address, claimed access key id) pair in one window; further failures of the pair are throttled (valid credentials never are)',
     default: 20,
     parse: integer({ min: 1 }),
   }),
