@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, imageManifest, indexManifest } from '../support/image-data.js';
 import { digestOf, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
-import { pushBlob } from '../support/oci-push.js';
+import { completeBlobUpload, pushBlob } from '../support/oci-push.js';
 
 const ACCEPT_ALL = [OCI_MANIFEST, OCI_INDEX].join(', ');
 const NON_DISTRIBUTABLE = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
@@ -14,7 +14,7 @@ interface OciErrors {
   errors: { code: string; message: string }[];
 }
 
-const sha512Of = (text: string) => `sha512:${createHash('sha512').update(text).digest('hex')}`;
+const sha512Of = (data: string | Buffer) => `sha512:${createHash('sha512').update(data).digest('hex')}`;
 
 let seq = 0;
 const freshName = (what: string) => {
@@ -196,6 +196,123 @@ describe('/v2 fidelity to the distribution spec', () => {
     // The same bytes stay reachable by their sha256 as well: the ECR door names them so.
     const bySha256 = await longshore.fetch(`/v2/${name}/manifests/${image.digest}`, { method: 'HEAD' });
     expect(bySha256.status).toBe(200);
+  });
+
+  describe('blobs by sha512 digest', () => {
+    /** HEAD and GET of a blob by its sha512: the bytes back, named by that digest. */
+    const expectBlob = async (name: string, bytes: Buffer) => {
+      const digest = sha512Of(bytes);
+      const head = await longshore.fetch(`/v2/${name}/blobs/${digest}`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('docker-content-digest')).toBe(digest);
+      expect(head.headers.get('content-length')).toBe(String(bytes.length));
+      // Served by Longshore (200), or a 307 to the object store when blob GETs redirect (S3).
+      const answered = await longshore.fetch(`/v2/${name}/blobs/${digest}`, { redirect: 'manual' });
+      expect([200, 307]).toContain(answered.status);
+      expect(answered.headers.get('docker-content-digest')).toBe(digest);
+      await answered.body?.cancel();
+      const got = await longshore.fetch(`/v2/${name}/blobs/${digest}`);
+      expect(got.status).toBe(200);
+      expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+    };
+    const created = (answer: Response, digest: string) => {
+      expect(answer.status).toBe(201);
+      expect(answer.headers.get('docker-content-digest')).toBe(digest);
+    };
+
+    it('takes a monolithic POST ?digest=', async () => {
+      const name = freshName('sha512-post');
+      const { bytes } = randomLayer(20_000);
+      const answer = await longshore.fetch(`/v2/${name}/blobs/uploads/?digest=${sha512Of(bytes)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: bytes,
+      });
+      created(answer, sha512Of(bytes));
+      expect(answer.headers.get('location')).toBe(`/v2/${name}/blobs/${sha512Of(bytes)}`);
+      await expectBlob(name, bytes);
+    });
+
+    it('takes a POST then a PUT ?digest= carrying the whole blob', async () => {
+      const name = freshName('sha512-put');
+      const { bytes } = randomLayer(30_000);
+      const started = await longshore.fetch(`/v2/${name}/blobs/uploads/`, { method: 'POST' });
+      expect(started.status).toBe(202);
+      const location = started.headers.get('location')!;
+      const separator = location.includes('?') ? '&' : '?';
+      const answer = await longshore.fetch(`${location}${separator}digest=${sha512Of(bytes)}`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: bytes,
+      });
+      created(answer, sha512Of(bytes));
+      await expectBlob(name, bytes);
+    });
+
+    it('takes chunks (PATCH with Content-Range, then PUT)', async () => {
+      const name = freshName('sha512-chunked');
+      const { bytes } = randomLayer(50_000);
+      created(await pushBlob(longshore, name, bytes, 12_000, sha512Of(bytes)), sha512Of(bytes));
+      await expectBlob(name, bytes);
+    });
+
+    it('takes a streamed upload (PATCH without Content-Range, then PUT)', async () => {
+      const name = freshName('sha512-streamed');
+      const { bytes } = randomLayer(40_000);
+      const started = await longshore.fetch(`/v2/${name}/blobs/uploads/`, { method: 'POST' });
+      const patched = await longshore.fetch(started.headers.get('location')!, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: bytes,
+      });
+      expect(patched.status).toBe(202);
+      const upload = { uploadId: '', location: patched.headers.get('location')! };
+      created(await completeBlobUpload(longshore, upload, sha512Of(bytes)), sha512Of(bytes));
+      await expectBlob(name, bytes);
+    });
+
+    it('takes the empty blob', async () => {
+      const name = freshName('sha512-empty');
+      const empty = Buffer.alloc(0);
+      const answer = await longshore.fetch(`/v2/${name}/blobs/uploads/?digest=${sha512Of(empty)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': '0' },
+      });
+      created(answer, sha512Of(empty));
+      await expectBlob(name, empty);
+    });
+
+    it('mounts a sha512 blob from another repository', async () => {
+      const from = freshName('sha512-mount-from');
+      const name = freshName('sha512-mount-to');
+      const { bytes } = randomLayer(10_000);
+      created(await pushBlob(longshore, from, bytes, 4096, sha512Of(bytes)), sha512Of(bytes));
+      const mounted = await longshore.fetch(
+        `/v2/${name}/blobs/uploads/?mount=${sha512Of(bytes)}&from=${encodeURIComponent(from)}`,
+        { method: 'POST' },
+      );
+      created(mounted, sha512Of(bytes));
+      await expectBlob(name, bytes);
+    });
+
+    it('refuses a wrong sha512 (DIGEST_INVALID) and a sha512 of the wrong length, publishing nothing', async () => {
+      const name = freshName('sha512-wrong');
+      const { bytes, digest } = randomLayer(10_000);
+      const wrong = sha512Of('something else');
+      const answer = await pushBlob(longshore, name, bytes, 4096, wrong);
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as OciErrors).errors[0]?.code).toBe('DIGEST_INVALID');
+      for (const named of [wrong, sha512Of(bytes), digest]) {
+        expect((await longshore.fetch(`/v2/${name}/blobs/${named}`, { method: 'HEAD' })).status, named).toBe(404);
+      }
+      const short = await longshore.fetch(`/v2/${name}/blobs/uploads/?digest=sha512:${'a'.repeat(64)}`, {
+        method: 'POST',
+        body: bytes,
+      });
+      expect(short.status).toBe(400);
+      expect(((await short.json()) as OciErrors).errors[0]?.code).toBe('DIGEST_INVALID');
+      expect(await longshore.storage.storedUploads()).toEqual([]);
+    });
   });
 
   it('refuses to DELETE a manifest an index lists (DENIED 409), as BatchDeleteImage does, until the index is gone', async () => {

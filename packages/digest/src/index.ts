@@ -1,4 +1,11 @@
-export { parseSha256Digest, sha256Digest, type ParsedDigest } from './digest.js';
+export {
+  digestAlgorithmOf,
+  parseOciDigest,
+  parseSha256Digest,
+  sha256Digest,
+  type DigestAlgorithm,
+  type ParsedDigest,
+} from './digest.js';
 export {
   createResumableSha256,
   sha256Implementation,

@@ -39,8 +39,8 @@ export function createFilesystemDriver(options: FilesystemDriverOptions): Storag
 
 // ENOTDIR: a parent segment is a file. EISDIR: the path is a directory, not a file.
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
-const BLOB_LOCATION = /^blobs\/sha256\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
-const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
+const BLOB_LOCATION = /^blobs\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|sha512\/[0-9a-f]{2}\/[0-9a-f]{128})$/;
+const BLOB_DIGEST = /^(sha256):([0-9a-f]{64})$|^(sha512):([0-9a-f]{128})$/;
 const READ_CHUNK = 1024 * 1024;
 
 /**
@@ -50,6 +50,7 @@ const READ_CHUNK = 1024 * 1024;
  *     uploads/<uploadId>/publish/                a completion being assembled
  *     blobs/sha256/<xx>/<hex>/index              the blob's ordered segment list (JSON)
  *     blobs/sha256/<xx>/<hex>/<partNumber>       its segments: the committed part files
+ *     blobs/sha512/<xx>/<hex>/…                  the same, for a blob pushed by its sha512
  *
  * Completion renames the committed part files into `publish/`, writes the segment list there and
  * renames the whole directory to the blob's content address: one atomic rename publishes it
@@ -129,9 +130,11 @@ class FilesystemDriver implements StorageDriver {
     parts: readonly WrittenPart[],
     digest: string | undefined,
   ): Promise<BlobLocation> {
-    const hex = digest === undefined ? undefined : SHA256_DIGEST.exec(digest)?.[1];
-    if (digest === undefined || !hex) throw new TypeError(`not a sha256 digest: ${JSON.stringify(digest)}`);
-    const location = `blobs/sha256/${hex.slice(0, 2)}/${hex}`;
+    const match = digest === undefined ? null : BLOB_DIGEST.exec(digest);
+    if (digest === undefined || !match) throw new TypeError(`not a sha256/sha512 digest: ${JSON.stringify(digest)}`);
+    const algorithm = match[1] ?? match[3]!;
+    const hex = match[2] ?? match[4]!;
+    const location = `blobs/${algorithm}/${hex.slice(0, 2)}/${hex}`;
     const blobDir = this.localPath(location);
     if (await isFile(join(blobDir, 'index'))) return location;
 

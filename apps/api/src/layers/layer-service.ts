@@ -1,5 +1,5 @@
 import { LayerAlreadyExistsException, LayersNotFoundException } from '@longshore/domain';
-import { parseSha256Digest } from '@longshore/digest';
+import { parseOciDigest, parseSha256Digest } from '@longshore/digest';
 import { BlobBeingCollectedError, type BlobIndex, type LayerStore } from '@longshore/metadata';
 
 export type LayerCheck =
@@ -42,13 +42,17 @@ export class LayerService {
     });
   }
 
-  /** The size of a layer the repository holds, or LayersNotFoundException. */
+  /**
+   * The size of a layer the repository holds, or LayersNotFoundException. Only sha256 digests
+   * (the ECR door's pattern) unless `anyAlgorithm` (/v2, which also takes sha512).
+   */
   async require(
     repositoryName: string,
     registryId: string,
     layerDigest: string,
+    anyAlgorithm = false,
   ): Promise<{ size: number; hex: string }> {
-    const parsed = parseSha256Digest(layerDigest);
+    const parsed = anyAlgorithm ? parseOciDigest(layerDigest) : parseSha256Digest(layerDigest);
     const link = parsed ? await this.deps.layers.get(repositoryName, layerDigest) : undefined;
     if (!parsed || !link) {
       throw new LayersNotFoundException(
@@ -103,14 +107,14 @@ export class LayerService {
 
   /**
    * A layer the repository holds and where its blob is stored, or LayersNotFoundException (also
-   * for a link whose blob is not in the index: it cannot be served).
+   * for a link whose blob is not in the index: it cannot be served). Used by /v2: sha256 or sha512.
    */
   async requireBlob(
     repositoryName: string,
     registryId: string,
     layerDigest: string,
   ): Promise<{ size: number; location: string }> {
-    const layer = await this.require(repositoryName, registryId, layerDigest);
+    const layer = await this.require(repositoryName, registryId, layerDigest, true);
     const location = await this.deps.blobs.locate(layerDigest);
     if (!location) {
       throw new LayersNotFoundException(`The blob of layer '${layerDigest}' is not in storage`);

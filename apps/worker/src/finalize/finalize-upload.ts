@@ -1,4 +1,5 @@
 import { InvalidLayerException, LongshoreError, isUploadFinished, type ErrorRecord } from '@longshore/domain';
+import { digestAlgorithmOf } from '@longshore/digest';
 import type { BlobIndex, LayerStore, PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
 import { type BlobLocation, sessionFromJson, type UploadSession } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
@@ -100,7 +101,7 @@ async function publishLayer(
       // No carried hash state, and parts a remote store cannot read back before completion:
       // publish them (where they were written: no copy), then hash the published blob.
       location ??= await publish(undefined);
-      digest = await digestOfPublished(storage, location, record.bytesReceived);
+      digest = await digestOfPublished(storage, location, record.bytesReceived, record.layerDigests?.[0]);
       hashedBlob = true;
     }
     if (!record.layerDigests?.includes(digest)) {
@@ -133,8 +134,13 @@ async function publishLayer(
 }
 
 /** The digest of the blob just published at `location`; a blob of the wrong size is deleted and rejected. */
-async function digestOfPublished(storage: FinalizeDeps['storage'], location: BlobLocation, size: number) {
-  const hashed = await hashPublishedBlob(storage, location);
+async function digestOfPublished(
+  storage: FinalizeDeps['storage'],
+  location: BlobLocation,
+  size: number,
+  named: string | undefined,
+) {
+  const hashed = await hashPublishedBlob(storage, location, digestAlgorithmOf(named));
   if (hashed.size === size) return hashed.digest;
   await storage.deleteBlob(location);
   throw new InvalidLayerException(`The published layer has ${hashed.size} bytes, not the ${size} uploaded`);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { INLINE_HASH_MAX_BYTES } from '@longshore/domain';
-import { createPartChecksum, partChecksumAlgorithm, type HashPool } from '@longshore/digest';
+import { createPartChecksum, type DigestAlgorithm, partChecksumAlgorithm, type HashPool } from '@longshore/digest';
 import { ShortReadError, type StorageDriver, type UploadSession } from '@longshore/storage';
 
 export interface StoredPartsDeps {
@@ -40,18 +40,22 @@ export async function storedPartMatches(
   return checksum.digest() === recorded;
 }
 
-/** SHA-256 (hex) of the parts one after the other: the whole layer, in one streaming pass. */
+/**
+ * SHA-256 (hex; or SHA-512 when asked) of the parts one after the other: the whole layer, in one
+ * streaming pass. SHA-256 of local parts runs on the hash pool; SHA-512 streams through this thread.
+ */
 export async function hashStoredParts(
   deps: StoredPartsDeps,
   session: UploadSession,
   parts: readonly StoredPartRef[],
+  algorithm: DigestAlgorithm = 'sha256',
 ): Promise<string> {
   const locals = parts.map((part) => deps.storage.localPartPath(session, part.partNumber));
-  if (locals.every((path) => path !== undefined)) {
+  if (algorithm === 'sha256' && locals.every((path) => path !== undefined)) {
     const ranges = parts.map((part, i) => ({ path: locals[i]!, start: 0, end: part.length - 1 }));
     return deps.hashPool.hashFileRanges({ ranges });
   }
-  const hash = createHash('sha256');
+  const hash = createHash(algorithm);
   for (const part of parts) await feed(hash, deps.storage, session, part);
   return hash.digest('hex');
 }

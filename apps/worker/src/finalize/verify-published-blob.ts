@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidLayerException } from '@longshore/domain';
-import { sha256Digest } from '@longshore/digest';
+import { digestAlgorithmOf, type DigestAlgorithm } from '@longshore/digest';
 import type { BlobLocation, StorageDriver } from '@longshore/storage';
 
 /**
@@ -14,7 +14,7 @@ export async function verifyPublishedBlob(
   digest: string,
   size: number,
 ): Promise<void> {
-  const { digest: rehashed, size: read } = await hashPublishedBlob(storage, location);
+  const { digest: rehashed, size: read } = await hashPublishedBlob(storage, location, digestAlgorithmOf(digest));
   if (read === size && rehashed === digest) return;
   await storage.deleteBlob(location);
   throw new InvalidLayerException(
@@ -22,16 +22,17 @@ export async function verifyPublishedBlob(
   );
 }
 
-/** The digest and size of the blob at `location`, in one streaming read. */
+/** The digest (sha256 unless asked) and size of the blob at `location`, in one streaming read. */
 export async function hashPublishedBlob(
   storage: Pick<StorageDriver, 'blobReader'>,
   location: BlobLocation,
+  algorithm: DigestAlgorithm = 'sha256',
 ): Promise<{ digest: string; size: number }> {
-  const hash = createHash('sha256');
+  const hash = createHash(algorithm);
   let size = 0;
   for await (const chunk of (await storage.blobReader(location)) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
   }
-  return { digest: sha256Digest(hash.digest('hex')), size };
+  return { digest: `${algorithm}:${hash.digest('hex')}`, size };
 }

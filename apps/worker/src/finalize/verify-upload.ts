@@ -1,5 +1,5 @@
 import { InvalidLayerException } from '@longshore/domain';
-import { digestFromState, sha256Digest, type HashPool } from '@longshore/digest';
+import { digestAlgorithmOf, digestFromState, sha256Digest, type HashPool } from '@longshore/digest';
 import type { PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
 import {
   PartMissingError,
@@ -29,6 +29,8 @@ export interface VerifyDeps {
  * in order). Only committed parts are read: a part nobody committed is never part of the layer.
  * Returns undefined when the state is missing and the parts are in a remote store (S3 cannot read
  * back a part that went straight into a multipart upload): the published blob is hashed instead.
+ * A layer named by a sha512 digest (/v2) has no carried state for that algorithm: its digest is
+ * always a re-hash of the stored parts (or, in a remote store, of the published blob).
  */
 export async function verifyUpload(
   record: UploadRecord,
@@ -45,7 +47,11 @@ export async function verifyUpload(
       `A stored part (number ${checked.bad[0]}) does not match the checksum recorded when it arrived`,
     );
   }
-  const carried = record.hashState ? await digestFromState(Buffer.from(record.hashState, 'base64')) : undefined;
+  const algorithm = digestAlgorithmOf(record.layerDigests?.[0]);
+  const carried =
+    algorithm === 'sha256' && record.hashState
+      ? await digestFromState(Buffer.from(record.hashState, 'base64'))
+      : undefined;
   // Parts the background check already proved are not read again. (Every check starts only
   // after the last await before Promise.all, so none can reject unobserved.)
   const unchecked = parts.filter((part) => !checked.ok.has(part.partNumber));
@@ -70,7 +76,9 @@ export async function verifyUpload(
   const remote = parts.some((part) => deps.storage.localPartPath(session, part.partNumber) === undefined);
   const rehash =
     !remote && (!carried || deps.verifyMode === 'full')
-      ? hashStoredParts(deps, session, parts).then((hex) => sha256Digest(hex))
+      ? hashStoredParts(deps, session, parts, algorithm).then((hex) =>
+          algorithm === 'sha256' ? sha256Digest(hex) : `${algorithm}:${hex}`,
+        )
       : undefined;
 
   const [rehashed] = await Promise.all([rehash, ...partChecks]).catch((err: unknown) => {
