@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CreateRepositoryCommand, InvalidLayerException } from '@aws-sdk/client-ecr';
-import { VERIFY_QUEUE } from '@longshore/queue';
+import { EVENT_QUEUE, VERIFY_QUEUE } from '@longshore/queue';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, digestOf, pushLayer, randomLayer, uploadParts } from '../support/layer-data.js';
@@ -325,5 +325,38 @@ describe('metrics: what one push moves, on the API and on the worker', () => {
     expect(verified).toBeLessThanOrEqual(2 * layer.bytes.length);
     expect(verified % MiB).toBe(0);
     expect(delta(before.worker, worker, 'longshore_worker_jobs_total', { outcome: 'completed', error: '' })).toBe(1);
+  });
+
+  it('adds the bytes of a newly stored blob to longshore_stored_blob_bytes', async () => {
+    const repositoryName = await newRepository();
+    const layer = randomLayer(3 * MiB + 17);
+    const before = await scrape();
+
+    await pushLayer(longshore.ecr, repositoryName, layer, 5 * MiB);
+    const after = await workerSettled(before.worker, 'completed');
+
+    expect(delta(before.worker, after, 'longshore_stored_blob_bytes')).toBe(layer.bytes.length);
+  });
+
+  it('reports the age of the oldest waiting job per queue, and 0 once none waits', async () => {
+    const redis = longshore.connectRedis({ blocking: true });
+    const events = new Queue(EVENT_QUEUE, { connection: redis, prefix: longshore.config.queuePrefix });
+    const oldest = async () =>
+      sampleSum(await scrapeMetrics(workerUrl()), 'longshore_queue_oldest_waiting_seconds', { queue: EVENT_QUEUE });
+    try {
+      expect(await oldest()).toBe(0);
+      // Paused, the queue keeps the job waiting: it ages until it is taken.
+      await events.pause();
+      const job = await events.add('never-delivered', {}, { timestamp: Date.now() - 120_000 });
+      const first = await oldest();
+      expect(first).toBeGreaterThanOrEqual(120);
+      await expect.poll(oldest, { timeout: 15_000, interval: 50 }).toBeGreaterThan(first);
+      await job.remove();
+      expect(await oldest()).toBe(0);
+    } finally {
+      await events.resume();
+      await events.close();
+      await redis.quit();
+    }
   });
 });

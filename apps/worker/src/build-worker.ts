@@ -98,6 +98,13 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
     hashPoolUtilization: () => hashPool.utilization(),
     queueCounts: () => queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
     eventCounts: () => events.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+    oldestWaiting: async () => {
+      const entries = await Promise.all(
+        [queue.queue, events.queue].map(async (q) => [q.name, (await q.getWaiting(0, 0))[0]?.timestamp] as const),
+      );
+      return Object.fromEntries(entries);
+    },
+    storedBlobBytes: () => blobs.storedBytes(),
   });
   const events = startEventWorker({
     connection: redis,

@@ -59,6 +59,8 @@ export interface Keys {
   lifecycle(repositoryName: string): LifecycleKeys;
   /** SET of the names of the repositories that have a lifecycle policy */
   lifecycleRepositories: string;
+  /** STRING (integer): bytes of the blobs indexed, added when a digest is first claimed, taken off when GC deletes it */
+  storedBlobBytes: string;
 }
 
 export interface LifecycleKeys {
@@ -111,5 +113,6 @@ export function createKeys(queuePrefix: string): Keys {
       };
     },
     lifecycleRepositories: `${prefix}:lifecycle-repositories`,
+    storedBlobBytes: `${prefix}:stored-blob-bytes`,
   };
 }

@@ -292,7 +292,7 @@ export class PullThroughCache {
         );
       }
       const location = await storage.completeUpload(session, [written], digest);
-      const kept = await this.deps.blobs.claim(digest, location);
+      const kept = await this.deps.blobs.claim(digest, location, bytes);
       if (kept !== location) await storage.deleteBlob(location);
       await this.link(repositoryName, digest, bytes);
       await storage.abortUpload(session);

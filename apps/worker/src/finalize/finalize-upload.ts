@@ -124,7 +124,7 @@ async function publishLayer(
     await verifyPublishedBlob(storage, location, digest, record.bytesReceived);
     deps.onVerifiedBytes?.(record.bytesReceived);
   }
-  const kept = await blobs.claim(digest, location);
+  const kept = await blobs.claim(digest, location, record.bytesReceived);
   if (kept !== location) {
     // Another upload of the same layer was indexed first: this copy is surplus.
     await storage.deleteBlob(location);

@@ -59,7 +59,7 @@ describe('collectGarbage', () => {
     const part = await storage.writePart(session, 1, bytes);
     const location = await storage.completeUpload(session, [part], digest);
     await storage.abortUpload(session);
-    expect(await stores.blobs.claim(digest, location)).toBe(location);
+    expect(await stores.blobs.claim(digest, location, size)).toBe(location);
     return { digest, location, size, bytes };
   }
 
@@ -80,10 +80,14 @@ describe('collectGarbage', () => {
     const garbage = await publishBlob(700);
     const linked = await publishBlob(300);
     await stores.layers.link('repo', '000000000000', linked.digest, LINK);
+    // Stored bytes count each digest once: a second claim of an indexed digest adds nothing.
+    expect(await stores.blobs.claim(linked.digest, linked.location, linked.size)).toBe(linked.location);
+    expect(await stores.blobs.storedBytes()).toBe(1000);
     const sizes: number[] = [];
     const report = await collectGarbage(deps({ onDeleted: (bytes) => sizes.push(bytes) }));
     expect(report).toEqual({ deleted: 1, bytes: 700, waiting: 0 });
     expect(sizes).toEqual([700]);
+    expect(await stores.blobs.storedBytes()).toBe(300);
     expect(await stores.blobs.locate(garbage.digest)).toBeUndefined();
     expect(await exists(garbage.location)).toBe(false);
     expect(await stores.blobs.locate(linked.digest)).toBe(linked.location);

@@ -55,7 +55,7 @@ export async function collectGarbage(deps: GarbageCollectionDeps): Promise<Garba
       () => 0,
     );
     await storage.deleteBlob(location);
-    await blobs.forget(digest, location);
+    await blobs.forget(digest, location, size);
     report.deleted += 1;
     report.bytes += size;
     deps.onDeleted?.(size);

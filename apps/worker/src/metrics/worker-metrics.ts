@@ -6,6 +6,11 @@ export interface WorkerMetricSources {
   queueCounts(): Promise<Record<string, number>>;
   /** The events queue's jobs by state (waiting, delayed, active, failed). */
   eventCounts?(): Promise<Record<string, number>>;
+  /** Per queue name, when its oldest waiting job was added (epoch ms), or undefined when none waits. */
+  oldestWaiting?(): Promise<Record<string, number | undefined>>;
+  /** Bytes of the blobs indexed (BlobIndex.storedBytes). */
+  storedBlobBytes?(): Promise<number>;
+  now?(): number;
 }
 
 /** The worker's metrics. Labels are bounded: outcomes, ECR error names, queue states, storage drivers. */
@@ -75,6 +80,30 @@ export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSou
       aggregator: 'max',
       async collect() {
         for (const [state, count] of Object.entries(await sources.queueCounts())) this.set({ state }, count);
+      },
+    }),
+    queueOldestWaiting: new Gauge({
+      name: 'longshore_queue_oldest_waiting_seconds',
+      help: 'Age of the oldest job waiting for a worker, by queue (0 when none waits)',
+      labelNames: ['queue'],
+      registers: [registry],
+      // Every worker reads the same shared queues: aggregated over the workers of `npm start`, once.
+      aggregator: 'max',
+      async collect() {
+        if (!sources.oldestWaiting) return;
+        const now = sources.now?.() ?? Date.now();
+        for (const [queue, addedAt] of Object.entries(await sources.oldestWaiting())) {
+          this.set({ queue }, addedAt === undefined ? 0 : Math.max(0, (now - addedAt) / 1000));
+        }
+      },
+    }),
+    storedBlobBytes: new Gauge({
+      name: 'longshore_stored_blob_bytes',
+      help: 'Bytes of the blobs stored (counted when a digest is first indexed, taken off when GC deletes it)',
+      registers: [registry],
+      aggregator: 'max',
+      async collect() {
+        if (sources.storedBlobBytes) this.set(await sources.storedBlobBytes());
       },
     }),
     eventsDelivered: new Counter({

@@ -168,15 +168,18 @@ async function indexBlobs(
   for (const { blobs } of images) {
     for (const [digest, location] of Object.entries(blobs)) {
       if (indexed.has(digest)) continue;
+      let size: number;
       try {
-        await storage.statBlob(location);
+        size = (await storage.statBlob(location)).size;
       } catch (error) {
         if (!(error instanceof PathNotFoundError)) throw error;
         missing.add(digest);
         continue;
       }
-      // NX: a blob indexed since (a finalization during the rebuild) keeps its entry.
-      await redis.set(keys.blob(digest), location, 'NX');
+      // NX: a blob indexed since (a finalization during the rebuild) keeps its entry (and counted itself).
+      if ((await redis.set(keys.blob(digest), location, 'NX')) === 'OK') {
+        await redis.incrby(keys.storedBlobBytes, size);
+      }
       indexed.add(digest);
       summary.blobs += 1;
     }

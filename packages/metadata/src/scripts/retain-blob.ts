@@ -7,8 +7,9 @@
  * KEYS[2] the collector's mark on the digest (STRING; same slot as KEYS[1])
  * ARGV[1] COLLECTING_PREFIX   ARGV[2] a location to record when none is, or '' to only look
  *
- * Returns {'COLLECTING'} (the collector is deleting the blob: retry later), {'FOUND', location}
- * or {'ABSENT'} (no blob of the digest, and none recorded).
+ * Returns {'COLLECTING'} (the collector is deleting the blob: retry later), {'FOUND', location},
+ * {'CLAIMED', location} (the location given was recorded now) or {'ABSENT'} (no blob of the
+ * digest, and none recorded).
  */
 export const retainBlob = {
   numberOfKeys: 2,
@@ -19,6 +20,6 @@ redis.call('DEL', KEYS[2])
 if current then return {'FOUND', current} end
 if ARGV[2] == '' then return {'ABSENT'} end
 redis.call('SET', KEYS[1], ARGV[2])
-return {'FOUND', ARGV[2]}
+return {'CLAIMED', ARGV[2]}
 `,
 };
