@@ -38,8 +38,13 @@ export interface V1RouterDeps {
 /** The /v1 operations that change something (a part is a step of an upload, not a mutation of its own). */
 const MUTATING = new Set(['v1.CompleteUpload']);
 
-/** A refused body of at most this many bytes is read to its end before the answer (see drainRequest). */
-const DRAIN_MAX_BYTES = 1024 * 1024;
+/**
+ * A refused body of at most this many bytes (a whole part: raw parts are a few MiB) is read to its
+ * end before the answer, within DRAIN_TIMEOUT_MS (see drainRequest): closing instead races the
+ * client's last writes, and fetch then reports EPIPE rather than the 4xx. Larger or stalled bodies
+ * are answered with `Connection: close`.
+ */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 2_000;
 /** The largest JSON body /v1 reads (1 MiB). */
 const JSON_BODY_LIMIT = 1024 * 1024;
