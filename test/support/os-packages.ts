@@ -21,6 +21,9 @@ export const skopeoRequirement: OsRequirement = { package: 'skopeo', present: ha
 /** The AWS CLI of the authentication tests. */
 export const awsCliRequirement: OsRequirement = { package: 'awscli', present: hasCommand('/usr/bin/aws') };
 
+/** The TLS test makes its own certificate authority with the openssl command. */
+export const opensslRequirement: OsRequirement = { package: 'openssl', present: hasCommand('/usr/bin/openssl') };
+
 /**
  * Every OS package the test suite needs. To need another one (skopeo, a Swift server, ...), add
  * its requirement here: the global setup installs whatever is missing, once, before any test.
@@ -30,6 +33,7 @@ export const testOsRequirements: OsRequirement[] = [
   botocoreRequirement,
   skopeoRequirement,
   awsCliRequirement,
+  opensslRequirement,
 ];
 
 let ensured: Promise<void> | undefined;
