@@ -110,6 +110,12 @@ describe('acknowledged completions and Redis replicas (WAIT)', () => {
     const owner = await masterOf(redis, slot);
     const replica = await replicaOf(redis, slot);
 
+    // Only a replica its master counts as connected is waited on: a freshly started cluster may
+    // still be handshaking, so the replica must be attached before it is stalled.
+    await vi.waitFor(async () => expect(await connectedReplicas(redis, owner)).toBeGreaterThan(0), {
+      timeout: 30_000,
+      interval: 100,
+    });
     // The replica of the repository's slot stalls: its master goes on, but replicates nothing.
     cluster.pauseNode(replica);
     const layer = randomLayer(64 * 1024);
@@ -149,6 +155,14 @@ async function replicaOf(redis: Cluster, slot: number): Promise<string> {
   const replica = ranges.find(([start, end]) => slot >= start && slot <= end)?.[3];
   if (replica === undefined) throw new Error(`slot ${slot} has no replica`);
   return `${replica[0]}:${replica[1]}`;
+}
+
+/** How many replicas the master at `hostPort` lists as connected (`ROLE`). */
+async function connectedReplicas(redis: Cluster, hostPort: string): Promise<number> {
+  const node = redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === hostPort);
+  if (!node) throw new Error(`no connection to master ${hostPort}`);
+  const role = (await node.call('ROLE')) as [string, unknown, unknown];
+  return Array.isArray(role[2]) ? role[2].length : 0;
 }
 
 /** `host:port` of the master serving `slot`, as the cluster reports it. */
