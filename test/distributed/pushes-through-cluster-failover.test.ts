@@ -108,14 +108,17 @@ describe('acknowledged completions and Redis replicas (WAIT)', () => {
     const layers = createKeys(longshore.prefix).layers(repositoryName);
     const slot = Number(await redis.cluster('KEYSLOT', layers));
     const owner = await masterOf(redis, slot);
-    const replica = await replicaOf(redis, slot);
+    // A freshly started cluster may still be attaching its replicas: wait until the slot's replica
+    // is listed and its master counts it as connected (WAIT skips a master with none, by design).
+    const replica = await vi.waitFor(
+      async () => {
+        const listed = await replicaOf(redis, slot);
+        expect(await connectedReplicas(redis, owner)).toBeGreaterThan(0);
+        return listed;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
 
-    // Only a replica its master counts as connected is waited on: a freshly started cluster may
-    // still be handshaking, so the replica must be attached before it is stalled.
-    await vi.waitFor(async () => expect(await connectedReplicas(redis, owner)).toBeGreaterThan(0), {
-      timeout: 30_000,
-      interval: 100,
-    });
     // The replica of the repository's slot stalls: its master goes on, but replicates nothing.
     cluster.pauseNode(replica);
     const layer = randomLayer(64 * 1024);
