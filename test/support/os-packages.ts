@@ -1,10 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import {
-  ensureOsPackages,
-  redisServerRequirement,
-  type OsRequirement,
-} from '../../packages/embedded-redis/src/index.js';
+import { ensureOsPackages, type OsRequirement } from '../../packages/embedded-process/src/index.js';
+import { redisServerRequirement } from '../../packages/embedded-redis/src/index.js';
 
 /** botocore importable by the system Python, which the botocore test runs. */
 export const botocoreRequirement: OsRequirement = {

@@ -1,4 +1,4 @@
-import { findExecutable, isExecutableFile } from './find-executable.js';
+import { findExecutable, isExecutableFile } from '@longshore/embedded-process';
 
 /** Where package managers put redis-server when it is not on PATH. */
 export const WELL_KNOWN_REDIS_SERVER_PATHS: readonly string[] = [

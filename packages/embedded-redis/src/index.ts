@@ -1,7 +1,5 @@
 export { findRedisServer } from './find-redis-server.js';
 export { installRedisServer, redisServerRequirement } from './install-redis-server.js';
-export { ensureOsPackages, type OsRequirement } from './install-os-packages.js';
-export { findFreePort } from './free-port.js';
 export { RedisServerNotFoundError } from './redis-server-not-found-error.js';
 export { RedisServerStartError } from './redis-server-start-error.js';
 export {

@@ -1,5 +1,5 @@
+import { ensureOsPackages } from '@longshore/embedded-process';
 import { findRedisServer } from './find-redis-server.js';
-import { ensureOsPackages } from './install-os-packages.js';
 
 /** The embedded Redis's requirement: a redis-server executable. */
 export const redisServerRequirement = {

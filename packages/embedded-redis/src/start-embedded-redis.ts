@@ -1,11 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
+import {
+  createOutputTail,
+  findFreePort,
+  type OutputTail,
+  type SupervisedChild,
+  saysPortInUse,
+  startChild,
+} from '@longshore/embedded-process';
 import { findRedisServer } from './find-redis-server.js';
-import { findFreePort } from './free-port.js';
-import { killOnExit } from './kill-on-exit.js';
 import { sendRedisCommand } from './redis-command.js';
 import { RedisServerNotFoundError } from './redis-server-not-found-error.js';
 import { RedisServerStartError } from './redis-server-start-error.js';
@@ -53,7 +57,6 @@ export interface EmbeddedRedis {
 }
 
 const READY_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 10_000;
 const PROBE_TIMEOUT_MS = 500;
 const POLL_INTERVAL_MS = 25;
 const PORT_ATTEMPTS = 3;
@@ -133,91 +136,43 @@ function redisServerArgs({ host, port, dataDir, appendOnly, appendFsync, extraAr
 }
 
 async function launch(settings: LaunchSettings): Promise<EmbeddedRedis> {
-  const { binary, host, port, log } = settings;
-  const child = spawn(binary, redisServerArgs(settings), {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: settings.ownProcessGroup,
+  const { binary, host, port } = settings;
+  const output = createOutputTail(OUTPUT_TAIL_LINES, settings.log);
+  const child = startChild(binary, redisServerArgs(settings), {
+    name: 'redis-server',
+    onLine: output.onLine,
+    ownProcessGroup: settings.ownProcessGroup,
   });
 
-  const outputTail: string[] = [];
-  const onLine = (line: string): void => {
-    outputTail.push(line);
-    if (outputTail.length > OUTPUT_TAIL_LINES) outputTail.shift();
-    log?.(line);
-  };
-  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', onLine);
-  createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', onLine);
-
-  const lifecycle = watchLifecycle(child);
-  killOnExit(child, lifecycle.exited);
-
   try {
-    await waitUntilReady(child, host, port, lifecycle, outputTail);
+    await waitUntilReady(child, host, port, output);
   } catch (error) {
     child.kill('SIGKILL');
-    await lifecycle.exited;
+    await child.exited;
     throw error;
   }
 
   const pid = child.pid;
   if (pid === undefined) throw new Error('redis-server answered but has no pid'); // unreachable
-  let stopping: Promise<void> | undefined;
   return {
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     pid,
-    stop: () => (stopping ??= stopChild(child, lifecycle.exited)),
-    exited: lifecycle.exited,
-    exitStatus: () => lifecycle.status(),
+    stop: () => child.stop(),
+    exited: child.exited,
+    exitStatus: () => child.exitStatus(),
   };
 }
 
-interface Lifecycle {
-  /** Resolves when the process has exited (or could not be spawned). */
-  exited: Promise<void>;
-  /** How it ended, once it has. */
-  status(): string | undefined;
-  /** Ended and its output fully read, so the output tail is complete. */
-  closed(): boolean;
-}
-
-function watchLifecycle(child: ChildProcess): Lifecycle {
-  let status: string | undefined;
-  let closed = false;
-  const exited = new Promise<void>((resolveExited) => {
-    // `on`, not `once`: a later failed kill() also emits 'error', which must not go unhandled.
-    child.on('error', (error) => {
-      status ??= `could not be run (${error.message})`;
-      closed = true;
-      resolveExited();
-    });
-    child.once('exit', (code, signal) => {
-      status ??= signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
-      resolveExited();
-    });
-  });
-  child.once('close', () => {
-    closed = true;
-  });
-  return { exited, status: () => status, closed: () => closed };
-}
-
 /** Polls with PING until our child answers, failing early if it exits or another server answers. */
-async function waitUntilReady(
-  child: ChildProcess,
-  host: string,
-  port: number,
-  lifecycle: Lifecycle,
-  outputTail: readonly string[],
-): Promise<void> {
+async function waitUntilReady(child: SupervisedChild, host: string, port: number, output: OutputTail): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (lifecycle.closed()) {
-      const portInUse = outputTail.some((line) => /address already in use/i.test(line));
+    if (child.outputClosed()) {
       throw new RedisServerStartError(
-        `redis-server ${lifecycle.status() ?? 'stopped'} before accepting connections on ${host}:${port}`,
-        [...outputTail],
-        portInUse,
+        `redis-server ${child.exitStatus() ?? 'stopped'} before accepting connections on ${host}:${port}`,
+        output.lines(),
+        saysPortInUse(output.lines()),
       );
     }
     const answeringPid = await probe(host, port);
@@ -225,16 +180,16 @@ async function waitUntilReady(
     if (answeringPid !== undefined) {
       throw new RedisServerStartError(
         `${host}:${port} is already served by another redis-server (pid ${answeringPid})`,
-        [...outputTail],
+        output.lines(),
         true,
       );
     }
     if (Date.now() >= deadline) {
-      const status = lifecycle.status();
+      const status = child.exitStatus();
       throw new RedisServerStartError(
         `redis-server did not accept connections on ${host}:${port} within ${READY_TIMEOUT_MS / 1000} s` +
           (status === undefined ? '' : ` (it ${status})`),
-        [...outputTail],
+        output.lines(),
         false,
       );
     }
@@ -254,15 +209,5 @@ async function probe(host: string, port: number): Promise<number | undefined> {
     return match?.[1] === undefined ? undefined : Number(match[1]);
   } catch {
     return undefined; // not listening yet, still loading, or not a Redis
-  }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  child.kill('SIGTERM'); // no-op if it has already exited
-  const escalation = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(escalation);
   }
 }

@@ -2,7 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ensureOsPackages, findFreePort } from '@longshore/embedded-redis';
+import {
+  createOutputTail,
+  ensureOsPackages,
+  findFreePort,
+  type OutputTail,
+  type SupervisedChild,
+  saysPortInUse,
+  startChild,
+} from '@longshore/embedded-process';
 import { buildRings } from './build-rings.js';
 import { accepts, httpStatus } from './probe.js';
 import { SWIFT_OS_PACKAGES, type SwiftBinaries, findSwiftBinaries } from './swift-binaries.js';
@@ -15,7 +23,6 @@ import {
 } from './swift-config-files.js';
 import { SwiftNotFoundError } from './swift-not-found-error.js';
 import { SwiftStartError } from './swift-start-error.js';
-import { type SupervisedChild, startChild } from './supervised-child.js';
 
 export interface EmbeddedSwiftOptions {
   /** Holds the config, the rings and the stored objects; created if missing. Must support xattrs. */
@@ -111,28 +118,25 @@ async function launch(
     buildRings(binaries.python, layout, deviceDir),
   ]);
 
-  const outputTail: string[] = [];
-  const onLine = (line: string): void => {
-    outputTail.push(line);
-    if (outputTail.length > OUTPUT_TAIL_LINES) outputTail.shift();
-    log(line);
-  };
+  const output = createOutputTail(OUTPUT_TAIL_LINES, log);
+  const run = (name: string, command: string, args: readonly string[]): SupervisedChild =>
+    startChild(command, args, { name, onLine: (line) => output.onLine(`${name}: ${line}`) });
   const { host, ports } = layout;
   const memcachedArgs = ['-l', host, '-p', String(ports.memcached), '-U', '0', '-m', '16'];
   if (process.getuid?.() === 0) memcachedArgs.push('-u', 'root'); // memcached refuses root otherwise
   const children: SupervisedChild[] = [
-    startChild('memcached', binaries.memcached, memcachedArgs, onLine),
+    run('memcached', binaries.memcached, memcachedArgs),
     ...backends.map((server) =>
-      startChild(`${server}-server`, binaries[server], [join(layout.swiftDir, `${server}-server.conf`), '-v'], onLine),
+      run(`${server}-server`, binaries[server], [join(layout.swiftDir, `${server}-server.conf`), '-v']),
     ),
-    startChild('proxy-server', binaries.proxy, [join(layout.swiftDir, 'proxy-server.conf'), '-v'], onLine),
+    run('proxy-server', binaries.proxy, [join(layout.swiftDir, 'proxy-server.conf'), '-v']),
   ];
   const stopAll = async (): Promise<void> => {
     await Promise.all(children.map((child) => child.stop()));
   };
 
   try {
-    await waitUntilReady(log, layout, children, outputTail);
+    await waitUntilReady(log, layout, children, output);
   } catch (error) {
     await stopAll();
     throw error;
@@ -152,7 +156,7 @@ async function waitUntilReady(
   log: (line: string) => void,
   layout: SwiftLayout,
   children: readonly SupervisedChild[],
-  outputTail: readonly string[],
+  output: OutputTail,
 ): Promise<void> {
   const { host, ports } = layout;
   const checks: { name: string; ready: () => Promise<boolean> }[] = [
@@ -171,11 +175,10 @@ async function waitUntilReady(
     if (ended !== undefined) {
       // Let the rest of its output arrive: it says why.
       await ended.exited;
-      const portInUse = outputTail.some((line) => /address already in use|could not bind/i.test(line));
       throw new SwiftStartError(
         `Swift's ${ended.name} ${ended.exitStatus()} while starting`,
-        [...outputTail],
-        portInUse,
+        output.lines(),
+        saysPortInUse(output.lines()),
       );
     }
     const results = await Promise.all(pending.map((check) => check.ready()));
@@ -187,7 +190,7 @@ async function waitUntilReady(
       const names = pending.map((check) => check.name).join(', ');
       throw new SwiftStartError(
         `Swift's ${names} did not answer within ${READY_TIMEOUT_MS / 1000} s`,
-        [...outputTail],
+        output.lines(),
         false,
       );
     }

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { findExecutable } from './find-executable.js';
+import { findExecutable } from '@longshore/embedded-process';
+
+/** Where Debian puts system daemons' executables even when PATH leaves them out. */
+const WELL_KNOWN_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin'];
 
 /** The Debian packages that provide everything startEmbeddedSwift runs. */
 export const SWIFT_OS_PACKAGES = ['swift-proxy', 'swift-account', 'swift-container', 'swift-object', 'memcached'];
@@ -29,7 +32,7 @@ export function findSwiftBinaries(): SwiftBinariesLookup {
   const paths: Partial<Record<keyof typeof names, string>> = {};
   const missing: string[] = [];
   for (const [role, name] of Object.entries(names) as [keyof typeof names, string][]) {
-    const path = findExecutable(name);
+    const path = findExecutable(name, WELL_KNOWN_DIRS);
     if (path === undefined) missing.push(name);
     else paths[role] = path;
   }
@@ -46,5 +49,5 @@ export function findSwiftBinaries(): SwiftBinariesLookup {
 function interpreterOf(script: string): string | undefined {
   const firstLine = readFileSync(script, 'latin1').split('\n', 1)[0] ?? '';
   const match = /^#!\s*(\S+)/.exec(firstLine);
-  return match?.[1] === undefined ? undefined : findExecutable(match[1]);
+  return match?.[1] === undefined ? undefined : findExecutable(match[1], WELL_KNOWN_DIRS);
 }

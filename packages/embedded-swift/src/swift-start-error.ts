@@ -1,18 +1,6 @@
-/** Swift was found but did not come up; carries the last lines its processes printed. */
-export class SwiftStartError extends Error {
-  override readonly name = 'SwiftStartError';
+import { ProcessStartError } from '@longshore/embedded-process';
 
-  constructor(
-    reason: string,
-    /** The last output lines, each prefixed with the process that printed it. */
-    readonly outputTail: readonly string[],
-    /** A port was taken by another process (worth retrying on other ports). */
-    readonly portInUse: boolean,
-  ) {
-    const output =
-      outputTail.length === 0
-        ? ' (nothing was printed)'
-        : `; the last output:\n${outputTail.map((line) => `  ${line}`).join('\n')}`;
-    super(`${reason}${output}`);
-  }
+/** Swift was found but did not come up; carries the last lines its processes printed, each prefixed with its name. */
+export class SwiftStartError extends ProcessStartError {
+  override readonly name = 'SwiftStartError';
 }

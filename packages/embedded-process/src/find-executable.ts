@@ -13,17 +13,18 @@ export function isExecutableFile(path: string): boolean {
 
 /**
  * Resolves a command the way a shell would: a name containing a path separator is taken as a
- * path; a bare name is looked up in the directories of PATH. Returns an absolute path, or
- * undefined when there is no such executable.
+ * path; a bare name is looked up in the directories of PATH, then in `alsoIn` (install
+ * directories PATH may leave out). Returns an absolute path, or undefined when there is no such
+ * executable.
  */
-export function findExecutable(command: string): string | undefined {
+export function findExecutable(command: string, alsoIn: readonly string[] = []): string | undefined {
   if (command.includes('/') || isAbsolute(command)) {
     return isExecutableFile(command) ? resolve(command) : undefined;
   }
   // PATH is the operating system's executable search path, not application configuration:
   // reading it here is what spawn() itself does.
-  const searchPath = process.env.PATH ?? '';
-  for (const dir of searchPath.split(delimiter)) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...alsoIn];
+  for (const dir of dirs) {
     if (dir === '') continue;
     const candidate = resolve(join(dir, command));
     if (isExecutableFile(candidate)) return candidate;
