@@ -33,13 +33,17 @@ describe('npx longshore, beside a running service', () => {
   let longshore: Longshore;
   let dir: string;
   let credentialsFile: string;
+  let auditLog: string;
   let cliEnv: Record<string, string>;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'longshore-cli-'));
     credentialsFile = path.join(dir, 'credentials.json');
+    auditLog = path.join(dir, 'audit.log');
     await writeFile(credentialsFile, JSON.stringify({ keys: [] }), { mode: 0o600 });
-    longshore = await startLongshore({ env: { CREDENTIALS_FILE: credentialsFile, GC_GRACE_SECONDS: '0' } });
+    longshore = await startLongshore({
+      env: { CREDENTIALS_FILE: credentialsFile, GC_GRACE_SECONDS: '0', AUDIT_LOG: auditLog },
+    });
     cliEnv = longshore.env;
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName: 'cli/allowed' }));
   }, 120_000);
@@ -104,6 +108,72 @@ describe('npx longshore, beside a running service', () => {
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toContain(`no key 'AKIANOSUCHKEY0000000' in ${credentialsFile}`);
+  });
+
+  it('each key change is one audit line in AUDIT_LOG, beside the service lines, without the secret', async () => {
+    const created = (await runCli(cliEnv, ['keys', 'create', '--repositories', 'audit/*', '--json'])) as CreatedKey;
+    const rotated = (await runCli(cliEnv, ['keys', 'rotate', created.accessKeyId, '--json'])) as CreatedKey;
+    await runCli(cliEnv, ['keys', 'revoke', created.accessKeyId, '--json']);
+    const refused = await run(process.execPath, [longshoreCli, 'keys', 'rotate', created.accessKeyId], {
+      env: cliEnv,
+    }).then(
+      () => 0,
+      (error: { code: number }) => error.code,
+    );
+    expect(refused).toBe(1);
+
+    const text = await readFile(auditLog, 'utf8');
+    expect(text).not.toContain(created.secretAccessKey);
+    expect(text).not.toContain(rotated.secretAccessKey);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // The service's own line for the repository created in beforeAll shares the file.
+    expect(lines).toContainEqual(
+      expect.objectContaining({ action: 'CreateRepository', door: 'ecr', repository: 'cli/allowed', result: 'ok' }),
+    );
+    const keyLines = lines.filter((line) => line.door === 'cli' && line.keyId === created.accessKeyId);
+    const actor = `cli:${os.userInfo().username}`;
+    expect(keyLines).toEqual([
+      {
+        time: expect.any(String),
+        audit: true,
+        action: 'keys.create',
+        door: 'cli',
+        keyId: created.accessKeyId,
+        actor,
+        result: 'ok',
+      },
+      {
+        time: expect.any(String),
+        audit: true,
+        action: 'keys.rotate',
+        door: 'cli',
+        keyId: created.accessKeyId,
+        actor,
+        result: 'ok',
+      },
+      {
+        time: expect.any(String),
+        audit: true,
+        action: 'keys.revoke',
+        door: 'cli',
+        keyId: created.accessKeyId,
+        actor,
+        result: 'ok',
+      },
+      {
+        time: expect.any(String),
+        audit: true,
+        action: 'keys.rotate',
+        door: 'cli',
+        keyId: created.accessKeyId,
+        actor,
+        result: 'KeyNotFound',
+      },
+    ]);
+    for (const line of keyLines) expect(Number.isNaN(Date.parse(line.time as string))).toBe(false);
   });
 
   it('status reports the queues and the live worker', async () => {

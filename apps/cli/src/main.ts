@@ -8,6 +8,7 @@ import { runGc } from './commands/gc-run.js';
 import { createKey, listKeys, revokeKey, rotateKey } from './commands/keys.js';
 import { runRebuildIndex } from './commands/rebuild-index.js';
 import { runStatus } from './commands/status.js';
+import { createKeyAudit, type KeyAudit } from './key-audit.js';
 import { createOutput, type Output } from './output.js';
 
 /**
@@ -23,6 +24,16 @@ const program = new Command('longshore')
 
 const outputOf = (command: Command): Output => createOutput(Boolean(command.optsWithGlobals().json));
 const config = (): Config => loadConfig(process.env);
+
+/** Key changes are audit lines in AUDIT_LOG (door `cli`), as the service's mutations are. */
+async function withKeyAudit<T>(config: Config, work: (audit: KeyAudit) => Promise<T>): Promise<T> {
+  const audit = createKeyAudit(config.auditLog);
+  try {
+    return await work(audit);
+  } finally {
+    audit.close();
+  }
+}
 
 async function withRegistry<T>(work: (registry: Registry) => Promise<T>): Promise<T> {
   const registry = await connect(config());
@@ -41,7 +52,8 @@ keys
   .option('--repositories <patterns...>', 'repository name patterns (wildcards * and ?)', ['*'])
   .option('--description <text>', 'what the key is for')
   .action(async (options: { actions: string[]; repositories: string[]; description?: string }, command: Command) => {
-    await createKey(config(), outputOf(command), options);
+    const settings = config();
+    await withKeyAudit(settings, (audit) => createKey(settings, outputOf(command), audit, options));
   });
 keys
   .command('list')
@@ -54,14 +66,16 @@ keys
   .description('remove a key')
   .argument('<accessKeyId>')
   .action(async (accessKeyId: string, _options, command: Command) => {
-    await revokeKey(config(), outputOf(command), accessKeyId);
+    const settings = config();
+    await withKeyAudit(settings, (audit) => revokeKey(settings, outputOf(command), audit, accessKeyId));
   });
 keys
   .command('rotate')
   .description('give a key a new secret (printed once); the old one stops working')
   .argument('<accessKeyId>')
   .action(async (accessKeyId: string, _options, command: Command) => {
-    await rotateKey(config(), outputOf(command), accessKeyId);
+    const settings = config();
+    await withKeyAudit(settings, (audit) => rotateKey(settings, outputOf(command), audit, accessKeyId));
   });
 
 const blocks = program

@@ -6,8 +6,10 @@ export interface AuditEvent {
   action: string;
   /** Where it came through: `ecr`, `v1`, `v2`, or `cli`. */
   door: string;
-  /** The access key id of the caller (`anonymous`, `unrestricted` with AUTH=off). */
+  /** The access key id of the caller (`anonymous`, `unrestricted` with AUTH=off); on `cli` key changes, the key acted on. */
   keyId?: string;
+  /** Who acted when there is no caller key: on the `cli` door, `cli:<local user>`. */
+  actor?: string;
   /** The client address. */
   source?: string;
   repository?: string;

@@ -7,6 +7,7 @@ import {
   writeCredentialsDocument,
   type KeyEntry,
 } from '../credentials-file.js';
+import type { KeyAction, KeyAudit } from '../key-audit.js';
 import type { Output } from '../output.js';
 
 export interface CreateKeyOptions {
@@ -25,17 +26,40 @@ function credentialsFile(config: Config): string {
   return config.credentialsFile;
 }
 
+/** The key named does not exist (recorded as `KeyNotFound`). */
+class KeyNotFound extends CliError {}
+
+/** Runs one key change and records it in the audit trail: `ok`, or the name of the error that stopped it. */
+async function audited<T>(audit: KeyAudit, action: KeyAction, keyId: string, change: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await change();
+  } catch (error) {
+    audit.record(action, keyId, error instanceof KeyNotFound ? 'KeyNotFound' : (error as Error).name);
+    throw error;
+  }
+  audit.record(action, keyId, 'ok');
+  return result;
+}
+
 /** `longshore keys create`: a new key with one grant; its secret is shown once, here. */
-export async function createKey(config: Config, out: Output, options: CreateKeyOptions): Promise<KeyEntry> {
+export async function createKey(
+  config: Config,
+  out: Output,
+  audit: KeyAudit,
+  options: CreateKeyOptions,
+): Promise<KeyEntry> {
   const file = credentialsFile(config);
-  const document = await readCredentialsDocument(file);
   const key: KeyEntry = {
     accessKeyId: newAccessKeyId(),
     secretAccessKey: newSecretAccessKey(),
     ...(options.description ? { description: options.description } : {}),
     allow: [{ actions: options.actions, repositories: options.repositories }],
   };
-  await writeCredentialsDocument(file, { ...document, keys: [...document.keys, key] });
+  await audited(audit, 'keys.create', key.accessKeyId, async () => {
+    const document = await readCredentialsDocument(file);
+    await writeCredentialsDocument(file, { ...document, keys: [...document.keys, key] });
+  });
   out.result(key, () => [
     `created ${key.accessKeyId} (allowed ${options.actions.join(', ')} on ${options.repositories.join(', ')})`,
     `secret access key (shown only now): ${key.secretAccessKey}`,
@@ -61,25 +85,30 @@ export async function listKeys(config: Config, out: Output): Promise<Omit<KeyEnt
 }
 
 /** `longshore keys revoke <id>`: removes the key; the service stops accepting it once it re-reads the file. */
-export async function revokeKey(config: Config, out: Output, accessKeyId: string): Promise<void> {
+export async function revokeKey(config: Config, out: Output, audit: KeyAudit, accessKeyId: string): Promise<void> {
   const file = credentialsFile(config);
-  const document = await readCredentialsDocument(file);
-  const keys = document.keys.filter((k) => k.accessKeyId !== accessKeyId);
-  if (keys.length === document.keys.length) throw new CliError(`no key '${accessKeyId}' in ${file}`);
-  await writeCredentialsDocument(file, { ...document, keys });
+  await audited(audit, 'keys.revoke', accessKeyId, async () => {
+    const document = await readCredentialsDocument(file);
+    const keys = document.keys.filter((k) => k.accessKeyId !== accessKeyId);
+    if (keys.length === document.keys.length) throw new KeyNotFound(`no key '${accessKeyId}' in ${file}`);
+    await writeCredentialsDocument(file, { ...document, keys });
+  });
   out.result({ revoked: accessKeyId }, () => [`revoked ${accessKeyId}`]);
 }
 
 /** `longshore keys rotate <id>`: a new secret for the key (same id and grants); the old secret stops working. */
-export async function rotateKey(config: Config, out: Output, accessKeyId: string): Promise<KeyEntry> {
+export async function rotateKey(config: Config, out: Output, audit: KeyAudit, accessKeyId: string): Promise<KeyEntry> {
   const file = credentialsFile(config);
-  const document = await readCredentialsDocument(file);
-  const current = document.keys.find((k) => k.accessKeyId === accessKeyId);
-  if (!current) throw new CliError(`no key '${accessKeyId}' in ${file}`);
-  const rotated: KeyEntry = { ...current, secretAccessKey: newSecretAccessKey() };
-  await writeCredentialsDocument(file, {
-    ...document,
-    keys: document.keys.map((k) => (k.accessKeyId === accessKeyId ? rotated : k)),
+  const rotated = await audited(audit, 'keys.rotate', accessKeyId, async () => {
+    const document = await readCredentialsDocument(file);
+    const current = document.keys.find((k) => k.accessKeyId === accessKeyId);
+    if (!current) throw new KeyNotFound(`no key '${accessKeyId}' in ${file}`);
+    const next: KeyEntry = { ...current, secretAccessKey: newSecretAccessKey() };
+    await writeCredentialsDocument(file, {
+      ...document,
+      keys: document.keys.map((k) => (k.accessKeyId === accessKeyId ? next : k)),
+    });
+    return next;
   });
   out.result(rotated, () => [
     `rotated ${accessKeyId}`,
