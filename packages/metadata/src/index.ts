@@ -14,6 +14,7 @@ export {
 export { LayerStore, type LayerLink } from './layer-store.js';
 export { BlobIndex, BlobBeingCollectedError, COLLECTING_PREFIX } from './blob-index.js';
 export { BlobReferences } from './blob-references.js';
+export { linkRetainedLayer, type LayerReferenceDeps } from './link-retained-layer.js';
 export { scanKeys } from './scan-keys.js';
 export {
   parseUploadRecord,

@@ -1,6 +1,6 @@
 import { LayerAlreadyExistsException, LayersNotFoundException } from '@longshore/domain';
 import { parseOciDigest, parseSha256Digest } from '@longshore/digest';
-import { BlobBeingCollectedError, type BlobIndex, type LayerStore } from '@longshore/metadata';
+import { linkRetainedLayer, type BlobIndex, type LayerStore } from '@longshore/metadata';
 
 export type LayerCheck =
   | { kind: 'available'; layerDigest: string; layerSize: number }
@@ -74,26 +74,14 @@ export class LayerService {
   async mount(from: string, to: string, registryId: string, layerDigest: string): Promise<boolean> {
     const source = await this.deps.layers.get(from, layerDigest);
     if (!source) return false;
+    const link = { size: source.size, uploadId: `mount:${from}`, linkedAt: Date.now() };
     try {
-      await this.deps.layers.link(to, registryId, layerDigest, {
-        size: source.size,
-        uploadId: `mount:${from}`,
-        linkedAt: Date.now(),
-      });
+      // False when the blob is not indexed or a garbage collection is deleting it: the client uploads it.
+      return await linkRetainedLayer(this.deps, to, registryId, layerDigest, link);
     } catch (err) {
       if (!(err instanceof LayerAlreadyExistsException)) throw err;
       return true;
     }
-    // Link first, then retain: a garbage collection that marked the blob before the retain saw
-    // the new link when it read references; one that is deleting it (or deleted it) makes the
-    // retain fail, and the link is taken back, so the client uploads the layer instead.
-    const retained = await this.deps.blobs.retain(layerDigest).catch((err: unknown) => {
-      if (err instanceof BlobBeingCollectedError) return undefined;
-      throw err;
-    });
-    if (retained) return true;
-    await this.deps.layers.unlink(to, layerDigest);
-    return false;
   }
 
   /** Removes a layer from a repository (its blob stays), or LayersNotFoundException. */

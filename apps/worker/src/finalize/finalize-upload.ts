@@ -1,6 +1,14 @@
 import { InvalidLayerException, LongshoreError, isUploadFinished, type ErrorRecord } from '@longshore/domain';
 import { digestAlgorithmOf } from '@longshore/digest';
-import type { BlobIndex, LayerStore, PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
+import {
+  BlobBeingCollectedError,
+  linkRetainedLayer,
+  type BlobIndex,
+  type LayerStore,
+  type PartRecord,
+  type UploadRecord,
+  type UploadStore,
+} from '@longshore/metadata';
 import { type BlobLocation, sessionFromJson, type UploadSession } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import { hashPublishedBlob, verifyPublishedBlob } from './verify-published-blob.js';
@@ -8,7 +16,7 @@ import { needsBlobRehash, verifyUpload, type VerifyDeps } from './verify-upload.
 
 export interface FinalizeDeps extends VerifyDeps {
   uploads: Pick<UploadStore, 'startFinalizing' | 'get' | 'parts' | 'annotate' | 'checkedParts'>;
-  layers: Pick<LayerStore, 'link'>;
+  layers: Pick<LayerStore, 'link' | 'unlink'>;
   blobs: Pick<BlobIndex, 'claim' | 'retain'>;
   /**
    * Resolves once the writes so far (blob index, layer link) are on Redis replicas
@@ -28,122 +36,180 @@ export type FinalizeOutcome =
   | { outcome: 'failed'; error: ErrorRecord; callbackUrl: string | null }
   | { outcome: 'gone'; reason: string };
 
+/** One upload on its way to a layer, as the steps fill it in. */
+interface Finalizing {
+  record: UploadRecord;
+  parts: PartRecord[];
+  session: UploadSession;
+  /** The layer's digest, once known; recorded on the upload (`verifiedDigest`) once accepted. */
+  digest?: string;
+  /** Whether an earlier run accepted the digest already (the first steps are then done). */
+  accepted: boolean;
+  /** Where the parts were published as one blob (recorded on the upload as `blobLocation`). */
+  location?: BlobLocation;
+  /** Whether the digest was computed from the published blob itself (no re-hash needed). */
+  hashedBlob: boolean;
+}
+
 /**
- * Finalizes one upload, as a sequence of steps each of which may be re-run after a crash:
- * verify the committed parts → record the digest → publish exactly those parts as one blob →
- * index the blob by digest (the first location wins; a second copy is deleted) → link the
- * layer into the repository → wait for Redis replicas to hold those writes → remove the
- * upload's leftovers (parts nobody committed).
- *
- * Knows nothing of queues: permanent failures (a digest mismatch, a layer that already exists)
- * are returned as `failed`; anything else is thrown for the caller to retry.
+ * Finalizes one upload: a straight list of steps, like CNCF distribution's blobWriter.Commit,
+ * each of which may be re-run after a crash (each records what it did on the upload, or is
+ * idempotent by content address). Knows nothing of queues: permanent failures (a digest
+ * mismatch, a layer that already exists) are returned as `failed`; anything else is thrown for
+ * the caller to retry.
  */
 export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: Logger): Promise<FinalizeOutcome> {
+  const loaded = await loadUpload(uploadId, deps);
+  if ('outcome' in loaded) return loaded;
+  const upload = loaded;
+  try {
+    await verifyParts(upload, deps); // the committed parts are the bytes that arrived; their digest
+    await hashUnreadableParts(upload, deps); // parts a remote store cannot read back: hash them published
+    await acceptDigest(upload, deps); // the digest is one the client named, recorded
+    await moveIntoPlace(upload, deps); // the indexed blob of the digest, or the parts published as it
+    const digest = await indexBlob(upload, deps, log); // the first location of a digest wins
+    await linkLayer(upload, digest, deps); // retain the blob and link the layer, in the one safe order
+    await deps.replicated?.(); // Redis replicas hold the index entry and the link
+    await cleanUp(upload, deps); // the upload's leftovers (parts nobody committed)
+    log.info({ layerDigest: digest, layerSize: upload.record.bytesReceived }, 'layer finalized');
+    return {
+      outcome: 'completed',
+      layerDigest: digest,
+      layerSize: upload.record.bytesReceived,
+      callbackUrl: upload.record.callbackUrl ?? null,
+    };
+  } catch (err) {
+    if (!(err instanceof LongshoreError) || !err.permanent) throw err;
+    await cleanUp(upload, deps);
+    log.info({ error: err.name, reason: err.message }, 'layer rejected');
+    return { outcome: 'failed', error: err.toRecord(), callbackUrl: upload.record.callbackUrl ?? null };
+  }
+}
+
+/**
+ * Marks the upload as being finalized and reads it with its committed parts (one round trip), or
+ * says there is nothing to do: gone, or finished already (a re-run job answers the same outcome).
+ */
+async function loadUpload(uploadId: string, deps: FinalizeDeps): Promise<Finalizing | FinalizeOutcome> {
   const status = await deps.uploads.startFinalizing(uploadId);
   if (status === 'missing' || status === 'uploading') {
     return { outcome: 'gone', reason: `upload ${uploadId} is not awaiting finalization (${status})` };
   }
-  // Both reads in one round trip; the parts are only used if the upload is still to finalize.
   const [record, parts] = await Promise.all([deps.uploads.get(uploadId), deps.uploads.parts(uploadId)]);
   if (!record) return { outcome: 'gone', reason: `upload ${uploadId} expired` };
   if (isUploadFinished(record.status)) return outcomeOf(record);
+  return {
+    record,
+    parts,
+    session: sessionFromJson(record.storageSession, uploadId),
+    digest: record.verifiedDigest,
+    accepted: record.verifiedDigest !== undefined,
+    location: record.blobLocation,
+    hashedBlob: false,
+  };
+}
 
-  const session = sessionFromJson(record.storageSession, uploadId);
-  try {
-    const digest = await publishLayer(record, parts, session, deps, log);
-    await deps.layers.link(record.repositoryName, record.registryId, digest, {
-      size: record.bytesReceived,
-      uploadId,
-      linkedAt: Date.now(),
-    });
-    await deps.replicated?.();
-    await deps.storage.abortUpload(session);
-    log.info({ layerDigest: digest, layerSize: record.bytesReceived }, 'layer finalized');
-    return {
-      outcome: 'completed',
-      layerDigest: digest,
-      layerSize: record.bytesReceived,
-      callbackUrl: record.callbackUrl ?? null,
-    };
-  } catch (err) {
-    if (!(err instanceof LongshoreError) || !err.permanent) throw err;
-    await deps.storage.abortUpload(session);
-    log.info({ error: err.name, reason: err.message }, 'layer rejected');
-    return { outcome: 'failed', error: err.toRecord(), callbackUrl: record.callbackUrl ?? null };
-  }
+/** Checks every committed part against its checksum and takes the layer digest (see verifyUpload). */
+async function verifyParts(upload: Finalizing, deps: FinalizeDeps): Promise<void> {
+  if (upload.accepted) return;
+  upload.digest = await verifyUpload(upload.record, upload.parts, upload.session, deps);
 }
 
 /**
- * Verifies the committed parts and publishes them as one blob, unless an earlier run already
- * did: the verified digest is recorded before publishing, the blob's location after, so a
- * re-run picks up where the last one stopped. Returns the layer's digest.
+ * No carried hash state, and parts a remote store cannot read back before completion: publishes
+ * them (where they were written: no copy) and hashes the published blob. A blob of the wrong
+ * size is deleted and the layer rejected.
  */
-async function publishLayer(
-  record: UploadRecord,
-  parts: PartRecord[],
-  session: UploadSession,
-  deps: FinalizeDeps,
-  log: Logger,
-): Promise<string> {
-  const { uploads, storage, blobs } = deps;
-  let digest = record.verifiedDigest;
-  const publish = async (known: string | undefined): Promise<BlobLocation> => {
-    const written = parts.map((part) => ({ partNumber: part.partNumber, size: part.length, receipt: part.receipt }));
-    const completed = await storage.completeUpload(session, written, known);
-    await uploads.annotate(record.uploadId, { blobLocation: completed });
-    return completed;
-  };
-  let hashedBlob = false;
-  let location = record.blobLocation;
-  if (!digest) {
-    digest = await verifyUpload(record, parts, session, deps);
-    if (digest === undefined) {
-      // No carried hash state, and parts a remote store cannot read back before completion:
-      // publish them (where they were written: no copy), then hash the published blob.
-      location ??= await publish(undefined);
-      digest = await digestOfPublished(storage, location, record.bytesReceived, record.layerDigests?.[0]);
-      hashedBlob = true;
-    }
-    if (!record.layerDigests?.includes(digest)) {
-      if (location !== undefined) await storage.deleteBlob(location);
-      throw new InvalidLayerException(
-        `The layer's digest is ${digest}, which matches none of the digests given: ${(record.layerDigests ?? []).join(', ')}`,
-      );
-    }
-    await uploads.annotate(record.uploadId, { verifiedDigest: digest });
+async function hashUnreadableParts(upload: Finalizing, deps: FinalizeDeps): Promise<void> {
+  if (upload.digest !== undefined) return;
+  const { storage } = deps;
+  upload.location ??= await publishParts(upload, deps, undefined);
+  const location = upload.location;
+  const named = upload.record.layerDigests?.[0];
+  const hashed = await hashPublishedBlob(storage, location, digestAlgorithmOf(named));
+  if (hashed.size !== upload.record.bytesReceived) {
+    await storage.deleteBlob(location);
+    throw new InvalidLayerException(
+      `The published layer has ${hashed.size} bytes, not the ${upload.record.bytesReceived} uploaded`,
+    );
   }
-  // Retaining (not just looking up) an indexed blob tells a garbage collection that marked it to
-  // keep it; while one is deleting it, this throws (transient: the retry publishes our own copy).
-  let published = location !== undefined;
-  location ??= await blobs.retain(digest);
-  if (!location) {
-    location = await publish(digest);
+  upload.digest = hashed.digest;
+  upload.hashedBlob = true;
+}
+
+/** The digest must be one the client named; it is recorded before anything is indexed or linked. */
+async function acceptDigest(upload: Finalizing, deps: FinalizeDeps): Promise<void> {
+  if (upload.accepted) return;
+  const digest = upload.digest!;
+  const named = upload.record.layerDigests ?? [];
+  if (!named.includes(digest)) {
+    if (upload.location !== undefined) await deps.storage.deleteBlob(upload.location);
+    throw new InvalidLayerException(
+      `The layer's digest is ${digest}, which matches none of the digests given: ${named.join(', ')}`,
+    );
+  }
+  await deps.uploads.annotate(upload.record.uploadId, { verifiedDigest: digest });
+  upload.accepted = true;
+}
+
+/**
+ * Puts the layer's bytes where its digest is served from: a blob of the digest already indexed
+ * is reused (retaining it tells a collection that marked it to keep it; while one is deleting
+ * it this throws, transient, and the retry publishes our own copy), otherwise the parts are
+ * published as one blob. `VERIFY_MODE=full` on a remote store re-hashes a copy published here.
+ */
+async function moveIntoPlace(upload: Finalizing, deps: FinalizeDeps): Promise<void> {
+  const digest = upload.digest!;
+  let published = upload.location !== undefined;
+  upload.location ??= await deps.blobs.retain(digest);
+  if (upload.location === undefined) {
+    upload.location = await publishParts(upload, deps, digest);
     published = true;
   }
-  if (published && !hashedBlob && needsBlobRehash(deps, session, parts)) {
-    await verifyPublishedBlob(storage, location, digest, record.bytesReceived);
-    deps.onVerifiedBytes?.(record.bytesReceived);
+  if (published && !upload.hashedBlob && needsBlobRehash(deps, upload.session, upload.parts)) {
+    await verifyPublishedBlob(deps.storage, upload.location, digest, upload.record.bytesReceived);
+    deps.onVerifiedBytes?.(upload.record.bytesReceived);
   }
-  const kept = await blobs.claim(digest, location, record.bytesReceived);
-  if (kept !== location) {
-    // Another upload of the same layer was indexed first: this copy is surplus.
-    await storage.deleteBlob(location);
-  }
+}
+
+/** Indexes the blob by digest; when another upload's copy was indexed first, ours is surplus and deleted. */
+async function indexBlob(upload: Finalizing, deps: FinalizeDeps, log: Logger): Promise<string> {
+  const digest = upload.digest!;
+  const location = upload.location!;
+  const kept = await deps.blobs.claim(digest, location, upload.record.bytesReceived);
+  if (kept !== location) await deps.storage.deleteBlob(location);
   log.debug({ layerDigest: digest, location: kept }, 'layer published');
   return digest;
 }
 
-/** The digest of the blob just published at `location`; a blob of the wrong size is deleted and rejected. */
-async function digestOfPublished(
-  storage: FinalizeDeps['storage'],
-  location: BlobLocation,
-  size: number,
-  named: string | undefined,
-) {
-  const hashed = await hashPublishedBlob(storage, location, digestAlgorithmOf(named));
-  if (hashed.size === size) return hashed.digest;
-  await storage.deleteBlob(location);
-  throw new InvalidLayerException(`The published layer has ${hashed.size} bytes, not the ${size} uploaded`);
+/**
+ * Links the layer into the repository (see linkRetainedLayer). The upload is in flight until it
+ * is settled, so a collection cannot have swept the blob just indexed; should the index say
+ * otherwise, the retry publishes the parts again.
+ */
+async function linkLayer(upload: Finalizing, digest: string, deps: FinalizeDeps): Promise<void> {
+  const { record } = upload;
+  const link = { size: record.bytesReceived, uploadId: record.uploadId, linkedAt: Date.now() };
+  if (!(await linkRetainedLayer(deps, record.repositoryName, record.registryId, digest, link))) {
+    throw new BlobBeingCollectedError(digest);
+  }
+}
+
+/** Removes what is left of the upload's storage session (parts nobody committed); idempotent. */
+async function cleanUp(upload: Finalizing, deps: FinalizeDeps): Promise<void> {
+  await deps.storage.abortUpload(upload.session);
+}
+
+/** Publishes exactly the committed parts as one blob and records where, so a re-run reuses it. */
+async function publishParts(upload: Finalizing, deps: FinalizeDeps, digest: string | undefined): Promise<BlobLocation> {
+  const written = upload.parts.map((part) => ({
+    partNumber: part.partNumber,
+    size: part.length,
+    receipt: part.receipt,
+  }));
+  const location = await deps.storage.completeUpload(upload.session, written, digest);
+  await deps.uploads.annotate(upload.record.uploadId, { blobLocation: location });
+  return location;
 }
 
 function outcomeOf(record: UploadRecord): FinalizeOutcome {

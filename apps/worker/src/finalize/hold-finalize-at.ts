@@ -24,7 +24,11 @@ export function holdFinalizeAt(point: HoldPoint, deps: FinalizeDeps): FinalizeDe
     return new Promise<never>(() => {});
   };
   if (point === 'before-link') {
-    return { ...deps, layers: { link: (_repository, _registry, _digest, link) => hold(link.uploadId) } };
+    const layers: FinalizeDeps['layers'] = {
+      link: (_repository, _registry, _digest, link) => hold(link.uploadId),
+      unlink: (repository, digest) => deps.layers.unlink(repository, digest),
+    };
+    return { ...deps, layers };
   }
   const storage = new Proxy(deps.storage, {
     get(target, property) {

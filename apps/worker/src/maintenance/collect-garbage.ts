@@ -36,7 +36,7 @@ export interface GarbageCollectionReport {
  * and a sweep at s of a mark set at m (m < the reference read < s).
  * - m < r < s: the retain cleared the mark, so the sweep's re-check fails. Impossible.
  * - r < m: the maker is visible from before r until for ever (an upload is in flight from before
- *   it retains until after it links; a mount links before it retains), and the read of
+ *   it retains until after it links; a mount retains again once it linked: see linkRetainedLayer), and the read of
  *   references, after m, sees it — in flight or linked (uploads are read before links, so a
  *   move from one to the other is not missed). The digest is unmarked, not swept.
  * - s < r: the retain finds the tombstone (a finalization fails transiently and is retried; a
