@@ -266,6 +266,12 @@ export const configSpec = {
     default: 10_000,
     parse: integer({ min: 100 }),
   }),
+  callbackConcurrency: setting({
+    env: 'CALLBACK_CONCURRENCY',
+    description: 'Callback deliveries one worker process makes at once',
+    default: 16,
+    parse: integer({ min: 1, max: 1000 }),
+  }),
   workerConcurrency: setting({
     env: 'WORKER_CONCURRENCY',
     description: 'Finalize jobs one worker process runs at once',
@@ -321,6 +327,13 @@ export const configSpec = {
     description: 'How often a worker removes the bytes of abandoned uploads',
     default: 3_600_000,
     parse: integer({ min: 1000 }),
+  }),
+  purgeGraceMs: setting({
+    env: 'PURGE_GRACE_MS',
+    description:
+      "How long an upload's stored parts must stay untouched before the purge may remove them (when Redis no longer knows the upload, or it has finished)",
+    default: 3_600_000,
+    parse: integer({ min: 0 }),
   }),
   gcIntervalMs: setting({
     env: 'GC_INTERVAL_MS',
@@ -514,6 +527,12 @@ export const configSpec = {
     description: 'First event retry delay; each further one doubles, up to an hour',
     default: 1000,
     parse: integer({ min: 1, max: 3_600_000 }),
+  }),
+  eventsConcurrency: setting({
+    env: 'EVENTS_CONCURRENCY',
+    description: 'Event deliveries (webhook POSTs) one worker process makes at once',
+    default: 16,
+    parse: integer({ min: 1, max: 1000 }),
   }),
   lifecycleIntervalSeconds: setting({
     env: 'LIFECYCLE_INTERVAL_SECONDS',

@@ -32,6 +32,9 @@ export {
   type VerifyPartJobData,
 } from './verify-job.js';
 export { createVerifyQueue, type VerifyQueue } from './create-verify-queue.js';
+export { createCallbackQueue, type CallbackQueue } from './create-callback-queue.js';
+export { createEventQueue } from './create-event-queue.js';
+export { createMaintenanceQueue, MAINTENANCE_QUEUE, type MaintenanceQueue } from './create-maintenance-queue.js';
 export { checkRedisDurability } from './redis-durability.js';
 export { createReplicaWait, ReplicasBehindError, type ReplicaWait, type ReplicaWaitOptions } from './replica-wait.js';
 export {

@@ -33,7 +33,7 @@ export interface FinalizeWorkerDeps {
 /** How long a throttled finalization waits before it runs again (plus up to as much jitter). */
 const THROTTLED_RETRY_MS = 1000;
 
-export function startFinalizeWorker(deps: FinalizeWorkerDeps): Worker<FinalizeJobData, FinalizeJobResult> {
+export function consumeFinalizeJobs(deps: FinalizeWorkerDeps): Worker<FinalizeJobData, FinalizeJobResult> {
   const { metrics, log } = deps;
 
   const processJob = async (

@@ -6,8 +6,13 @@ import {
   callbackJobId,
   callbackJobOptions,
   type CallbackJobData,
-} from '@longshore/queue';
-import type { CallbackQueue } from '../finalize/settle-upload.js';
+} from './callback-job.js';
+
+export interface CallbackQueue {
+  /** Adds the upload's delivery job (one per upload: a second enqueue finds the first). */
+  enqueue(uploadId: string, url: string): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** The callback queue on BullMQ: one delivery job per upload, retried with backoff. */
 export function createCallbackQueue(
@@ -15,9 +20,9 @@ export function createCallbackQueue(
   prefix: string,
   policy: { attempts: number; backoffMs: number },
   onError?: (err: Error) => void,
-): CallbackQueue & { close(): Promise<void> } {
+): CallbackQueue {
   const queue = new Queue<CallbackJobData>(CALLBACK_QUEUE, { connection, prefix });
-  if (onError) queue.on('error', onError);
+  queue.on('error', (err) => onError?.(err));
   return {
     async enqueue(uploadId, url) {
       await queue.add(
