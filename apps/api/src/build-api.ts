@@ -42,6 +42,7 @@ import { createPublicBaseUrl } from './http/public-base-url.js';
 import { rejectMalformedHost } from './http/reject-malformed-host.js';
 import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
+import { PullRecorder } from './images/pull-recorder.js';
 import { BlobFetchLease } from './pull-through/blob-fetch-lease.js';
 import { PullThroughCache } from './pull-through/pull-through-cache.js';
 import { publishedPullThroughEvents } from './pull-through/pull-through-events.js';
@@ -130,6 +131,13 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     layers: layerStore,
     registryId: config.registryId,
     createRepositoryOnPush: config.createRepositoryOnPush,
+    pulls: new PullRecorder({
+      images: imageStore,
+      intervalMs: config.pullRecordIntervalSeconds * 1000,
+      now: createClock(config.clockOffsetFile),
+      written: () => metrics.pullsRecorded.inc(),
+      failed: (err) => log.warn({ err }, 'recording a manifest pull failed'),
+    }),
   });
   const uploads = new UploadService({
     repositories,

@@ -541,6 +541,13 @@ export const configSpec = {
     default: 3600,
     parse: integer({ min: 1 }),
   }),
+  pullRecordIntervalSeconds: setting({
+    env: 'PULL_RECORD_INTERVAL_SECONDS',
+    description:
+      'How often at most a manifest pull of one image is written as its `lastRecordedPullTime` (DescribeImages, lifecycle `sinceImagePulled`): pulls in between write nothing, so they stay cheap (0: every pull writes)',
+    default: 300,
+    parse: integer({ min: 0 }),
+  }),
   clockOffsetFile: setting<string | undefined>({
     env: 'CLOCK_OFFSET_FILE',
     description:

@@ -18,6 +18,12 @@ export interface ImageKeys {
   parents: string;
   /** ZSET of "<subject digest> <referrer digest>", all scored 0: the referrers index */
   referrers: string;
+  /**
+   * HASH digest → epoch ms of the image's last recorded manifest pull (DescribeImages
+   * `lastRecordedPullTime`, lifecycle `sinceImagePulled`). Not one of the image scripts' keys: a
+   * pull time is written apart from them (ImageStore.recordPull).
+   */
+  pulls: string;
 }
 
 /** The prefix without the braces a cluster config wraps it in (`{longshore}` → `longshore`). */
@@ -40,6 +46,7 @@ export function createImageKeys(prefix: string, repositoryName: string): ImageKe
     imageTags: `${base}:image-tags`,
     parents: `${base}:parents`,
     referrers: `${base}:referrers`,
+    pulls: `${base}:pulls`,
   };
 }
 

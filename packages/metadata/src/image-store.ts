@@ -8,6 +8,7 @@ import { runScript } from './run-script.js';
 import { deleteImage } from './scripts/delete-image.js';
 import { deleteTag } from './scripts/delete-tag.js';
 import { putImage } from './scripts/put-image.js';
+import { recordPull } from './scripts/record-pull.js';
 import { untagImage } from './scripts/untag-image.js';
 
 export interface PutImageCommand {
@@ -187,6 +188,7 @@ export class ImageStore {
       for (const tag of splitTags(tags)) await this.mirror.syncTag(repositoryName, tag);
     }
     if (outcome === 'DELETED') {
+      await this.forgetPull(repositoryName, digest);
       const deletedTags = splitTags(tags);
       await this.changes.deleted(repositoryName, digest, deletedTags);
       return { kind: 'deleted', tags: deletedTags };
@@ -211,7 +213,10 @@ export class ImageStore {
       if (digest) await this.mirror.syncImage(repositoryName, digest);
     }
     if (outcome === 'UNTAGGED') return { kind: 'untagged', digest: digest! };
-    if (outcome === 'DELETED') return { kind: 'deleted', digest: digest! };
+    if (outcome === 'DELETED') {
+      await this.forgetPull(repositoryName, digest!);
+      return { kind: 'deleted', digest: digest! };
+    }
     if (outcome === 'REFERENCED') return { kind: 'referenced', digest: digest! };
     return { kind: 'not-found' };
   }
@@ -238,6 +243,34 @@ export class ImageStore {
     }
     if (outcome === 'MISMATCH') return { kind: 'mismatch', digest: digest! };
     return { kind: 'not-found' };
+  }
+
+  // ---- recorded pulls (DescribeImages lastRecordedPullTime, lifecycle sinceImagePulled) --------
+
+  /**
+   * Records a manifest pull of `digest` at `now` (epoch ms), unless one was recorded less than
+   * `intervalMs` before; true when this call wrote it.
+   */
+  async recordPull(repositoryName: string, digest: string, now: number, intervalMs: number): Promise<boolean> {
+    const written = await runScript<number>(
+      this.redis,
+      recordPull,
+      [this.k(repositoryName).pulls],
+      [digest, now, intervalMs],
+    );
+    return written === 1;
+  }
+
+  /** The last recorded pull (epoch ms) of each image, in the order of `digests`; undefined: never pulled. */
+  async pullTimes(repositoryName: string, digests: string[]): Promise<(number | undefined)[]> {
+    if (digests.length === 0) return [];
+    const found = await this.redis.hmget(this.k(repositoryName).pulls, ...digests);
+    return found.map((v) => (v ? Number(v) : undefined));
+  }
+
+  /** A deleted image's pull time goes with it (a re-push of the digest starts unpulled). */
+  private async forgetPull(repositoryName: string, digest: string): Promise<void> {
+    await this.redis.hdel(this.k(repositoryName).pulls, digest);
   }
 }
 

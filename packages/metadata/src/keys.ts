@@ -72,8 +72,6 @@ export interface LifecycleKeys {
   previewRunning: string;
   /** STRING: a random token while one evaluation of the repository runs (with a TTL) */
   evaluationLock: string;
-  /** HASH digest → epoch ms of the last recorded pull */
-  pulls: string;
 }
 
 export function createKeys(queuePrefix: string): Keys {
@@ -109,7 +107,6 @@ export function createKeys(queuePrefix: string): Keys {
         preview: `${base}:lifecycle-preview`,
         previewRunning: `${base}:lifecycle-preview-running`,
         evaluationLock: `${base}:lifecycle-lock`,
-        pulls: `${base}:pulls`,
       };
     },
     lifecycleRepositories: `${prefix}:lifecycle-repositories`,

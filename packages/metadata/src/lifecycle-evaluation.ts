@@ -14,7 +14,7 @@ export async function lifecycleExpiries(
 ): Promise<LifecycleExpiry[]> {
   const all = await stores.images.all(repositoryName);
   const pulls = policy.rules.some((r) => r.countType === 'sinceImagePulled')
-    ? await stores.lifecycle.lastPulls(
+    ? await stores.images.pullTimes(
         repositoryName,
         all.map((i) => i.record.digest),
       )

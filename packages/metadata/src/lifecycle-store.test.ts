@@ -39,14 +39,9 @@ describe('LifecycleStore on a real Redis', () => {
     expect(await b.withEvaluationLock('team/app', 60_000, async () => 'second')).toBe('second');
   });
 
-  it('keeps the policy, lists its repository, and records a pull at most once per interval', async () => {
+  it('keeps the policy and lists its repository', async () => {
     await a.put('team/app', '{"rules":[]}');
     expect(await b.repositories()).toContain('team/app');
-    await a.recordPull('team/app', 'sha256:1', 1_000, 300_000);
-    await a.recordPull('team/app', 'sha256:1', 2_000, 300_000);
-    expect(await b.lastPulls('team/app', ['sha256:1', 'sha256:2'])).toEqual([1_000, undefined]);
-    await a.recordPull('team/app', 'sha256:1', 302_000, 300_000);
-    expect(await b.lastPulls('team/app', ['sha256:1'])).toEqual([302_000]);
     expect((await a.delete('team/app'))?.text).toBe('{"rules":[]}');
     expect(await b.repositories()).not.toContain('team/app');
   });

@@ -32,20 +32,6 @@ export interface LifecyclePreview {
 const PREVIEW_IN_PROGRESS_MS = 10 * 60_000;
 
 /**
- * recordPull — records a manifest pull, at most once per interval per image.
- * KEYS[1] pulls hash   ARGV[1] digest   ARGV[2] now (ms)   ARGV[3] interval (ms). Returns 1 when written.
- */
-const recordPullScript = {
-  numberOfKeys: 1,
-  lua: `
-local last = redis.call('HGET', KEYS[1], ARGV[1])
-if last and tonumber(ARGV[2]) - tonumber(last) < tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
-`,
-};
-
-/**
  * renewLock — extends a lock's TTL only while it holds our token.
  * KEYS[1] the lock   ARGV[1] token   ARGV[2] TTL (ms). Returns 1 when renewed.
  */
@@ -57,7 +43,7 @@ return 0
 `,
 };
 
-/** Lifecycle policies, their previews, the evaluation lock and pull times, per repository. */
+/** Lifecycle policies, their previews and the evaluation lock, per repository (pull times: ImageStore). */
 export class LifecycleStore {
   constructor(
     private readonly redis: Redis | Cluster,
@@ -148,16 +134,5 @@ export class LifecycleStore {
   async getPreview(repositoryName: string): Promise<LifecyclePreview | undefined> {
     const json = await this.redis.get(this.k(repositoryName).preview);
     return json ? (JSON.parse(json) as LifecyclePreview) : undefined;
-  }
-
-  /** Records a pull of `digest` at `now`, unless one was recorded less than `intervalMs` before. */
-  async recordPull(repositoryName: string, digest: string, now: number, intervalMs: number): Promise<void> {
-    await runScript(this.redis, recordPullScript, [this.k(repositoryName).pulls], [digest, now, intervalMs]);
-  }
-
-  async lastPulls(repositoryName: string, digests: string[]): Promise<(number | undefined)[]> {
-    if (digests.length === 0) return [];
-    const found = await this.redis.hmget(this.k(repositoryName).pulls, ...digests);
-    return found.map((v) => (v ? Number(v) : undefined));
   }
 }

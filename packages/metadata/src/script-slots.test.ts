@@ -146,6 +146,7 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
   await stores.images.put(repositoryName, { ...put, tag: 'v2' });
   await stores.images.deleteTag(repositoryName, 'v2');
   await stores.images.put(repositoryName, put);
+  await stores.images.recordPull(repositoryName, image, 1_000, 300_000);
   await stores.images.delete(repositoryName, image, false);
 
   // The garbage collector's steps on a digest: mark, unmark, mark again, sweep, forget; and retain.

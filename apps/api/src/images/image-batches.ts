@@ -58,6 +58,8 @@ export interface BatchScope {
   store: ImageStore;
   registryId: string;
   repositoryName: string;
+  /** A manifest of the repository was pulled (BatchGetImage): records its pull time, without waiting. */
+  pulled?(digest: string): void;
 }
 
 /** BatchGetImage: each requested image with its exact manifest, or a per-image failure. */
@@ -105,6 +107,7 @@ export async function batchGetImages(
       imageManifest: found.bytes.toString('utf8'),
       imageManifestMediaType: found.record.mediaType,
     });
+    scope.pulled?.(digest);
   }
   return { images, failures };
 }

@@ -93,6 +93,8 @@ export interface EcrImageDetail {
   artifactMediaType?: string;
   subjectManifestDigest?: string;
   imageStatus: 'ACTIVE';
+  /** Epoch seconds of the last recorded manifest pull (at most one write per PULL_RECORD_INTERVAL_SECONDS). */
+  lastRecordedPullTime?: number;
 }
 
 export interface ImageListingRequest {

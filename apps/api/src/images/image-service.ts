@@ -29,10 +29,12 @@ import {
 } from '@longshore/metadata';
 import type { RepositoryService } from '../repositories/repository-service.js';
 import type { BatchScope } from './image-batches.js';
+import type { PullRecorder } from './pull-recorder.js';
 import type { ListingScope } from './image-listings.js';
 import type {
   CatalogPage,
   EcrImage,
+  EcrImageDetail,
   ManifestContent,
   ManifestHead,
   PutImageRequest,
@@ -52,6 +54,8 @@ export interface ImageServiceDeps {
   registryId: string;
   /** CREATE_REPOSITORY_ON_PUSH: a /v2 manifest push to a missing repository creates it. */
   createRepositoryOnPush: boolean;
+  /** Records manifest pulls (DescribeImages lastRecordedPullTime); none recorded without it. */
+  pulls?: PullRecorder;
 }
 
 /** How one push is stored: the door decides. */
@@ -82,7 +86,24 @@ export class ImageService {
 
   /** One repository's images, for the ECR batch and listing reads (image-batches.ts, image-listings.ts). */
   scopeOf(repositoryName: string): BatchScope & ListingScope {
-    return { store: this.deps.images, registryId: this.deps.registryId, repositoryName };
+    const pulls = this.deps.pulls;
+    return {
+      store: this.deps.images,
+      registryId: this.deps.registryId,
+      repositoryName,
+      ...(pulls ? { pulled: (digest: string) => pulls.pulled(repositoryName, digest) } : {}),
+    };
+  }
+
+  /** ECR image details with each image's `lastRecordedPullTime` (epoch seconds) when one is recorded. */
+  async withPullTimes(repositoryName: string, details: EcrImageDetail[]): Promise<EcrImageDetail[]> {
+    const times = await this.deps.images.pullTimes(
+      repositoryName,
+      details.map((d) => d.imageDigest),
+    );
+    return details.map((detail, i) =>
+      times[i] !== undefined ? { ...detail, lastRecordedPullTime: times[i] / 1000 } : detail,
+    );
   }
 
   /** The tags of each image, in the order of `digests`. */
@@ -123,6 +144,7 @@ export class ImageService {
     const digest = await this.resolve(repositoryName, ref);
     const found = digest ? await this.deps.images.getManifest(repositoryName, digest) : undefined;
     if (!found) throw this.imageNotFound(repositoryName, ref);
+    this.deps.pulls?.pulled(repositoryName, found.record.digest);
     return {
       digest: found.record.digest,
       mediaType: found.record.mediaType,

@@ -49,6 +49,11 @@ export function createApiMetrics(registry: Registry, sources: { inflightWaits():
       labelNames: ['door', 'cause'],
       registers: [registry],
     }),
+    pullsRecorded: new Counter({
+      name: 'longshore_image_pulls_recorded_total',
+      help: 'Manifest pull times written (at most one per image per PULL_RECORD_INTERVAL_SECONDS)',
+      registers: [registry],
+    }),
     inflightWaits: new Gauge({
       name: 'longshore_api_inflight_waits',
       help: 'Requests waiting for an upload status change (completions and long polls)',

@@ -54,7 +54,10 @@ export function createImageOperations(deps: ImageOperationDeps): {
         ...(input.maxResults !== undefined ? { maxResults: input.maxResults } : {}),
         ...(input.nextToken !== undefined ? { nextToken: input.nextToken } : {}),
       };
-      if (!input.imageIds) return describeImagePage(s, request);
+      if (!input.imageIds) {
+        const page = await describeImagePage(s, request);
+        return { ...page, imageDetails: await images.withPullTimes(input.repositoryName, page.imageDetails) };
+      }
       if (input.maxResults !== undefined || input.nextToken !== undefined) {
         throw new InvalidParameterException(
           "Invalid parameter at 'imageIds': cannot be combined with maxResults or nextToken",
@@ -70,8 +73,9 @@ export function createImageOperations(deps: ImageOperationDeps): {
       const digests = [...details.keys()];
       const tags = await images.tagsOf(input.repositoryName, digests);
       return {
-        imageDetails: digests.map((digest, i) =>
-          imageDetail(s, { record: details.get(digest)!.record, tags: tags[i]! }),
+        imageDetails: await images.withPullTimes(
+          input.repositoryName,
+          digests.map((digest, i) => imageDetail(s, { record: details.get(digest)!.record, tags: tags[i]! })),
         ),
       };
     },
