@@ -43,7 +43,7 @@ import { rejectMalformedHost } from './http/reject-malformed-host.js';
 import { LayerService } from './layers/layer-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { PullRecorder } from './images/pull-recorder.js';
-import { BlobFetchLease } from './pull-through/blob-fetch-lease.js';
+import { FetchLease } from './pull-through/fetch-lease.js';
 import { PullThroughCache } from './pull-through/pull-through-cache.js';
 import { publishedPullThroughEvents } from './pull-through/pull-through-events.js';
 import { createPullThroughMetrics } from './pull-through/pull-through-metrics.js';
@@ -181,7 +181,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     layers: layerStore,
     blobs,
     storage,
-    lease: new BlobFetchLease(redis, keyPrefix),
+    lease: new FetchLease(redis, keyPrefix),
     freshness: new TagFreshness(redis, keyPrefix, config.pullThroughTagTtlSeconds),
     metrics: createPullThroughMetrics(metricsRegistry),
     events: publishedPullThroughEvents(events, where, eventError),

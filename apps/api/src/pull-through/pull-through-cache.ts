@@ -20,7 +20,7 @@ import { sendBlob, type BlobDelivery } from '../http/send-blob.js';
 import type { ImageService } from '../images/image-service.js';
 import type { ManifestContent, ManifestHead } from '../images/image-service-types.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
-import type { BlobFetchLease } from './blob-fetch-lease.js';
+import type { FetchLease, FetchSubject } from './fetch-lease.js';
 import type { PullThroughEvents } from './pull-through-events.js';
 import type { PullThroughMetrics } from './pull-through-metrics.js';
 import { matchRule, upstreamBaseUrl, type UpstreamTarget } from './pull-through-rule.js';
@@ -44,7 +44,7 @@ export interface PullThroughCacheDeps {
   layers: Pick<LayerStore, 'link'>;
   blobs: Pick<BlobIndex, 'locate' | 'retain' | 'claim'>;
   storage: StorageDriver;
-  lease: Pick<BlobFetchLease, 'acquire' | 'held'>;
+  lease: Pick<FetchLease, 'acquire' | 'held'>;
   freshness: TagFreshness;
   metrics: PullThroughMetrics;
   events: PullThroughEvents;
@@ -53,7 +53,7 @@ export interface PullThroughCacheDeps {
   log: Logger;
 }
 
-/** How often a reader waiting on another process's fetch looks whether the blob is published. */
+/** How often a reader waiting on another process's fetch looks whether it is done. */
 const WAIT_POLL_MS = 25;
 
 /**
@@ -136,7 +136,7 @@ export class PullThroughCache {
         x.res.end();
         return;
       }
-      const lease = await this.deps.lease.acquire(digest);
+      const lease = await this.deps.lease.acquire({ kind: 'blob', digest });
       if (lease) {
         try {
           // Published meanwhile by the holder of the lease before ours: serve that.
@@ -154,6 +154,14 @@ export class PullThroughCache {
 
   // ---- manifests ------------------------------------------------------------------------------
 
+  /**
+   * A manifest read under a rule. What is cached is served while it is fresh (a digest always is;
+   * a tag for PULL_THROUGH_TAG_TTL_SECONDS after it was last checked). Otherwise one request
+   * across every API process asks the upstream (the lease on the repository's reference), and
+   * the others wait for what it stores instead of asking too: two processes must not both
+   * decide "not cached, upstream failed" while the other one is storing it. A stale tag is
+   * served as it is while another request re-checks it.
+   */
   private async manifest<T>(
     repositoryName: string,
     reference: string,
@@ -162,24 +170,49 @@ export class PullThroughCache {
   ): Promise<T> {
     const target = await this.target(repositoryName);
     if (!target) return local();
-    const cached = await local().catch((err: unknown) => {
-      if (err instanceof RepositoryNotFoundException || err instanceof ImageNotFoundException) return undefined;
-      throw err;
-    });
+    const cachedNow = () =>
+      local().catch((err: unknown) => {
+        if (err instanceof RepositoryNotFoundException || err instanceof ImageNotFoundException) return undefined;
+        throw err;
+      });
     const ref = parseImageReference(reference);
-    if (cached && (ref.kind === 'digest' || (await this.deps.freshness.isFresh(repositoryName, ref.tag)))) {
+    const fresh = async (cached: T | undefined) =>
+      cached !== undefined && (ref.kind === 'digest' || (await this.deps.freshness.isFresh(repositoryName, ref.tag)));
+    const subject: FetchSubject = { kind: 'manifest', repositoryName, reference };
+    let cached = await cachedNow();
+    if (await fresh(cached)) {
       this.deps.metrics.hits.inc({ kind: 'manifest' });
-      return cached;
+      return cached!;
     }
     if (!access.importAllowed) {
       if (cached) return cached;
       throw importDenied(repositoryName);
     }
+    let lease = await this.deps.lease.acquire(subject);
+    if (!lease) {
+      if (cached) return cached;
+      await this.waitForLease(subject);
+      cached = await cachedNow();
+      if (cached) {
+        this.deps.metrics.hits.inc({ kind: 'manifest' });
+        return cached;
+      }
+      // The other request ended without storing it (the upstream failed it): one more try of our own.
+      lease = await this.deps.lease.acquire(subject);
+    }
     try {
+      // Stored meanwhile by the request that held the lease before ours.
+      const stored = await cachedNow();
+      if (await fresh(stored)) {
+        this.deps.metrics.hits.inc({ kind: 'manifest' });
+        return stored!;
+      }
+      cached = stored ?? cached;
       await this.refresh(target, repositoryName, ref, (cached as { digest?: string } | undefined)?.digest);
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
       this.deps.metrics.upstreamErrors.inc({ reason: err.reason });
+      cached ??= await cachedNow();
       if (cached) {
         // The upstream is down or slow: what is cached is served (and asked about again next time).
         this.deps.log.warn(
@@ -191,6 +224,8 @@ export class PullThroughCache {
       throw new ImageNotFoundException(
         `The image '${reference}' is not cached in '${repositoryName}', and the upstream could not provide it: ${err.message}`,
       );
+    } finally {
+      await lease?.release();
     }
     return local();
   }
@@ -318,8 +353,15 @@ export class PullThroughCache {
     while (!signal.aborted) {
       await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
       if (await this.deps.blobs.locate(digest)) return;
-      if (!(await this.deps.lease.held(digest))) return;
+      if (!(await this.deps.lease.held({ kind: 'blob', digest }))) return;
     }
+  }
+
+  /** Waits until the fetch holding the lease on `subject` has ended (it is bounded by the upstream time-outs). */
+  private async waitForLease(subject: FetchSubject): Promise<void> {
+    do {
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+    } while (await this.deps.lease.held(subject));
   }
 
   /** Links a cached blob into the repository (idempotent), retaining it against a garbage collection. */

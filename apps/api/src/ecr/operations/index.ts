@@ -59,7 +59,7 @@ export function createOperations(deps: OperationDeps): OperationTable {
       );
       return imageOperations.BatchGetImage(input);
     },
-    ...createPullThroughOperations({ repositories, rules: deps.pullThroughRules }),
+    ...createPullThroughOperations({ rules: deps.pullThroughRules }),
     ...createLifecycleOperations({ repositories, imageStore: deps.imageStore, ...deps.lifecycle }),
 
     async CreateRepository(input, ctx) {

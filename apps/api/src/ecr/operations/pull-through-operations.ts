@@ -1,7 +1,6 @@
 import { InvalidParameterException } from '@longshore/domain';
 import type { PullThroughRule } from '../../pull-through/pull-through-rule.js';
 import type { PullThroughRules } from '../../pull-through/pull-through-rules.js';
-import type { RepositoryService } from '../../repositories/repository-service.js';
 import type { OperationTable } from './index.js';
 
 type PullThroughOperations = Pick<
@@ -15,21 +14,19 @@ type PullThroughOperations = Pick<
 
 const DEFAULT_PAGE = 100;
 
-/** ECR's five pull-through cache rule operations (timestamps in epoch seconds, as AWS JSON 1.1 sends them). */
-export function createPullThroughOperations(deps: {
-  repositories: Pick<RepositoryService, 'registryId'>;
-  rules: PullThroughRules;
-}): PullThroughOperations {
-  const { repositories, rules } = deps;
+/**
+ * ECR's five pull-through cache rule operations (timestamps in epoch seconds, as AWS JSON 1.1 sends
+ * them). The ECR door has checked each request's registryId when it decoded it.
+ */
+export function createPullThroughOperations(deps: { rules: PullThroughRules }): PullThroughOperations {
+  const { rules } = deps;
   return {
     async CreatePullThroughCacheRule(input) {
-      repositories.registryId(input.registryId);
       const rule = await rules.create(input);
       return { ...ruleFields(rule), createdAt: seconds(rule.createdAt) };
     },
 
     async DescribePullThroughCacheRules(input) {
-      repositories.registryId(input.registryId);
       if (input.ecrRepositoryPrefixes && (input.nextToken || input.maxResults)) {
         throw new InvalidParameterException('ecrRepositoryPrefixes cannot be combined with nextToken or maxResults');
       }
@@ -50,7 +47,6 @@ export function createPullThroughOperations(deps: {
     },
 
     async UpdatePullThroughCacheRule(input) {
-      repositories.registryId(input.registryId);
       const rule = await rules.update(input);
       return {
         ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
@@ -65,14 +61,12 @@ export function createPullThroughOperations(deps: {
     },
 
     async DeletePullThroughCacheRule(input) {
-      repositories.registryId(input.registryId);
       const rule = await rules.delete(input.ecrRepositoryPrefix);
       const { upstreamRegistry: _u, ...fields } = ruleFields(rule);
       return { ...fields, createdAt: seconds(rule.createdAt) };
     },
 
     async ValidatePullThroughCacheRule(input) {
-      repositories.registryId(input.registryId);
       const { rule, isValid, failure } = await rules.validate(input.ecrRepositoryPrefix);
       const { upstreamRegistry: _u, ...fields } = ruleFields(rule);
       return { ...fields, isValid, ...(failure !== undefined ? { failure } : {}) };
