@@ -41,6 +41,7 @@ import { ImageService } from './images/image-service.js';
 import { createPublicBaseUrl } from './http/public-base-url.js';
 import { rejectMalformedHost } from './http/reject-malformed-host.js';
 import { LayerService } from './layers/layer-service.js';
+import { LifecycleService } from './lifecycle/lifecycle-service.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { PullRecorder } from './images/pull-recorder.js';
 import { FetchLease } from './pull-through/fetch-lease.js';
@@ -235,14 +236,19 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     uploads,
     layers,
     images,
-    imageStore,
     downloads: signer,
     tokens,
     pageTokens: new PageTokens(tokenSecret),
     tokenTtlSeconds: config.authTokenTtlSeconds,
     region: config.region,
     pullThroughRules,
-    lifecycle: { lifecycle, now: createClock(config.clockOffsetFile), log },
+    lifecycle: new LifecycleService({
+      repositories,
+      images: imageStore,
+      lifecycle,
+      now: createClock(config.clockOffsetFile),
+      log,
+    }),
     pullThrough,
   });
   const baseUrl = createPublicBaseUrl({

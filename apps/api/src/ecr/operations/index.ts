@@ -27,10 +27,8 @@ export interface OperationDeps {
   tokenTtlSeconds: number;
   region: string;
   pullThroughRules: PullThroughRules;
-  /** The image store the lifecycle operations read (the image operations go through ImageService). */
-  imageStore: LifecycleOperationDeps['imageStore'];
-  /** The lifecycle policy operations' store, clock and log. */
-  lifecycle: Omit<LifecycleOperationDeps, 'repositories' | 'imageStore'>;
+  /** Lifecycle policies and their previews. */
+  lifecycle: LifecycleOperationDeps['lifecycle'];
   /** Brings in what BatchGetImage names in a repository under a pull-through cache rule. */
   pullThrough?: Pick<PullThroughCache, 'prefetch'>;
 }
@@ -60,7 +58,7 @@ export function createOperations(deps: OperationDeps): OperationTable {
       return imageOperations.BatchGetImage(input);
     },
     ...createPullThroughOperations({ rules: deps.pullThroughRules }),
-    ...createLifecycleOperations({ repositories, imageStore: deps.imageStore, ...deps.lifecycle }),
+    ...createLifecycleOperations({ lifecycle: deps.lifecycle }),
 
     async CreateRepository(input, ctx) {
       const shown = view(ctx); // before the side effect: a refused Host must change nothing

@@ -1,22 +1,9 @@
-import {
-  InvalidParameterException,
-  LifecyclePolicyNotFoundException,
-  LifecyclePolicyPreviewInProgressException,
-  LifecyclePolicyPreviewNotFoundException,
-  parseLifecyclePolicy,
-  type EcrInputs,
-} from '@longshore/domain';
-import { lifecycleExpiries, type ImageStore, type LifecycleStore, type PreviewedExpiry } from '@longshore/metadata';
-import type { Logger } from '@longshore/telemetry';
-import type { RepositoryService } from '../../repositories/repository-service.js';
+import { InvalidParameterException, type EcrInputs } from '@longshore/domain';
+import type { LifecycleService, StoredLifecyclePolicy } from '../../lifecycle/lifecycle-service.js';
+import type { OperationContext } from '../operation-context.js';
 
 export interface LifecycleOperationDeps {
-  repositories: RepositoryService;
-  imageStore: ImageStore;
-  lifecycle: LifecycleStore;
-  /** The service clock (epoch ms). */
-  now: () => number;
-  log: Logger;
+  lifecycle: LifecycleService;
 }
 
 type LifecycleOperation =
@@ -32,100 +19,43 @@ const seconds = (ms: number) => ms / 1000;
 
 /** ECR's lifecycle policy operations: the policy, and a preview of what it would expire. */
 export function createLifecycleOperations(deps: LifecycleOperationDeps): {
-  [O in LifecycleOperation]: (input: EcrInputs[O]) => Promise<object>;
+  [O in LifecycleOperation]: (input: EcrInputs[O], ctx: OperationContext) => Promise<object>;
 } {
-  const { repositories, lifecycle } = deps;
-  const scope = async (registryId: string | undefined, repositoryName: string) => {
-    const id = repositories.registryId(registryId);
-    await repositories.require(repositoryName);
-    return { registryId: id, repositoryName };
-  };
-  const notFound = (s: { registryId: string; repositoryName: string }) =>
-    new LifecyclePolicyNotFoundException(
-      `Lifecycle policy does not exist for the repository with name '${s.repositoryName}' in the registry with id '${s.registryId}'`,
-    );
-
-  const runPreview = async (repositoryName: string, text: string) => {
-    try {
-      const expiries = await lifecycleExpiries(
-        { images: deps.imageStore, lifecycle },
-        repositoryName,
-        parseLifecyclePolicy(text),
-        deps.now(),
-      );
-      const results: PreviewedExpiry[] = expiries.map((e) => ({
-        imageDigest: e.image.digest,
-        imageTags: e.image.tags,
-        imagePushedAt: e.image.pushedAt,
-        appliedRulePriority: e.appliedRulePriority,
-      }));
-      await lifecycle.finishPreview(repositoryName, { status: 'COMPLETE', lifecyclePolicyText: text, results });
-    } catch (err) {
-      deps.log.error({ err, repositoryName }, 'lifecycle policy preview failed');
-      await lifecycle
-        .finishPreview(repositoryName, { status: 'FAILED', lifecyclePolicyText: text, results: [] })
-        .catch(() => undefined);
-    }
-  };
+  const { lifecycle } = deps;
+  const scope = (ctx: OperationContext, repositoryName: string) => ({ registryId: ctx.registryId, repositoryName });
+  const policyJson = (found: StoredLifecyclePolicy) => ({
+    lifecyclePolicyText: found.text,
+    ...(found.lastEvaluatedAt !== undefined ? { lastEvaluatedAt: seconds(found.lastEvaluatedAt) } : {}),
+  });
 
   return {
-    async PutLifecyclePolicy(input) {
-      const s = await scope(input.registryId, input.repositoryName);
-      parseLifecyclePolicy(input.lifecyclePolicyText);
+    async PutLifecyclePolicy(input, ctx) {
       await lifecycle.put(input.repositoryName, input.lifecyclePolicyText);
-      return { ...s, lifecyclePolicyText: input.lifecyclePolicyText };
+      return { ...scope(ctx, input.repositoryName), lifecyclePolicyText: input.lifecyclePolicyText };
     },
 
-    async GetLifecyclePolicy(input) {
-      const s = await scope(input.registryId, input.repositoryName);
-      const found = await lifecycle.get(input.repositoryName);
-      if (!found) throw notFound(s);
-      return {
-        ...s,
-        lifecyclePolicyText: found.text,
-        ...(found.lastEvaluatedAt !== undefined ? { lastEvaluatedAt: seconds(found.lastEvaluatedAt) } : {}),
-      };
+    async GetLifecyclePolicy(input, ctx) {
+      const found = await lifecycle.get(ctx.registryId, input.repositoryName);
+      return { ...scope(ctx, input.repositoryName), ...policyJson(found) };
     },
 
-    async DeleteLifecyclePolicy(input) {
-      const s = await scope(input.registryId, input.repositoryName);
-      const found = await lifecycle.delete(input.repositoryName);
-      if (!found) throw notFound(s);
-      return {
-        ...s,
-        lifecyclePolicyText: found.text,
-        ...(found.lastEvaluatedAt !== undefined ? { lastEvaluatedAt: seconds(found.lastEvaluatedAt) } : {}),
-      };
+    async DeleteLifecyclePolicy(input, ctx) {
+      const found = await lifecycle.delete(ctx.registryId, input.repositoryName);
+      return { ...scope(ctx, input.repositoryName), ...policyJson(found) };
     },
 
-    async StartLifecyclePolicyPreview(input) {
-      const s = await scope(input.registryId, input.repositoryName);
-      const text = input.lifecyclePolicyText ?? (await lifecycle.get(input.repositoryName))?.text;
-      if (text === undefined) throw notFound(s);
-      parseLifecyclePolicy(text);
-      if (!(await lifecycle.beginPreview(input.repositoryName, text))) {
-        throw new LifecyclePolicyPreviewInProgressException(
-          `The previous lifecycle policy preview request has not completed for the repository with name '${s.repositoryName}'`,
-        );
-      }
-      // The preview runs after the answer, as ECR's does: GetLifecyclePolicyPreview shows its status.
-      void runPreview(input.repositoryName, text);
-      return { ...s, lifecyclePolicyText: text, status: 'IN_PROGRESS' };
+    async StartLifecyclePolicyPreview(input, ctx) {
+      const text = await lifecycle.startPreview(ctx.registryId, input.repositoryName, input.lifecyclePolicyText);
+      return { ...scope(ctx, input.repositoryName), lifecyclePolicyText: text, status: 'IN_PROGRESS' };
     },
 
-    async GetLifecyclePolicyPreview(input) {
-      const s = await scope(input.registryId, input.repositoryName);
+    async GetLifecyclePolicyPreview(input, ctx) {
       if (input.imageIds && (input.nextToken !== undefined || input.maxResults !== undefined)) {
         throw new InvalidParameterException(
           "Invalid parameter at 'imageIds': cannot be combined with maxResults or nextToken",
         );
       }
-      const preview = await lifecycle.getPreview(input.repositoryName);
-      if (!preview) {
-        throw new LifecyclePolicyPreviewNotFoundException(
-          `There is no lifecycle policy preview for the repository with name '${s.repositoryName}'`,
-        );
-      }
+      const preview = await lifecycle.preview(input.repositoryName);
       const tagStatus = input.filter?.tagStatus;
       let shown = preview.results.filter(
         (r) =>
@@ -147,7 +77,7 @@ export function createLifecycleOperations(deps: LifecycleOperationDeps): {
       const page = input.imageIds ? shown : shown.slice(start, start + size);
       const more = !input.imageIds && start + size < shown.length;
       return {
-        ...s,
+        ...scope(ctx, input.repositoryName),
         lifecyclePolicyText: preview.lifecyclePolicyText,
         status: preview.status,
         previewResults: page.map((r) => ({
