@@ -42,6 +42,7 @@ import { createPublicBaseUrl } from './http/public-base-url.js';
 import { rejectMalformedHost } from './http/reject-malformed-host.js';
 import { LayerService } from './layers/layer-service.js';
 import { LifecycleService } from './lifecycle/lifecycle-service.js';
+import { BlobUploads } from './uploads/blob-uploads.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { PullRecorder } from './images/pull-recorder.js';
 import { FetchLease } from './pull-through/fetch-lease.js';
@@ -313,14 +314,19 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         audit,
         routes: createV2Routes({
           uploads,
-          repositories,
+          blobUploads: new BlobUploads({
+            uploads,
+            layers,
+            repositories,
+            registryId: config.registryId,
+            policy: { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true },
+            createRepositoryOnPush: config.createRepositoryOnPush,
+          }),
           images: withPullThrough(images, pullThrough),
           layers,
           storage,
           pullThrough,
           registryId: config.registryId,
-          policy: { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true },
-          createRepositoryOnPush: config.createRepositoryOnPush,
           delivery,
         }),
       }),
