@@ -48,7 +48,7 @@ export function createLifecycleOperations(deps: LifecycleOperationDeps): {
   const runPreview = async (repositoryName: string, text: string) => {
     try {
       const expiries = await lifecycleExpiries(
-        { images: deps.imageStore, lifecycle },
+        { images: deps.imageStore },
         repositoryName,
         parseLifecyclePolicy(text),
         deps.now(),
