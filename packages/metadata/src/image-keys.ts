@@ -24,6 +24,17 @@ export interface ImageKeys {
    * pull time is written apart from them (ImageStore.recordPull).
    */
   pulls: string;
+  /** ZSET of "<digest> <tag>", one per tag, all scored 0: ListImages' tagged entries in its order */
+  tagEntries: string;
+  /** ZSET of the digests of tagged images, all scored 0: DescribeImages' tagged images in digest order */
+  taggedDigests: string;
+  /** ZSET of the digests of untagged images, all scored 0: the untagged images in digest order */
+  untaggedDigests: string;
+  /**
+   * ZSET of "<push order> <digest>" (see pushOrderMember), all scored 0: every image, newest
+   * push first, ties by digest: the order lifecycle evaluation considers images in
+   */
+  pushOrder: string;
 }
 
 /** The prefix without the braces a cluster config wraps it in (`{longshore}` → `longshore`). */
@@ -47,10 +58,49 @@ export function createImageKeys(prefix: string, repositoryName: string): ImageKe
     parents: `${base}:parents`,
     referrers: `${base}:referrers`,
     pulls: `${base}:pulls`,
+    tagEntries: `${base}:tag-entries`,
+    taggedDigests: `${base}:tagged`,
+    untaggedDigests: `${base}:untagged`,
+    pushOrder: `${base}:push-order`,
   };
 }
 
-/** The keys in the order every image script takes them as KEYS[1..7]. */
+/** The keys in the order every image script takes them as KEYS[1..IMAGE_KEY_COUNT]. */
 export function imageKeyList(keys: ImageKeys): string[] {
-  return [keys.images, keys.manifests, keys.tags, keys.tagNames, keys.imageTags, keys.parents, keys.referrers];
+  return [
+    keys.images,
+    keys.manifests,
+    keys.tags,
+    keys.tagNames,
+    keys.imageTags,
+    keys.parents,
+    keys.referrers,
+    keys.tagEntries,
+    keys.taggedDigests,
+    keys.untaggedDigests,
+    keys.pushOrder,
+  ];
+}
+
+/** How many keys imageKeyList gives (every image script's numberOfKeys). */
+export const IMAGE_KEY_COUNT = 11;
+
+/** Push times are stored as `PUSH_ORDER_BASE - pushedAt`, so newer sorts first. */
+const PUSH_ORDER_BASE = 1e15;
+const PUSH_ORDER_WIDTH = 16;
+
+/**
+ * An image's member of the push-order ZSET: its push time counted down from PUSH_ORDER_BASE,
+ * zero-padded to 16 digits, a space, its digest. Lexical order is then newest first, ties by
+ * digest, and a member is a cursor ZRANGEBYLEX can resume after. The Lua scripts build the
+ * same string (pushOrderLua in scripts/image-tags-lua.ts).
+ */
+export function pushOrderMember(digest: string, pushedAt: number): string {
+  return `${String(PUSH_ORDER_BASE - pushedAt).padStart(PUSH_ORDER_WIDTH, '0')} ${digest}`;
+}
+
+/** The digest and push time a push-order member holds. */
+export function parsePushOrderMember(member: string): { digest: string; pushedAt: number } {
+  const space = member.indexOf(' ');
+  return { digest: member.slice(space + 1), pushedAt: PUSH_ORDER_BASE - Number(member.slice(0, space)) };
 }

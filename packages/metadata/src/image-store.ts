@@ -4,6 +4,15 @@ import type { Keys } from './keys.js';
 import { noImageChanges, type ImageChanges } from './image-changes.js';
 import { imageKeyList, type ImageKeys } from './image-keys.js';
 import type { ImageRecord } from './image-record.js';
+import {
+  readImagePage,
+  readListingEntries,
+  readPushOrderChunk,
+  splitTags,
+  type ListingEntry,
+  type PushedImage,
+  type TagStatusFilter,
+} from './listing-reads.js';
 import { runScript } from './run-script.js';
 import { deleteImage } from './scripts/delete-image.js';
 import { deleteTag } from './scripts/delete-tag.js';
@@ -145,13 +154,36 @@ export class ImageStore {
     return found.map(splitTags);
   }
 
-  /** Every image of the repository with its tags, ordered by digest. */
-  async all(repositoryName: string): Promise<TaggedImage[]> {
-    const k = this.k(repositoryName);
-    const [records, tags] = await Promise.all([this.redis.hgetall(k.images), this.redis.hgetall(k.imageTags)]);
-    return Object.keys(records)
-      .sort()
-      .map((digest) => ({ record: JSON.parse(records[digest]!) as ImageRecord, tags: splitTags(tags[digest]) }));
+  /**
+   * One page of ListImages entries (one per tag of a tagged image, one per untagged image) in
+   * "<digest> <tag>" order, after the entry key `after`: read from the ordered listing ZSETs.
+   */
+  async listingPage(
+    repositoryName: string,
+    filter: TagStatusFilter,
+    limit: number,
+    after?: string,
+  ): Promise<{ entries: ListingEntry[]; more: boolean }> {
+    return readListingEntries(this.redis, this.k(repositoryName), filter, limit, after);
+  }
+
+  /** One page of images with their tags in digest order, after the digest `after`. */
+  async imagePage(
+    repositoryName: string,
+    filter: TagStatusFilter,
+    limit: number,
+    after?: string,
+  ): Promise<{ images: TaggedImage[]; more: boolean; last?: string }> {
+    return readImagePage(this.redis, this.k(repositoryName), filter, limit, after);
+  }
+
+  /** Up to `limit` images newest push first, after a previous chunk's `cursor`. */
+  async pushOrderChunk(
+    repositoryName: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ images: PushedImage[]; cursor?: string }> {
+    return readPushOrderChunk(this.redis, this.k(repositoryName), limit, cursor);
   }
 
   async count(repositoryName: string): Promise<number> {
@@ -229,11 +261,10 @@ export class ImageStore {
 
   /** Removes a tag; with `expectedDigest`, only if it names that image. */
   async untag(repositoryName: string, tag: string, expectedDigest?: string): Promise<UntagOutcome> {
-    const k = this.k(repositoryName);
     const [outcome, digest] = await runScript<[string, string?]>(
       this.redis,
       untagImage,
-      [k.tags, k.tagNames, k.imageTags],
+      imageKeyList(this.k(repositoryName)),
       [tag, expectedDigest ?? ''],
     );
     await this.mirror?.syncTag(repositoryName, tag);
@@ -272,13 +303,4 @@ export class ImageStore {
   private async forgetPull(repositoryName: string, digest: string): Promise<void> {
     await this.redis.hdel(this.k(repositoryName).pulls, digest);
   }
-}
-
-function splitTags(joined: string | null | undefined): string[] {
-  return joined
-    ? joined
-        .split(' ')
-        .filter((t) => t.length > 0)
-        .sort()
-    : [];
 }

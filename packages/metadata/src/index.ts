@@ -35,7 +35,8 @@ export {
   type TaggedImage,
 } from './image-store.js';
 export { type ImageRecord, referrerDescriptor } from './image-record.js';
-export { createImageKeys, type ImageKeys } from './image-keys.js';
+export { createImageKeys, pushOrderMember, type ImageKeys } from './image-keys.js';
+export type { ListingEntry, PushedImage, TagStatusFilter } from './listing-reads.js';
 export {
   StorageRecords,
   storageName,
@@ -59,4 +60,4 @@ export {
   type PreviewedExpiry,
 } from './lifecycle-store.js';
 export type { LifecycleKeys } from './keys.js';
-export { lifecycleExpiries } from './lifecycle-evaluation.js';
+export { lifecycleExpiries, lifecycleExpiryChunks } from './lifecycle-evaluation.js';

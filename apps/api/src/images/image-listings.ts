@@ -1,5 +1,5 @@
 import { InvalidParameterException, type ImageIdentifier } from '@longshore/domain';
-import type { ImageStore, TaggedImage } from '@longshore/metadata';
+import type { ImageStore, TagStatusFilter, TaggedImage } from '@longshore/metadata';
 import type { EcrImageDetail, ImageListingRequest } from './image-service-types.js';
 
 /** ECR's page size when a request names no maxResults (DescribeImages and ListImages). */
@@ -11,12 +11,13 @@ export interface ListingScope {
   repositoryName: string;
 }
 
-/** Tag-status and image-status filters; every stored image is ACTIVE. */
-function keep(image: TaggedImage, request: ImageListingRequest): boolean {
-  if (request.imageStatus && request.imageStatus !== 'ACTIVE' && request.imageStatus !== 'ANY') return false;
-  if (request.tagStatus === 'TAGGED') return image.tags.length > 0;
-  if (request.tagStatus === 'UNTAGGED') return image.tags.length === 0;
-  return true;
+/** Every stored image is ACTIVE: another imageStatus filter matches none. */
+function matchesNone(request: ImageListingRequest): boolean {
+  return request.imageStatus !== undefined && request.imageStatus !== 'ACTIVE' && request.imageStatus !== 'ANY';
+}
+
+function tagStatus(request: ImageListingRequest): TagStatusFilter {
+  return request.tagStatus ?? 'ANY';
 }
 
 /** Next tokens are the sort key of the last entry answered, opaque to clients. */
@@ -31,31 +32,28 @@ function decodeToken(token: string | undefined): string | undefined {
   return key;
 }
 
-function page<T extends { key: string }>(
-  entries: T[],
-  request: ImageListingRequest,
-): { items: T[]; nextToken?: string } {
-  const after = decodeToken(request.nextToken);
-  const limit = request.maxResults ?? DEFAULT_IMAGE_PAGE;
-  const start = after === undefined ? 0 : entries.findIndex((e) => e.key > after);
-  const items = start < 0 ? [] : entries.slice(start, start + limit);
-  const more = start >= 0 && start + limit < entries.length;
-  return { items, ...(more ? { nextToken: encodeToken(items[items.length - 1]!.key) } : {}) };
+/** The digest a key ("<digest> <tag>" or "<digest> ") starts with. */
+function digestOf(key: string): string {
+  return key.slice(0, key.indexOf(' '));
 }
 
-/** ListImages: one imageId per tag of a tagged image, one digest-only imageId per untagged image. */
+/**
+ * ListImages: one imageId per tag of a tagged image, one digest-only imageId per untagged image,
+ * in "<digest> <tag>" order, a page at a time from the repository's ordered listing index.
+ */
 export async function listImageIds(
   scope: ListingScope,
   request: ImageListingRequest,
 ): Promise<{ imageIds: ImageIdentifier[]; nextToken?: string }> {
-  const images = (await scope.store.all(scope.repositoryName)).filter((image) => keep(image, request));
-  const entries = images.flatMap(({ record, tags }) =>
-    tags.length === 0
-      ? [{ key: `${record.digest} `, id: { imageDigest: record.digest } as ImageIdentifier }]
-      : tags.map((imageTag) => ({ key: `${record.digest} ${imageTag}`, id: { imageDigest: record.digest, imageTag } })),
+  const after = decodeToken(request.nextToken);
+  if (matchesNone(request)) return { imageIds: [] };
+  const limit = request.maxResults ?? DEFAULT_IMAGE_PAGE;
+  const { entries, more } = await scope.store.listingPage(scope.repositoryName, tagStatus(request), limit, after);
+  const imageIds = entries.map(({ digest, tag }) =>
+    tag === undefined ? { imageDigest: digest } : { imageDigest: digest, imageTag: tag },
   );
-  const { items, nextToken } = page(entries, request);
-  return { imageIds: items.map((e) => e.id), ...(nextToken ? { nextToken } : {}) };
+  const last = entries[entries.length - 1];
+  return { imageIds, ...(more && last ? { nextToken: encodeToken(last.key) } : {}) };
 }
 
 export function imageDetail(scope: ListingScope, { record, tags }: TaggedImage): EcrImageDetail {
@@ -73,15 +71,22 @@ export function imageDetail(scope: ListingScope, { record, tags }: TaggedImage):
   };
 }
 
-/** DescribeImages without imageIds: every image (filtered), ordered by digest, a page at a time. */
+/** DescribeImages without imageIds: every image (filtered), ordered by digest, a page at a time (only its records read). */
 export async function describeImagePage(
   scope: ListingScope,
   request: ImageListingRequest,
 ): Promise<{ imageDetails: EcrImageDetail[]; nextToken?: string }> {
-  const images = (await scope.store.all(scope.repositoryName)).filter((image) => keep(image, request));
-  const { items, nextToken } = page(
-    images.map((image) => ({ key: `${image.record.digest} `, image })),
-    request,
+  const after = decodeToken(request.nextToken);
+  if (matchesNone(request)) return { imageDetails: [] };
+  const limit = request.maxResults ?? DEFAULT_IMAGE_PAGE;
+  const { images, more, last } = await scope.store.imagePage(
+    scope.repositoryName,
+    tagStatus(request),
+    limit,
+    after === undefined ? undefined : digestOf(after),
   );
-  return { imageDetails: items.map((e) => imageDetail(scope, e.image)), ...(nextToken ? { nextToken } : {}) };
+  return {
+    imageDetails: images.map((image) => imageDetail(scope, image)),
+    ...(more && last ? { nextToken: encodeToken(`${last} `) } : {}),
+  };
 }

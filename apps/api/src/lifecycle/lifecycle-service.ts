@@ -92,7 +92,7 @@ export class LifecycleService {
     const { lifecycle } = this.deps;
     try {
       const expiries = await lifecycleExpiries(
-        { images: this.deps.images, lifecycle },
+        { images: this.deps.images },
         repositoryName,
         parseLifecyclePolicy(text),
         this.deps.now(),

@@ -1,5 +1,5 @@
 import { parseLifecyclePolicy } from '@longshore/domain';
-import { lifecycleExpiries, type ImageStore, type LifecycleStore, type RepositoryStore } from '@longshore/metadata';
+import { lifecycleExpiryChunks, type ImageStore, type LifecycleStore, type RepositoryStore } from '@longshore/metadata';
 import type { Logger } from '@longshore/telemetry';
 
 export interface LifecycleDeps {
@@ -12,6 +12,9 @@ export interface LifecycleDeps {
   lockTtlMs?: number;
 }
 
+/** Expired images deleted at once: enough to keep a 90,000-image expiry within a minute, few enough to leave Redis to pushes. */
+const DELETE_CONCURRENCY = 8;
+
 export interface RepositoryEvaluation {
   repositoryName: string;
   /** False when another worker was evaluating the repository (it was left to that one). */
@@ -22,7 +25,8 @@ export interface RepositoryEvaluation {
 /**
  * Applies one repository's lifecycle policy: under the repository's evaluation lock (one
  * evaluation per repository at a time, across every worker and host), the images the policy
- * expires are deleted exactly as BatchDeleteImage by digest deletes them (tags, events; an image
+ * expires (streamed a chunk at a time in push order, never the whole repository at once) are
+ * deleted exactly as BatchDeleteImage by digest deletes them (tags, events; an image
  * an index lists stays), and `lastEvaluatedAt` is set.
  */
 export async function applyLifecyclePolicy(deps: LifecycleDeps, repositoryName: string): Promise<RepositoryEvaluation> {
@@ -34,16 +38,33 @@ export async function applyLifecyclePolicy(deps: LifecycleDeps, repositoryName: 
     const stored = await deps.lifecycle.get(repositoryName);
     if (!stored) return 0;
     const now = deps.now();
-    const expiries = await lifecycleExpiries(deps, repositoryName, parseLifecyclePolicy(stored.text), now);
     let expired = 0;
-    for (const { image } of expiries) {
-      const deleted = await deps.images.delete(repositoryName, image.digest, true);
-      if (deleted.kind === 'deleted') expired += 1;
+    const policy = parseLifecyclePolicy(stored.text);
+    for await (const expiries of lifecycleExpiryChunks(deps, repositoryName, policy, now)) {
+      expired += await deleteExpired(
+        deps.images,
+        repositoryName,
+        expiries.map((e) => e.image.digest),
+      );
     }
     await deps.lifecycle.setEvaluated(repositoryName, now);
     return expired;
   });
   return { repositoryName, evaluated: outcome !== undefined, expired: outcome ?? 0 };
+}
+
+/** Deletes one chunk's expired images, DELETE_CONCURRENCY at a time; answers how many went. */
+async function deleteExpired(images: ImageStore, repositoryName: string, digests: string[]): Promise<number> {
+  let deleted = 0;
+  let next = 0;
+  const deleteNext = async (): Promise<void> => {
+    while (next < digests.length) {
+      const digest = digests[next++]!;
+      if ((await images.delete(repositoryName, digest, true)).kind === 'deleted') deleted += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, digests.length) }, deleteNext));
+  return deleted;
 }
 
 /** Applies every repository's lifecycle policy, one repository after another. */

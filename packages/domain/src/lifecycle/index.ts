@@ -7,6 +7,9 @@ export {
 } from './lifecycle-policy.js';
 export {
   evaluateLifecyclePolicy,
+  lifecycleEvaluator,
+  byPushOrder,
+  inRuleOrder,
   tagPatternMatcher,
   type LifecycleImage,
   type LifecycleExpiry,

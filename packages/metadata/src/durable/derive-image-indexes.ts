@@ -1,4 +1,4 @@
-import type { ImageKeys } from '../image-keys.js';
+import { pushOrderMember, type ImageKeys } from '../image-keys.js';
 import type { StoredImage } from './storage-records.js';
 
 /** One repository as the storage holds it: its images, and its tags that name one of them. */
@@ -26,6 +26,10 @@ export const IMAGE_INDEXES: readonly ((keys: ImageKeys, content: RepositoryConte
   deriveImageTags,
   deriveParents,
   deriveReferrers,
+  deriveTagEntries,
+  deriveTaggedDigests,
+  deriveUntaggedDigests,
+  derivePushOrder,
 ];
 
 /** images: digest → image record JSON */
@@ -76,4 +80,30 @@ export function deriveParents(keys: ImageKeys, { images }: RepositoryContent): D
 export function deriveReferrers(keys: ImageKeys, { images }: RepositoryContent): DerivedKey {
   const members = images.filter((i) => i.record.subject).map((i) => `${i.record.subject} ${i.record.digest}`);
   return { key: keys.referrers, type: 'zset', members };
+}
+
+/** tag-entries: "<digest> <tag>" for every tag */
+export function deriveTagEntries(keys: ImageKeys, { tags }: RepositoryContent): DerivedKey {
+  return { key: keys.tagEntries, type: 'zset', members: [...tags].map(([tag, digest]) => `${digest} ${tag}`) };
+}
+
+/** tagged: the digest of every image a tag names */
+export function deriveTaggedDigests(keys: ImageKeys, { tags }: RepositoryContent): DerivedKey {
+  return { key: keys.taggedDigests, type: 'zset', members: [...new Set(tags.values())] };
+}
+
+/** untagged: the digest of every image no tag names */
+export function deriveUntaggedDigests(keys: ImageKeys, { images, tags }: RepositoryContent): DerivedKey {
+  const tagged = new Set(tags.values());
+  const members = images.map((i) => i.record.digest).filter((digest) => !tagged.has(digest));
+  return { key: keys.untaggedDigests, type: 'zset', members };
+}
+
+/** push-order: every image, newest push first */
+export function derivePushOrder(keys: ImageKeys, { images }: RepositoryContent): DerivedKey {
+  return {
+    key: keys.pushOrder,
+    type: 'zset',
+    members: images.map((i) => pushOrderMember(i.record.digest, i.record.pushedAt)),
+  };
 }

@@ -1,3 +1,5 @@
+import { IMAGE_KEY_COUNT } from '../image-keys.js';
+
 /**
  * claimRepositorySlot — step 1 of CreateRepository, on the repository's own slot
  * (`{repo:<name>}`): when no create has claimed the slot since the name was last deleted, empties
@@ -11,7 +13,7 @@
  * removed with the rest of the slot by clearRepository.
  */
 export const claimRepositorySlot = {
-  numberOfKeys: 9,
+  numberOfKeys: 2 + IMAGE_KEY_COUNT,
   lua: `
 local mark = KEYS[#KEYS]
 if redis.call('EXISTS', mark) == 1 then return 'TAKEN' end

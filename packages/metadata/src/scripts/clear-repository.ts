@@ -1,11 +1,12 @@
+import { IMAGE_KEY_COUNT } from '../image-keys.js';
+
 /**
  * clearRepository — step 1 of DeleteRepository: empties one repository's slot (`{repo:<name>}`),
  * unless it holds something and the delete is not forced.
  *
  * KEYS[1] the repository's layers hash
- * KEYS[2..8] the repository's image keys (images, manifests, tags, tag-names, image-tags,
- * parents, referrers; see image-keys.ts)
- * KEYS[9] the repository's claim mark (see claim-repository-slot.ts)
+ * KEYS[2..12] the repository's image keys (imageKeyList's order: images first; see image-keys.ts)
+ * KEYS[13] the repository's claim mark (see claim-repository-slot.ts)
  * ARGV[1] '1' to force
  *
  * Returns 'CLEARED' or 'NOT_EMPTY'.
@@ -17,7 +18,7 @@
  * the contents of a forgotten repository behind to reappear in a namesake.
  */
 export const clearRepository = {
-  numberOfKeys: 9,
+  numberOfKeys: 2 + IMAGE_KEY_COUNT,
   lua: `
 if ARGV[1] ~= '1' and (redis.call('HLEN', KEYS[1]) > 0 or redis.call('HLEN', KEYS[2]) > 0) then return 'NOT_EMPTY' end
 for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end

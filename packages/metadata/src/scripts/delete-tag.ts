@@ -1,3 +1,4 @@
+import { IMAGE_KEY_COUNT } from '../image-keys.js';
 import { imageTagsLua } from './image-tags-lua.js';
 import { removeImageLua } from './remove-image-lua.js';
 
@@ -6,14 +7,14 @@ import { removeImageLua } from './remove-image-lua.js';
  * tag, the image too ("when you remove the last tag from an image, the image is deleted"). An
  * image an index of the repository lists is not deleted, and then neither is its last tag.
  *
- * KEYS[1..7] as putImage (one repository's image keys)
+ * KEYS[1..11] as putImage (one repository's image keys)
  * ARGV[1] tag
  *
  * Returns {'UNTAGGED', digest} (other tags remain), {'DELETED', digest}, {'NOT_FOUND'} or
  * {'REFERENCED', digest}.
  */
 export const deleteTag = {
-  numberOfKeys: 7,
+  numberOfKeys: IMAGE_KEY_COUNT,
   lua: `${imageTagsLua}${removeImageLua}
 local tag = ARGV[1]
 local digest = redis.call('HGET', KEYS[3], tag)
@@ -26,7 +27,7 @@ end
 if others > 0 then
   redis.call('HDEL', KEYS[3], tag)
   redis.call('ZREM', KEYS[4], tag)
-  removeImageTag(KEYS[5], digest, tag)
+  removeImageTag(digest, tag)
   return {'UNTAGGED', digest}
 end
 if listedByAnIndex(digest) then return {'REFERENCED', digest} end
@@ -34,7 +35,7 @@ local json = redis.call('HGET', KEYS[1], digest)
 if json then removeImage(digest, json) else
   redis.call('HDEL', KEYS[3], tag)
   redis.call('ZREM', KEYS[4], tag)
-  redis.call('HDEL', KEYS[5], digest)
+  removeImageTag(digest, tag)
 end
 return {'DELETED', digest}
 `,

@@ -1,3 +1,4 @@
+import { IMAGE_KEY_COUNT } from '../image-keys.js';
 import { imageTagsLua } from './image-tags-lua.js';
 
 /**
@@ -5,7 +6,9 @@ import { imageTagsLua } from './image-tags-lua.js';
  * without its image, or an index without its children.
  *
  * KEYS[1] images hash   KEYS[2] manifests hash   KEYS[3] tags hash   KEYS[4] tag-names zset
- * KEYS[5] image-tags hash   KEYS[6] parents hash   KEYS[7] referrers zset  (one repository's)
+ * KEYS[5] image-tags hash   KEYS[6] parents hash   KEYS[7] referrers zset   KEYS[8] tag-entries zset
+ * KEYS[9] tagged zset   KEYS[10] untagged zset   KEYS[11] push-order zset  (one repository's:
+ * imageKeyList's order)
  * ARGV[1] digest   ARGV[2] image record JSON   ARGV[3] manifest bytes   ARGV[4] tag ('' for none)
  * ARGV[5] '1': an unchanged push (same digest, and same tag or none) is refused (ECR PutImage)
  * ARGV[6] '1': the tag may not be moved to another image (immutable)
@@ -15,7 +18,7 @@ import { imageTagsLua } from './image-tags-lua.js';
  * {'MISSING_CHILDREN', digest...}, {'EXISTS'} or {'TAG_IMMUTABLE', current digest}.
  */
 export const putImage = {
-  numberOfKeys: 7,
+  numberOfKeys: IMAGE_KEY_COUNT,
   lua: `${imageTagsLua}
 local digest, tag = ARGV[1], ARGV[4]
 local missing = {}
@@ -40,12 +43,13 @@ if not exists then
   redis.call('HSET', KEYS[2], digest, ARGV[3])
   for i = 8, #ARGV do redis.call('HINCRBY', KEYS[6], ARGV[i], 1) end
   if ARGV[7] ~= '' then redis.call('ZADD', KEYS[7], 0, ARGV[7] .. ' ' .. digest) end
+  addListedImage(digest, cjson.decode(ARGV[2])['pushedAt'])
 end
 if tag ~= '' and current ~= digest then
-  if current then removeImageTag(KEYS[5], current, tag) end
+  if current then removeImageTag(current, tag) end
   redis.call('HSET', KEYS[3], tag, digest)
   redis.call('ZADD', KEYS[4], 0, tag)
-  addImageTag(KEYS[5], digest, tag)
+  addImageTag(digest, tag)
 end
 return {'PUT', exists and '0' or '1', current or ''}
 `,
