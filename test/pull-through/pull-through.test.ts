@@ -289,6 +289,52 @@ describe('pull-through cache from a registry-3 upstream', () => {
     expect(image.blobs.map((b) => upstream.blobGets(b))).toEqual(image.blobs.map(() => 1));
   });
 
+  it('answers a Range on a miss with 206 and the bytes asked for, from the one fetch that stores the whole blob', async ({
+    annotate,
+  }) => {
+    if (await notRun({ annotate })) return;
+    const image = await pushUpstream(upstream.host, 'team/ranged:1', [
+      { architecture: 'amd64', os: 'linux', layerSizes: [700 * KiB, 300 * KiB] },
+    ]);
+    const manifest = (await (
+      await fetch(`${upstream.url}/v2/team/ranged/manifests/1`, { headers: { Accept: manifestAccept } })
+    ).json()) as { layers: { digest: string; size: number }[] };
+    const [big, small] = manifest.layers as [{ digest: string; size: number }, { digest: string; size: number }];
+    const upstreamBytes = async (digest: string) =>
+      Buffer.from(await (await fetch(`${upstream.url}/v2/team/ranged/blobs/${digest}`)).arrayBuffer());
+    const whole = await upstreamBytes(big.digest);
+    await settledLog(upstream);
+    const fetchedBefore = upstream.blobGets(big.digest);
+    const ranged = (digest: string, range: string) =>
+      longshore.fetch(`/v2/hub/team/ranged/blobs/${digest}`, { headers: { Range: range } });
+    const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+    // A miss: 206 with the range, while the whole blob is fetched once and stored.
+    const miss = await ranged(big.digest, 'bytes=100000-199999');
+    expect(miss.status).toBe(206);
+    expect(miss.headers.get('content-range')).toBe(`bytes 100000-199999/${big.size}`);
+    expect(Buffer.from(await miss.arrayBuffer()).equals(whole.subarray(100000, 200000))).toBe(true);
+    // A hit: served from the cache, ranged or whole, without asking the upstream again.
+    const hit = await ranged(big.digest, 'bytes=-4096');
+    expect(hit.status).toBe(206);
+    expect(hit.headers.get('content-range')).toBe(`bytes ${big.size - 4096}-${big.size - 1}/${big.size}`);
+    expect(Buffer.from(await hit.arrayBuffer()).equals(whole.subarray(big.size - 4096))).toBe(true);
+    const full = await longshore.fetch(`/v2/hub/team/ranged/blobs/${big.digest}`);
+    expect(full.status).toBe(200);
+    expect(sha256(Buffer.from(await full.arrayBuffer()))).toBe(big.digest);
+    await settledLog(upstream);
+    expect(upstream.blobGets(big.digest) - fetchedBefore).toBe(1);
+
+    // A range past the end on a miss: 416 with the size, and nothing half-cached; a later GET fetches it whole.
+    const unsatisfiable = await ranged(small.digest, `bytes=${small.size}-`);
+    expect(unsatisfiable.status).toBe(416);
+    expect(unsatisfiable.headers.get('content-range')).toBe(`bytes */${small.size}`);
+    const later = await longshore.fetch(`/v2/hub/team/ranged/blobs/${small.digest}`);
+    expect(later.status).toBe(200);
+    expect(sha256(Buffer.from(await later.arrayBuffer()))).toBe(small.digest);
+    expect(image.blobs).toContain(small.digest);
+  });
+
   it('serves cached images while the upstream process is stopped (SIGSTOP)', async ({ annotate }) => {
     if (await notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/stopped:1', [

@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   BatchGetImageCommand,
+  CreatePullThroughCacheRuleCommand,
   CreateRepositoryCommand,
+  DeletePullThroughCacheRuleCommand,
   DescribeImagesCommand,
+  DescribePullThroughCacheRulesCommand,
   DescribeRepositoriesCommand,
   PutImageCommand,
   RepositoryNotFoundException,
@@ -47,7 +50,8 @@ async function registryView(longshore: Longshore, repositories: string[]) {
   const repositoriesSeen = (described.repositories ?? []).sort((a, b) =>
     a.repositoryName!.localeCompare(b.repositoryName!),
   );
-  return { repositories: repositoriesSeen, images, tags };
+  const rules = await longshore.ecr.send(new DescribePullThroughCacheRulesCommand({}));
+  return { repositories: repositoriesSeen, images, tags, pullThroughCacheRules: rules.pullThroughCacheRules };
 }
 
 /**
@@ -119,8 +123,25 @@ export async function rebuildAfterRedisLoss(longshore: Longshore, flushAll: () =
     ]);
     await copy(`oci:${layout}:v1`, `docker://${registry}/${ociRepository}:v1`);
 
+    // Pull-through cache rules (issue 20): kept in the storage as well; a deleted one stays deleted.
+    for (const [prefix, upstreamRepositoryPrefix] of [
+      ['hub', undefined],
+      ['quay-mirror', 'mirrored'],
+      ['dropped', undefined],
+    ] as const) {
+      await longshore.ecr.send(
+        new CreatePullThroughCacheRuleCommand({
+          ecrRepositoryPrefix: prefix,
+          upstreamRegistryUrl: 'http://127.0.0.1:9/',
+          ...(upstreamRepositoryPrefix ? { upstreamRepositoryPrefix } : {}),
+        }),
+      );
+    }
+    await longshore.ecr.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'dropped' }));
+
     const repositories = [ecrRepository, nested, ociRepository];
     const before = await registryView(longshore, repositories);
+    expect(before.pullThroughCacheRules?.map((r) => r.ecrRepositoryPrefix)).toEqual(['hub', 'quay-mirror']);
 
     // Every record is in the storage when its push is answered; a store whose listings lag
     // behind writes (Swift) may list them a little later, and the rebuild walks listings.
@@ -128,18 +149,32 @@ export async function rebuildAfterRedisLoss(longshore: Longshore, flushAll: () =
     const listed = async () => {
       let images = 0;
       for (const name of repositories) for await (const batch of records.images(name)) images += batch.length;
-      return { repositories: (await records.repositoryDirectories()).length, images };
+      return {
+        repositories: (await records.repositoryDirectories()).length,
+        images,
+        pullThroughRules: (await records.pullThroughRules()).size,
+      };
     };
-    await expect.poll(listed, { timeout: 60_000, interval: 100 }).toEqual({ repositories: 3, images: 5 });
+    await expect
+      .poll(listed, { timeout: 60_000, interval: 100 })
+      .toEqual({ repositories: 3, images: 5, pullThroughRules: 2 });
 
     await flushAll();
     // Redis knows nothing any more: the registry is empty until the index is rebuilt.
     await expect(
       longshore.ecr.send(new DescribeImagesCommand({ repositoryName: ecrRepository })),
     ).rejects.toBeInstanceOf(RepositoryNotFoundException);
+    expect((await longshore.ecr.send(new DescribePullThroughCacheRulesCommand({}))).pullThroughCacheRules).toEqual([]);
 
     const summary = await runCli(longshore.env, ['rebuild-index', '--json']);
-    expect(summary).toMatchObject({ repositories: 3, images: 5, tags: 5, missingBlobs: [], danglingTags: [] });
+    expect(summary).toMatchObject({
+      repositories: 3,
+      images: 5,
+      tags: 5,
+      missingBlobs: [],
+      danglingTags: [],
+      pullThroughRules: 2,
+    });
 
     expect(await registryView(longshore, repositories)).toEqual(before);
 

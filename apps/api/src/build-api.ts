@@ -100,6 +100,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     blobs,
     workers,
     lifecycle,
+    mirror,
   } = createStores(redis, config.queuePrefix, config, storage, {
     imageChanges: imageEventChanges(events, where, eventError),
   });
@@ -164,7 +165,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const keyPrefix = config.queuePrefix.replace(/^\{(.*)\}$/, '$1');
   const upstreamCredentials = UpstreamCredentials.load(config.upstreamCredentialsFile);
   const upstream = new UpstreamRegistry({ timeoutMs: config.pullThroughUpstreamTimeoutMs });
-  const pullThroughRuleStore = new PullThroughRuleStore(redis, keyPrefix);
+  const pullThroughRuleStore = new PullThroughRuleStore(redis, keys.pullThroughRules, mirror);
   const pullThroughRules = new PullThroughRules({
     store: pullThroughRuleStore,
     credentials: upstreamCredentials,

@@ -24,6 +24,8 @@ export interface Stores {
   lifecycle: LifecycleStore;
   /** The records in the storage, when the stores write them there (see durable/storage-mirror.ts). */
   records?: StorageRecords;
+  /** What writes Redis's decisions to those records, for stores kept outside this package (pull-through cache rules). */
+  mirror?: StorageMirror;
 }
 
 /**
@@ -44,6 +46,7 @@ export function createStores(
   return {
     keys,
     ...(records ? { records } : {}),
+    ...(mirror ? { mirror } : {}),
     repositories: new RepositoryStore(redis, keys, mirror),
     uploads: new UploadStore(redis, keys, limits),
     layers: new LayerStore(redis, keys),

@@ -61,6 +61,8 @@ export interface Keys {
   lifecycleRepositories: string;
   /** STRING (integer): bytes of the blobs indexed, added when a digest is first claimed, taken off when GC deletes it */
   storedBlobBytes: string;
+  /** HASH ecrRepositoryPrefix → pull-through cache rule JSON (mirrored to the storage) */
+  pullThroughRules: string;
 }
 
 export interface LifecycleKeys {
@@ -111,5 +113,6 @@ export function createKeys(queuePrefix: string): Keys {
     },
     lifecycleRepositories: `${prefix}:lifecycle-repositories`,
     storedBlobBytes: `${prefix}:stored-blob-bytes`,
+    pullThroughRules: `${prefix}:pull-through-rules`,
   };
 }

@@ -8,13 +8,14 @@ import {
   InvalidLayerException,
   LayerAlreadyExistsException,
   LayersNotFoundException,
+  RangeNotSatisfiableError,
   RepositoryNotFoundException,
   parseImageReference,
   parseManifest,
   type ImageReference,
 } from '@longshore/domain';
 import type { BlobIndex, LayerStore } from '@longshore/metadata';
-import type { StorageDriver } from '@longshore/storage';
+import type { ByteRange, StorageDriver } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import { sendBlob, type BlobDelivery } from '../http/send-blob.js';
 import type { ImageService } from '../images/image-service.js';
@@ -276,6 +277,12 @@ export class PullThroughCache {
    * Fetches a blob from the upstream into storage and to the client at once. The last chunk is
    * held back until the digest is verified: a client never receives the whole of a blob that
    * turned out corrupt (its connection is cut instead), and nothing corrupt is published.
+   *
+   * A `Range` is answered from the same single fetch: the whole blob is fetched and stored (what
+   * is cached is always whole, and the upstream is asked once), and the client gets 206 with the
+   * bytes it asked for as they pass. Its last bytes wait for the digest check like any answer's,
+   * so a range near the start of a large blob completes when the whole blob is verified. An
+   * upstream that does not say the blob's size gets the whole blob (200), as RFC 9110 allows.
    */
   private async fetchBlob(
     x: { req: Request; res: Response },
@@ -286,36 +293,52 @@ export class PullThroughCache {
   ): Promise<void> {
     const { storage, metrics } = this.deps;
     const blob = await this.upstreamCall(() => this.deps.upstream.blob(this.endpoint(target), digest), notFound);
+    const { res } = x;
+    let range: ByteRange | undefined;
+    try {
+      range = requestedRange(x.req, blob.size);
+    } catch (err) {
+      blob.cancel();
+      if (err instanceof RangeNotSatisfiableError) res.set('Content-Range', `bytes */${blob.size}`);
+      throw err;
+    }
     metrics.misses.inc({ kind: 'blob' });
     await this.deps.repositories.getOrCreate(repositoryName);
     const session = await storage.createUpload(randomUUID());
     const toStorage = new PassThrough({ highWaterMark: 1024 * 1024 });
     const writing = storage.writePart(session, 1, toStorage, blob.size);
     writing.catch(() => undefined); // awaited below; a failure ends the copy loop first
-    const { res } = x;
     let clientOpen = !res.destroyed;
     res.once('close', () => {
       clientOpen = false;
     });
-    res.status(200).set({
-      'Content-Type': 'application/octet-stream',
-      'Docker-Content-Digest': digest,
-      ...(blob.size !== undefined ? { 'Content-Length': String(blob.size) } : {}),
-    });
+    res.set({ 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': digest });
+    if (range) {
+      res.status(206).set({
+        'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`,
+        'Content-Length': String(range.end - range.start + 1),
+      });
+    } else {
+      res.status(200).set(blob.size !== undefined ? { 'Content-Length': String(blob.size) } : {});
+    }
+    if (blob.size !== undefined) res.set('Accept-Ranges', 'bytes');
     const hash = createHash('sha256');
     let bytes = 0;
     let held: Uint8Array | undefined;
     try {
       for await (const chunk of blob.body) {
         hash.update(chunk);
+        const offset = bytes;
         bytes += chunk.length;
         metrics.upstreamBytes.inc(chunk.length);
         if (blob.size !== undefined && bytes > blob.size) {
           throw new UpstreamError(`the upstream sent more than the ${blob.size} bytes it announced`, 'invalid');
         }
         if (!toStorage.write(chunk)) await Promise.race([once(toStorage, 'drain'), writing]);
+        const piece = range ? slicedTo(chunk, offset, range) : chunk;
+        if (piece.length === 0) continue;
         if (held && clientOpen && !res.write(held)) await drainOrClose(res);
-        held = chunk;
+        held = piece;
       }
       toStorage.end();
       const written = await writing;
@@ -414,6 +437,27 @@ function importDenied(repositoryName: string): AccessDeniedException {
   return new AccessDeniedException(
     `Pulling '${repositoryName}' through its pull-through cache rule needs ecr:BatchImportUpstreamImage on it`,
   );
+}
+
+/**
+ * The one byte range a GET asks for, within a blob of `size` bytes, as the blob reads answer it:
+ * none for no `Range`, another unit, several ranges or an unknown size (the whole blob);
+ * RangeNotSatisfiableError when no byte of the blob is in it.
+ */
+function requestedRange(req: Request, size: number | undefined): ByteRange | undefined {
+  if (size === undefined || !/^bytes=/i.test(req.headers.range ?? '')) return undefined;
+  const ranges = req.range(size);
+  if (ranges === -1) {
+    throw new RangeNotSatisfiableError('No byte of the blob is in the requested range', { size });
+  }
+  return Array.isArray(ranges) && ranges.length === 1 ? { start: ranges[0]!.start, end: ranges[0]!.end } : undefined;
+}
+
+/** The part of `chunk` (at `offset` in the blob) inside `range` (inclusive ends). */
+function slicedTo(chunk: Uint8Array, offset: number, range: ByteRange): Uint8Array {
+  const from = Math.max(0, range.start - offset);
+  const to = Math.min(chunk.length, range.end + 1 - offset);
+  return to > from ? chunk.subarray(from, to) : chunk.subarray(0, 0);
 }
 
 function drainOrClose(res: Response): Promise<void> {

@@ -1,25 +1,28 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { StorageMirror } from '@longshore/metadata';
 import type { PullThroughRule } from './pull-through-rule.js';
 
 /**
  * The pull-through cache rules of the registry, shared by every API replica: one Redis hash,
- * ecrRepositoryPrefix → rule JSON, under the deployment's key prefix. Each read goes to Redis,
- * so a rule deleted on one replica stops every replica's next fetch.
+ * ecrRepositoryPrefix → rule JSON (`keys.pullThroughRules`). Each read goes to Redis, so a rule
+ * deleted on one replica stops every replica's next fetch. With a `mirror`, every change is
+ * also written to the storage before the method returns, as repository records and lifecycle
+ * policies are (the storage is the truth: `longshore rebuild-index` restores the rules from it).
  */
 export class PullThroughRuleStore {
-  private readonly key: string;
-
   constructor(
     private readonly redis: Redis | Cluster,
-    /** The deployment's key prefix, without a cluster hash tag's braces. */
-    prefix: string,
-  ) {
-    this.key = `${prefix}:pull-through-rules`;
-  }
+    /** The hash of the rules (`keys.pullThroughRules`). */
+    private readonly key: string,
+    private readonly mirror?: Pick<StorageMirror, 'syncPullThroughRule'>,
+  ) {}
 
   /** Stores a new rule; false when one with its prefix exists. */
   async create(rule: PullThroughRule): Promise<boolean> {
-    return (await this.redis.hsetnx(this.key, rule.ecrRepositoryPrefix, JSON.stringify(rule))) === 1;
+    const created = await this.redis.hsetnx(this.key, rule.ecrRepositoryPrefix, JSON.stringify(rule));
+    // Also when it existed: the storage follows what Redis holds (repairs a crash between the two).
+    await this.mirror?.syncPullThroughRule(rule.ecrRepositoryPrefix);
+    return created === 1;
   }
 
   /** Replaces an existing rule; false when none has its prefix. */
@@ -32,6 +35,7 @@ export class PullThroughRuleStore {
       rule.ecrRepositoryPrefix,
       JSON.stringify(rule),
     );
+    await this.mirror?.syncPullThroughRule(rule.ecrRepositoryPrefix);
     return replaced === 1;
   }
 
@@ -56,6 +60,7 @@ export class PullThroughRuleStore {
       this.key,
       prefix,
     )) as string | null;
+    await this.mirror?.syncPullThroughRule(prefix);
     return json ? (JSON.parse(json) as PullThroughRule) : undefined;
   }
 }

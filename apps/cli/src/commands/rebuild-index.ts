@@ -6,7 +6,7 @@ import { createProgress } from '../progress.js';
 
 /**
  * `longshore rebuild-index`: derives every Redis index (repositories, images, tags, listings,
- * referrers, layer links, the blob index) from the records in the storage. For after the loss
+ * referrers, layer links, the blob index, pull-through cache rules) from the records in the storage. For after the loss
  * of Redis; best run with the API stopped (see rebuildIndex).
  */
 export async function runRebuildIndex(registry: Registry, out: Output): Promise<RebuildSummary> {
@@ -36,6 +36,7 @@ export async function runRebuildIndex(registry: Registry, out: Output): Promise<
     ...(summary.leftovers.length > 0
       ? [`directories of deleted repositories (left in place): ${summary.leftovers.join(', ')}`]
       : []),
+    ...(summary.pullThroughRules > 0 ? [`pull-through cache rules restored: ${summary.pullThroughRules}`] : []),
   ]);
   return summary;
 }

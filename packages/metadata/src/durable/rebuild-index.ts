@@ -25,6 +25,8 @@ export interface RebuildSummary {
   danglingTags: string[];
   /** Repository directories without a record: objects of a deleted repository (left in place). */
   leftovers: string[];
+  /** Pull-through cache rules restored. */
+  pullThroughRules: number;
 }
 
 export interface RebuildOptions {
@@ -41,8 +43,8 @@ const REBUILT_UPLOAD_ID = 'rebuilt-from-storage';
 const CHUNK = 1_000;
 
 /**
- * `longshore rebuild-index`: derives every index in Redis from the records in the storage,
- * repository by repository: the repository record and its lifecycle policy; every image index (IMAGE_INDEXES, each key
+ * `longshore rebuild-index`: derives every index in Redis from the records in the storage: the
+ * pull-through cache rules, then repository by repository: the repository record and its lifecycle policy; every image index (IMAGE_INDEXES, each key
  * replaced whole in one MULTI on the repository's slot); the repository's layer links (the
  * blobs its manifests reference); and the digest → location blob index (for blobs still found
  * where the image record says they were stored).
@@ -63,7 +65,11 @@ export async function rebuildIndex(options: RebuildOptions): Promise<RebuildSumm
     missingBlobs: [],
     danglingTags: [],
     leftovers: [],
+    pullThroughRules: 0,
   };
+  const rules = await records.pullThroughRules();
+  if (rules.size > 0) await redis.hset(keys.pullThroughRules, Object.fromEntries(rules));
+  summary.pullThroughRules = rules.size;
   const directories = await records.repositoryDirectories();
   const indexedBlobs = new Set<string>();
   const missingBlobs = new Set<string>();

@@ -72,6 +72,15 @@ export class StorageMirror {
     });
   }
 
+  /** A pull-through cache rule (the registry-wide hash `keys.pullThroughRules`): written as Redis holds it, or deleted. */
+  async syncPullThroughRule(prefix: string): Promise<void> {
+    const read = () => this.redis.hget(this.keys.pullThroughRules, prefix);
+    await converge(read, async (rule) => {
+      if (rule) await this.records.putPullThroughRule(prefix, rule);
+      else await this.records.deletePullThroughRule(prefix);
+    });
+  }
+
   /** Where each blob the manifest references is stored now, as the blob index says. */
   private async locate(record: ImageRecord, manifest: Buffer): Promise<Record<string, string>> {
     if (record.children) return {};

@@ -28,6 +28,8 @@ const REPOSITORY_FILE = 'repository.json';
 const LIFECYCLE_POLICY_FILE = 'lifecycle-policy.json';
 const IMAGES_DIR = 'images';
 const TAGS_DIR = 'tags';
+/** The registry-wide records beside the repositories: one object per pull-through cache rule. */
+export const PULL_THROUGH_RULES_ROOT = 'pull-through-rules';
 
 /**
  * The registry's records in the storage, where they survive the loss of Redis:
@@ -36,6 +38,7 @@ const TAGS_DIR = 'tags';
  *     repositories/<repo>/images/<alg>.<hex>     an image: record, manifest bytes, blob locations
  *     repositories/<repo>/tags/<tag>             a tag: {"tag", "digest"}
  *     repositories/<repo>/lifecycle-policy.json  its lifecycle policy: {"text"}
+ *     pull-through-rules/<prefix>                a pull-through cache rule: {"prefix", "rule"} (the rule's JSON)
  *
  * `<repo>` and `<tag>` are storage names (see `storageName`): readable, but made unique and
  * case-safe by a hash of the exact name, so a repository nested in another (`a` and `a/b`) or
@@ -91,6 +94,28 @@ export class StorageRecords {
 
   async deleteLifecyclePolicy(repositoryName: string): Promise<void> {
     await this.storage.delete(`${repositoryPath(repositoryName)}/${LIFECYCLE_POLICY_FILE}`);
+  }
+
+  // --- pull-through cache rules ---------------------------------------------------------------
+
+  async putPullThroughRule(prefix: string, rule: string): Promise<void> {
+    await this.storage.putContent(pullThroughRulePath(prefix), Buffer.from(JSON.stringify({ prefix, rule })));
+  }
+
+  async deletePullThroughRule(prefix: string): Promise<void> {
+    await this.storage.delete(pullThroughRulePath(prefix));
+  }
+
+  /** Every pull-through cache rule: ecrRepositoryPrefix → the rule's JSON, as the rule store wrote it. */
+  async pullThroughRules(): Promise<Map<string, string>> {
+    const rules = new Map<string, string>();
+    for (const name of await this.storage.list(PULL_THROUGH_RULES_ROOT)) {
+      const bytes = await this.read(`${PULL_THROUGH_RULES_ROOT}/${name}`);
+      if (!bytes) continue;
+      const { prefix, rule } = JSON.parse(bytes.toString('utf8')) as { prefix: string; rule: string };
+      rules.set(prefix, rule);
+    }
+    return rules;
   }
 
   // --- images ----------------------------------------------------------------------------------
@@ -187,6 +212,10 @@ function imagePath(repositoryName: string, digest: string): string {
     throw new Error(`not a storable digest: '${digest}'`);
   }
   return `${repositoryPath(repositoryName)}/${IMAGES_DIR}/${algorithm}.${hex}`;
+}
+
+function pullThroughRulePath(prefix: string): string {
+  return `${PULL_THROUGH_RULES_ROOT}/${storageName(prefix)}`;
 }
 
 function tagPath(repositoryName: string, tag: string): string {
