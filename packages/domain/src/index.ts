@@ -119,6 +119,9 @@ export {
   INLINE_HASH_MAX_BYTES,
   isUploadFinished,
   parseUploadId,
+  UploadRefusedError,
+  type UploadRefusalCode,
+  type UploadRefusalFacts,
   type UploadStatus,
 } from './uploads/upload-rules.js';
 export {

@@ -138,9 +138,9 @@ describe('per-slot steps of the operations that span two slots', () => {
     const secondClaim = await stores.uploads.claimPart(secondRef, 0, 0, 1);
     const part = { offset: 0, length: 1, checksum: 'crc32c:00000000', partNumber: 1, receipt: '' };
     await stores.uploads.commitPart(secondRef, secondClaim, part, '');
-    await expect(stores.uploads.beginCompletion(secondRef, { jobId: 'k', layerDigests: [DIGEST] })).rejects.toThrow(
-      /already exists/,
-    );
+    await expect(
+      stores.uploads.beginCompletion(secondRef, { jobId: 'k', layerDigests: [DIGEST] }),
+    ).rejects.toMatchObject({ name: 'UploadRefusedError', code: 'LAYER_EXISTS', facts: { layerDigest: DIGEST } });
     expect((await stores.uploads.get(second.uploadId))?.status).toBe('uploading');
   });
 });

@@ -1,16 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import {
-  EmptyUploadException,
-  InvalidLayerPartException,
-  InvalidParameterException,
-  LayerAlreadyExistsException,
-  LayerPartTooSmallException,
-  LimitExceededException,
-  RepositoryNotFoundException,
-  UploadNotFoundException,
-  type ErrorRecord,
-} from '@longshore/domain';
+import { UploadRefusedError, type ErrorRecord } from '@longshore/domain';
 import type { Keys } from './keys.js';
 import { runScript } from './run-script.js';
 import { abortUpload } from './scripts/abort-upload.js';
@@ -140,7 +130,7 @@ export class UploadStore {
   }
 
   /**
-   * Reserves the upload for the part [first, last], or throws the ECR error that says why not.
+   * Reserves the upload for the part [first, last], or throws UploadRefusedError saying why not.
    * `last` and `length` are undefined for a streamed part of unknown length (it ends with its body).
    */
   async claimPart(
@@ -152,7 +142,9 @@ export class UploadStore {
   ): Promise<PartClaim> {
     const token = randomUUID();
     // The repository is another slot's: read first, then claim (see claim-part.ts).
-    if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) throw repositoryNotFound(ref);
+    if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) {
+      throw new UploadRefusedError('REPOSITORY_NOT_FOUND');
+    }
     const keys = [this.keys.upload(ref.uploadId)];
     const [code, value, maxPartSize, partNumber, storageSession] = await runScript<
       [string, string, string?, string?, string?]
@@ -180,28 +172,29 @@ export class UploadStore {
           storageSession: storageSession ?? '',
         };
       case 'PART_TOO_LARGE':
-        throw new InvalidParameterException(`A layer part of this upload may be at most ${maxPartSize} bytes`);
+        throw new UploadRefusedError('PART_TOO_LARGE', { limit: Number(maxPartSize) });
       case 'BAD_LENGTH':
-        throw invalidPart(ref, Number(value), `The part's byte range does not match its ${length} bytes`);
+        throw new UploadRefusedError('BAD_LENGTH', {
+          bytesReceived: Number(value),
+          ...(length !== undefined ? { length } : {}),
+        });
       case 'UPLOAD_NOT_FOUND':
-        throw uploadNotFound(ref);
+        throw new UploadRefusedError('UPLOAD_NOT_FOUND');
       case 'NOT_UPLOADING':
-        throw new UploadNotFoundException(`The upload with id '${ref.uploadId}' is already complete`);
+        throw new UploadRefusedError('NOT_UPLOADING');
       case 'OUT_OF_ORDER':
-        throw invalidPart(ref, Number(value), `The part must start at byte ${value} (the next byte of the layer)`);
+        throw new UploadRefusedError('OUT_OF_ORDER', { bytesReceived: Number(value) });
       case 'TOO_MANY_PARTS':
-        throw new LimitExceededException(
-          `An upload may have at most ${this.limits.maxParts} parts (and ${MAX_PART_NUMBER} part uploads)`,
-        );
+        throw new UploadRefusedError('TOO_MANY_PARTS', { limit: this.limits.maxParts });
       default:
-        throw new LimitExceededException(`A layer may be at most ${this.limits.maxLayerSize} bytes`);
+        throw new UploadRefusedError('LAYER_TOO_LARGE', { limit: this.limits.maxLayerSize });
     }
   }
 
   /**
-   * Records a written part, if its claim is still the live one; otherwise throws what the client
-   * must hear: UploadNotFoundException when the upload stopped taking parts (completed, aborted),
-   * InvalidLayerPartException when a retry of the same part took the claim over.
+   * Records a written part, if its claim is still the live one; otherwise throws UploadRefusedError:
+   * NOT_UPLOADING (or UPLOAD_NOT_FOUND) when the upload stopped taking parts (completed, aborted),
+   * SUPERSEDED when a retry of the same part took the claim over.
    */
   async commitPart(
     ref: UploadRef,
@@ -226,18 +219,16 @@ export class UploadStore {
       ],
     );
     if (code === 'OK') return Number(received);
-    if (!status) throw uploadNotFound(ref);
-    if (status !== 'uploading') {
-      throw new UploadNotFoundException(`The upload with id '${ref.uploadId}' no longer takes parts (${status})`);
-    }
-    throw invalidPart(ref, Number(received), 'This part upload was superseded by a retry of the same part');
+    if (!status) throw new UploadRefusedError('UPLOAD_NOT_FOUND');
+    if (status !== 'uploading') throw new UploadRefusedError('NOT_UPLOADING', { status });
+    throw new UploadRefusedError('SUPERSEDED', { bytesReceived: Number(received) });
   }
 
   /**
    * Ends an upload still taking parts (OCI DELETE of an upload): afterwards a part or completion
-   * answers UploadNotFoundException, and a part in flight cannot commit. Returns its storage
-   * session (JSON; '' if it had none), whose
-   * bytes the caller removes; throws UploadNotFoundException if there is no such upload taking parts.
+   * is refused, and a part in flight cannot commit. Returns its storage session (JSON; '' if it
+   * had none), whose bytes the caller removes; UploadRefusedError UPLOAD_NOT_FOUND if there is no
+   * such upload taking parts.
    */
   async abort(ref: UploadRef): Promise<string> {
     const [code, session] = await runScript<[string, string?]>(
@@ -250,7 +241,7 @@ export class UploadStore {
       ],
       [ref.repositoryName, ref.registryId],
     );
-    if (code !== 'ABORTED') throw uploadNotFound(ref);
+    if (code !== 'ABORTED') throw new UploadRefusedError('UPLOAD_NOT_FOUND');
     return session ?? '';
   }
 
@@ -259,8 +250,9 @@ export class UploadStore {
   }
 
   /**
-   * The cheap checks of a completion and the move to 'queued'. When a completion already began
-   * (a retry, a second client), says so: the caller joins it instead of starting another.
+   * The cheap checks of a completion and the move to 'queued' (UploadRefusedError when one fails).
+   * When a completion already began (a retry, a second client), says so: the caller joins it
+   * instead of starting another.
    */
   async beginCompletion(
     ref: UploadRef,
@@ -268,7 +260,9 @@ export class UploadStore {
     now = Date.now(),
   ): Promise<CompletionStart> {
     // The repository and its layer links are other slots': read first, then queue (see begin-completion.ts).
-    if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) throw repositoryNotFound(ref);
+    if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) {
+      throw new UploadRefusedError('REPOSITORY_NOT_FOUND');
+    }
     const linked =
       options.layerDigests.length === 0
         ? []
@@ -295,17 +289,13 @@ export class UploadStore {
       case 'ALREADY':
         return { outcome: 'already', status: detail as UploadStatus };
       case 'UPLOAD_NOT_FOUND':
-        throw uploadNotFound(ref);
+        throw new UploadRefusedError('UPLOAD_NOT_FOUND');
       case 'EMPTY':
-        throw new EmptyUploadException(`The upload with id '${ref.uploadId}' contains no layer parts`);
+        throw new UploadRefusedError('EMPTY');
       case 'PART_TOO_SMALL':
-        throw new LayerPartTooSmallException(
-          `Layer parts other than the last must be at least ${this.limits.minPartSize} bytes`,
-        );
+        throw new UploadRefusedError('PART_TOO_SMALL', { limit: this.limits.minPartSize });
       default:
-        throw new LayerAlreadyExistsException(
-          `The layer '${detail}' already exists in the repository with name '${ref.repositoryName}' in registry with id '${ref.registryId}'`,
-        );
+        throw new UploadRefusedError('LAYER_EXISTS', { layerDigest: detail ?? '' });
     }
   }
 
@@ -377,25 +367,4 @@ export class UploadStore {
       [status, now, this.limits.statusRetentionSeconds, this.keys.uploadEvents(uploadId), ...fields],
     );
   }
-}
-
-function uploadNotFound(ref: UploadRef): UploadNotFoundException {
-  return new UploadNotFoundException(
-    `The upload with id '${ref.uploadId}' does not exist for the repository with name '${ref.repositoryName}' in registry with id '${ref.registryId}'`,
-  );
-}
-
-function repositoryNotFound(ref: UploadRef): RepositoryNotFoundException {
-  return new RepositoryNotFoundException(
-    `The repository with name '${ref.repositoryName}' does not exist in the registry with id '${ref.registryId}'`,
-  );
-}
-
-function invalidPart(ref: UploadRef, bytesReceived: number, message: string): InvalidLayerPartException {
-  return new InvalidLayerPartException(message, {
-    registryId: ref.registryId,
-    repositoryName: ref.repositoryName,
-    uploadId: ref.uploadId,
-    lastValidByteReceived: bytesReceived - 1,
-  });
 }

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   InvalidLayerException,
-  InvalidParameterException,
   LayerAlreadyExistsException,
   LayerPartTooSmallException,
-  LimitExceededException,
   LongshoreError,
   ServerException,
   UploadNotFoundException,
@@ -22,6 +20,7 @@ import type { RepositoryService } from '../repositories/repository-service.js';
 import type { BodyDeadlines } from './body-deadlines.js';
 import type { StreamLimit } from './part-hasher.js';
 import { isCommittedReplay } from './part-replay.js';
+import { uploadRefusal, worded } from './upload-refusals.js';
 import { writeClaimedPart, type StoredPart } from './part-writer.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
@@ -111,8 +110,9 @@ export class UploadService {
     try {
       claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, declared);
     } catch (err) {
-      if (await isCommittedReplay(uploads, err, part)) return part.partFirstByte + declared! - 1;
-      throw err;
+      const refusal = worded(err, part);
+      if (await isCommittedReplay(uploads, refusal, part)) return part.partFirstByte + declared! - 1;
+      throw refusal;
     }
     let stored: StoredPart;
     try {
@@ -165,7 +165,8 @@ export class UploadService {
    * What a failed part write answers: its own domain error, or — when storage refused because
    * the upload ended meanwhile (aborted, completed) — that the upload no longer takes parts.
    */
-  private async partFailure(ref: UploadRef, err: unknown): Promise<unknown> {
+  private async partFailure(ref: UploadRef, failure: unknown): Promise<unknown> {
+    const err = worded(failure, ref);
     if (err instanceof LongshoreError) return err;
     const record = await this.deps.uploads.get(ref.uploadId).catch(() => undefined);
     if (record?.status === 'uploading') return err;
@@ -178,13 +179,12 @@ export class UploadService {
     if (claim.maxPartSize <= layerRoom) {
       return {
         maxBytes: claim.maxPartSize,
-        tooLong: () =>
-          new InvalidParameterException(`A layer part of this upload may be at most ${claim.maxPartSize} bytes`),
+        tooLong: () => uploadRefusal('PART_TOO_LARGE', part, { limit: claim.maxPartSize }),
       };
     }
     return {
       maxBytes: layerRoom,
-      tooLong: () => new LimitExceededException(`A layer may be at most ${this.deps.maxLayerSize} bytes`),
+      tooLong: () => uploadRefusal('LAYER_TOO_LARGE', part, { limit: this.deps.maxLayerSize }),
     };
   }
 
@@ -194,7 +194,9 @@ export class UploadService {
    * that does not exist or is already being completed.
    */
   async abort(ref: UploadRef): Promise<void> {
-    const session = await this.deps.uploads.abort(ref);
+    const session = await this.deps.uploads.abort(ref).catch((err: unknown) => {
+      throw worded(err, ref);
+    });
     if (session) await this.deps.storage.abortUpload(sessionFromJson(session, ref.uploadId));
   }
 
@@ -222,7 +224,7 @@ export class UploadService {
         layerDigests: request.layerDigests,
         ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
       })
-      .catch((err: unknown) => this.discardIfDead(request, err));
+      .catch((err: unknown) => this.discardIfDead(request, worded(err, request)));
     const status = start.outcome === 'queued' ? 'queued' : start.status;
     if (status === 'queued' || status === 'finalizing') {
       // Adding is idempotent by job id; a joiner adds too, in case the first caller died

@@ -27,3 +27,59 @@ export function parseUploadId(raw: string): string | undefined {
 
 /** Parts up to this size are hashed on the event loop (under a millisecond); larger ones on the hash pool. */
 export const INLINE_HASH_MAX_BYTES = 256 * 1024;
+
+/**
+ * Why the upload store refused a step of an upload (a part claim or commit, a completion, an
+ * abort): the code its Redis script answered. Stores return codes and facts; the upload service
+ * words them as the domain error each door answers (apps/api/src/uploads/upload-refusals.ts).
+ */
+export type UploadRefusalCode =
+  /** The repository named does not exist. */
+  | 'REPOSITORY_NOT_FOUND'
+  /** No such upload, or not of the repository and registry named. */
+  | 'UPLOAD_NOT_FOUND'
+  /** The upload no longer takes parts (its completion began, or it was aborted): `status`. */
+  | 'NOT_UPLOADING'
+  /** A part larger than the upload's policy allows: `limit`. */
+  | 'PART_TOO_LARGE'
+  /** A part whose byte range disagrees with its `length`. */
+  | 'BAD_LENGTH'
+  /** A part that does not start at the next byte of the layer (`bytesReceived`). */
+  | 'OUT_OF_ORDER'
+  /** A part write whose claim a retry of the same part took over. */
+  | 'SUPERSEDED'
+  /** More parts (`limit`) or part uploads than an upload may have. */
+  | 'TOO_MANY_PARTS'
+  /** A layer larger than MAX_LAYER_SIZE (`limit`). */
+  | 'LAYER_TOO_LARGE'
+  /** A completion of an upload with no bytes, which its policy does not allow. */
+  | 'EMPTY'
+  /** A completion of an upload with a part other than the last below `limit` bytes. */
+  | 'PART_TOO_SMALL'
+  /** A completion of a layer (`layerDigest`) the repository already holds. */
+  | 'LAYER_EXISTS';
+
+/** The facts an answer to a refusal needs, as far as the refusing script knew them. */
+export interface UploadRefusalFacts {
+  /** Bytes of the layer received so far: the next part starts there. */
+  bytesReceived?: number;
+  /** The limit the request went over (bytes, or parts). */
+  limit?: number;
+  /** The declared length of a part whose range disagrees with it. */
+  length?: number;
+  /** The upload's status, when it no longer takes parts. */
+  status?: string;
+  /** The layer the repository already holds. */
+  layerDigest?: string;
+}
+
+/** A step of an upload the upload store refused: a code and its facts, no wording (see UploadRefusalCode). */
+export class UploadRefusedError extends Error {
+  override readonly name = 'UploadRefusedError';
+  constructor(
+    readonly code: UploadRefusalCode,
+    readonly facts: UploadRefusalFacts = {},
+  ) {
+    super(`upload step refused: ${code}`);
+  }
+}
