@@ -40,6 +40,21 @@ function taskFile(): string {
 }
 
 /**
+ * The parent's Node flags without its resolve conditions. The threads run compiled code, and the
+ * packages they import (storage's writePartFileSync) from their dist/: under vitest the parent
+ * runs with `--conditions source`, which would send a thread to a package's TypeScript sources.
+ */
+function threadExecArgv(): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i += 1) {
+    const arg = process.execArgv[i]!;
+    if (arg === '--conditions' || arg === '-C') i += 1;
+    else if (!arg.startsWith('--conditions=')) args.push(arg);
+  }
+  return args;
+}
+
+/**
  * The part's memory is moved to the thread (no copy) unless it is one of Node's pooled small
  * buffers, which share their ArrayBuffer with others (those are copied, so their neighbours stay
  * intact). A view on part of a larger ArrayBuffer moves that whole ArrayBuffer: the caller hands
@@ -71,6 +86,7 @@ export function createHashPool(threads: number): HashPool {
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
+    execArgv: threadExecArgv(),
   });
   return {
     threads,

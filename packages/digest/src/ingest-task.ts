@@ -1,13 +1,13 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { writePartFileSync } from '@longshore/storage/local-part-file';
 import type { PartChecksumAlgorithm } from './part-checksum.js';
 import { computePartHashes, type PartHashes } from './part-hashes.js';
 
 /** A part on its way into storage, handled on pool threads. */
 export interface IngestPartTask {
   /**
-   * Absolute path of the part's own file (the storage driver's `localPartPath`). It is created
-   * exclusively: a part file belongs to one claim and is never written twice, and a missing
-   * directory (an aborted upload) is an error, never recreated.
+   * Absolute path of the part's own file (a local-parts driver's `localParts.partPath`). Storage
+   * writes it (`writePartFileSync`: created exclusively, never into a missing directory); this
+   * package only hashes.
    */
   path: string;
   data: Uint8Array;
@@ -19,22 +19,9 @@ export interface IngestPartTask {
 
 export type IngestPartResult = PartHashes;
 
-/** Writes the part into its own new file, on the calling thread. */
-function writePart(task: Pick<IngestPartTask, 'path' | 'data'>): void {
-  const fd = openSync(task.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  try {
-    let written = 0;
-    while (written < task.data.byteLength) {
-      written += writeSync(fd, task.data, written, task.data.byteLength - written, written);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Pool task: write the part, then compute both hashes. */
+/** Pool task: storage writes the part into its file, then both hashes are computed. */
 export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult> {
-  writePart(task);
+  writePartFileSync(task.path, task.data);
   return computePartHashes(task.data, task.layerState, task.checksum);
 }
 

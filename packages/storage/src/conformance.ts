@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { writePartFileSync } from './local-part-file.js';
 import { InvalidPathError, PathNotFoundError, RangeNotSatisfiableError, UploadSessionNotFoundError } from './errors.js';
 import type { ByteRange, StorageDriver, UploadListing, UploadSession, WrittenPart } from './storage-driver.js';
 
@@ -13,6 +14,8 @@ const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 3
 export interface StorageDriverFixture {
   driver: StorageDriver;
   teardown: () => Promise<void>;
+  /** Whether the driver offers the local-parts capability (its parts are files here). */
+  localParts: boolean;
 }
 
 const INVALID_PATHS = ['../x', '/abs', 'a//b', 'a/./b', 'a\\b', '', 'a/', 'a/../b', '.hidden', 'a\u0000b'];
@@ -224,6 +227,36 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
             String(bad),
           ).rejects.toThrow();
         }
+      });
+    });
+
+    describe('capabilities', () => {
+      it('offer local parts exactly when parts are local files: written there by storage, committed like written parts', async () => {
+        expect(driver.localParts !== undefined).toBe(fixture!.localParts);
+        const session = await newUpload();
+        const local = driver.localParts;
+        if (local === undefined) {
+          // A remote store publishes by upload: the digest may be unknown yet (the caller hashes the blob).
+          const written = await write(session, 1, patterned(5000, 30));
+          const location = await driver.completeUpload(session, [written], undefined);
+          expect((await blobBytes(location)).equals(patterned(5000, 30))).toBe(true);
+          return;
+        }
+        // A hash thread writes a whole part into its file through storage's writePartFileSync.
+        const [a, b] = [patterned(70_000, 31), patterned(3000, 32)];
+        writePartFileSync(local.partPath(session, 1), a);
+        const second = await write(session, 2, b);
+        expect((await readAll(await driver.partReader(session, 1))).equals(a)).toBe(true);
+        expect(() => writePartFileSync(local.partPath(session, 1), b)).toThrow(/EEXIST/);
+        const content = Buffer.concat([a, b]);
+        const first: WrittenPart = { partNumber: 1, size: a.length, receipt: '' };
+        const location = await driver.completeUpload(session, [first, second], digestOf(content));
+        expect((await blobBytes(location)).equals(content)).toBe(true);
+        // Content-addressed: a digest is required. An aborted session's directory is never recreated.
+        const other = await newUpload();
+        await expect(driver.completeUpload(other, [], undefined)).rejects.toThrow(TypeError);
+        await driver.abortUpload(other);
+        expect(() => writePartFileSync(local.partPath(other, 1), a)).toThrow(/ENOENT/);
       });
     });
 

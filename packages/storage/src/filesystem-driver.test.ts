@@ -10,7 +10,11 @@ import type { StorageDriver, WrittenPart } from './storage-driver.js';
 
 describeStorageDriverConformance('filesystem', async () => {
   const rootDir = await mkdtemp(join(tmpdir(), 'longshore-storage-'));
-  return { driver: createFilesystemDriver({ rootDir }), teardown: () => rm(rootDir, { recursive: true, force: true }) };
+  return {
+    driver: createFilesystemDriver({ rootDir }),
+    teardown: () => rm(rootDir, { recursive: true, force: true }),
+    localParts: true,
+  };
 });
 
 describe('createFilesystemDriver', () => {
@@ -42,10 +46,10 @@ describe('createFilesystemDriver', () => {
     await expect(access(join(rootDir, '..', escapee))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('localPartPath is the absolute path of the part file inside rootDir', async () => {
+  it('offers local parts: partPath is the absolute path of the part file inside rootDir', async () => {
     const session = await driver.createUpload(randomUUID());
     await driver.writePart(session, 4, Buffer.from('bytes'));
-    expect(driver.localPartPath(session, 4)).toBe(join(rootDir, 'uploads', session.uploadId, 'parts', '4'));
+    expect(driver.localParts?.partPath(session, 4)).toBe(join(rootDir, 'uploads', session.uploadId, 'parts', '4'));
   });
 
   it('putContent leaves no temp files behind', async () => {

@@ -13,6 +13,7 @@ import {
   MIN_PART_NUMBER,
   type BlobLocation,
   type ByteRange,
+  type LocalParts,
   type ObjectInfo,
   type StorageDriver,
   type UploadListing,
@@ -77,7 +78,7 @@ class FilesystemDriver implements StorageDriver {
     partNumber: number,
     data: Uint8Array | AsyncIterable<Uint8Array>,
   ): Promise<WrittenPart> {
-    const file = this.localPartPath(session, partNumber);
+    const file = this.partFile(session, partNumber);
     // Exclusive: a part file is written by one claim only, and never again.
     const handle = await open(file, 'wx', 0o644).catch((error: unknown) => {
       if (errorCode(error) === 'EEXIST') throw new PartExistsError(session.uploadId, partNumber, { cause: error });
@@ -99,7 +100,10 @@ class FilesystemDriver implements StorageDriver {
     }
   }
 
-  localPartPath(session: UploadSession, partNumber: number): string {
+  /** Parts are files of their own here: hash threads write and read them directly. */
+  readonly localParts: LocalParts = { partPath: (session, partNumber) => this.partFile(session, partNumber) };
+
+  private partFile(session: UploadSession, partNumber: number): string {
     if (!Number.isSafeInteger(partNumber) || partNumber < MIN_PART_NUMBER || partNumber > MAX_PART_NUMBER) {
       throw new RangeError(
         `part number must be an integer in ${MIN_PART_NUMBER}..${MAX_PART_NUMBER}, got ${partNumber}`,
@@ -109,7 +113,7 @@ class FilesystemDriver implements StorageDriver {
   }
 
   async partReader(session: UploadSession, partNumber: number, range?: ByteRange): Promise<Readable> {
-    const file = this.localPartPath(session, partNumber);
+    const file = this.partFile(session, partNumber);
     const { handle, size } = await openFile(file, `uploads/${session.uploadId}/parts/${partNumber}`);
     try {
       const served = range === undefined ? {} : satisfiableRange(range, size);
@@ -173,7 +177,7 @@ class FilesystemDriver implements StorageDriver {
     for (const part of parts) {
       const staged = join(publishDir, String(part.partNumber));
       try {
-        await rename(this.localPartPath(session, part.partNumber), staged);
+        await rename(this.partFile(session, part.partNumber), staged);
       } catch (error) {
         if (errorCode(error) !== 'ENOENT') throw error;
         if (!(await isFile(staged))) return false;

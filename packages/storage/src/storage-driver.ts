@@ -52,14 +52,19 @@ export interface UploadListing {
 }
 
 /**
- * The storage port every backend implements, with three kinds of things in it:
+ * The storage port every backend implements: a core of three groups every driver has, plus
+ * optional capabilities a driver offers when its store allows them.
  *
- * - **upload sessions** that take parts and then complete into a blob. A part is written once,
- *   under a number no other write uses, so a writer that lost its claim can only ever touch its
- *   own part, which is never published unless committed. This maps onto S3 multipart uploads
- *   (a part number per claim) and onto part files on a filesystem;
- * - **blobs**, immutable once published, read and deleted by their location;
- * - **small objects** (probes, manifests if one wishes) put and read whole, by logical path.
+ * - **upload sessions** (`UploadSessions`) take parts and then complete into a blob. A part is
+ *   written once, under a number no other write uses, so a writer that lost its claim can only
+ *   ever touch its own part, which is never published unless committed. This maps onto S3
+ *   multipart uploads (a part number per claim) and onto part files on a filesystem;
+ * - **blobs** (`Blobs`), immutable once published, read and deleted by their location;
+ * - **small objects** (`SmallObjects`: probes, repository records) put and read whole, by
+ *   logical path.
+ *
+ * Capabilities: `localParts` (parts are local files: threads write and hash them directly; the
+ * filesystem driver) and `blobUrl` (the store serves blobs itself; S3).
  *
  * Logical paths (small objects) are relative and '/'-separated; every segment matches
  * /^[A-Za-z0-9][A-Za-z0-9._-]*$/ (see `validateLogicalPath`). Every method that takes one rejects
@@ -68,11 +73,30 @@ export interface UploadListing {
  *
  * The behaviour of every method is pinned by one conformance suite (conformance.ts).
  */
-export interface StorageDriver {
+export interface StorageDriver extends UploadSessions, Blobs, SmallObjects {
   readonly name: string;
+  /** Present when parts are local files (the filesystem driver); absent for remote stores (S3). */
+  readonly localParts?: LocalParts;
+  /**
+   * Only drivers whose store serves blobs itself (S3: a presigned GET): a URL that serves the
+   * blob to anyone holding it for `expiresInSeconds`, for redirecting downloads
+   * (S3_REDIRECT_DOWNLOADS). Absent: downloads stream through Longshore.
+   */
+  blobUrl?(location: BlobLocation, expiresInSeconds: number): Promise<string>;
+}
 
-  // --- upload sessions -------------------------------------------------------------------------
+/**
+ * The local-parts capability: each part of a session is a file of its own on this machine, so a
+ * hash thread can write a whole part into it (`writePartFileSync` from
+ * `@longshore/storage/local-part-file`, created exclusively) and read parts back directly.
+ */
+export interface LocalParts {
+  /** The absolute file part `partNumber` of a session lives in (RangeError outside 1..10000). */
+  partPath(session: UploadSession, partNumber: number): string;
+}
 
+/** Upload sessions: parts in, one blob out. */
+export interface UploadSessions {
   /**
    * Starts the storage session of upload `uploadId` (a UUID; InvalidPathError otherwise).
    * Called once per upload, at initiate; the session is then stored with the upload's record.
@@ -96,12 +120,6 @@ export interface StorageDriver {
   ): Promise<WrittenPart>;
 
   /**
-   * For local drivers: the absolute file a part lives in, so worker threads can write it (create
-   * it exclusively: O_CREAT | O_EXCL) and hash it directly; undefined for remote drivers.
-   */
-  localPartPath(session: UploadSession, partNumber: number): string | undefined;
-
-  /**
    * The bytes of a written, not yet published part, whole or an inclusive range (verification
    * reads them). PathNotFoundError when there is no such part (never written, published, or
    * aborted); RangeNotSatisfiableError as for `blobReader`.
@@ -123,7 +141,7 @@ export interface StorageDriver {
    * published blob (it was aborted).
    *
    * `digest` may be undefined, not yet known, only on drivers whose parts are not local files
-   * (`localPartPath` undefined): they publish by upload, not by digest, and the caller hashes the
+   * (no `localParts`): they publish by upload, not by digest, and the caller hashes the
    * published blob (finalization without its carried hash state). Content-addressed drivers
    * reject an undefined digest.
    */
@@ -142,9 +160,10 @@ export interface StorageDriver {
 
   /** Every session that still holds storage (completed or not): for the purge of abandoned uploads. */
   listUploads(): AsyncIterable<UploadListing>;
+}
 
-  // --- blobs -----------------------------------------------------------------------------------
-
+/** Published blobs: immutable, read and deleted by location. */
+export interface Blobs {
   /**
    * A stream of a blob, or of an inclusive byte range of it: the range is served across the
    * parts the blob was published from. RangeNotSatisfiableError when start > end or
@@ -158,16 +177,10 @@ export interface StorageDriver {
 
   /** Removes a blob; no error when it is already gone. */
   deleteBlob(location: BlobLocation): Promise<void>;
+}
 
-  /**
-   * Only drivers whose store serves blobs itself (S3: a presigned GET): a URL that serves the
-   * blob to anyone holding it for `expiresInSeconds`, for redirecting downloads
-   * (S3_REDIRECT_DOWNLOADS). Absent: downloads stream through Longshore.
-   */
-  blobUrl?(location: BlobLocation, expiresInSeconds: number): Promise<string>;
-
-  // --- small objects ---------------------------------------------------------------------------
-
+/** Small objects, put and read whole by logical path. */
+export interface SmallObjects {
   /** Whole-content write, atomic: readers see the old content or the new, never a partial one. */
   putContent(path: string, data: Uint8Array): Promise<void>;
 

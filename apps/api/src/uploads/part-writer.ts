@@ -53,7 +53,7 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
   const { session, partNumber } = claimed;
   const size = data.byteLength;
   const layerState = claimed.hashState ? Buffer.from(claimed.hashState, 'base64') : new Uint8Array();
-  const local = storage.localPartPath(session, partNumber);
+  const local = storage.localParts;
   let receipt = '';
   let result: { partChecksum: string; layerState: Uint8Array };
   if (size <= INLINE_HASH_MAX_BYTES) {
@@ -65,8 +65,8 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
     ]);
     receipt = written.receipt;
   } else if (local) {
-    // The data moves to the thread: it must not be used here afterwards.
-    result = await hashPool.ingestPart({ path: local, data, layerState });
+    // The data moves to the thread (storage's writePartFileSync writes it there): it must not be used here afterwards.
+    result = await hashPool.ingestPart({ path: local.partPath(session, partNumber), data, layerState });
   } else {
     let written: { receipt: string };
     [written, result] = await Promise.all([

@@ -166,7 +166,7 @@ async function moveIntoPlace(upload: Finalizing, deps: FinalizeDeps): Promise<vo
     upload.location = await publishParts(upload, deps, digest);
     published = true;
   }
-  if (published && !upload.hashedBlob && needsBlobRehash(deps, upload.session, upload.parts)) {
+  if (published && !upload.hashedBlob && needsBlobRehash(deps)) {
     await verifyPublishedBlob(deps.storage, upload.location, digest, upload.record.bytesReceived);
     deps.onVerifiedBytes?.(upload.record.bytesReceived);
   }

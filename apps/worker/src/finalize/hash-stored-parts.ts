@@ -30,9 +30,15 @@ export async function storedPartMatches(
 ): Promise<boolean> {
   const algorithm = partChecksumAlgorithm(recorded);
   if (!algorithm) return false;
-  const local = deps.storage.localPartPath(session, part.partNumber);
+  const local = deps.storage.localParts;
   if (local && part.length > INLINE_HASH_MAX_BYTES) {
-    const range = { path: local, start: 0, end: part.length - 1, algorithm, ...options };
+    const range = {
+      path: local.partPath(session, part.partNumber),
+      start: 0,
+      end: part.length - 1,
+      algorithm,
+      ...options,
+    };
     return (await deps.hashPool.checksumFileRange(range)) === recorded;
   }
   const checksum = await createPartChecksum(algorithm);
@@ -50,9 +56,13 @@ export async function hashStoredParts(
   parts: readonly StoredPartRef[],
   algorithm: DigestAlgorithm = 'sha256',
 ): Promise<string> {
-  const locals = parts.map((part) => deps.storage.localPartPath(session, part.partNumber));
-  if (algorithm === 'sha256' && locals.every((path) => path !== undefined)) {
-    const ranges = parts.map((part, i) => ({ path: locals[i]!, start: 0, end: part.length - 1 }));
+  const local = deps.storage.localParts;
+  if (algorithm === 'sha256' && local) {
+    const ranges = parts.map((part) => ({
+      path: local.partPath(session, part.partNumber),
+      start: 0,
+      end: part.length - 1,
+    }));
     return deps.hashPool.hashFileRanges({ ranges });
   }
   const hash = createHash(algorithm);

@@ -73,7 +73,7 @@ export async function verifyUpload(
   // (see verifyPublishedBlob): S3 cannot read parts back that went straight into a multipart upload.
   // Without the carried state, parts a remote store holds are not re-hashed either: the digest
   // is left undefined, for the caller to take from the published blob (see finalizeUpload).
-  const remote = parts.some((part) => deps.storage.localPartPath(session, part.partNumber) === undefined);
+  const remote = deps.storage.localParts === undefined;
   const rehash =
     !remote && (!carried || deps.verifyMode === 'full')
       ? hashStoredParts(deps, session, parts, algorithm).then((hex) =>
@@ -97,15 +97,8 @@ export async function verifyUpload(
  * Whether `full` verification re-hashes the published blob rather than the parts: when a part is
  * not a local file (a remote store such as S3), the blob is read once, after completion.
  */
-export function needsBlobRehash(
-  deps: Pick<VerifyDeps, 'storage' | 'verifyMode'>,
-  session: UploadSession,
-  parts: readonly PartRecord[],
-): boolean {
-  return (
-    deps.verifyMode === 'full' &&
-    parts.some((part) => deps.storage.localPartPath(session, part.partNumber) === undefined)
-  );
+export function needsBlobRehash(deps: Pick<VerifyDeps, 'storage' | 'verifyMode'>): boolean {
+  return deps.verifyMode === 'full' && deps.storage.localParts === undefined;
 }
 
 function assertContiguous(parts: PartRecord[], size: number): void {

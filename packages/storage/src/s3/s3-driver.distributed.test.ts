@@ -21,5 +21,6 @@ describeStorageDriverConformance('s3 (OpenStack Swift s3api)', async () => {
   return {
     driver: createS3Driver({ ...options, client, bucket, prefix: 'longshore' }),
     teardown: async () => client.destroy(),
+    localParts: false,
   };
 });

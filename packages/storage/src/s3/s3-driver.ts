@@ -341,10 +341,6 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
       }
     },
 
-    localPartPath() {
-      return undefined;
-    },
-
     async partReader(session, partNumber, range?: ByteRange) {
       const stream = await objects.read(keys.stagedPart(session.uploadId, partNumber), range);
       if (stream !== undefined) return stream;
