@@ -96,6 +96,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     layers: layerStore,
     images: imageStore,
     blobs,
+    blobReferences,
     workers,
     lifecycle,
   } = createStores(redis, config.queuePrefix, config, storage, {
@@ -129,6 +130,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     repositoryStore,
     images: imageStore,
     layers: layerStore,
+    blobs,
+    blobReferences,
     registryId: config.registryId,
     createRepositoryOnPush: config.createRepositoryOnPush,
     pulls: new PullRecorder({

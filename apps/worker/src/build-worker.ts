@@ -29,6 +29,7 @@ import { holdFinalizeAt } from './finalize/hold-finalize-at.js';
 import { settleUpload } from './finalize/settle-upload.js';
 import { verifyStoredPart } from './finalize/verify-stored-part.js';
 import { collectGarbage } from './maintenance/collect-garbage.js';
+import { holdGcAt } from './maintenance/hold-gc-at.js';
 import { purgeAbandonedUploads } from './maintenance/purge-abandoned-uploads.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { startFinalizeWorker } from './queues/finalize-worker.js';
@@ -211,11 +212,16 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   } else {
     await maintenance.removeJobScheduler('collect-garbage');
   }
+  const gcHold = holdGcAt(config.testHoldGcAt);
   const gcDeps = {
     blobs,
     references: blobReferences,
+    layers,
     storage,
     graceMs: config.gcGraceSeconds * 1000,
+    layerLinkGraceMs: config.gcLayerLinkGraceSeconds * 1000,
+    now: clock,
+    ...(gcHold ? { beforeSweep: gcHold } : {}),
     onDeleted: (bytes: number) => {
       metrics.gcDeletedBlobs.inc({ driver: storage.name });
       metrics.gcReclaimedBytes.inc({ driver: storage.name }, bytes);
