@@ -3,10 +3,12 @@ export {
   MIN_PART_NUMBER,
   type BlobLocation,
   type ByteRange,
+  type ObjectEncryption,
   type ObjectInfo,
   type StorageDriver,
   type UploadListing,
   type UploadSession,
+  type WriteOptions,
   type WrittenPart,
 } from './storage-driver.js';
 export {
