@@ -84,17 +84,19 @@ describe('TagResource, UntagResource, ListTagsForResource; encryption the store 
     expect(await tagsOf(resourceArn)).toEqual([]);
   });
 
-  it('refuses KMS encryption on the filesystem store instead of echoing it, and creates nothing', async () => {
-    await expect(
-      longshore.ecr.send(
-        new CreateRepositoryCommand({
-          repositoryName: 'tags/kms',
-          encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'arn:aws:kms:us-east-1:000000000000:key/x' },
-        }),
-      ),
-    ).rejects.toMatchObject({ name: 'InvalidParameterException', message: expect.stringContaining('STORAGE=s3') });
-    await expect(
-      longshore.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['tags/kms'] })),
-    ).rejects.toBeInstanceOf(RepositoryNotFoundException);
+  it('refuses KMS (and KMS_DSSE) encryption on the filesystem store instead of echoing it, and creates nothing', async () => {
+    for (const encryptionType of ['KMS', 'KMS_DSSE'] as const) {
+      await expect(
+        longshore.ecr.send(
+          new CreateRepositoryCommand({
+            repositoryName: 'tags/kms',
+            encryptionConfiguration: { encryptionType, kmsKey: 'arn:aws:kms:us-east-1:000000000000:key/x' },
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException', message: expect.stringContaining('STORAGE=s3') });
+      await expect(
+        longshore.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['tags/kms'] })),
+      ).rejects.toBeInstanceOf(RepositoryNotFoundException);
+    }
   });
 });

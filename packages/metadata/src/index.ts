@@ -1,6 +1,6 @@
 export { createKeys, type Keys } from './keys.js';
 export { RepositoryStore, type RepositoryPage } from './repository-store.js';
-export type { RepositoryRecord } from './repository-record.js';
+export { objectEncryptionOf, type RepositoryRecord } from './repository-record.js';
 export {
   UploadStore,
   type UploadLimits,

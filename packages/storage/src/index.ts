@@ -5,12 +5,14 @@ export {
   type Blobs,
   type ByteRange,
   type LocalParts,
+  type ObjectEncryption,
   type ObjectInfo,
   type SmallObjects,
   type StorageDriver,
   type UploadSessions,
   type UploadListing,
   type UploadSession,
+  type WriteOptions,
   type WrittenPart,
 } from './storage-driver.js';
 export {

@@ -42,6 +42,21 @@ export interface WrittenPart {
   receipt: string;
 }
 
+/**
+ * Server-side encryption for what is written (a repository's `encryptionConfiguration`), in S3's
+ * terms: `AES256` (S3-managed keys), `aws:kms` / `aws:kms:dsse` with an optional KMS key id.
+ * Drivers that cannot encrypt at rest ignore it (the filesystem; KMS is refused before that).
+ */
+export interface ObjectEncryption {
+  serverSideEncryption: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  kmsKeyId?: string;
+}
+
+/** Options of the calls that create stored objects. */
+export interface WriteOptions {
+  encryption?: ObjectEncryption | undefined;
+}
+
 /** Where a published blob lives. Opaque to callers; store it, pass it back to the blob methods. */
 export type BlobLocation = string;
 
@@ -100,8 +115,10 @@ export interface UploadSessions {
   /**
    * Starts the storage session of upload `uploadId` (a UUID; InvalidPathError otherwise).
    * Called once per upload, at initiate; the session is then stored with the upload's record.
+   * `options.encryption` applies to every object of the session (parts, staged and published
+   * blob): the session carries it, so whichever process completes the upload uses it too.
    */
-  createUpload(uploadId: string): Promise<UploadSession>;
+  createUpload(uploadId: string, options?: WriteOptions): Promise<UploadSession>;
 
   /**
    * Stores part `partNumber` (MIN_PART_NUMBER..MAX_PART_NUMBER, RangeError otherwise) of a session.
@@ -182,7 +199,7 @@ export interface Blobs {
 /** Small objects, put and read whole by logical path. */
 export interface SmallObjects {
   /** Whole-content write, atomic: readers see the old content or the new, never a partial one. */
-  putContent(path: string, data: Uint8Array): Promise<void>;
+  putContent(path: string, data: Uint8Array, options?: WriteOptions): Promise<void>;
 
   /** The whole content; PathNotFoundError when nothing is at `path`. */
   getContent(path: string): Promise<Buffer>;

@@ -14,7 +14,7 @@ import {
   parseManifest,
   type ImageReference,
 } from '@longshore/domain';
-import type { BlobIndex, LayerStore } from '@longshore/metadata';
+import { objectEncryptionOf, type BlobIndex, type LayerStore } from '@longshore/metadata';
 import type { ByteRange, StorageDriver } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import { sendBlob, type BlobDelivery } from '../http/send-blob.js';
@@ -303,8 +303,8 @@ export class PullThroughCache {
       throw err;
     }
     metrics.misses.inc({ kind: 'blob' });
-    await this.deps.repositories.getOrCreate(repositoryName);
-    const session = await storage.createUpload(randomUUID());
+    const repository = await this.deps.repositories.getOrCreate(repositoryName);
+    const session = await storage.createUpload(randomUUID(), { encryption: objectEncryptionOf(repository) });
     const toStorage = new PassThrough({ highWaterMark: 1024 * 1024 });
     const writing = storage.writePart(session, 1, toStorage, blob.size);
     writing.catch(() => undefined); // awaited below; a failure ends the copy loop first

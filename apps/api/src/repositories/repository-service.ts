@@ -50,7 +50,8 @@ export class RepositoryService {
         "Invalid parameter at 'encryptionConfiguration': kmsKey requires KMS encryption",
       );
     }
-    if (request.encryptionConfiguration?.encryptionType === 'KMS' && this.deps.storageName === 'filesystem') {
+    const kms = request.encryptionConfiguration?.encryptionType.startsWith('KMS') ?? false;
+    if (kms && this.deps.storageName === 'filesystem') {
       throw new InvalidParameterException(
         "Invalid parameter at 'encryptionConfiguration': KMS encryption needs the S3 store (STORAGE=s3); the filesystem store cannot encrypt with a KMS key. Use AES256 or leave encryptionConfiguration out",
       );
@@ -66,6 +67,8 @@ export class RepositoryService {
         : {}),
       imageScanningConfiguration: { scanOnPush: request.imageScanningConfiguration?.scanOnPush ?? false },
       encryptionConfiguration: request.encryptionConfiguration ?? { encryptionType: 'AES256' },
+      // Named: S3 server-side encryption as it says; left out: the bucket's default (see objectEncryptionOf).
+      ...(request.encryptionConfiguration ? { encryptionRequested: true } : {}),
       ...(request.tags ? { tags: request.tags } : {}),
     });
   }

@@ -9,7 +9,15 @@ import {
   errorFromRecord,
   isUploadFinished,
 } from '@longshore/domain';
-import type { PartClaim, PartPolicy, UploadRecord, UploadRef, UploadStatus, UploadStore } from '@longshore/metadata';
+import {
+  objectEncryptionOf,
+  type PartClaim,
+  type PartPolicy,
+  type UploadRecord,
+  type UploadRef,
+  type UploadStatus,
+  type UploadStore,
+} from '@longshore/metadata';
 
 /** The upload vocabulary the doors speak, from the service (doors do not import the stores). */
 export type { PartPolicy, UploadRecord, UploadRef };
@@ -83,9 +91,9 @@ export class UploadService {
    * MIN_PART_SIZE..MAX_PART_SIZE; the OCI door passes 0..MAX_LAYER_SIZE).
    */
   async initiate(repositoryName: string, registryId: string, policy?: PartPolicy): Promise<UploadRecord> {
-    await this.deps.repositories.require(repositoryName);
+    const repository = await this.deps.repositories.require(repositoryName);
     const uploadId = randomUUID();
-    const session = await this.deps.storage.createUpload(uploadId);
+    const session = await this.deps.storage.createUpload(uploadId, { encryption: objectEncryptionOf(repository) });
     const record = await this.deps.uploads.initiate(repositoryName, registryId, {
       uploadId,
       storageSession: sessionToJson(session),

@@ -3,6 +3,8 @@ import { parseManifest, referencedBlobs } from '@longshore/domain';
 import { COLLECTING_PREFIX } from '../blob-index.js';
 import type { ImageRecord } from '../image-record.js';
 import type { Keys } from '../keys.js';
+import { objectEncryptionOf } from '../repository-record.js';
+import type { WriteOptions } from '@longshore/storage';
 import type { StorageRecords } from './storage-records.js';
 
 /**
@@ -49,7 +51,11 @@ export class StorageMirror {
       const manifest = await this.redis.hgetBuffer(k.manifests, digest);
       if (!manifest) return this.records.deleteImage(repositoryName, digest);
       const record = JSON.parse(json) as ImageRecord;
-      await this.records.putImage(repositoryName, { record, manifest, blobs: await this.locate(record, manifest) });
+      await this.records.putImage(
+        repositoryName,
+        { record, manifest, blobs: await this.locate(record, manifest) },
+        await this.writeOptions(repositoryName),
+      );
     });
   }
 
@@ -58,7 +64,7 @@ export class StorageMirror {
     const k = this.keys.images(repositoryName);
     const read = () => this.redis.hget(k.tags, tag);
     await converge(read, async (digest) => {
-      if (digest) await this.records.putTag(repositoryName, tag, digest);
+      if (digest) await this.records.putTag(repositoryName, tag, digest, await this.writeOptions(repositoryName));
       else await this.records.deleteTag(repositoryName, tag);
     });
   }
@@ -67,7 +73,7 @@ export class StorageMirror {
   async syncLifecyclePolicy(repositoryName: string): Promise<void> {
     const read = () => this.redis.hget(this.keys.lifecycle(repositoryName).policy, 'policy');
     await converge(read, async (text) => {
-      if (text) await this.records.putLifecyclePolicy(repositoryName, text);
+      if (text) await this.records.putLifecyclePolicy(repositoryName, text, await this.writeOptions(repositoryName));
       else await this.records.deleteLifecyclePolicy(repositoryName);
     });
   }
@@ -79,6 +85,12 @@ export class StorageMirror {
       if (rule) await this.records.putPullThroughRule(prefix, rule);
       else await this.records.deletePullThroughRule(prefix);
     });
+  }
+
+  /** How the repository's objects are written: with its requested server-side encryption. */
+  private async writeOptions(repositoryName: string): Promise<WriteOptions> {
+    const json = await this.redis.hget(this.keys.repositories, repositoryName);
+    return { encryption: json ? objectEncryptionOf(JSON.parse(json)) : undefined };
   }
 
   /** Where each blob the manifest references is stored now, as the blob index says. */

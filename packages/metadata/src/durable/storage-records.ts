@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { PathNotFoundError, type StorageDriver } from '@longshore/storage';
+import { PathNotFoundError, type StorageDriver, type WriteOptions } from '@longshore/storage';
 import type { ImageRecord } from '../image-record.js';
-import type { RepositoryRecord } from '../repository-record.js';
+import { objectEncryptionOf, type RepositoryRecord } from '../repository-record.js';
 
 /** The small-object half of the storage port: all the records need. */
 export type RecordStorage = Pick<StorageDriver, 'putContent' | 'getContent' | 'delete' | 'list'>;
@@ -54,6 +54,7 @@ export class StorageRecords {
     await this.storage.putContent(
       `${repositoryPath(record.repositoryName)}/${REPOSITORY_FILE}`,
       Buffer.from(JSON.stringify(record)),
+      { encryption: objectEncryptionOf(record) },
     );
   }
 
@@ -80,10 +81,11 @@ export class StorageRecords {
 
   // --- lifecycle policies ----------------------------------------------------------------------
 
-  async putLifecyclePolicy(repositoryName: string, text: string): Promise<void> {
+  async putLifecyclePolicy(repositoryName: string, text: string, options?: WriteOptions): Promise<void> {
     await this.storage.putContent(
       `${repositoryPath(repositoryName)}/${LIFECYCLE_POLICY_FILE}`,
       Buffer.from(JSON.stringify({ text })),
+      options,
     );
   }
 
@@ -120,7 +122,7 @@ export class StorageRecords {
 
   // --- images ----------------------------------------------------------------------------------
 
-  async putImage(repositoryName: string, image: StoredImage): Promise<void> {
+  async putImage(repositoryName: string, image: StoredImage, options?: WriteOptions): Promise<void> {
     const document: ImageDocument = {
       record: image.record,
       manifest: image.manifest.toString('base64'),
@@ -129,6 +131,7 @@ export class StorageRecords {
     await this.storage.putContent(
       imagePath(repositoryName, image.record.digest),
       Buffer.from(JSON.stringify(document)),
+      options,
     );
   }
 
@@ -153,8 +156,8 @@ export class StorageRecords {
 
   // --- tags ------------------------------------------------------------------------------------
 
-  async putTag(repositoryName: string, tag: string, digest: string): Promise<void> {
-    await this.storage.putContent(tagPath(repositoryName, tag), Buffer.from(JSON.stringify({ tag, digest })));
+  async putTag(repositoryName: string, tag: string, digest: string, options?: WriteOptions): Promise<void> {
+    await this.storage.putContent(tagPath(repositoryName, tag), Buffer.from(JSON.stringify({ tag, digest })), options);
   }
 
   async getTag(repositoryName: string, tag: string): Promise<string | undefined> {

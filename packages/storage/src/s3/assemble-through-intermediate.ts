@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { BlobLocation } from '../storage-driver.js';
 import type { StoredPart } from './part-receipt.js';
+import type { SseParameters } from './s3-encryption.js';
 import type { S3Objects } from './s3-objects.js';
 
 /** What the fallback assembly needs of the driver. */
@@ -16,6 +17,8 @@ export interface AssemblyContext {
   bucket: string;
   objects: S3Objects;
   minPartSize: number;
+  /** The session's server-side encryption, for the final object too. */
+  sse: SseParameters;
   /** The staged object of one of the session's parts. */
   stagedKey(partNumber: number): string;
   /** Completes the session's multipart upload at `key` with exactly the direct `parts`. */
@@ -68,7 +71,9 @@ export async function assembleThroughIntermediate(
       groups[groups.length - 1]?.push(segment);
       groupSize += segment.size;
     }
-    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: finalKey }));
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: finalKey, ...context.sse }),
+    );
     const completed: { PartNumber: number; ETag: string }[] = [];
     for (const [index, group] of groups.entries()) {
       const size = group.reduce((sum, segment) => sum + segment.size, 0);

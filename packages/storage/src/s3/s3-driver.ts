@@ -35,6 +35,7 @@ import { type S3KeyLayout, s3KeyLayout } from './s3-key-layout.js';
 import { S3Objects } from './s3-objects.js';
 import { PartNotReadableError } from './s3-storage-errors.js';
 import { assembleThroughIntermediate } from './assemble-through-intermediate.js';
+import { encryptionFromState, encryptionParameters, encryptionState, type SseParameters } from './s3-encryption.js';
 
 export interface S3DriverOptions extends S3ConnectionOptions {
   bucket: string;
@@ -56,6 +57,8 @@ interface S3SessionState {
   key: string;
   /** The multipart upload id; '' for a session listed from its staged parts only. */
   multipart: string;
+  /** Server-side encryption of every object the session writes (none: the bucket's default). */
+  sse: SseParameters;
 }
 
 /** The S3 driver: upload sessions on S3 multipart uploads. See the README's S3 section. */
@@ -91,7 +94,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
     if (typeof key !== 'string' || typeof multipart !== 'string') {
       throw new Error(`upload ${session.uploadId}: not an S3 driver session`);
     }
-    return { key, multipart };
+    return { key, multipart, sse: encryptionParameters(encryptionFromState(session.state)) };
   };
 
   const sessionGone = (session: UploadSession, cause: unknown): UploadSessionNotFoundError =>
@@ -164,11 +167,12 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
     abortSignal?: AbortSignal,
   ): Promise<WrittenPart> {
     const key = keys.stagedPart(session.uploadId, partNumber);
+    const { sse } = stateOf(session);
     let etag: string;
     let written: number;
     if (size !== undefined) {
       const put = await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: size }),
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: size, ...sse }),
         { abortSignal },
       );
       etag = put.ETag ?? '';
@@ -181,7 +185,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
       });
       const upload = new Upload({
         client,
-        params: { Bucket: bucket, Key: key, Body: counting },
+        params: { Bucket: bucket, Key: key, Body: counting, ...sse },
         partSize: minPartSize,
       });
       const result = await upload.done();
@@ -247,6 +251,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
       bucket,
       objects,
       minPartSize,
+      sse: state.sse,
       stagedKey: (partNumber: number) => keys.stagedPart(session.uploadId, partNumber),
       completeDirect: async (direct: StoredPart[]) => {
         try {
@@ -274,7 +279,13 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
     if (parts.length === 0) {
       // S3 completes no multipart upload without parts: an empty blob is an empty object.
       await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: state.key, Body: new Uint8Array(), ContentLength: 0 }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: state.key,
+          Body: new Uint8Array(),
+          ContentLength: 0,
+          ...state.sse,
+        }),
       );
       await abortMultipart(state);
       return state.key;
@@ -303,13 +314,13 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
   const driver: S3Driver = {
     name: 's3',
 
-    async createUpload(uploadId) {
+    async createUpload(uploadId, options) {
       if (!parseUploadId(uploadId)) throw new InvalidPathError(uploadId, 'an upload id must be a UUID');
       const key = keys.blob(uploadId);
-      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      const sse = encryptionParameters(options?.encryption);
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...sse }));
       if (!UploadId) throw new Error(`S3 started a multipart upload of ${key} without an id`);
-      const state: S3SessionState = { key, multipart: UploadId };
-      return { uploadId, state: { ...state } };
+      return { uploadId, state: { key, multipart: UploadId, ...encryptionState(options?.encryption) } };
     },
 
     async writePart(session, partNumber, data, length) {
@@ -406,7 +417,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
           const uploadId = upload.Key === undefined ? undefined : keys.uploadIdOfBlob(upload.Key);
           if (uploadId === undefined || upload.UploadId === undefined || !parseUploadId(uploadId)) continue;
           seen.add(uploadId);
-          const state: S3SessionState = { key: keys.blob(uploadId), multipart: upload.UploadId };
+          const state = { key: keys.blob(uploadId), multipart: upload.UploadId };
           yield { session: { uploadId, state: { ...state } }, modifiedAt: upload.Initiated ?? new Date(0) };
         }
         const more = page.IsTruncated === true;
@@ -420,7 +431,7 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
         for await (const object of objects.list(keys.stagedParts(uploadId))) {
           if (object.modifiedAt > modifiedAt) modifiedAt = object.modifiedAt;
         }
-        const state: S3SessionState = { key: keys.blob(uploadId), multipart: '' };
+        const state = { key: keys.blob(uploadId), multipart: '' };
         yield { session: { uploadId, state: { ...state } }, modifiedAt };
       }
     },
@@ -447,10 +458,16 @@ export function createS3Driver(options: S3DriverOptions): S3Driver {
       });
     },
 
-    async putContent(path, data) {
+    async putContent(path, data, options) {
       validateLogicalPath(path);
       await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: keys.object(path), Body: data, ContentLength: data.length }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: keys.object(path),
+          Body: data,
+          ContentLength: data.length,
+          ...encryptionParameters(options?.encryption),
+        }),
       );
     },
 
