@@ -21,6 +21,9 @@ export const awsCliRequirement: OsRequirement = { package: 'awscli', present: ha
 /** The TLS test makes its own certificate authority with the openssl command. */
 export const opensslRequirement: OsRequirement = { package: 'openssl', present: hasCommand('/usr/bin/openssl') };
 
+/** The console's browser tests drive Debian's Chromium (test/support/console-browser.ts). */
+export const chromiumRequirement: OsRequirement = { package: 'chromium', present: hasCommand('/usr/bin/chromium') };
+
 /**
  * Every OS package the test suite needs. To need another one (skopeo, a Swift server, ...), add
  * its requirement here: the global setup installs whatever is missing, once, before any test.
@@ -31,6 +34,7 @@ export const testOsRequirements: OsRequirement[] = [
   skopeoRequirement,
   awsCliRequirement,
   opensslRequirement,
+  chromiumRequirement,
 ];
 
 let ensured: Promise<void> | undefined;

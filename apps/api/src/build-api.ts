@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Express, Request } from 'express';
 import {
   AuthFailureLimiter,
+  ConsoleSessions,
   CredentialSet,
   KeyGenerations,
   LoginTokens,
@@ -10,7 +13,7 @@ import {
 } from '@longshore/auth';
 import { createClock, type Config } from '@longshore/config';
 import { UnsupportedOperationError } from '@longshore/domain';
-import { createStores, sharedSecret } from '@longshore/metadata';
+import { createStores, sharedSecret, WorkerRegistry } from '@longshore/metadata';
 import {
   CompletionWaiter,
   createFinalizeQueue,
@@ -30,6 +33,7 @@ import { AuthGate } from './auth/auth-gate.js';
 import { LiveCredentials } from './auth/live-credentials.js';
 import { registryBasicAuth } from './auth/registry-basic-auth.js';
 import { createApp } from './create-app.js';
+import { createConsoleRouter } from './console/console-router.js';
 import { createDownloadRouter } from './downloads/download-router.js';
 import { DownloadUrlSigner } from './downloads/download-url-signer.js';
 import { createEcrRouter } from './ecr/ecr-router.js';
@@ -43,6 +47,9 @@ import { rejectMalformedHost } from './http/reject-malformed-host.js';
 import { LayerService } from './layers/layer-service.js';
 import { LifecycleService } from './lifecycle/lifecycle-service.js';
 import { BlobUploads } from './uploads/blob-uploads.js';
+import { ImageOverview } from './overview/image-overview.js';
+import { OperationsOverview } from './overview/operations-overview.js';
+import { RepositoryOverview } from './overview/repository-overview.js';
 import { createApiMetrics } from './metrics/api-metrics.js';
 import { PullRecorder } from './images/pull-recorder.js';
 import { FetchLease } from './pull-through/fetch-lease.js';
@@ -72,6 +79,9 @@ export interface Api {
   /** Releases the pools and connections; call after the server has finished its requests. */
   close(): Promise<void>;
 }
+
+/** How often an API process announces itself while the console is on (as workers do). */
+const API_HEARTBEAT_MS = 5000;
 
 /** The composition root: builds every part of the API from the configuration, once. */
 export async function buildApi(config: Config, log: Logger): Promise<Api> {
@@ -283,6 +293,34 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       },
     },
   ];
+  // The read-only web console (docs/console.md), mounted at /ui after every other door.
+  const apiProcesses = new WorkerRegistry(redis, keys, 'apiProcesses');
+  const consoleOperations = config.console
+    ? new OperationsOverview({
+        redis,
+        keys,
+        queuePrefix: config.queuePrefix,
+        uploads: uploadStore,
+        workers,
+        apis: apiProcesses,
+      })
+    : undefined;
+  // While the console is on, this process announces itself for its Operations page.
+  const apiProcessId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const beat = () => void apiProcesses.heartbeat(apiProcessId).catch(() => undefined);
+  const apiHeartbeat = consoleOperations ? setInterval(beat, API_HEARTBEAT_MS) : undefined;
+  apiHeartbeat?.unref();
+  if (consoleOperations) beat();
+  const consoleRouter = consoleOperations
+    ? createConsoleRouter({
+        auth,
+        sessions: new ConsoleSessions(tokenSecret, generations),
+        repositories: new RepositoryOverview({ repositories, images: imageStore, lifecycle }),
+        images: new ImageOverview({ repositories, images, imageStore, lifecycle, layers, storage }),
+        operations: consoleOperations,
+        baseUrl,
+      })
+    : undefined;
   const app = createApp({
     log,
     trustProxy: config.trustProxy,
@@ -336,6 +374,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       }),
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId, delivery }),
       createHealthRouter(readiness),
+      ...(consoleRouter ? [consoleRouter] : []),
     ],
   });
 
@@ -346,8 +385,12 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     endWaits: () => waiter.close(),
     async close() {
       credentials?.close();
+      if (apiHeartbeat) {
+        clearInterval(apiHeartbeat);
+        await apiProcesses.remove(apiProcessId).catch(() => undefined);
+      }
       await hashPool.close();
-      await Promise.all([queue.close(), verifyQueue.close(), events.close()]);
+      await Promise.all([queue.close(), verifyQueue.close(), events.close(), consoleOperations?.close()]);
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
       auditLog.close();
     },

@@ -24,3 +24,4 @@ export {
 export { KeyGenerations, firstGeneration, type KeyGenerationSource } from './key-generations.js';
 export { RequestQuota, type RequestQuotaLimits } from './request-quota.js';
 export { PageTokens } from './page-tokens.js';
+export { ConsoleSessions, CONSOLE_SESSION_SECONDS } from './console-sessions.js';

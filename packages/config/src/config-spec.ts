@@ -594,6 +594,12 @@ export const configSpec = {
     default: true,
     parse: boolean,
   }),
+  console: setting({
+    env: 'CONSOLE',
+    description: 'Serve the read-only web console at /ui/ on the API port (docs/console.md); false: /ui/ is not served',
+    default: true,
+    parse: boolean,
+  }),
 };
 
 export type ConfigSpec = typeof configSpec;

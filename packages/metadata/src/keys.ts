@@ -34,6 +34,8 @@ export interface Keys {
   uploadEvents(uploadId: string): string;
   /** ZSET workerId → last heartbeat (ms): which worker processes are consuming the queue */
   workers: string;
+  /** ZSET process id → last heartbeat (ms): which API processes are serving (the console's Operations page) */
+  apiProcesses: string;
   /** STRING: the secret that signs download URLs, shared by every API replica */
   urlSigningSecret: string;
   /** STRING: the secret that signs registry login tokens, shared by every API replica */
@@ -98,6 +100,7 @@ export function createKeys(queuePrefix: string): Keys {
     uploadVerifiedParts: (id) => `${upload(id)}:verified`,
     uploadEvents: (id) => `${prefix}:events:${id}`,
     workers: `${prefix}:workers`,
+    apiProcesses: `${prefix}:api-processes`,
     urlSigningSecret: `${prefix}:url-signing-secret`,
     authTokenSecret: `${prefix}:auth-token-secret`,
     authLimits: `${prefix}:auth`,

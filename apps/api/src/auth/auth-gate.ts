@@ -1,5 +1,6 @@
 import {
   type AuthFailureLimiter,
+  type ConsoleSessions,
   type CredentialSet,
   type LoginTokens,
   type Permissions,
@@ -16,7 +17,7 @@ import type { Logger } from '@longshore/telemetry';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 
 /** The front doors, as metric and log labels. */
-export type Door = 'ecr' | 'v1' | 'v2';
+export type Door = 'ecr' | 'v1' | 'v2' | 'console';
 
 export interface AuthGateDeps {
   mode: 'sigv4' | 'off';
@@ -68,6 +69,24 @@ export class AuthGate {
       kind: 'key',
       key: await verifySigV4(request, this.deps.credentials(), this.deps.sigv4),
       via: 'sigv4',
+    }));
+  }
+
+  /** Proves an access key id and secret typed into the console's sign-in form. */
+  signIn(knock: Knock, sessions: ConsoleSessions, accessKeyId: string, secretAccessKey: string): Promise<Principal> {
+    return this.attempt(knock, accessKeyId, async () => ({
+      kind: 'key',
+      key: sessions.signIn(this.deps.credentials(), accessKeyId, secretAccessKey),
+      via: 'token',
+    }));
+  }
+
+  /** Proves a console session cookie, against the key as it is configured now. */
+  session(knock: Knock, sessions: ConsoleSessions, value: string): Promise<Principal> {
+    return this.attempt(knock, sessions.claimedKeyId(value), async () => ({
+      kind: 'key',
+      key: await sessions.verify(value, this.deps.credentials()),
+      via: 'token',
     }));
   }
 

@@ -1,0 +1,164 @@
+import { Queue } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
+import type { ErrorRecord } from '@longshore/domain';
+import { type Keys, scanKeys, type UploadRecord, type UploadStore, type WorkerRegistry } from '@longshore/metadata';
+import { FINALIZE_QUEUE } from '@longshore/queue';
+
+/** The worker's maintenance queue (garbage collection, lifecycle policies, abandoned uploads). */
+const MAINTENANCE_QUEUE = 'maintenance';
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
+/** A process that has not sent a heartbeat for this long is shown as gone (processes beat every 5 s). */
+const ALIVE_MS = 15_000;
+/** How many finished finalize jobs are read to count the last minute's. */
+const RATE_SAMPLE = 200;
+/** How many uploads of each kind the page lists. */
+const LISTED_UPLOADS = 50;
+
+export interface UploadRow {
+  uploadId: string;
+  repositoryName: string;
+  status: string;
+  bytesReceived: number;
+  partsReceived: number;
+  createdAt: number;
+  updatedAt: number;
+  error?: ErrorRecord;
+}
+
+export interface ProcessRow {
+  id: string;
+  /** Epoch ms of its last heartbeat. */
+  lastSeen: number;
+  alive: boolean;
+}
+
+export interface OperationsSnapshot {
+  at: number;
+  uploadsInFlight: UploadRow[];
+  uploadsFailed: UploadRow[];
+  finalizeQueue: Record<(typeof QUEUE_STATES)[number], number>;
+  /** Finalize jobs that finished in the last minute (`atLeast` when more than the sample). */
+  finalizedLastMinute: { completed: number; failed: number; atLeast: boolean };
+  lastGc?: { finishedAt: number; deleted: number; bytes: number; waiting: number; failed?: string };
+  workers: ProcessRow[];
+  apis: ProcessRow[];
+}
+
+export interface OperationsOverviewDeps {
+  redis: Redis | Cluster;
+  keys: Keys;
+  queuePrefix: string;
+  uploads: Pick<UploadStore, 'getMany'>;
+  workers: Pick<WorkerRegistry, 'seen'>;
+  /** The API processes' own registry (each beats every few seconds while the console is on). */
+  apis: Pick<WorkerRegistry, 'seen'>;
+}
+
+/**
+ * Read-only facts about the service at work, for the console's Operations page: uploads in flight
+ * and recently failed (a SCAN of the upload records, which expire on their own), the finalize
+ * queue's depth and recent throughput, the last garbage collection, and the processes seen (by their heartbeats).
+ * Only read when the page is asked for: nothing here runs on the push path.
+ */
+export class OperationsOverview {
+  private readonly finalize: Queue;
+  private readonly maintenance: Queue;
+
+  constructor(private readonly deps: OperationsOverviewDeps) {
+    const options = { connection: deps.redis, prefix: deps.queuePrefix };
+    this.finalize = new Queue(FINALIZE_QUEUE, options);
+    this.maintenance = new Queue(MAINTENANCE_QUEUE, options);
+    // Connection errors surface on the page's reads; the queues themselves need not report them.
+    this.finalize.on('error', () => undefined);
+    this.maintenance.on('error', () => undefined);
+  }
+
+  async snapshot(now = Date.now()): Promise<OperationsSnapshot> {
+    const [uploads, finalizeQueue, finalizedLastMinute, lastGc, workers, apis] = await Promise.all([
+      this.uploads(),
+      this.finalize.getJobCounts(...QUEUE_STATES),
+      this.recentFinalizations(now),
+      this.lastGc(),
+      this.deps.workers.seen(),
+      this.deps.apis.seen(),
+    ]);
+    const rows = uploads.map(uploadRow);
+    return {
+      at: now,
+      uploadsInFlight: rows
+        .filter((u) => u.status !== 'completed' && u.status !== 'failed')
+        .sort((a, b) => b.updatedAt - a.updatedAt)
+        .slice(0, LISTED_UPLOADS),
+      uploadsFailed: rows
+        .filter((u) => u.status === 'failed')
+        .sort((a, b) => b.updatedAt - a.updatedAt)
+        .slice(0, LISTED_UPLOADS),
+      finalizeQueue: finalizeQueue as OperationsSnapshot['finalizeQueue'],
+      finalizedLastMinute,
+      ...(lastGc ? { lastGc } : {}),
+      workers: processRows(workers, now),
+      apis: processRows(apis, now),
+    };
+  }
+
+  private async uploads(): Promise<UploadRecord[]> {
+    const found: UploadRecord[] = [];
+    for await (const batch of scanKeys(this.deps.redis, this.deps.keys.uploadPattern)) {
+      const records = await this.deps.uploads.getMany(batch.map((key) => this.deps.keys.uploadIdOf(key)));
+      for (const record of records) if (record) found.push(record);
+    }
+    return found;
+  }
+
+  private async recentFinalizations(now: number): Promise<OperationsSnapshot['finalizedLastMinute']> {
+    const since = now - 60_000;
+    const [completed, failed] = await Promise.all([
+      this.finalize.getJobs(['completed'], 0, RATE_SAMPLE - 1),
+      this.finalize.getJobs(['failed'], 0, RATE_SAMPLE - 1),
+    ]);
+    const recent = (jobs: { finishedOn?: number | undefined }[]) =>
+      jobs.filter((job) => (job?.finishedOn ?? 0) >= since).length;
+    const c = recent(completed);
+    const f = recent(failed);
+    return { completed: c, failed: f, atLeast: c >= RATE_SAMPLE || f >= RATE_SAMPLE };
+  }
+
+  private async lastGc(): Promise<OperationsSnapshot['lastGc']> {
+    const jobs = await this.maintenance.getJobs(['completed', 'failed'], 0, 49);
+    const runs = jobs.filter((job) => job?.name === 'collect-garbage' && job.finishedOn !== undefined);
+    runs.sort((a, b) => (b.finishedOn ?? 0) - (a.finishedOn ?? 0));
+    const last = runs[0];
+    if (!last) return undefined;
+    const report = (last.returnvalue ?? {}) as { deleted?: number; bytes?: number; waiting?: number };
+    return {
+      finishedAt: last.finishedOn!,
+      deleted: report.deleted ?? 0,
+      bytes: report.bytes ?? 0,
+      waiting: report.waiting ?? 0,
+      ...(last.failedReason ? { failed: last.failedReason } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.finalize.close(), this.maintenance.close()]);
+  }
+}
+
+function uploadRow(record: UploadRecord): UploadRow {
+  return {
+    uploadId: record.uploadId,
+    repositoryName: record.repositoryName,
+    status: record.status,
+    bytesReceived: record.bytesReceived,
+    partsReceived: record.partsReceived,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
+function processRows(seen: { workerId: string; lastHeartbeat: number }[], now: number): ProcessRow[] {
+  return seen
+    .map((p) => ({ id: p.workerId, lastSeen: p.lastHeartbeat, alive: now - p.lastHeartbeat < ALIVE_MS }))
+    .sort((a, b) => b.lastSeen - a.lastSeen);
+}
