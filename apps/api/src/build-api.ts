@@ -316,7 +316,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         auth,
         sessions: new ConsoleSessions(tokenSecret, generations),
         repositories: new RepositoryOverview({ repositories, images: imageStore, lifecycle }),
-        images: new ImageOverview({ repositories, images, imageStore, lifecycle, layers, storage }),
+        images: new ImageOverview({ repositories, images, imageStore, layers, storage }),
         operations: consoleOperations,
         baseUrl,
       })

@@ -1,5 +1,5 @@
 import { ImageNotFoundException, InvalidParameterException } from '@longshore/domain';
-import type { ImageRecord, ImageStore, LifecycleStore } from '@longshore/metadata';
+import type { ImageRecord, ImageStore } from '@longshore/metadata';
 import type { StorageDriver } from '@longshore/storage';
 import { describeImagePage } from '../images/image-listings.js';
 import type { EcrImageDetail } from '../images/image-service-types.js';
@@ -25,7 +25,7 @@ export interface BlobEntry {
 
 /** One image of a repository's page, as DescribeImages lists it, with when it was last pulled. */
 export interface ImageRow extends EcrImageDetail {
-  /** Epoch ms of the last recorded pull. */
+  /** Epoch ms of the last recorded pull (lastRecordedPullTime). */
   lastPulledAt?: number;
   /** An index's platforms. */
   platforms?: string[];
@@ -58,8 +58,7 @@ const MAX_SHOWN_CONFIG = 256 * 1024;
 export interface ImageOverviewDeps {
   repositories: RepositoryService;
   images: ImageService;
-  imageStore: Pick<ImageStore, 'getManifest' | 'tagsOf' | 'referrers'>;
-  lifecycle: Pick<LifecycleStore, 'lastPulls'>;
+  imageStore: Pick<ImageStore, 'getManifest' | 'tagsOf' | 'referrers' | 'pullTimes'>;
   layers: LayerService;
   storage: Pick<StorageDriver, 'blobReader'>;
 }
@@ -78,14 +77,13 @@ export class ImageOverview {
       maxResults,
       ...(nextToken !== undefined ? { nextToken } : {}),
     });
-    const digests = page.imageDetails.map((d) => d.imageDigest);
-    const pulls = await this.deps.lifecycle.lastPulls(repositoryName, digests);
+    const details = await this.deps.images.withPullTimes(repositoryName, page.imageDetails);
     const images = await Promise.all(
-      page.imageDetails.map(async (detail, i): Promise<ImageRow> => {
+      details.map(async (detail): Promise<ImageRow> => {
         const platforms = isIndex(detail.imageManifestMediaType)
           ? await this.platformsOf(repositoryName, detail.imageDigest)
           : undefined;
-        const pulled = pulls[i];
+        const pulled = detail.lastRecordedPullTime === undefined ? undefined : detail.lastRecordedPullTime * 1000;
         return {
           ...detail,
           ...(pulled !== undefined ? { lastPulledAt: pulled } : {}),
@@ -112,7 +110,7 @@ export class ImageOverview {
     const [[tags], referrers, [lastPulledAt]] = await Promise.all([
       this.deps.imageStore.tagsOf(repositoryName, [digest]),
       this.deps.imageStore.referrers(repositoryName, digest),
-      this.deps.lifecycle.lastPulls(repositoryName, [digest]),
+      this.deps.imageStore.pullTimes(repositoryName, [digest]),
     ]);
     const parsed = parseJson(found.bytes);
     const document = (parsed ?? {}) as ManifestDocument;
