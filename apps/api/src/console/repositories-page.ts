@@ -65,7 +65,7 @@ ${
     (r) => html`<tr>
     <th scope="row"><a href="/ui/repository${query({ name: r.repositoryName })}">${r.repositoryName}</a></th>
     <td class="num">${r.imageCount}</td>
-    <td class="num">${formatBytes(r.totalSize)}</td>
+    <td class="num">${r.totalSizeAtLeast ? '≥ ' : ''}${formatBytes(r.totalSize)}</td>
     <td>${formatTime(r.lastPushedAt)}</td>
     <td>${r.imageTagMutability}</td>
     <td>${r.hasLifecyclePolicy ? 'yes' : 'no'}</td>

@@ -70,7 +70,7 @@ export function repositoryBody(view: RepositoryView): SafeHtml {
 <h1>${name}</h1>
 <dl class="facts">
   <div><dt>Images</dt><dd>${summary.imageCount}</dd></div>
-  <div><dt>Total size</dt><dd>${formatBytes(summary.totalSize)}</dd></div>
+  <div><dt>Total size</dt><dd>${summary.totalSizeAtLeast ? '≥ ' : ''}${formatBytes(summary.totalSize)}</dd></div>
   <div><dt>Last push</dt><dd>${formatTime(summary.lastPushedAt)}</dd></div>
   <div><dt>Tag mutability</dt><dd>${record.imageTagMutability}</dd></div>
   <div><dt>Encryption</dt><dd>${record.encryptionConfiguration.encryptionType}</dd></div>

@@ -9,10 +9,16 @@ export interface RepositorySummary {
   imageCount: number;
   /** The sum of the images' sizes (DescribeImages' imageSizeInBytes; layers they share count once per image). */
   totalSize: number;
+  /** The repository has more images than the summary adds up (SUMMED_IMAGES): `totalSize` is a lower bound. */
+  totalSizeAtLeast: boolean;
   /** Epoch ms of the newest image's push; undefined when the repository is empty. */
   lastPushedAt?: number;
   hasLifecyclePolicy: boolean;
 }
+
+/** How many images a repository's total size adds up, at most (in pages of SIZE_PAGE): the list stays fast. */
+const SUMMED_IMAGES = 5000;
+const SIZE_PAGE = 1000;
 
 export interface RepositorySummaryPage {
   repositories: RepositorySummary[];
@@ -32,7 +38,7 @@ export interface RepositoryDetail {
 
 export interface RepositoryOverviewDeps {
   repositories: RepositoryService;
-  images: Pick<ImageStore, 'all'>;
+  images: Pick<ImageStore, 'count' | 'imagePage' | 'pushOrderChunk'>;
   lifecycle: Pick<LifecycleStore, 'get' | 'getPreview'>;
 }
 
@@ -72,24 +78,38 @@ export class RepositoryOverview {
   }
 
   private async summarize(record: RepositoryRecord): Promise<RepositorySummary> {
-    const [images, policy] = await Promise.all([
-      this.deps.images.all(record.repositoryName),
-      this.deps.lifecycle.get(record.repositoryName),
+    const name = record.repositoryName;
+    const [imageCount, newest, sized, policy] = await Promise.all([
+      this.deps.images.count(name),
+      this.deps.images.pushOrderChunk(name, 1),
+      this.totalSize(name),
+      this.deps.lifecycle.get(name),
     ]);
-    let totalSize = 0;
-    let lastPushedAt: number | undefined;
-    for (const { record: image } of images) {
-      totalSize += image.imageSizeInBytes;
-      if (lastPushedAt === undefined || image.pushedAt > lastPushedAt) lastPushedAt = image.pushedAt;
-    }
+    const lastPushedAt = newest.images[0]?.pushedAt;
     return {
-      repositoryName: record.repositoryName,
+      repositoryName: name,
       createdAt: record.createdAt,
       imageTagMutability: record.imageTagMutability,
-      imageCount: images.length,
-      totalSize,
+      imageCount,
+      totalSize: sized.bytes,
+      totalSizeAtLeast: sized.more,
       ...(lastPushedAt !== undefined ? { lastPushedAt } : {}),
       hasLifecyclePolicy: policy !== undefined,
     };
+  }
+
+  /** The images' sizes added up from the ordered listing, SUMMED_IMAGES at most. */
+  private async totalSize(name: string): Promise<{ bytes: number; more: boolean }> {
+    let bytes = 0;
+    let read = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.deps.images.imagePage(name, 'ANY', SIZE_PAGE, after);
+      for (const { record } of page.images) bytes += record.imageSizeInBytes;
+      read += page.images.length;
+      if (!page.more || page.last === undefined) return { bytes, more: false };
+      if (read >= SUMMED_IMAGES) return { bytes, more: true };
+      after = page.last;
+    }
   }
 }
