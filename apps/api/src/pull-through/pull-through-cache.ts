@@ -14,7 +14,7 @@ import {
   parseManifest,
   type ImageReference,
 } from '@longshore/domain';
-import { objectEncryptionOf, type BlobIndex, type LayerStore } from '@longshore/metadata';
+import { linkRetainedLayer, objectEncryptionOf, type BlobIndex, type LayerStore } from '@longshore/metadata';
 import type { ByteRange, StorageDriver } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import { sendBlob, type BlobDelivery } from '../http/send-blob.js';
@@ -42,7 +42,7 @@ export interface PullThroughCacheDeps {
   upstream: UpstreamRegistry;
   images: Pick<ImageService, 'getManifest' | 'headManifest' | 'storeUpstream'>;
   repositories: Pick<RepositoryService, 'getOrCreate'>;
-  layers: Pick<LayerStore, 'link'>;
+  layers: Pick<LayerStore, 'link' | 'unlink'>;
   blobs: Pick<BlobIndex, 'locate' | 'retain' | 'claim'>;
   storage: StorageDriver;
   lease: Pick<FetchLease, 'acquire' | 'held'>;
@@ -119,7 +119,7 @@ export class PullThroughCache {
       const location = await this.deps.blobs.locate(digest);
       if (location) {
         const size = (await this.deps.storage.statBlob(location)).size;
-        await this.link(repositoryName, digest, size);
+        if (!(await this.link(repositoryName, digest, size))) continue;
         this.deps.metrics.hits.inc({ kind: 'blob' });
         await sendBlob(x.req, x.res, this.deps.storage, { digest, size, location }, this.deps.delivery);
         return;
@@ -387,19 +387,23 @@ export class PullThroughCache {
     } while (await this.deps.lease.held(subject));
   }
 
-  /** Links a cached blob into the repository (idempotent), retaining it against a garbage collection. */
-  private async link(repositoryName: string, digest: string, size: number): Promise<void> {
+  /**
+   * Links a cached blob into the repository (idempotent) in the one GC-safe order
+   * (linkRetainedLayer: retain, link, retain again). False when a garbage collection is deleting
+   * the blob: nothing stays linked, and the caller looks for the blob again.
+   */
+  private async link(repositoryName: string, digest: string, size: number): Promise<boolean> {
     await this.deps.repositories.getOrCreate(repositoryName);
     try {
-      await this.deps.layers.link(repositoryName, this.deps.registryId, digest, {
+      return await linkRetainedLayer(this.deps, repositoryName, this.deps.registryId, digest, {
         size,
         uploadId: 'pull-through',
         linkedAt: Date.now(),
       });
     } catch (err) {
       if (!(err instanceof LayerAlreadyExistsException)) throw err;
+      return true;
     }
-    await this.deps.blobs.retain(digest);
   }
 
   private endpoint(target: UpstreamTarget): UpstreamEndpoint {
