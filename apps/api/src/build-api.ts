@@ -98,6 +98,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     layers: layerStore,
     images: imageStore,
     blobs,
+    blobReferences,
     workers,
     lifecycle,
     mirror,
@@ -132,6 +133,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     repositoryStore,
     images: imageStore,
     layers: layerStore,
+    blobs,
+    blobReferences,
     registryId: config.registryId,
     createRepositoryOnPush: config.createRepositoryOnPush,
     pulls: new PullRecorder({

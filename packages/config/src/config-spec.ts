@@ -347,6 +347,13 @@ export const configSpec = {
     default: 86_400,
     parse: integer({ min: 0 }),
   }),
+  gcLayerLinkGraceSeconds: setting({
+    env: 'GC_LAYER_LINK_GRACE_SECONDS',
+    description:
+      "How long a layer linked to a repository but named by none of its manifests keeps its blob: ECR's layer API uploads layers before the PutImage that names them. Older links keep nothing, so deleting an image frees the layers no other image names (garbage collection marks from manifests)",
+    default: 86_400,
+    parse: integer({ min: 0 }),
+  }),
   metricsPort: setting({
     env: 'METRICS_PORT',
     description:
@@ -500,6 +507,13 @@ export const configSpec = {
       'Tests only (fault injection): a worker whose finalization reaches this step holds there until it is killed, and tells its parent process (`before-publish`: parts verified and the digest recorded, nothing published; `before-link`: the blob published and indexed, the layer not linked); `off` in service',
     default: 'off' as const,
     parse: oneOf('off', 'before-publish', 'before-link'),
+  }),
+  testHoldGcAt: setting({
+    env: 'TEST_HOLD_GC_AT',
+    description:
+      "Tests only: a worker's garbage collection that reaches this step tells its parent process which digests it is about to sweep and waits for the parent's `gc-release` message (`before-sweep`: references read, nothing swept yet); `off` in service",
+    default: 'off' as const,
+    parse: oneOf('off', 'before-sweep'),
   }),
   eventsWebhookUrls: setting<string[]>({
     env: 'EVENTS_WEBHOOK_URL',

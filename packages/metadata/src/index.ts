@@ -13,7 +13,7 @@ export {
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
 export { BlobIndex, BlobBeingCollectedError, COLLECTING_PREFIX } from './blob-index.js';
-export { BlobReferences } from './blob-references.js';
+export { BlobReferences, type BlobReferenceSnapshot, type ReferenceReadOptions } from './blob-references.js';
 export { linkRetainedLayer, type LayerReferenceDeps } from './link-retained-layer.js';
 export { scanKeys } from './scan-keys.js';
 export {

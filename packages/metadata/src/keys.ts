@@ -59,6 +59,11 @@ export interface Keys {
   lifecycle(repositoryName: string): LifecycleKeys;
   /** SET of the names of the repositories that have a lifecycle policy */
   lifecycleRepositories: string;
+  /**
+   * HASH token → JSON { at, digests }: the blobs of manifest pushes under way (BlobReferences.pin),
+   * which the garbage collector keeps
+   */
+  blobPins: string;
   /** STRING (integer): bytes of the blobs indexed, added when a digest is first claimed, taken off when GC deletes it */
   storedBlobBytes: string;
   /** HASH ecrRepositoryPrefix → pull-through cache rule JSON (mirrored to the storage) */
@@ -114,5 +119,6 @@ export function createKeys(queuePrefix: string): Keys {
     lifecycleRepositories: `${prefix}:lifecycle-repositories`,
     storedBlobBytes: `${prefix}:stored-blob-bytes`,
     pullThroughRules: `${prefix}:pull-through-rules`,
+    blobPins: `${prefix}:blob-pins`,
   };
 }

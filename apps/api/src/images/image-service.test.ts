@@ -42,6 +42,8 @@ describe('ImageService on a real Redis', () => {
       repositoryStore: stores.repositories,
       images: stores.images,
       layers: stores.layers,
+      blobs: stores.blobs,
+      blobReferences: stores.blobReferences,
       registryId: REGISTRY,
       createRepositoryOnPush: true,
     });
@@ -192,6 +194,8 @@ describe('ImageService on a real Redis', () => {
       repositoryStore: stores.repositories,
       images: stores.images,
       layers: new RacingLayerStore(redis, stores.keys),
+      blobs: stores.blobs,
+      blobReferences: stores.blobReferences,
       registryId: REGISTRY,
       createRepositoryOnPush: false,
     });

@@ -12,6 +12,7 @@ import {
   parseImageReference,
   parseManifest,
   requiredBlobs,
+  referencedBlobs,
   referrerArtifactType,
   requireDigest,
   requireOciDigest,
@@ -20,7 +21,10 @@ import {
   type ParsedManifest,
 } from '@longshore/domain';
 import {
+  BlobBeingCollectedError,
   referrerDescriptor,
+  type BlobIndex,
+  type BlobReferences,
   type ImageRecord,
   type ImageStore,
   type LayerStore,
@@ -51,6 +55,10 @@ export interface ImageServiceDeps {
   repositoryStore: RepositoryStore;
   images: ImageStore;
   layers: LayerStore;
+  /** A push retains the blobs its manifest names, so a garbage collection under way keeps them. */
+  blobs: Pick<BlobIndex, 'retain'>;
+  /** A push pins the blobs its manifest names while it commits it (see collect-garbage.ts in the worker). */
+  blobReferences: Pick<BlobReferences, 'pin' | 'unpin'>;
   registryId: string;
   /** CREATE_REPOSITORY_ON_PUSH: a /v2 manifest push to a missing repository creates it. */
   createRepositoryOnPush: boolean;
@@ -298,9 +306,31 @@ export class ImageService {
     const repositoryName = repository.repositoryName;
     const where = `repository with name '${repositoryName}' in the registry with id '${this.deps.registryId}'`;
 
+    // Safe against a garbage collection under way: the blobs are pinned, then retained, and
+    // only then checked and committed (the proof is in collect-garbage.ts in the worker).
+    const named = referencedBlobs(manifest);
+    if (named.length === 0) return this.commit(repository, manifest, bytes, tag, policy, where);
+    const pin = await this.deps.blobReferences.pin(named);
+    try {
+      return await this.commit(repository, manifest, bytes, tag, policy, where);
+    } finally {
+      await this.deps.blobReferences.unpin(pin);
+    }
+  }
+
+  private async commit(
+    repository: RepositoryRecord,
+    manifest: ParsedManifest,
+    bytes: Buffer,
+    tag: string | undefined,
+    policy: StorePolicy,
+    where: string,
+  ): Promise<PutManifestResult> {
+    const repositoryName = repository.repositoryName;
+    const gone = await this.retainBlobs(referencedBlobs(manifest));
     const blobs = policy.requireBlobs === false ? [] : requiredBlobs(manifest);
     const links = await this.deps.layers.getMany(repositoryName, blobs);
-    const missingBlobs = blobs.filter((_, i) => !links[i]);
+    const missingBlobs = blobs.filter((digest, i) => !links[i] || gone.has(digest));
     if (missingBlobs.length > 0) {
       throw new ManifestBlobsNotFoundError(
         `Layers with digests '[${missingBlobs.join(', ')}]' required for pushing image into ${where} do not exist`,
@@ -361,6 +391,26 @@ export class ImageService {
           ...(tag !== undefined ? { tag } : {}),
         };
     }
+  }
+
+  /**
+   * Retains each blob (clearing a garbage collection's mark on it); answers those the collector
+   * is deleting: a manifest may not be committed naming them. (A blob it deleted already has no
+   * repository link any more: the link check after this finds it missing.)
+   */
+  private async retainBlobs(digests: string[]): Promise<Set<string>> {
+    const gone = new Set<string>();
+    await Promise.all(
+      digests.map(async (digest) => {
+        try {
+          await this.deps.blobs.retain(digest);
+        } catch (err) {
+          if (!(err instanceof BlobBeingCollectedError)) throw err;
+          gone.add(digest);
+        }
+      }),
+    );
+    return gone;
   }
 }
 

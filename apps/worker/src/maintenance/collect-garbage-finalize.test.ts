@@ -10,6 +10,8 @@ import { createLogger } from '@longshore/telemetry';
 import { finalizeUpload, type FinalizeDeps } from '../finalize/finalize-upload.js';
 import { collectGarbage } from './collect-garbage.js';
 
+const DAY_MS = 86_400_000;
+
 const LIMITS: UploadLimits = {
   minPartSize: 0,
   maxPartSize: 1024 * 1024,
@@ -111,11 +113,14 @@ describe('collectGarbage against a finalization of the same digest', () => {
     const steps: string[] = [];
     const report = await collectGarbage({
       blobs: stores.blobs,
+      layers: stores.layers,
       storage,
       graceMs: 0,
+      layerLinkGraceMs: DAY_MS,
       references: {
-        all: async () => {
-          const live = await stores.blobReferences.all();
+        read: async (options) => {
+          const references = await stores.blobReferences.read(options);
+          const live = references.live;
           steps.push(`marked: ${await isMarked(digest)}`);
           expect(live.has(digest)).toBe(false);
           await handOver();
@@ -127,7 +132,7 @@ describe('collectGarbage against a finalization of the same digest', () => {
             callbackUrl: null,
           });
           steps.push('finalized');
-          return live;
+          return references;
         },
       },
     });
@@ -165,16 +170,18 @@ describe('collectGarbage against a finalization of the same digest', () => {
     let finalized: Promise<unknown> | undefined;
     const report = await collectGarbage({
       blobs: stores.blobs,
+      layers: stores.layers,
       storage,
       graceMs: 0,
+      layerLinkGraceMs: DAY_MS,
       references: {
-        all: async () => {
-          const live = await stores.blobReferences.all();
+        read: async (options) => {
+          const references = await stores.blobReferences.read(options);
           steps.push(`marked: ${await isMarked(digest)}`);
           await handOver();
           finalized = finalizeUpload(uploadId, held, log);
           await atIndex;
-          return live;
+          return references;
         },
       },
     });

@@ -17,7 +17,9 @@ const LIMITS: UploadLimits = {
   uploadTtlSeconds: 600,
   statusRetentionSeconds: 600,
 };
-const LINK = { size: 0, uploadId: 'u', linkedAt: 0 };
+const DAY_MS = 86_400_000;
+/** A layer link made now: it keeps its blob for the layer-link grace period (a day here). */
+const LINK = { size: 0, uploadId: 'u', linkedAt: Date.now() };
 
 /**
  * The collector on a real Redis and filesystem driver, with a concurrent push's steps run at the
@@ -66,8 +68,10 @@ describe('collectGarbage', () => {
   const deps = (overrides: Partial<GarbageCollectionDeps> = {}): GarbageCollectionDeps => ({
     blobs: stores.blobs,
     references: stores.blobReferences,
+    layers: stores.layers,
     storage,
     graceMs: 0,
+    layerLinkGraceMs: DAY_MS,
     ...overrides,
   });
   const exists = (location: string) =>
@@ -98,13 +102,13 @@ describe('collectGarbage', () => {
     const blob = await publishBlob();
     const racing = deps({
       references: {
-        all: async () => {
-          const live = await stores.blobReferences.all();
+        read: async (options) => {
+          const references = await stores.blobReferences.read(options);
           // A push finalizing the same layer, after the collector read references: it retains
           // the indexed blob and links it.
           expect(await stores.blobs.retain(blob.digest)).toBe(blob.location);
           await stores.layers.link('repo', '000000000000', blob.digest, LINK);
-          return live;
+          return references;
         },
       },
     });
@@ -142,6 +146,75 @@ describe('collectGarbage', () => {
     expect(await stores.blobs.locate(blob.digest)).toBe(again.location);
     expect(await exists(again.location)).toBe(true);
     expect((await collectGarbage(deps())).deleted).toBe(1);
+  });
+
+  it('marks from manifests: a link older than the layer-link grace keeps nothing, and goes with its blob', async () => {
+    await stores.repositories.create({
+      repositoryName: 'other',
+      registryId: '000000000000',
+      createdAt: 0,
+      imageTagMutability: 'MUTABLE',
+      imageScanningConfiguration: { scanOnPush: false },
+      encryptionConfiguration: { encryptionType: 'AES256' },
+    });
+    const old = await publishBlob(400);
+    const young = await publishBlob(300);
+    const named = await publishBlob(200);
+    const longAgo = { ...LINK, linkedAt: Date.now() - 2 * DAY_MS };
+    await stores.layers.link('repo', '000000000000', old.digest, longAgo);
+    await stores.layers.link('other', '000000000000', old.digest, longAgo);
+    await stores.layers.link('repo', '000000000000', young.digest, LINK);
+    await stores.layers.link('repo', '000000000000', named.digest, longAgo);
+    // An image of another repository names `named`: its old link does not matter.
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: named.digest, size: 200 },
+        layers: [],
+      }),
+    );
+    const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    const record = {
+      digest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      manifestSize: manifest.length,
+      imageSizeInBytes: 200,
+      pushedAt: 0,
+    };
+    await stores.images.put('other', { record, bytes: manifest, rejectUnchanged: false, tagImmutable: false });
+
+    expect(await collectGarbage(deps())).toMatchObject({ deleted: 1, bytes: 400 });
+    expect(await exists(old.location)).toBe(false);
+    // No repository keeps a link to the deleted blob.
+    expect(await stores.layers.get('repo', old.digest)).toBeUndefined();
+    expect(await stores.layers.get('other', old.digest)).toBeUndefined();
+    expect(await exists(young.location)).toBe(true);
+    expect(await stores.layers.get('repo', young.digest)).toBeDefined();
+    expect(await exists(named.location)).toBe(true);
+
+    // Deleting the image frees its blob; the young link's blob goes once its link is old too.
+    expect((await stores.images.delete('other', digest, false)).kind).toBe('deleted');
+    expect(await collectGarbage(deps())).toMatchObject({ deleted: 1, bytes: 200 });
+    expect(await stores.layers.get('repo', named.digest)).toBeUndefined();
+    // (Blobs earlier tests linked go too: every link is old with no grace.)
+    expect((await collectGarbage(deps({ layerLinkGraceMs: 0 }))).deleted).toBeGreaterThanOrEqual(1);
+    expect(await exists(young.location)).toBe(false);
+    expect(await stores.layers.get('repo', young.digest)).toBeUndefined();
+  });
+
+  it('keeps the blobs a manifest push pinned, and lets them go once it unpinned', async () => {
+    const blob = await publishBlob();
+    const pin = await stores.blobReferences.pin([blob.digest]);
+    expect((await collectGarbage(deps())).deleted).toBe(0);
+    expect(await exists(blob.location)).toBe(true);
+    await stores.blobReferences.unpin(pin);
+    expect((await collectGarbage(deps())).deleted).toBe(1);
+    // A pin left by a process that died long ago keeps nothing, and is dropped.
+    const stale = await publishBlob();
+    await stores.blobReferences.pin([stale.digest], Date.now() - 2 * 3_600_000);
+    expect((await collectGarbage(deps())).deleted).toBe(1);
+    expect(await redis.hlen(stores.keys.blobPins)).toBe(0);
   });
 
   it('keeps the digests an in-flight upload declared, and lets them go once it is over', async () => {
