@@ -5,9 +5,9 @@ import { holdGcAt } from './hold-gc-at.js';
 
 /** Every GC_INTERVAL_MS (0: only when `longshore gc run` asks): deletes blobs unreferenced for GC_GRACE_SECONDS. */
 export function collectGarbageJob(context: WorkerContext): MaintenanceJob {
-  const { config, log, storage, stores, metrics, clock } = context;
-  // Off in service; the GC interleaving tests stop a collection before its sweep (fault injection).
-  const gcHold = holdGcAt(config.testHoldGcAt);
+  const { config, log, storage, stores, metrics } = context;
+  // Off in service; the GC race tests hold each collection before its sweep (TEST_HOLD_GC_AT).
+  const hold = holdGcAt(config.testHoldGcAt);
   const deps = {
     blobs: stores.blobs,
     references: stores.blobReferences,
@@ -15,8 +15,8 @@ export function collectGarbageJob(context: WorkerContext): MaintenanceJob {
     storage,
     graceMs: config.gcGraceSeconds * 1000,
     layerLinkGraceMs: config.gcLayerLinkGraceSeconds * 1000,
-    now: clock,
-    ...(gcHold ? { beforeSweep: gcHold } : {}),
+    now: context.clock,
+    ...(hold ? { beforeSweep: hold } : {}),
     onDeleted: (bytes: number) => {
       metrics.gcDeletedBlobs.inc({ driver: storage.name });
       metrics.gcReclaimedBytes.inc({ driver: storage.name }, bytes);

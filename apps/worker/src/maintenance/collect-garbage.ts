@@ -51,14 +51,15 @@ export interface GarbageCollectionReport {
  *
  * Why no reference survives to a deleted blob: take a reference whose maker retained at time r,
  * and a sweep at s of a mark set at m (m < the reference read < s). Makers: an upload (retains
- * while in flight, then links), a mount (retains, links, retains again), a manifest push (pins its blobs,
- * then retains each, then commits the manifest, then unpins; ImageService.store in the API).
+ * while in flight, then links), a mount (retains, links, retains again: linkRetainedLayer), a
+ * manifest push (pins its blobs, then retains each, then commits the manifest, then unpins;
+ * ImageService.store in the API).
  * - m < r < s: the retain cleared the mark, so the sweep's re-check fails. Impossible.
  * - r < m: the maker is visible from before r until for ever: an upload is in flight from before
  *   it retains until after it links, and its link is young for the grace period (a link older
  *   than that at the read was made before m - grace, so a PutImage naming it later is a
- *   manifest push, which retains for itself); a mount retains, links, then retains again (linkRetainedLayer), so its link is visible before its last retain; a push is pinned
- *   from before it retains until after its manifest is committed, and the manifest references
+ *   manifest push, which retains for itself); a mount retains again once it linked (then
+ *   m < r); a push is pinned from before it retains until after its manifest is committed, and the manifest references
  *   the blob for as long as it exists. The read of references, after m, sees each of them (pins
  *   are read before manifests and uploads before links, so a move from one to the next is not
  *   missed). The digest is unmarked, not swept.
