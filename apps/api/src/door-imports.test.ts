@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('.', import.meta.url));
 /** The doors: each only translates its wire, calling the services (docs/architecture.md). */
-const DOORS = ['ecr', 'v1', 'v2'];
+const DOORS = ['ecr', 'v1', 'v2', 'console'];
 /** What a door must not reach past its services for. */
 const FORBIDDEN = ['@longshore/metadata', '@longshore/queue'];
 
