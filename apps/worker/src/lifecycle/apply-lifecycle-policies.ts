@@ -13,7 +13,7 @@ export interface LifecycleDeps {
 }
 
 /** Expired images deleted at once: enough to keep a 90,000-image expiry within a minute, few enough to leave Redis to pushes. */
-const DELETE_CONCURRENCY = 16;
+const DELETE_CONCURRENCY = 8;
 
 export interface RepositoryEvaluation {
   repositoryName: string;
