@@ -12,6 +12,7 @@ export const scenarioNames = [
   'memory-raw',
   'memory-v2',
   'pull-through',
+  'listings',
 ] as const;
 
 export type ScenarioName = (typeof scenarioNames)[number];
@@ -36,6 +37,8 @@ export interface BenchSizes {
   memoryLayerBytes: number;
   /** The layer pulled through a pull-through cache rule (issue 20: 200 MiB). */
   pullThroughLayerBytes: number;
+  /** Images in the listings scenario's one repository (issue 19: 100,000); half tagged. */
+  listingImages: number;
   /** Bytes hashed for the node:crypto SHA-256 reference (hash-wasm gets a quarter of it). */
   sha256ReferenceBytes: number;
   /** Bytes written (then fsynced once) for the disk reference. */
@@ -52,6 +55,7 @@ export const fullSizes: BenchSizes = {
   fullVerifyBytes: GiB,
   memoryLayerBytes: 4 * GiB,
   pullThroughLayerBytes: 200 * MiB,
+  listingImages: 100_000,
   sha256ReferenceBytes: 256 * MiB,
   diskReferenceBytes: 512 * MiB,
 };
@@ -65,6 +69,7 @@ export const quickSizes: BenchSizes = {
   fullVerifyBytes: 128 * MiB,
   memoryLayerBytes: 256 * MiB,
   pullThroughLayerBytes: 32 * MiB,
+  listingImages: 10_000,
   sha256ReferenceBytes: 128 * MiB,
   diskReferenceBytes: 128 * MiB,
 };

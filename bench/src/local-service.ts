@@ -24,6 +24,8 @@ export interface LocalServiceOptions {
 
 export interface LocalService {
   endpoint: URL;
+  /** The service's private Redis (scenarios that seed metadata directly). */
+  redisUrl: string;
   dataDir: string;
   /** api, worker (or worker-1, worker-2, …) and redis. */
   pids: Record<string, number>;
@@ -138,6 +140,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     for (const { name, child } of children) pids[name] = child.pid!;
     return {
       endpoint: new URL(`http://127.0.0.1:${port}`),
+      redisUrl: redis.url,
       dataDir,
       pids,
       log,

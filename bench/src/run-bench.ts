@@ -224,6 +224,7 @@ async function runLongshore(definition: ScenarioDefinition, settings: RunSetting
       cpuWindow: () => openCpuWindow(pids),
       http,
       ...(settings.endpoint ? {} : { dataRoot: settings.dataRoot }),
+      ...(service ? { redisUrl: service.redisUrl } : {}),
       ...(settings.peerRegistry ? { peerRegistryBinary: settings.peerRegistry } : {}),
     };
     const result = await definition.run(context);

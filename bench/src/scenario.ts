@@ -52,6 +52,8 @@ export interface ScenarioContext {
   http?: HttpTarget;
   /** Where the run may keep files (the bench's own service only). */
   dataRoot?: string;
+  /** The service's Redis (the bench's own service only), for scenarios that seed metadata directly. */
+  redisUrl?: string;
   /** BENCH_PEER_REGISTRY, for scenarios that need a registry of their own (pull-through's upstream). */
   peerRegistryBinary?: string;
 }

@@ -2,6 +2,7 @@ import type { ScenarioName } from '../bench-options.js';
 import type { ScenarioDefinition } from '../scenario.js';
 import { fourLargeLayers } from './four-large-layers.js';
 import { fullVerify } from './full-verify.js';
+import { listings } from './listings.js';
 import { largeLayerEcr, largeLayerRaw, largeLayerV2 } from './large-layer.js';
 import { memory, memoryRaw, memoryV2 } from './memory.js';
 import { pullThrough } from './pull-through.js';
@@ -19,4 +20,5 @@ export const scenarioDefinitions: Record<ScenarioName, ScenarioDefinition> = {
   'memory-raw': memoryRaw,
   'memory-v2': memoryV2,
   'pull-through': pullThrough,
+  listings,
 };

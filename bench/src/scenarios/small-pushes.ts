@@ -199,7 +199,7 @@ async function clientLoop(ctx: PeerContext, content: PushContent, tally: Tally, 
  * base64 of the rest are computed once (the rest is a multiple of 3 bytes, so its base64 needs
  * no padding and the two base64 pieces simply follow each other).
  */
-class PushContent {
+export class PushContent {
   private readonly prefixHash: Hash;
   private readonly prefixBase64: Buffer;
   private readonly prefixBytes: Buffer;

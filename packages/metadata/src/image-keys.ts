@@ -96,7 +96,8 @@ const PUSH_ORDER_WIDTH = 16;
  * same string (pushOrderLua in scripts/image-tags-lua.ts).
  */
 export function pushOrderMember(digest: string, pushedAt: number): string {
-  return `${String(PUSH_ORDER_BASE - pushedAt).padStart(PUSH_ORDER_WIDTH, '0')} ${digest}`;
+  // Truncated as Lua's %d truncates: the scripts and the rebuild write the same member.
+  return `${String(Math.trunc(PUSH_ORDER_BASE - pushedAt)).padStart(PUSH_ORDER_WIDTH, '0')} ${digest}`;
 }
 
 /** The digest and push time a push-order member holds. */

@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ImageStore, createKeys } from '@longshore/metadata';
+import { Redis } from 'ioredis';
+import type { BenchSizes } from '../bench-options.js';
+import type { RunResult, ScenarioContext, ScenarioDefinition } from '../scenario.js';
+import { percentile } from '../stats.js';
+import { PushContent } from './small-pushes.js';
+
+/** The service's Redis key prefix, set for the run so the seeding writes where the service reads. */
+const PREFIX = 'longshore';
+const DAY_MS = 86_400_000;
+/** Images put through the metadata scripts at once (pipelined on one connection). */
+const SEED_BATCH = 2_000;
+/** Requests timed per listing page. */
+const PAGE_REQUESTS = 50;
+const PAGE_SIZE = 100;
+/** Clients pushing small layers, before and during the evaluation. */
+const PUSH_CLIENTS = 4;
+const PUSH_BYTES = 16 * 1024;
+/** The policy keeps 1 in 20 images of each kind (5,000 of 100,000 tagged and untagged): it expires 90%. */
+const keptPerKind = (count: number) => Math.floor(count / 20);
+
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+
+const pageTarget = { max: 50 } as const;
+
+export const listings: ScenarioDefinition = {
+  name: 'listings',
+  summary:
+    'one repository with `listingImages` (100,000) images, half tagged, seeded through the image scripts; ' +
+    'p50/p99 of the first and a middle page of ListImages, DescribeImages and /v2 tags/list; then one ' +
+    'lifecycle evaluation expiring 90%, its duration, and the small-push p99 during it vs before it',
+  serviceEnv: { QUEUE_PREFIX: PREFIX, LIFECYCLE_INTERVAL_SECONDS: '1', VERIFY_MODE: 'parts' },
+  localOnly: true,
+  figures: [
+    { name: 'listFirstP99Ms', label: 'ListImages first page p99', unit: 'ms', target: pageTarget },
+    { name: 'listMiddleP99Ms', label: 'ListImages middle page p99', unit: 'ms', target: pageTarget },
+    { name: 'describeFirstP99Ms', label: 'DescribeImages first page p99', unit: 'ms', target: pageTarget },
+    { name: 'describeMiddleP99Ms', label: 'DescribeImages middle page p99', unit: 'ms', target: pageTarget },
+    { name: 'tagsFirstP99Ms', label: 'tags/list first page p99', unit: 'ms', target: pageTarget },
+    { name: 'tagsMiddleP99Ms', label: 'tags/list middle page p99', unit: 'ms', target: pageTarget },
+    { name: 'evaluationMs', label: 'lifecycle evaluation', unit: 'ms', target: { max: 60_000 } },
+    { name: 'expiredImages', label: 'images expired', unit: 'count' },
+    { name: 'pushP99Ms', label: 'small push p99 without evaluation', unit: 'ms' },
+    { name: 'pushP99DuringMs', label: 'small push p99 during evaluation', unit: 'ms' },
+    { name: 'pushP99Ratio', label: 'small push p99 during ÷ without', unit: 'ratio', target: { max: 1.5 } },
+    { name: 'apiPeakMiB', label: 'API peak RSS', unit: 'MiB', target: { max: 150 } },
+    { name: 'workerPeakMiB', label: 'worker peak RSS', unit: 'MiB', target: { max: 150 } },
+    { name: 'redisPeakMiB', label: 'redis-server peak RSS', unit: 'MiB' },
+  ],
+  timeoutMs: (sizes: BenchSizes) => 300_000 + sizes.listingImages * 10,
+  async run(ctx) {
+    if (!ctx.redisUrl)
+      throw new Error('the listings scenario seeds the service’s Redis: it needs the bench’s own service');
+    const redis = new Redis(ctx.redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+    try {
+      return await measure(ctx, redis);
+    } finally {
+      redis.disconnect();
+    }
+  },
+};
+
+async function measure(ctx: ScenarioContext, redis: Redis): Promise<RunResult> {
+  const count = ctx.sizes.listingImages;
+  const store = new ImageStore(redis, createKeys(PREFIX));
+  const now = Date.now();
+  const seedStart = performance.now();
+  const tags = await seed(ctx, store, count, now);
+  const seedMs = performance.now() - seedStart;
+
+  const pages = await timePages(ctx, tags);
+  const baseline = await pushLoad(ctx, (elapsedMs) => elapsedMs >= Math.min(10_000, count / 10));
+  const evaluation = await evaluate(ctx, redis, keptPerKind(count));
+  const remaining = await redis.hlen(createKeys(PREFIX).images(ctx.repositoryName).images);
+
+  const pushP99Ms = percentile(baseline.latencies, 99);
+  const pushP99DuringMs = percentile(evaluation.pushes.latencies, 99);
+  return {
+    figures: {
+      ...pages.figures,
+      evaluationMs: evaluation.ms,
+      expiredImages: count - remaining,
+      pushP99Ms,
+      pushP99DuringMs,
+      pushP99Ratio: pushP99DuringMs / pushP99Ms,
+    },
+    detail: {
+      images: count,
+      taggedImages: tags.length,
+      seedSeconds: round(seedMs / 1000),
+      remainingImages: remaining,
+      pageP50Ms: pages.p50,
+      pushesBefore: baseline.latencies.length,
+      pushesDuring: evaluation.pushes.latencies.length,
+      pushErrors: baseline.errors + evaluation.pushes.errors,
+      pushP50Ms: round(percentile(baseline.latencies, 50)),
+      pushP50DuringMs: round(percentile(evaluation.pushes.latencies, 50)),
+    },
+  };
+}
+
+/**
+ * `count` images put through the image scripts (ImageStore.put, as a push stores them), in
+ * pipelined batches: every even one tagged `build-<n>`, pushed one second apart, the 90% oldest
+ * more than two days ago. Answers the tags.
+ */
+async function seed(ctx: ScenarioContext, store: ImageStore, count: number, now: number): Promise<string[]> {
+  const old = count - 2 * keptPerKind(count);
+  const tags: string[] = [];
+  for (let start = 0; start < count; start += SEED_BATCH) {
+    ctx.signal.throwIfAborted();
+    ctx.progress(`listings: seeding images ${start}/${count}`);
+    const batch = Array.from({ length: Math.min(SEED_BATCH, count - start) }, (_, j) => start + j);
+    await Promise.all(
+      batch.map((i) => {
+        const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, n: i }));
+        const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+        const pushedAt = i < old ? now - 2 * DAY_MS - (old - i) * 1000 : now - (count - i) * 1000;
+        const tag = i % 2 === 0 ? `build-${String(i).padStart(6, '0')}` : undefined;
+        if (tag) tags.push(tag);
+        return store.put(ctx.repositoryName, {
+          record: {
+            digest,
+            mediaType: MANIFEST,
+            manifestSize: bytes.length,
+            imageSizeInBytes: 1024,
+            pushedAt,
+            configMediaType: OCI_CONFIG,
+          },
+          bytes,
+          ...(tag ? { tag } : {}),
+          rejectUnchanged: false,
+          tagImmutable: false,
+        });
+      }),
+    );
+  }
+  return tags.sort();
+}
+
+/** p50/p99 of PAGE_REQUESTS requests for the first and a middle page of each listing. */
+async function timePages(ctx: ScenarioContext, tags: string[]) {
+  const { ecr, repositoryName, signal } = ctx;
+  const list = (nextToken?: string) =>
+    ecr.call<{ imageIds: unknown[]; nextToken?: string }>(
+      'ListImages',
+      { repositoryName, maxResults: PAGE_SIZE, ...(nextToken ? { nextToken } : {}) },
+      { signal },
+    );
+  const describe = (nextToken?: string) =>
+    ecr.call<{ imageDetails: unknown[]; nextToken?: string }>(
+      'DescribeImages',
+      { repositoryName, maxResults: PAGE_SIZE, ...(nextToken ? { nextToken } : {}) },
+      { signal },
+    );
+  const tagPage = async (last?: string) => {
+    const query = `n=${PAGE_SIZE}${last ? `&last=${encodeURIComponent(last)}` : ''}`;
+    const res = await ctx.http!.request('GET', `/v2/${repositoryName}/tags/list?${query}`, {}, [], { signal });
+    if (res.status !== 200) throw new Error(`tags/list answered ${res.status}`);
+    const body = JSON.parse(res.body.toString('utf8')) as { tags: string[] };
+    if (body.tags.length !== PAGE_SIZE) throw new Error(`tags/list answered ${body.tags.length} tags`);
+  };
+
+  ctx.progress('listings: paging to the middle of ListImages and DescribeImages');
+  const middleList = await tokenAtMiddle(ctx, 'ListImages', 'imageIds');
+  const middleDescribe = await tokenAtMiddle(ctx, 'DescribeImages', 'imageDetails');
+  const series: [string, () => Promise<unknown>][] = [
+    ['listFirst', () => list()],
+    ['listMiddle', () => list(middleList)],
+    ['describeFirst', () => describe()],
+    ['describeMiddle', () => describe(middleDescribe)],
+    ['tagsFirst', () => tagPage()],
+    ['tagsMiddle', () => tagPage(tags[tags.length >> 1])],
+  ];
+  const figures: Record<string, number> = {};
+  const p50: Record<string, number> = {};
+  for (const [name, request] of series) {
+    ctx.progress(`listings: timing ${name}`);
+    await request(); // warm-up
+    const ms: number[] = [];
+    for (let i = 0; i < PAGE_REQUESTS; i += 1) {
+      const t0 = performance.now();
+      await request();
+      ms.push(performance.now() - t0);
+    }
+    figures[`${name}P99Ms`] = percentile(ms, 99);
+    p50[name] = round(percentile(ms, 50));
+  }
+  return { figures, p50 };
+}
+
+/** The nextToken of the page after the first half of a listing, reached by paging (1000 a page). */
+async function tokenAtMiddle(ctx: ScenarioContext, operation: string, field: string): Promise<string> {
+  let seen = 0;
+  let nextToken: string | undefined;
+  do {
+    const page = await ctx.ecr.call<Record<string, unknown[]> & { nextToken?: string }>(
+      operation,
+      { repositoryName: ctx.repositoryName, maxResults: 1000, ...(nextToken ? { nextToken } : {}) },
+      { signal: ctx.signal },
+    );
+    seen += page[field]!.length;
+    nextToken = page.nextToken;
+  } while (nextToken && seen < ctx.sizes.listingImages / 2);
+  if (!nextToken) throw new Error(`${operation} ended after ${seen} entries`);
+  return nextToken;
+}
+
+interface PushTally {
+  latencies: number[];
+  errors: number;
+}
+
+/** PUSH_CLIENTS clients pushing small layers (ECR initiate + part + complete) until `done`. */
+async function pushLoad(ctx: ScenarioContext, done: (elapsedMs: number) => boolean): Promise<PushTally> {
+  const tally: PushTally = { latencies: [], errors: 0 };
+  const started = performance.now();
+  const request = { signal: ctx.signal };
+  const client = async () => {
+    const content = new PushContent(PUSH_BYTES);
+    while (!done(performance.now() - started) && !ctx.signal.aborted) {
+      const t0 = performance.now();
+      try {
+        const uploadId = await ctx.ecr.initiate(ctx.repositoryName, request);
+        const part = content.next();
+        await ctx.ecr.uploadPart(ctx.repositoryName, uploadId, 0, PUSH_BYTES - 1, part.base64, request);
+        await ctx.ecr.complete(ctx.repositoryName, uploadId, part.digest, { ...request, retry: false });
+        tally.latencies.push(performance.now() - t0);
+      } catch {
+        if (ctx.signal.aborted) return;
+        tally.errors += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: PUSH_CLIENTS }, client));
+  ctx.signal.throwIfAborted();
+  return tally;
+}
+
+/**
+ * Puts a policy expiring 90% of the images (the tagged beyond the newest `kept`, the untagged
+ * pushed over a day ago), then waits for the workers' next evaluation to set lastEvaluatedAt,
+ * pushing small layers meanwhile. Its duration runs from lastEvaluatedAt (the evaluation's
+ * start) to when it was seen set.
+ */
+async function evaluate(ctx: ScenarioContext, redis: Redis, kept: number): Promise<{ ms: number; pushes: PushTally }> {
+  const { ecr, repositoryName, signal } = ctx;
+  const rules = [
+    {
+      rulePriority: 1,
+      description: 'keep the newest builds',
+      selection: {
+        tagStatus: 'tagged',
+        tagPrefixList: ['build-'],
+        countType: 'imageCountMoreThan',
+        countNumber: kept,
+      },
+      action: { type: 'expire' },
+    },
+    {
+      rulePriority: 2,
+      description: 'untagged images go after a day',
+      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 },
+      action: { type: 'expire' },
+    },
+  ];
+  await ecr.call('PutLifecyclePolicy', { repositoryName, lifecyclePolicyText: JSON.stringify({ rules }) }, { signal });
+  const policyPutAt = Date.now();
+  let evaluatedAt: number | undefined;
+  let seenAt = 0;
+  const watch = async () => {
+    while (evaluatedAt === undefined) {
+      signal.throwIfAborted();
+      const found = await ecr.call<{ lastEvaluatedAt?: number }>('GetLifecyclePolicy', { repositoryName }, { signal });
+      if (found.lastEvaluatedAt !== undefined) {
+        seenAt = Date.now();
+        evaluatedAt = found.lastEvaluatedAt * 1000;
+        break;
+      }
+      const left = await redis.hlen(createKeys(PREFIX).images(repositoryName).images);
+      ctx.progress(`listings: lifecycle evaluation, ${left} images left`);
+      await delay(100);
+    }
+  };
+  const [pushes] = await Promise.all([pushLoad(ctx, () => evaluatedAt !== undefined), watch()]);
+  const startedAt = Math.max(evaluatedAt!, policyPutAt - 1000);
+  return { ms: seenAt - startedAt, pushes };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
