@@ -515,6 +515,13 @@ export const configSpec = {
     default: 'off' as const,
     parse: oneOf('off', 'before-sweep'),
   }),
+  testHoldLifecycleAt: setting({
+    env: 'TEST_HOLD_LIFECYCLE_AT',
+    description:
+      "Tests only: a worker's lifecycle evaluation that reaches this step tells its parent process and waits for the parent's `lifecycle-release` message (`inside-lock`: the repository's evaluation lock is held, nothing expired yet); `off` in service",
+    default: 'off' as const,
+    parse: oneOf('off', 'inside-lock'),
+  }),
   eventsWebhookUrls: setting<string[]>({
     env: 'EVENTS_WEBHOOK_URL',
     description:

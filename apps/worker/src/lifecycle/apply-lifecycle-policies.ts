@@ -10,6 +10,8 @@ export interface LifecycleDeps {
   log: Logger;
   /** How long one repository's evaluation lock lives between renewals. */
   lockTtlMs?: number;
+  /** Tests only (TEST_HOLD_LIFECYCLE_AT): awaited once the evaluation holds the repository's lock. */
+  insideLock?(repositoryName: string): Promise<void>;
 }
 
 /** Expired images deleted at once: enough to keep a 90,000-image expiry within a minute, few enough to leave Redis to pushes. */
@@ -31,6 +33,7 @@ export interface RepositoryEvaluation {
  */
 export async function applyLifecyclePolicy(deps: LifecycleDeps, repositoryName: string): Promise<RepositoryEvaluation> {
   const outcome = await deps.lifecycle.withEvaluationLock(repositoryName, deps.lockTtlMs ?? 60_000, async () => {
+    await deps.insideLock?.(repositoryName);
     if (!(await deps.repositories.get(repositoryName))) {
       await deps.lifecycle.forget(repositoryName);
       return 0;
