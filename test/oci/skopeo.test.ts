@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { layoutBlobDigests, layoutDescriptor, ociMediaTypes, writeOciLayout } from '../support/oci-layout.js';
 import { requireOsTool } from '../support/os-tools.js';
+import { skopeoCopy } from '../support/skopeo.js';
 import { parsePrometheusText, sampleSum } from '../support/prometheus-text.js';
-
-const run = promisify(execFile);
 
 // Real OCI clients from the OS packages against the /v2 door: skopeo copies images in and back
 // out, and digests must survive the round trip byte for byte.
@@ -18,7 +15,6 @@ describe('/v2 with skopeo', () => {
   let longshore: Longshore;
   let skopeo: string;
   let work: string;
-  let policy: string;
   let token: string;
 
   beforeAll(async () => {
@@ -26,9 +22,6 @@ describe('/v2 with skopeo', () => {
     longshore = await startLongshore();
     token = await longshore.loginToken();
     work = await mkdtemp(path.join(os.tmpdir(), 'longshore-skopeo-'));
-    // skopeo insists on a signature policy; this one accepts any image (nothing is signed here).
-    policy = path.join(work, 'policy.json');
-    await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
   }, 300_000);
   afterAll(async () => {
     await longshore?.close();
@@ -38,27 +31,11 @@ describe('/v2 with skopeo', () => {
   const registry = () => longshore.endpoint.replace(/^http:\/\//, '');
 
   /** `skopeo copy` with plain HTTP towards Longshore; `extra` for `--all`. */
-  const copy = (from: string, to: string, extra: string[] = []) =>
-    run(
-      skopeo,
-      [
-        '--policy',
-        policy,
-        '--tmpdir',
-        work,
-        'copy',
-        '--quiet',
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        // As `docker login` would: the registry password is a login token (aws ecr get-login-password).
-        ...(from.startsWith('docker://') ? ['--src-creds', `AWS:${token}`] : []),
-        ...(to.startsWith('docker://') ? ['--dest-creds', `AWS:${token}`] : []),
-        ...extra,
-        from,
-        to,
-      ],
-      { env: { PATH: process.env.PATH ?? '', HOME: work, TMPDIR: work }, maxBuffer: 16 * MiB },
-    );
+  const copy = (from: string, to: string, extra: string[] = []) => {
+    // As `docker login` would: the registry password is a login token (aws ecr get-login-password).
+    const creds = `AWS:${token}`;
+    return skopeoCopy(skopeo, work, from, to, { src: creds, dest: creds }, extra);
+  };
 
   it('copies an OCI image layout in and back out with identical digests', { timeout: 120_000 }, async () => {
     const source = path.join(work, 'image-in');

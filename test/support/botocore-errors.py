@@ -13,48 +13,9 @@ import os
 import sys
 import uuid
 
-try:
-    import botocore
-    import botocore.session
-    from botocore.config import Config
-    from botocore.exceptions import ClientError
-except ImportError as error:
-    print(
-        f"botocore is not importable by {sys.executable} ({error}); "
-        "install it with `apt-get install -y python3-botocore`",
-        file=sys.stderr,
-    )
-    sys.exit(3)
+from botocore_driver import botocore, caught_in_detail, ecr_client  # exits with code 3 when botocore is missing
 
 
-def client(endpoint):
-    session = botocore.session.get_session()
-    return session.create_client(
-        "ecr",
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-
-
-def caught(ecr, name, call):
-    """Runs `call`, which must raise; describes the exception botocore raised."""
-    try:
-        result = call()
-    except ClientError as e:
-        modeled = getattr(ecr.exceptions, name, None)
-        fields = {k: v for k, v in e.response.items() if k not in ("Error", "ResponseMetadata")}
-        return {
-            "code": e.response["Error"]["Code"],
-            "message": e.response["Error"].get("Message", ""),
-            "httpStatus": e.response["ResponseMetadata"]["HTTPStatusCode"],
-            "isModeledClass": modeled is not None and isinstance(e, modeled),
-            "className": type(e).__name__,
-            "fields": fields,
-        }
-    return {"code": None, "unexpectedResult": repr(result)[:500]}
 
 
 def push(ecr, repository, data):
@@ -72,13 +33,13 @@ def push(ecr, repository, data):
 
 def main():
     endpoint, repository = sys.argv[1], sys.argv[2]
-    ecr = client(endpoint)
+    ecr = ecr_client(endpoint)
     ecr.create_repository(repositoryName=repository)
     results = {"botocoreVersion": botocore.__version__}
 
     upload_id = ecr.initiate_layer_upload(repositoryName=repository)["uploadId"]
     results["uploadId"] = upload_id
-    results["InvalidLayerPartException"] = caught(
+    results["InvalidLayerPartException"] = caught_in_detail(
         ecr,
         "InvalidLayerPartException",
         lambda: ecr.upload_layer_part(
@@ -90,7 +51,7 @@ def main():
         ),
     )
 
-    results["RepositoryNotFoundException"] = caught(
+    results["RepositoryNotFoundException"] = caught_in_detail(
         ecr,
         "RepositoryNotFoundException",
         lambda: ecr.describe_repositories(repositoryNames=[repository + "-missing"]),
@@ -98,11 +59,11 @@ def main():
 
     layer = os.urandom(2048)
     results["firstPush"] = push(ecr, repository, layer)["layerDigest"]
-    results["LayerAlreadyExistsException"] = caught(
+    results["LayerAlreadyExistsException"] = caught_in_detail(
         ecr, "LayerAlreadyExistsException", lambda: push(ecr, repository, layer)
     )
 
-    results["UploadNotFoundException"] = caught(
+    results["UploadNotFoundException"] = caught_in_detail(
         ecr,
         "UploadNotFoundException",
         lambda: ecr.complete_layer_upload(

@@ -13,49 +13,12 @@ import json
 import os
 import sys
 
-try:
-    import botocore
-    import botocore.session
-    from botocore.config import Config
-    from botocore.exceptions import ClientError
-except ImportError as error:
-    print(
-        f"botocore is not importable by {sys.executable} ({error}); "
-        "install it with `apt-get install -y python3-botocore`",
-        file=sys.stderr,
-    )
-    sys.exit(3)
+from botocore_driver import botocore, caught_in_detail, ecr_client  # exits with code 3 when botocore is missing
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 
-def client(endpoint):
-    session = botocore.session.get_session()
-    return session.create_client(
-        "ecr",
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-
-
-def caught(ecr, name, call):
-    """Runs `call`, which must raise; describes the exception botocore raised."""
-    try:
-        result = call()
-    except ClientError as e:
-        modeled = getattr(ecr.exceptions, name, None)
-        return {
-            "code": e.response["Error"]["Code"],
-            "message": e.response["Error"].get("Message", ""),
-            "httpStatus": e.response["ResponseMetadata"]["HTTPStatusCode"],
-            "isModeledClass": modeled is not None and isinstance(e, modeled),
-            "className": type(e).__name__,
-        }
-    return {"code": None, "unexpectedResult": repr(result)[:500]}
 
 
 def digest(data):
@@ -87,7 +50,7 @@ def image(ecr, repository, layer_sizes, push=True):
 
 def main():
     endpoint, repository = sys.argv[1], sys.argv[2]
-    ecr = client(endpoint)
+    ecr = ecr_client(endpoint)
     ecr.create_repository(repositoryName=repository)
     results = {"botocoreVersion": botocore.__version__}
 
@@ -111,16 +74,16 @@ def main():
     }
     results["listImages"] = ecr.list_images(repositoryName=repository, filter={"tagStatus": "TAGGED"})["imageIds"]
 
-    results["ImageAlreadyExistsException"] = caught(
+    results["ImageAlreadyExistsException"] = caught_in_detail(
         ecr, "ImageAlreadyExistsException", lambda: ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag="v1")
     )
-    results["ImageDigestDoesNotMatchException"] = caught(
+    results["ImageDigestDoesNotMatchException"] = caught_in_detail(
         ecr,
         "ImageDigestDoesNotMatchException",
         lambda: ecr.put_image(repositoryName=repository, imageManifest=manifest, imageDigest=digest(b"other")),
     )
     unpushed, _ = image(ecr, repository, [10], push=False)
-    results["LayersNotFoundException"] = caught(
+    results["LayersNotFoundException"] = caught_in_detail(
         ecr, "LayersNotFoundException", lambda: ecr.put_image(repositoryName=repository, imageManifest=unpushed)
     )
     other, other_digest = image(ecr, repository, [10])
@@ -134,18 +97,18 @@ def main():
             ],
         }
     )
-    results["ReferencedImagesNotFoundException"] = caught(
+    results["ReferencedImagesNotFoundException"] = caught_in_detail(
         ecr, "ReferencedImagesNotFoundException", lambda: ecr.put_image(repositoryName=repository, imageManifest=index)
     )
-    results["ImageNotFoundException"] = caught(
+    results["ImageNotFoundException"] = caught_in_detail(
         ecr,
         "ImageNotFoundException",
         lambda: ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": "nope"}]),
     )
-    results["InvalidParameterException"] = caught(
+    results["InvalidParameterException"] = caught_in_detail(
         ecr, "InvalidParameterException", lambda: ecr.put_image(repositoryName=repository, imageManifest="{not json")
     )
-    results["RepositoryNotFoundException"] = caught(
+    results["RepositoryNotFoundException"] = caught_in_detail(
         ecr,
         "RepositoryNotFoundException",
         lambda: ecr.list_images(repositoryName=repository + "-missing"),
@@ -153,7 +116,7 @@ def main():
 
     mutability = ecr.put_image_tag_mutability(repositoryName=repository, imageTagMutability="IMMUTABLE")
     results["putImageTagMutability"] = mutability["imageTagMutability"]
-    results["ImageTagAlreadyExistsException"] = caught(
+    results["ImageTagAlreadyExistsException"] = caught_in_detail(
         ecr,
         "ImageTagAlreadyExistsException",
         lambda: ecr.put_image(repositoryName=repository, imageManifest=other, imageTag="v1"),

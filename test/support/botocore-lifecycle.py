@@ -10,39 +10,9 @@ import json
 import sys
 import time
 
-try:
-    import botocore
-    import botocore.session
-    from botocore.config import Config
-    from botocore.exceptions import ClientError
-except ImportError as error:
-    print(f"botocore is not importable by {sys.executable} ({error})", file=sys.stderr)
-    sys.exit(3)
+from botocore_driver import botocore, caught, ecr_client  # exits with code 3 when botocore is missing
 
 
-def client(endpoint):
-    session = botocore.session.get_session()
-    return session.create_client(
-        "ecr",
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-
-
-def caught(ecr, name, call):
-    try:
-        result = call()
-    except ClientError as e:
-        modeled = getattr(ecr.exceptions, name, None)
-        return {
-            "code": e.response["Error"]["Code"],
-            "httpStatus": e.response["ResponseMetadata"]["HTTPStatusCode"],
-            "isModeledClass": modeled is not None and isinstance(e, modeled),
-        }
-    return {"code": None, "unexpectedResult": repr(result)[:500]}
 
 
 POLICY = json.dumps(
@@ -66,7 +36,7 @@ POLICY = json.dumps(
 
 def main():
     endpoint, repository = sys.argv[1], sys.argv[2]
-    ecr = client(endpoint)
+    ecr = ecr_client(endpoint)
     ecr.create_repository(repositoryName=repository)
     results = {"policy": POLICY}
     results["getBeforePut"] = caught(

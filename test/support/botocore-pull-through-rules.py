@@ -19,14 +19,7 @@ import shutil
 import sys
 import tempfile
 
-try:
-    import botocore
-    import botocore.session
-    from botocore.config import Config
-    from botocore.exceptions import ClientError
-except ImportError as error:
-    print(f"botocore is not importable by {sys.executable} ({error}); install python3-botocore", file=sys.stderr)
-    sys.exit(3)
+from botocore_driver import botocore, caught, ecr_client  # exits with code 3 when botocore is missing
 
 
 def client(endpoint, model):
@@ -39,27 +32,8 @@ def client(endpoint, model):
         os.makedirs(os.path.join(data, "ecr", "2015-09-21"))
         shutil.copy(model, os.path.join(data, "ecr", "2015-09-21", "service-2.json"))
         session.get_component("data_loader").search_paths.insert(0, data)
-    return session.create_client(
-        "ecr",
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    return ecr_client(endpoint, session)
 
-
-def caught(ecr, name, call):
-    try:
-        result = call()
-    except ClientError as e:
-        modeled = getattr(ecr.exceptions, name, None)
-        return {
-            "code": e.response["Error"]["Code"],
-            "httpStatus": e.response["ResponseMetadata"]["HTTPStatusCode"],
-            "isModeledClass": modeled is not None and isinstance(e, modeled),
-        }
-    return {"code": None, "unexpectedResult": repr(result)[:500]}
 
 
 def main():

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import { MiB } from './layer-data.js';
 import type { Longshore } from './longshore-harness.js';
 import { writeOciLayout } from './oci-layout.js';
 import { requireOsTool } from './os-tools.js';
+import { skopeoCopy, skopeoEnv } from './skopeo.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -64,28 +65,9 @@ export async function rebuildAfterRedisLoss(longshore: Longshore, flushAll: () =
   const work = await mkdtemp(path.join(os.tmpdir(), 'longshore-rebuild-'));
   try {
     const token = await longshore.loginToken();
-    const policy = path.join(work, 'policy.json');
-    await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
     const registry = longshore.endpoint.replace(/^http:\/\//, '');
-    const copy = (from: string, to: string) =>
-      run(
-        skopeo,
-        [
-          '--policy',
-          policy,
-          '--tmpdir',
-          work,
-          'copy',
-          '--quiet',
-          '--src-tls-verify=false',
-          '--dest-tls-verify=false',
-          ...(from.startsWith('docker://') ? ['--src-creds', `AWS:${token}`] : []),
-          ...(to.startsWith('docker://') ? ['--dest-creds', `AWS:${token}`] : []),
-          from,
-          to,
-        ],
-        { env: { PATH: process.env.PATH ?? '', HOME: work, TMPDIR: work }, maxBuffer: 16 * MiB },
-      );
+    const creds = `AWS:${token}`;
+    const copy = (from: string, to: string) => skopeoCopy(skopeo, work, from, to, { src: creds, dest: creds });
 
     // The ECR door: two images, an index listing both, and a nested repository.
     const ecrRepository = 'rebuild/app';
@@ -194,9 +176,7 @@ export async function rebuildAfterRedisLoss(longshore: Longshore, flushAll: () =
     }
     const out = path.join(work, 'image-out');
     await copy(`docker://${registry}/${ociRepository}:v1`, `oci:${out}:v1`);
-    const { stdout } = await run(skopeo, ['inspect', '--raw', `oci:${out}:v1`], {
-      env: { PATH: process.env.PATH ?? '', HOME: work, TMPDIR: work },
-    });
+    const { stdout } = await run(skopeo, ['inspect', '--raw', `oci:${out}:v1`], { env: skopeoEnv(work) });
     expect(stdout.length).toBe(ociImage.size);
     await copy(`docker://${registry}/${ecrRepository}:v1`, `oci:${path.join(work, 'ecr-out')}:v1`);
 

@@ -1,15 +1,12 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { findTool, peerRegistryTool } from './shared-tools.js';
-
-const run = promisify(execFile);
 
 /**
  * The upstream registry of the pull-through cache tests: CNCF distribution v3 (`registry-3`),
@@ -131,37 +128,8 @@ export async function startUpstreamRegistry(options: UpstreamOptions = {}): Prom
   };
 }
 
-/** Copies an image into a registry with skopeo (`from` an `oci:` layout; plain HTTP towards the registry). */
-export async function skopeoCopy(
-  skopeo: string,
-  work: string,
-  from: string,
-  to: string,
-  creds: { src?: string; dest?: string } = {},
-  extra: string[] = [],
-): Promise<void> {
-  const policy = path.join(work, 'policy.json');
-  await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
-  await run(
-    skopeo,
-    [
-      '--policy',
-      policy,
-      '--tmpdir',
-      work,
-      'copy',
-      '--quiet',
-      '--src-tls-verify=false',
-      '--dest-tls-verify=false',
-      ...(creds.src ? ['--src-creds', creds.src] : from.startsWith('docker://') ? ['--src-no-creds'] : []),
-      ...(creds.dest ? ['--dest-creds', creds.dest] : to.startsWith('docker://') ? ['--dest-no-creds'] : []),
-      ...extra,
-      from,
-      to,
-    ],
-    { env: { PATH: process.env.PATH ?? '', HOME: work, TMPDIR: work }, maxBuffer: 64 * 1024 * 1024 },
-  );
-}
+// skopeoCopy lives in skopeo.ts; the pull-through tests take it from here too.
+export { skopeoCopy } from './skopeo.js';
 
 export interface FrontProxy {
   url: string;

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseCredentialsFile } from '@longshore/auth';
+import { writeFileAtomically } from '@longshore/storage';
 
 /** One key as the credentials file holds it (see parse-credentials-file.ts in @longshore/auth). */
 export interface KeyEntry {
@@ -40,20 +40,7 @@ export async function readCredentialsDocument(file: string): Promise<Credentials
 export async function writeCredentialsDocument(file: string, document: CredentialsDocument): Promise<void> {
   const text = `${JSON.stringify(document, null, 2)}\n`;
   parseCredentialsFile(text, file);
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(file, text, 0o600);
 }
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

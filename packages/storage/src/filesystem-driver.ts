@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { syncDirectory, writeFileAtomically, writeFully } from './atomic-file.js';
 import { satisfiableRange } from './byte-range.js';
 import { writeChunksCoalesced } from './coalescing-file-writer.js';
 import { PartExistsError, PathNotFoundError, UploadSessionNotFoundError } from './errors.js';
@@ -329,15 +330,6 @@ async function* readSegments(dir: string, index: BlobIndex, start: number, end: 
   }
 }
 
-async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<number> {
-  let done = 0;
-  while (done < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, position + done);
-    done += bytesWritten;
-  }
-  return done;
-}
-
 /**
  * Renames `from` to `to`, creating `to`'s parent when it is missing: the parent usually exists,
  * so this is one rename, not a mkdir and a stat first.
@@ -351,28 +343,6 @@ async function renameIntoNewParent(from: string, to: string): Promise<void> {
     await mkdir(dirname(to), { recursive: true });
     await rename(from, to);
   }
-}
-
-/** Write to a temp file, fsync, rename over `file`: readers see the old content or the new. */
-async function writeFileAtomically(file: string, data: Uint8Array): Promise<void> {
-  const dir = dirname(file);
-  // The leading dot makes the temp name an invalid logical segment: it can never collide with
-  // a logical path, and list() leaves it out.
-  const temp = join(dir, `.${basename(file)}.tmp-${randomBytes(8).toString('hex')}`);
-  try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await writeFully(handle, data, 0);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(dir);
 }
 
 /** Writes (replacing) and fsyncs a file. */
@@ -418,15 +388,6 @@ async function isFile(file: string): Promise<boolean> {
   } catch (error) {
     if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) return false;
     throw error;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -28,6 +28,7 @@ export {
   isStorageThrottled,
 } from './errors.js';
 export { validateLogicalPath } from './logical-path.js';
+export { writeFileAtomically } from './atomic-file.js';
 export {
   createFilesystemDriver,
   type CompleteStep,

@@ -3,6 +3,7 @@ import { isCallbackAllowed } from '@longshore/domain';
 import { toStatusDocument } from '@longshore/domain';
 import type { UploadStore } from '@longshore/metadata';
 import type { CallbackJobData } from '@longshore/queue';
+import { postToReceiver } from './post-to-receiver.js';
 import { signBody } from './sign-body.js';
 
 export interface CallbackDeps {
@@ -25,22 +26,12 @@ export async function deliverCallback(job: CallbackJobData, deliveryId: string, 
   const record = await deps.uploads.get(job.uploadId);
   if (!record) throw new UnrecoverableError('the upload status record has expired');
   const body = JSON.stringify(toStatusDocument(record));
-  const response = await fetch(job.url, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'User-Agent': 'Longshore-Callback/1',
-      [SIGNATURE_HEADER]: signBody(deps.secret, body),
-      'X-Longshore-Event': `upload.${record.status}`,
-      'X-Longshore-Delivery': deliveryId,
-    },
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(deps.timeoutMs),
-  });
-  await response.body?.cancel();
-  if (response.status < 200 || response.status >= 300) {
-    throw new Error(`callback receiver answered ${response.status}`);
-  }
-  return response.status;
+  const headers = {
+    'Content-Type': 'application/json',
+    'User-Agent': 'Longshore-Callback/1',
+    [SIGNATURE_HEADER]: signBody(deps.secret, body),
+    'X-Longshore-Event': `upload.${record.status}`,
+    'X-Longshore-Delivery': deliveryId,
+  };
+  return postToReceiver(job.url, { headers, body, timeoutMs: deps.timeoutMs }, 'callback receiver');
 }

@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { EventJobData } from '@longshore/queue';
+import { postToReceiver } from '../callbacks/post-to-receiver.js';
 import { signBody } from '../callbacks/sign-body.js';
 
 export const EVENT_SIGNATURE_HEADER = 'X-Longshore-Signature-256';
@@ -28,16 +29,5 @@ export async function deliverEvent(job: EventJobData, publishedAt: number, deps:
     'X-Longshore-Event-Id': job.eventId,
   };
   if (deps.secret) headers[EVENT_SIGNATURE_HEADER] = signBody(deps.secret, job.body);
-  const response = await fetch(job.url, {
-    method: 'POST',
-    headers,
-    body: job.body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(deps.timeoutMs),
-  });
-  await response.body?.cancel();
-  if (response.status < 200 || response.status >= 300) {
-    throw new Error(`event receiver answered ${response.status}`);
-  }
-  return response.status;
+  return postToReceiver(job.url, { headers, body: job.body, timeoutMs: deps.timeoutMs }, 'event receiver');
 }
