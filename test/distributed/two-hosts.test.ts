@@ -15,6 +15,7 @@ import { digestOf, MiB, randomLayer, uploadParts } from '../support/layer-data.j
 import { type Longshore, startLongshore } from '../support/longshore-harness.js';
 import { completeBlobUpload, type StartedBlobUpload, uploadBlobChunks } from '../support/oci-push.js';
 import { httpStatusOf, rejectionOf } from '../support/rejection.js';
+import { finalizeHeld, holdFinalizeEnv } from '../support/finalize-hold.js';
 import { dataOf, getUpload, type StatusRecord } from '../support/status-client.js';
 
 // Two hosts, each one API and one worker with its own DATA_DIR (the harness makes a fresh one per
@@ -25,8 +26,8 @@ const S3_PREFIX = 'registry';
 
 // The crash case: parts under 5 MiB are staged as their own S3 objects, so finalization reads
 // every byte back from the store (the part checks and, with VERIFY_MODE=full on host A, the
-// whole-layer re-hash) and then re-uploads them into the blob: seconds of work, long enough to
-// kill host A's worker in the middle. (Parts of 5 MiB and more go straight into the multipart
+// whole-layer re-hash) and then re-uploads them into the blob; host A's worker is killed where it
+// holds before publishing (TEST_HOLD_FINALIZE_AT). (Parts of 5 MiB and more go straight into the multipart
 // upload; VERIFY_MODE=full cannot read those back before completion: README, S3 known limits.)
 const CRASH_LAYER_SIZE = 40 * MiB;
 const CRASH_PART_SIZE = 4 * MiB;
@@ -200,21 +201,27 @@ describe('two hosts sharing only S3 and the Redis Cluster', () => {
   it("host A's worker killed while finalizing: host B's worker finishes the job, the retried CompleteLayerUpload gets the digest", async () => {
     const repositoryName = 'two-hosts/crash';
     await hostA.ecr.send(new CreateRepositoryCommand({ repositoryName }));
-    // Only host A's worker may take the job; host B's comes back after the crash.
+    // Only host A's worker may take the job; host B's comes back after the crash. Host A's worker
+    // is replaced by one that holds its finalization before publishing (TEST_HOLD_FINALIZE_AT): the
+    // crash point is chosen, not raced against the machine's speed.
     await hostB.workers[0]!.stop();
+    await hostA.workers[0]!.stop();
+    const doomed = await hostA.startWorker(holdFinalizeEnv('before-publish'));
 
     const layer = randomLayer(CRASH_LAYER_SIZE);
     const uploadId = await uploadParts(hostA.ecr, repositoryName, layer.bytes, CRASH_PART_SIZE);
     const input = { repositoryName, uploadId, layerDigests: [layer.digest] };
-    const firstComplete = hostA.ecr.send(new CompleteLayerUploadCommand(input));
+    const held = finalizeHeld(doomed, 'before-publish', uploadId);
+    // With no worker left, the first call can only give up waiting: a retryable ServerException.
+    const firstComplete = rejectionOf(hostA.ecr.send(new CompleteLayerUploadCommand(input)), ServerException);
+    await held;
     // Watched through host B's /v1: the status lives in the cluster, not on a host.
     await statusReached(hostB.endpoint, uploadId, 'finalizing', 20_000);
-    await hostA.workers[0]!.kill();
+    await doomed.kill();
 
     // The crash came mid-way: nothing was recorded as finished.
     expect(dataOf(await getUpload(hostB.endpoint, uploadId)).status).toBe('finalizing');
-    // With no worker left, the first call can only give up waiting: a retryable ServerException.
-    const timedOut = await rejectionOf(firstComplete, ServerException);
+    const timedOut = await firstComplete;
     expect(httpStatusOf(timedOut)).toBe(500);
     expect(timedOut.message).toMatch(/retry/i);
 
