@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
@@ -19,8 +17,7 @@ import { ecrClient, type Longshore, startLongshore } from '../support/longshore-
 import { type Descriptor, writeOciLayout } from '../support/oci-layout.js';
 import { requireOsTool } from '../support/os-tools.js';
 import { testAdminKey } from '../support/request-signing.js';
-
-const run = promisify(execFile);
+import { skopeoCopy } from '../support/skopeo.js';
 
 /** Everything on team-a/*, nothing else. */
 const teamOnlyKey: KeyEntry = {
@@ -59,27 +56,15 @@ describe('the web console at /ui/', () => {
     longshore = await startLongshore({ env: { CREDENTIALS_FILE: credentialsFile } });
     browser = await launchConsoleBrowser();
     const token = await longshore.loginToken();
-    const policy = path.join(work, 'policy.json');
-    await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
     const registry = longshore.endpoint.replace(/^http:\/\//, '');
-    const push = async (layout: string, tag: string, to: string, all = false) =>
-      run(
+    const push = (layout: string, tag: string, to: string, all = false) =>
+      skopeoCopy(
         skopeo,
-        [
-          '--policy',
-          policy,
-          '--tmpdir',
-          work,
-          'copy',
-          '--quiet',
-          '--dest-tls-verify=false',
-          '--dest-creds',
-          `AWS:${token}`,
-          ...(all ? ['--all'] : []),
-          `oci:${layout}:${tag}`,
-          `docker://${registry}/${to}`,
-        ],
-        { env: { PATH: process.env.PATH ?? '', HOME: work, TMPDIR: work }, maxBuffer: 16 * MiB },
+        work,
+        `oci:${layout}:${tag}`,
+        `docker://${registry}/${to}`,
+        { dest: `AWS:${token}` },
+        all ? ['--all'] : [],
       );
     app = await writeOciLayout(path.join(work, 'app'), 'v1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [300 * 1024, 2 * MiB] },

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   BatchGetImageCommand,
   CreateRepositoryCommand,
@@ -13,13 +11,13 @@ import { digestOf, MiB, randomLayer } from '../support/layer-data.js';
 import { type Longshore, startLongshore } from '../support/longshore-harness.js';
 import { completeBlobUpload } from '../support/oci-push.js';
 import { type RecordedS3Request, type RecordingS3Proxy, startRecordingS3Proxy } from '../support/recording-s3-proxy.js';
+import { createS3ClusterPlace, type S3ClusterPlace } from '../support/test-backend.js';
 
 // ECR's encryptionConfiguration on the S3 store: every object Longshore writes for a repository
 // created with one carries that server-side encryption. Swift's s3api cannot encrypt, so a
 // recording proxy in front of it notes each request's SSE headers, takes them off and signs the
 // request again; Longshore (API and worker) reaches the store only through it.
 const s3 = inject('s3');
-const bucket = `sse-${randomBytes(6).toString('hex')}`;
 const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** The requests that create an object: PutObject (and CopyObject) and CreateMultipartUpload. */
@@ -33,39 +31,22 @@ const objectWrites = (requests: readonly RecordedS3Request[]) =>
 
 describe('encryptionConfiguration on the S3 store: server-side encryption of every object written', () => {
   let proxy: RecordingS3Proxy;
+  let place: S3ClusterPlace;
   let longshore: Longshore;
 
   beforeAll(async () => {
-    const client = new S3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    });
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    client.destroy();
+    place = await createS3ClusterPlace('sse');
     proxy = await startRecordingS3Proxy({
       target: s3.endpoint,
       region: s3.region,
       credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     });
-    longshore = await startLongshore({
-      env: {
-        REDIS_URL: inject('redisClusterUrl'),
-        STORAGE: 's3',
-        S3_ENDPOINT: proxy.endpoint,
-        S3_BUCKET: bucket,
-        S3_REGION: s3.region,
-        S3_PREFIX: 'registry',
-        S3_FORCE_PATH_STYLE: 'true',
-        AWS_ACCESS_KEY_ID: s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      },
-    });
+    longshore = await startLongshore({ env: { ...place.env, S3_ENDPOINT: proxy.endpoint } });
   });
   afterAll(async () => {
     await longshore?.close();
     await proxy?.close();
+    await place?.remove();
   });
 
   /**

@@ -8,9 +8,9 @@ import {
   GetLifecyclePolicyCommand,
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
-import { reportNotRun } from '../support/not-run.js';
+import { notRunGate } from '../support/not-run.js';
 import { layoutBlobDigests, ociMediaTypes, writeOciLayout } from '../support/oci-layout.js';
 import { requireOsTool } from '../support/os-tools.js';
 import {
@@ -33,19 +33,14 @@ describe('lifecycle policies on images cached by a pull-through cache rule', () 
   let work: string;
   let clockFile: string;
 
-  let absent: string | undefined;
-  const notRun = async (ctx: { annotate: TestContext['annotate'] }) => {
-    if (absent === undefined) return false;
-    await reportNotRun(ctx, `pull-through cache: ${absent}`);
-    return true;
-  };
+  const gate = notRunGate('pull-through cache');
   /** Moves the services' clock: they read CLOCK_OFFSET_FILE on every look at the time. */
   const moveClock = (offsetMs: number) => writeFile(clockFile, String(offsetMs));
 
   beforeAll(async () => {
     const tool = await upstreamRegistryBinary();
     if (tool.path === undefined) {
-      absent = tool.absent;
+      gate.absent(tool.absent);
       return;
     }
     work = await mkdtemp(path.join(os.tmpdir(), 'longshore-ptc-lifecycle-'));
@@ -99,7 +94,7 @@ describe('lifecycle policies on images cached by a pull-through cache rule', () 
   it('a policy expires a cached image like any other; the next pull fetches it again from the upstream', async ({
     annotate,
   }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const skopeo = await requireOsTool('skopeo');
     const layout = path.join(work, 'layout');
     const image = await writeOciLayout(layout, '1', [

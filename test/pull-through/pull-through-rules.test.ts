@@ -14,9 +14,9 @@ import {
   UpdatePullThroughCacheRuleCommand,
   ValidatePullThroughCacheRuleCommand,
 } from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBotocoreDriver } from '../support/run-botocore-driver.js';
-import { reportNotRun } from '../support/not-run.js';
+import { notRunGate } from '../support/not-run.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import {
   freePort,
@@ -46,18 +46,13 @@ describe('pull-through cache rule operations', () => {
   let upstream: UpstreamRegistry;
   let work: string;
 
-  let absent: string | undefined;
   /** Without registry-3 (ValidatePullThroughCacheRule asks it) the file says so instead of running. */
-  const notRun = async (ctx: { annotate: TestContext['annotate'] }) => {
-    if (absent === undefined) return false;
-    await reportNotRun(ctx, `pull-through cache rules: ${absent}`);
-    return true;
-  };
+  const gate = notRunGate('pull-through cache rules');
 
   beforeAll(async () => {
     const tool = await upstreamRegistryBinary();
     if (tool.path === undefined) {
-      absent = tool.absent;
+      gate.absent(tool.absent);
       return;
     }
     work = await mkdtemp(path.join(os.tmpdir(), 'longshore-ptc-rules-'));
@@ -73,7 +68,7 @@ describe('pull-through cache rule operations', () => {
   });
 
   it('creates, describes, validates, updates and deletes a rule (AWS SDK)', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const upstreamRegistryUrl = `http://${upstream.host}`;
     const created = await longshore.ecr.send(
       new CreatePullThroughCacheRuleCommand({
@@ -119,7 +114,7 @@ describe('pull-through cache rule operations', () => {
   });
 
   it('pages DescribePullThroughCacheRules in prefix order', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     for (const p of ['page-c', 'page-a', 'page-b']) {
       await longshore.ecr.send(
         new CreatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: p, upstreamRegistryUrl: 'registry.example' }),
@@ -137,7 +132,7 @@ describe('pull-through cache rule operations', () => {
   });
 
   it('answers each error as its modeled exception (AWS SDK)', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     await longshore.ecr.send(
       new CreatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'errors', upstreamRegistryUrl: 'ghcr.io' }),
     );
@@ -194,7 +189,7 @@ describe('pull-through cache rule operations', () => {
   });
 
   it('validates a rule whose upstream does not answer as invalid, with the reason', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const closedPort = await freePort();
     await longshore.ecr.send(
       new CreatePullThroughCacheRuleCommand({
@@ -210,7 +205,7 @@ describe('pull-through cache rule operations', () => {
   });
 
   it('raises the modeled exception classes in botocore', { timeout: 120_000 }, async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const results = await runBotocoreDriver<{
       created: { prefix: string; hasCreatedAt: boolean };
       described: string[];

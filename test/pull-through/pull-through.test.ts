@@ -9,10 +9,10 @@ import {
   DeletePullThroughCacheRuleCommand,
   DescribeImagesCommand,
 } from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCallbackReceiver, type CallbackReceiver } from '../support/callback-receiver.js';
 import { writeCredentialsFile, type KeyEntry } from '../support/credentials-file.js';
-import { reportNotRun } from '../support/not-run.js';
+import { notRunGate } from '../support/not-run.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import {
   layoutBlobDigests,
@@ -65,18 +65,13 @@ describe('pull-through cache from a registry-3 upstream', () => {
   let work: string;
   let token: string;
 
-  let absent: string | undefined;
   /** Without registry-3 nothing here can run: each test says so in the summary instead. */
-  const notRun = async (ctx: { annotate: TestContext['annotate'] }) => {
-    if (absent === undefined) return false;
-    await reportNotRun(ctx, `pull-through cache: ${absent}`);
-    return true;
-  };
+  const gate = notRunGate('pull-through cache');
 
   beforeAll(async () => {
     const tool = await upstreamRegistryBinary();
     if (tool.path === undefined) {
-      absent = tool.absent;
+      gate.absent(tool.absent);
       return;
     }
     skopeo = await requireOsTool('skopeo');
@@ -172,7 +167,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   it('pulls an image and an index through with the upstream digests, into repositories created on first pull', async ({
     annotate,
   }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'library/alpine:3', [
       { architecture: 'amd64', os: 'linux', layerSizes: [256 * KiB, 700 * KiB] },
     ]);
@@ -226,7 +221,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   });
 
   it('pulls through with the ECR image API (BatchGetImage) as well', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/ecr-api:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [24 * KiB] },
     ]);
@@ -243,7 +238,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   it('imports from the upstream only with ecr:BatchImportUpstreamImage; what is cached pulls without it', async ({
     annotate,
   }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/guarded:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [16 * KiB] },
     ]);
@@ -262,7 +257,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   });
 
   it('fetches each upstream blob once for ten concurrent first pulls', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/app:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [300 * KiB, 2 * 1024 * KiB, 64 * KiB] },
     ]);
@@ -292,7 +287,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   it('answers a Range on a miss with 206 and the bytes asked for, from the one fetch that stores the whole blob', async ({
     annotate,
   }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/ranged:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [700 * KiB, 300 * KiB] },
     ]);
@@ -336,7 +331,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   });
 
   it('serves cached images while the upstream process is stopped (SIGSTOP)', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/stopped:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [200 * KiB] },
     ]);
@@ -361,7 +356,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   });
 
   it('sees a tag moved upstream once PULL_THROUGH_TAG_TTL_SECONDS have passed', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const first = await pushUpstream(upstream.host, 'team/moving:latest', [
       { architecture: 'amd64', os: 'linux', layerSizes: [32 * KiB] },
     ]);
@@ -380,7 +375,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   });
 
   it('fetches nothing new after DeletePullThroughCacheRule; what was cached stays', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     await longshore.ecr.send(
       new CreatePullThroughCacheRuleCommand({
         ecrRepositoryPrefix: 'gone',
@@ -409,7 +404,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   });
 
   it('refuses a blob the upstream corrupted (a proxy flips a byte) and never publishes it', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/corrupt:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [512 * KiB] },
     ]);
@@ -451,7 +446,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   it('pulls from an upstream with htpasswd Basic auth using the rule credential, and not without it', async ({
     annotate,
   }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(
       privateUpstream.host,
       'private/base:1',
@@ -476,7 +471,7 @@ describe('pull-through cache from a registry-3 upstream', () => {
   });
 
   it('follows the bearer-token challenge of the upstream with the rule credential', async ({ annotate }) => {
-    if (await notRun({ annotate })) return;
+    if (await gate.notRun({ annotate })) return;
     const image = await pushUpstream(upstream.host, 'team/behind-token:1', [
       { architecture: 'amd64', os: 'linux', layerSizes: [20 * KiB] },
     ]);

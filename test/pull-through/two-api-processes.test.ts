@@ -3,14 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CreatePullThroughCacheRuleCommand } from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   registerAuthenticatedService,
   startLongshore,
   unregisterAuthenticatedService,
   type Longshore,
 } from '../support/longshore-harness.js';
-import { reportNotRun } from '../support/not-run.js';
+import { notRunGate } from '../support/not-run.js';
 import { layoutBlobDigests, ociMediaTypes, writeOciLayout } from '../support/oci-layout.js';
 import { requireOsTool } from '../support/os-tools.js';
 import {
@@ -34,17 +34,12 @@ describe('pull-through cache with two API processes', () => {
   let skopeo: string;
   let work: string;
 
-  let absent: string | undefined;
-  const notRun = async (ctx: { annotate: TestContext['annotate'] }) => {
-    if (absent === undefined) return false;
-    await reportNotRun(ctx, `pull-through cache: ${absent}`);
-    return true;
-  };
+  const gate = notRunGate('pull-through cache');
 
   beforeAll(async () => {
     const tool = await upstreamRegistryBinary();
     if (tool.path === undefined) {
-      absent = tool.absent;
+      gate.absent(tool.absent);
       return;
     }
     skopeo = await requireOsTool('skopeo');
@@ -109,7 +104,7 @@ describe('pull-through cache with two API processes', () => {
   it.for(['one', 'two', 'three'])(
     'serves image %s to concurrent first pulls on both processes, fetching its manifest and each blob once',
     async (name, { annotate }) => {
-      if (await notRun({ annotate })) return;
+      if (await gate.notRun({ annotate })) return;
       const image = await pushUpstream(`team/${name}:1`, [300 * KiB, 1024 * KiB, 64 * KiB]);
       const outcomes = await Promise.all(
         Array.from({ length: CLIENTS }, (_, i) => pull(endpoints[i % 2]!, `hub/team/${name}`, '1')),

@@ -11,3 +11,25 @@ export async function reportNotRun(context: Pick<TestContext, 'annotate'>, reaso
   await context.annotate(reason, NOT_RUN);
   process.stderr.write(`[not run] ${reason}\n`);
 }
+
+/**
+ * The not-run gate of a test file whose tests all need one external tool: `absent(why)` once the
+ * lookup failed, then each test starts with `if (await gate.notRun(ctx)) return;`, which reports
+ * it as not run (`<label>: <why>`) while the tool is absent.
+ */
+export function notRunGate(label: string): {
+  absent(why: string): void;
+  notRun(context: Pick<TestContext, 'annotate'>): Promise<boolean>;
+} {
+  let missing: string | undefined;
+  return {
+    absent(why) {
+      missing = why;
+    },
+    async notRun(context) {
+      if (missing === undefined) return false;
+      await reportNotRun(context, `${label}: ${missing}`);
+      return true;
+    },
+  };
+}

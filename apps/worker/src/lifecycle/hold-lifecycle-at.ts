@@ -1,4 +1,5 @@
 import type { Config } from '@longshore/config';
+import { holdUntilParentReleases } from '../health/parent-release.js';
 import type { RepositoryEvaluation } from './apply-lifecycle-policies.js';
 
 /** IPC messages a worker run with TEST_HOLD_LIFECYCLE_AT sends its parent (the test harness). */
@@ -23,15 +24,10 @@ export function holdLifecycleAt(point: Config['testHoldLifecycleAt']):
   const send = (message: LifecycleHoldMessage) => process.send?.(message);
   return {
     insideLock: (repositoryName) =>
-      new Promise<void>((resolve) => {
-        const onMessage = (message: unknown) => {
-          if ((message as { type?: string } | null)?.type !== 'lifecycle-release') return;
-          process.off('message', onMessage);
-          resolve();
-        };
-        process.on('message', onMessage);
-        send({ type: 'lifecycle-held', repositoryName });
-      }),
+      holdUntilParentReleases(
+        { type: 'lifecycle-held', repositoryName } satisfies LifecycleHoldMessage,
+        'lifecycle-release',
+      ),
     evaluated: (evaluations) => send({ type: 'lifecycle-evaluated', evaluations }),
   };
 }

@@ -1,4 +1,5 @@
 import type { Config } from '@longshore/config';
+import { holdUntilParentReleases } from '../health/parent-release.js';
 
 /** The IPC message a held collection sends its parent (the test harness). */
 export interface GcHeldMessage {
@@ -16,15 +17,8 @@ export interface GcHeldMessage {
  */
 export function holdGcAt(point: Config['testHoldGcAt']): ((digests: string[]) => Promise<void>) | undefined {
   if (point === 'off') return undefined;
-  return (digests) =>
-    new Promise<void>((resolve) => {
-      const onMessage = (message: unknown) => {
-        if ((message as { type?: string } | null)?.type !== 'gc-release') return;
-        process.off('message', onMessage);
-        resolve();
-      };
-      process.on('message', onMessage);
-      const held: GcHeldMessage = { type: 'gc-held', point, digests };
-      process.send?.(held);
-    });
+  return (digests) => {
+    const held: GcHeldMessage = { type: 'gc-held', point, digests };
+    return holdUntilParentReleases(held, 'gc-release');
+  };
 }
