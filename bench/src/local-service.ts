@@ -29,6 +29,8 @@ export interface LocalService {
   dataDir: string;
   /** api, worker (or worker-1, worker-2, …) and redis. */
   pids: Record<string, number>;
+  /** The API and worker child processes by name (their IPC channels, e.g. for `npm run trace`). */
+  processes: Record<string, ChildProcess>;
   log: ServiceLog;
   /** Processes that exited while they should have been serving, with how. */
   unexpectedExits(): string[];
@@ -137,12 +139,17 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     if (!Number.isInteger(port) || port <= 0) throw new Error(`the API reported no port: ${JSON.stringify(listening)}`);
 
     const pids: Record<string, number> = { redis: redis.pid };
-    for (const { name, child } of children) pids[name] = child.pid!;
+    const processes: Record<string, ChildProcess> = {};
+    for (const { name, child } of children) {
+      pids[name] = child.pid!;
+      processes[name] = child;
+    }
     return {
       endpoint: new URL(`http://127.0.0.1:${port}`),
       redisUrl: redis.url,
       dataDir,
       pids,
+      processes,
       log,
       unexpectedExits: () => [...exits],
       stop,
