@@ -38,7 +38,7 @@ for i = 1, #fields, 2 do
     end
   end
 end
-return 1
+return redis.call('HGETALL', hash)
 `;
 
 /**
@@ -46,8 +46,20 @@ return 1
  * when it is removed from the configuration or its secret changes. Login tokens carry the
  * generation they were issued in, so a token never outlives its key, even when the same key is
  * put back later.
+ *
+ * Requests read the generations from an in-memory snapshot, not from Redis: it is taken by each
+ * reconcile (the script answers the hash as it left it) and by `refresh()`, which the API runs
+ * on the credentials file's watch interval, so another replica's revocation takes effect here
+ * as soon as this replica would notice the file change itself. While a reconcile is under way,
+ * readers wait for its result. Before any snapshot exists, each read goes to Redis.
  */
 export class KeyGenerations implements KeyGenerationSource {
+  private snapshot: ReadonlyMap<string, number> | undefined;
+  private reconciling: Promise<void> | undefined;
+  /** Reads are numbered as they are sent; a snapshot older than the one in force is dropped. */
+  private sent = 0;
+  private applied = 0;
+
   constructor(
     private readonly redis: Redis | Cluster,
     /** One HASH (a singleton key: one slot). */
@@ -55,12 +67,38 @@ export class KeyGenerations implements KeyGenerationSource {
   ) {}
 
   /** Records the keys as configured now: removed and changed keys move to their next generation. */
-  async reconcile(credentials: CredentialSet): Promise<void> {
+  reconcile(credentials: CredentialSet): Promise<void> {
     const args = credentials.all().flatMap((key) => [key.accessKeyId, key.secretFingerprint]);
-    await this.redis.eval(RECONCILE, 1, this.hashKey, ...args);
+    const read = ++this.sent;
+    const done = (this.redis.eval(RECONCILE, 1, this.hashKey, ...args) as Promise<string[]>)
+      .then((fields) => this.apply(read, fields))
+      .finally(() => {
+        if (this.reconciling === done) this.reconciling = undefined;
+      });
+    this.reconciling = done;
+    return done;
+  }
+
+  /** Takes a new snapshot of every key's generation (another replica may have moved one). */
+  async refresh(): Promise<void> {
+    const read = ++this.sent;
+    const hash = await this.redis.hgetall(this.hashKey);
+    this.apply(read, Object.entries(hash).flat());
   }
 
   async current(accessKeyId: string): Promise<number> {
+    if (this.reconciling) await this.reconciling.catch(() => undefined);
+    if (this.snapshot) return this.snapshot.get(accessKeyId) ?? 0;
     return Number((await this.redis.hget(this.hashKey, `gen:${accessKeyId}`)) ?? 0);
+  }
+
+  private apply(read: number, fields: string[]): void {
+    if (read < this.applied) return;
+    const generations = new Map<string, number>();
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i]!.startsWith('gen:')) generations.set(fields[i]!.slice(4), Number(fields[i + 1]));
+    }
+    this.snapshot = generations;
+    this.applied = read;
   }
 }

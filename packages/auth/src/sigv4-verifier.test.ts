@@ -22,6 +22,7 @@ async function signed(
     date?: Date;
     headers?: Record<string, string>;
     path?: string;
+    query?: Record<string, string | string[]>;
     unsigned?: string[];
   } = {},
 ): Promise<SignedRequest> {
@@ -44,7 +45,7 @@ async function signed(
       hostname: '127.0.0.1',
       port: 5000,
       path: options.path ?? '/',
-      query: {},
+      query: options.query ?? {},
       headers: {
         host: '127.0.0.1:5000',
         'content-type': 'application/x-amz-json-1.1',
@@ -59,7 +60,13 @@ async function signed(
     },
   );
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return { method: 'POST', path: options.path ?? '/', query: {}, headers, payloadSha256: sha256(body) };
+  return {
+    method: 'POST',
+    path: options.path ?? '/',
+    query: options.query ?? {},
+    headers,
+    payloadSha256: sha256(body),
+  };
 }
 
 const rejection = (request: SignedRequest, now?: number) =>
@@ -163,5 +170,41 @@ describe('verifySigV4', () => {
     expect(
       await rejection({ ...strayHeader, headers: { ...strayHeader.headers, 'x-amz-meta-extra': 'added in flight' } }),
     ).toMatchObject({ name: 'InvalidSignatureException', message: expect.stringMatching(/x-amz-meta-extra/) });
+  });
+
+  it('matches the SDK signer on escaped paths, repeated query parameters and folded header values', async () => {
+    const query = { last: 'team-a/app:v1 (rc)', n: ['2', '10'], 'x-amz-signature': 'ignored' };
+    const request = await signed('{}', {
+      path: "/v2/team-a/app!/blobs/uploads/./a b/../x*'y'/",
+      query,
+      headers: { 'x-amz-meta-note': '  two   spaces  inside ' },
+    });
+    await expect(verifySigV4(request, credentials, policy)).resolves.toBe(key);
+    expect(await rejection({ ...request, query: { ...query, n: ['2', '11'] } })).toMatchObject({
+      name: 'InvalidSignatureException',
+    });
+    expect(await rejection({ ...request, path: '/v2/team-a/app!/blobs/uploads/other/' })).toMatchObject({
+      name: 'InvalidSignatureException',
+    });
+  });
+
+  it("a rotated secret takes effect at once: the old secret's cached signing key is never used", async () => {
+    const request = await signed('{}');
+    await expect(verifySigV4(request, credentials, policy)).resolves.toBe(key);
+    const rotated = new AccessKey('AKIDEXAMPLE', 'the-rotated-secret', everything);
+    const afterRotation = new CredentialSet([rotated], []);
+    expect(
+      await verifySigV4(request, afterRotation, policy).then(
+        () => 'accepted',
+        (err: Error) => err.name,
+      ),
+    ).toBe('InvalidSignatureException');
+    await expect(verifySigV4(await signed('{}', { signingKey: rotated }), afterRotation, policy)).resolves.toBe(
+      rotated,
+    );
+    // ...and a request signed with the new secret is refused where the old one is still configured.
+    expect(await rejection(await signed('{}', { signingKey: rotated }))).toMatchObject({
+      name: 'InvalidSignatureException',
+    });
   });
 });

@@ -6,14 +6,18 @@ import type { Logger } from '@longshore/telemetry';
 const WATCH_INTERVAL_MS = 2000;
 
 /**
- * The credentials as configured now. The file is re-read when it changes, so removing a key
- * revokes it (and its login tokens) without a restart; a file that no longer validates is
- * reported and the last good set stays in force. Each set read is recorded in the key
- * generations, so a removed or changed key's tokens stay dead when it is put back.
+ * The credentials as configured now, held in memory: requests are authorised from this snapshot
+ * without a Redis read. The file is re-read when it changes, so removing a key revokes it (and
+ * its login tokens) without a restart; a file that no longer validates is reported and the last
+ * good set stays in force. Each set read is recorded in the key generations, so a removed or
+ * changed key's tokens stay dead when it is put back; the generations' own snapshot is renewed
+ * on the same interval as the file is watched, so a generation another replica moved takes
+ * effect here as late as a file change would.
  */
 export class LiveCredentials {
   private current: CredentialSet;
   private recording: Promise<void> = Promise.resolve();
+  private readonly refresher: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sources: CredentialSources,
@@ -24,6 +28,12 @@ export class LiveCredentials {
     this.record();
     if (sources.credentialsFile) {
       watchFile(sources.credentialsFile, { interval: WATCH_INTERVAL_MS, persistent: false }, () => this.reload());
+    }
+    if (generations) {
+      this.refresher = setInterval(() => {
+        generations.refresh().catch((err: unknown) => this.log.warn({ err }, 'could not refresh the key generations'));
+      }, WATCH_INTERVAL_MS);
+      this.refresher.unref();
     }
   }
 
@@ -57,6 +67,7 @@ export class LiveCredentials {
   }
 
   close(): void {
+    clearInterval(this.refresher);
     if (this.sources.credentialsFile) unwatchFile(this.sources.credentialsFile);
   }
 }
