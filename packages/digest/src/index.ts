@@ -11,10 +11,10 @@ export {
   sha256Implementation,
   HashStateLostError,
   type ResumableSha256,
-} from './resumable-sha256.js';
-export { hashStateFormat, LOST_HASH_STATE, type HashStateFormat } from './hash-state.js';
-export { createSha256Engines, type Sha256Engines, type LayerHasher } from './sha256-engines.js';
-export { loadNativeSha256, type NativeSha256Binding } from './native-sha256.js';
+} from './digest.js';
+export { hashStateFormat, LOST_HASH_STATE, type HashStateFormat } from './digest.js';
+export { createSha256Engines, type Sha256Engines, type LayerHasher } from './digest.js';
+export { loadNativeSha256, type NativeSha256Binding } from './digest.js';
 export { createHashPool, type HashPool } from './hash-pool.js';
 export type { ChecksumFileRangeTask, HashFileRangeTask, HashFileRangesTask } from './hash-task.js';
 export {
@@ -27,4 +27,4 @@ export {
   PART_CHECKSUM_ALGORITHM,
 } from './part-checksum.js';
 export type { IngestPartTask, IngestPartResult } from './ingest-task.js';
-export { computePartHashes, advanceLayerState, digestFromState, type PartHashes } from './part-hashes.js';
+export { computePartHashes, advanceLayerState, digestFromState, type PartHashes } from './part-checksum.js';

@@ -1,6 +1,6 @@
 import { writePartFileSync } from '@longshore/storage/local-part-file';
 import type { PartChecksumAlgorithm } from './part-checksum.js';
-import { computePartHashes, type PartHashes } from './part-hashes.js';
+import { computePartHashes, type PartHashes } from './part-checksum.js';
 
 /** A part on its way into storage, handled on pool threads. */
 export interface IngestPartTask {

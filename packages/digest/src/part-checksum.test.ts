@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHashPool } from './hash-pool.js';
 import { createPartChecksum, crc32cImplementation, partChecksumAlgorithm, partChecksumOf } from './part-checksum.js';
-import { digestFromState } from './part-hashes.js';
+import { digestFromState } from './part-checksum.js';
 
 const CHECK = Buffer.from('123456789'); // the CRC catalogue's check input: CRC-32C gives e3069283
 

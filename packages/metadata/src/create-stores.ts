@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { BlobIndex } from './blob-index.js';
+import { BlobIndex } from './layer-store.js';
 import { BlobReferences } from './blob-references.js';
 import { StorageMirror } from './durable/storage-mirror.js';
 import { StorageRecords, type RecordStorage } from './durable/storage-records.js';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IMAGE_INDEXES, type RepositoryContent } from './durable/derive-image-indexes.js';
 import type { StoredImage } from './durable/storage-records.js';
-import { pushOrderMember } from './image-keys.js';
+import { pushOrderMember } from './keys.js';
 import type { ImageRecord } from './image-record.js';
 import { ImageStore } from './image-store.js';
 import { createKeys } from './keys.js';

@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { StorageMirror } from './durable/storage-mirror.js';
 import type { Keys } from './keys.js';
 import { noImageChanges, type ImageChanges } from './image-changes.js';
-import { imageKeyList, type ImageKeys } from './image-keys.js';
+import { imageKeyList, type ImageKeys } from './keys.js';
 import type { ImageRecord } from './image-record.js';
 import {
   readImagePage,

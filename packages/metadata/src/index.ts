@@ -1,6 +1,6 @@
 export { createKeys, type Keys } from './keys.js';
 export { RepositoryStore, type RepositoryPage } from './repository-store.js';
-export { objectEncryptionOf, type RepositoryRecord } from './repository-record.js';
+export { objectEncryptionOf, type RepositoryRecord } from './repository-store.js';
 export {
   UploadStore,
   type UploadLimits,
@@ -10,18 +10,14 @@ export {
   type InitiateOptions,
   MAX_PART_NUMBER,
   type CompletionStart,
+  parseUploadRecord,
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
-export { BlobIndex, BlobBeingCollectedError, COLLECTING_PREFIX } from './blob-index.js';
+export { BlobIndex, BlobBeingCollectedError, COLLECTING_PREFIX } from './layer-store.js';
 export { BlobReferences, type BlobReferenceSnapshot, type ReferenceReadOptions } from './blob-references.js';
-export { linkRetainedLayer, type LayerReferenceDeps } from './link-retained-layer.js';
+export { linkRetainedLayer, type LayerReferenceDeps } from './layer-store.js';
 export { scanKeys } from './scan-keys.js';
-export {
-  parseUploadRecord,
-  type UploadRecord,
-  type UploadStatus,
-  type PartRecord,
-} from './upload-record.js';
+export type { UploadRecord, UploadStatus, PartRecord } from './upload-record.js';
 export { WorkerRegistry } from './worker-registry.js';
 export { sharedSecret } from './shared-secret.js';
 export { createStores, type Stores } from './create-stores.js';
@@ -35,7 +31,7 @@ export {
   type TaggedImage,
 } from './image-store.js';
 export { type ImageRecord, referrerDescriptor } from './image-record.js';
-export { createImageKeys, pushOrderMember, type ImageKeys } from './image-keys.js';
+export { createImageKeys, pushOrderMember, type ImageKeys } from './keys.js';
 export type { ListingEntry, PushedImage, TagStatusFilter } from './listing-reads.js';
 export {
   StorageRecords,

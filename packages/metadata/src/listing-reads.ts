@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { parsePushOrderMember, type ImageKeys } from './image-keys.js';
+import { parsePushOrderMember, type ImageKeys } from './keys.js';
 import type { ImageRecord } from './image-record.js';
 
 /** Which images a listing answers (ECR's `filter.tagStatus`). */

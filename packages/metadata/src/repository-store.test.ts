@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKeys } from './keys.js';
 import { LayerStore } from './layer-store.js';
-import type { RepositoryRecord } from './repository-record.js';
+import type { RepositoryRecord } from './repository-store.js';
 import { RepositoryStore } from './repository-store.js';
 
 function record(repositoryName: string): RepositoryRecord {

@@ -1,15 +1,12 @@
-import type { ErrorRecord, UploadStatus } from '@longshore/domain';
+import type { UploadStatus, UploadStatusFacts } from '@longshore/domain';
 
 export type { UploadStatus };
 
-/** One upload's whole life, as stored in its Redis hash and announced on its events channel. */
-export interface UploadRecord {
-  uploadId: string;
-  repositoryName: string;
-  registryId: string;
-  status: UploadStatus;
-  bytesReceived: number;
-  partsReceived: number;
+/**
+ * One upload's whole life, as stored in its Redis hash and announced on its events channel: what
+ * its status document shows (UploadStatusFacts) and what the upload's steps need besides.
+ */
+export interface UploadRecord extends UploadStatusFacts {
   /** Whether a part other than the last is smaller than the minimum part size. */
   hasSmallPart: boolean;
   /** The upload's part-size policy, fixed at initiate (absent on records from before policies). */
@@ -24,19 +21,12 @@ export interface UploadRecord {
   /** Saved SHA-256 state after `bytesReceived` bytes (base64), while uploading. */
   hashState?: string;
   layerDigests?: string[];
-  jobId?: string;
   callbackUrl?: string;
   /** Set by the worker once the stored bytes are verified, before they are published. */
   verifiedDigest?: string;
   /** Set by the worker once the storage driver published the blob, before it is indexed. */
   blobLocation?: string;
-  layerDigest?: string;
-  layerSize?: number;
-  error?: ErrorRecord;
-  createdAt: number;
-  updatedAt: number;
   queuedAt?: number;
-  completedAt?: number;
   attempts: number;
 }
 
@@ -53,50 +43,4 @@ export interface PartRecord {
   partNumber: number;
   /** The storage driver's receipt for the part (S3: its ETag). */
   receipt: string;
-}
-
-const optionalNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
-
-/** Builds a record from the flat string map that HGETALL (or the Lua publisher) returns. */
-export function parseUploadRecord(flat: Record<string, string>, now = Date.now()): UploadRecord | undefined {
-  if (!flat.uploadId || !flat.status) return undefined;
-  return {
-    uploadId: flat.uploadId,
-    repositoryName: flat.repositoryName ?? '',
-    registryId: flat.registryId ?? '',
-    status: flat.status as UploadStatus,
-    bytesReceived: Number(flat.bytesReceived ?? 0),
-    partsReceived: Number(flat.partsReceived ?? 0),
-    hasSmallPart: flat.hasSmallPart === '1',
-    minPartSize: optionalNumber(flat.minPartSize),
-    maxPartSize: optionalNumber(flat.maxPartSize),
-    allowEmpty: flat.allowEmpty === '1',
-    partInFlight: Number(flat.claimUntil ?? 0) > now,
-    storageSession: flat.storageSession || undefined,
-    hashState: flat.hashState || undefined,
-    layerDigests: flat.layerDigests ? (JSON.parse(flat.layerDigests) as string[]) : undefined,
-    jobId: flat.jobId || undefined,
-    callbackUrl: flat.callbackUrl || undefined,
-    verifiedDigest: flat.verifiedDigest || undefined,
-    blobLocation: flat.blobLocation || undefined,
-    layerDigest: flat.layerDigest || undefined,
-    layerSize: optionalNumber(flat.layerSize),
-    error: flat.error ? (JSON.parse(flat.error) as ErrorRecord) : undefined,
-    createdAt: Number(flat.createdAt ?? 0),
-    updatedAt: Number(flat.updatedAt ?? 0),
-    queuedAt: optionalNumber(flat.queuedAt),
-    completedAt: optionalNumber(flat.completedAt),
-    attempts: Number(flat.attempts ?? 0),
-  };
-}
-
-export function parsePartRecord(entry: string): PartRecord {
-  const part = JSON.parse(entry) as Partial<PartRecord> & { sha256?: string };
-  return {
-    offset: Number(part.offset),
-    length: Number(part.length),
-    checksum: part.checksum ?? part.sha256 ?? '',
-    partNumber: Number(part.partNumber),
-    receipt: part.receipt ?? '',
-  };
 }

@@ -12,13 +12,7 @@ import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
 import { releaseClaim } from './scripts/release-claim.js';
 import { startFinalizing } from './scripts/start-finalizing.js';
-import {
-  parsePartRecord,
-  parseUploadRecord,
-  type PartRecord,
-  type UploadRecord,
-  type UploadStatus,
-} from './upload-record.js';
+import type { PartRecord, UploadRecord, UploadStatus } from './upload-record.js';
 
 export interface UploadLimits {
   /** The ECR policy: uploads initiated without a policy of their own get these part sizes. */
@@ -367,4 +361,50 @@ export class UploadStore {
       [status, now, this.limits.statusRetentionSeconds, this.keys.uploadEvents(uploadId), ...fields],
     );
   }
+}
+
+const optionalNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+
+/** Builds a record from the flat string map that HGETALL (or the Lua publisher) returns. */
+export function parseUploadRecord(flat: Record<string, string>, now = Date.now()): UploadRecord | undefined {
+  if (!flat.uploadId || !flat.status) return undefined;
+  return {
+    uploadId: flat.uploadId,
+    repositoryName: flat.repositoryName ?? '',
+    registryId: flat.registryId ?? '',
+    status: flat.status as UploadStatus,
+    bytesReceived: Number(flat.bytesReceived ?? 0),
+    partsReceived: Number(flat.partsReceived ?? 0),
+    hasSmallPart: flat.hasSmallPart === '1',
+    minPartSize: optionalNumber(flat.minPartSize),
+    maxPartSize: optionalNumber(flat.maxPartSize),
+    allowEmpty: flat.allowEmpty === '1',
+    partInFlight: Number(flat.claimUntil ?? 0) > now,
+    storageSession: flat.storageSession || undefined,
+    hashState: flat.hashState || undefined,
+    layerDigests: flat.layerDigests ? (JSON.parse(flat.layerDigests) as string[]) : undefined,
+    jobId: flat.jobId || undefined,
+    callbackUrl: flat.callbackUrl || undefined,
+    verifiedDigest: flat.verifiedDigest || undefined,
+    blobLocation: flat.blobLocation || undefined,
+    layerDigest: flat.layerDigest || undefined,
+    layerSize: optionalNumber(flat.layerSize),
+    error: flat.error ? (JSON.parse(flat.error) as ErrorRecord) : undefined,
+    createdAt: Number(flat.createdAt ?? 0),
+    updatedAt: Number(flat.updatedAt ?? 0),
+    queuedAt: optionalNumber(flat.queuedAt),
+    completedAt: optionalNumber(flat.completedAt),
+    attempts: Number(flat.attempts ?? 0),
+  };
+}
+
+export function parsePartRecord(entry: string): PartRecord {
+  const part = JSON.parse(entry) as Partial<PartRecord> & { sha256?: string };
+  return {
+    offset: Number(part.offset),
+    length: Number(part.length),
+    checksum: part.checksum ?? part.sha256 ?? '',
+    partNumber: Number(part.partNumber),
+    receipt: part.receipt ?? '',
+  };
 }

@@ -3,12 +3,12 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { syncDirectory, writeFileAtomically, writeFully } from './atomic-file.js';
+import { syncDirectory, writeFileAtomically, writeFully } from './filesystem-files.js';
 import { satisfiableRange } from './byte-range.js';
 import { writeChunksCoalesced } from './coalescing-file-writer.js';
 import { PartExistsError, PathNotFoundError, UploadSessionNotFoundError } from './errors.js';
-import { blobIndexOf, parseBlobIndex, type BlobIndex } from './filesystem-blob-index.js';
-import { isValidPathSegment, resolveLogicalPath } from './logical-path.js';
+import { blobIndexOf, parseBlobIndex, type BlobIndex } from './filesystem-files.js';
+import { isValidPathSegment, resolveLogicalPath } from './storage-driver.js';
 import {
   MAX_PART_NUMBER,
   MIN_PART_NUMBER,

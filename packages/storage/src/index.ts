@@ -27,14 +27,14 @@ export {
   StorageThrottledError,
   isStorageThrottled,
 } from './errors.js';
-export { validateLogicalPath } from './logical-path.js';
-export { writeFileAtomically } from './atomic-file.js';
+export { validateLogicalPath } from './storage-driver.js';
+export { writeFileAtomically } from './filesystem-files.js';
 export {
   createFilesystemDriver,
   type CompleteStep,
   type FilesystemDriverOptions,
 } from './filesystem-driver.js';
-export { sessionFromJson, sessionToJson } from './upload-session-json.js';
+export { sessionFromJson, sessionToJson } from './storage-driver.js';
 export {
   createS3Client,
   createS3Driver,

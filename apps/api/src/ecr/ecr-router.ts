@@ -19,10 +19,8 @@ import { noteCaller, noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
 import type { OperationTable } from './operations/index.js';
-import { sendEcrResult } from './ecr-response.js';
+import { canStreamPartBody, parseJsonBody, readStreamedPartBody, sendEcrResult } from './ecr-wire.js';
 import type { OperationContext } from './operation-context.js';
-import { parseJsonBody } from './json-body.js';
-import { canStreamPartBody, readStreamedPartBody } from './streamed-part-body.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const served = new Set<string>(servedOperations);
@@ -86,7 +84,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       );
     };
     if (operation === 'UploadLayerPart' && canStreamPartBody(req)) {
-      // The part's base64 is decoded as it arrives, never buffered whole (streamed-part-body.ts).
+      // The part's base64 is decoded as it arrives, never buffered whole (ecr-wire.ts).
       readStreamedPartBody(req, deps.maxRequestBytes).then(
         (read) => {
           req.body = read.body;

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { LongshoreError, OciRouteFamily } from '@longshore/domain';
-import { sendEcrError } from '../ecr/ecr-response.js';
+import { sendEcrError } from '../ecr/ecr-wire.js';
 import { sendV1Error } from '../v1/send-v1-error.js';
 import { sendOciError } from '../v2/send-oci-error.js';
 import type { Wire } from './wire-of.js';

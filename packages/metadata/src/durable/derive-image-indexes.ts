@@ -1,4 +1,4 @@
-import { pushOrderMember, type ImageKeys } from '../image-keys.js';
+import { pushOrderMember, type ImageKeys } from '../keys.js';
 import type { StoredImage } from './storage-records.js';
 
 /** One repository as the storage holds it: its images, and its tags that name one of them. */

@@ -1,9 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import { parseManifest, referencedBlobs } from '@longshore/domain';
-import { COLLECTING_PREFIX } from '../blob-index.js';
+import { COLLECTING_PREFIX } from '../layer-store.js';
 import type { ImageRecord } from '../image-record.js';
 import type { Keys } from '../keys.js';
-import { objectEncryptionOf } from '../repository-record.js';
+import { objectEncryptionOf } from '../repository-store.js';
 import type { WriteOptions } from '@longshore/storage';
 import type { StorageRecords } from './storage-records.js';
 

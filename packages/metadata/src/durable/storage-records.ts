@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PathNotFoundError, type StorageDriver, type WriteOptions } from '@longshore/storage';
 import type { ImageRecord } from '../image-record.js';
-import { objectEncryptionOf, type RepositoryRecord } from '../repository-record.js';
+import { objectEncryptionOf, type RepositoryRecord } from '../repository-store.js';
 
 /** The small-object half of the storage port: all the records need. */
 export type RecordStorage = Pick<StorageDriver, 'putContent' | 'getContent' | 'delete' | 'list'>;

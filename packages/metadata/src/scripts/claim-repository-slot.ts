@@ -1,4 +1,4 @@
-import { IMAGE_KEY_COUNT } from '../image-keys.js';
+import { IMAGE_KEY_COUNT } from '../keys.js';
 
 /**
  * claimRepositorySlot — step 1 of CreateRepository, on the repository's own slot

@@ -1,11 +1,11 @@
-import { IMAGE_KEY_COUNT } from '../image-keys.js';
+import { IMAGE_KEY_COUNT } from '../keys.js';
 
 /**
  * clearRepository — step 1 of DeleteRepository: empties one repository's slot (`{repo:<name>}`),
  * unless it holds something and the delete is not forced.
  *
  * KEYS[1] the repository's layers hash
- * KEYS[2..12] the repository's image keys (imageKeyList's order: images first; see image-keys.ts)
+ * KEYS[2..12] the repository's image keys (imageKeyList's order: images first; see keys.ts)
  * KEYS[13] the repository's claim mark (see claim-repository-slot.ts)
  * ARGV[1] '1' to force
  *

@@ -1,4 +1,4 @@
-import { IMAGE_KEY_COUNT } from '../image-keys.js';
+import { IMAGE_KEY_COUNT } from '../keys.js';
 import { imageTagsLua } from './image-tags-lua.js';
 import { removeImageLua } from './remove-image-lua.js';
 

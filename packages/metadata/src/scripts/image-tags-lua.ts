@@ -1,6 +1,6 @@
 /**
  * Lua helpers shared by the image scripts, which all take one repository's image keys in
- * imageKeyList's order (KEYS[1..11], see image-keys.ts). An image's tags are kept as one
+ * imageKeyList's order (KEYS[1..11], see keys.ts). An image's tags are kept as one
  * space-separated string in the image-tags hash (KEYS[5]); the listing structures follow every
  * change: "<digest> <tag>" entries (KEYS[8]), the tagged (KEYS[9]) and untagged (KEYS[10])
  * digests, and the push order (KEYS[11]).

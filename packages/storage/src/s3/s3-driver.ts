@@ -15,7 +15,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { InvalidPathError, PathNotFoundError, UploadSessionNotFoundError } from '../errors.js';
-import { validateLogicalPath } from '../logical-path.js';
+import { validateLogicalPath } from '../storage-driver.js';
 import {
   type BlobLocation,
   type ByteRange,

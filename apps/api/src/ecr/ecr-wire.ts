@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { SerializationException, ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
 import { BlobMemberScanner } from './blob-member-scanner.js';
+
+/*
+ * The AWS JSON 1.1 wire of the ECR door: bodies decoded as express.json would (a whole JSON
+ * body, or UploadLayerPart's streamed part), results and errors encoded as the SDKs expect.
+ */
 
 /** The member of UploadLayerPart's body that carries the part (base64). */
 export const PART_BLOB_MEMBER = 'layerPartBlob';
@@ -123,4 +129,51 @@ function parseErrorOf(text: string): string {
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/**
+ * The JSON of a body read raw (and already authenticated), decoded and parsed as express.json
+ * (`strict: false`) would: the charset of Content-Type (UTF-8 by default, `utf-*` only), an
+ * empty body is `{}`, a BOM is dropped. A body that is not JSON is a SerializationException.
+ */
+export function parseJsonBody(req: Request): unknown {
+  const raw: unknown = req.body;
+  if (!Buffer.isBuffer(raw)) return {};
+  const charset = (
+    /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1] ?? 'utf-8'
+  ).toLowerCase();
+  let text: string;
+  try {
+    if (!charset.startsWith('utf-')) throw new Error();
+    text = new TextDecoder(charset).decode(raw);
+  } catch {
+    throw new SerializationException(
+      `The request body is not valid JSON: unsupported charset "${charset.slice(0, 32).toUpperCase()}"`,
+    );
+  }
+  try {
+    return parseLikeBodyParser(text);
+  } catch (err) {
+    throw new SerializationException(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export const AMZ_JSON = 'application/x-amz-json-1.1';
+
+export function sendEcrResult(res: Response, body: object): void {
+  res.status(200).type(AMZ_JSON).send(JSON.stringify(body));
+}
+
+/**
+ * AWS JSON 1.1 error: the name in `x-amzn-ErrorType` and `__type`, the message and the
+ * exception's modeled fields in the body, so the SDKs raise the named class with its fields.
+ * Answered through sendError (errors/send-error.ts), which adds `Retry-After`.
+ */
+export function sendEcrError(res: Response, error: LongshoreError): void {
+  const type = ecrType(error.name);
+  res
+    .status(wireEntry(error.name).ecrStatus)
+    .type(AMZ_JSON)
+    .set('x-amzn-ErrorType', type)
+    .send(JSON.stringify({ __type: type, message: error.message, ...error.fields }));
 }

@@ -1,4 +1,5 @@
-import type { JobsOptions } from 'bullmq';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Large parts are checked against their recorded checksum (and flushed to disk) in the
@@ -32,3 +33,28 @@ export const verifyPartJobOptions: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: { age: 3600, count: 1000 },
 };
+
+export interface VerifyQueue {
+  enqueue(data: VerifyPartJobData): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `onError` receives the queue's connection errors (without it BullMQ prints them on stderr). */
+export function createVerifyQueue(
+  connection: Redis | Cluster,
+  prefix: string,
+  onError?: (err: Error) => void,
+): VerifyQueue {
+  const queue = new Queue<VerifyPartJobData>(VERIFY_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: verifyPartJobOptions,
+  });
+  queue.on('error', (err) => onError?.(err));
+  return {
+    async enqueue(data) {
+      await queue.add(VERIFY_JOB, data, { jobId: verifyPartJobId(data.uploadId, data.partNumber) });
+    },
+    close: () => queue.close(),
+  };
+}

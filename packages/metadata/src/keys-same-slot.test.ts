@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameSlotKey } from './same-slot-key.js';
+import { sameSlotKey } from './keys.js';
 
 /** Redis Cluster's slot of a key (CRC16/XMODEM of its hash tag or whole name, mod 16384). */
 function slot(key: string): number {

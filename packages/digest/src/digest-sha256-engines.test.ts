@@ -5,10 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hashStateFormat, LOST_HASH_STATE } from './hash-state.js';
-import { defaultNativeSha256Path, loadNativeSha256 } from './native-sha256.js';
-import { createResumableSha256, HashStateLostError } from './resumable-sha256.js';
-import { createSha256Engines, defaultSha256Engines } from './sha256-engines.js';
+import { hashStateFormat, LOST_HASH_STATE } from './digest.js';
+import { defaultNativeSha256Path, loadNativeSha256 } from './digest.js';
+import { createResumableSha256, HashStateLostError } from './digest.js';
+import { createSha256Engines, defaultSha256Engines } from './digest.js';
 
 const native = loadNativeSha256();
 const withNative = createSha256Engines(native);

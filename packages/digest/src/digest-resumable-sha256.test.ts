@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PartMissingError, ShortReadError } from '@longshore/storage';
 import { createHashPool } from './hash-pool.js';
-import { createResumableSha256 } from './resumable-sha256.js';
+import { createResumableSha256 } from './digest.js';
 import { parseSha256Digest } from './digest.js';
 import { partChecksumOf } from './part-checksum.js';
 

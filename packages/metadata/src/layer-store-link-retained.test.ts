@@ -3,7 +3,7 @@ import { LayerAlreadyExistsException } from '@longshore/domain';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
-import { linkRetainedLayer, type LayerReferenceDeps } from './link-retained-layer.js';
+import { linkRetainedLayer, type LayerReferenceDeps } from './layer-store.js';
 
 const LIMITS = {
   minPartSize: 0,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPathError } from './errors.js';
-import { resolveLogicalPath, validateLogicalPath } from './logical-path.js';
+import { resolveLogicalPath, validateLogicalPath } from './storage-driver.js';
 
 describe('validateLogicalPath', () => {
   it.each(['a', 'blobs/sha256/ab/abcdef0123/data', 'Repo-1/x_y.z', 'a/b..c', '0'])('accepts %j', (path) => {
