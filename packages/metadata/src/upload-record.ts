@@ -25,6 +25,8 @@ export interface UploadRecord {
   hashState?: string;
   layerDigests?: string[];
   jobId?: string;
+  /** The finalize job that took the upload up (startFinalizing); only it goes on with it. */
+  finalizingJob?: string;
   callbackUrl?: string;
   /** Set by the worker once the stored bytes are verified, before they are published. */
   verifiedDigest?: string;
@@ -76,6 +78,7 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     hashState: flat.hashState || undefined,
     layerDigests: flat.layerDigests ? (JSON.parse(flat.layerDigests) as string[]) : undefined,
     jobId: flat.jobId || undefined,
+    finalizingJob: flat.finalizingJob || undefined,
     callbackUrl: flat.callbackUrl || undefined,
     verifiedDigest: flat.verifiedDigest || undefined,
     blobLocation: flat.blobLocation || undefined,

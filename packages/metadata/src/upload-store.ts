@@ -322,13 +322,20 @@ export class UploadStore {
     return { ok, bad };
   }
 
-  /** Marks the upload as being finalized; returns its status after the call. */
-  async startFinalizing(uploadId: string, now = Date.now()): Promise<UploadStatus | 'missing'> {
+  /**
+   * Marks the upload as being finalized by the finalize job `jobId`; returns its status after the
+   * call ('elsewhere': another job owns its finalization; see the startFinalizing script).
+   */
+  async startFinalizing(
+    uploadId: string,
+    jobId: string,
+    now = Date.now(),
+  ): Promise<UploadStatus | 'missing' | 'elsewhere'> {
     return runScript(
       this.redis,
       startFinalizing,
       [this.keys.upload(uploadId)],
-      [now, this.keys.uploadEvents(uploadId)],
+      [now, this.keys.uploadEvents(uploadId), jobId],
     );
   }
 
