@@ -1,6 +1,6 @@
 import type { ServiceProcess } from './longshore-harness.js';
 
-export type HoldPoint = 'before-publish' | 'before-link';
+export type HoldPoint = 'before-publish' | 'before-link' | 'mid-batch';
 
 /** The env that makes a worker hold its finalization at `point` until it is killed (TEST_HOLD_FINALIZE_AT). */
 export const holdFinalizeEnv = (point: HoldPoint) => ({ TEST_HOLD_FINALIZE_AT: point });
@@ -21,6 +21,42 @@ export function finalizeHeld(worker: ServiceProcess, point: HoldPoint, uploadId:
     const onExit = (code: number | null) => {
       cleanUp();
       reject(new Error(`the worker exited (${code}) before its finalization held at ${point}`));
+    };
+    const cleanUp = () => {
+      worker.child.off('message', onMessage);
+      worker.child.off('exit', onExit);
+    };
+    worker.child.on('message', onMessage);
+    worker.child.on('exit', onExit);
+  });
+}
+
+/** Where a worker started with `holdFinalizeEnv('mid-batch')` stopped its batch. */
+export interface BatchHeld {
+  /** The finalize job of the batch. */
+  jobId: string;
+  /** The uploads it finalized and settled before the hold. */
+  settled: string[];
+  /** The uploads it holds before publishing (digest recorded, nothing published). */
+  held: string[];
+}
+
+/**
+ * Resolves when `worker` (started with `holdFinalizeEnv('mid-batch')`) says, over IPC, that it
+ * holds a batch of two or more uploads midway: half settled, the rest held before publishing.
+ * Rejects if the worker exits first.
+ */
+export function batchHeldMidway(worker: ServiceProcess): Promise<BatchHeld> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      const held = message as { type?: string; point?: string; uploadId?: string; settled?: string[]; held?: string[] };
+      if (held?.type !== 'finalize-held' || held.point !== 'mid-batch') return;
+      cleanUp();
+      resolve({ jobId: held.uploadId!, settled: held.settled ?? [], held: held.held ?? [] });
+    };
+    const onExit = (code: number | null) => {
+      cleanUp();
+      reject(new Error(`the worker exited (${code}) before it held a batch midway`));
     };
     const cleanUp = () => {
       worker.child.off('message', onMessage);

@@ -16,6 +16,7 @@ import { UnsupportedOperationError } from '@longshore/domain';
 import { createStores, sharedSecret, WorkerRegistry } from '@longshore/metadata';
 import {
   CompletionWaiter,
+  createFinalizeBatcher,
   createFinalizeQueue,
   createRedisConnection,
   createVerifyQueue,
@@ -126,6 +127,17 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   );
   const verifyQueue = createVerifyQueue(redis, config.queuePrefix, queueError);
   const waiter = new CompletionWaiter(subscriber, uploadStore, keys, config.statusPollMs);
+  // Group commit: this process's completions go to the workers in batches (docs/architecture.md).
+  const batcher = createFinalizeBatcher(
+    queue,
+    waiter,
+    {
+      maxUploads: config.finalizeBatchMaxUploads,
+      maxWaitMs: config.finalizeBatchMaxWaitMs,
+      maxInFlight: config.finalizeBatchMaxInFlight,
+    },
+    config.completeWaitMs,
+  );
 
   const auditLog = createAuditLog(config.auditLog);
   const audit = new RequestAudit(auditLog);
@@ -161,6 +173,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     storage,
     hashPool,
     queue,
+    batcher,
     verifyQueue,
     backgroundVerifyMinBytes: config.backgroundVerifyMinBytes,
     waiter,

@@ -10,7 +10,7 @@ import { collectGarbageJob } from './maintenance/collect-garbage-job.js';
 import { purgeAbandonedUploadsJob } from './maintenance/purge-abandoned-uploads-job.js';
 import { startCallbackWorker } from './queues/start-callback-worker.js';
 import { startEventWorker } from './queues/start-event-worker.js';
-import { startFinalizeWorker } from './queues/start-finalize-worker.js';
+import { startFinalizeWorker } from './queues/finalize-worker.js';
 import { startMaintenanceWorker } from './queues/start-maintenance-worker.js';
 import { startVerifyWorker } from './queues/start-verify-worker.js';
 import { createWorkerContext } from './worker-context.js';

@@ -291,6 +291,27 @@ export const configSpec = {
     default: 2,
     parse: integer({ min: 1, max: 64 }),
   }),
+  finalizeBatchMaxUploads: setting({
+    env: 'FINALIZE_BATCH_MAX_UPLOADS',
+    description:
+      'Group commit: the most uploads one finalize job carries. Completions that arrive while this API process has FINALIZE_BATCH_MAX_IN_FLIGHT jobs queued or running gather into one job',
+    default: 64,
+    parse: integer({ min: 1, max: 1000 }),
+  }),
+  finalizeBatchMaxWaitMs: setting({
+    env: 'FINALIZE_BATCH_MAX_WAIT_MS',
+    description:
+      'Group commit: the longest a gathered completion waits for an in-flight job to settle before its batch is sent anyway',
+    default: 50,
+    parse: integer({ min: 0, max: 60_000 }),
+  }),
+  finalizeBatchMaxInFlight: setting({
+    env: 'FINALIZE_BATCH_MAX_IN_FLIGHT',
+    description:
+      'Group commit: finalize jobs one API process may have queued or running before completions gather (a completion that arrives below this is sent at once)',
+    default: 2,
+    parse: integer({ min: 1, max: 1000 }),
+  }),
   finalizeAttempts: setting({
     env: 'FINALIZE_ATTEMPTS',
     description: 'Tries per finalize job for transient errors',
@@ -504,9 +525,9 @@ export const configSpec = {
   testHoldFinalizeAt: setting({
     env: 'TEST_HOLD_FINALIZE_AT',
     description:
-      'Tests only (fault injection): a worker whose finalization reaches this step holds there until it is killed, and tells its parent process (`before-publish`: parts verified and the digest recorded, nothing published; `before-link`: the blob published and indexed, the layer not linked); `off` in service',
+      'Tests only (fault injection): a worker whose finalization reaches this step holds there until it is killed, and tells its parent process (`before-publish`: parts verified and the digest recorded, nothing published; `before-link`: the blob published and indexed, the layer not linked; `mid-batch`: in a finalize job of two or more uploads, the first half settled and the rest held before publishing); `off` in service',
     default: 'off' as const,
-    parse: oneOf('off', 'before-publish', 'before-link'),
+    parse: oneOf('off', 'before-publish', 'before-link', 'mid-batch'),
   }),
   testHoldGcAt: setting({
     env: 'TEST_HOLD_GC_AT',

@@ -120,7 +120,7 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
   await stores.uploads.commitPart(ref, claim, part, '');
   const digest = `sha256:${'a'.repeat(64)}`;
   await stores.uploads.beginCompletion(ref, { jobId: 'job', layerDigests: [digest] });
-  await stores.uploads.startFinalizing(upload.uploadId);
+  await stores.uploads.startFinalizing(upload.uploadId, 'job');
   await stores.blobs.claim(digest, 'location');
   await stores.layers.link(repositoryName, registryId, digest, { size: 4, uploadId: upload.uploadId, linkedAt: 0 });
   await stores.uploads.recordCompleted(upload.uploadId, digest, 4);

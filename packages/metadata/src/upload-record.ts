@@ -21,6 +21,8 @@ export interface UploadRecord extends UploadStatusFacts {
   /** Saved SHA-256 state after `bytesReceived` bytes (base64), while uploading. */
   hashState?: string;
   layerDigests?: string[];
+  /** The finalize job that took the upload up (startFinalizing); only it goes on with it. */
+  finalizingJob?: string;
   callbackUrl?: string;
   /** Set by the worker once the stored bytes are verified, before they are published. */
   verifiedDigest?: string;

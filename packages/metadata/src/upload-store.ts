@@ -316,13 +316,20 @@ export class UploadStore {
     return { ok, bad };
   }
 
-  /** Marks the upload as being finalized; returns its status after the call. */
-  async startFinalizing(uploadId: string, now = Date.now()): Promise<UploadStatus | 'missing'> {
+  /**
+   * Marks the upload as being finalized by the finalize job `jobId`; returns its status after the
+   * call ('elsewhere': another job owns its finalization; see the startFinalizing script).
+   */
+  async startFinalizing(
+    uploadId: string,
+    jobId: string,
+    now = Date.now(),
+  ): Promise<UploadStatus | 'missing' | 'elsewhere'> {
     return runScript(
       this.redis,
       startFinalizing,
       [this.keys.upload(uploadId)],
-      [now, this.keys.uploadEvents(uploadId)],
+      [now, this.keys.uploadEvents(uploadId), jobId],
     );
   }
 
@@ -384,6 +391,7 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     hashState: flat.hashState || undefined,
     layerDigests: flat.layerDigests ? (JSON.parse(flat.layerDigests) as string[]) : undefined,
     jobId: flat.jobId || undefined,
+    finalizingJob: flat.finalizingJob || undefined,
     callbackUrl: flat.callbackUrl || undefined,
     verifiedDigest: flat.verifiedDigest || undefined,
     blobLocation: flat.blobLocation || undefined,

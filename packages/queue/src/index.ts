@@ -1,13 +1,24 @@
 export {
   FINALIZE_QUEUE,
   FINALIZE_JOB,
+  createFinalizeQueue,
   finalizeJobId,
   finalizeJobOptions,
+  finalizeRecoveryJobId,
+  uploadsOf,
   type FinalizeJobData,
   type FinalizeJobResult,
   type FinalizeJobPolicy,
-} from './finalize-job.js';
-export { createFinalizeQueue, type FinalizeQueue } from './create-finalize-queue.js';
+  type FinalizeQueue,
+  type FinalizeUpload,
+  type FinalizeUploadResult,
+} from './finalize-queue.js';
+export {
+  FinalizeBatcher,
+  createFinalizeBatcher,
+  type FinalizeBatchLimits,
+  type FinalizeBatcherDeps,
+} from './finalize-batcher.js';
 export {
   createRedisConnection,
   isRedisConnectionError,

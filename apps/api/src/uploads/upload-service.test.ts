@@ -13,7 +13,7 @@ import {
 } from '@longshore/domain';
 import { createHashPool, type HashPool } from '@longshore/digest';
 import { createStores, type PartPolicy, type UploadLimits } from '@longshore/metadata';
-import { CompletionWaiter, createFinalizeQueue, createVerifyQueue } from '@longshore/queue';
+import { CompletionWaiter, createFinalizeBatcher, createFinalizeQueue, createVerifyQueue } from '@longshore/queue';
 import { createFilesystemDriver, type StorageDriver } from '@longshore/storage';
 import { RepositoryService } from '../repositories/repository-service.js';
 import { UploadService } from './upload-service.js';
@@ -51,15 +51,18 @@ describe('UploadService: the upload core the doors share', () => {
       () => queue.close(),
       () => verifyQueue.close(),
     );
+    const waiter = new CompletionWaiter(subscriber, stores.uploads, stores.keys, 1000);
+    const batcher = createFinalizeBatcher(queue, waiter, { maxUploads: 64, maxWaitMs: 50, maxInFlight: 2 }, 1000);
     return new UploadService({
       repositories: new RepositoryService({ repositories: stores.repositories, registryId: REGISTRY }),
       uploads: stores.uploads,
       storage,
       hashPool,
       queue,
+      batcher,
       verifyQueue,
       backgroundVerifyMinBytes: Number.MAX_SAFE_INTEGER,
-      waiter: new CompletionWaiter(subscriber, stores.uploads, stores.keys, 1000),
+      waiter,
       completeWaitMs: 1000,
       maxLayerSize: limits.maxLayerSize,
       bodyDeadlines: { idleMs: 10_000, maxMs: 60_000 },

@@ -21,7 +21,13 @@ import {
 
 /** The upload vocabulary the doors speak, from the service (doors do not import the stores). */
 export type { PartPolicy, UploadRecord, UploadRef };
-import { finalizeJobId, type CompletionWaiter, type FinalizeQueue, type VerifyQueue } from '@longshore/queue';
+import {
+  finalizeJobId,
+  type CompletionWaiter,
+  type FinalizeBatcher,
+  type FinalizeQueue,
+  type VerifyQueue,
+} from '@longshore/queue';
 import { sessionFromJson, sessionToJson, type StorageDriver } from '@longshore/storage';
 import type { HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
@@ -57,7 +63,10 @@ export interface UploadServiceDeps {
   uploads: UploadStore;
   storage: StorageDriver;
   hashPool: Pick<HashPool, 'ingestPart' | 'hashPart'>;
-  queue: FinalizeQueue;
+  /** Adds the recovery job of an upload whose completion is repeated while it is still queued. */
+  queue: Pick<FinalizeQueue, 'recover'>;
+  /** Sends a fresh completion to the workers, in a batch with others of this process (group commit). */
+  batcher: Pick<FinalizeBatcher, 'submit'>;
   verifyQueue: VerifyQueue;
   backgroundVerifyMinBytes: number;
   waiter: CompletionWaiter;
@@ -220,11 +229,12 @@ export class UploadService {
   }
 
   /**
-   * The cheap checks and the enqueue (or join) of the finalize job; returns the status after it,
-   * and whether this call is the one that moved the upload to the queue (`fresh`).
+   * The cheap checks and the enqueue (or join) of the finalization; returns the status after it,
+   * and whether this call is the one that moved the upload to the queue (`fresh`). Resolves only
+   * once a job carrying the upload is in the queue, so nothing is acknowledged before that.
    */
   private async handOver(request: CompletionRequest): Promise<{ status: UploadStatus; fresh: boolean }> {
-    const { uploads, queue } = this.deps;
+    const { uploads, queue, batcher } = this.deps;
     const jobId = finalizeJobId(request.uploadId);
     const start = await uploads
       .beginCompletion(request, {
@@ -233,18 +243,21 @@ export class UploadService {
         ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
       })
       .catch((err: unknown) => this.discardIfDead(request, worded(err, request)));
-    const status = start.outcome === 'queued' ? 'queued' : start.status;
-    if (status === 'queued' || status === 'finalizing') {
-      // Adding is idempotent by job id; a joiner adds too, in case the first caller died
-      // between marking the upload queued and enqueueing it.
-      await queue.enqueue({
-        uploadId: request.uploadId,
-        repositoryName: request.repositoryName,
-        registryId: request.registryId,
-        layerDigests: request.layerDigests,
-      });
+    const upload = {
+      uploadId: request.uploadId,
+      repositoryName: request.repositoryName,
+      registryId: request.registryId,
+      layerDigests: request.layerDigests,
+    };
+    if (start.outcome === 'queued') {
+      await batcher.submit(upload);
+      return { status: 'queued', fresh: true };
     }
-    return { status, fresh: start.outcome === 'queued' };
+    // A joiner of an upload still queued adds the upload's own recovery job (idempotent by id),
+    // in case the process that queued it died before its batch was added. Should the batch run
+    // too, the first job to start the upload finalizes it, the other skips it.
+    if (start.status === 'queued') await queue.recover(upload);
+    return { status: start.status, fresh: false };
   }
 
   /**

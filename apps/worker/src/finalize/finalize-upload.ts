@@ -34,7 +34,7 @@ export interface FinalizeDeps extends VerifyDeps {
 export type FinalizeOutcome =
   | { outcome: 'completed'; layerDigest: string; layerSize: number; callbackUrl: string | null }
   | { outcome: 'failed'; error: ErrorRecord; callbackUrl: string | null }
-  | { outcome: 'gone'; reason: string };
+  | { outcome: 'gone'; reason: string; elsewhere?: boolean };
 
 /** One upload on its way to a layer, as the steps fill it in. */
 interface Finalizing {
@@ -58,8 +58,13 @@ interface Finalizing {
  * mismatch, a layer that already exists) are returned as `failed`; anything else is thrown for
  * the caller to retry.
  */
-export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: Logger): Promise<FinalizeOutcome> {
-  const loaded = await loadUpload(uploadId, deps);
+export async function finalizeUpload(
+  uploadId: string,
+  jobId: string,
+  deps: FinalizeDeps,
+  log: Logger,
+): Promise<FinalizeOutcome> {
+  const loaded = await loadUpload(uploadId, jobId, deps);
   if ('outcome' in loaded) return loaded;
   const upload = loaded;
   try {
@@ -87,11 +92,15 @@ export async function finalizeUpload(uploadId: string, deps: FinalizeDeps, log: 
 }
 
 /**
- * Marks the upload as being finalized and reads it with its committed parts (one round trip), or
- * says there is nothing to do: gone, or finished already (a re-run job answers the same outcome).
+ * Marks the upload as being finalized by job `jobId` and reads it with its committed parts (one
+ * round trip), or says there is nothing to do: gone, finalized by another job (`elsewhere`: see
+ * the startFinalizing script), or finished already (a re-run job answers the same outcome).
  */
-async function loadUpload(uploadId: string, deps: FinalizeDeps): Promise<Finalizing | FinalizeOutcome> {
-  const status = await deps.uploads.startFinalizing(uploadId);
+async function loadUpload(uploadId: string, jobId: string, deps: FinalizeDeps): Promise<Finalizing | FinalizeOutcome> {
+  const status = await deps.uploads.startFinalizing(uploadId, jobId);
+  if (status === 'elsewhere') {
+    return { outcome: 'gone', reason: `upload ${uploadId} is being finalized by another job`, elsewhere: true };
+  }
   if (status === 'missing' || status === 'uploading') {
     return { outcome: 'gone', reason: `upload ${uploadId} is not awaiting finalization (${status})` };
   }

@@ -1,7 +1,7 @@
 import { checkRedis } from '@longshore/queue';
 import { checkStorage } from '@longshore/storage';
 import { startOpsServer } from '@longshore/telemetry';
-import type { FinalizeRunningWorker } from '../queues/start-finalize-worker.js';
+import type { FinalizeRunningWorker } from '../queues/finalize-worker.js';
 import type { WorkerContext } from '../worker-context.js';
 
 /**

@@ -23,6 +23,12 @@ export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSou
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers: [registry],
     }),
+    batchSize: new Histogram({
+      name: 'longshore_finalize_batch_size',
+      help: 'Uploads one finalize job carried (group commit), per job run',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    }),
     verifiedBytes: new Counter({
       name: 'longshore_worker_verified_bytes_total',
       help: 'Stored bytes checked against the checksums recorded at upload',
@@ -30,7 +36,7 @@ export function createWorkerMetrics(registry: Registry, sources: WorkerMetricSou
     }),
     jobs: new Counter({
       name: 'longshore_worker_jobs_total',
-      help: 'Finalize jobs run, by outcome (completed, failed, retry) and ECR error name',
+      help: 'Uploads finalized, by outcome (completed, failed, retry) and ECR error name',
       labelNames: ['outcome', 'error'],
       registers: [registry],
     }),

@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import { VERIFY_QUEUE, type VerifyPartJobData } from '@longshore/queue';
 import { verifyStoredPart } from '../finalize/verify-stored-part.js';
 import type { WorkerContext } from '../worker-context.js';
-import { finalizationDeps } from './finalization-deps.js';
+import { finalizationDeps } from './finalize-worker.js';
 import type { RunningWorker } from './running-worker.js';
 
 /** Re-hashes stored parts in the background (VERIFY_MODE), one job per hash thread. */

@@ -1,0 +1,140 @@
+import { isUploadFinished } from '@longshore/domain';
+import type { UploadRecord } from '@longshore/metadata';
+import type { CompletionWaiter } from './completion-waiter.js';
+import type { FinalizeQueue, FinalizeUpload } from './finalize-queue.js';
+
+export interface FinalizeBatchLimits {
+  /** FINALIZE_BATCH_MAX_UPLOADS: the most uploads one job carries. */
+  maxUploads: number;
+  /** FINALIZE_BATCH_MAX_WAIT_MS: the longest a completion waits to be sent while others are in flight. */
+  maxWaitMs: number;
+  /** FINALIZE_BATCH_MAX_IN_FLIGHT: this process's jobs queued or running before completions gather. */
+  maxInFlight: number;
+}
+
+export interface FinalizeBatcherDeps {
+  /** Adds one finalize job carrying `uploads`; resolves once it is in the queue. */
+  send(uploads: FinalizeUpload[]): Promise<unknown>;
+  /**
+   * Resolves once every upload of a sent job has settled (or it is given up on): the job is
+   * then no longer in flight. Called before `send`, so no settlement can be missed.
+   */
+  settled(uploadIds: string[]): Promise<unknown>;
+  /** Each job's size, as sent (the `longshore_finalize_batch_size` histogram). */
+  sent?(size: number): void;
+}
+
+interface Pending {
+  upload: FinalizeUpload;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit, the API's half: one per API process. A completion that arrives while fewer than
+ * `maxInFlight` of this process's jobs are queued or running is sent at once (with whatever else
+ * arrived in the same turn of the event loop), so a lone push waits for nothing; completions that
+ * arrive while the jobs in flight are at the limit gather, and are sent as one job when one of
+ * those settles, when `maxUploads` have gathered, or when the oldest has waited `maxWaitMs`.
+ *
+ * `submit` resolves only once the job carrying the upload is in the queue (it rejects when the
+ * add failed): nothing is acknowledged to a client before that. An upload whose job was never
+ * added (the process died while it gathered) is still `queued`; the client's repeated completion
+ * adds its recovery job (UploadService).
+ */
+export class FinalizeBatcher {
+  private gathering: Pending[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly limits: FinalizeBatchLimits,
+    private readonly deps: FinalizeBatcherDeps,
+  ) {}
+
+  /** Resolves once a job carrying `upload` has been added to the queue. */
+  submit(upload: FinalizeUpload): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.gathering.push({ upload, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Jobs of this process queued or running now. */
+  get jobsInFlight(): number {
+    return this.inFlight;
+  }
+
+  private schedule(): void {
+    if (this.gathering.length === 0) return;
+    if (this.gathering.length >= this.limits.maxUploads) {
+      this.flush();
+    } else if (this.inFlight < this.limits.maxInFlight) {
+      // Completions that arrive in the same turn go together.
+      this.soon ??= setImmediate(() => {
+        this.soon = undefined;
+        if (this.inFlight < this.limits.maxInFlight) this.flush();
+        else this.schedule();
+      });
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, this.limits.maxWaitMs);
+    }
+  }
+
+  private flush(): void {
+    const batch = this.gathering.splice(0, this.limits.maxUploads);
+    if (batch.length === 0) return;
+    if (this.gathering.length === 0) this.clearTimers();
+    this.inFlight++;
+    const uploads = batch.map((pending) => pending.upload);
+    const settled = this.deps.settled(uploads.map((upload) => upload.uploadId));
+    const done = () => {
+      this.inFlight--;
+      this.schedule();
+    };
+    this.deps.send(uploads).then(
+      () => {
+        this.deps.sent?.(uploads.length);
+        for (const pending of batch) pending.resolve();
+        settled.then(done, done);
+      },
+      (err: unknown) => {
+        for (const pending of batch) pending.reject(err);
+        done();
+      },
+    );
+    this.schedule();
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/**
+ * The batcher of one API process: sends batches to `queue`, and learns that a job settled from
+ * the uploads' own status announcements (`waiter`; nobody reads BullMQ's event stream). A job not
+ * settled within `settleWaitMs` (no worker running) stops counting as in flight.
+ */
+export function createFinalizeBatcher(
+  queue: Pick<FinalizeQueue, 'add'>,
+  waiter: Pick<CompletionWaiter, 'waitFor'>,
+  limits: FinalizeBatchLimits,
+  settleWaitMs: number,
+  sent?: (size: number) => void,
+): FinalizeBatcher {
+  const finished = (record: UploadRecord | undefined) => !record || isUploadFinished(record.status);
+  // Nothing can have been announced before the waits begin (the job is not added yet): no reads.
+  const noRead = async () => false;
+  return new FinalizeBatcher(limits, {
+    send: (uploads) => queue.add(uploads),
+    settled: (uploadIds) =>
+      Promise.all(uploadIds.map((id) => waiter.waitFor(id, finished, settleWaitMs, undefined, noRead))),
+    ...(sent ? { sent } : {}),
+  });
+}

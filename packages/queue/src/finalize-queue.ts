@@ -1,0 +1,122 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
+
+/** The contract between the API, which enqueues finalization, and the workers, which run it. */
+export const FINALIZE_QUEUE = 'finalize';
+export const FINALIZE_JOB = 'finalize-layer';
+
+/** One upload a finalize job carries. */
+export interface FinalizeUpload {
+  uploadId: string;
+  repositoryName: string;
+  registryId: string;
+  layerDigests: string[];
+}
+
+/**
+ * A finalize job carries a batch of uploads (group commit: see docs/architecture.md). A job
+ * queued before batches existed carried one upload as its data; `uploadsOf` reads both.
+ */
+export interface FinalizeJobData {
+  uploads: FinalizeUpload[];
+}
+
+export function uploadsOf(data: FinalizeJobData | FinalizeUpload): FinalizeUpload[] {
+  return 'uploads' in data ? data.uploads : [data];
+}
+
+/** How one upload of a job ended (its status record holds the same, for longer). */
+export type FinalizeUploadResult = { uploadId: string } & (
+  | { outcome: 'completed'; layerDigest: string; layerSize: number }
+  | { outcome: 'failed'; error: { name: string; message: string } }
+  | { outcome: 'gone'; reason: string; elsewhere?: boolean }
+);
+
+/** What a finished job returns: each upload's outcome. */
+export interface FinalizeJobResult {
+  uploads: FinalizeUploadResult[];
+}
+
+/**
+ * The id of an upload's finalization, recorded on the upload (`jobId`, shown by /v1), and the
+ * id of the job of the batch it leads: a batch is named after its first upload, so a lone
+ * upload's job is its own (BullMQ rejects ':' in custom ids). An upload is fresh only once, so
+ * no two batches share an id.
+ */
+export function finalizeJobId(uploadId: string): string {
+  return `finalize-${uploadId}`;
+}
+
+/**
+ * The id of the recovery job a repeated completion adds for an upload still queued (one per
+ * upload; never the id of a batch, so adding it cannot swallow a batch that is added later).
+ */
+export function finalizeRecoveryJobId(uploadId: string): string {
+  return `finalize-${uploadId}-recovery`;
+}
+
+export interface FinalizeJobPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+/**
+ * Transient failures retry with exponential backoff; finished jobs are trimmed so Redis memory
+ * stays bounded (the upload's status record outlives them).
+ */
+export function finalizeJobOptions(policy: FinalizeJobPolicy): JobsOptions {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs },
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 24 * 3600, count: 10_000 },
+  };
+}
+
+/**
+ * BullMQ's events stream of the finalize queue: nobody reads it whole (the API hears of outcomes
+ * on the uploads' own channels), so it is kept short; the default is 10,000 entries.
+ */
+const EVENTS_MAX_LEN = 100;
+
+export interface FinalizeQueue {
+  /** Adds one job carrying `uploads` (a batch); resolves with its id once it is in the queue. */
+  add(uploads: FinalizeUpload[]): Promise<string>;
+  /**
+   * Adds the recovery job of one upload (`finalizeRecoveryJobId`), or finds the one already there:
+   * for an upload queued by an API process that may have died before adding its batch.
+   */
+  recover(upload: FinalizeUpload): Promise<string>;
+  readonly queue: Queue<FinalizeJobData, FinalizeJobResult>;
+  close(): Promise<void>;
+}
+
+/** `onError` receives the queue's connection errors (without it BullMQ prints them on stderr). */
+export function createFinalizeQueue(
+  connection: Redis | Cluster,
+  prefix: string,
+  policy: FinalizeJobPolicy,
+  onError?: (err: Error) => void,
+): FinalizeQueue {
+  const queue = new Queue<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: finalizeJobOptions(policy),
+    streams: { events: { maxLen: EVENTS_MAX_LEN } },
+  });
+  queue.on('error', (err) => onError?.(err));
+  return {
+    queue,
+    async add(uploads) {
+      const jobId = finalizeJobId(uploads[0]!.uploadId);
+      await queue.add(FINALIZE_JOB, { uploads }, { jobId });
+      return jobId;
+    },
+    async recover(upload) {
+      const jobId = finalizeRecoveryJobId(upload.uploadId);
+      await queue.add(FINALIZE_JOB, { uploads: [upload] }, { jobId });
+      return jobId;
+    },
+    close: () => queue.close(),
+  };
+}
