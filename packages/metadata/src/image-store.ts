@@ -310,7 +310,8 @@ export class ImageStore {
 
   /** Drops every image key of a repository that no longer exists (one slot, one command). */
   async dropRepository(repositoryName: string): Promise<void> {
-    await this.redis.del(...imageKeyList(this.k(repositoryName)));
+    const k = this.k(repositoryName);
+    await this.redis.del(...imageKeyList(k), k.pulls);
     await this.mirror?.syncRepository(repositoryName);
   }
 

@@ -107,8 +107,10 @@ export class StorageMirror {
     const unique = [...new Set(names)];
     if (unique.length === 0) return;
     const before = await read(unique);
-    await forEachBounded(unique.map((_, i) => i), STORAGE_SYNC_CONCURRENCY, (i) =>
-      before[i] === null ? remove(unique[i]!) : syncOne(unique[i]!),
+    await forEachBounded(
+      unique.map((_, i) => i),
+      STORAGE_SYNC_CONCURRENCY,
+      (i) => (before[i] === null ? remove(unique[i]!) : syncOne(unique[i]!)),
     );
     const after = await read(unique);
     const changed = unique.filter((_, i) => before[i] === null && after[i] !== null);
