@@ -8,9 +8,18 @@ export interface ImageChanges {
   pushed(repositoryName: string, digest: string, tag: string): Promise<void>;
   /** An image was deleted with all its tags (none: it was untagged), or just one tag was removed. */
   deleted(repositoryName: string, digest: string, tags: string[]): Promise<void>;
+  /** Many images were deleted at once with all their tags (a lifecycle expiry's batch): told in one call. */
+  deletedImages(repositoryName: string, images: DeletedImage[]): Promise<void>;
+}
+
+/** An image deleted with its tags (none: it was untagged). */
+export interface DeletedImage {
+  digest: string;
+  tags: string[];
 }
 
 export const noImageChanges: ImageChanges = {
   pushed: async () => undefined,
   deleted: async () => undefined,
+  deletedImages: async () => undefined,
 };

@@ -15,6 +15,7 @@ import {
 } from './listing-reads.js';
 import { runScript } from './run-script.js';
 import { deleteImage } from './scripts/delete-image.js';
+import { deleteImages } from './scripts/delete-images.js';
 import { deleteTag } from './scripts/delete-tag.js';
 import { putImage } from './scripts/put-image.js';
 import { recordPull } from './scripts/record-pull.js';
@@ -49,6 +50,16 @@ export type UntagOutcome =
   | { kind: 'untagged'; digest: string }
   | { kind: 'not-found' }
   | { kind: 'mismatch'; digest: string };
+
+/** Images deleteMany removes with one script call: short enough to leave Redis to pushes between calls. */
+export const DELETE_BATCH = 500;
+
+function deleteOutcome(outcome: string | undefined, tags: string | undefined): DeleteImageOutcome {
+  if (outcome === 'DELETED') return { kind: 'deleted', tags: splitTags(tags) };
+  if (outcome === 'REFERENCED') return { kind: 'referenced' };
+  if (outcome === 'NOT_FOUND') return { kind: 'not-found' };
+  throw new Error(`deleteImages answered '${String(outcome)}'`);
+}
 
 /** An image with its tags, as listings need it. */
 export interface TaggedImage {
@@ -230,6 +241,50 @@ export class ImageStore {
   }
 
   /**
+   * Deletes many images of one repository, each exactly as `delete` deletes it (record, bytes,
+   * tags, listing entries, index-child counts, referrers entry, recorded pull; the storage
+   * records; a DELETE event per tag), a batch of at most DELETE_BATCH images at a time: one
+   * script call, the storage records synced in bounded concurrency, the events in one
+   * `deletedImages` call. Answers each digest's outcome, in the order of `digests`.
+   */
+  async deleteMany(
+    repositoryName: string,
+    digests: readonly string[],
+    refuseReferenced: boolean,
+    batchSize = DELETE_BATCH,
+  ): Promise<DeleteImageOutcome[]> {
+    const k = this.k(repositoryName);
+    const outcomes: DeleteImageOutcome[] = [];
+    for (let start = 0; start < digests.length; start += batchSize) {
+      const batch = digests.slice(start, start + batchSize);
+      const reply = await runScript<string[]>(
+        this.redis,
+        deleteImages,
+        [...imageKeyList(k), k.pulls],
+        [refuseReferenced ? '1' : '0', ...batch],
+      );
+      const batchOutcomes = batch.map((_, i) => deleteOutcome(reply[2 * i], reply[2 * i + 1]));
+      const deleted = batch.flatMap((digest, i) => {
+        const outcome = batchOutcomes[i]!;
+        return outcome.kind === 'deleted' ? [{ digest, tags: outcome.tags }] : [];
+      });
+      if (this.mirror) {
+        await this.mirror.syncImages(
+          repositoryName,
+          batch.filter((_, i) => batchOutcomes[i]!.kind !== 'referenced'),
+        );
+        await this.mirror.syncTags(
+          repositoryName,
+          deleted.flatMap((image) => image.tags),
+        );
+      }
+      if (deleted.length > 0) await this.changes.deletedImages(repositoryName, deleted);
+      outcomes.push(...batchOutcomes);
+    }
+    return outcomes;
+  }
+
+  /**
    * Removes a tag, and its image with it when it was the image's last tag (ECR BatchDeleteImage);
    * an image an index of the repository lists keeps its last tag ('referenced').
    */
@@ -255,7 +310,8 @@ export class ImageStore {
 
   /** Drops every image key of a repository that no longer exists (one slot, one command). */
   async dropRepository(repositoryName: string): Promise<void> {
-    await this.redis.del(...imageKeyList(this.k(repositoryName)));
+    const k = this.k(repositoryName);
+    await this.redis.del(...imageKeyList(k), k.pulls);
     await this.mirror?.syncRepository(repositoryName);
   }
 

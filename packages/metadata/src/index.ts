@@ -48,7 +48,7 @@ export {
   type RebuildSummary,
 } from './durable/rebuild-index.js';
 export { IMAGE_INDEXES, type DerivedKey, type RepositoryContent } from './durable/derive-image-indexes.js';
-export { noImageChanges, type ImageChanges } from './image-changes.js';
+export { noImageChanges, type DeletedImage, type ImageChanges } from './image-changes.js';
 export {
   LifecycleStore,
   type StoredLifecyclePolicy,

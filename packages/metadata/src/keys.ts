@@ -145,8 +145,9 @@ export interface ImageKeys {
   referrers: string;
   /**
    * HASH digest → epoch ms of the image's last recorded manifest pull (DescribeImages
-   * `lastRecordedPullTime`, lifecycle `sinceImagePulled`). Not one of the image scripts' keys: a
-   * pull time is written apart from them (ImageStore.recordPull).
+   * `lastRecordedPullTime`, lifecycle `sinceImagePulled`). Not one of imageKeyList's keys: a
+   * pull time is written apart from them (ImageStore.recordPull); deleteImages (a batch of
+   * deletes) and DeleteRepository's scripts take it as an extra key.
    */
   pulls: string;
   /** ZSET of "<digest> <tag>", one per tag, all scored 0: ListImages' tagged entries in its order */

@@ -55,6 +55,7 @@ describe('per-slot steps of the operations that span two slots', () => {
     const slot = [
       stores.keys.layers(name),
       ...imageKeyList(stores.keys.images(name)),
+      stores.keys.images(name).pulls,
       stores.keys.repositoryClaim(name),
     ];
     // Step 1 only, as a process that died before step 2.

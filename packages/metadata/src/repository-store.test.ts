@@ -3,6 +3,7 @@ import { RepositoryAlreadyExistsException } from '@longshore/domain';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKeys } from './keys.js';
+import { ImageStore } from './image-store.js';
 import { LayerStore } from './layer-store.js';
 import type { RepositoryRecord } from './repository-store.js';
 import { RepositoryStore } from './repository-store.js';
@@ -95,5 +96,44 @@ describe('RepositoryStore.create', () => {
 
     await store.create(record(name));
     expect(await layers.get(name, digest)).toBeUndefined();
+  });
+});
+
+describe('RepositoryStore.delete', () => {
+  const prefix = `ls${randomBytes(4).toString('hex')}`;
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterAll(() => redis?.disconnect());
+
+  it("takes the images' recorded pull times with the repository: a namesake starts unpulled", async () => {
+    const keys = createKeys(prefix);
+    const name = 'gone/pulled';
+    const store = new RepositoryStore(redis, keys);
+    const images = new ImageStore(redis, keys);
+    const digest = `sha256:${'e'.repeat(64)}`;
+    const image = {
+      record: {
+        digest,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        manifestSize: 2,
+        imageSizeInBytes: 2,
+        pushedAt: 1,
+      },
+      bytes: Buffer.from('{}'),
+      tag: 'v1',
+      rejectUnchanged: false,
+      tagImmutable: false,
+    };
+    await store.create(record(name));
+    await images.put(name, image);
+    expect(await images.recordPull(name, digest, 5_000, 300_000)).toBe(true);
+
+    await store.delete(name, '000000000000', true);
+    expect(await redis.exists(keys.images(name).pulls)).toBe(0);
+    await store.create(record(name));
+    await images.put(name, image);
+    expect(await images.pullTimes(name, [digest])).toEqual([undefined]);
   });
 });

@@ -116,11 +116,13 @@ export class RepositoryStore {
     return JSON.parse(json) as RepositoryRecord;
   }
 
-  /** Every key of one repository's slot: its layer links, its image keys, then its claim mark. */
+  /** Every key of one repository's slot: its layer links, its image keys, its recorded pulls, then its claim mark. */
   private claimedSlotKeys(repositoryName: string): string[] {
+    const images = this.keys.images(repositoryName);
     return [
       this.keys.layers(repositoryName),
-      ...imageKeyList(this.keys.images(repositoryName)),
+      ...imageKeyList(images),
+      images.pulls,
       this.keys.repositoryClaim(repositoryName),
     ];
   }

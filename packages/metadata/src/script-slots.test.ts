@@ -148,6 +148,8 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
   await stores.images.put(repositoryName, put);
   await stores.images.recordPull(repositoryName, image, 1_000, 300_000);
   await stores.images.delete(repositoryName, image, false);
+  await stores.images.put(repositoryName, put);
+  await stores.images.deleteMany(repositoryName, [image], true);
 
   // The garbage collector's steps on a digest: mark, unmark, mark again, sweep, forget; and retain.
   await stores.blobs.mark(digest, '1:a');

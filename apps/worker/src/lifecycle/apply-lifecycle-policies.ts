@@ -14,9 +14,6 @@ export interface LifecycleDeps {
   insideLock?(repositoryName: string): Promise<void>;
 }
 
-/** Expired images deleted at once: enough to keep a 90,000-image expiry within a minute, few enough to leave Redis to pushes. */
-const DELETE_CONCURRENCY = 8;
-
 export interface RepositoryEvaluation {
   repositoryName: string;
   /** False when another worker was evaluating the repository (it was left to that one). */
@@ -56,18 +53,13 @@ export async function applyLifecyclePolicy(deps: LifecycleDeps, repositoryName: 
   return { repositoryName, evaluated: outcome !== undefined, expired: outcome ?? 0 };
 }
 
-/** Deletes one chunk's expired images, DELETE_CONCURRENCY at a time; answers how many went. */
+/**
+ * Deletes one chunk's expired images with ImageStore.deleteMany (a script call per batch of at
+ * most DELETE_BATCH images, bulk storage syncs, the events in one addBulk); answers how many went.
+ */
 async function deleteExpired(images: ImageStore, repositoryName: string, digests: string[]): Promise<number> {
-  let deleted = 0;
-  let next = 0;
-  const deleteNext = async (): Promise<void> => {
-    while (next < digests.length) {
-      const digest = digests[next++]!;
-      if ((await images.delete(repositoryName, digest, true)).kind === 'deleted') deleted += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, digests.length) }, deleteNext));
-  return deleted;
+  const outcomes = await images.deleteMany(repositoryName, digests, true);
+  return outcomes.filter((o) => o.kind === 'deleted').length;
 }
 
 /** Applies every repository's lifecycle policy, one repository after another. */

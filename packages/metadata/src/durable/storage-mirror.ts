@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { parseManifest, referencedBlobs } from '@longshore/domain';
 import { COLLECTING_PREFIX } from '../layer-store.js';
+import { forEachBounded } from '../for-each-bounded.js';
 import type { ImageRecord } from '../image-record.js';
 import type { Keys } from '../keys.js';
 import { objectEncryptionOf } from '../repository-store.js';
@@ -69,6 +70,53 @@ export class StorageMirror {
     });
   }
 
+  /**
+   * Many images of one repository (a lifecycle expiry's batch), as syncImage syncs each: one
+   * read of them all, their objects deleted (or, for one Redis holds again, synced alone)
+   * STORAGE_SYNC_CONCURRENCY at a time, then one read more; an image whose state changed
+   * meanwhile is synced again alone, so the storage ends as Redis holds it.
+   */
+  async syncImages(repositoryName: string, digests: readonly string[]): Promise<void> {
+    const k = this.keys.images(repositoryName);
+    await this.syncMany(
+      digests,
+      (names) => this.redis.hmget(k.images, ...names),
+      (digest) => this.records.deleteImage(repositoryName, digest),
+      (digest) => this.syncImage(repositoryName, digest),
+    );
+  }
+
+  /** Many tags of one repository, as syncTag syncs each (see syncImages). */
+  async syncTags(repositoryName: string, tags: readonly string[]): Promise<void> {
+    const k = this.keys.images(repositoryName);
+    await this.syncMany(
+      tags,
+      (names) => this.redis.hmget(k.tags, ...names),
+      (tag) => this.records.deleteTag(repositoryName, tag),
+      (tag) => this.syncTag(repositoryName, tag),
+    );
+  }
+
+  /** The bulk converge of syncImages and syncTags: gone in Redis → delete; otherwise → `syncOne`. */
+  private async syncMany(
+    names: readonly string[],
+    read: (names: string[]) => Promise<(string | null)[]>,
+    remove: (name: string) => Promise<void>,
+    syncOne: (name: string) => Promise<void>,
+  ): Promise<void> {
+    const unique = [...new Set(names)];
+    if (unique.length === 0) return;
+    const before = await read(unique);
+    await forEachBounded(
+      unique.map((_, i) => i),
+      STORAGE_SYNC_CONCURRENCY,
+      (i) => (before[i] === null ? remove(unique[i]!) : syncOne(unique[i]!)),
+    );
+    const after = await read(unique);
+    const changed = unique.filter((_, i) => before[i] === null && after[i] !== null);
+    await forEachBounded(changed, STORAGE_SYNC_CONCURRENCY, syncOne);
+  }
+
   /** A repository's lifecycle policy: written as Redis holds it, or deleted. */
   async syncLifecyclePolicy(repositoryName: string): Promise<void> {
     const read = () => this.redis.hget(this.keys.lifecycle(repositoryName).policy, 'policy');
@@ -107,6 +155,9 @@ export class StorageMirror {
     return blobs;
   }
 }
+
+/** Storage writes or deletes a bulk sync keeps in flight at once. */
+const STORAGE_SYNC_CONCURRENCY = 16;
 
 /** Applies what `read` returns until a read after the write returns the same. */
 async function converge(read: () => Promise<string | null>, apply: (value: string | null) => Promise<void>) {

@@ -7,13 +7,13 @@ import { IMAGE_KEY_COUNT } from '../keys.js';
  * must not reappear in the namesake) and marks it claimed. When the mark is there, another
  * create got here first (and may already have stored content): nothing is cleared.
  *
- * KEYS[1..n-1] the repository's slot keys (layers, then image keys)   KEYS[n] its claim mark
+ * KEYS[1..n-1] the repository's slot keys (layers, image keys, recorded pulls)   KEYS[n] its claim mark
  *
  * Returns 'CLAIMED' or 'TAKEN'. Step 2 registers the record (HSETNX, another slot); the mark is
  * removed with the rest of the slot by clearRepository.
  */
 export const claimRepositorySlot = {
-  numberOfKeys: 2 + IMAGE_KEY_COUNT,
+  numberOfKeys: 3 + IMAGE_KEY_COUNT,
   lua: `
 local mark = KEYS[#KEYS]
 if redis.call('EXISTS', mark) == 1 then return 'TAKEN' end

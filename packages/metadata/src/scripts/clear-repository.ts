@@ -6,7 +6,8 @@ import { IMAGE_KEY_COUNT } from '../keys.js';
  *
  * KEYS[1] the repository's layers hash
  * KEYS[2..12] the repository's image keys (imageKeyList's order: images first; see keys.ts)
- * KEYS[13] the repository's claim mark (see claim-repository-slot.ts)
+ * KEYS[13] the repository's recorded pull times (the images' `pulls` hash)
+ * KEYS[14] the repository's claim mark (see claim-repository-slot.ts)
  * ARGV[1] '1' to force
  *
  * Returns 'CLEARED' or 'NOT_EMPTY'.
@@ -18,7 +19,7 @@ import { IMAGE_KEY_COUNT } from '../keys.js';
  * the contents of a forgotten repository behind to reappear in a namesake.
  */
 export const clearRepository = {
-  numberOfKeys: 2 + IMAGE_KEY_COUNT,
+  numberOfKeys: 3 + IMAGE_KEY_COUNT,
   lua: `
 if ARGV[1] ~= '1' and (redis.call('HLEN', KEYS[1]) > 0 or redis.call('HLEN', KEYS[2]) > 0) then return 'NOT_EMPTY' end
 for i = 1, #KEYS do redis.call('DEL', KEYS[i]) end

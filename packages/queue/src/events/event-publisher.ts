@@ -23,6 +23,8 @@ export interface EventPublisher {
    * Redis write: delivery happens later, in a worker.
    */
   publish(event: PublishedEvent): Promise<EventBridgeEvent>;
+  /** Many events at once (a lifecycle expiry's batch): their deliveries queued with one `addBulk`. */
+  publishAll(events: readonly PublishedEvent[]): Promise<EventBridgeEvent[]>;
   close(): Promise<void>;
 }
 
@@ -66,20 +68,25 @@ export function createEventPublisher(connection: Redis | Cluster, options: Event
       ? new Queue<EventJobData>(EVENT_QUEUE, { connection, prefix: options.prefix })
       : undefined;
   if (queue && options.onError) queue.on('error', options.onError);
-  return {
-    async publish(event) {
-      const envelope = eventEnvelope(event, options, now());
-      if (!queue) return envelope;
-      const body = JSON.stringify(envelope);
-      await queue.addBulk(
-        options.webhookUrls.map((url, i) => ({
+  const publishAll = async (events: readonly PublishedEvent[]): Promise<EventBridgeEvent[]> => {
+    const at = now();
+    const envelopes = events.map((event) => eventEnvelope(event, options, at));
+    if (!queue || envelopes.length === 0) return envelopes;
+    await queue.addBulk(
+      envelopes.flatMap((envelope) => {
+        const body = JSON.stringify(envelope);
+        return options.webhookUrls.map((url, i) => ({
           name: EVENT_JOB,
           data: { url, eventId: envelope.id, body },
           opts: { ...eventJobOptions, jobId: eventJobId(envelope.id, i) },
-        })),
-      );
-      return envelope;
-    },
+        }));
+      }),
+    );
+    return envelopes;
+  };
+  return {
+    publish: async (event) => (await publishAll([event]))[0]!,
+    publishAll,
     close: async () => {
       await queue?.close();
     },
