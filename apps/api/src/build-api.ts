@@ -13,7 +13,7 @@ import {
 } from '@longshore/auth';
 import { createClock, type Config } from '@longshore/config';
 import { UnsupportedOperationError } from '@longshore/domain';
-import { createStores, sharedSecret, WorkerRegistry } from '@longshore/metadata';
+import { createStores, HEARTBEAT_MS, sharedSecret, WORKER_ALIVE_MS, WorkerRegistry } from '@longshore/metadata';
 import {
   CompletionWaiter,
   createFinalizeBatcher,
@@ -80,9 +80,6 @@ export interface Api {
   /** Releases the pools and connections; call after the server has finished its requests. */
   close(): Promise<void>;
 }
-
-/** How often an API process announces itself while the console is on (as workers do). */
-const API_HEARTBEAT_MS = 5000;
 
 /** The composition root: builds every part of the API from the configuration, once. */
 export async function buildApi(config: Config, log: Logger): Promise<Api> {
@@ -302,7 +299,8 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     {
       name: 'worker',
       check: async () => {
-        if ((await workers.countAlive(15_000)) === 0) throw new Error('no worker is consuming the finalize queue');
+        if ((await workers.countAlive(WORKER_ALIVE_MS)) === 0)
+          throw new Error('no worker is consuming the finalize queue');
       },
     },
   ];
@@ -321,7 +319,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   // While the console is on, this process announces itself for its Operations page.
   const apiProcessId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const beat = () => void apiProcesses.heartbeat(apiProcessId).catch(() => undefined);
-  const apiHeartbeat = consoleOperations ? setInterval(beat, API_HEARTBEAT_MS) : undefined;
+  const apiHeartbeat = consoleOperations ? setInterval(beat, HEARTBEAT_MS) : undefined;
   apiHeartbeat?.unref();
   if (consoleOperations) beat();
   const consoleRouter = consoleOperations
@@ -355,7 +353,6 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       }),
       createV1Router({
         uploads,
-        repositories,
         metrics,
         auth,
         audit,

@@ -18,7 +18,7 @@ export { BlobReferences, type BlobReferenceSnapshot, type ReferenceReadOptions }
 export { linkRetainedLayer, type LayerReferenceDeps } from './layer-store.js';
 export { scanKeys } from './scan-keys.js';
 export type { UploadRecord, UploadStatus, PartRecord } from './upload-record.js';
-export { WorkerRegistry } from './worker-registry.js';
+export { HEARTBEAT_MS, WORKER_ALIVE_MS, WorkerRegistry } from './worker-registry.js';
 export { sharedSecret } from './shared-secret.js';
 export { createStores, type Stores } from './create-stores.js';
 export {

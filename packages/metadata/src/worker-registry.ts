@@ -1,6 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 
+/** How often a worker (or API) process records its heartbeat. */
+export const HEARTBEAT_MS = 5_000;
+/** A process whose last heartbeat is older than this (three missed beats) counts as gone. */
+export const WORKER_ALIVE_MS = 15_000;
+
 /**
  * Worker processes announce themselves, so /readyz can tell whether anyone consumes the queue.
  * API processes announce themselves the same way in a registry of their own (`apiProcesses`),

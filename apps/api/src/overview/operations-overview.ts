@@ -1,14 +1,17 @@
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { ErrorRecord } from '@longshore/domain';
-import { type Keys, scanKeys, type UploadRecord, type UploadStore, type WorkerRegistry } from '@longshore/metadata';
-import { FINALIZE_QUEUE } from '@longshore/queue';
+import {
+  type Keys,
+  scanKeys,
+  WORKER_ALIVE_MS,
+  type UploadRecord,
+  type UploadStore,
+  type WorkerRegistry,
+} from '@longshore/metadata';
+import { FINALIZE_QUEUE, MAINTENANCE_QUEUE } from '@longshore/queue';
 
-/** The worker's maintenance queue (garbage collection, lifecycle policies, abandoned uploads). */
-const MAINTENANCE_QUEUE = 'maintenance';
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
-/** A process that has not sent a heartbeat for this long is shown as gone (processes beat every 5 s). */
-const ALIVE_MS = 15_000;
 /** How many finished finalize jobs are read to count the last minute's. */
 const RATE_SAMPLE = 200;
 /** How many uploads of each kind the page lists. */
@@ -159,6 +162,6 @@ function uploadRow(record: UploadRecord): UploadRow {
 
 function processRows(seen: { workerId: string; lastHeartbeat: number }[], now: number): ProcessRow[] {
   return seen
-    .map((p) => ({ id: p.workerId, lastSeen: p.lastHeartbeat, alive: now - p.lastHeartbeat < ALIVE_MS }))
+    .map((p) => ({ id: p.workerId, lastSeen: p.lastHeartbeat, alive: now - p.lastHeartbeat < WORKER_ALIVE_MS }))
     .sort((a, b) => b.lastSeen - a.lastSeen);
 }

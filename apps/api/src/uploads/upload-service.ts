@@ -59,7 +59,7 @@ export interface CompletionRequest extends UploadRef {
 }
 
 export interface UploadServiceDeps {
-  repositories: Pick<RepositoryService, 'require'>;
+  repositories: Pick<RepositoryService, 'require' | 'registryId'>;
   uploads: UploadStore;
   storage: StorageDriver;
   hashPool: Pick<HashPool, 'ingestPart' | 'hashPart'>;
@@ -221,7 +221,9 @@ export class UploadService {
    * Runs the cheap checks and hands the upload to the finalize queue, or joins the completion
    * already under way. Returns the upload's record as it stands.
    */
-  async beginCompletion(request: CompletionRequest): Promise<UploadRecord> {
+  async beginCompletion(asked: Omit<CompletionRequest, 'registryId'> & { registryId?: string }): Promise<UploadRecord> {
+    // The registry id the caller named (the /v1 body's, optional) is checked here, not by the door.
+    const request = { ...asked, registryId: this.deps.repositories.registryId(asked.registryId) };
     await this.handOver(request);
     const record = await this.deps.uploads.get(request.uploadId);
     if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);

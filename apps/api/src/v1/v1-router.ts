@@ -20,14 +20,12 @@ import { drainRequest } from '../http/drain-request.js';
 import { noteRepository } from '../http/request-facts.js';
 import { sendEnvelope } from '../http/envelope.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
-import type { RepositoryService } from '../repositories/repository-service.js';
 import type { UploadService } from '../uploads/upload-service.js';
 import { parseContentRange } from './content-range.js';
 import { openApiDocument } from './openapi-document.js';
 
 export interface V1RouterDeps {
   uploads: UploadService;
-  repositories: Pick<RepositoryService, 'registryId'>;
   metrics: ApiMetrics;
   auth: AuthGate;
   callbackAllowlist: readonly string[];
@@ -130,11 +128,10 @@ export function createV1Router(deps: V1RouterDeps): Router {
       noteRepository(req, body.repositoryName);
       deps.auth.permissions.require(principal, 'ecr:CompleteLayerUpload', body.repositoryName);
       const callbackUrl = callbackUrlOf(req.body, deps.callbackAllowlist);
-      const registryId = deps.repositories.registryId(body.registryId);
       const record = await deps.uploads.beginCompletion({
         uploadId,
         repositoryName: body.repositoryName,
-        registryId,
+        registryId: body.registryId,
         layerDigests: body.layerDigests,
         ...(callbackUrl ? { callbackUrl } : {}),
       });

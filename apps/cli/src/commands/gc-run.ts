@@ -1,11 +1,9 @@
 import { Queue, QueueEvents } from 'bullmq';
-import { createRedisConnection } from '@longshore/queue';
+import { WORKER_ALIVE_MS } from '@longshore/metadata';
+import { createRedisConnection, MAINTENANCE_QUEUE } from '@longshore/queue';
 import { CliError } from '../cli-error.js';
 import type { Registry } from '../connect.js';
 import type { Output } from '../output.js';
-
-const MAINTENANCE_QUEUE = 'maintenance';
-const WORKER_ALIVE_MS = 15_000;
 
 /** What one collection reports (the worker's GarbageCollectionReport). */
 export interface GcReport {

@@ -1,14 +1,13 @@
 import { Queue } from 'bullmq';
 import { readRedisRuntimeFile } from '@longshore/embedded-redis';
-import { CALLBACK_QUEUE, FINALIZE_QUEUE, VERIFY_QUEUE } from '@longshore/queue';
+import { WORKER_ALIVE_MS } from '@longshore/metadata';
+import { CALLBACK_QUEUE, FINALIZE_QUEUE, MAINTENANCE_QUEUE, VERIFY_QUEUE } from '@longshore/queue';
 import type { Registry } from '../connect.js';
 import type { Output } from '../output.js';
 
 /** The queues the service runs (the worker's maintenance queue included). */
-const QUEUES = [FINALIZE_QUEUE, VERIFY_QUEUE, CALLBACK_QUEUE, 'maintenance'];
+const QUEUES = [FINALIZE_QUEUE, VERIFY_QUEUE, CALLBACK_QUEUE, MAINTENANCE_QUEUE];
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
-/** A worker that has not sent a heartbeat for this long is reported as gone (workers beat every 5 s). */
-const WORKER_ALIVE_MS = 15_000;
 
 export interface StatusReport {
   redis: { url: string; embeddedPid?: number };

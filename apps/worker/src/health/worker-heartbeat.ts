@@ -1,7 +1,4 @@
-import type { WorkerRegistry } from '@longshore/metadata';
-
-/** How often a worker announces itself; the API's /readyz counts workers seen within three of these. */
-const HEARTBEAT_MS = 5_000;
+import { HEARTBEAT_MS, type WorkerRegistry } from '@longshore/metadata';
 
 /**
  * Announces the worker `workerId` in Redis now and every few seconds, so /readyz and `longshore

@@ -1,4 +1,4 @@
-import { LongshoreError } from './longshore-error.js';
+import { LongshoreError, RetryAfterError } from './longshore-error.js';
 
 // The errors AWS JSON 1.1 services (ECR among them) answer when a caller is not authenticated,
 // not allowed, or too insistent. The class name is the `__type` the SDKs raise.
@@ -24,15 +24,6 @@ export class AccessDeniedException extends LongshoreError {
 }
 
 /** Too many failed authentications (or the key's request quota is spent); retry after `retryAfterSeconds`. */
-export class ThrottlingException extends LongshoreError {
+export class ThrottlingException extends RetryAfterError {
   readonly name = 'ThrottlingException';
-  constructor(
-    message: string,
-    override readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
-  override get permanent(): boolean {
-    return false;
-  }
 }

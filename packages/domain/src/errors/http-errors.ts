@@ -1,4 +1,4 @@
-import { LongshoreError } from './longshore-error.js';
+import { LongshoreError, RetryAfterError } from './longshore-error.js';
 
 // Domain errors that are not ECR exceptions: conditions only the HTTP doors (/v1, downloads,
 // /v2) can meet. Like the ECR errors they know nothing of HTTP; the wire table maps them.
@@ -56,17 +56,8 @@ export class UnsupportedOperationError extends LongshoreError {
  * through every retry; nothing was lost, and the same request succeeds later. Every wire answers
  * it as retryable: 503 with Retry-After (ECR: a ThrottlingException, which the AWS SDKs retry).
  */
-export class StorageBusyError extends LongshoreError {
+export class StorageBusyError extends RetryAfterError {
   readonly name = 'StorageBusyError';
-  constructor(
-    message: string,
-    override readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
-  override get permanent(): boolean {
-    return false;
-  }
 }
 
 const httpErrors = {

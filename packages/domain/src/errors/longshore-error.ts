@@ -25,6 +25,22 @@ export abstract class LongshoreError extends Error {
   }
 }
 
+/**
+ * A transient refusal that names when to come back: `Retry-After` on every wire, and the queue
+ * retries it (ThrottlingException, StorageBusyError).
+ */
+export abstract class RetryAfterError extends LongshoreError {
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+  override get permanent(): boolean {
+    return false;
+  }
+}
+
 /** The serialisable form of a domain error, as stored in status records and job results. */
 export interface ErrorRecord {
   name: string;
