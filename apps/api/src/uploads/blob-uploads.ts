@@ -38,12 +38,12 @@ export class BlobUploads {
    */
   async start(repositoryName: string, mountFrom?: MountFrom): Promise<BlobUploadStart> {
     const { deps } = this;
-    if (deps.createRepositoryOnPush) await deps.repositories.getOrCreate(repositoryName);
+    const repository = deps.createRepositoryOnPush ? await deps.repositories.getOrCreate(repositoryName) : undefined;
     if (mountFrom) {
       const { repositoryName: from, digest } = mountFrom;
       if (await deps.layers.mount(from, repositoryName, deps.registryId, digest)) return { mounted: digest };
     }
-    return { upload: await deps.uploads.initiate(repositoryName, deps.registryId, deps.policy) };
+    return { upload: await deps.uploads.initiate(repositoryName, deps.registryId, deps.policy, repository) };
   }
 
   /**

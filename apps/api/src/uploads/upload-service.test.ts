@@ -43,7 +43,7 @@ describe('UploadService: the upload core the doors share', () => {
   const closers: (() => Promise<unknown>)[] = [];
 
   /** One API process's service; `limits` stand for that process's configuration. */
-  function service(limits: UploadLimits = LIMITS): UploadService {
+  function service(limits: UploadLimits = LIMITS, repositories?: Pick<RepositoryService, 'require'>): UploadService {
     const stores = createStores(redis, prefix, limits);
     const queue = createFinalizeQueue(redis, prefix, { attempts: 1, backoffMs: 10 });
     const verifyQueue = createVerifyQueue(redis, prefix);
@@ -54,7 +54,7 @@ describe('UploadService: the upload core the doors share', () => {
     const waiter = new CompletionWaiter(subscriber, stores.uploads, stores.keys, 1000);
     const batcher = createFinalizeBatcher(queue, waiter, { maxUploads: 64, maxWaitMs: 50, maxInFlight: 2 }, 1000);
     return new UploadService({
-      repositories: new RepositoryService({ repositories: stores.repositories, registryId: REGISTRY }),
+      repositories: repositories ?? new RepositoryService({ repositories: stores.repositories, registryId: REGISTRY }),
       uploads: stores.uploads,
       storage,
       hashPool,
@@ -95,6 +95,28 @@ describe('UploadService: the upload core the doors share', () => {
     for (const part of parts) yield part;
   }
   const digestOf = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+  it('initiate uses the repository record its caller has just read (create-on-push) instead of reading it again', async () => {
+    const real = new RepositoryService({
+      repositories: createStores(redis, prefix, LIMITS).repositories,
+      registryId: REGISTRY,
+    });
+    const reads: string[] = [];
+    const counting = service(LIMITS, {
+      require: (name) => {
+        reads.push(name);
+        return real.require(name);
+      },
+    });
+    const record = await real.require(repositoryName);
+    const started = await counting.initiate(repositoryName, REGISTRY, OCI_POLICY, record);
+    expect(reads).toEqual([]);
+    expect((await counting.status(started.uploadId)).status).toBe('uploading');
+    // Without a record, or with another repository's, it reads the one it starts the upload in.
+    await counting.initiate(repositoryName, REGISTRY, OCI_POLICY);
+    await counting.initiate(repositoryName, REGISTRY, OCI_POLICY, { ...record, repositoryName: 'core/other' });
+    expect(reads).toEqual([repositoryName, repositoryName]);
+  });
 
   describe('part policy fixed at initiate', () => {
     it('the ECR policy refuses a part above MAX_PART_SIZE and a small inner part', async () => {

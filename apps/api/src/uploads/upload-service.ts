@@ -13,6 +13,7 @@ import {
   objectEncryptionOf,
   type PartClaim,
   type PartPolicy,
+  type RepositoryRecord,
   type UploadRecord,
   type UploadRef,
   type UploadStatus,
@@ -97,10 +98,17 @@ export class UploadService {
 
   /**
    * Starts an upload. `policy` fixes its part sizes for good (default: the ECR policy,
-   * MIN_PART_SIZE..MAX_PART_SIZE; the OCI door passes 0..MAX_LAYER_SIZE).
+   * MIN_PART_SIZE..MAX_PART_SIZE; the OCI door passes 0..MAX_LAYER_SIZE). A caller that has just
+   * read the repository (create-on-push) passes its record, so it is not read twice.
    */
-  async initiate(repositoryName: string, registryId: string, policy?: PartPolicy): Promise<UploadRecord> {
-    const repository = await this.deps.repositories.require(repositoryName);
+  async initiate(
+    repositoryName: string,
+    registryId: string,
+    policy?: PartPolicy,
+    known?: RepositoryRecord,
+  ): Promise<UploadRecord> {
+    const repository =
+      known?.repositoryName === repositoryName ? known : await this.deps.repositories.require(repositoryName);
     const uploadId = randomUUID();
     const session = await this.deps.storage.createUpload(uploadId, { encryption: objectEncryptionOf(repository) });
     const record = await this.deps.uploads.initiate(repositoryName, registryId, {
