@@ -27,8 +27,11 @@ export interface CallbackReceiver {
   close(): Promise<void>;
 }
 
-/** A real HTTP server on 127.0.0.1 that records every callback and answers as scripted. */
-export async function startCallbackReceiver(): Promise<CallbackReceiver> {
+/**
+ * A real HTTP server on 127.0.0.1 that records every callback and answers as scripted; on `port`
+ * when given (a receiver coming up where senders were refused), else on a free one.
+ */
+export async function startCallbackReceiver(port = 0): Promise<CallbackReceiver> {
   const received: ReceivedCallback[] = [];
   const scripts = new Map<string, number[]>();
   const server = http.createServer((req, res) => {
@@ -50,11 +53,11 @@ export async function startCallbackReceiver(): Promise<CallbackReceiver> {
       res.writeHead(answered, { 'content-type': 'text/plain' }).end(answered < 300 ? 'thanks' : 'try again');
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const bound = (server.address() as AddressInfo).port;
   return {
-    baseUrl: `http://127.0.0.1:${port}/`,
+    baseUrl: `http://127.0.0.1:${bound}/`,
     received,
     receivedOn: (path) => received.filter((r) => r.path === path),
     answer: (path, statuses) => void scripts.set(path, statuses),
