@@ -43,7 +43,10 @@ describe('UploadService: the upload core the doors share', () => {
   const closers: (() => Promise<unknown>)[] = [];
 
   /** One API process's service; `limits` stand for that process's configuration. */
-  function service(limits: UploadLimits = LIMITS, repositories?: Pick<RepositoryService, 'require'>): UploadService {
+  function service(
+    limits: UploadLimits = LIMITS,
+    repositories?: Pick<RepositoryService, 'require' | 'registryId'>,
+  ): UploadService {
     const stores = createStores(redis, prefix, limits);
     const queue = createFinalizeQueue(redis, prefix, { attempts: 1, backoffMs: 10 });
     const verifyQueue = createVerifyQueue(redis, prefix);
@@ -103,6 +106,7 @@ describe('UploadService: the upload core the doors share', () => {
     });
     const reads: string[] = [];
     const counting = service(LIMITS, {
+      registryId: (asked) => real.registryId(asked),
       require: (name) => {
         reads.push(name);
         return real.require(name);
