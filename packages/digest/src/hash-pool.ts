@@ -1,12 +1,11 @@
 import { Piscina } from 'piscina';
 import { PartMissingError, ShortReadError } from '@longshore/storage';
-import { isThreadFailure, type ThreadFailure } from './thread-failure.js';
 import type { ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
 
 /**
  * Hashing on threads. The file tasks reject with PartMissingError for a file that is gone and
- * ShortReadError for one shorter than its range (rebuilt from a code, see thread-failure.ts).
+ * ShortReadError for one shorter than its range (rebuilt from a code: ThreadFailure below).
  */
 export interface HashPool {
   hashFileRange(task: HashFileRangeTask): Promise<string>;
@@ -66,7 +65,7 @@ function transferable(data: Uint8Array): ArrayBuffer[] | undefined {
   return owned || data.buffer.byteLength > Buffer.poolSize ? [data.buffer] : undefined;
 }
 
-/** The typed storage error a file task's failure code stands for (see thread-failure.ts). */
+/** The typed storage error a file task's failure code stands for (ThreadFailure below). */
 function rebuilt(failure: ThreadFailure): Error {
   return failure.threadFailure === 'short-read'
     ? new ShortReadError(failure.path, failure.end)
@@ -99,4 +98,17 @@ export function createHashPool(threads: number): HashPool {
     utilization: () => pool.utilization,
     close: () => pool.destroy(),
   };
+}
+
+/**
+ * A file task's known failure, sent back from a pool thread as a value: an error crossing a
+ * thread keeps only its message (structured clone drops its class, `name` and `code`), so the
+ * caller's side rebuilds the typed error from this code (rebuilt above), never from the text.
+ */
+export type ThreadFailure =
+  | { threadFailure: 'part-missing'; path: string }
+  | { threadFailure: 'short-read'; path: string; end: number };
+
+export function isThreadFailure(value: unknown): value is ThreadFailure {
+  return typeof value === 'object' && value !== null && 'threadFailure' in value;
 }

@@ -8,7 +8,7 @@ import {
 } from './ingest-task.js';
 import { createPartChecksum, type PartChecksumAlgorithm } from './part-checksum.js';
 import { collectYoungGarbage } from './thread-gc.js';
-import { FileEndedEarly, reportingFileFailures, type ThreadFailure } from './thread-failure.js';
+import type { ThreadFailure } from './hash-pool.js';
 
 /** A task run on a pool thread: never on an event loop that renews job locks. */
 export interface HashFileRangeTask {
@@ -104,4 +104,26 @@ export async function hashPartTask(
   (task as Partial<IngestPartTask>).data = undefined;
   collectYoungGarbage();
   return result;
+}
+
+/** Thrown inside a task when a file ends before the range it is read for. */
+export class FileEndedEarly extends Error {
+  constructor(
+    readonly path: string,
+    readonly end: number,
+  ) {
+    super(`short read: ${path} ends before byte ${end}`);
+  }
+}
+
+/** Runs a file task on the thread, returning a missing file or a short read as a ThreadFailure. */
+export async function reportingFileFailures<T>(task: () => T | Promise<T>): Promise<T | ThreadFailure> {
+  try {
+    return await task();
+  } catch (err) {
+    if (err instanceof FileEndedEarly) return { threadFailure: 'short-read', path: err.path, end: err.end };
+    const errno = err as NodeJS.ErrnoException;
+    if (errno.code === 'ENOENT') return { threadFailure: 'part-missing', path: errno.path ?? '' };
+    throw err;
+  }
 }

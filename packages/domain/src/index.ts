@@ -128,4 +128,4 @@ export {
   toStatusDocument,
   type UploadStatusDocument,
   type UploadStatusFacts,
-} from './wire/upload-status-document.js';
+} from './uploads/upload-rules.js';

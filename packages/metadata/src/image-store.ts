@@ -13,7 +13,7 @@ import {
   type PushedImage,
   type TagStatusFilter,
 } from './listing-reads.js';
-import { runScript } from './run-script.js';
+import { runScript } from './keys.js';
 import { deleteImage } from './scripts/delete-image.js';
 import { deleteImages } from './scripts/delete-images.js';
 import { deleteTag } from './scripts/delete-tag.js';

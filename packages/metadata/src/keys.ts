@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+
 /**
  * The Redis key layout, in one place. Everything Longshore stores lives under one prefix, which
  * the BullMQ queue shares, so one Redis can serve several deployments side by side.
@@ -242,4 +245,35 @@ export function sameSlotKey(key: string, suffix: string): string {
   const close = open >= 0 ? key.indexOf('}', open + 1) : -1;
   const tagged = open >= 0 && close > open + 1;
   return tagged ? `${key}:${suffix}` : `{${key}}:${suffix}`;
+}
+
+/** A Lua script over keys of one slot (each script's header names its KEYS and why they share a tag). */
+export interface LuaScript {
+  numberOfKeys: number;
+  lua: string;
+}
+
+const shas = new WeakMap<LuaScript, string>();
+
+/** Runs a script by its SHA (one round trip), loading it on first use on each Redis. */
+export async function runScript<T = unknown>(
+  redis: Redis | Cluster,
+  script: LuaScript,
+  keys: string[],
+  args: (string | number | Buffer)[],
+): Promise<T> {
+  if (keys.length !== script.numberOfKeys) {
+    throw new Error(`script expects ${script.numberOfKeys} keys, got ${keys.length}`);
+  }
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script.lua).digest('hex');
+    shas.set(script, sha);
+  }
+  try {
+    return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T;
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    return (await redis.eval(script.lua, keys.length, ...keys, ...args)) as T;
+  }
 }

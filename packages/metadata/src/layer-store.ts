@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LayerAlreadyExistsException, RepositoryNotFoundException } from '@longshore/domain';
 import type { Keys } from './keys.js';
-import { runScript } from './run-script.js';
+import { runScript } from './keys.js';
 import { linkLayer } from './scripts/link-layer.js';
 import { scanKeys } from './scan-keys.js';
 import { compareAndDelete } from './scripts/compare-and-delete.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { StorageMirror } from './durable/storage-mirror.js';
 import type { Keys, LifecycleKeys } from './keys.js';
-import { runScript } from './run-script.js';
+import { runScript } from './keys.js';
 import { compareAndDelete } from './scripts/compare-and-delete.js';
 
 /** A repository's lifecycle policy as stored. */

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
 import { imageKeyList } from './keys.js';
-import { runScript } from './run-script.js';
+import { runScript } from './keys.js';
 import { clearRepository } from './scripts/clear-repository.js';
 import { linkLayer } from './scripts/link-layer.js';
 

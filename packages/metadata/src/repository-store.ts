@@ -6,7 +6,7 @@ import {
 } from '@longshore/domain';
 import type { StorageMirror } from './durable/storage-mirror.js';
 import { imageKeyList, type Keys } from './keys.js';
-import { runScript } from './run-script.js';
+import { runScript } from './keys.js';
 import { claimRepositorySlot } from './scripts/claim-repository-slot.js';
 import { clearRepository } from './scripts/clear-repository.js';
 import { forgetRepository } from './scripts/forget-repository.js';

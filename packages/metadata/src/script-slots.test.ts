@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
-import type { LuaScript } from './run-script.js';
+import type { LuaScript } from './keys.js';
 
 /** Redis Cluster's hash slot of a key (ioredis's own cluster-key-slot, which ships no types). */
 const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { UploadRefusedError, type ErrorRecord } from '@longshore/domain';
 import type { Keys } from './keys.js';
-import { runScript } from './run-script.js';
+import { runScript } from './keys.js';
 import { abortUpload } from './scripts/abort-upload.js';
 import { beginCompletion } from './scripts/begin-completion.js';
 import { claimPart } from './scripts/claim-part.js';
