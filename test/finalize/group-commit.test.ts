@@ -2,7 +2,7 @@ import { CompleteLayerUploadCommand, CreateRepositoryCommand, InvalidLayerExcept
 import { Queue } from 'bullmq';
 import { FINALIZE_QUEUE, type RedisClient } from '@longshore/queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { batchHeldMidway, holdFinalizeEnv } from '../support/finalize-hold.js';
+import { batchHeldMidway, finalizeHeld, holdFinalizeEnv } from '../support/finalize-hold.js';
 import { digestOf, randomLayer, uploadParts, type Layer } from '../support/layer-data.js';
 import { startLongshore, type Longshore, type ServiceProcess } from '../support/longshore-harness.js';
 import { completeBlobUpload, uploadBlobChunks } from '../support/oci-push.js';
@@ -262,5 +262,54 @@ describe('group commit: batches under concurrency, each upload its own outcome',
       expect((await longshore.fetch(`/v2/${repositoryName}/blobs/${layer.digest}`)).status).toBe(404);
     }
     expect(batchSizes(await workerMetrics(worker))).toEqual({ jobs: 2, uploads: BATCH + 1, loneJobs: 1 });
+  });
+});
+
+describe('group commit: an upload whose job BullMQ gave up on', () => {
+  let longshore: Longshore;
+  let queue: Queue;
+  let redis: RedisClient;
+
+  beforeAll(async () => {
+    longshore = await startLongshore({ workers: 0, env: { JOB_LOCK_MS: '1000' } });
+    queue = new Queue(FINALIZE_QUEUE, { connection: longshore.connectRedis(), prefix: longshore.config.queuePrefix });
+    redis = longshore.connectRedis();
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await queue?.close();
+    await longshore?.close();
+  });
+
+  it('is taken over by a recovery job when its completion is repeated, and finishes', async () => {
+    const repositoryName = 'group/dead-job';
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+    const layer = randomLayer(12 * KiB);
+    const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, ECR_PART);
+    const complete = () =>
+      completeUpload(longshore.endpoint, uploadId, { repositoryName, layerDigests: [layer.digest] });
+    expect((await complete()).status).toBe(202);
+    const owner = (await redis.hgetall(longshore.keys.upload(uploadId))).jobId!;
+
+    // Killed three times while holding the job: BullMQ's stall check then fails it for good
+    // (maxStalledCount 2), and nothing settles the upload, which stays `finalizing`.
+    for (let kill = 0; kill < 3; kill++) {
+      const doomed = await longshore.startWorker(holdFinalizeEnv('before-publish'));
+      await finalizeHeld(doomed, 'before-publish', uploadId);
+      await doomed.kill();
+    }
+    await longshore.startWorker();
+    await expect.poll(() => queue.getJobState(owner), { timeout: 30_000, interval: 50 }).toBe('failed');
+    const stuck = await redis.hgetall(longshore.keys.upload(uploadId));
+    expect(stuck).toMatchObject({ status: 'finalizing', finalizingJob: owner, verifiedDigest: layer.digest });
+
+    // The client's repeated completion finds the owner dead and adds a job that takes it over.
+    expect((await complete()).status).toBe(202);
+    expect(await waitForFinalStatus(longshore.endpoint, uploadId)).toMatchObject({
+      status: 'completed',
+      layerDigest: layer.digest,
+    });
+    expect((await redis.hgetall(longshore.keys.upload(uploadId))).finalizingJob).not.toBe(owner);
+    expect(await longshore.storage.storedBlobDigests()).toEqual([layer.digest]);
   });
 });

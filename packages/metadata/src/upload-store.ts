@@ -317,19 +317,21 @@ export class UploadStore {
   }
 
   /**
-   * Marks the upload as being finalized by the finalize job `jobId`; returns its status after the
-   * call ('elsewhere': another job owns its finalization; see the startFinalizing script).
+   * Marks the upload as being finalized by the finalize job `jobId` (taking it over from the dead
+   * job `takeOver`, if given); returns its status after the call ('elsewhere': another job owns
+   * its finalization; see the startFinalizing script).
    */
   async startFinalizing(
     uploadId: string,
     jobId: string,
+    takeOver = '',
     now = Date.now(),
   ): Promise<UploadStatus | 'missing' | 'elsewhere'> {
     return runScript(
       this.redis,
       startFinalizing,
       [this.keys.upload(uploadId)],
-      [now, this.keys.uploadEvents(uploadId), jobId],
+      [now, this.keys.uploadEvents(uploadId), jobId, takeOver],
     );
   }
 

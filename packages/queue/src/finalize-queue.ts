@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 
@@ -11,6 +12,8 @@ export interface FinalizeUpload {
   repositoryName: string;
   registryId: string;
   layerDigests: string[];
+  /** A recovery job's: the dead job (failed by BullMQ's stall check) whose upload it takes over. */
+  takeOver?: string;
 }
 
 /**
@@ -49,7 +52,8 @@ export function finalizeJobId(uploadId: string): string {
 
 /**
  * The id of the recovery job a repeated completion adds for an upload still queued (one per
- * upload; never the id of a batch, so adding it cannot swallow a batch that is added later).
+ * upload; never the id of a batch, so adding it cannot swallow a batch that is added later). One
+ * that takes the upload over from a dead job adds a hash of that job's id to it.
  */
 export function finalizeRecoveryJobId(uploadId: string): string {
   return `finalize-${uploadId}-recovery`;
@@ -87,6 +91,11 @@ export interface FinalizeQueue {
    * for an upload queued by an API process that may have died before adding its batch.
    */
   recover(upload: FinalizeUpload): Promise<string>;
+  /**
+   * Whether the job is dead: failed (BullMQ's stall check gives up on a job that stalled too
+   * often, and nothing settles its uploads) or gone, so nothing will finalize what it owns.
+   */
+  isDead(jobId: string): Promise<boolean>;
   readonly queue: Queue<FinalizeJobData, FinalizeJobResult>;
   close(): Promise<void>;
 }
@@ -113,9 +122,16 @@ export function createFinalizeQueue(
       return jobId;
     },
     async recover(upload) {
-      const jobId = finalizeRecoveryJobId(upload.uploadId);
+      const jobId =
+        upload.takeOver === undefined
+          ? finalizeRecoveryJobId(upload.uploadId)
+          : `${finalizeRecoveryJobId(upload.uploadId)}-${createHash('sha256').update(upload.takeOver).digest('hex').slice(0, 12)}`;
       await queue.add(FINALIZE_JOB, { uploads: [upload] }, { jobId });
       return jobId;
+    },
+    async isDead(jobId) {
+      const state = await queue.getJobState(jobId);
+      return state === 'failed' || state === 'unknown';
     },
     close: () => queue.close(),
   };

@@ -65,7 +65,7 @@ export interface UploadServiceDeps {
   storage: StorageDriver;
   hashPool: Pick<HashPool, 'ingestPart' | 'hashPart'>;
   /** Adds the recovery job of an upload whose completion is repeated while it is still queued. */
-  queue: Pick<FinalizeQueue, 'recover'>;
+  queue: Pick<FinalizeQueue, 'recover' | 'isDead'>;
   /** Sends a fresh completion to the workers, in a batch with others of this process (group commit). */
   batcher: Pick<FinalizeBatcher, 'submit'>;
   verifyQueue: VerifyQueue;
@@ -267,6 +267,11 @@ export class UploadService {
     // in case the process that queued it died before its batch was added. Should the batch run
     // too, the first job to start the upload finalizes it, the other skips it.
     if (start.status === 'queued') await queue.recover(upload);
+    // One being finalized by a job BullMQ gave up on (it stalled too often) is taken over.
+    if (start.status === 'finalizing') {
+      const owner = (await uploads.get(request.uploadId))?.finalizingJob;
+      if (owner !== undefined && (await queue.isDead(owner))) await queue.recover({ ...upload, takeOver: owner });
+    }
     return { status: start.status, fresh: false };
   }
 

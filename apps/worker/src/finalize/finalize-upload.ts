@@ -36,6 +36,12 @@ export type FinalizeOutcome =
   | { outcome: 'failed'; error: ErrorRecord; callbackUrl: string | null }
   | { outcome: 'gone'; reason: string; elsewhere?: boolean };
 
+/** The finalize job running a finalization, and the dead job it takes the upload over from, if any. */
+export interface FinalizingJob {
+  id: string;
+  takeOver?: string;
+}
+
 /** One upload on its way to a layer, as the steps fill it in. */
 interface Finalizing {
   record: UploadRecord;
@@ -60,11 +66,11 @@ interface Finalizing {
  */
 export async function finalizeUpload(
   uploadId: string,
-  jobId: string,
+  job: FinalizingJob,
   deps: FinalizeDeps,
   log: Logger,
 ): Promise<FinalizeOutcome> {
-  const loaded = await loadUpload(uploadId, jobId, deps);
+  const loaded = await loadUpload(uploadId, job, deps);
   if ('outcome' in loaded) return loaded;
   const upload = loaded;
   try {
@@ -96,8 +102,12 @@ export async function finalizeUpload(
  * round trip), or says there is nothing to do: gone, finalized by another job (`elsewhere`: see
  * the startFinalizing script), or finished already (a re-run job answers the same outcome).
  */
-async function loadUpload(uploadId: string, jobId: string, deps: FinalizeDeps): Promise<Finalizing | FinalizeOutcome> {
-  const status = await deps.uploads.startFinalizing(uploadId, jobId);
+async function loadUpload(
+  uploadId: string,
+  job: FinalizingJob,
+  deps: FinalizeDeps,
+): Promise<Finalizing | FinalizeOutcome> {
+  const status = await deps.uploads.startFinalizing(uploadId, job.id, job.takeOver);
   if (status === 'elsewhere') {
     return { outcome: 'gone', reason: `upload ${uploadId} is being finalized by another job`, elsewhere: true };
   }

@@ -124,7 +124,7 @@ describe('collectGarbage against a finalization of the same digest', () => {
           steps.push(`marked: ${await isMarked(digest)}`);
           expect(live.has(digest)).toBe(false);
           await handOver();
-          const outcome = await finalizeUpload(uploadId, 'job', finalizeDeps(), log);
+          const outcome = await finalizeUpload(uploadId, { id: 'job' }, finalizeDeps(), log);
           expect(outcome).toEqual({
             outcome: 'completed',
             layerDigest: digest,
@@ -179,7 +179,7 @@ describe('collectGarbage against a finalization of the same digest', () => {
           const references = await stores.blobReferences.read(options);
           steps.push(`marked: ${await isMarked(digest)}`);
           await handOver();
-          finalized = finalizeUpload(uploadId, 'job', held, log);
+          finalized = finalizeUpload(uploadId, { id: 'job' }, held, log);
           await atIndex;
           return references;
         },

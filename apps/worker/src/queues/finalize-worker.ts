@@ -56,8 +56,13 @@ export function startFinalizeWorker(context: WorkerContext): FinalizeRunningWork
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
     lockMs: config.jobLockMs,
-    finalize: (uploadId, jobId, jobLog, place) =>
-      finalizeUpload(uploadId, jobId, midway ? midway.depsFor(place, uploadId) : deps, jobLog),
+    finalize: (upload, jobId, jobLog, place) =>
+      finalizeUpload(
+        upload.uploadId,
+        { id: jobId, ...(upload.takeOver ? { takeOver: upload.takeOver } : {}) },
+        midway ? midway.depsFor(place, upload.uploadId) : deps,
+        jobLog,
+      ),
     settle: async (uploadId, outcome, jobLog, place) => {
       await settleUpload(uploadId, outcome, settleDeps, jobLog);
       midway?.settled(place, uploadId);
@@ -80,7 +85,7 @@ export interface FinalizeWorkerDeps {
   concurrency: number;
   lockMs: number;
   /** Finalizes one upload of job `jobId`; `place` is where it stands in its batch. */
-  finalize(uploadId: string, jobId: string, log: Logger, place: BatchPlace): Promise<FinalizeOutcome>;
+  finalize(upload: FinalizeUpload, jobId: string, log: Logger, place: BatchPlace): Promise<FinalizeOutcome>;
   settle(uploadId: string, outcome: SettledOutcome, log: Logger, place: BatchPlace): Promise<void>;
   /** Reads an upload (whose finalization a job gave up on). */
   uploads: Pick<UploadStore, 'get'>;
@@ -122,7 +127,7 @@ export function consumeFinalizeJobs(deps: FinalizeWorkerDeps): Worker<FinalizeJo
     const stop = metrics.finalizeDuration.startTimer();
     let outcome: FinalizeOutcome;
     try {
-      outcome = await deps.finalize(uploadId, job.id!, jobLog, place);
+      outcome = await deps.finalize(upload, job.id!, jobLog, place);
       if (outcome.outcome !== 'gone') await deps.settle(uploadId, outcome, jobLog, place);
     } catch (err) {
       stop({ outcome: 'retry' });

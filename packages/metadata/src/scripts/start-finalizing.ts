@@ -4,13 +4,14 @@ import { publishRecordLua } from './publish-record.js';
  * startFinalizing — a finalize job takes up the upload (again, after a crash or retry).
  *
  * KEYS[1] upload hash      ARGV[1] now (ms)      ARGV[2] events channel
- * ARGV[3] the finalize job's id
+ * ARGV[3] the finalize job's id                  ARGV[4] a dead job it takes over from ('' for none)
  *
  * A job may carry many uploads (group commit), and an upload may be carried by more than one
  * job (a repeated completion adds a recovery job when the API that queued it may have died
  * before adding its batch). The first job to take a queued upload owns it (`finalizingJob`);
  * only the owner goes on with it, so an upload is never finalized by two jobs at once, and a
- * retry of the owner (after a crash) takes it up again.
+ * retry of the owner (after a crash) takes it up again. A job that BullMQ gave up on (failed
+ * by its stall check) is dead: a recovery job naming it in ARGV[4] takes its uploads over.
  *
  * Returns the upload's status after the call: 'finalizing' when this job should go on,
  * 'completed'/'failed' when an earlier run already finished it, 'missing' when it is gone,
@@ -24,7 +25,7 @@ local status = u[1]
 if not status then return 'missing' end
 if status == 'completed' or status == 'failed' then return status end
 if status == 'uploading' then return 'uploading' end
-if status == 'finalizing' and u[2] and u[2] ~= ARGV[3] then return 'elsewhere' end
+if status == 'finalizing' and u[2] and u[2] ~= ARGV[3] and u[2] ~= ARGV[4] then return 'elsewhere' end
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizingJob', ARGV[3], 'updatedAt', ARGV[1])
 publishRecord(KEYS[1], ARGV[2])
