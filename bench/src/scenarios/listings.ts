@@ -70,10 +70,20 @@ async function measure(ctx: ScenarioContext, redis: Redis): Promise<RunResult> {
   const seedStart = performance.now();
   const tags = await seed(ctx, store, count, now);
   const seedMs = performance.now() - seedStart;
+  // The seeding's 100,000 image writes double Redis's append-only file: the rewrite Redis then
+  // forks is the seeding's cost, not the listings'. Wait until it is done.
+  const seedRewrites = await aofSettled(ctx, redis);
 
+  const rewritesBefore = await aofRewrites(redis);
   const pages = await timePages(ctx, tags);
+  const baselineCpu = await ctx.cpuWindow();
   const baseline = await pushLoad(ctx, (elapsedMs) => elapsedMs >= Math.min(10_000, count / 10));
-  const evaluation = await evaluate(ctx, redis, keptPerKind(count));
+  const cpuBefore = await baselineCpu.stop();
+  const rewritesBeforeEvaluation = await aofRewrites(redis);
+  const evaluationCpu = await ctx.cpuWindow();
+  const evaluation = await evaluate(ctx, redis, keptPerKind(count), 2 * keptPerKind(count));
+  const cpuDuring = await evaluationCpu.stop();
+  const rewritesAfterEvaluation = await aofRewrites(redis);
   const remaining = await redis.hlen(createKeys(PREFIX).images(ctx.repositoryName).images);
 
   const pushP99Ms = percentile(baseline.latencies, 99);
@@ -91,6 +101,9 @@ async function measure(ctx: ScenarioContext, redis: Redis): Promise<RunResult> {
       images: count,
       taggedImages: tags.length,
       seedSeconds: round(seedMs / 1000),
+      aofRewritesAfterSeed: seedRewrites,
+      aofRewritesDuringPagesAndBaseline: rewritesBeforeEvaluation - rewritesBefore,
+      aofRewritesDuringEvaluation: rewritesAfterEvaluation - rewritesBeforeEvaluation,
       remainingImages: remaining,
       pageP50Ms: pages.p50,
       pushesBefore: baseline.latencies.length,
@@ -98,6 +111,15 @@ async function measure(ctx: ScenarioContext, redis: Redis): Promise<RunResult> {
       pushErrors: baseline.errors + evaluation.pushes.errors,
       pushP50Ms: round(percentile(baseline.latencies, 50)),
       pushP50DuringMs: round(percentile(evaluation.pushes.latencies, 50)),
+      // Percent of one core per process; the evaluation's window includes the pushes made meanwhile.
+      cpuPercentBeforeEvaluation: cpuBefore,
+      cpuPercentDuringEvaluation: cpuDuring,
+      cpuMsPerExpiredImage: Object.fromEntries(
+        Object.entries(cpuDuring).map(([name, percent]) => [
+          name,
+          Math.round((percent / 100) * (evaluation.windowMs / Math.max(1, count - remaining)) * 1000) / 1000,
+        ]),
+      ),
     },
   };
 }
@@ -244,9 +266,16 @@ async function pushLoad(ctx: ScenarioContext, done: (elapsedMs: number) => boole
  * Puts a policy expiring 90% of the images (the tagged beyond the newest `kept`, the untagged
  * pushed over a day ago), then waits for the workers' next evaluation to set lastEvaluatedAt,
  * pushing small layers meanwhile. Its duration runs from lastEvaluatedAt (the evaluation's
- * start) to when it was seen set.
+ * start; or, when that stamp is a later run's, the first image seen gone) to when the stamp was
+ * seen set with the expired images gone.
  */
-async function evaluate(ctx: ScenarioContext, redis: Redis, kept: number): Promise<{ ms: number; pushes: PushTally }> {
+async function evaluate(
+  ctx: ScenarioContext,
+  redis: Redis,
+  kept: number,
+  remainingAfter: number,
+): Promise<{ ms: number; windowMs: number; pushes: PushTally }> {
+  const windowStart = performance.now();
   const { ecr, repositoryName, signal } = ctx;
   const rules = [
     {
@@ -271,23 +300,48 @@ async function evaluate(ctx: ScenarioContext, redis: Redis, kept: number): Promi
   const policyPutAt = Date.now();
   let evaluatedAt: number | undefined;
   let seenAt = 0;
+  let firstGoneAt: number | undefined;
+  const imagesKey = createKeys(PREFIX).images(repositoryName).images;
+  const seeded = await redis.hlen(imagesKey);
+  // Done once lastEvaluatedAt is set and the expired images are gone. lastEvaluatedAt alone is
+  // not enough: a later run (every second) may have overwritten the first run's stamp before
+  // it was seen, so the start is also bounded by when the first image was seen gone.
   const watch = async () => {
-    while (evaluatedAt === undefined) {
+    for (;;) {
       signal.throwIfAborted();
+      const left = await redis.hlen(imagesKey);
+      if (left < seeded) firstGoneAt ??= Date.now();
       const found = await ecr.call<{ lastEvaluatedAt?: number }>('GetLifecyclePolicy', { repositoryName }, { signal });
-      if (found.lastEvaluatedAt !== undefined) {
+      if (found.lastEvaluatedAt !== undefined && left <= remainingAfter) {
         seenAt = Date.now();
         evaluatedAt = found.lastEvaluatedAt * 1000;
-        break;
+        return;
       }
-      const left = await redis.hlen(createKeys(PREFIX).images(repositoryName).images);
       ctx.progress(`listings: lifecycle evaluation, ${left} images left`);
       await delay(100);
     }
   };
   const [pushes] = await Promise.all([pushLoad(ctx, () => evaluatedAt !== undefined), watch()]);
-  const startedAt = Math.max(evaluatedAt!, policyPutAt - 1000);
-  return { ms: seenAt - startedAt, pushes };
+  const startedAt = Math.min(firstGoneAt ?? seenAt, Math.max(evaluatedAt!, policyPutAt - 1000));
+  return { ms: seenAt - startedAt, windowMs: performance.now() - windowStart, pushes };
+}
+
+/** How many append-only-file rewrites Redis has completed (INFO persistence `aof_rewrites`). */
+async function aofRewrites(redis: Redis): Promise<number> {
+  return Number(/^aof_rewrites:(\d+)/m.exec(await redis.info('persistence'))?.[1] ?? 0);
+}
+
+/** Waits until Redis neither runs nor has scheduled an append-only-file rewrite; answers how many it completed. */
+async function aofSettled(ctx: ScenarioContext, redis: Redis): Promise<number> {
+  for (;;) {
+    ctx.signal.throwIfAborted();
+    const info = await redis.info('persistence');
+    if (!/^aof_rewrite_in_progress:1/m.test(info) && !/^aof_rewrite_scheduled:1/m.test(info)) {
+      return aofRewrites(redis);
+    }
+    ctx.progress('listings: waiting for the seeding’s AOF rewrite');
+    await delay(100);
+  }
 }
 
 function round(value: number): number {

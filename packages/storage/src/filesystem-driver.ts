@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { syncDirectory, writeFileAtomically, writeFully } from './filesystem-files.js';
@@ -290,7 +290,16 @@ class FilesystemDriver implements StorageDriver {
   }
 
   async delete(path: string): Promise<void> {
-    await rm(this.localPath(path), { recursive: true, force: true });
+    const local = this.localPath(path);
+    // Most deletes name one object (an image or tag record): one unlink, instead of rm's stat
+    // calls. A directory (a prefix) is not unlinked: rm then removes everything under it.
+    try {
+      await unlink(local);
+      return;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return;
+    }
+    await rm(local, { recursive: true, force: true });
   }
 
   async list(path: string): Promise<string[]> {
