@@ -73,7 +73,7 @@ describe(`${UPLOADS} concurrent long polls against one API process`, () => {
     );
 
     const before = await apiClients();
-    expect(describeClients(before)).toEqual(['longshore-api', 'longshore-api-events']);
+    expect(describeClients(before)).toEqual(['longshore-api', 'longshore-api-events', 'longshore-api-queues']);
     const waitsBefore = await inflightWaits();
     expect(waitsBefore).toBe(0);
 

@@ -49,6 +49,8 @@ export interface OperationsSnapshot {
 
 export interface OperationsOverviewDeps {
   redis: Redis | Cluster;
+  /** The connection BullMQ's queues use (BullMQ defines its scripts on it); `redis` when not given. */
+  queueRedis?: Redis | Cluster;
   keys: Keys;
   queuePrefix: string;
   uploads: Pick<UploadStore, 'getMany'>;
@@ -68,7 +70,7 @@ export class OperationsOverview {
   private readonly maintenance: Queue;
 
   constructor(private readonly deps: OperationsOverviewDeps) {
-    const options = { connection: deps.redis, prefix: deps.queuePrefix };
+    const options = { connection: deps.queueRedis ?? deps.redis, prefix: deps.queuePrefix };
     this.finalize = new Queue(FINALIZE_QUEUE, options);
     this.maintenance = new Queue(MAINTENANCE_QUEUE, options);
     // Connection errors surface on the page's reads; the queues themselves need not report them.
