@@ -17,6 +17,8 @@ export type WaitStart = () => Promise<boolean>;
 interface Waiter {
   until: WaitCondition;
   settle: (outcome: WaitOutcome) => void;
+  /** A client request waiting (counted by `size`), not the process's own bookkeeping. */
+  isRequest: boolean;
 }
 
 /**
@@ -83,17 +85,18 @@ export class CompletionWaiter {
     return this.listening;
   }
 
-  /** How many requests are waiting right now. */
+  /** How many requests are waiting right now (the finalize batcher's own waits are not requests). */
   get size(): number {
     let n = 0;
-    for (const set of this.waiters.values()) n += set.size;
+    for (const set of this.waiters.values()) for (const waiter of set) if (waiter.isRequest) n += 1;
     return n;
   }
 
   /**
    * Resolves with the upload's record as soon as `until` holds for it, or with the latest record
    * and `timedOut` when `timeoutMs` passes first (or `signal` aborts, e.g. the client went away).
-   * `start`, if given, runs once the waiter listens (its error is thrown from here).
+   * `start`, if given, runs once the waiter listens (its error is thrown from here). `isRequest`
+   * false marks a wait of the process itself (not counted by `size`).
    */
   async waitFor(
     uploadId: string,
@@ -101,6 +104,7 @@ export class CompletionWaiter {
     timeoutMs: number,
     signal?: AbortSignal,
     start?: WaitStart,
+    isRequest = true,
   ): Promise<WaitOutcome> {
     let latest: UploadRecord | undefined;
     let settle!: (outcome: WaitOutcome) => void;
@@ -111,6 +115,7 @@ export class CompletionWaiter {
         return until(record);
       },
       settle: (outcome) => settle(outcome),
+      isRequest,
     };
     const timer = setTimeout(() => waiter.settle({ timedOut: true, record: latest }), timeoutMs);
     const onAbort = () => waiter.settle({ timedOut: true, record: latest });

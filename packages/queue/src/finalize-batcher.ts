@@ -134,7 +134,7 @@ export function createFinalizeBatcher(
   return new FinalizeBatcher(limits, {
     send: (uploads) => queue.add(uploads),
     settled: (uploadIds) =>
-      Promise.all(uploadIds.map((id) => waiter.waitFor(id, finished, settleWaitMs, undefined, noRead))),
+      Promise.all(uploadIds.map((id) => waiter.waitFor(id, finished, settleWaitMs, undefined, noRead, false))),
     ...(sent ? { sent } : {}),
   });
 }
