@@ -9,7 +9,13 @@ import {
   type UploadStore,
   type WorkerRegistry,
 } from '@longshore/metadata';
-import { FINALIZE_QUEUE, MAINTENANCE_QUEUE } from '@longshore/queue';
+import {
+  FINALIZE_QUEUE,
+  MAINTENANCE_QUEUE,
+  uploadsOf,
+  type FinalizeJobData,
+  type FinalizeJobResult,
+} from '@longshore/queue';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 /** How many finished finalize jobs are read to count the last minute's. */
@@ -121,11 +127,18 @@ export class OperationsOverview {
       this.finalize.getJobs(['completed'], 0, RATE_SAMPLE - 1),
       this.finalize.getJobs(['failed'], 0, RATE_SAMPLE - 1),
     ]);
-    const recent = (jobs: { finishedOn?: number | undefined }[]) =>
-      jobs.filter((job) => (job?.finishedOn ?? 0) >= since).length;
-    const c = recent(completed);
-    const f = recent(failed);
-    return { completed: c, failed: f, atLeast: c >= RATE_SAMPLE || f >= RATE_SAMPLE };
+    // A job carries a batch of uploads (group commit): count uploads, not jobs. A completed job
+    // reports each upload's outcome; a failed one failed every upload it carried.
+    const isRecent = (job: { finishedOn?: number | undefined } | undefined) => (job?.finishedOn ?? 0) >= since;
+    let c = 0;
+    let f = 0;
+    for (const job of completed.filter(isRecent)) {
+      const results = (job.returnvalue as FinalizeJobResult | undefined)?.uploads ?? [];
+      c += results.filter((r) => r.outcome === 'completed').length;
+      f += results.filter((r) => r.outcome === 'failed').length;
+    }
+    for (const job of failed.filter(isRecent)) f += uploadsOf(job.data as FinalizeJobData).length;
+    return { completed: c, failed: f, atLeast: completed.length >= RATE_SAMPLE || failed.length >= RATE_SAMPLE };
   }
 
   private async lastGc(): Promise<OperationsSnapshot['lastGc']> {
