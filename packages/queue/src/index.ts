@@ -41,8 +41,8 @@ export {
   verifyPartJobId,
   verifyPartJobOptions,
   type VerifyPartJobData,
-} from './verify-queue.js';
-export { createVerifyQueue, type VerifyQueue } from './verify-queue.js';
+} from './finalize-queue.js';
+export { createVerifyQueue, type VerifyQueue } from './finalize-queue.js';
 export { createCallbackQueue, type CallbackQueue } from './create-callback-queue.js';
 export { createEventQueue } from './create-event-queue.js';
 export { createMaintenanceQueue, MAINTENANCE_QUEUE, type MaintenanceQueue } from './create-maintenance-queue.js';
