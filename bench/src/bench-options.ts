@@ -3,6 +3,8 @@ import { GiB, MiB } from './stats.js';
 export const scenarioNames = [
   'small-pushes',
   'small-pushes-v2',
+  'sequential-pushes',
+  'auth-on-vs-off',
   'large-layer',
   'large-layer-raw',
   'large-layer-v2',
@@ -100,6 +102,11 @@ export interface BenchOptions {
    * profiles go to `<dir>/<scenario>-run<n>/<process>/*.cpuprofile` (written when the bench stops them).
    */
   cpuProfileDir?: string;
+  /**
+   * BENCH_AUTH (`--auth`): AUTH of the bench's own service, `sigv4` (the default, as npm start) or
+   * `off`. The clients sign and log in with a key created by `longshore keys create` either way.
+   */
+  auth?: 'sigv4' | 'off';
   /** BENCH_STORAGE: `s3` runs Longshore with STORAGE=s3 on an embedded Swift; default `filesystem`. */
   storage?: 'filesystem' | 's3';
   /** Where data directories and the disk reference file go; default: the OS temp directory. */

@@ -20,9 +20,15 @@ Options (environment variable in brackets):
                       <dir>/<scenario>-run<n>/<process>/                    [BENCH_CPU_PROF_DIR]
   --storage <kind>    filesystem (default) or s3: Longshore with STORAGE=s3 on an embedded
                       OpenStack Swift (S3 API) started per run              [BENCH_STORAGE]
+  --auth <on|off>     authentication of the service: on (AUTH=sigv4, the default, as npm start;
+                      the clients sign with a key made by longshore keys create) or off
+                      (AUTH=off; the clients still sign, the service ignores it)  [BENCH_AUTH]
   --peer <registry>   also run each scenario against this CNCF distribution binary (e.g.
                       ../shared/bin/registry-3), started per run; the table adds
                       Longshore ÷ distribution                             [BENCH_PEER_REGISTRY]
+  --from <file>       run nothing: print the table (and issue 17's) of the JSON lines in these
+                      earlier outputs (repeatable; a scenario's last line counts), e.g. groups
+                      of scenarios run one after another (bench/issue17.sh)
   -h, --help
 
 The service processes inherit this environment (so e.g. HASH_THREADS=1 or WORKER_CONCURRENCY=4
@@ -39,13 +45,15 @@ const argSpec = {
   'data-dir': { type: 'string' },
   peer: { type: 'string' },
   storage: { type: 'string' },
+  auth: { type: 'string' },
   'cpu-prof': { type: 'string' },
+  from: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export class UsageError extends Error {}
 
-export type CliOptions = BenchOptions & { help: boolean };
+export type CliOptions = BenchOptions & { help: boolean; from?: string[] };
 
 /** Options from the command line, falling back to BENCH_* environment variables. */
 export function parseCliOptions(
@@ -82,6 +90,11 @@ export function parseCliOptions(
   if (storage !== undefined && storage !== 'filesystem' && storage !== 's3') {
     throw new UsageError(`--storage must be filesystem or s3, got '${storage}'`);
   }
+  const authText = (values.auth ?? (env.BENCH_AUTH || undefined))?.toLowerCase();
+  if (authText !== undefined && !['on', 'sigv4', 'off'].includes(authText)) {
+    throw new UsageError(`--auth must be on or off, got '${authText}'`);
+  }
+  const auth = authText === undefined ? undefined : authText === 'off' ? 'off' : 'sigv4';
   const peerRegistry = values.peer ?? (env.BENCH_PEER_REGISTRY || undefined);
   if (peerRegistry !== undefined && !isExecutable(peerRegistry)) {
     throw new UsageError(`the peer registry '${peerRegistry}' is not an executable file`);
@@ -89,6 +102,7 @@ export function parseCliOptions(
 
   return {
     help: values.help ?? false,
+    ...(values.from ? { from: values.from } : {}),
     quick,
     ...(scenarios ? { scenarios: [...new Set(scenarios)] } : {}),
     ...(runs !== undefined ? { runs } : {}),
@@ -96,6 +110,7 @@ export function parseCliOptions(
     ...(endpoint ? { endpoint: endpoint.replace(/\/$/, '') } : {}),
     ...(dataRoot ? { dataRoot } : {}),
     ...(storage ? { storage } : {}),
+    ...(auth ? { auth } : {}),
     ...(peerRegistry ? { peerRegistry: path.resolve(peerRegistry) } : {}),
     ...(cpuProfileDir ? { cpuProfileDir: path.resolve(cpuProfileDir) } : {}),
   };

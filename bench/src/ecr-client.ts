@@ -1,3 +1,5 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { EcrSigner } from './bench-auth.js';
 import type { HttpTarget, RequestOptions } from './http-target.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
@@ -24,18 +26,47 @@ export interface CompleteOutcome {
 /** How often CompleteLayerUpload is re-sent after a ServerException, as an SDK's retries would. */
 const COMPLETE_ATTEMPTS = 20;
 
+/** UploadLayerPart's body starts with the part, so the hash of that start can be computed once per part. */
+export const PART_BODY_OPENING = Buffer.from('{"layerPartBlob":"');
+
 /**
- * The ECR operations the bench drives, over AWS JSON 1.1 without signing (Longshore ignores
- * SigV4 headers). Bodies may be given as pieces so large parts are never copied together.
+ * The SHA-256 state of `{"layerPartBlob":"<base64…>`: what a part's body hash starts from. Whoever
+ * sends the same part (or the same part prefix) many times computes it once and passes copies.
+ */
+export function partBodyHash(base64: readonly Uint8Array[]): Hash {
+  const hash = createHash('sha256').update(PART_BODY_OPENING);
+  for (const piece of base64) hash.update(piece);
+  return hash;
+}
+
+/**
+ * The ECR operations the bench drives, over AWS JSON 1.1, signed with SigV4 when given a signer
+ * (as the SDKs sign; unsigned requests are refused unless the service runs with AUTH=off). Bodies
+ * may be given as pieces so large parts are never copied together.
  */
 export class EcrClient {
   private readonly headers = new Map<string, Record<string, string>>();
 
-  constructor(private readonly http: HttpTarget) {}
+  constructor(
+    private readonly http: HttpTarget,
+    private readonly signer?: EcrSigner,
+  ) {}
 
-  async call<T>(operation: string, body: object | readonly Uint8Array[], options?: RequestOptions): Promise<T> {
+  /**
+   * One operation. `bodySha256` (the SHA-256 of all the pieces, hex) spares hashing large
+   * bodies again when signing; without it the pieces are hashed here.
+   */
+  async call<T>(
+    operation: string,
+    body: object | readonly Uint8Array[],
+    options?: RequestOptions,
+    bodySha256?: string,
+  ): Promise<T> {
     const pieces = Array.isArray(body) ? (body as readonly Uint8Array[]) : [Buffer.from(JSON.stringify(body))];
-    const res = await this.http.request('POST', '/', this.headersFor(operation), pieces, options);
+    const headers = this.signer
+      ? await this.signer.sign(this.http.endpoint, this.headersFor(operation), bodySha256 ?? sha256Hex(pieces))
+      : this.headersFor(operation);
+    const res = await this.http.request('POST', '/', headers, pieces, options);
     const text = res.body.toString('utf8');
     let parsed: unknown;
     try {
@@ -59,9 +90,23 @@ export class EcrClient {
     return uploadId;
   }
 
+  /** GetAuthorizationToken: the `authorizationToken` (base64 of `AWS:<token>`) registry clients log in with. */
+  async authorizationToken(options?: RequestOptions): Promise<string> {
+    const answer = await this.call<{ authorizationData?: { authorizationToken?: string }[] }>(
+      'GetAuthorizationToken',
+      {},
+      options,
+    );
+    const token = answer.authorizationData?.[0]?.authorizationToken;
+    if (typeof token !== 'string') throw new Error('GetAuthorizationToken answered without an authorizationToken');
+    return token;
+  }
+
   /**
    * UploadLayerPart with the base64 of the part given as ready-made latin1 buffers; checks the
-   * answer's lastByteReceived.
+   * answer's lastByteReceived. The body is `{"layerPartBlob":"…",…}` (the part first), so a
+   * caller may pass `blobHash`, giving the `partBodyHash` of those pieces (asked only when signing;
+   * copied, not consumed).
    */
   async uploadPart(
     repositoryName: string,
@@ -70,15 +115,20 @@ export class EcrClient {
     last: number,
     base64: readonly Uint8Array[],
     options?: RequestOptions,
+    blobHash?: () => Hash,
   ): Promise<void> {
-    const head = Buffer.from(
-      `{"repositoryName":${JSON.stringify(repositoryName)},"uploadId":"${uploadId}",` +
-        `"partFirstByte":${first},"partLastByte":${last},"layerPartBlob":"`,
+    const rest = Buffer.from(
+      `","repositoryName":${JSON.stringify(repositoryName)},"uploadId":"${uploadId}",` +
+        `"partFirstByte":${first},"partLastByte":${last}}`,
     );
+    const bodySha256 = this.signer
+      ? (blobHash?.().copy() ?? partBodyHash(base64)).update(rest).digest('hex')
+      : undefined;
     const answer = await this.call<{ lastByteReceived?: number }>(
       'UploadLayerPart',
-      [head, ...base64, CLOSE_BLOB],
+      [PART_BODY_OPENING, ...base64, rest],
       options,
+      bodySha256,
     );
     if (answer.lastByteReceived !== last) {
       throw new Error(`UploadLayerPart ${first}-${last} answered lastByteReceived ${answer.lastByteReceived}`);
@@ -119,7 +169,11 @@ export class EcrClient {
   }
 }
 
-const CLOSE_BLOB = Buffer.from('"}');
+function sha256Hex(pieces: readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
+  return hash.digest('hex');
+}
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -24,6 +24,8 @@ export class HttpTarget {
   private readonly agent: http.Agent;
   private readonly hostname: string;
   private readonly port: number;
+  /** After `logIn`: the Authorization of `/v2` (Basic) and `/v1` (Bearer) requests. */
+  private registryAuthorization: { v2: string; v1: string } | undefined;
 
   constructor(
     readonly endpoint: URL,
@@ -38,6 +40,16 @@ export class HttpTarget {
     this.port = endpoint.port ? Number(endpoint.port) : endpoint.protocol === 'https:' ? 443 : 80;
   }
 
+  /**
+   * Logs in as a registry client does, with the `authorizationToken` of GetAuthorizationToken
+   * (base64 of `AWS:<token>`): from now on `/v2` requests carry `Basic <it>` and `/v1` requests
+   * `Bearer <token>`, unless they bring their own Authorization.
+   */
+  logIn(authorizationToken: string): void {
+    const token = Buffer.from(authorizationToken, 'base64').toString('utf8').replace(/^AWS:/, '');
+    this.registryAuthorization = { v2: `Basic ${authorizationToken}`, v1: `Bearer ${token}` };
+  }
+
   request(
     method: string,
     path: string,
@@ -46,6 +58,15 @@ export class HttpTarget {
     options: RequestOptions = {},
   ): Promise<HttpResponse> {
     const length = body.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const login = this.registryAuthorization;
+    const authorization =
+      login && headers.authorization === undefined
+        ? path.startsWith('/v2/')
+          ? login.v2
+          : path.startsWith('/v1/')
+            ? login.v1
+            : undefined
+        : undefined;
     return new Promise<HttpResponse>((resolve, reject) => {
       const req = this.transport.request({
         agent: this.agent,
@@ -53,7 +74,7 @@ export class HttpTarget {
         port: this.port,
         method,
         path,
-        headers: { ...headers, 'content-length': length },
+        headers: { ...headers, ...(authorization ? { authorization } : {}), 'content-length': length },
         timeout: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
         ...(options.signal ? { signal: options.signal } : {}),
       });

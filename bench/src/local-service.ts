@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { childMemoryEnv, loadConfig } from '@longshore/config';
 import { startEmbeddedRedis, type AppendFsync, type EmbeddedRedis } from '@longshore/embedded-redis';
+import { createAccessKey, type AccessKey, type BenchAuth } from './bench-auth.js';
 import { type BenchS3Store, type BenchStorage, startBenchS3Store } from './s3-store.js';
 import { ServiceLog } from './service-log.js';
 
@@ -20,6 +22,8 @@ export interface LocalServiceOptions {
   storage?: BenchStorage;
   /** Write a CPU profile (`node --cpu-prof`) of each process into `<dir>/<process name>/`. */
   cpuProfileDir?: string;
+  /** AUTH of the service: `sigv4` (default, as npm start) or `off`. A key is created either way. */
+  auth?: BenchAuth;
 }
 
 export interface LocalService {
@@ -27,6 +31,10 @@ export interface LocalService {
   /** The service's private Redis (scenarios that seed metadata directly). */
   redisUrl: string;
   dataDir: string;
+  /** The access key created for the bench (`longshore keys create` into the service's CREDENTIALS_FILE). */
+  accessKey: AccessKey;
+  /** REGION of the service, which SigV4 signatures name. */
+  region: string;
   /** api, worker (or worker-1, worker-2, …) and redis. */
   pids: Record<string, number>;
   /** The API and worker child processes by name (their IPC channels, e.g. for `npm run trace`). */
@@ -79,6 +87,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   let redis: EmbeddedRedis | undefined;
   let s3: BenchS3Store | undefined;
   let stopping = false;
+  let apiListening: Promise<Record<string, unknown>> | undefined;
 
   const stop = async () => {
     stopping = true;
@@ -125,16 +134,27 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
-      // The bench's clients do not sign; it measures the upload path, not SigV4.
-      AUTH: 'off',
+      // Authentication on, as npm start runs it, unless the bench runs with --auth off; the
+      // clients sign (ECR) and log in (/v2, /v1) with a key created as an operator would.
+      AUTH: options.auth ?? 'sigv4',
+      CREDENTIALS_FILE: path.join(dataDir, 'credentials.json'),
       ...options.env,
     };
+    // The malloc and V8 settings npm start gives its children (packages/config child-memory-env.ts).
+    Object.assign(env, childMemoryEnv(loadConfig(env), env.NODE_OPTIONS));
+    const keyCreated = createAccessKey(env.CREDENTIALS_FILE!, env);
+    keyCreated.catch(() => undefined); // awaited below; a failure there is the one reported
     const workerEntry = appEntry('@longshore/worker');
     const names = Array.from({ length: options.workers }, (_, i) =>
       options.workers === 1 ? 'worker' : `worker-${i + 1}`,
     );
+    // The workers and the API start side by side (each only needs Redis); the API once the key
+    // it is to accept is in CREDENTIALS_FILE.
+    apiListening = keyCreated.then(() => start('api', appEntry('@longshore/api'), env, 'listening'));
+    apiListening.catch(() => undefined); // awaited below
     await Promise.all(names.map((name) => start(name, workerEntry, env, 'ready')));
-    const listening = await start('api', appEntry('@longshore/api'), env, 'listening');
+    const accessKey = await keyCreated;
+    const listening = await apiListening;
     const port = Number(listening.port);
     if (!Number.isInteger(port) || port <= 0) throw new Error(`the API reported no port: ${JSON.stringify(listening)}`);
 
@@ -148,6 +168,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       endpoint: new URL(`http://127.0.0.1:${port}`),
       redisUrl: redis.url,
       dataDir,
+      accessKey,
+      region: env.REGION ?? 'us-east-1',
       pids,
       processes,
       log,
@@ -155,6 +177,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       stop,
     };
   } catch (error) {
+    await apiListening?.catch(() => undefined); // so that a starting API is stopped too
     await stop().catch(() => undefined);
     throw error;
   }

@@ -1,6 +1,7 @@
 import { parseCliOptions, usage, UsageError } from './cli-options.js';
 import { createProgress } from './progress.js';
 import { formatReportTable, reportJsonLines } from './report.js';
+import { reportFromJsonFiles } from './report-from-json.js';
 import { runBench } from './run-bench.js';
 
 /**
@@ -20,6 +21,11 @@ async function main(): Promise<number> {
   if (options.help) {
     console.log(usage);
     return 0;
+  }
+  if (options.from) {
+    const report = await reportFromJsonFiles(options.from);
+    console.log(formatReportTable(report));
+    return report.scenarios.some((s) => s.errors.length > 0) ? 1 : 0;
   }
 
   const progress = createProgress(process.stderr);

@@ -100,11 +100,26 @@ function clockTicks(): number {
   }
 }
 
-export interface CpuWindow {
-  /** Percent of one core each process used since the window opened (the bench itself as `bench`). */
-  stop(): Promise<Record<string, number>>;
+/** CPU use over a window: each process's share, and the server's CPU time in all. */
+export interface CpuUse {
+  /** Percent of one core each process used (the bench itself as `bench`). */
+  percent: Record<string, number>;
+  /**
+   * CPU milliseconds (user + system, all threads) of every process measured but the bench:
+   * the service's API, workers and redis-server, or the peer registry. Divided by the pushes
+   * of the window, this is the CPU per push.
+   */
+  serverMs: number;
 }
 
+export interface CpuWindow {
+  stop(): Promise<CpuUse>;
+}
+
+/**
+ * Opens a window over the processes' CPU time: /proc/<pid>/stat utime + stime (which count every
+ * thread of the process) now and when it stops.
+ */
 export async function openCpuWindow(pids: Readonly<Record<string, number>>): Promise<CpuWindow> {
   const startedAt = performance.now();
   const ownStart = process.cpuUsage();
@@ -117,13 +132,16 @@ export async function openCpuWindow(pids: Readonly<Record<string, number>>): Pro
     async stop() {
       const wallSeconds = (performance.now() - startedAt) / 1000;
       const own = process.cpuUsage(ownStart);
-      const shares: Record<string, number> = { bench: round(((own.user + own.system) / 1e6 / wallSeconds) * 100) };
+      const percent: Record<string, number> = { bench: round(((own.user + own.system) / 1e6 / wallSeconds) * 100) };
+      let serverSeconds = 0;
       for (const [name, pid] of Object.entries(pids)) {
         const start = before.get(name);
         const end = await cpuSeconds(pid);
-        if (start !== undefined && end !== undefined) shares[name] = round(((end - start) / wallSeconds) * 100);
+        if (start === undefined || end === undefined) continue;
+        percent[name] = round(((end - start) / wallSeconds) * 100);
+        serverSeconds += end - start;
       }
-      return shares;
+      return { percent, serverMs: serverSeconds * 1000 };
     },
   };
 }

@@ -21,6 +21,8 @@ export interface PushResult {
   statusPolls?: number;
   /** Percent of a core per process, during the upload and during the completion. */
   cpuPercent?: { upload: Record<string, number>; complete: Record<string, number> };
+  /** CPU milliseconds of every server process over the upload and the completion (see CpuUse). */
+  serverCpuMs?: number;
 }
 
 const REQUEST_OPTIONS = { idleTimeoutMs: 120_000 };
@@ -48,7 +50,8 @@ export async function pushLayer(
   const uploadStartedAt = performance.now();
   for (let index = 0; index < layer.partCount; index += 1) {
     const part = layer.part(index);
-    if (path === 'ecr') await ecr.uploadPart(repositoryName, uploadId, part.first, part.last, [part.base64], request);
+    if (path === 'ecr')
+      await ecr.uploadPart(repositoryName, uploadId, part.first, part.last, [part.base64], request, part.blobHash);
     else await v1.putPart(uploadId, part.first, part.last, part.bytes, request);
     options.onBytes?.(part.last + 1);
   }
@@ -72,7 +75,12 @@ export async function pushLayer(
     uploadMs: uploadEndedAt - uploadStartedAt,
     completeMs,
     ...completion,
-    ...(uploadCpu && completeCpu ? { cpuPercent: { upload: uploadCpu, complete: completeCpu } } : {}),
+    ...(uploadCpu && completeCpu
+      ? {
+          cpuPercent: { upload: uploadCpu.percent, complete: completeCpu.percent },
+          serverCpuMs: uploadCpu.serverMs + completeCpu.serverMs,
+        }
+      : {}),
   };
 }
 
@@ -111,7 +119,12 @@ async function pushLayerV2(
     uploadEndedAt,
     uploadMs: uploadEndedAt - uploadStartedAt,
     completeMs,
-    ...(uploadCpu && completeCpu ? { cpuPercent: { upload: uploadCpu, complete: completeCpu } } : {}),
+    ...(uploadCpu && completeCpu
+      ? {
+          cpuPercent: { upload: uploadCpu.percent, complete: completeCpu.percent },
+          serverCpuMs: uploadCpu.serverMs + completeCpu.serverMs,
+        }
+      : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { BenchSizes, ScenarioName } from './bench-options.js';
 import type { MachineReference } from './machine-reference.js';
 import type { FigureSpec, PeerTarget, Target } from './scenario.js';
+import { formatIssue17Table } from './issue17-table.js';
 import { formatTable } from './text-table.js';
 
 export interface ResolvedTarget {
@@ -64,6 +65,8 @@ export interface BenchReport {
   endpoint?: string;
   /** The reference registry binary each scenario also ran against (BENCH_PEER_REGISTRY). */
   peerRegistry?: string;
+  /** AUTH of the bench's own service (`sigv4` unless `--auth off`); absent with an endpoint. */
+  auth?: 'sigv4' | 'off';
   /** The storage Longshore ran on: `filesystem`, `s3` (embedded Swift), or `as deployed` (an endpoint). */
   storage?: string;
   sizes: BenchSizes;
@@ -119,6 +122,7 @@ export function formatReportTable(report: BenchReport): string {
       `load average ${machine.loadAverage.toFixed(1)} at the start`,
     `${report.interrupted ? 'INTERRUPTED; ' : ''}${report.quick ? 'quick (smoke) sizes' : 'full sizes'}; ${report.runs === 1 ? 'one run per scenario' : `median of ${report.runs} runs per scenario`}` +
       `; target: ${report.endpoint ?? 'a service started by the bench'}` +
+      `${report.auth ? `; authentication: ${report.auth === 'off' ? 'off (AUTH=off; the clients still sign)' : 'on (AUTH=sigv4; SigV4-signed ECR calls, /v2 Basic and /v1 Bearer login tokens)'}` : ''}` +
       `; storage: ${report.storage === 's3' ? 's3 (STORAGE=s3 on an embedded OpenStack Swift, s3api)' : (report.storage ?? 'filesystem')}; MB = 10^6 bytes`,
     ...(report.peerRegistry
       ? [
@@ -180,7 +184,7 @@ export function formatReportTable(report: BenchReport): string {
     rows,
     ['left', 'left', 'right', 'left', 'right', 'right', ...(peer ? (['right', 'right'] as const) : []), 'left'],
   );
-  return [...header, '', table, '', ...notes(report)].join('\n').trimEnd();
+  return [...header, '', table, '', ...notes(report), '', formatIssue17Table(report)].join('\n').trimEnd();
 }
 
 /**
@@ -247,6 +251,8 @@ export function reportJsonLines(report: BenchReport): string[] {
       runs: s.runs,
       completedRuns: s.completedRuns,
       ...(report.storage ? { storage: report.storage } : {}),
+      ...(report.auth ? { auth: report.auth } : {}),
+      ...(report.peerRegistry ? { peerRegistry: report.peerRegistry } : {}),
       median: pick((f) => jsonNumber(f.median, f.unit === 'ratio' ? 3 : 1)),
       target: pick((f) =>
         f.target

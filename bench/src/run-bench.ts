@@ -10,6 +10,7 @@ import {
   type BenchOptions,
   type BenchSizes,
 } from './bench-options.js';
+import { accessKeyFromEnv, EcrSigner } from './bench-auth.js';
 import { EcrClient } from './ecr-client.js';
 import { HttpTarget } from './http-target.js';
 import { startLocalService, type LocalService } from './local-service.js';
@@ -103,6 +104,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.peerRegistry ? { peerRegistry: options.peerRegistry } : {}),
     storage: options.endpoint ? 'as deployed' : (options.storage ?? 'filesystem'),
+    ...(options.endpoint ? {} : { auth: options.auth ?? 'sigv4' }),
     sizes,
     machine,
     scenarios: reports,
@@ -118,9 +120,22 @@ interface RunSettings extends BenchOptions {
   progress(text: string): void;
 }
 
-/** One run: Longshore first, then (with a peer registry) the peer, so they never share the machine. */
+/**
+ * One run: Longshore first (and, for a scenario that compares authentication, Longshore again
+ * with AUTH=off), then (with a peer registry) the peer, so they never share the machine.
+ */
 async function runOnce(definition: ScenarioDefinition, settings: RunSettings): Promise<RunOutcome> {
-  const outcome = await runLongshore(definition, settings);
+  let outcome = await runLongshore(definition, definition.authOff ? { ...settings, auth: 'sigv4' } : settings);
+  if (definition.authOff && outcome.ok && !settings.signal?.aborted) {
+    const off = await runLongshore(definition, { ...settings, auth: 'off' });
+    outcome = off.ok
+      ? {
+          ...outcome,
+          result: definition.authOff.combine(outcome.result, off.result),
+          issues: [...outcome.issues, ...off.issues],
+        }
+      : { ...off, error: `with AUTH=off: ${off.error}`, issues: [...outcome.issues, ...off.issues] };
+  }
   if (!settings.peerRegistry || !definition.peer || settings.signal?.aborted) return outcome;
   return { ...outcome, peer: await runPeer(definition, definition.peer, settings.peerRegistry, settings) };
 }
@@ -200,6 +215,7 @@ async function runLongshore(definition: ScenarioDefinition, settings: RunSetting
         dataRoot: settings.dataRoot,
         workers: workerProcesses(settings.serviceEnv),
         ...(settings.storage ? { storage: settings.storage } : {}),
+        ...(settings.auth ? { auth: settings.auth } : {}),
         ...(settings.cpuProfileDir
           ? { cpuProfileDir: path.join(settings.cpuProfileDir, `${definition.name}-run${settings.run}`) }
           : {}),
@@ -208,7 +224,12 @@ async function runLongshore(definition: ScenarioDefinition, settings: RunSetting
       watch.start();
     }
     http = new HttpTarget(service?.endpoint ?? new URL(settings.endpoint!), MAX_SOCKETS);
-    const ecr = new EcrClient(http);
+    // The clients sign (ECR door) and log in (/v2, /v1) as a CI job would, whether or not the
+    // service checks it (AUTH=off), so that on and off differ only in the service's work.
+    const accessKey = service?.accessKey ?? accessKeyFromEnv(settings.serviceEnv ?? {});
+    const region = service?.region ?? settings.serviceEnv?.AWS_REGION ?? settings.serviceEnv?.REGION ?? 'us-east-1';
+    const ecr = new EcrClient(http, accessKey && new EcrSigner(accessKey, region));
+    if (accessKey) http.logIn(await ecr.authorizationToken({ signal }));
     const repositoryName = `bench-${definition.name}-${randomBytes(4).toString('hex')}`;
     await ecr.createRepository(repositoryName, { signal });
     const pids = service?.pids ?? {};
@@ -232,6 +253,7 @@ async function runLongshore(definition: ScenarioDefinition, settings: RunSetting
     const exits = service?.unexpectedExits() ?? [];
     if (exits.length > 0) throw new Error(`a service process died during the run: ${exits.join('; ')}`);
     result.detail.sha256MBps = Math.round(sha256MBps);
+    if (service) result.detail.auth = settings.auth ?? 'sigv4';
     result.detail.loadAverage = [round2(loadBefore), round2(os.loadavg()[0] ?? Number.NaN)];
     return { ok: true, result, sha256MBps, issues: service?.log.issues() ?? [], exits };
   } catch (error) {

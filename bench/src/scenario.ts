@@ -70,6 +70,11 @@ export interface ScenarioDefinition {
   timeoutMs(sizes: BenchSizes): number;
   run(ctx: ScenarioContext): Promise<RunResult>;
   /**
+   * Runs the scenario twice per run, on a service with authentication on (whatever `--auth`
+   * says) and then on one with AUTH=off; `combine` makes the run's figures from the two.
+   */
+  authOff?: { combine(on: RunResult, off: RunResult): RunResult };
+  /**
    * The same workload against the reference registry (BENCH_PEER_REGISTRY), over the OCI API:
    * its figures, by the names of this scenario's figures, are shown next to Longshore's.
    */
@@ -84,6 +89,13 @@ export interface PeerWorkload {
   summary: string;
   run(ctx: PeerContext): Promise<RunResult>;
 }
+
+/**
+ * CPU milliseconds per push: user + system time of every server process (Longshore's API,
+ * workers with their threads, redis-server; or the peer registry's one process) over the
+ * measured window, divided by the pushes in it.
+ */
+export const cpuPerPushFigure: FigureSpec = { name: 'cpuMsPerPush', label: 'server CPU per push', unit: 'ms' };
 
 /** Figures the runner fills in from its memory watch when a scenario lists them. */
 export const memoryFigureNames = ['apiPeakMiB', 'workerPeakMiB', 'redisPeakMiB'] as const;

@@ -1,5 +1,6 @@
 import { createHash, randomFillSync, type Hash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { partBodyHash } from './ecr-client.js';
 
 export interface LayerPart {
   first: number;
@@ -8,6 +9,8 @@ export interface LayerPart {
   bytes: Buffer;
   /** The base64 of `bytes`, as latin1 bytes ready to be written into a JSON body. */
   base64: Buffer;
+  /** The SHA-256 state of an UploadLayerPart body up to the end of this base64 (computed once, when first asked). */
+  blobHash(): Hash;
 }
 
 export interface SyntheticLayer {
@@ -29,7 +32,7 @@ const MIN_UNIQUE_BYTES = 16;
  * once per length and copied, and a layer's digest costs only its last part.
  */
 export class LayerFactory {
-  private pool: { bytes: Buffer[]; base64: Buffer[] } | undefined;
+  private pool: { bytes: Buffer[]; base64: Buffer[]; blobHash: (() => Hash)[] } | undefined;
   /** Hash state after the first n pool parts, by n. */
   private readonly prefixes = new Map<number, Hash>();
 
@@ -48,11 +51,13 @@ export class LayerFactory {
     }
     const pool = this.poolParts();
     const lastBytes = randomFillSync(Buffer.allocUnsafe(lastLength));
+    const lastBase64 = Buffer.from(lastBytes.toString('base64'), 'latin1');
     const lastPart: LayerPart = {
       first: (partCount - 1) * partBytes,
       last: size - 1,
       bytes: lastBytes,
-      base64: Buffer.from(lastBytes.toString('base64'), 'latin1'),
+      base64: lastBase64,
+      blobHash: once(() => partBodyHash([lastBase64])),
     };
     const hash = (await this.prefixHash(partCount - 1, signal, onProgress)).copy();
     const digest = `sha256:${hash.update(lastBytes).digest('hex')}`;
@@ -70,15 +75,17 @@ export class LayerFactory {
           last: (index + 1) * partBytes - 1,
           bytes: pool.bytes[slot]!,
           base64: pool.base64[slot]!,
+          blobHash: pool.blobHash[slot]!,
         };
       },
     };
   }
 
-  private poolParts(): { bytes: Buffer[]; base64: Buffer[] } {
+  private poolParts(): NonNullable<LayerFactory['pool']> {
     if (!this.pool) {
       const bytes = Array.from({ length: POOL_PARTS }, () => randomFillSync(Buffer.allocUnsafe(this.partBytes)));
-      this.pool = { bytes, base64: bytes.map((b) => Buffer.from(b.toString('base64'), 'latin1')) };
+      const base64 = bytes.map((b) => Buffer.from(b.toString('base64'), 'latin1'));
+      this.pool = { bytes, base64, blobHash: base64.map((b) => once(() => partBodyHash([b]))) };
     }
     return this.pool;
   }
@@ -106,4 +113,9 @@ export class LayerFactory {
     this.prefixes.set(count, hash);
     return hash;
   }
+}
+
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }

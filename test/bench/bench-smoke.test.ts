@@ -14,6 +14,7 @@ const tinySizes = {
   fullVerifyBytes: 12 * MiB,
   memoryLayerBytes: 12 * MiB,
   pullThroughLayerBytes: 12 * MiB,
+  listingImages: 2_000,
   sha256ReferenceBytes: 16 * MiB,
   diskReferenceBytes: 16 * MiB,
 };
@@ -38,7 +39,20 @@ describe('npm run bench (smoke sizes)', () => {
         expect(Number.isFinite(figure.median), `${scenario.scenario} ${figure.name}`).toBe(true);
     }
     expect(report.machine.sha256MBps).toBeGreaterThan(0);
-  }, 180_000);
+    // Authentication is on by default: the clients signed and logged in with a key of their own.
+    expect(report.auth).toBe('sigv4');
+    const figures = (name: string) => report.scenarios.find((s) => s.scenario === name)!.figures;
+    for (const scenario of ['small-pushes', 'small-pushes-v2', 'large-layer', 'four-large-layers', 'memory-v2'])
+      expect(figures(scenario).find((f) => f.name === 'cpuMsPerPush')?.median, scenario).toBeGreaterThan(0);
+    // The comparison ran both services: a ratio of two measured rates.
+    for (const door of ['ecr', 'v2']) {
+      const on = figures('auth-on-vs-off').find((f) => f.name === `${door}PushesPerSecond`)!.median;
+      const off = figures('auth-on-vs-off').find((f) => f.name === `${door}OffPushesPerSecond`)!.median;
+      expect(on).toBeGreaterThan(0);
+      expect(off).toBeGreaterThan(0);
+      expect(figures('auth-on-vs-off').find((f) => f.name === `${door}OnOffRatio`)!.median).toBeCloseTo(on / off, 6);
+    }
+  }, 600_000);
 
   it('runs the same workloads against the reference registry and reports the ratios', async ({ annotate }) => {
     // The reference registry: BENCH_PEER_REGISTRY, or shared/bin/registry-3 (CI keeps shared/
@@ -51,7 +65,8 @@ describe('npm run bench (smoke sizes)', () => {
     const peer = found.path;
     const report = await runBench({
       quick: true,
-      sizes: tinySizes,
+      // Two seconds of small pushes, so that a loaded machine still completes some in the window.
+      sizes: { ...tinySizes, smallPushSeconds: 2 },
       scenarios: ['small-pushes', 'large-layer-v2', 'memory'],
       peerRegistry: peer,
     });
@@ -69,5 +84,7 @@ describe('npm run bench (smoke sizes)', () => {
     expect(figure('large-layer-v2', 'completeMs').peerMedian).toBeGreaterThan(0);
     expect(figure('memory', 'apiPeakMiB').peerMedian).toBeGreaterThan(0);
     expect(figure('memory', 'apiPeakMiB').timesPeer).toBeGreaterThan(0);
+    expect(figure('small-pushes', 'cpuMsPerPush').peerMedian).toBeGreaterThan(0);
+    expect(figure('small-pushes', 'cpuMsPerPush').timesPeer).toBeGreaterThan(0);
   }, 180_000);
 });

@@ -3,7 +3,8 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Config } from '@longshore/config';
-import { createFilesystemDriver, createS3Client, createS3Driver, type StorageDriver } from '@longshore/storage';
+import { createFilesystemDriver, type StorageDriver } from '@longshore/storage';
+import { createS3Client, createS3Driver } from '@longshore/storage/s3';
 import { publishedBlobs, storageDirs } from './stored-files.js';
 
 /**

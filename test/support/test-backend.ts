@@ -7,7 +7,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { createS3Client } from '@longshore/storage';
+import { createS3Client } from '@longshore/storage/s3';
 import { inject } from 'vitest';
 
 /**

@@ -93,7 +93,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const queueRedis = createRedisConnection(config.redisUrl, { name: 'api-queues', failFast: true, log });
   await Promise.all([redisReady(redis), redisReady(queueRedis)]);
   const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
-  const storage = createConfiguredStorageDriver(config);
+  const storage = await createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
   const where = { account: config.registryId, region: config.region };
   const events = createEventPublisher(queueRedis, {

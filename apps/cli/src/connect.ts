@@ -47,7 +47,7 @@ export async function connect(config: Config): Promise<Registry> {
     redis.disconnect();
     throw new CliError(`Cannot reach Redis at ${redisUrl}: ${(error as Error).message}. Is Longshore running?`);
   }
-  const storage = createConfiguredStorageDriver(config);
+  const storage = await createConfiguredStorageDriver(config);
   const stores = createStores(redis, config.queuePrefix, config, storage);
   return {
     config,

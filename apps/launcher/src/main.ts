@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { ConfigError, loadConfig, type Config } from '@longshore/config';
+import { childMemoryEnv, ConfigError, loadConfig, type Config } from '@longshore/config';
 import { RedisServerNotFoundError, findRedisServer, installRedisServer } from '@longshore/embedded-redis';
 import { ListenError, createLogger, startOpsServer, type Logger } from '@longshore/telemetry';
 import { aggregatedMetrics } from './aggregated-metrics.js';
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
       // Each child's own operations listener is on a free loopback port; METRICS_PORT is this process's.
       METRICS_PORT: '0',
       METRICS_HOST: '127.0.0.1',
+      // Malloc and V8 young-generation settings that keep each child's peak RSS low (child-memory-env.ts).
+      ...childMemoryEnv(config, process.env.NODE_OPTIONS),
       ...(adminKey
         ? { ADMIN_ACCESS_KEY_ID: adminKey.accessKeyId, ADMIN_SECRET_ACCESS_KEY: adminKey.secretAccessKey }
         : {}),

@@ -25,7 +25,7 @@ export interface FinalizeWorker {
 
 /** The composition root of a worker process: one consumer per queue, the heartbeat, the ops listener. */
 export async function buildWorker(config: Config, log: Logger): Promise<FinalizeWorker> {
-  const context = createWorkerContext(config, log);
+  const context = await createWorkerContext(config, log);
   const finalize = startFinalizeWorker(context);
   const workers = [
     finalize,

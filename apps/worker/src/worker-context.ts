@@ -50,7 +50,7 @@ export interface WorkerContext {
 }
 
 /** Connects what the workers of a process share. Nothing consumes a queue yet. */
-export function createWorkerContext(config: Config, log: Logger): WorkerContext {
+export async function createWorkerContext(config: Config, log: Logger): Promise<WorkerContext> {
   if (!config.redisUrl) throw new Error('REDIS_URL is required to run a worker (npm start provides one)');
   // BullMQ's rule for worker connections: never give up on a command (maxRetriesPerRequest null);
   // they wait for Redis to come back. Losing and regaining it goes to the log once per outage.
@@ -66,7 +66,7 @@ export function createWorkerContext(config: Config, log: Logger): WorkerContext 
   const onQueueError = (err: Error) => log.debug({ err }, 'queue connection error');
   const onWorkerError = (err: Error, message: string) =>
     isRedisConnectionError(err) ? log.debug({ err }, message) : log.error({ err }, message);
-  const storage = createConfiguredStorageDriver(config);
+  const storage = await createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
   const where = { account: config.registryId, region: config.region };
   // Lifecycle expiry publishes its DELETE events like the API's deletes do.

@@ -1,7 +1,12 @@
 import type { PushPath } from '../push-layer.js';
-import { boundForBytes, type PeerWorkload, type RunResult, type ScenarioDefinition } from '../scenario.js';
-import { megabytesPerSecond } from '../stats.js';
-import { prepareLayer, pushDetail, pushOneLayer } from './push-one-layer.js';
+import {
+  boundForBytes,
+  cpuPerPushFigure,
+  type PeerWorkload,
+  type RunResult,
+  type ScenarioDefinition,
+} from '../scenario.js';
+import { layerFigures, prepareLayer, pushDetail, pushOneLayer } from './push-one-layer.js';
 
 const summaries: Record<PushPath, string> = {
   ecr: 'one client pushes one large layer with UploadLayerPart (base64 in JSON, 10 MiB parts, one after the other), then CompleteLayerUpload',
@@ -16,7 +21,7 @@ export const largeLayerPeer: PeerWorkload = {
     const layer = await prepareLayer(ctx, 'peer', ctx.sizes.largeLayerBytes);
     const result = await pushOneLayer(ctx, 'peer', layer, 'v2');
     return {
-      figures: { uploadMBps: megabytesPerSecond(result.bytes, result.uploadMs), completeMs: result.completeMs },
+      figures: layerFigures(result),
       detail: pushDetail(result),
     };
   },
@@ -34,16 +39,18 @@ function largeLayer(name: 'large-layer' | 'large-layer-raw' | 'large-layer-v2', 
         label: 'upload rate',
         unit: 'MB/s',
         target: { min: 300 },
-        // Issue 10: the raw doors ≥ 1.2× distribution and ≥ 0.8× disk; base64 in JSON ≥ 0.8× distribution.
-        peerTargets: path === 'ecr' ? [{ minTimesPeer: 0.8 }] : [{ minTimesPeer: 1.2 }, { minTimesDisk: 0.8 }],
+        // Issue 17: the raw doors ≥ 1.1× distribution and ≥ 0.9× disk; base64 in JSON is judged
+        // against Longshore's own /v2 rate (≥ 0.7×, in the issue-17 table), not against distribution.
+        peerTargets: path === 'ecr' ? [] : [{ minTimesPeer: 1.1 }, { minTimesDisk: 0.9 }],
       },
       {
         name: 'completeMs',
         label: { ecr: 'CompleteLayerUpload', raw: 'complete + status polls', v2: 'final PUT' }[path],
         unit: 'ms',
         target: { max: 25 },
-        peerTargets: [{ maxTimesPeer: 1.5 }],
+        peerTargets: [{ maxTimesPeer: 1.3 }],
       },
+      cpuPerPushFigure,
     ],
     timeoutMs: (sizes) => boundForBytes(sizes.largeLayerBytes),
     async run(ctx): Promise<RunResult> {
@@ -51,7 +58,7 @@ function largeLayer(name: 'large-layer' | 'large-layer-raw' | 'large-layer-v2', 
       const layer = await prepareLayer(ctx, name, ctx.sizes.largeLayerBytes);
       const result = await pushOneLayer(ctx, name, layer, path);
       return {
-        figures: { uploadMBps: megabytesPerSecond(result.bytes, result.uploadMs), completeMs: result.completeMs },
+        figures: layerFigures(result),
         detail: pushDetail(result),
       };
     },

@@ -78,11 +78,11 @@ async function measure(ctx: ScenarioContext, redis: Redis): Promise<RunResult> {
   const pages = await timePages(ctx, tags);
   const baselineCpu = await ctx.cpuWindow();
   const baseline = await pushLoad(ctx, (elapsedMs) => elapsedMs >= Math.min(10_000, count / 10));
-  const cpuBefore = await baselineCpu.stop();
+  const cpuBefore = (await baselineCpu.stop()).percent;
   const rewritesBeforeEvaluation = await aofRewrites(redis);
   const evaluationCpu = await ctx.cpuWindow();
   const evaluation = await evaluate(ctx, redis, keptPerKind(count), 2 * keptPerKind(count));
-  const cpuDuring = await evaluationCpu.stop();
+  const cpuDuring = (await evaluationCpu.stop()).percent;
   const rewritesAfterEvaluation = await aofRewrites(redis);
   const remaining = await redis.hlen(createKeys(PREFIX).images(ctx.repositoryName).images);
 

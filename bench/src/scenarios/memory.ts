@@ -1,7 +1,12 @@
 import type { PushPath } from '../push-layer.js';
-import { boundForBytes, type PeerWorkload, type RunResult, type ScenarioDefinition } from '../scenario.js';
-import { megabytesPerSecond } from '../stats.js';
-import { prepareLayer, pushDetail, pushOneLayer } from './push-one-layer.js';
+import {
+  boundForBytes,
+  cpuPerPushFigure,
+  type PeerWorkload,
+  type RunResult,
+  type ScenarioDefinition,
+} from '../scenario.js';
+import { layerFigures, prepareLayer, pushDetail, pushOneLayer } from './push-one-layer.js';
 
 const doors: Record<PushPath, { name: 'memory' | 'memory-raw' | 'memory-v2'; door: string }> = {
   ecr: { name: 'memory', door: 'the ECR JSON operations' },
@@ -16,7 +21,7 @@ const memoryPeer: PeerWorkload = {
     const layer = await prepareLayer(ctx, 'peer', ctx.sizes.memoryLayerBytes);
     const result = await pushOneLayer(ctx, 'peer', layer, 'v2');
     return {
-      figures: { uploadMBps: megabytesPerSecond(result.bytes, result.uploadMs), completeMs: result.completeMs },
+      figures: layerFigures(result),
       detail: pushDetail(result),
     };
   },
@@ -36,6 +41,7 @@ function memoryThrough(path: PushPath): ScenarioDefinition {
       { name: 'redisPeakMiB', label: 'redis-server peak RSS', unit: 'MiB' },
       { name: 'uploadMBps', label: 'upload rate', unit: 'MB/s' },
       { name: 'completeMs', label: 'completion', unit: 'ms' },
+      cpuPerPushFigure,
     ],
     timeoutMs: (sizes) => boundForBytes(sizes.memoryLayerBytes),
     async run(ctx): Promise<RunResult> {
@@ -43,7 +49,7 @@ function memoryThrough(path: PushPath): ScenarioDefinition {
       const layer = await prepareLayer(ctx, name, ctx.sizes.memoryLayerBytes);
       const result = await pushOneLayer(ctx, name, layer, path);
       return {
-        figures: { uploadMBps: megabytesPerSecond(result.bytes, result.uploadMs), completeMs: result.completeMs },
+        figures: layerFigures(result),
         detail: pushDetail(result),
       };
     },

@@ -312,6 +312,27 @@ export const configSpec = {
     default: 2,
     parse: integer({ min: 1, max: 1000 }),
   }),
+  childSemiSpaceMib: setting({
+    env: 'CHILD_SEMI_SPACE_MIB',
+    description:
+      "`npm start`: V8 semi-space size (MiB, `--max-semi-space-size`) of the API and worker processes it starts; small keeps their peak RSS down (big part buffers live outside the V8 heap), `0`: V8's default (16)",
+    default: 4,
+    parse: integer({ min: 0, max: 256 }),
+  }),
+  mallocArenaMax: setting({
+    env: 'MALLOC_ARENA_MAX',
+    description:
+      '`npm start`: glibc `MALLOC_ARENA_MAX` of the API and worker processes (their hash threads would otherwise each grow an arena of their own)',
+    default: 2,
+    parse: integer({ min: 1, max: 1024 }),
+  }),
+  mallocMmapThreshold: setting({
+    env: 'MALLOC_MMAP_THRESHOLD_',
+    description:
+      '`npm start`: glibc `MALLOC_MMAP_THRESHOLD_` (bytes) of the API and worker processes: allocations this large (part buffers) are mapped and given back to the OS when freed, instead of staying in the heap',
+    default: 1024 * 1024,
+    parse: integer({ min: 4096, max: 32 * MiB }),
+  }),
   finalizeAttempts: setting({
     env: 'FINALIZE_ATTEMPTS',
     description: 'Tries per finalize job for transient errors',

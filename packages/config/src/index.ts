@@ -7,3 +7,4 @@ export {
   type RedisClusterAddress,
 } from './redis-cluster-url.js';
 export { createClock, type Clock } from './clock.js';
+export { childMemoryEnv } from './child-memory-env.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createSHA256, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 
 /**
  * OCI/ECR digests: `<algorithm>:<hex>`. Longshore computes sha256 as parts arrive (the fast
@@ -149,6 +149,15 @@ function nativeHasher(binding: NativeSha256Binding, ctx: Buffer): LayerHasher {
   };
 }
 
+/**
+ * hash-wasm's SHA-256, loaded the first time it is needed: with the native addon built it never
+ * is, and hash-wasm (every algorithm's WebAssembly) is several MiB of each thread's memory.
+ */
+async function createWasmSha256(): Promise<IHasher> {
+  const { createSHA256 } = await import('hash-wasm');
+  return createSHA256();
+}
+
 function wasmHasher(hasher: IHasher): LayerHasher {
   return {
     implementation: 'wasm',
@@ -166,7 +175,7 @@ export function createSha256Engines(native: NativeSha256Binding | undefined): Sh
    * load → update → save/digest without yielding.
    */
   const sharedWasm = async () => {
-    shared ??= await createSHA256();
+    shared ??= await createWasmSha256();
     return shared;
   };
   const usesWasm = (state: Uint8Array | undefined) => {
@@ -193,7 +202,7 @@ export function createSha256Engines(native: NativeSha256Binding | undefined): Sh
   return {
     preferred: native ? 'native' : 'wasm',
     async resume(state) {
-      return open(state, usesWasm(state) ? await createSHA256() : undefined);
+      return open(state, usesWasm(state) ? await createWasmSha256() : undefined);
     },
     async advance(state, data) {
       const hasher = open(state, usesWasm(state) ? await sharedWasm() : undefined);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { createCRC32 } from 'hash-wasm';
 import { defaultSha256Engines } from './digest.js';
 
 /**
@@ -50,7 +49,8 @@ export async function createPartChecksum(
   }
   const crc32c = implementation === 'native' ? nativeCrc32c : undefined;
   if (!crc32c) {
-    // hash-wasm's CRC32C (same polynomial), for platforms without @node-rs/crc32.
+    // hash-wasm's CRC32C (same polynomial), for platforms without @node-rs/crc32: loaded only then.
+    const { createCRC32 } = await import('hash-wasm');
     const hasher = await createCRC32(0x82f63b78);
     hasher.init();
     return { update: (data) => void hasher.update(data), digest: () => `crc32c:${hasher.digest('hex')}` };

@@ -1,5 +1,5 @@
 import { createFilesystemDriver } from './filesystem-driver.js';
-import { createS3DriverFromSettings, type S3StorageSettings } from './s3/s3-driver-from-settings.js';
+import type { S3StorageSettings } from './s3/s3-driver-from-settings.js';
 import type { StorageDriver } from './storage-driver.js';
 
 /** The storage settings as the configuration names them (STORAGE, DATA_DIR/storage, S3_*). */
@@ -8,9 +8,12 @@ export interface StorageSettings extends S3StorageSettings {
   storageDir: string;
 }
 
-/** The driver STORAGE names: the filesystem under DATA_DIR/storage, or S3. */
-export function createConfiguredStorageDriver(settings: StorageSettings): StorageDriver {
-  return settings.storage === 's3'
-    ? createS3DriverFromSettings(settings)
-    : createFilesystemDriver({ rootDir: settings.storageDir });
+/**
+ * The driver STORAGE names: the filesystem under DATA_DIR/storage, or S3. The S3 driver (and the
+ * AWS SDK under it, about 20 MiB of each process's memory) is loaded only when STORAGE=s3.
+ */
+export async function createConfiguredStorageDriver(settings: StorageSettings): Promise<StorageDriver> {
+  if (settings.storage !== 's3') return createFilesystemDriver({ rootDir: settings.storageDir });
+  const { createS3DriverFromSettings } = await import('./s3/s3-driver-from-settings.js');
+  return createS3DriverFromSettings(settings);
 }

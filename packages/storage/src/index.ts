@@ -35,16 +35,15 @@ export {
   type FilesystemDriverOptions,
 } from './filesystem-driver.js';
 export { sessionFromJson, sessionToJson } from './storage-driver.js';
-export {
-  createS3Client,
-  createS3Driver,
-  createS3DriverFromSettings,
-  PartNotReadableError,
-  type S3ConnectionOptions,
-  type S3Credentials,
-  type S3Driver,
-  type S3DriverOptions,
-  type S3StorageSettings,
+// The S3 driver's code is at '@longshore/storage/s3', loaded only where it is used: importing it
+// loads the AWS SDK. Its error class and types are plain and stay here.
+export { PartNotReadableError } from './s3/s3-storage-errors.js';
+export type {
+  S3ConnectionOptions,
+  S3Credentials,
+  S3Driver,
+  S3DriverOptions,
+  S3StorageSettings,
 } from './s3/index.js';
 export { createConfiguredStorageDriver, type StorageSettings } from './create-configured-driver.js';
 export { checkStorage } from './check-storage.js';

@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyOptions, PrettyStream } from 'pino-pretty';
+
+/** pino-pretty (and its colour and formatting helpers) is loaded only by a process that logs pretty. */
+const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as (options: PrettyOptions) => PrettyStream;
 
 export type { Logger };
 
@@ -37,7 +41,8 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (usePretty) {
-    return pino(base, pretty({ colorize: true, sync: true, destination: options.destination ?? 1 }));
+    const pretty: PrettyStream = loadPretty()({ colorize: true, sync: true, destination: options.destination ?? 1 });
+    return pino(base, pretty);
   }
   return options.destination ? pino(base, options.destination) : pino(base);
 }
