@@ -1,4 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import {
   InvalidSignatureException,
   MissingAuthenticationTokenException,
@@ -7,8 +9,6 @@ import {
 import type { AccessKey } from './access-key.js';
 import type { CredentialSet } from './credential-set.js';
 import { parseSigV4Authorization } from './sigv4-authorization.js';
-import { canonicalRequest, stringToSign } from './sigv4-canonical-request.js';
-import { SigningKeyCache } from './sigv4-signing-key.js';
 
 /** What SigV4 covers of an HTTP request, taken from the request as it arrived. */
 export interface SignedRequest {
@@ -40,13 +40,42 @@ const MISMATCH =
   'The request signature we calculated does not match the signature you provided. ' +
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
-/** One cache for the process: a derived key is four HMACs, made once per key and day. */
-const signingKeys = new SigningKeyCache();
+/**
+ * The SDK's own signer, one per key and scope, made once: SignatureV4 caches the derived signing
+ * key (four HMACs) per day, so a request costs the canonical request and one HMAC. Keyed on the
+ * AccessKey object, so a reloaded credentials file (new objects: a rotated secret, a removed key)
+ * never meets a signer of the old secret, and the old signers are collected with the old set.
+ */
+const signers = new WeakMap<AccessKey, Map<string, SignatureV4>>();
+
+function signerFor(key: AccessKey, region: string, service: string): SignatureV4 {
+  let byScope = signers.get(key);
+  if (!byScope) {
+    byScope = new Map();
+    signers.set(key, byScope);
+  }
+  const scope = `${region}/${service}`;
+  let signer = byScope.get(scope);
+  if (!signer) {
+    signer = new SignatureV4({
+      service,
+      region,
+      credentials: {
+        accessKeyId: key.accessKeyId,
+        secretAccessKey: key.secretAccessKey,
+        ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
+      },
+      sha256: Hash.bind(null, 'sha256'),
+      applyChecksum: false,
+    });
+    byScope.set(scope, signer);
+  }
+  return signer;
+}
 
 /**
- * Verifies AWS Signature Version 4: re-signs the canonical request (written as the SDK's own
- * signer, @smithy/signature-v4, writes it; its tests sign with that signer) with the cached
- * signing key of the key it claims, and compares in constant time. The payload hash is always
+ * Verifies AWS Signature Version 4: re-signs the request with the key it claims (the maths is
+ * @smithy/signature-v4's, the SDK's own signer, kept per key) and compares in constant time. The payload hash is always
  * the caller's hash of the body bytes, never the client's header (a signed
  * x-amz-content-sha256 has been checked equal to it above). Returns the key, or throws the
  * exception AWS answers with.
@@ -137,11 +166,17 @@ export async function verifySigV4(
     if (value === undefined) throw new InvalidSignatureException(`Signed header '${name}' is missing from the request`);
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const scope = `${auth.scopeDate}/${auth.region}/${auth.service}/aws4_request`;
-  const canonical = canonicalRequest(request.method, request.path, request.query, headers, request.payloadSha256);
-  const expected = createHmac('sha256', signingKeys.get(key, auth.scopeDate, auth.region, auth.service))
-    .update(stringToSign(amzDate, scope, canonical))
-    .digest('hex');
+  // The payload hash travels as a header the signer reads but (unless the client signed it) does not sign.
+  const unsignable = new Set<string>();
+  if (!('x-amz-content-sha256' in headers)) {
+    headers['x-amz-content-sha256'] = request.payloadSha256;
+    unsignable.add('x-amz-content-sha256');
+  }
+  const signed = await signerFor(key, auth.region, auth.service).sign(
+    { method: request.method, protocol: 'http:', hostname: '', path: request.path, query: request.query, headers },
+    { signingDate: new Date(signedAt), signableHeaders: new Set(auth.signedHeaders), unsignableHeaders: unsignable },
+  );
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? '';
   if (!sameText(expected, auth.signature)) throw new InvalidSignatureException(MISMATCH);
   return key;
 }
