@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // One run, four projects (the fourth, `e2e-s3-cluster`, below): fast unit tests next to the code they test; end-to-end tests that
@@ -28,15 +29,28 @@ const filesystemOrSingleRedisOnly = [
   // connection holds 1,000 long polls); on a cluster each process has a connection per master.
   'test/status/long-polls.test.ts',
 ];
+// Wall time (docs/testing.md, "How long the suite takes"): a test file spends most of its time
+// starting processes (the API, workers, clients) and waiting on them, so files run side by side:
+// one per core, and two on a two-core machine (where vitest's default, cores - 1, would be one at
+// a time). VITEST_MAX_WORKERS overrides it.
+// `isolate: false`: a vitest worker process runs file after file, importing the AWS SDK and the
+// rest once instead of once per file (about 2 CPU-seconds a file). Test files keep their state in
+// their own scope, isolate themselves on Redis and storage by prefix, and mock no modules.
+// VITEST_ISOLATE=true gives each file its own process again (to rule out a leak between files).
+const maxWorkers = Math.max(2, availableParallelism());
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: read by vitest when it loads this file, never by a turbo task
+const isolate = process.env.VITEST_ISOLATE === 'true';
 export default defineConfig({
   test: {
     reporters: ['default', './test/summary-reporter.ts'],
+    maxWorkers,
     projects: [
       {
         resolve: { conditions: ['source'] },
         ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: 'unit',
+          isolate,
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...distributedTests],
           globalSetup: ['test/global-setup.ts'],
@@ -48,6 +62,7 @@ export default defineConfig({
         ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: 'e2e',
+          isolate,
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...distributedTests],
           globalSetup: ['test/global-setup.ts'],
@@ -60,6 +75,7 @@ export default defineConfig({
         ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: 'distributed',
+          isolate,
           include: distributedTests,
           globalSetup: ['test/global-setup.ts', 'test/global-setup-distributed.ts'],
           testTimeout: 60_000,
@@ -71,6 +87,7 @@ export default defineConfig({
         ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: 'e2e-s3-cluster',
+          isolate,
           include: s3ClusterSuites,
           exclude: [...configDefaults.exclude, ...distributedTests, ...filesystemOrSingleRedisOnly],
           globalSetup: ['test/global-setup.ts', 'test/global-setup-distributed.ts'],

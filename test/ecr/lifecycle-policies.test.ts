@@ -144,8 +144,10 @@ describe('lifecycle policies with the AWS SDK', () => {
       new StartLifecyclePolicyPreviewCommand({ repositoryName, lifecyclePolicyText: text }),
     );
     expect(started).toMatchObject({ repositoryName, lifecyclePolicyText: text, status: 'IN_PROGRESS' });
-    await vi.waitFor(async () =>
-      expect((await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName }))).status).toBe('COMPLETE'),
+    await vi.waitFor(
+      async () =>
+        expect((await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName }))).status).toBe('COMPLETE'),
+      20_000,
     );
     const preview = await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName }));
     // Rule 1 keeps build-4 and build-3; rule 2 sees only the untagged ones and keeps the newest.
@@ -206,14 +208,14 @@ describe('lifecycle policies with the AWS SDK', () => {
       await vi.waitFor(async () => {
         const evaluated = (await ecr.send(new GetLifecyclePolicyCommand({ repositoryName }))).lastEvaluatedAt!;
         expect(evaluated.getTime()).toBeGreaterThan(Date.now() + DAY_MS);
-      });
+      }, 20_000);
       await vi.waitFor(() => {
         const deletes = receiver
           .receivedOn('/events')
           .map((r) => JSON.parse(r.rawBody.toString('utf8')))
           .filter((e) => e.detail['repository-name'] === repositoryName && e.detail['action-type'] === 'DELETE');
         expect(deletes.map((e) => e.detail['image-digest']).sort()).toEqual([...old].sort());
-      });
+      }, 20_000);
     } finally {
       await moveClock(0);
     }

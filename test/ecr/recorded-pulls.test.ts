@@ -91,7 +91,10 @@ describe('recorded pulls: DescribeImages lastRecordedPullTime and sinceImagePull
 
     const before = Date.now() + offset;
     await pullV2(repositoryName, 'v1');
-    await vi.waitFor(async () => expect((await detail(repositoryName, digest)).lastRecordedPullTime).toBeDefined());
+    await vi.waitFor(
+      async () => expect((await detail(repositoryName, digest)).lastRecordedPullTime).toBeDefined(),
+      20_000,
+    );
     const first = (await detail(repositoryName, digest)).lastRecordedPullTime!.getTime();
     expect(first).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
     expect(first).toBeLessThanOrEqual(Date.now() + offset);
@@ -106,8 +109,9 @@ describe('recorded pulls: DescribeImages lastRecordedPullTime and sinceImagePull
     // go over one connection in order, so a write of an earlier pull would have landed before it.
     await moveClock(offset + INTERVAL_MS + 1_000);
     await pullEcr(repositoryName, digest);
-    await vi.waitFor(async () =>
-      expect((await detail(repositoryName, digest)).lastRecordedPullTime!.getTime()).toBeGreaterThan(first),
+    await vi.waitFor(
+      async () => expect((await detail(repositoryName, digest)).lastRecordedPullTime!.getTime()).toBeGreaterThan(first),
+      20_000,
     );
     expect(await recorded()).toBe(writesBefore + 2);
     // A HEAD is not a pull.
@@ -123,10 +127,12 @@ describe('recorded pulls: DescribeImages lastRecordedPullTime and sinceImagePull
     // Two days on, only one of them is pulled.
     await moveClock(offset + 2 * DAY_MS);
     await pullV2(repositoryName, 'pulled');
-    await vi.waitFor(async () =>
-      expect((await detail(repositoryName, pulled)).lastRecordedPullTime!.getTime()).toBeGreaterThan(
-        Date.now() + DAY_MS,
-      ),
+    await vi.waitFor(
+      async () =>
+        expect((await detail(repositoryName, pulled)).lastRecordedPullTime!.getTime()).toBeGreaterThan(
+          Date.now() + DAY_MS,
+        ),
+      20_000,
     );
     const policy = {
       rules: [

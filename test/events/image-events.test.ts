@@ -157,7 +157,7 @@ describe('image events (ECR Image Action, EventBridge-shaped) to EVENTS_WEBHOOK_
       expect(attempt.rawBody.equals(taken.rawBody)).toBe(true);
     }
     // The other receiver got the same events (same ids) at once.
-    await vi.waitFor(() => expect(accepted(receiver, '/hook', repositoryName)).toHaveLength(2));
+    await vi.waitFor(() => expect(accepted(receiver, '/hook', repositoryName)).toHaveLength(2), 20_000);
     expect(
       accepted(receiver, '/hook', repositoryName)
         .map((e) => e.id)

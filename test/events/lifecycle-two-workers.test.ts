@@ -130,6 +130,6 @@ describe('two workers: one repository is never evaluated twice at once', () => {
         .filter((e) => e.detail['repository-name'] === repositoryName && e.detail['action-type'] === 'DELETE');
       expect(deletes.map((e) => e.detail['image-digest']).sort()).toEqual([...old].sort());
       expect(new Set(deletes.map((e) => e.id)).size).toBe(3);
-    });
+    }, 20_000);
   });
 });

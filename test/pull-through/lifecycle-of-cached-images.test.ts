@@ -88,7 +88,7 @@ describe('lifecycle policies on images cached by a pull-through cache rule', () 
   async function settledLog(): Promise<void> {
     const marker = `/v2/?marker=${Math.random().toString(36).slice(2)}`;
     await fetch(`${upstream.url}${marker}`).catch(() => undefined);
-    await vi.waitFor(() => expect(upstream.accessLog().some((l) => l.includes(marker))).toBe(true));
+    await vi.waitFor(() => expect(upstream.accessLog().some((l) => l.includes(marker))).toBe(true), 20_000);
   }
 
   it('a policy expires a cached image like any other; the next pull fetches it again from the upstream', async ({

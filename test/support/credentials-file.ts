@@ -6,14 +6,24 @@ export interface KeyEntry extends TestCredentials {
   allow: { actions: string[]; repositories: string[] }[];
 }
 
-/** Writes a CREDENTIALS_FILE (owner-only, as operators should) and returns its path. */
+/**
+ * Writes a CREDENTIALS_FILE (owner-only, as operators should) and returns its path. Each key is
+ * written with its own fields only: the AWS SDK marks a credentials object it is handed (it adds
+ * `$source`), and the keys below are shared by every test file a vitest worker runs.
+ */
 export async function writeCredentialsFile(
   dir: string,
   contents: { keys: KeyEntry[]; anonymousPull?: string[] },
   name = 'credentials.json',
 ): Promise<string> {
   const file = path.join(dir, name);
-  await writeFile(file, JSON.stringify(contents, null, 2), { mode: 0o600 });
+  const keys = contents.keys.map(({ accessKeyId, secretAccessKey, sessionToken, allow }) => ({
+    accessKeyId,
+    secretAccessKey,
+    ...(sessionToken === undefined ? {} : { sessionToken }),
+    allow,
+  }));
+  await writeFile(file, JSON.stringify({ ...contents, keys }, null, 2), { mode: 0o600 });
   return file;
 }
 

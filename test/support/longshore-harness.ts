@@ -111,9 +111,13 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
     ...options.env,
   };
   const processes: ServiceProcess[] = [];
-  const startWorker = async (extraEnv: Record<string, string> = {}) => {
+  const spawnWorker = async (extraEnv: Record<string, string> = {}) => {
     const worker = await spawnService(workerEntry, { ...env, ...extraEnv }, 'metricsPort', options.captureOutput);
     processes.push(worker);
+    return worker;
+  };
+  const startWorker = async (extraEnv: Record<string, string> = {}) => {
+    const worker = await spawnWorker(extraEnv);
     harness.workers.push(worker);
     return worker;
   };
@@ -132,16 +136,22 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
     storage.close();
     await place?.remove();
   };
-  try {
-    for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
-  } catch (error) {
+  // The workers and the API start at once: each spends about a CPU-second loading its modules,
+  // and neither waits for the other (they meet in Redis). Workers are listed in start order.
+  const starting = await Promise.allSettled([
+    startApi(),
+    ...Array.from({ length: options.workers ?? 1 }, () => spawnWorker()),
+  ]);
+  const failed = starting.find((result) => result.status === 'rejected');
+  if (failed) {
     await closing();
-    throw error;
+    throw failed.reason;
   }
-  const api = await startApi().catch(async (error: unknown) => {
-    await closing();
-    throw error;
-  });
+  const [api, ...workers] = starting.map((result) => (result as PromiseFulfilledResult<ServiceProcess>).value) as [
+    ServiceProcess,
+    ...ServiceProcess[],
+  ];
+  harness.workers.push(...workers);
   const endpoint = `http://127.0.0.1:${api.port}`;
   const loginToken = registerAuthenticatedService(endpoint);
   Object.assign(harness, {
@@ -176,7 +186,8 @@ export async function startLongshore(options: HarnessOptions = {}): Promise<Long
 
 /** A real AWS SDK client, as a CI job would configure it with --endpoint-url (signing as the admin key). */
 export function ecrClient(endpoint: string, maxAttempts = 1, credentials: TestCredentials = testAdminKey): ECRClient {
-  return new ECRClient({ endpoint, region: 'us-east-1', credentials, maxAttempts });
+  // A copy: the SDK marks the object it is handed, and test keys are shared between test files.
+  return new ECRClient({ endpoint, region: 'us-east-1', credentials: { ...credentials }, maxAttempts });
 }
 
 /** `aws ecr get-login-password`: the token part of GetAuthorizationToken's `AWS:<token>`. */
@@ -268,7 +279,12 @@ async function spawnService(
   const message = (await Promise.race([
     once(child, 'message').then(([m]) => m),
     exited.then(([code]) => Promise.reject(new Error(`${entry} exited with ${code} before it was ready`))),
-  ])) as Record<string, number>;
+  ])) as { type?: string; message?: string; port?: number; metricsPort?: number };
+  if (message.type === 'start-failed') {
+    // The app says why it cannot start (a bad setting, a bad CREDENTIALS_FILE), then exits.
+    await exited;
+    throw new Error(`${entry} did not start: ${message.message}`);
+  }
   const finish = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
