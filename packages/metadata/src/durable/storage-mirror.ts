@@ -156,7 +156,11 @@ export class StorageMirror {
   }
 }
 
-/** Storage writes or deletes a bulk sync keeps in flight at once. */
+/**
+ * Storage writes or deletes a bulk sync keeps in flight at once. Measured with the listings
+ * bench (90,000 expiries, load 20-30): 32 in flight (images and tags side by side) made the
+ * small-push p99 during the evaluation 9.5x worse, 4 made the evaluation 67 s; 16 gave 58 s.
+ */
 const STORAGE_SYNC_CONCURRENCY = 16;
 
 /** Applies what `read` returns until a read after the write returns the same. */
