@@ -68,9 +68,14 @@ RUN mkdir -p /out \
 # runtime
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# The memory settings `npm start` gives its API and worker processes (childMemoryEnv in
+# packages/config; docs/performance.md): here the containers run node directly, so they are set here.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=1048576 \
+    NODE_OPTIONS=--max-semi-space-size=4
 WORKDIR /app
 
 # The code stays owned by root (read-only to the service); only /data is writable. A named volume
