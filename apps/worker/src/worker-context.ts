@@ -3,18 +3,17 @@ import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import { type Clock, createClock, type Config } from '@longshore/config';
 import { createHashPool, type HashPool } from '@longshore/digest';
-import { createStores, type Stores } from '@longshore/metadata';
+import type { Stores } from '@longshore/metadata';
 import {
   type CallbackQueue,
   type EventJobData,
   type EventPublisher,
   type FinalizeQueue,
   createCallbackQueue,
-  createEventPublisher,
+  createPublishingStores,
   createEventQueue,
   createFinalizeQueue,
   createRedisConnection,
-  imageEventChanges,
   isRedisConnectionError,
 } from '@longshore/queue';
 import { createConfiguredStorageDriver, type StorageDriver } from '@longshore/storage';
@@ -68,18 +67,10 @@ export async function createWorkerContext(config: Config, log: Logger): Promise<
     isRedisConnectionError(err) ? log.debug({ err }, message) : log.error({ err }, message);
   const storage = await createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
-  const where = { account: config.registryId, region: config.region };
   // Lifecycle expiry publishes its DELETE events like the API's deletes do.
-  const publisher = createEventPublisher(redis, {
-    prefix: config.queuePrefix,
-    webhookUrls: config.eventsWebhookUrls,
-    ...where,
-    onError: onQueueError,
-  });
-  const stores = createStores(storeRedis, config.queuePrefix, config, storage, {
-    imageChanges: imageEventChanges(publisher, where, (err) =>
-      log.error({ err }, 'an image event could not be queued'),
-    ),
+  const { stores, events: publisher } = createPublishingStores({ storeRedis, queueRedis: redis }, config, storage, {
+    queue: onQueueError,
+    event: (err) => log.error({ err }, 'an image event could not be queued'),
   });
   const queues = {
     finalize: createFinalizeQueue(

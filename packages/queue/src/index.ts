@@ -72,4 +72,5 @@ export {
   type ImageActionType,
 } from './events/image-action-event.js';
 export { imageEventChanges } from './events/image-event-changes.js';
+export { createPublishingStores, type PublishingStores } from './events/publishing-stores.js';
 export { checkRedis } from './check-redis.js';

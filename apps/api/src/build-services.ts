@@ -1,0 +1,78 @@
+import { createClock } from '@longshore/config';
+import type { ApiContext } from './api-context.js';
+import { ImageService } from './images/image-service.js';
+import { PullRecorder } from './images/pull-recorder.js';
+import { LayerService } from './layers/layer-service.js';
+import { LifecycleService } from './lifecycle/lifecycle-service.js';
+import { RepositoryService } from './repositories/repository-service.js';
+import { UploadService } from './uploads/upload-service.js';
+
+/** The services behind every door: the one upload core and the repository, layer, image and lifecycle rules. */
+export interface ApiServices {
+  repositories: RepositoryService;
+  layers: LayerService;
+  images: ImageService;
+  uploads: UploadService;
+  lifecycle: LifecycleService;
+}
+
+export function buildServices(context: ApiContext): ApiServices {
+  const { config, log, stores, storage, metrics } = context;
+  const now = createClock(config.clockOffsetFile);
+  const repositories = new RepositoryService({
+    repositories: stores.repositories,
+    registryId: config.registryId,
+    storageName: storage.name,
+  });
+  const images = new ImageService({
+    repositories,
+    repositoryStore: stores.repositories,
+    images: stores.images,
+    layers: stores.layers,
+    blobs: stores.blobs,
+    blobReferences: stores.blobReferences,
+    registryId: config.registryId,
+    createRepositoryOnPush: config.createRepositoryOnPush,
+    pulls: new PullRecorder({
+      images: stores.images,
+      intervalMs: config.pullRecordIntervalSeconds * 1000,
+      now,
+      written: () => metrics.pullsRecorded.inc(),
+      failed: (err) => log.warn({ err }, 'recording a manifest pull failed'),
+    }),
+  });
+  const uploads = new UploadService({
+    repositories,
+    uploads: stores.uploads,
+    storage,
+    hashPool: context.hashPool,
+    queue: context.queues.finalize,
+    batcher: context.batcher,
+    verifyQueue: context.queues.verify,
+    backgroundVerifyMinBytes: config.backgroundVerifyMinBytes,
+    waiter: context.waiter,
+    completeWaitMs: config.completeWaitMs,
+    maxLayerSize: config.maxLayerSize,
+    bodyDeadlines: { idleMs: config.partIdleTimeoutMs, maxMs: config.partMaxDurationMs },
+    events: {
+      started: () => metrics.uploadsStarted.inc(),
+      bytesReceived: (bytes) => metrics.receivedBytes.inc(bytes),
+      finished: (outcome) =>
+        outcome === 'ok' ? metrics.uploadsCompleted.inc() : metrics.uploadsFailed.inc({ error: outcome }),
+    },
+  });
+  const lifecycle = new LifecycleService({
+    repositories,
+    images: stores.images,
+    lifecycle: stores.lifecycle,
+    now,
+    log,
+  });
+  return {
+    repositories,
+    layers: new LayerService({ layers: stores.layers, blobs: stores.blobs }),
+    images,
+    uploads,
+    lifecycle,
+  };
+}
