@@ -12,6 +12,8 @@ export const plumbing: readonly { path: string; what: string }[] = [
   { path: 'packages/domain/src/validation/', what: 'ECR input validation from the AWS model' },
   { path: 'packages/telemetry/src/', what: 'logger and metrics registry' },
   { path: 'apps/api/src/build-api.ts', what: 'closures of the composition root' },
+  { path: 'apps/api/src/api-context.ts', what: 'closures of the composition root (what the parts share)' },
+  { path: 'apps/api/src/build-services.ts', what: 'closures of the composition root (upload metrics)' },
   { path: 'apps/api/src/errors/', what: 'the one error path every request goes through (timer, log, metrics, answer)' },
 ];
 
