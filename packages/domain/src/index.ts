@@ -1,4 +1,4 @@
-export { LongshoreError, type ErrorRecord } from './errors/longshore-error.js';
+export { LongshoreError } from './errors/longshore-error.js';
 export {
   ServerException,
   RequestTimeoutException,
@@ -36,7 +36,6 @@ export {
   InvalidImageTagError,
   InvalidImageDigestError,
   ImageReferencedByManifestListError,
-  errorFromRecord,
   ecrErrorNames,
   type EcrErrorName,
   type InvalidLayerPartFields,
@@ -118,14 +117,16 @@ export {
   FINISHED_UPLOAD_STATUSES,
   INLINE_HASH_MAX_BYTES,
   isUploadFinished,
+  MAX_PART_NUMBER,
   parseUploadId,
-  UploadRefusedError,
-  type UploadRefusalCode,
-  type UploadRefusalFacts,
   type UploadStatus,
 } from './uploads/upload-rules.js';
 export {
-  toStatusDocument,
-  type UploadStatusDocument,
-  type UploadStatusFacts,
-} from './uploads/upload-rules.js';
+  RefusedError,
+  isRefusal,
+  type RefusalCode,
+  type RefusalFacts,
+  type RefusalRecord,
+} from './errors/refusal.js';
+export { wordRefusal } from './wire/refusal-wording.js';
+export { toStatusDocument, type UploadStatusDocument, type UploadStatusFacts } from './wire/status-document.js';

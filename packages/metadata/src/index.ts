@@ -8,7 +8,6 @@ export {
   type PartClaim,
   type PartPolicy,
   type InitiateOptions,
-  MAX_PART_NUMBER,
   type CompletionStart,
   parseUploadRecord,
 } from './upload-store.js';

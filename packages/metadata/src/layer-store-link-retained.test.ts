@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LayerAlreadyExistsException } from '@longshore/domain';
+import { RefusedError } from '@longshore/domain';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
@@ -116,7 +116,7 @@ describe('linkRetainedLayer', () => {
     expect(await linkRetainedLayer(stores, repositoryName, REGISTRY, digest, link)).toBe(true);
     await expect(
       linkRetainedLayer(stores, repositoryName, REGISTRY, digest, { ...link, uploadId: 'other' }),
-    ).rejects.toBeInstanceOf(LayerAlreadyExistsException);
+    ).rejects.toMatchObject({ constructor: RefusedError, code: 'LAYER_EXISTS' });
     expect(await stores.layers.get(repositoryName, digest)).toEqual(link);
   });
 });

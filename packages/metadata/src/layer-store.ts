@@ -3,7 +3,7 @@
  * repositories' links to those blobs, and the one safe order that joins them (linkRetainedLayer).
  */
 import type { Cluster, Redis } from 'ioredis';
-import { LayerAlreadyExistsException, RepositoryNotFoundException } from '@longshore/domain';
+import { RefusedError } from '@longshore/domain';
 import type { Keys } from './keys.js';
 import { runScript } from './keys.js';
 import { linkLayer } from './scripts/link-layer.js';
@@ -47,10 +47,7 @@ export class LayerStore {
    * another slot's than its links: checked before the link and again after it (see link-layer.ts).
    */
   async link(repositoryName: string, registryId: string, digest: string, link: LayerLink): Promise<void> {
-    const gone = () =>
-      new RepositoryNotFoundException(
-        `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'`,
-      );
+    const gone = () => new RefusedError('REPOSITORY_NOT_FOUND', { repositoryName, registryId });
     if (!(await this.exists(repositoryName))) throw gone();
     const layers = this.keys.layers(repositoryName);
     const outcome = await runScript<string>(
@@ -60,9 +57,7 @@ export class LayerStore {
       [digest, JSON.stringify(link), link.uploadId],
     );
     if (outcome === 'EXISTS') {
-      throw new LayerAlreadyExistsException(
-        `The layer '${digest}' already exists in the repository with name '${repositoryName}' in registry with id '${registryId}'`,
-      );
+      throw new RefusedError('LAYER_EXISTS', { repositoryName, registryId, layerDigest: digest });
     }
     // A DeleteRepository ran meanwhile: nothing of the repository may stay behind.
     if (!(await this.exists(repositoryName))) {
@@ -95,7 +90,7 @@ export interface LayerReferenceDeps {
  *
  * Returns true when the repository holds the layer and its blob is retained, false when the
  * blob is not indexed or is being collected (nothing stays linked). Throws what the link
- * throws (LayerAlreadyExistsException for another upload's link, RepositoryNotFoundException).
+ * throws (RefusedError LAYER_EXISTS for another upload's link, REPOSITORY_NOT_FOUND).
  */
 export async function linkRetainedLayer(
   deps: LayerReferenceDeps,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { RepositoryNotFoundException } from '@longshore/domain';
+import { RefusedError } from '@longshore/domain';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
@@ -71,7 +71,9 @@ describe('per-slot steps of the operations that span two slots', () => {
     const name = 'delete/not-empty';
     await stores.repositories.create(repository(name));
     await stores.layers.link(name, REGISTRY, DIGEST, LINK);
-    await expect(stores.repositories.delete(name, REGISTRY, false)).rejects.toThrow(/still contains images/);
+    await expect(stores.repositories.delete(name, REGISTRY, false)).rejects.toMatchObject({
+      code: 'REPOSITORY_NOT_EMPTY',
+    });
     expect(await stores.repositories.get(name)).toBeDefined();
     expect(await stores.layers.get(name, DIGEST)).toEqual(LINK);
   });
@@ -95,7 +97,10 @@ describe('per-slot steps of the operations that span two slots', () => {
       },
     });
     const raced = createStores(racing, prefix, LIMITS);
-    await expect(raced.layers.link(name, REGISTRY, DIGEST, LINK)).rejects.toBeInstanceOf(RepositoryNotFoundException);
+    await expect(raced.layers.link(name, REGISTRY, DIGEST, LINK)).rejects.toMatchObject({
+      constructor: RefusedError,
+      code: 'REPOSITORY_NOT_FOUND',
+    });
     expect(await redis.exists(stores.keys.layers(name))).toBe(0);
   });
 
@@ -141,7 +146,7 @@ describe('per-slot steps of the operations that span two slots', () => {
     await stores.uploads.commitPart(secondRef, secondClaim, part, '');
     await expect(
       stores.uploads.beginCompletion(secondRef, { jobId: 'k', layerDigests: [DIGEST] }),
-    ).rejects.toMatchObject({ name: 'UploadRefusedError', code: 'LAYER_EXISTS', facts: { layerDigest: DIGEST } });
+    ).rejects.toMatchObject({ name: 'RefusedError', code: 'LAYER_EXISTS', facts: { layerDigest: DIGEST } });
     expect((await stores.uploads.get(second.uploadId))?.status).toBe('uploading');
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RepositoryAlreadyExistsException } from '@longshore/domain';
+import { RefusedError } from '@longshore/domain';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKeys } from './keys.js';
@@ -79,7 +79,7 @@ describe('RepositoryStore.create', () => {
     await layers.link(name, '000000000000', digest, { size: 1, uploadId: 'u', linkedAt: 1 });
 
     slow.release();
-    expect(await slowCreate).toBeInstanceOf(RepositoryAlreadyExistsException);
+    expect(await slowCreate).toMatchObject({ constructor: RefusedError, code: 'REPOSITORY_ALREADY_EXISTS' });
     expect(await layers.get(name, digest)).toEqual({ size: 1, uploadId: 'u', linkedAt: 1 });
   });
 

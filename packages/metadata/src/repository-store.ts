@@ -1,9 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import {
-  RepositoryAlreadyExistsException,
-  RepositoryNotEmptyException,
-  RepositoryNotFoundException,
-} from '@longshore/domain';
+import { RefusedError } from '@longshore/domain';
 import type { StorageMirror } from './durable/storage-mirror.js';
 import { imageKeyList, type Keys } from './keys.js';
 import { runScript } from './keys.js';
@@ -44,9 +40,10 @@ export class RepositoryStore {
     const created = await this.redis.hsetnx(this.keys.repositories, record.repositoryName, JSON.stringify(record));
     await this.mirror?.syncRepository(record.repositoryName);
     if (created === 0) {
-      throw new RepositoryAlreadyExistsException(
-        `The repository with name '${record.repositoryName}' already exists in the registry with id '${record.registryId}'`,
-      );
+      throw new RefusedError('REPOSITORY_ALREADY_EXISTS', {
+        repositoryName: record.repositoryName,
+        registryId: record.registryId,
+      });
     }
     return record;
   }
@@ -100,9 +97,7 @@ export class RepositoryStore {
       force ? '1' : '0',
     ]);
     if (cleared === 'NOT_EMPTY') {
-      throw new RepositoryNotEmptyException(
-        `The repository with name '${repositoryName}' in registry with id '${registryId}' cannot be deleted because it still contains images`,
-      );
+      throw new RefusedError('REPOSITORY_NOT_EMPTY', { repositoryName, registryId });
     }
     const json = await runScript<string | null>(
       this.redis,
@@ -141,10 +136,8 @@ export class RepositoryStore {
   }
 }
 
-function notFound(repositoryName: string, registryId: string): RepositoryNotFoundException {
-  return new RepositoryNotFoundException(
-    `The repository with name '${repositoryName}' does not exist in the registry with id '${registryId}'`,
-  );
+function notFound(repositoryName: string, registryId: string): RefusedError {
+  return new RefusedError('REPOSITORY_NOT_FOUND', { repositoryName, registryId });
 }
 
 /** A repository as stored (and returned by the ECR API, with ARN and URI added). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { UploadRefusedError, type ErrorRecord } from '@longshore/domain';
+import { MAX_PART_NUMBER, RefusedError, type RefusalRecord } from '@longshore/domain';
 import type { Keys } from './keys.js';
 import { runScript } from './keys.js';
 import { abortUpload } from './scripts/abort-upload.js';
@@ -56,9 +56,6 @@ export interface PartClaim {
   /** The upload's largest part (its policy's `maxPartSize`). */
   maxPartSize: number;
 }
-
-/** The largest storage part number (claims per upload): S3's limit, the storage port's. */
-export const MAX_PART_NUMBER = 10_000;
 
 export interface InitiateOptions {
   /** The part sizes this upload accepts (default: the ECR policy of the limits). */
@@ -124,7 +121,7 @@ export class UploadStore {
   }
 
   /**
-   * Reserves the upload for the part [first, last], or throws UploadRefusedError saying why not.
+   * Reserves the upload for the part [first, last], or throws RefusedError saying why not.
    * `last` and `length` are undefined for a streamed part of unknown length (it ends with its body).
    */
   async claimPart(
@@ -137,7 +134,7 @@ export class UploadStore {
     const token = randomUUID();
     // The repository is another slot's: read first, then claim (see claim-part.ts).
     if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) {
-      throw new UploadRefusedError('REPOSITORY_NOT_FOUND');
+      throw new RefusedError('REPOSITORY_NOT_FOUND');
     }
     const keys = [this.keys.upload(ref.uploadId)];
     const [code, value, maxPartSize, partNumber, storageSession] = await runScript<
@@ -166,27 +163,27 @@ export class UploadStore {
           storageSession: storageSession ?? '',
         };
       case 'PART_TOO_LARGE':
-        throw new UploadRefusedError('PART_TOO_LARGE', { limit: Number(maxPartSize) });
+        throw new RefusedError('PART_TOO_LARGE', { limit: Number(maxPartSize) });
       case 'BAD_LENGTH':
-        throw new UploadRefusedError('BAD_LENGTH', {
+        throw new RefusedError('BAD_LENGTH', {
           bytesReceived: Number(value),
           ...(length !== undefined ? { length } : {}),
         });
       case 'UPLOAD_NOT_FOUND':
-        throw new UploadRefusedError('UPLOAD_NOT_FOUND');
+        throw new RefusedError('UPLOAD_NOT_FOUND');
       case 'NOT_UPLOADING':
-        throw new UploadRefusedError('NOT_UPLOADING');
+        throw new RefusedError('NOT_UPLOADING');
       case 'OUT_OF_ORDER':
-        throw new UploadRefusedError('OUT_OF_ORDER', { bytesReceived: Number(value) });
+        throw new RefusedError('OUT_OF_ORDER', { bytesReceived: Number(value) });
       case 'TOO_MANY_PARTS':
-        throw new UploadRefusedError('TOO_MANY_PARTS', { limit: this.limits.maxParts });
+        throw new RefusedError('TOO_MANY_PARTS', { limit: this.limits.maxParts });
       default:
-        throw new UploadRefusedError('LAYER_TOO_LARGE', { limit: this.limits.maxLayerSize });
+        throw new RefusedError('LAYER_TOO_LARGE', { limit: this.limits.maxLayerSize });
     }
   }
 
   /**
-   * Records a written part, if its claim is still the live one; otherwise throws UploadRefusedError:
+   * Records a written part, if its claim is still the live one; otherwise throws RefusedError:
    * NOT_UPLOADING (or UPLOAD_NOT_FOUND) when the upload stopped taking parts (completed, aborted),
    * SUPERSEDED when a retry of the same part took the claim over.
    */
@@ -213,15 +210,15 @@ export class UploadStore {
       ],
     );
     if (code === 'OK') return Number(received);
-    if (!status) throw new UploadRefusedError('UPLOAD_NOT_FOUND');
-    if (status !== 'uploading') throw new UploadRefusedError('NOT_UPLOADING', { status });
-    throw new UploadRefusedError('SUPERSEDED', { bytesReceived: Number(received) });
+    if (!status) throw new RefusedError('UPLOAD_NOT_FOUND');
+    if (status !== 'uploading') throw new RefusedError('NOT_UPLOADING', { status });
+    throw new RefusedError('SUPERSEDED', { bytesReceived: Number(received) });
   }
 
   /**
    * Ends an upload still taking parts (OCI DELETE of an upload): afterwards a part or completion
    * is refused, and a part in flight cannot commit. Returns its storage session (JSON; '' if it
-   * had none), whose bytes the caller removes; UploadRefusedError UPLOAD_NOT_FOUND if there is no
+   * had none), whose bytes the caller removes; RefusedError UPLOAD_NOT_FOUND if there is no
    * such upload taking parts.
    */
   async abort(ref: UploadRef): Promise<string> {
@@ -235,7 +232,7 @@ export class UploadStore {
       ],
       [ref.repositoryName, ref.registryId],
     );
-    if (code !== 'ABORTED') throw new UploadRefusedError('UPLOAD_NOT_FOUND');
+    if (code !== 'ABORTED') throw new RefusedError('UPLOAD_NOT_FOUND');
     return session ?? '';
   }
 
@@ -244,7 +241,7 @@ export class UploadStore {
   }
 
   /**
-   * The cheap checks of a completion and the move to 'queued' (UploadRefusedError when one fails).
+   * The cheap checks of a completion and the move to 'queued' (RefusedError when one fails).
    * When a completion already began (a retry, a second client), says so: the caller joins it
    * instead of starting another.
    */
@@ -255,7 +252,7 @@ export class UploadStore {
   ): Promise<CompletionStart> {
     // The repository and its layer links are other slots': read first, then queue (see begin-completion.ts).
     if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) {
-      throw new UploadRefusedError('REPOSITORY_NOT_FOUND');
+      throw new RefusedError('REPOSITORY_NOT_FOUND');
     }
     const linked =
       options.layerDigests.length === 0
@@ -283,13 +280,13 @@ export class UploadStore {
       case 'ALREADY':
         return { outcome: 'already', status: detail as UploadStatus };
       case 'UPLOAD_NOT_FOUND':
-        throw new UploadRefusedError('UPLOAD_NOT_FOUND');
+        throw new RefusedError('UPLOAD_NOT_FOUND');
       case 'EMPTY':
-        throw new UploadRefusedError('EMPTY');
+        throw new RefusedError('EMPTY');
       case 'PART_TOO_SMALL':
-        throw new UploadRefusedError('PART_TOO_SMALL', { limit: this.limits.minPartSize });
+        throw new RefusedError('PART_TOO_SMALL', { limit: this.limits.minPartSize });
       default:
-        throw new UploadRefusedError('LAYER_EXISTS', { layerDigest: detail ?? '' });
+        throw new RefusedError('LAYER_EXISTS', { layerDigest: detail ?? '' });
     }
   }
 
@@ -344,7 +341,7 @@ export class UploadStore {
     return this.recordOutcome(uploadId, 'completed', ['layerDigest', layerDigest, 'layerSize', String(layerSize)], now);
   }
 
-  async recordFailed(uploadId: string, error: ErrorRecord, now = Date.now()) {
+  async recordFailed(uploadId: string, error: RefusalRecord, now = Date.now()) {
     return this.recordOutcome(uploadId, 'failed', ['error', JSON.stringify(error)], now);
   }
 
@@ -352,7 +349,7 @@ export class UploadStore {
    * Ends an upload whose completion was refused for good (see discardUpload): true when it is now
    * 'failed' with `error` and no part can land any more, so its stored bytes may be deleted.
    */
-  async discard(uploadId: string, error: ErrorRecord, now = Date.now()): Promise<boolean> {
+  async discard(uploadId: string, error: RefusalRecord, now = Date.now()): Promise<boolean> {
     const outcome = await runScript<string>(
       this.redis,
       discardUpload,
@@ -399,7 +396,7 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     blobLocation: flat.blobLocation || undefined,
     layerDigest: flat.layerDigest || undefined,
     layerSize: optionalNumber(flat.layerSize),
-    error: flat.error ? (JSON.parse(flat.error) as ErrorRecord) : undefined,
+    error: flat.error ? (JSON.parse(flat.error) as RefusalRecord) : undefined,
     createdAt: Number(flat.createdAt ?? 0),
     updatedAt: Number(flat.updatedAt ?? 0),
     queuedAt: optionalNumber(flat.queuedAt),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
+import type { RefusalRecord } from '@longshore/domain';
 
 /*
  * The finalization queues: the contract between the API, which enqueues, and the workers, which
@@ -37,7 +38,7 @@ export function uploadsOf(data: FinalizeJobData | FinalizeUpload): FinalizeUploa
 /** How one upload of a job ended (its status record holds the same, for longer). */
 export type FinalizeUploadResult = { uploadId: string } & (
   | { outcome: 'completed'; layerDigest: string; layerSize: number }
-  | { outcome: 'failed'; error: { name: string; message: string } }
+  | { outcome: 'failed'; error: RefusalRecord }
   | { outcome: 'gone'; reason: string; elsewhere?: boolean }
 );
 

@@ -9,6 +9,7 @@ import {
   wireEntry,
 } from '@longshore/domain';
 import type { AuthGate } from '../auth/auth-gate.js';
+import { wordedRefusal } from '../errors/to-domain-error.js';
 import { noteRepository } from '../http/request-facts.js';
 import type { ImageOverview } from '../overview/image-overview.js';
 import type { OperationsOverview } from '../overview/operations-overview.js';
@@ -75,7 +76,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     deps.auth.permissions.can(principal, action, repository);
   const ui = Router();
 
-  const errorPage = (req: Request, res: Response, viewer: ConsoleViewer, err: unknown) => {
+  const errorPage = (req: Request, res: Response, viewer: ConsoleViewer, thrown: unknown) => {
+    const err = wordedRefusal(thrown);
     if (!(err instanceof LongshoreError)) {
       req.log.error({ err }, 'console page failed');
       sendHtml(

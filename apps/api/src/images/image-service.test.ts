@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   ImageDigestDoesNotMatchException,
   ImageTagAlreadyExistsException,
-  RepositoryNotFoundException,
+  RefusedError,
   mediaTypes,
 } from '@longshore/domain';
 import { LayerStore, createStores, type Stores } from '@longshore/metadata';
@@ -199,9 +199,10 @@ describe('ImageService on a real Redis', () => {
       registryId: REGISTRY,
       createRepositoryOnPush: false,
     });
-    await expect(racing.putManifest(repositoryName, 'v1', body, undefined)).rejects.toBeInstanceOf(
-      RepositoryNotFoundException,
-    );
+    await expect(racing.putManifest(repositoryName, 'v1', body, undefined)).rejects.toMatchObject({
+      constructor: RefusedError,
+      code: 'REPOSITORY_NOT_FOUND',
+    });
 
     await repositories.getOrCreate(repositoryName);
     expect((await images.listTags(repositoryName)).tags).toEqual([]);

@@ -1,4 +1,4 @@
-import { LayerAlreadyExistsException, LayersNotFoundException } from '@longshore/domain';
+import { LayersNotFoundException, isRefusal } from '@longshore/domain';
 import { parseOciDigest, parseSha256Digest } from '@longshore/digest';
 import { linkRetainedLayer, type BlobIndex, type LayerStore } from '@longshore/metadata';
 
@@ -79,7 +79,7 @@ export class LayerService {
       // False when the blob is not indexed or a garbage collection is deleting it: the client uploads it.
       return await linkRetainedLayer(this.deps, to, registryId, layerDigest, link);
     } catch (err) {
-      if (!(err instanceof LayerAlreadyExistsException)) throw err;
+      if (!isRefusal(err, 'LAYER_EXISTS')) throw err;
       return true;
     }
   }

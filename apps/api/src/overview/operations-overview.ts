@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import type { ErrorRecord } from '@longshore/domain';
+import { wordRefusal } from '@longshore/domain';
 import {
   type Keys,
   scanKeys,
@@ -31,7 +31,8 @@ export interface UploadRow {
   partsReceived: number;
   createdAt: number;
   updatedAt: number;
-  error?: ErrorRecord;
+  /** Why it failed, in words: the ECR exception and its message. */
+  error?: { name: string; message: string };
 }
 
 export interface ProcessRow {
@@ -171,8 +172,14 @@ function uploadRow(record: UploadRecord): UploadRow {
     partsReceived: record.partsReceived,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
-    ...(record.error ? { error: record.error } : {}),
+    ...(record.error ? { error: failureOf(record, record.error) } : {}),
   };
+}
+
+function failureOf(record: UploadRecord, refusal: NonNullable<UploadRecord['error']>): UploadRow['error'] {
+  const { uploadId, repositoryName, registryId } = record;
+  const { name, message } = wordRefusal(refusal.code, { uploadId, repositoryName, registryId, ...refusal.facts });
+  return { name, message };
 }
 
 function processRows(seen: { workerId: string; lastHeartbeat: number }[], now: number): ProcessRow[] {

@@ -6,10 +6,9 @@ import {
   AccessDeniedException,
   ImageNotFoundException,
   InvalidLayerException,
-  LayerAlreadyExistsException,
   LayersNotFoundException,
   RangeNotSatisfiableError,
-  RepositoryNotFoundException,
+  isRefusal,
   parseImageReference,
   parseManifest,
   type ImageReference,
@@ -173,7 +172,7 @@ export class PullThroughCache {
     if (!target) return local();
     const cachedNow = () =>
       local().catch((err: unknown) => {
-        if (err instanceof RepositoryNotFoundException || err instanceof ImageNotFoundException) return undefined;
+        if (isRefusal(err, 'REPOSITORY_NOT_FOUND') || err instanceof ImageNotFoundException) return undefined;
         throw err;
       });
     const ref = parseImageReference(reference);
@@ -401,7 +400,7 @@ export class PullThroughCache {
         linkedAt: Date.now(),
       });
     } catch (err) {
-      if (!(err instanceof LayerAlreadyExistsException)) throw err;
+      if (!isRefusal(err, 'LAYER_EXISTS')) throw err;
       return true;
     }
   }

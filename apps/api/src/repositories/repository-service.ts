@@ -1,8 +1,8 @@
 import {
   InvalidParameterException,
   InvalidTagParameterException,
-  RepositoryAlreadyExistsException,
   TooManyTagsException,
+  isRefusal,
 } from '@longshore/domain';
 import type { RepositoryPage, RepositoryRecord, RepositoryStore } from '@longshore/metadata';
 
@@ -97,7 +97,7 @@ export class RepositoryService {
       return await this.create({ repositoryName });
     } catch (err) {
       // Two pushes creating the same repository: the other one won, which is as good.
-      if (err instanceof RepositoryAlreadyExistsException) return this.require(repositoryName);
+      if (isRefusal(err, 'REPOSITORY_ALREADY_EXISTS')) return this.require(repositoryName);
       throw err;
     }
   }

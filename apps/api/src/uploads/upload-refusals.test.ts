@@ -1,4 +1,4 @@
-import { InvalidLayerPartException, UploadRefusedError, type UploadRefusalCode } from '@longshore/domain';
+import { InvalidLayerPartException, RefusedError, type RefusalCode } from '@longshore/domain';
 import { describe, expect, it } from 'vitest';
 import { uploadRefusal, worded } from './upload-refusals.js';
 
@@ -9,8 +9,8 @@ const REF = {
 };
 
 describe('upload refusals', () => {
-  it('words every code the store answers as the ECR exception it stands for', () => {
-    const names: Record<UploadRefusalCode, string> = {
+  it('words every code the upload store answers as the ECR exception it stands for', () => {
+    const names: Partial<Record<RefusalCode, string>> = {
       REPOSITORY_NOT_FOUND: 'RepositoryNotFoundException',
       UPLOAD_NOT_FOUND: 'UploadNotFoundException',
       NOT_UPLOADING: 'UploadNotFoundException',
@@ -25,12 +25,12 @@ describe('upload refusals', () => {
       LAYER_EXISTS: 'LayerAlreadyExistsException',
     };
     for (const [code, name] of Object.entries(names)) {
-      expect(uploadRefusal(code as UploadRefusalCode, REF).name).toBe(name);
+      expect(uploadRefusal(code as RefusalCode, REF).name).toBe(name);
     }
   });
 
   it('carries the facts: the last valid byte of a refused part, the limit, the digest', () => {
-    const part = worded(new UploadRefusedError('OUT_OF_ORDER', { bytesReceived: 100 }), REF);
+    const part = worded(new RefusedError('OUT_OF_ORDER', { bytesReceived: 100 }), REF);
     expect(part).toBeInstanceOf(InvalidLayerPartException);
     expect((part as InvalidLayerPartException).fields).toEqual({ ...REF, lastValidByteReceived: 99 });
     expect((part as Error).message).toBe('The part must start at byte 100 (the next byte of the layer)');

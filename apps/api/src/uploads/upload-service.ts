@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   InvalidLayerException,
-  LayerAlreadyExistsException,
-  LayerPartTooSmallException,
   LongshoreError,
   ServerException,
   UploadNotFoundException,
-  errorFromRecord,
+  isRefusal,
   isUploadFinished,
 } from '@longshore/domain';
 import {
@@ -252,7 +250,7 @@ export class UploadService {
         layerDigests: request.layerDigests,
         ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
       })
-      .catch((err: unknown) => this.discardIfDead(request, worded(err, request)));
+      .catch((err: unknown) => this.discardIfDead(request, err));
     const upload = {
       uploadId: request.uploadId,
       repositoryName: request.repositoryName,
@@ -281,13 +279,13 @@ export class UploadService {
    * retry hears the same, and its bytes are deleted rather than left behind. Rethrows `err`.
    */
   private async discardIfDead(request: CompletionRequest, err: unknown): Promise<never> {
-    if (err instanceof LayerAlreadyExistsException || err instanceof LayerPartTooSmallException) {
+    if (isRefusal(err, 'LAYER_EXISTS', 'PART_TOO_SMALL')) {
       const record = await this.deps.uploads.get(request.uploadId);
       if ((await this.deps.uploads.discard(request.uploadId, err.toRecord())) && record?.storageSession) {
         await this.deps.storage.abortUpload(sessionFromJson(record.storageSession, request.uploadId));
       }
     }
-    throw err;
+    throw worded(err, request);
   }
 
   /**
@@ -346,7 +344,7 @@ export class UploadService {
 function answerFromRecord(request: CompletionRequest, record: UploadRecord | undefined): { layerDigest: string } {
   if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);
   if (record.status === 'failed')
-    throw errorFromRecord(record.error ?? { name: 'ServerException', message: 'Finalization failed' });
+    throw uploadRefusal(record.error?.code ?? 'FINALIZE_FAILED', request, record.error?.facts);
   const layerDigest = record.layerDigest!;
   if (!request.layerDigests.includes(layerDigest)) {
     throw new InvalidLayerException(`The layer digest is ${layerDigest}, which is not among the digests given`);

@@ -1,4 +1,4 @@
-import { InvalidLayerException, LongshoreError, isUploadFinished, type ErrorRecord } from '@longshore/domain';
+import { RefusedError, isUploadFinished, type RefusalRecord } from '@longshore/domain';
 import { digestAlgorithmOf } from '@longshore/digest';
 import {
   BlobBeingCollectedError,
@@ -33,7 +33,7 @@ export interface FinalizeDeps extends VerifyDeps {
  */
 export type FinalizeOutcome =
   | { outcome: 'completed'; layerDigest: string; layerSize: number; callbackUrl: string | null }
-  | { outcome: 'failed'; error: ErrorRecord; callbackUrl: string | null }
+  | { outcome: 'failed'; error: RefusalRecord; callbackUrl: string | null }
   | { outcome: 'gone'; reason: string; elsewhere?: boolean };
 
 /** The finalize job running a finalization, and the dead job it takes the upload over from, if any. */
@@ -60,8 +60,8 @@ interface Finalizing {
 /**
  * Finalizes one upload: a straight list of steps, like CNCF distribution's blobWriter.Commit,
  * each of which may be re-run after a crash (each records what it did on the upload, or is
- * idempotent by content address). Knows nothing of queues: permanent failures (a digest
- * mismatch, a layer that already exists) are returned as `failed`; anything else is thrown for
+ * idempotent by content address). Knows nothing of queues: refusals (a digest mismatch, a
+ * layer that already exists: a code and its facts) are returned as `failed`; anything else is thrown for
  * the caller to retry.
  */
 export async function finalizeUpload(
@@ -90,9 +90,9 @@ export async function finalizeUpload(
       callbackUrl: upload.record.callbackUrl ?? null,
     };
   } catch (err) {
-    if (!(err instanceof LongshoreError) || !err.permanent) throw err;
+    if (!(err instanceof RefusedError)) throw err;
     await cleanUp(upload, deps);
-    log.info({ error: err.name, reason: err.message }, 'layer rejected');
+    log.info({ error: err.code, facts: err.facts }, 'layer rejected');
     return { outcome: 'failed', error: err.toRecord(), callbackUrl: upload.record.callbackUrl ?? null };
   }
 }
@@ -148,9 +148,10 @@ async function hashUnreadableParts(upload: Finalizing, deps: FinalizeDeps): Prom
   const hashed = await hashPublishedBlob(storage, location, digestAlgorithmOf(named));
   if (hashed.size !== upload.record.bytesReceived) {
     await storage.deleteBlob(location);
-    throw new InvalidLayerException(
-      `The published layer has ${hashed.size} bytes, not the ${upload.record.bytesReceived} uploaded`,
-    );
+    throw new RefusedError('PUBLISHED_SIZE_MISMATCH', {
+      size: hashed.size,
+      bytesReceived: upload.record.bytesReceived,
+    });
   }
   upload.digest = hashed.digest;
   upload.hashedBlob = true;
@@ -163,9 +164,7 @@ async function acceptDigest(upload: Finalizing, deps: FinalizeDeps): Promise<voi
   const named = upload.record.layerDigests ?? [];
   if (!named.includes(digest)) {
     if (upload.location !== undefined) await deps.storage.deleteBlob(upload.location);
-    throw new InvalidLayerException(
-      `The layer's digest is ${digest}, which matches none of the digests given: ${named.join(', ')}`,
-    );
+    throw new RefusedError('DIGEST_NOT_NAMED', { layerDigest: digest, digests: named });
   }
   await deps.uploads.annotate(upload.record.uploadId, { verifiedDigest: digest });
   upload.accepted = true;
@@ -242,7 +241,7 @@ function outcomeOf(record: UploadRecord): FinalizeOutcome {
   }
   return {
     outcome: 'failed',
-    error: record.error ?? { name: 'ServerException', message: 'Finalization failed' },
+    error: record.error ?? { code: 'FINALIZE_FAILED' },
     callbackUrl: record.callbackUrl ?? null,
   };
 }

@@ -1,4 +1,4 @@
-import { isUploadFinished, type ErrorRecord } from '@longshore/domain';
+import { isUploadFinished, type RefusalRecord } from '@longshore/domain';
 import type { UploadStore } from '@longshore/metadata';
 import type { Logger } from '@longshore/telemetry';
 
@@ -13,7 +13,7 @@ export interface CallbackQueue {
  */
 export type SettledOutcome = (
   | { outcome: 'completed'; layerDigest: string; layerSize: number }
-  | { outcome: 'failed'; error: ErrorRecord }
+  | { outcome: 'failed'; error: RefusalRecord }
 ) & { callbackUrl?: string | null };
 
 export interface SettleDeps {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { InvalidLayerException } from '@longshore/domain';
+import { RefusedError } from '@longshore/domain';
 import type { BlobLocation } from '@longshore/storage';
 import { describe, expect, it } from 'vitest';
 import { verifyPublishedBlob } from './verify-published-blob.js';
@@ -32,15 +32,19 @@ describe('verifyPublishedBlob', () => {
 
   it('rejects a blob with other bytes as an invalid layer and deletes it', async () => {
     const { storage, deleted } = storeWith(Buffer.from('the publishes layer'));
-    await expect(verifyPublishedBlob(storage, location, digest, bytes.length)).rejects.toBeInstanceOf(
-      InvalidLayerException,
-    );
+    await expect(verifyPublishedBlob(storage, location, digest, bytes.length)).rejects.toMatchObject({
+      constructor: RefusedError,
+      code: 'PUBLISHED_BLOB_MISMATCH',
+    });
     expect(deleted).toEqual([location]);
   });
 
   it('rejects a blob of another size', async () => {
     const { storage, deleted } = storeWith(bytes);
-    await expect(verifyPublishedBlob(storage, location, digest, bytes.length + 1)).rejects.toThrow(/does not match/);
+    await expect(verifyPublishedBlob(storage, location, digest, bytes.length + 1)).rejects.toMatchObject({
+      code: 'PUBLISHED_BLOB_MISMATCH',
+      facts: { size: bytes.length },
+    });
     expect(deleted).toEqual([location]);
   });
 });

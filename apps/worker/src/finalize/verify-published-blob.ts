@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidLayerException } from '@longshore/domain';
+import { RefusedError } from '@longshore/domain';
 import { digestAlgorithmOf, type DigestAlgorithm } from '@longshore/digest';
 import type { BlobLocation, StorageDriver } from '@longshore/storage';
 
@@ -17,9 +17,7 @@ export async function verifyPublishedBlob(
   const { digest: rehashed, size: read } = await hashPublishedBlob(storage, location, digestAlgorithmOf(digest));
   if (read === size && rehashed === digest) return;
   await storage.deleteBlob(location);
-  throw new InvalidLayerException(
-    `The published layer (${read} bytes, ${rehashed}) does not match the digest computed as its parts arrived`,
-  );
+  throw new RefusedError('PUBLISHED_BLOB_MISMATCH', { size: read, layerDigest: rehashed });
 }
 
 /** The digest (sha256 unless asked) and size of the blob at `location`, in one streaming read. */

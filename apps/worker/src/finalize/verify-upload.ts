@@ -1,4 +1,4 @@
-import { InvalidLayerException } from '@longshore/domain';
+import { RefusedError } from '@longshore/domain';
 import { digestAlgorithmOf, digestFromState, sha256Digest, type HashPool } from '@longshore/digest';
 import type { PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
 import {
@@ -43,9 +43,7 @@ export async function verifyUpload(
 
   const checked = await deps.uploads.checkedParts(record.uploadId);
   if (checked.bad.length > 0) {
-    throw new InvalidLayerException(
-      `A stored part (number ${checked.bad[0]}) does not match the checksum recorded when it arrived`,
-    );
+    throw new RefusedError('PART_CHECKSUM_MISMATCH', { partNumber: checked.bad[0] });
   }
   const algorithm = digestAlgorithmOf(record.layerDigests?.[0]);
   const carried =
@@ -63,9 +61,7 @@ export async function verifyUpload(
       throw err;
     });
     if (!matches) {
-      throw new InvalidLayerException(
-        `The stored part at bytes ${part.offset}-${part.offset + part.length - 1} does not match the checksum recorded when it arrived`,
-      );
+      throw new RefusedError('PART_CHECKSUM_MISMATCH', { offset: part.offset, length: part.length });
     }
     deps.onVerifiedBytes?.(part.length);
   });
@@ -83,12 +79,12 @@ export async function verifyUpload(
 
   const [rehashed] = await Promise.all([rehash, ...partChecks]).catch((err: unknown) => {
     if (err instanceof PathNotFoundError || err instanceof PartMissingError || err instanceof ShortReadError) {
-      throw new InvalidLayerException('The uploaded layer data is missing from storage');
+      throw new RefusedError('LAYER_DATA_MISSING');
     }
     throw err;
   });
   if (carried && rehashed && carried !== rehashed) {
-    throw new InvalidLayerException('The stored layer does not match the digest computed as its parts arrived');
+    throw new RefusedError('LAYER_HASH_MISMATCH');
   }
   return rehashed ?? carried;
 }
@@ -104,8 +100,8 @@ export function needsBlobRehash(deps: Pick<VerifyDeps, 'storage' | 'verifyMode'>
 function assertContiguous(parts: PartRecord[], size: number): void {
   let next = 0;
   for (const part of parts) {
-    if (part.offset !== next) throw new InvalidLayerException(`Layer parts are not contiguous at byte ${next}`);
+    if (part.offset !== next) throw new RefusedError('PARTS_NOT_CONTIGUOUS', { offset: next });
     next += part.length;
   }
-  if (next !== size) throw new InvalidLayerException(`Layer parts add up to ${next} bytes, not ${size}`);
+  if (next !== size) throw new RefusedError('PARTS_SIZE_MISMATCH', { size: next, bytesReceived: size });
 }

@@ -79,7 +79,7 @@ describe('purgeAbandonedUploads with the Redis upload store', () => {
     // What UPLOAD_TTL_SECONDS of idleness does to a record: it is gone.
     expect(await redis.del(keys.upload(expired))).toBe(1);
     await uploads.recordCompleted(completed, `sha256:${'a'.repeat(64)}`, 5);
-    await uploads.recordFailed(failed, { name: 'InvalidLayerException', message: 'digest mismatch' });
+    await uploads.recordFailed(failed, { code: 'LAYER_HASH_MISMATCH' });
     expect((await uploads.getMany([uploading, completed, failed])).map((r) => r?.status)).toEqual([
       'uploading',
       'completed',

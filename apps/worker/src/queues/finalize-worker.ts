@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { ServerException, UploadNotFoundException } from '@longshore/domain';
+import { ServerException, UploadNotFoundException, wordRefusal, type RefusalRecord } from '@longshore/domain';
 import {
   FINALIZE_QUEUE,
   createReplicaWait,
@@ -144,8 +144,8 @@ export function consumeFinalizeJobs(deps: FinalizeWorkerDeps): Worker<FinalizeJo
         return { uploadId, outcome: 'completed', layerDigest: outcome.layerDigest, layerSize: outcome.layerSize };
       case 'failed':
         stop({ outcome: 'failed' });
-        metrics.jobs.inc({ outcome: 'failed', error: outcome.error.name });
-        return { uploadId, outcome: 'failed', error: { name: outcome.error.name, message: outcome.error.message } };
+        metrics.jobs.inc({ outcome: 'failed', error: wordRefusal(outcome.error.code).name });
+        return { uploadId, outcome: 'failed', error: outcome.error };
       default:
         // An upload another job finalizes is counted there.
         if (!outcome.elsewhere) {
@@ -173,7 +173,7 @@ export function consumeFinalizeJobs(deps: FinalizeWorkerDeps): Worker<FinalizeJo
       // was), without a retry: each upload's outcome is settled already. An upload another job
       // finalizes is no failure of this one.
       const failures = results.flatMap((r) =>
-        r.outcome === 'failed' ? [r.error.message] : r.outcome === 'gone' && !r.elsewhere ? [r.reason] : [],
+        r.outcome === 'failed' ? [r.error.code] : r.outcome === 'gone' && !r.elsewhere ? [r.reason] : [],
       );
       if (failures.length === results.length) throw new UnrecoverableError(failures.join('; '));
       return { uploads: results };
@@ -207,7 +207,7 @@ export function consumeFinalizeJobs(deps: FinalizeWorkerDeps): Worker<FinalizeJo
     // Out of attempts on a transient error: the clients must hear about it, not wait forever.
     // Uploads of the job that finished keep their outcome (the first one recorded wins); one that
     // another job took up is that job's to settle.
-    const error = new ServerException('Finalization failed repeatedly; push the layer again').toRecord();
+    const error: RefusalRecord = { code: 'FINALIZE_FAILED' };
     for (const { uploadId } of uploadsOf(job.data)) {
       const fail = async () => {
         const record = await deps.uploads.get(uploadId);

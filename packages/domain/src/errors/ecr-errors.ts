@@ -243,18 +243,3 @@ const byName = {
 export type EcrErrorName = keyof typeof byName;
 
 export const ecrErrorNames = Object.keys(byName) as EcrErrorName[];
-
-/**
- * Rebuilds a domain error from its stored record. Across a process boundary (a job result, a
- * status record) `instanceof` is lost, so this is the one place that goes by name.
- */
-export function errorFromRecord(record: {
-  name: string;
-  message: string;
-  fields?: Record<string, string | number>;
-}): LongshoreError {
-  // Every class takes (message, fields); the record's fields are the ones it was stored with.
-  const ErrorClass = (byName as unknown as Record<string, new (m: string, f: object) => LongshoreError>)[record.name];
-  if (!ErrorClass) return new ServerException(record.message);
-  return new ErrorClass(record.message, record.fields ?? {});
-}

@@ -19,10 +19,6 @@ export abstract class LongshoreError extends Error {
   get permanent(): boolean {
     return true;
   }
-
-  toRecord(): ErrorRecord {
-    return { name: this.name, message: this.message, fields: { ...this.fields } };
-  }
 }
 
 /**
@@ -39,11 +35,4 @@ export abstract class RetryAfterError extends LongshoreError {
   override get permanent(): boolean {
     return false;
   }
-}
-
-/** The serialisable form of a domain error, as stored in status records and job results. */
-export interface ErrorRecord {
-  name: string;
-  message: string;
-  fields?: Record<string, string | number>;
 }

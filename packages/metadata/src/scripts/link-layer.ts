@@ -11,7 +11,7 @@
  * LayerStore.link checks it before this script and again after it. Why that order is safe: the
  * blob is already stored and indexed when this runs, so a link never names a missing blob. A
  * repository deleted meanwhile is seen by the second check, which drops the repository's
- * leftovers and fails the link (RepositoryNotFoundException); should the process die between the
+ * leftovers and fails the link (REPOSITORY_NOT_FOUND); should the process die between the
  * link and that check, the leftover is in the slot of a repository nobody lists (the garbage
  * collector and every read go through the repositories hash), and RepositoryStore.create clears
  * such leftovers before a namesake is created. A retry of the job re-runs both steps.
