@@ -9,6 +9,8 @@ export {
   type PartPolicy,
   type InitiateOptions,
   type CompletionStart,
+  type CheckedParts,
+  type FinalizingStart,
   parseUploadRecord,
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';

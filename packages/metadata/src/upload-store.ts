@@ -69,6 +69,23 @@ export interface InitiateOptions {
 
 export type CompletionStart = { outcome: 'queued' } | { outcome: 'already'; status: UploadStatus };
 
+/** The parts of an upload checked in the background (by their part numbers), good and bad. */
+export interface CheckedParts {
+  ok: Set<number>;
+  bad: number[];
+}
+
+/** What a finalize job finds when it takes an upload up (UploadStore.startFinalizing). */
+export interface FinalizingStart {
+  status: UploadStatus | 'missing' | 'elsewhere';
+  /** The record: when the status is 'finalizing', 'completed' or 'failed'. */
+  record?: UploadRecord;
+  /** The committed parts, in order ('finalizing' only; otherwise empty). */
+  parts: PartRecord[];
+  /** The background checks of stored parts ('finalizing' only; otherwise none). */
+  checked: CheckedParts;
+}
+
 /** Uploads from initiate to their final status: every transition is one atomic script. */
 export class UploadStore {
   constructor(
@@ -301,35 +318,33 @@ export class UploadStore {
   }
 
   /** Part numbers of the parts checked in the background, good and bad. */
-  async checkedParts(uploadId: string): Promise<{ ok: Set<number>; bad: number[] }> {
-    const members = await this.redis.smembers(this.keys.uploadVerifiedParts(uploadId));
-    const ok = new Set<number>();
-    const bad: number[] = [];
-    for (const member of members) {
-      const [verdict, offset] = member.split(':');
-      if (verdict === 'ok') ok.add(Number(offset));
-      else bad.push(Number(offset));
-    }
-    return { ok, bad };
+  async checkedParts(uploadId: string): Promise<CheckedParts> {
+    return parseCheckedParts(await this.redis.smembers(this.keys.uploadVerifiedParts(uploadId)));
   }
 
   /**
    * Marks the upload as being finalized by the finalize job `jobId` (taking it over from the dead
-   * job `takeOver`, if given); returns its status after the call ('elsewhere': another job owns
-   * its finalization; see the startFinalizing script).
+   * job `takeOver`, if given) and reads what finalizing it needs, in one round trip: its status
+   * after the call ('elsewhere': another job owns its finalization; see the startFinalizing
+   * script), its record (when finalizing or finished), its committed parts and the parts checked
+   * in the background (when finalizing).
    */
-  async startFinalizing(
-    uploadId: string,
-    jobId: string,
-    takeOver = '',
-    now = Date.now(),
-  ): Promise<UploadStatus | 'missing' | 'elsewhere'> {
-    return runScript(
+  async startFinalizing(uploadId: string, jobId: string, takeOver = '', now = Date.now()): Promise<FinalizingStart> {
+    const [status, flat, parts, checked] = await runScript<
+      [FinalizingStart['status'], string[]?, string[]?, string[]?]
+    >(
       this.redis,
       startFinalizing,
-      [this.keys.upload(uploadId)],
+      [this.keys.upload(uploadId), this.keys.uploadParts(uploadId), this.keys.uploadVerifiedParts(uploadId)],
       [now, this.keys.uploadEvents(uploadId), jobId, takeOver],
     );
+    const record = flat ? parseUploadRecord(fieldsOf(flat), now) : undefined;
+    return {
+      status,
+      ...(record ? { record } : {}),
+      parts: (parts ?? []).map(parsePartRecord),
+      checked: parseCheckedParts(checked ?? []),
+    };
   }
 
   /** Stores extra fields on an upload being finalized (e.g. the verified digest before publishing). */
@@ -403,6 +418,24 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     completedAt: optionalNumber(flat.completedAt),
     attempts: Number(flat.attempts ?? 0),
   };
+}
+
+function parseCheckedParts(members: string[]): CheckedParts {
+  const ok = new Set<number>();
+  const bad: number[] = [];
+  for (const member of members) {
+    const [verdict, partNumber] = member.split(':');
+    if (verdict === 'ok') ok.add(Number(partNumber));
+    else bad.push(Number(partNumber));
+  }
+  return { ok, bad };
+}
+
+/** A flat HGETALL reply of a script ([field, value, …]) as a map. */
+function fieldsOf(flat: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
 }
 
 export function parsePartRecord(entry: string): PartRecord {

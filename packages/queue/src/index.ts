@@ -47,7 +47,13 @@ export { createCallbackQueue, type CallbackQueue } from './create-callback-queue
 export { createEventQueue } from './create-event-queue.js';
 export { createMaintenanceQueue, MAINTENANCE_QUEUE, type MaintenanceQueue } from './create-maintenance-queue.js';
 export { checkRedisDurability } from './redis-durability.js';
-export { createReplicaWait, ReplicasBehindError, type ReplicaWait, type ReplicaWaitOptions } from './replica-wait.js';
+export {
+  createReplicaWait,
+  ReplicasBehindError,
+  type ReplicaWait,
+  type ReplicaWaitOptions,
+  type ReplicaWaitStart,
+} from './replica-wait.js';
 export {
   EVENT_QUEUE,
   EVENT_JOB,

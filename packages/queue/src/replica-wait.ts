@@ -19,6 +19,13 @@ export class ReplicasBehindError extends Error {
 export type ReplicaWait = () => Promise<void>;
 
 /**
+ * Reads now which masters have replicas (`ROLE`, sent at once, so it shares the round trip of
+ * whatever is sent alongside) and answers the wait on those. A replica that connects after the
+ * read is not waited on, as if it had connected just after the `WAIT`.
+ */
+export type ReplicaWaitStart = () => ReplicaWait;
+
+/**
  * A Redis master acknowledges a write before its replicas have it, so a write acknowledged by a
  * master that dies at once can be missing on the replica promoted in its place. Before Longshore
  * acknowledges something (a layer completion), this waits until the writes the connection sent
@@ -27,17 +34,28 @@ export type ReplicaWait = () => Promise<void>;
  * answers at once). A master with no connected replicas (a single embedded Redis) is not waited
  * on; one with fewer than `replicas` is waited on for those it has.
  */
-export function createReplicaWait(redis: Redis | Cluster, options: ReplicaWaitOptions): ReplicaWait {
-  if (options.replicas === 0) return async () => undefined;
-  return async () => {
+export function createReplicaWait(redis: Redis | Cluster, options: ReplicaWaitOptions): ReplicaWaitStart {
+  if (options.replicas === 0) return () => async () => undefined;
+  return () => {
     const masters = redis instanceof Cluster ? redis.nodes('master') : [redis];
-    await Promise.all(masters.map((node) => waitOnMaster(node, options)));
+    const replicas = masters.map((node) => {
+      const connected = connectedReplicas(node);
+      // Read when the wait is called; a wait never called (nothing to acknowledge) ignores it.
+      connected.catch(() => undefined);
+      return { node, connected };
+    });
+    return async () => {
+      await Promise.all(replicas.map(async ({ node, connected }) => waitOnMaster(node, await connected, options)));
+    };
   };
 }
 
-async function waitOnMaster(node: Redis, options: ReplicaWaitOptions): Promise<void> {
+async function connectedReplicas(node: Redis): Promise<number> {
   const role = (await node.call('ROLE')) as [string, unknown, unknown];
-  const connected = role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+  return role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+}
+
+async function waitOnMaster(node: Redis, connected: number, options: ReplicaWaitOptions): Promise<void> {
   if (connected === 0) return;
   const wanted = Math.min(options.replicas, connected);
   const acknowledged = await node.wait(wanted, options.timeoutMs);

@@ -185,11 +185,17 @@ class FilesystemDriver implements StorageDriver {
       }
       this.completeStep?.('part-staged');
     }
-    await Promise.all(parts.map((part) => syncFile(join(publishDir, String(part.partNumber)), part.size)));
     // No temp file needed: nobody reads `publish/` before it is renamed, and a re-run rewrites it.
-    await writeDurably(join(publishDir, 'index'), JSON.stringify(blobIndexOf(digest, parts)));
+    const index = await writeUnsynced(join(publishDir, 'index'), JSON.stringify(blobIndexOf(digest, parts)));
+    // Every fsync the rename waits for, issued together rather than one after another (the disk
+    // commits them in one go): the parts' bytes, the index's, and `publish/`'s entries (the parts
+    // renamed in, the index created; both happened above).
+    await Promise.all([
+      ...parts.map((part) => syncFile(join(publishDir, String(part.partNumber)), part.size)),
+      syncAndClose(index),
+      syncDirectory(publishDir),
+    ]);
     this.completeStep?.('index-written');
-    await syncDirectory(publishDir);
     return true;
   }
 
@@ -354,11 +360,21 @@ async function renameIntoNewParent(from: string, to: string): Promise<void> {
   }
 }
 
-/** Writes (replacing) and fsyncs a file. */
-async function writeDurably(file: string, text: string): Promise<void> {
+/** Writes (replacing) a file and answers its open handle, for `syncAndClose`. */
+async function writeUnsynced(file: string, text: string): Promise<FileHandle> {
   const handle = await open(file, 'w', 0o644);
   try {
     await writeFully(handle, Buffer.from(text), 0);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** fsyncs an open file and closes it. */
+async function syncAndClose(handle: FileHandle): Promise<void> {
+  try {
     await handle.sync();
   } finally {
     await handle.close();

@@ -4,6 +4,7 @@ import {
   BlobBeingCollectedError,
   linkRetainedLayer,
   type BlobIndex,
+  type CheckedParts,
   type LayerStore,
   type PartRecord,
   type UploadRecord,
@@ -15,15 +16,16 @@ import { hashPublishedBlob, verifyPublishedBlob } from './verify-published-blob.
 import { needsBlobRehash, verifyUpload, type VerifyDeps } from './verify-upload.js';
 
 export interface FinalizeDeps extends VerifyDeps {
-  uploads: Pick<UploadStore, 'startFinalizing' | 'get' | 'parts' | 'annotate' | 'checkedParts'>;
+  uploads: Pick<UploadStore, 'startFinalizing' | 'annotate'>;
   layers: Pick<LayerStore, 'link' | 'unlink'>;
   blobs: Pick<BlobIndex, 'claim' | 'retain'>;
   /**
-   * Resolves once the writes so far (blob index, layer link) are on Redis replicas
-   * (REDIS_WAIT_REPLICAS); throws a transient error when they are not in time. Called before a
-   * completion is settled, so nothing is acknowledged that a failover could lose.
+   * Called as the upload is taken up: reads which Redis masters have replicas, alongside. The
+   * function it answers resolves once the writes so far (blob index, layer link) are on those
+   * replicas (REDIS_WAIT_REPLICAS), or throws a transient error when they are not in time. Called
+   * before a completion is settled, so nothing is acknowledged that a failover could lose.
    */
-  replicated?: () => Promise<void>;
+  replicated?: () => () => Promise<void>;
 }
 
 /**
@@ -46,6 +48,8 @@ export interface FinalizingJob {
 interface Finalizing {
   record: UploadRecord;
   parts: PartRecord[];
+  /** The parts checked in the background before this run. */
+  checked: CheckedParts;
   session: UploadSession;
   /** The layer's digest, once known; recorded on the upload (`verifiedDigest`) once accepted. */
   digest?: string;
@@ -55,6 +59,11 @@ interface Finalizing {
   location?: BlobLocation;
   /** Whether the digest was computed from the published blob itself (no re-hash needed). */
   hashedBlob: boolean;
+  /**
+   * Records on the upload sent and not yet waited for: each is waited for together with the
+   * next step's Redis commands (one round trip), before anything that depends on it.
+   */
+  recording: Promise<void>[];
 }
 
 /**
@@ -63,6 +72,11 @@ interface Finalizing {
  * idempotent by content address). Knows nothing of queues: refusals (a digest mismatch, a
  * layer that already exists: a code and its facts) are returned as `failed`; anything else is thrown for
  * the caller to retry.
+ *
+ * A lone upload's finalization waits on every Redis round trip in turn, so the steps share
+ * them where the order allows: taking the upload up reads everything (one script); the digest's
+ * record goes with the look-up of an indexed blob; the blob's location on the upload with its
+ * index entry and the repository check before the link; the replica check with the first.
  */
 export async function finalizeUpload(
   uploadId: string,
@@ -70,6 +84,7 @@ export async function finalizeUpload(
   deps: FinalizeDeps,
   log: Logger,
 ): Promise<FinalizeOutcome> {
+  const replicated = deps.replicated?.(); // which Redis masters have replicas, read alongside
   const loaded = await loadUpload(uploadId, job, deps);
   if ('outcome' in loaded) return loaded;
   const upload = loaded;
@@ -78,9 +93,8 @@ export async function finalizeUpload(
     await hashUnreadableParts(upload, deps); // parts a remote store cannot read back: hash them published
     await acceptDigest(upload, deps); // the digest is one the client named, recorded
     await moveIntoPlace(upload, deps); // the indexed blob of the digest, or the parts published as it
-    const digest = await indexBlob(upload, deps, log); // the first location of a digest wins
-    await linkLayer(upload, digest, deps); // retain the blob and link the layer, in the one safe order
-    await deps.replicated?.(); // Redis replicas hold the index entry and the link
+    const digest = await indexAndLink(upload, deps, log); // the first location wins; linked in the safe order
+    await replicated?.(); // Redis replicas hold the index entry and the link
     await cleanUp(upload, deps); // the upload's leftovers (parts nobody committed)
     log.info({ layerDigest: digest, layerSize: upload.record.bytesReceived }, 'layer finalized');
     return {
@@ -107,31 +121,32 @@ async function loadUpload(
   job: FinalizingJob,
   deps: FinalizeDeps,
 ): Promise<Finalizing | FinalizeOutcome> {
-  const status = await deps.uploads.startFinalizing(uploadId, job.id, job.takeOver);
+  const { status, record, parts, checked } = await deps.uploads.startFinalizing(uploadId, job.id, job.takeOver);
   if (status === 'elsewhere') {
     return { outcome: 'gone', reason: `upload ${uploadId} is being finalized by another job`, elsewhere: true };
   }
   if (status === 'missing' || status === 'uploading') {
     return { outcome: 'gone', reason: `upload ${uploadId} is not awaiting finalization (${status})` };
   }
-  const [record, parts] = await Promise.all([deps.uploads.get(uploadId), deps.uploads.parts(uploadId)]);
   if (!record) return { outcome: 'gone', reason: `upload ${uploadId} expired` };
   if (isUploadFinished(record.status)) return outcomeOf(record);
   return {
     record,
     parts,
+    checked,
     session: sessionFromJson(record.storageSession, uploadId),
     digest: record.verifiedDigest,
     accepted: record.verifiedDigest !== undefined,
     location: record.blobLocation,
     hashedBlob: false,
+    recording: [],
   };
 }
 
 /** Checks every committed part against its checksum and takes the layer digest (see verifyUpload). */
 async function verifyParts(upload: Finalizing, deps: FinalizeDeps): Promise<void> {
   if (upload.accepted) return;
-  upload.digest = await verifyUpload(upload.record, upload.parts, upload.session, deps);
+  upload.digest = await verifyUpload(upload.record, upload.parts, upload.checked, upload.session, deps);
 }
 
 /**
@@ -157,7 +172,10 @@ async function hashUnreadableParts(upload: Finalizing, deps: FinalizeDeps): Prom
   upload.hashedBlob = true;
 }
 
-/** The digest must be one the client named; it is recorded before anything is indexed or linked. */
+/**
+ * The digest must be one the client named; it is recorded (sent here, waited for with the next
+ * step's look-up) before anything is published, indexed or linked.
+ */
 async function acceptDigest(upload: Finalizing, deps: FinalizeDeps): Promise<void> {
   if (upload.accepted) return;
   const digest = upload.digest!;
@@ -166,8 +184,21 @@ async function acceptDigest(upload: Finalizing, deps: FinalizeDeps): Promise<voi
     if (upload.location !== undefined) await deps.storage.deleteBlob(upload.location);
     throw new RefusedError('DIGEST_NOT_NAMED', { layerDigest: digest, digests: named });
   }
-  await deps.uploads.annotate(upload.record.uploadId, { verifiedDigest: digest });
+  send(upload, deps.uploads.annotate(upload.record.uploadId, { verifiedDigest: digest }));
   upload.accepted = true;
+}
+
+/** Keeps a record sent to Redis for `recorded` to wait for (a failure is thrown there). */
+function send(upload: Finalizing, sent: Promise<void>): void {
+  sent.catch(() => undefined);
+  upload.recording.push(sent);
+}
+
+/** Waits for the records sent so far (see `Finalizing.recording`), with `alongside`. */
+async function recorded<T>(upload: Finalizing, alongside: Promise<T>): Promise<T> {
+  const sent = upload.recording.splice(0);
+  const [answer] = await Promise.all([alongside, ...sent]);
+  return answer;
 }
 
 /**
@@ -179,7 +210,8 @@ async function acceptDigest(upload: Finalizing, deps: FinalizeDeps): Promise<voi
 async function moveIntoPlace(upload: Finalizing, deps: FinalizeDeps): Promise<void> {
   const digest = upload.digest!;
   let published = upload.location !== undefined;
-  upload.location ??= await deps.blobs.retain(digest);
+  upload.location ??= await recorded(upload, deps.blobs.retain(digest));
+  await recorded(upload, Promise.resolve());
   if (upload.location === undefined) {
     upload.location = await publishParts(upload, deps, digest);
     published = true;
@@ -190,27 +222,27 @@ async function moveIntoPlace(upload: Finalizing, deps: FinalizeDeps): Promise<vo
   }
 }
 
-/** Indexes the blob by digest; when another upload's copy was indexed first, ours is surplus and deleted. */
-async function indexBlob(upload: Finalizing, deps: FinalizeDeps, log: Logger): Promise<string> {
+/**
+ * Indexes the blob by digest (the first location of a digest wins: when another upload's copy
+ * was indexed first, ours is surplus and deleted) and links the layer into the repository (see
+ * linkRetainedLayer: the claim is its first retain). The upload is in flight until it is settled, so a collection cannot have swept the
+ * blob just indexed; should the index say otherwise, the retry publishes the parts again.
+ */
+async function indexAndLink(upload: Finalizing, deps: FinalizeDeps, log: Logger): Promise<string> {
+  const { record } = upload;
   const digest = upload.digest!;
   const location = upload.location!;
-  const kept = await deps.blobs.claim(digest, location, upload.record.bytesReceived);
-  if (kept !== location) await deps.storage.deleteBlob(location);
-  log.debug({ layerDigest: digest, location: kept }, 'layer published');
-  return digest;
-}
-
-/**
- * Links the layer into the repository (see linkRetainedLayer). The upload is in flight until it
- * is settled, so a collection cannot have swept the blob just indexed; should the index say
- * otherwise, the retry publishes the parts again.
- */
-async function linkLayer(upload: Finalizing, digest: string, deps: FinalizeDeps): Promise<void> {
-  const { record } = upload;
+  const claimed = deps.blobs.claim(digest, location, record.bytesReceived);
+  const surplus = claimed.then(async (kept) => {
+    if (kept !== location) await deps.storage.deleteBlob(location);
+    log.debug({ layerDigest: digest, location: kept }, 'layer published');
+  });
+  surplus.catch(() => undefined);
   const link = { size: record.bytesReceived, uploadId: record.uploadId, linkedAt: Date.now() };
-  if (!(await linkRetainedLayer(deps, record.repositoryName, record.registryId, digest, link))) {
-    throw new BlobBeingCollectedError(digest);
-  }
+  const linked = linkRetainedLayer(deps, record.repositoryName, record.registryId, digest, link, claimed);
+  const [isLinked] = await recorded(upload, Promise.all([linked, surplus]));
+  if (!isLinked) throw new BlobBeingCollectedError(digest);
+  return digest;
 }
 
 /** Removes what is left of the upload's storage session (parts nobody committed); idempotent. */
@@ -226,7 +258,8 @@ async function publishParts(upload: Finalizing, deps: FinalizeDeps, digest: stri
     receipt: part.receipt,
   }));
   const location = await deps.storage.completeUpload(upload.session, written, digest);
-  await deps.uploads.annotate(upload.record.uploadId, { blobLocation: location });
+  // Waited for with the next step's Redis commands.
+  send(upload, deps.uploads.annotate(upload.record.uploadId, { blobLocation: location }));
   return location;
 }
 

@@ -1,6 +1,6 @@
 import { RefusedError } from '@longshore/domain';
 import { digestAlgorithmOf, digestFromState, sha256Digest, type HashPool } from '@longshore/digest';
-import type { PartRecord, UploadRecord, UploadStore } from '@longshore/metadata';
+import type { CheckedParts, PartRecord, UploadRecord } from '@longshore/metadata';
 import {
   PartMissingError,
   PartNotReadableError,
@@ -14,7 +14,6 @@ import { hashStoredParts, storedPartMatches } from './hash-stored-parts.js';
 export interface VerifyDeps {
   storage: StorageDriver;
   hashPool: Pick<HashPool, 'checksumFileRange' | 'hashFileRanges'>;
-  uploads: Pick<UploadStore, 'checkedParts'>;
   /** `full` also re-hashes the whole stored layer instead of trusting the carried hash state. */
   verifyMode: 'parts' | 'full';
   onVerifiedBytes?(bytes: number): void;
@@ -35,13 +34,13 @@ export interface VerifyDeps {
 export async function verifyUpload(
   record: UploadRecord,
   parts: PartRecord[],
+  checked: CheckedParts,
   session: UploadSession,
   deps: VerifyDeps,
 ): Promise<string | undefined> {
   const size = record.bytesReceived;
   assertContiguous(parts, size);
 
-  const checked = await deps.uploads.checkedParts(record.uploadId);
   if (checked.bad.length > 0) {
     throw new RefusedError('PART_CHECKSUM_MISMATCH', { partNumber: checked.bad[0] });
   }
