@@ -1,4 +1,4 @@
-import express, { type Express, type Request, type Response, type NextFunction, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response, type NextFunction } from 'express';
 import { RouteNotFoundError, ServerException, type LongshoreError } from '@longshore/domain';
 import type { Logger } from '@longshore/telemetry';
 import { requestLogging } from './http/request-logging.js';
@@ -9,8 +9,8 @@ export interface AppParts {
   log: Logger;
   /** TRUST_PROXY: Express's `trust proxy` (whose X-Forwarded-For names the client). */
   trustProxy: boolean | number | string[];
-  /** Routers in the order they are tried: ECR (`POST /`), /v1, /v2, downloads, health. */
-  routers: Router[];
+  /** Routers (or doors' own middleware) in the order they are tried: ECR (`POST /`), /v1, /v2, downloads, health. */
+  routers: RequestHandler[];
 }
 
 /** Answers an error that no door answered, in the wire of the path it was asked on. */
@@ -30,7 +30,7 @@ export function createApp(parts: AppParts): Express {
   app.set('query parser', 'simple');
   app.set('trust proxy', parts.trustProxy);
 
-  app.use(requestLogging(parts.log));
+  app.use(requestLogging(parts.log, app.request));
 
   for (const router of parts.routers) app.use(router);
 

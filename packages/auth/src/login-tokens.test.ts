@@ -62,6 +62,25 @@ describe('LoginTokens', () => {
     const rotated = new AccessKey(key.accessKeyId, 'a-new-secret-access-key', grants);
     expect(await failure(() => tokens.verify(token, new CredentialSet([rotated], [])))).toMatchObject(NOT_VALID);
   });
+
+  it('checks a token it verified before against the key as configured now, and its expiry every time', async () => {
+    const own = new LoginTokens('server-secret-0123456789', 3600);
+    const now = Date.now();
+    const { token } = await own.issue(key, now);
+    expect(await own.verify(token, new CredentialSet([key], []), now)).toBe(key);
+    // Verified once (and remembered): a removed key, a changed secret and the expiry still refuse it.
+    expect(await failure(() => own.verify(token, new CredentialSet([], []), now))).toMatchObject(NOT_VALID);
+    const rotated = new AccessKey(key.accessKeyId, 'a-new-secret-access-key', grants);
+    expect(await failure(() => own.verify(token, new CredentialSet([rotated], []), now))).toMatchObject(NOT_VALID);
+    expect(await failure(() => own.verify(token, new CredentialSet([key], []), now + 3601_000))).toMatchObject({
+      name: 'InvalidSignatureException',
+      message: expect.stringMatching(/expired/),
+    });
+    // The same key reloaded (a new object with the same secret) proves it again.
+    const reloaded = new AccessKey(key.accessKeyId, 'the-secret-access-key', grants);
+    expect(await own.verify(token, new CredentialSet([reloaded], []), now)).toBe(reloaded);
+    expect(own.claimedKeyId(token)).toBe(key.accessKeyId);
+  });
 });
 
 describe('LoginTokens with key generations (Redis)', () => {

@@ -1,6 +1,15 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import {
+  ALGORITHM_IDENTIFIER,
+  AMZ_DATE_HEADER,
+  GENERATED_HEADERS,
+  KEY_TYPE_IDENTIFIER,
+  SHA256_HEADER,
+  SignatureV4,
+  TOKEN_HEADER,
+  getCanonicalHeaders,
+} from '@smithy/signature-v4';
 import {
   InvalidSignatureException,
   MissingAuthenticationTokenException,
@@ -41,41 +50,71 @@ const MISMATCH =
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
 /**
- * The SDK's own signer, one per key and scope, made once: SignatureV4 caches the derived signing
- * key (four HMACs) per day, so a request costs the canonical request and one HMAC. Keyed on the
- * AccessKey object, so a reloaded credentials file (new objects: a rotated secret, a removed key)
- * never meets a signer of the old secret, and the old signers are collected with the old set.
+ * The SDK's own canonicalisation (@smithy/signature-v4: the canonical path, query and headers),
+ * one instance per service; the credentials it was made with are never used. The hashing around
+ * it is done here directly: the SDK's `sign` would derive its cache key of the signing key with
+ * an HMAC per request and go through async hash wrappers and a clone of the request.
  */
-const signers = new WeakMap<AccessKey, Map<string, SignatureV4>>();
+type HttpRequest = Parameters<typeof getCanonicalHeaders>[0];
+type HeaderBag = ReturnType<typeof getCanonicalHeaders>;
 
-function signerFor(key: AccessKey, region: string, service: string): SignatureV4 {
-  let byScope = signers.get(key);
-  if (!byScope) {
-    byScope = new Map();
-    signers.set(key, byScope);
+class Canonicalizer extends SignatureV4 {
+  canonicalRequest(request: HttpRequest, headers: HeaderBag, payloadHash: string): string {
+    return this.createCanonicalRequest(request, headers, payloadHash);
   }
-  const scope = `${region}/${service}`;
-  let signer = byScope.get(scope);
-  if (!signer) {
-    signer = new SignatureV4({
+}
+
+const canonicalizers = new Map<string, Canonicalizer>();
+
+function canonicalizerFor(service: string): Canonicalizer {
+  let canonicalizer = canonicalizers.get(service);
+  if (!canonicalizer) {
+    canonicalizer = new Canonicalizer({
       service,
-      region,
-      credentials: {
-        accessKeyId: key.accessKeyId,
-        secretAccessKey: key.secretAccessKey,
-        ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
-      },
+      region: 'unused',
+      credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
       sha256: Hash.bind(null, 'sha256'),
       applyChecksum: false,
     });
-    byScope.set(scope, signer);
+    canonicalizers.set(service, canonicalizer);
   }
-  return signer;
+  return canonicalizer;
 }
 
 /**
- * Verifies AWS Signature Version 4: re-signs the request with the key it claims (the maths is
- * @smithy/signature-v4's, the SDK's own signer, kept per key) and compares in constant time. The payload hash is always
+ * The derived signing keys (four HMACs each) per key object and `date/region/service` scope.
+ * Keyed on the AccessKey object, so a reloaded credentials file (new objects: a rotated secret,
+ * a removed key) never meets a key derived from the old secret, and the old keys are collected
+ * with the old set. A key keeps the scopes of a few days at most.
+ */
+const signingKeys = new WeakMap<AccessKey, Map<string, Buffer>>();
+const SCOPES_KEPT = 8;
+
+function signingKeyFor(key: AccessKey, shortDate: string, region: string, service: string): Buffer {
+  let byScope = signingKeys.get(key);
+  if (!byScope) {
+    byScope = new Map();
+    signingKeys.set(key, byScope);
+  }
+  const scope = `${shortDate}/${region}/${service}`;
+  let derived = byScope.get(scope);
+  if (!derived) {
+    derived = hmac(`AWS4${key.secretAccessKey}`, shortDate);
+    for (const part of [region, service, KEY_TYPE_IDENTIFIER]) derived = hmac(derived, part);
+    if (byScope.size >= SCOPES_KEPT) byScope.clear();
+    byScope.set(scope, derived);
+  }
+  return derived;
+}
+
+function hmac(secret: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', secret).update(data).digest();
+}
+
+/**
+ * Verifies AWS Signature Version 4: re-signs the request with the key it claims (the canonical
+ * request is @smithy/signature-v4's, the SDK's own; the signing key is derived once per key and
+ * day) and compares in constant time. The payload hash is always
  * the caller's hash of the body bytes, never the client's header (a signed
  * x-amz-content-sha256 has been checked equal to it above). Returns the key, or throws the
  * exception AWS answers with.
@@ -172,11 +211,32 @@ export async function verifySigV4(
     headers['x-amz-content-sha256'] = request.payloadSha256;
     unsignable.add('x-amz-content-sha256');
   }
-  const signed = await signerFor(key, auth.region, auth.service).sign(
-    { method: request.method, protocol: 'http:', hostname: '', path: request.path, query: request.query, headers },
-    { signingDate: new Date(signedAt), signableHeaders: new Set(auth.signedHeaders), unsignableHeaders: unsignable },
+  // As the SDK's signRequest prepares it: the generated headers dropped, the date and the session token its own.
+  for (const name of GENERATED_HEADERS) delete headers[name];
+  const longDate = new Date(signedAt)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  const shortDate = longDate.slice(0, 8);
+  headers[AMZ_DATE_HEADER] = longDate;
+  if (key.sessionToken) headers[TOKEN_HEADER] = key.sessionToken;
+  const toSign = {
+    method: request.method,
+    path: request.path,
+    query: request.query,
+    headers,
+  } as unknown as HttpRequest;
+  const canonicalHeaders = getCanonicalHeaders(toSign, unsignable, new Set(auth.signedHeaders));
+  const canonicalRequest = canonicalizerFor(auth.service).canonicalRequest(
+    toSign,
+    canonicalHeaders,
+    headers[SHA256_HEADER]!,
   );
-  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  const scope = `${shortDate}/${auth.region}/${auth.service}/${KEY_TYPE_IDENTIFIER}`;
+  const stringToSign = `${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  const expected = createHmac('sha256', signingKeyFor(key, shortDate, auth.region, auth.service))
+    .update(stringToSign)
+    .digest('hex');
   if (!sameText(expected, auth.signature)) throw new InvalidSignatureException(MISMATCH);
   return key;
 }

@@ -13,8 +13,10 @@ import {
   verifySigV4,
 } from '@longshore/auth';
 import { LongshoreError, MissingAuthenticationTokenException, ThrottlingException } from '@longshore/domain';
+import type { Request } from 'express';
 import type { Logger } from '@longshore/telemetry';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
+import { sourceOf } from './signed-request.js';
 
 /** The front doors, as metric and log labels. */
 export type Door = 'ecr' | 'v1' | 'v2' | 'console';
@@ -35,6 +37,23 @@ export interface Knock {
   door: Door;
   source: string;
   log: Logger;
+}
+
+/**
+ * The knock of a request. Its source address (the `trust proxy` walk) and its logger (a pino
+ * child) are only worked out when a failure is logged or counted: a request whose credentials
+ * verify never needs either.
+ */
+export function knockOf(door: Door, req: Request): Knock {
+  return {
+    door,
+    get source() {
+      return sourceOf(req);
+    },
+    get log() {
+      return req.log;
+    },
+  };
 }
 
 /**

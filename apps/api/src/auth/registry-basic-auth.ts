@@ -2,8 +2,7 @@ import type { Request, Response } from 'express';
 import { LOGIN_USERNAME, type Principal, anonymous, unrestricted } from '@longshore/auth';
 import { UnrecognizedClientException } from '@longshore/domain';
 import { noteCaller } from '../http/request-facts.js';
-import type { AuthGate } from './auth-gate.js';
-import { sourceOf } from './signed-request.js';
+import { type AuthGate, knockOf } from './auth-gate.js';
 import {
   CATALOG_FILTER_ACTION,
   IMPORT_UPSTREAM_ACTION,
@@ -62,7 +61,7 @@ export function registryBasicAuth(auth: AuthGate): V2Authorizer {
 
 async function principalOf(auth: AuthGate, req: Request): Promise<Principal> {
   if (!auth.enabled) return unrestricted;
-  const knock = { door: 'v2' as const, source: sourceOf(req), log: req.log };
+  const knock = knockOf('v2', req);
   const header = req.get('authorization');
   if (!header) return anonymous;
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);

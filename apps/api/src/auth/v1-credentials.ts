@@ -2,8 +2,8 @@ import type { Request } from 'express';
 import { type Principal, SIGV4_ALGORITHM, UNSIGNED_PAYLOAD, unrestricted } from '@longshore/auth';
 import { MissingAuthenticationTokenException } from '@longshore/domain';
 import { noteCaller } from '../http/request-facts.js';
-import type { AuthGate } from './auth-gate.js';
-import { rawBodySha256, signedRequestOf, sourceOf } from './signed-request.js';
+import { type AuthGate, knockOf } from './auth-gate.js';
+import { rawBodySha256, signedRequestOf } from './signed-request.js';
 
 /**
  * The /v1 door's credentials: `Authorization: Bearer <login token>` (the token
@@ -19,7 +19,7 @@ export async function authenticateV1(auth: AuthGate, req: Request, body: 'parsed
 
 async function provenCaller(auth: AuthGate, req: Request, body: 'parsed' | 'streamed'): Promise<Principal> {
   if (!auth.enabled) return unrestricted;
-  const knock = { door: 'v1' as const, source: sourceOf(req), log: req.log };
+  const knock = knockOf('v1', req);
   const header = req.get('authorization') ?? '';
   const bearer = /^Bearer\s+(\S+)$/i.exec(header);
   if (bearer) return auth.token(knock, bearer[1]!);

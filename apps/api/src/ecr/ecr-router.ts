@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
   SerializationException,
   UnknownOperationException,
@@ -11,9 +11,9 @@ import {
 import { claimedAccessKeyId } from '@longshore/auth';
 import { ecrAuditEvents } from '../audit/ecr-audit-events.js';
 import { isMutatingEcrOperation, type RequestAudit } from '../audit/request-audit.js';
-import type { AuthGate } from '../auth/auth-gate.js';
+import { type AuthGate, knockOf } from '../auth/auth-gate.js';
 import { ecrPermissionFor } from '../auth/ecr-permission.js';
-import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf, sourceOf } from '../auth/signed-request.js';
+import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf } from '../auth/signed-request.js';
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
 import { noteCaller, noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
@@ -46,7 +46,7 @@ interface Audited {
 }
 
 /** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
-export function createEcrRouter(deps: EcrRouterDeps): Router {
+export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
   const router = Router();
   // Authenticate before parsing: the raw bytes are read (within a small limit, but for a part)
   // and hashed, SigV4 is checked against that hash, and only then is the JSON parsed.
@@ -65,7 +65,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
       const scope: RequestScope = { wire: 'ecr', operation: operation ?? 'unknown', signal: controller.signal };
       const audited: Audited = {};
       const { audit } = deps;
-      if (audit && operation && isMutatingEcrOperation(operation)) {
+      if (audit?.enabled && operation && isMutatingEcrOperation(operation)) {
         // The audit trail's one call for this door. Not a request refused before its caller was known.
         scope.audit = (outcome) => {
           if (!req.callerKeyId) return;
@@ -113,8 +113,7 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     /** Set when the part body was read by the streaming reader (req.body is then parsed already). */
     streamed?: { blob: Buffer | undefined },
   ) {
-    const log = req.log;
-    const knock = { door: 'ecr' as const, source: sourceOf(req), log };
+    const knock = knockOf('ecr', req);
     if (parseError && (parseError as { sha256?: string }).sha256 === undefined) {
       // The body could not be read (too large, an unknown coding): never authenticated, counted against the source.
       const error = bodyError(parseError);
@@ -145,7 +144,10 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     const ctx: OperationContext = {
       requestId: String(req.id),
       registryId,
-      log,
+      // The request's logger is a pino child made on first use: most operations never log.
+      get log() {
+        return req.log;
+      },
       // Resolved (and refused for a Host the service does not answer for) only by operations that need it.
       get baseUrl() {
         return deps.baseUrl(req);
@@ -159,7 +161,8 @@ export function createEcrRouter(deps: EcrRouterDeps): Router {
     sendEcrResult(res, audited.output as object);
   }
 
-  return router;
+  // Every other path passes by without walking the router (the door serves `/` only).
+  return (req, res, next) => (req.path === '/' ? router(req, res, next) : next());
 }
 
 function operationOf(req: Request): EcrOperation | undefined {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '@longshore/telemetry';
 import { sourceOf } from '../auth/signed-request.js';
 import './request-facts.js';
@@ -19,22 +19,28 @@ declare global {
   }
 }
 
+/** Where a request keeps its logger once made. */
+const CHILD = Symbol('requestLogger');
+
 /**
  * Gives every request an id (answered in `x-amzn-RequestId`) and a logger carrying it, and logs
  * one line per finished request. The child logger is only built when something logs, so a busy
- * API at `LOG_LEVEL=warn` pays nothing per request. Never logs bodies, query strings (download
- * URL signatures) or credentials.
+ * API at `LOG_LEVEL=warn` pays nothing per request: its getter is defined once, on the app's
+ * request prototype (`app.request`), not on each request. Never logs bodies, query strings
+ * (download URL signatures) or credentials.
  */
-export function requestLogging(log: Logger): RequestHandler {
+export function requestLogging(log: Logger, requestPrototype: object): RequestHandler {
+  Object.defineProperty(requestPrototype, 'log', {
+    configurable: true,
+    get(this: Request & { [CHILD]?: Logger }) {
+      this[CHILD] ??= log.child({ reqId: this.id });
+      return this[CHILD];
+    },
+  });
   return (req, res, next) => {
     const id = randomUUID();
     req.id = id;
     res.setHeader('x-amzn-RequestId', id);
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      get: () => (child ??= log.child({ reqId: id })),
-    });
     const probe = PROBES.has(req.path);
     if (log.isLevelEnabled(probe ? 'debug' : 'info')) {
       const started = process.hrtime.bigint();

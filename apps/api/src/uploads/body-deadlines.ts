@@ -31,13 +31,7 @@ export async function* withBodyDeadlines(
         timer = setTimeout(() => resolve('timeout'), Math.max(0, wait));
       });
       const result = await Promise.race([next, timeout]).finally(() => clearTimeout(timer));
-      if (result === 'timeout') {
-        throw new RequestTimeoutException(
-          left <= deadlines.idleMs
-            ? `The request body took longer than ${deadlines.maxMs} ms; retry the request`
-            : `The request body sent no bytes for ${deadlines.idleMs} ms; retry the request`,
-        );
-      }
+      if (result === 'timeout') throw bodyTimeout(left, deadlines);
       if (result.done) {
         finished = true;
         return;
@@ -47,4 +41,13 @@ export async function* withBodyDeadlines(
   } finally {
     if (!finished) void iterator.return?.()?.catch(() => undefined);
   }
+}
+
+/** The refusal of a body that ran out of time, `left` ms before its whole deadline when the last wait began. */
+export function bodyTimeout(left: number, deadlines: BodyDeadlines): RequestTimeoutException {
+  return new RequestTimeoutException(
+    left <= deadlines.idleMs
+      ? `The request body took longer than ${deadlines.maxMs} ms; retry the request`
+      : `The request body sent no bytes for ${deadlines.idleMs} ms; retry the request`,
+  );
 }

@@ -36,7 +36,7 @@ export async function hashingStream(
     for await (const chunk of source) {
       received += chunk.byteLength;
       if (expectedLength !== undefined && received > expectedLength) {
-        throw new RequestValidationError(`The part body is longer than its range of ${expectedLength} bytes`, 'body');
+        throw longBody(expectedLength);
       }
       if (received > limit.maxBytes) throw limit.tooLong();
       hashing.update(chunk);
@@ -56,7 +56,11 @@ export async function hashingStream(
   };
 }
 
-function shortBody(received: number, expectedLength: number): RequestValidationError {
+export function longBody(expectedLength: number): RequestValidationError {
+  return new RequestValidationError(`The part body is longer than its range of ${expectedLength} bytes`, 'body');
+}
+
+export function shortBody(received: number, expectedLength: number): RequestValidationError {
   return new RequestValidationError(`The part body has ${received} bytes, but its range has ${expectedLength}`, 'body');
 }
 

@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
 import { INLINE_HASH_MAX_BYTES } from '@longshore/domain';
 import { computePartHashes, type HashPool } from '@longshore/digest';
 import type { StorageDriver, UploadSession } from '@longshore/storage';
 import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
 import { hashingStream, type PartHashes, type StreamLimit } from './part-hasher.js';
+import { readSmallBody } from './small-body.js';
 
 export interface PartWriterDeps {
   storage: StorageDriver;
@@ -38,6 +40,10 @@ export async function writeClaimedPart(
   limit: StreamLimit,
 ): Promise<StoredPart> {
   if (data instanceof Uint8Array) return ingestBuffer(deps, claimed, data);
+  if (data instanceof Readable && declared !== undefined && declared > 0 && declared <= INLINE_HASH_MAX_BYTES) {
+    // A small request body (a typical layer pushed in one PUT) is read whole, then written and hashed in one go.
+    return ingestBuffer(deps, claimed, await readSmallBody(data, declared, deps.bodyDeadlines, limit));
+  }
   const body = withBodyDeadlines(data, deps.bodyDeadlines);
   const hashing = await hashingStream(body, claimed.hashState, declared, limit);
   const written = await deps.storage.writePart(claimed.session, claimed.partNumber, hashing.stream, declared);

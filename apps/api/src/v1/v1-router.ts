@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
   LimitExceededException,
   RequestValidationError,
@@ -53,7 +53,7 @@ type Handler = (req: Request, res: Response) => Promise<void>;
  * The JSON status API for CI fleets: complete asynchronously, then poll (or long-poll) one
  * record per upload; a raw binary part upload for clients that need no AWS wire format.
  */
-export function createV1Router(deps: V1RouterDeps): Router {
+export function createV1Router(deps: V1RouterDeps): RequestHandler {
   const router = Router();
   const parseJson = express.json({ limit: JSON_BODY_LIMIT, type: () => true, verify: hashRawBody });
 
@@ -70,7 +70,7 @@ export function createV1Router(deps: V1RouterDeps): Router {
       },
     };
     const { audit } = deps;
-    if (audit && MUTATING.has(operation)) {
+    if (audit?.enabled && MUTATING.has(operation)) {
       // The audit trail's one call for this door, for a caller the door has authenticated.
       scope.audit = (outcome) => {
         if (!req.callerKeyId) return;
@@ -182,8 +182,11 @@ export function createV1Router(deps: V1RouterDeps): Router {
     }),
   );
 
-  return router;
+  // Every other path passes by without walking the router's routes (express matches paths case-insensitively).
+  return (req, res, next) => (V1_PATH.test(req.path) ? router(req, res, next) : next());
 }
+
+const V1_PATH = /^\/v1(\/|$)/i;
 
 function uploadIdOf(req: Request): string {
   const raw = String(req.params.uploadId);

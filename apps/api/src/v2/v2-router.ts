@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { MethodNotAllowedError, RouteNotFoundError, type OciRouteFamily } from '@longshore/domain';
 import type { DoorAuditEvent, RequestAudit } from '../audit/request-audit.js';
 import type { V2Authorizer } from '../auth/registry-basic-auth.js';
@@ -35,15 +35,15 @@ function isMutating(operation: string, req: Request): boolean {
  * It takes the path apart (repository names contain slashes), picks the family's handler for the
  * method, and runs it on the API's one error path (errors/handle-request.ts).
  */
-export function createV2Router(deps: V2RouterDeps): Router {
-  const router = Router();
-  router.use((req, res, next) => {
+export function createV2Router(deps: V2RouterDeps): RequestHandler {
+  // A plain middleware, not an express Router: a /v2 request goes straight to the dispatcher.
+  const door: RequestHandler = (req, res, next) => {
     if (req.path !== '/v2' && !req.path.startsWith('/v2/')) {
       next();
       return;
     }
     void dispatch(req, res);
-  });
+  };
 
   async function dispatch(req: Request, res: Response): Promise<void> {
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
@@ -76,7 +76,7 @@ export function createV2Router(deps: V2RouterDeps): Router {
         res.locals.operation = route.operation;
         noteRepository(req, target.name);
         const { audit } = deps;
-        if (audit && isMutating(route.operation, req)) {
+        if (audit?.enabled && isMutating(route.operation, req)) {
           // The audit trail's one call for this door. Not the challenge an unauthenticated client
           // gets first: only what a known caller did or was refused.
           scope.audit = (outcome) => {
@@ -92,7 +92,7 @@ export function createV2Router(deps: V2RouterDeps): Router {
     );
   }
 
-  return router;
+  return door;
 }
 
 /** The audit line of a /v2 mutation: the digest it answered (or named), the tag it named. */
