@@ -64,7 +64,7 @@ export async function createWorkerContext(config: Config, log: Logger): Promise<
   });
   const onQueueError = (err: Error) => log.debug({ err }, 'queue connection error');
   const onWorkerError = (err: Error, message: string) =>
-    isRedisConnectionError(err) ? log.debug({ err }, message) : log.error({ err }, message);
+    isRedisConnectionError(err, redis) ? log.debug({ err }, message) : log.error({ err }, message);
   const storage = await createConfiguredStorageDriver(config);
   const hashPool = createHashPool(config.hashThreads);
   // Lifecycle expiry publishes its DELETE events like the API's deletes do.

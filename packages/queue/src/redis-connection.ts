@@ -84,14 +84,21 @@ export function redisReady(redis: RedisClient): Promise<void> {
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
+/** ioredis's error class (not exported from its index) for a command that ran out of retries during an outage. */
+const MAX_RETRIES_ERROR = 'MaxRetriesPerRequestError';
+
 /**
  * Whether an error only says Redis is unreachable for now (already reported once per outage by
- * the connection's own log), rather than something worth an error line of its own.
+ * the connection's own log), rather than something worth an error line of its own: a network
+ * error code, ioredis's MaxRetriesPerRequestError, or any error while `connection` (a connection
+ * to the same Redis) is not ready, such as a command refused on a closed or reconnecting one.
+ * Decided by error codes, classes and connection state, never by message text.
  */
-export function isRedisConnectionError(err: unknown): boolean {
-  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+export function isRedisConnectionError(err: unknown, connection?: Pick<RedisClient, 'status'>): boolean {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
   return (
-    (code !== undefined && CONNECTION_ERROR_CODES.has(code)) ||
-    /^Connection is closed|Stream isn't writeable|Reached the max retries per request/.test(message ?? '')
+    (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) ||
+    name === MAX_RETRIES_ERROR ||
+    (err !== undefined && connection !== undefined && connection.status !== 'ready')
   );
 }
