@@ -9,6 +9,7 @@ import {
   wireEntry,
 } from '@longshore/domain';
 import type { AuthGate } from '../auth/auth-gate.js';
+import { setRetryAfter } from '../errors/send-error.js';
 import { wordedRefusal } from '../errors/to-domain-error.js';
 import { noteRepository } from '../http/request-facts.js';
 import type { ImageOverview } from '../overview/image-overview.js';
@@ -91,7 +92,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       );
       return;
     }
-    if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
+    setRetryAfter(res, err);
     const status = wireEntry(err.name).httpStatus;
     sendHtml(
       res,
@@ -189,7 +190,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       res.redirect(303, '/ui/');
     } catch (err) {
       if (err instanceof ThrottlingException) {
-        if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
+        setRetryAfter(res, err);
         refuse(429, 'Too many failed sign-ins from this address; wait and try again.');
       } else if (err instanceof LongshoreError) {
         refuse(401, 'The access key ID or the secret access key is not valid.');

@@ -17,8 +17,13 @@ export interface ErrorAnswerContext {
  * `retryAfterSeconds`); the body, status and authentication challenge are the wire's.
  */
 export function sendError(wire: Wire, res: Response, error: LongshoreError, context: ErrorAnswerContext = {}): void {
-  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+  setRetryAfter(res, error);
   if (wire === 'ecr') sendEcrError(res, error);
   else if (wire === 'v2') sendOciError(res, error, context.family ?? 'base', context.challengeRealm);
   else sendV1Error(res, error);
+}
+
+/** `Retry-After` for an error that names when to come back (every door's answer, the console's pages too). */
+export function setRetryAfter(res: Response, error: Pick<LongshoreError, 'retryAfterSeconds'>): void {
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
 }

@@ -64,6 +64,18 @@ export function manifestRoutes(deps: ManifestRouteDeps): V2RouteFamily {
     x.res.setHeader('ETag', `"${manifest.digest}"`);
   };
 
+  /** GET and HEAD: the manifest `read` finds, refused unless the request accepts its media type, its headers set. */
+  const served = async <M extends ManifestHead>(
+    x: V2Exchange,
+    read: (repositoryName: string, reference: string, access: PullAccess) => Promise<M>,
+  ): Promise<M> => {
+    existingReference(x);
+    const manifest = await read(x.target.name, x.target.reference, pullAccess(x));
+    if (!acceptsManifest(x.req.get('accept'), manifest.mediaType)) throw notAccepted(x, manifest.mediaType);
+    headers(x, manifest);
+    return manifest;
+  };
+
   return {
     PUT: {
       operation: 'v2.PutManifest',
@@ -87,20 +99,14 @@ export function manifestRoutes(deps: ManifestRouteDeps): V2RouteFamily {
     GET: {
       operation: 'v2.GetManifest',
       async handle(x) {
-        existingReference(x);
-        const manifest = await deps.images.getManifest(x.target.name, x.target.reference, pullAccess(x));
-        if (!acceptsManifest(x.req.get('accept'), manifest.mediaType)) throw notAccepted(x, manifest.mediaType);
-        headers(x, manifest);
+        const manifest = await served(x, (name, reference, access) => deps.images.getManifest(name, reference, access));
         x.res.end(manifest.bytes);
       },
     },
     HEAD: {
       operation: 'v2.HeadManifest',
       async handle(x) {
-        existingReference(x);
-        const manifest = await deps.images.headManifest(x.target.name, x.target.reference, pullAccess(x));
-        if (!acceptsManifest(x.req.get('accept'), manifest.mediaType)) throw notAccepted(x, manifest.mediaType);
-        headers(x, manifest);
+        await served(x, (name, reference, access) => deps.images.headManifest(name, reference, access));
         x.res.end();
       },
     },

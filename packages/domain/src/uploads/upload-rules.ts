@@ -12,7 +12,7 @@ export const FINISHED_UPLOAD_STATUSES: readonly UploadStatus[] = ['completed', '
 
 /** Whether an upload has finished: it will never change again (nothing to wait for, safe to purge); a missing one has not. */
 export function isUploadFinished(status: UploadStatus | 'missing'): boolean {
-  return status === 'completed' || status === 'failed';
+  return status !== 'missing' && FINISHED_UPLOAD_STATUSES.includes(status);
 }
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
