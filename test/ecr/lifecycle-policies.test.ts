@@ -78,6 +78,10 @@ describe('lifecycle policies with the AWS SDK', () => {
       env: {
         CLOCK_OFFSET_FILE: clockFile,
         LIFECYCLE_INTERVAL_SECONDS: '1',
+        // Expiries go two at a time, each batch followed by a rest: an evaluation of several
+        // batches still expires each image once, with one DELETE event each.
+        LIFECYCLE_DELETE_BATCH: '2',
+        LIFECYCLE_DUTY_PERCENT: '50',
         EVENTS_WEBHOOK_URL: `${receiver.baseUrl}events`,
       },
     });
@@ -187,10 +191,13 @@ describe('lifecycle policies with the AWS SDK', () => {
     }
   });
 
-  it('the workers apply a policy by themselves: expired images are deleted with DELETE events, lastEvaluatedAt is set', async () => {
+  it('the workers apply a policy by themselves: expired images are deleted, in paced batches, with one DELETE event each; lastEvaluatedAt is set', async () => {
     const { repositoryName, blobs } = await repository();
     const kept = await putImage(repositoryName, blobs, 'release', 'release-1');
-    const old = [await putImage(repositoryName, blobs, 'old-1'), await putImage(repositoryName, blobs, 'old-2')];
+    const old: string[] = [];
+    // Five: three paced batches of LIFECYCLE_DELETE_BATCH=2.
+    for (const name of ['old-1', 'old-2', 'old-3', 'old-4', 'old-5'])
+      old.push(await putImage(repositoryName, blobs, name));
     const text = policyText([untaggedOlderThan(1)]);
     await ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: text }));
     // Evaluated now: nothing is a day old yet.

@@ -80,9 +80,11 @@ async function measure(ctx: ScenarioContext, redis: Redis): Promise<RunResult> {
   const baseline = await pushLoad(ctx, (elapsedMs) => elapsedMs >= Math.min(10_000, count / 10));
   const cpuBefore = (await baselineCpu.stop()).percent;
   const rewritesBeforeEvaluation = await aofRewrites(redis);
+  const slowlog = await startSlowlog(redis);
   const evaluationCpu = await ctx.cpuWindow();
   const evaluation = await evaluate(ctx, redis, keptPerKind(count), 2 * keptPerKind(count));
   const cpuDuring = (await evaluationCpu.stop()).percent;
+  const longestCommands = await slowlog.stop();
   const rewritesAfterEvaluation = await aofRewrites(redis);
   const remaining = await redis.hlen(createKeys(PREFIX).images(ctx.repositoryName).images);
 
@@ -114,6 +116,8 @@ async function measure(ctx: ScenarioContext, redis: Redis): Promise<RunResult> {
       // Percent of one core per process; the evaluation's window includes the pushes made meanwhile.
       cpuPercentBeforeEvaluation: cpuBefore,
       cpuPercentDuringEvaluation: cpuDuring,
+      // Redis SLOWLOG during the evaluation: the longest commands (each blocks every client meanwhile).
+      longestRedisCommandsDuringEvaluation: longestCommands,
       cpuMsPerExpiredImage: Object.fromEntries(
         Object.entries(cpuDuring).map(([name, percent]) => [
           name,
@@ -324,6 +328,39 @@ async function evaluate(
   const [pushes] = await Promise.all([pushLoad(ctx, () => evaluatedAt !== undefined), watch()]);
   const startedAt = Math.min(firstGoneAt ?? seenAt, Math.max(evaluatedAt!, policyPutAt - 1000));
   return { ms: seenAt - startedAt, windowMs: performance.now() - windowStart, pushes };
+}
+
+/** Commands at least this long go to Redis's SLOWLOG during the evaluation. */
+const SLOWLOG_MIN_US = 2_000;
+const SLOWLOG_KEPT = 128;
+
+/**
+ * Records the Redis commands of at least SLOWLOG_MIN_US (SLOWLOG) from now; `stop` puts the
+ * settings back and answers how many there were, the longest and the five longest (µs, command).
+ */
+async function startSlowlog(redis: Redis) {
+  const setting = (await redis.config('GET', 'slowlog-*')) as string[];
+  const before = Object.fromEntries(setting.flatMap((_, i) => (i % 2 === 0 ? [[setting[i]!, setting[i + 1]!]] : [])));
+  await redis.config('SET', 'slowlog-log-slower-than', String(SLOWLOG_MIN_US), 'slowlog-max-len', String(SLOWLOG_KEPT));
+  await redis.slowlog('RESET');
+  return {
+    async stop() {
+      const entries = (await redis.slowlog('GET', SLOWLOG_KEPT)) as [number, number, number, string[]][];
+      const count = Number(await redis.slowlog('LEN'));
+      for (const [name, value] of Object.entries(before)) await redis.config('SET', name, value);
+      const longest = entries
+        .map(([, , us, args]) => ({ us, command: describeCommand(args) }))
+        .sort((a, b) => b.us - a.us);
+      return { overMs: SLOWLOG_MIN_US / 1000, count, longestUs: longest[0]?.us ?? 0, top: longest.slice(0, 5) };
+    },
+  };
+}
+
+/** A SLOWLOG entry's command: its name, and for a script its sha's start and first key. */
+function describeCommand(args: string[]): string {
+  const [name = '', ...rest] = args;
+  if (/^evalsha/i.test(name)) return `${name} ${rest[0]?.slice(0, 8)} ${rest[2] ?? ''}`;
+  return [name, ...rest.slice(0, 2)].join(' ').slice(0, 80);
 }
 
 /** How many append-only-file rewrites Redis has completed (INFO persistence `aof_rewrites`). */

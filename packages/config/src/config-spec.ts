@@ -604,6 +604,20 @@ export const configSpec = {
     default: 3600,
     parse: integer({ min: 1 }),
   }),
+  lifecycleDutyPercent: setting({
+    env: 'LIFECYCLE_DUTY_PERCENT',
+    description:
+      "Percent of the time a lifecycle evaluation works: after each batch of expiries it rests (100 − percent) ÷ percent times that batch's own duration, leaving the worker and Redis to pushes meanwhile (100: no rest)",
+    default: 40,
+    parse: integer({ min: 1, max: 100 }),
+  }),
+  lifecycleDeleteBatch: setting({
+    env: 'LIFECYCLE_DELETE_BATCH',
+    description:
+      'Images a lifecycle evaluation expires per step (one Redis script call, which holds Redis while it runs, and its storage deletes); a rest follows each step',
+    default: 100,
+    parse: integer({ min: 1, max: 1000 }),
+  }),
   pullRecordIntervalSeconds: setting({
     env: 'PULL_RECORD_INTERVAL_SECONDS',
     description:

@@ -15,6 +15,7 @@ export function applyLifecyclePoliciesJob(context: WorkerContext): MaintenanceJo
     lifecycle: stores.lifecycle,
     now: context.clock,
     log,
+    pace: { dutyPercent: config.lifecycleDutyPercent, deleteBatch: config.lifecycleDeleteBatch },
   };
   return {
     name: 'apply-lifecycle-policies',

@@ -1,6 +1,7 @@
 import { parseLifecyclePolicy } from '@longshore/domain';
 import { lifecycleExpiryChunks, type ImageStore, type LifecycleStore, type RepositoryStore } from '@longshore/metadata';
 import type { Logger } from '@longshore/telemetry';
+import { DutyCycle } from './duty-cycle.js';
 
 export interface LifecycleDeps {
   repositories: Pick<RepositoryStore, 'get'>;
@@ -8,6 +9,8 @@ export interface LifecycleDeps {
   lifecycle: LifecycleStore;
   now: () => number;
   log: Logger;
+  /** LIFECYCLE_DUTY_PERCENT and LIFECYCLE_DELETE_BATCH: how an evaluation paces itself (see below). */
+  pace: { dutyPercent: number; deleteBatch: number };
   /** How long one repository's evaluation lock lives between renewals. */
   lockTtlMs?: number;
   /** Tests only (TEST_HOLD_LIFECYCLE_AT): awaited once the evaluation holds the repository's lock. */
@@ -27,6 +30,11 @@ export interface RepositoryEvaluation {
  * expires (streamed a chunk at a time in push order, never the whole repository at once) are
  * deleted exactly as BatchDeleteImage by digest deletes them (tags, events; an image
  * an index lists stays), and `lastEvaluatedAt` is set.
+ *
+ * Paced so that pushes meanwhile barely notice it: the expiries go `pace.deleteBatch` at a time
+ * (one short Redis script each, never one that holds Redis for long), and after each batch the
+ * evaluation rests in proportion to what the batch (and the reading before it) took, working
+ * `pace.dutyPercent` of the time.
  */
 export async function applyLifecyclePolicy(deps: LifecycleDeps, repositoryName: string): Promise<RepositoryEvaluation> {
   const outcome = await deps.lifecycle.withEvaluationLock(repositoryName, deps.lockTtlMs ?? 60_000, async () => {
@@ -40,25 +48,31 @@ export async function applyLifecyclePolicy(deps: LifecycleDeps, repositoryName: 
     const now = deps.now();
     let expired = 0;
     const policy = parseLifecyclePolicy(stored.text);
+    const { dutyPercent, deleteBatch } = deps.pace;
+    const duty = new DutyCycle(dutyPercent);
     for await (const expiries of lifecycleExpiryChunks(deps, repositoryName, policy, now)) {
-      expired += await deleteExpired(
-        deps.images,
-        repositoryName,
-        expiries.map((e) => e.image.digest),
-      );
+      const digests = expiries.map((e) => e.image.digest);
+      for (let start = 0; start < digests.length; start += deleteBatch) {
+        expired += await deleteExpired(deps.images, repositoryName, digests.slice(start, start + deleteBatch));
+        await duty.rest();
+      }
     }
     await deps.lifecycle.setEvaluated(repositoryName, now);
+    deps.log.debug(
+      { repositoryName, expired, workedMs: Math.round(duty.workedMs), restedMs: Math.round(duty.restedMs) },
+      'lifecycle evaluation paced',
+    );
     return expired;
   });
   return { repositoryName, evaluated: outcome !== undefined, expired: outcome ?? 0 };
 }
 
 /**
- * Deletes one chunk's expired images with ImageStore.deleteMany (a script call per batch of at
- * most DELETE_BATCH images, bulk storage syncs, the events in one addBulk); answers how many went.
+ * Deletes one batch of expired images with ImageStore.deleteMany (one script call, bulk storage
+ * syncs, the events in one addBulk); answers how many went.
  */
 async function deleteExpired(images: ImageStore, repositoryName: string, digests: string[]): Promise<number> {
-  const outcomes = await images.deleteMany(repositoryName, digests, true);
+  const outcomes = await images.deleteMany(repositoryName, digests, true, digests.length);
   return outcomes.filter((o) => o.kind === 'deleted').length;
 }
 
