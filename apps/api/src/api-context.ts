@@ -67,7 +67,7 @@ export async function createApiContext(config: Config, log: Logger): Promise<Api
   await Promise.all([redisReady(redis), redisReady(queueRedis)]);
   const queueError = (err: Error) => log.debug({ err }, 'queue connection error');
   const storage = await createConfiguredStorageDriver(config);
-  const hashPool = createHashPool(config.hashThreads);
+  const hashPool = createHashPool(config.hashThreads, { idleMs: config.hashThreadIdleMs });
   const onEventError = (err: unknown) => log.error({ err }, 'an image event could not be queued');
   const { stores, events, where } = createPublishingStores({ storeRedis: redis, queueRedis }, config, storage, {
     queue: queueError,

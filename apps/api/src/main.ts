@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import v8 from 'node:v8';
+import { v8HeapFlags } from '@longshore/config';
 import { listenOn, runService, startOpsServer } from '@longshore/telemetry';
 import { buildApi } from './build-api.js';
 import { readTlsFiles, reloadTlsOnChange } from './http/reloading-tls.js';
@@ -9,6 +11,8 @@ import { readTlsFiles, reloadTlsOnChange } from './http/reloading-tls.js';
  * METRICS_PORT, and on a signal finish active requests before closing.
  */
 runService('longshore-api', async (config, log) => {
+  // V8's heap growth (V8_HEAP_GROWING_PERCENT), which NODE_OPTIONS cannot carry.
+  for (const flag of v8HeapFlags(config)) v8.setFlagsFromString(flag);
   const api = await buildApi(config, log);
   const tls =
     config.tlsCertFile && config.tlsKeyFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined;

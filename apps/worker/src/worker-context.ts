@@ -66,7 +66,7 @@ export async function createWorkerContext(config: Config, log: Logger): Promise<
   const onWorkerError = (err: Error, message: string) =>
     isRedisConnectionError(err, redis) ? log.debug({ err }, message) : log.error({ err }, message);
   const storage = await createConfiguredStorageDriver(config);
-  const hashPool = createHashPool(config.hashThreads);
+  const hashPool = createHashPool(config.hashThreads, { idleMs: config.hashThreadIdleMs });
   // Lifecycle expiry publishes its DELETE events like the API's deletes do.
   const { stores, events: publisher } = createPublishingStores({ storeRedis, queueRedis: redis }, config, storage, {
     queue: onQueueError,

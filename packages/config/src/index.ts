@@ -8,3 +8,4 @@ export {
 } from './redis-cluster-url.js';
 export { createClock, type Clock } from './clock.js';
 export { childMemoryEnv } from './child-memory-env.js';
+export { v8HeapFlags } from './v8-heap-flags.js';

@@ -20,7 +20,10 @@ export interface HashPool {
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
   hashPart(task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>): Promise<IngestPartResult>;
+  /** The most threads the pool runs at once (HASH_THREADS). */
   readonly threads: number;
+  /** Threads running now: they start on demand and exit when idle (HASH_THREAD_IDLE_MS). */
+  liveThreads(): number;
   /** Fraction of the pool's capacity busy since the pool started (0..1). */
   utilization(): number;
   close(): Promise<void>;
@@ -78,13 +81,18 @@ async function fileResult(result: Promise<unknown>): Promise<string> {
   return value as string;
 }
 
-/** A pool of threads sized to the cores, so hashing runs in parallel and off the event loop. */
-export function createHashPool(threads: number): HashPool {
+/**
+ * A pool of up to `threads` threads, so hashing runs in parallel and off the event loop. The
+ * threads start on demand, when a task finds none free, and one left idle for `idleMs` exits:
+ * each is a V8 isolate of about 9 MiB, and a process that only takes small parts (hashed inline)
+ * or serves listings never starts one.
+ */
+export function createHashPool(threads: number, options: { idleMs?: number } = {}): HashPool {
   const pool = new Piscina({
     filename: taskFile(),
-    minThreads: threads,
+    minThreads: 0,
     maxThreads: threads,
-    idleTimeout: 60_000,
+    idleTimeout: options.idleMs ?? 30_000,
     execArgv: threadExecArgv(),
   });
   return {
@@ -95,6 +103,7 @@ export function createHashPool(threads: number): HashPool {
     ingestPart: (task) =>
       pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,
+    liveThreads: () => pool.threads.length,
     utilization: () => pool.utilization,
     close: () => pool.destroy(),
   };
