@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, unlink as unlinkCallback } from 'node:fs';
+import { createReadStream, mkdirSync, unlink as unlinkCallback } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { syncDirectory, writeFileAtomically, writeFully } from './filesystem-files.js';
 import { satisfiableRange } from './byte-range.js';
 import { writeChunksCoalesced } from './coalescing-file-writer.js';
+import { writePartFileSync } from './local-part-file.js';
 import { PartExistsError, PathNotFoundError, UploadSessionNotFoundError } from './errors.js';
 import { blobIndexOf, parseBlobIndex, type BlobIndex } from './filesystem-files.js';
 import { isValidPathSegment, resolveLogicalPath } from './storage-driver.js';
@@ -46,6 +47,15 @@ const BLOB_LOCATION = /^blobs\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|sha512\/[0-9a-
 const BLOB_DIGEST = /^(sha256):([0-9a-f]{64})$|^(sha512):([0-9a-f]{128})$/;
 const READ_CHUNK = 1024 * 1024;
 const unlink = promisify(unlinkCallback);
+/**
+ * A part this small (a whole small layer, typically) is written at once on the calling thread:
+ * open, write and close take tens of microseconds of CPU there, against several hundred for the
+ * three hops through libuv's thread pool (each wakes a pool thread and then the event loop). On
+ * the 2-core development machine, 64 KiB files: 70–110 µs of CPU each written synchronously,
+ * 225–490 µs through `fs.promises`. Nothing is fsynced here either way (the worker makes parts
+ * durable before publishing).
+ */
+const SMALL_PART_BYTES = 256 * 1024;
 
 /**
  * The filesystem layout behind the port:
@@ -72,7 +82,8 @@ class FilesystemDriver implements StorageDriver {
   // --- upload sessions -------------------------------------------------------------------------
 
   async createUpload(uploadId: string): Promise<UploadSession> {
-    await mkdir(this.partsDir(uploadId), { recursive: true });
+    // Two directories made at once, on this thread: cheaper than a hop through libuv's pool (see SMALL_PART_BYTES).
+    mkdirSync(this.partsDir(uploadId), { recursive: true });
     return { uploadId, state: {} };
   }
 
@@ -82,14 +93,23 @@ class FilesystemDriver implements StorageDriver {
     data: Uint8Array | AsyncIterable<Uint8Array>,
   ): Promise<WrittenPart> {
     const file = this.partFile(session, partNumber);
-    // Exclusive: a part file is written by one claim only, and never again.
-    const handle = await open(file, 'wx', 0o644).catch((error: unknown) => {
+    const refused = (error: unknown): never => {
       if (errorCode(error) === 'EEXIST') throw new PartExistsError(session.uploadId, partNumber, { cause: error });
       if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) {
         throw new UploadSessionNotFoundError(session.uploadId, { cause: error });
       }
       throw error;
-    });
+    };
+    if (data instanceof Uint8Array && data.byteLength <= SMALL_PART_BYTES) {
+      try {
+        writePartFileSync(file, data);
+      } catch (error) {
+        refused(error);
+      }
+      return { partNumber, size: data.byteLength, receipt: '' };
+    }
+    // Exclusive: a part file is written by one claim only, and never again.
+    const handle = await open(file, 'wx', 0o644).catch(refused);
     try {
       let size = 0;
       if (data instanceof Uint8Array) {
