@@ -253,18 +253,9 @@ export interface LuaScript {
   lua: string;
 }
 
-type ScriptCommand = (...keysAndArgs: (string | number | Buffer)[]) => Promise<unknown>;
+const shas = new WeakMap<LuaScript, string>();
 
-/** Each script's command name: its SHA-1, so two scripts never share one. */
-const commandNames = new WeakMap<LuaScript, string>();
-/** The scripts defined as commands on each connection. */
-const definedOn = new WeakMap<Redis | Cluster, Set<string>>();
-
-/**
- * Runs a script as an ioredis command (`defineCommand`): ioredis sends EVALSHA, and EVAL on a
- * connection (a cluster node) that has not loaded it yet or lost it (NOSCRIPT after a restart or
- * failover), so one round trip in the usual case.
- */
+/** Runs a script by its SHA (one round trip), loading it on first use on each Redis. */
 export async function runScript<T = unknown>(
   redis: Redis | Cluster,
   script: LuaScript,
@@ -274,20 +265,15 @@ export async function runScript<T = unknown>(
   if (keys.length !== script.numberOfKeys) {
     throw new Error(`script expects ${script.numberOfKeys} keys, got ${keys.length}`);
   }
-  let name = commandNames.get(script);
-  if (!name) {
-    name = `longshore_${createHash('sha1').update(script.lua).digest('hex')}`;
-    commandNames.set(script, name);
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script.lua).digest('hex');
+    shas.set(script, sha);
   }
-  let defined = definedOn.get(redis);
-  if (!defined) {
-    defined = new Set();
-    definedOn.set(redis, defined);
+  try {
+    return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T;
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    return (await redis.eval(script.lua, keys.length, ...keys, ...args)) as T;
   }
-  if (!defined.has(name)) {
-    redis.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-    defined.add(name);
-  }
-  const command = (redis as unknown as Record<string, ScriptCommand>)[name]!;
-  return (await command.call(redis, ...keys, ...args)) as T;
 }

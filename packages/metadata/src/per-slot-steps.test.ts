@@ -86,18 +86,12 @@ describe('per-slot steps of the operations that span two slots', () => {
     const racing = new Proxy(redis, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown;
-        if (property === 'sendCommand') {
-          return async (command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
-            // Read before sending: ioredis turns the first EVALSHA on a connection into an EVAL.
-            const isLink = command.name === 'evalsha' && command.args[0] === linkSha;
-            const reply = await (value as (...args: unknown[]) => Promise<unknown>).call(target, command, ...rest);
-            if (isLink) await stores.repositories.delete(name, REGISTRY, true);
+        if (property === 'evalsha') {
+          return async (sha: string, ...rest: unknown[]) => {
+            const reply = await (value as (...args: unknown[]) => Promise<unknown>).call(target, sha, ...rest);
+            if (sha === linkSha) await stores.repositories.delete(name, REGISTRY, true);
             return reply;
           };
-        }
-        // A script command (see runScript) runs on the proxy, so its EVALSHA passes sendCommand above.
-        if (typeof property === 'string' && property.startsWith('longshore_') && typeof value === 'function') {
-          return value.bind(receiver);
         }
         return typeof value === 'function' ? value.bind(target) : value;
       },

@@ -61,18 +61,11 @@ describe('every Lua script keeps its KEYS in one Redis Cluster slot', () => {
     const recording = new Proxy(redis, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown;
-        if (property === 'sendCommand' && typeof value === 'function') {
-          return (command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
-            if (command.name === 'evalsha' || command.name === 'eval') {
-              const [script, numberOfKeys, ...more] = command.args;
-              record(String(script), Number(numberOfKeys), more);
-            }
-            return (value as (...args: unknown[]) => unknown).call(target, command, ...rest);
+        if ((property === 'evalsha' || property === 'eval') && typeof value === 'function') {
+          return (script: string, numberOfKeys: number, ...rest: unknown[]) => {
+            record(script, numberOfKeys, rest);
+            return (value as (...args: unknown[]) => unknown).call(target, script, numberOfKeys, ...rest);
           };
-        }
-        // A script command (see runScript) runs on the proxy, so its EVALSHA passes sendCommand above.
-        if (typeof property === 'string' && property.startsWith('longshore_') && typeof value === 'function') {
-          return value.bind(receiver);
         }
         return typeof value === 'function' ? value.bind(target) : value;
       },

@@ -34,6 +34,33 @@ function distinct(ids: ImageIdentifier[]): ImageIdentifier[] {
   return [...seen.values()];
 }
 
+type ValidId = Exclude<CheckedId, { failure: ImageFailure }>;
+
+/** The distinct ids that are well formed; each malformed one is added to `failures`. */
+function* checkedIds(
+  ids: ImageIdentifier[],
+  failures: ImageFailure[],
+): Generator<{ requested: ImageIdentifier; checked: ValidId }> {
+  for (const requested of distinct(ids)) {
+    const checked = checkId(requested);
+    if ('failure' in checked) failures.push(checked.failure);
+    else yield { requested, checked };
+  }
+}
+
+/** The image an id names: its digest, which its tag (if it names one too) must point at; or its tag's. */
+async function digestNamed(
+  scope: BatchScope,
+  requested: ImageIdentifier,
+  checked: ValidId,
+): Promise<{ digest: string } | { failure: ImageFailure }> {
+  if (checked.tag === undefined) return { digest: checked.digest! };
+  const tagged = await scope.store.resolveTag(scope.repositoryName, checked.tag);
+  if (tagged === undefined) return { failure: notFound(requested) };
+  if (checked.digest !== undefined && tagged !== checked.digest) return { failure: tagMismatch(requested) };
+  return { digest: tagged };
+}
+
 function notFound(imageId: ImageIdentifier): ImageFailure {
   return { imageId, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' };
 }
@@ -70,23 +97,13 @@ export async function batchGetImages(
 ): Promise<{ images: EcrImage[]; failures: ImageFailure[] }> {
   const images: EcrImage[] = [];
   const failures: ImageFailure[] = [];
-  for (const requested of distinct(ids)) {
-    const checked = checkId(requested);
-    if ('failure' in checked) {
-      failures.push(checked.failure);
+  for (const { requested, checked } of checkedIds(ids, failures)) {
+    const named = await digestNamed(scope, requested, checked);
+    if ('failure' in named) {
+      failures.push(named.failure);
       continue;
     }
-    const tagged =
-      checked.tag !== undefined ? await scope.store.resolveTag(scope.repositoryName, checked.tag) : undefined;
-    if (checked.tag !== undefined && tagged === undefined) {
-      failures.push(notFound(requested));
-      continue;
-    }
-    if (checked.digest !== undefined && tagged !== undefined && tagged !== checked.digest) {
-      failures.push(tagMismatch(requested));
-      continue;
-    }
-    const digest = (checked.digest ?? tagged)!;
+    const { digest } = named;
     const found = await scope.store.getManifest(scope.repositoryName, digest);
     if (!found) {
       failures.push(notFound(requested));
@@ -124,12 +141,7 @@ export async function batchDeleteImages(
 ): Promise<{ imageIds: ImageIdentifier[]; failures: ImageFailure[] }> {
   const imageIds: ImageIdentifier[] = [];
   const failures: ImageFailure[] = [];
-  for (const requested of distinct(ids)) {
-    const checked = checkId(requested);
-    if ('failure' in checked) {
-      failures.push(checked.failure);
-      continue;
-    }
+  for (const { requested, checked } of checkedIds(ids, failures)) {
     if (checked.digest === undefined) {
       const removed = await scope.store.deleteTag(scope.repositoryName, checked.tag!);
       if (removed.kind === 'not-found') failures.push(notFound(requested));
@@ -137,16 +149,10 @@ export async function batchDeleteImages(
       else imageIds.push({ imageDigest: removed.digest, imageTag: checked.tag! });
       continue;
     }
-    if (checked.tag !== undefined) {
-      const tagged = await scope.store.resolveTag(scope.repositoryName, checked.tag);
-      if (tagged === undefined) {
-        failures.push(notFound(requested));
-        continue;
-      }
-      if (tagged !== checked.digest) {
-        failures.push(tagMismatch(requested));
-        continue;
-      }
+    const named = await digestNamed(scope, requested, checked);
+    if ('failure' in named) {
+      failures.push(named.failure);
+      continue;
     }
     const deleted = await scope.store.delete(scope.repositoryName, checked.digest, true);
     if (deleted.kind === 'not-found') failures.push(notFound(requested));

@@ -79,6 +79,13 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
     }
   };
 
+  /** The body as the last chunk, then the upload completed as the blob `digest` (monolithic POST, closing PUT). */
+  const completeWith = async (x: V2Exchange, record: UploadRecord, digest: string): Promise<void> => {
+    await appendBody(x, record);
+    await deps.blobUploads.complete(record, digest, x.signal);
+    answerBlob(x, digest);
+  };
+
   return {
     POST: {
       operation: 'v2.StartUpload',
@@ -102,9 +109,7 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
           answerProgress(x, record, 0, 202);
           return;
         }
-        await appendBody(x, record);
-        await deps.blobUploads.complete(record, wanted, x.signal);
-        answerBlob(x, wanted);
+        await completeWith(x, record, wanted);
       },
     },
     PATCH: {
@@ -119,9 +124,7 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
       async handle(x) {
         const record = await session(x, true);
         const { digest } = requireBlobDigest(x.req.query.digest, 'digest');
-        await appendBody(x, record);
-        await deps.blobUploads.complete(record, digest, x.signal);
-        answerBlob(x, digest);
+        await completeWith(x, record, digest);
       },
     },
     GET: {
