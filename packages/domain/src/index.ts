@@ -117,7 +117,6 @@ export {
   FINISHED_UPLOAD_STATUSES,
   INLINE_HASH_MAX_BYTES,
   isUploadFinished,
-  MAX_PART_NUMBER,
   parseUploadId,
   type UploadStatus,
 } from './uploads/upload-rules.js';
@@ -129,4 +128,5 @@ export {
   type RefusalRecord,
 } from './errors/refusal.js';
 export { wordRefusal } from './wire/refusal-wording.js';
-export { toStatusDocument, type UploadStatusDocument, type UploadStatusFacts } from './wire/status-document.js';
+export { toStatusDocument, type UploadStatusDocument, type UploadStatusFacts } from './uploads/upload-rules.js';
+export { MAX_PART_NUMBER } from './uploads/upload-limits.js';

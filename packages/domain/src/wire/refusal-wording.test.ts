@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LongshoreError } from '../errors/longshore-error.js';
 import type { RefusalCode } from '../errors/refusal.js';
 import { refusalCodes, wordRefusal } from './refusal-wording.js';
-import { toStatusDocument } from './status-document.js';
+import { toStatusDocument } from '../uploads/upload-rules.js';
 import { ociAnswer, wireEntry } from './wire-table.js';
 
 const REPO = { repositoryName: 'team/app', registryId: '000000000000' };

@@ -14,7 +14,7 @@ import {
 } from '../errors/ecr-errors.js';
 import type { LongshoreError } from '../errors/longshore-error.js';
 import type { RefusalCode, RefusalFacts } from '../errors/refusal.js';
-import { MAX_PART_NUMBER } from '../uploads/upload-rules.js';
+import { MAX_PART_NUMBER } from '../uploads/upload-limits.js';
 
 type Wording = (facts: RefusalFacts) => LongshoreError;
 
