@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import { type Cluster, type Redis, ReplyError } from 'ioredis';
 
 /**
  * The Redis key layout, in one place. Everything Longshore stores lives under one prefix, which
@@ -273,7 +273,18 @@ export async function runScript<T = unknown>(
   try {
     return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T;
   } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    if (redisErrorPrefix(err) !== 'NOSCRIPT') throw err;
     return (await redis.eval(script.lua, keys.length, ...keys, ...args)) as T;
   }
+}
+
+/**
+ * The error kind of a Redis error reply: RESP defines it as the reply's first word, up to the
+ * first space (`NOSCRIPT`, `MOVED`, `WRONGTYPE`, …), a code for programs to branch on (the rest is
+ * wording). ioredis hands the reply over as the error's message, so the code is read from there.
+ */
+export function redisErrorPrefix(err: unknown): string | undefined {
+  if (!(err instanceof ReplyError)) return undefined;
+  const space = err.message.indexOf(' ');
+  return space < 0 ? err.message : err.message.slice(0, space);
 }
