@@ -284,7 +284,8 @@ export async function runScript<T = unknown>(
  * wording). ioredis hands the reply over as the error's message, so the code is read from there.
  */
 export function redisErrorPrefix(err: unknown): string | undefined {
-  if (!(err instanceof ReplyError)) return undefined;
-  const space = err.message.indexOf(' ');
-  return space < 0 ? err.message : err.message.slice(0, space);
+  if (!(err instanceof ReplyError) || !(err instanceof Error)) return undefined;
+  const { message } = err;
+  const space = message.indexOf(' ');
+  return space < 0 ? message : message.slice(0, space);
 }
