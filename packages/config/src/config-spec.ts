@@ -622,7 +622,7 @@ export const configSpec = {
     env: 'LIFECYCLE_DUTY_PERCENT',
     description:
       "Percent of the time a lifecycle evaluation works: after each batch of expiries it rests (100 − percent) ÷ percent times that batch's own duration, leaving the worker and Redis to pushes meanwhile (100: no rest)",
-    default: 40,
+    default: 65,
     parse: integer({ min: 1, max: 100 }),
   }),
   lifecycleDeleteBatch: setting({
