@@ -127,6 +127,6 @@ export {
   type RefusalFacts,
   type RefusalRecord,
 } from './errors/refusal.js';
-export { wordRefusal } from './wire/refusal-wording.js';
+export { readRefusalRecord, wordRefusal } from './wire/refusal-wording.js';
 export { toStatusDocument, type UploadStatusDocument, type UploadStatusFacts } from './uploads/upload-rules.js';
 export { MAX_PART_NUMBER } from './uploads/upload-limits.js';

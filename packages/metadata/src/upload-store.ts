@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { MAX_PART_NUMBER, RefusedError, type RefusalRecord } from '@longshore/domain';
+import { MAX_PART_NUMBER, RefusedError, type RefusalRecord, readRefusalRecord } from '@longshore/domain';
 import type { Keys } from './keys.js';
 import { runScript } from './keys.js';
 import { abortUpload } from './scripts/abort-upload.js';
@@ -411,7 +411,7 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     blobLocation: flat.blobLocation || undefined,
     layerDigest: flat.layerDigest || undefined,
     layerSize: optionalNumber(flat.layerSize),
-    error: flat.error ? (JSON.parse(flat.error) as RefusalRecord) : undefined,
+    error: flat.error ? readRefusalRecord(flat.error) : undefined,
     createdAt: Number(flat.createdAt ?? 0),
     updatedAt: Number(flat.updatedAt ?? 0),
     queuedAt: optionalNumber(flat.queuedAt),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LongshoreError } from '../errors/longshore-error.js';
 import type { RefusalCode } from '../errors/refusal.js';
-import { refusalCodes, wordRefusal } from './refusal-wording.js';
+import { readRefusalRecord, refusalCodes, wordRefusal } from './refusal-wording.js';
 import { toStatusDocument } from '../uploads/upload-rules.js';
 import { ociAnswer, wireEntry } from './wire-table.js';
 
@@ -67,5 +67,19 @@ describe('refusal wording', () => {
       name: 'LayerAlreadyExistsException',
       message: `The layer '${digest}' already exists in the repository with name 'team/app' in registry with id '000000000000'`,
     });
+  });
+
+  it('reads a stored refusal back, and a record it cannot word (an older version’s, a code unknown, not JSON) as FINALIZE_FAILED', () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
+    expect(readRefusalRecord(JSON.stringify({ code: 'LAYER_EXISTS', facts: { layerDigest: digest } }))).toEqual({
+      code: 'LAYER_EXISTS',
+      facts: { layerDigest: digest },
+    });
+    expect(readRefusalRecord(JSON.stringify({ code: 'EMPTY' }))).toEqual({ code: 'EMPTY', facts: {} });
+    const older = JSON.stringify({ name: 'InvalidLayerException', message: 'The layer digest does not match' });
+    expect(readRefusalRecord(older)).toEqual({ code: 'FINALIZE_FAILED' });
+    expect(readRefusalRecord(JSON.stringify({ code: 'toString' }))).toEqual({ code: 'FINALIZE_FAILED' });
+    expect(readRefusalRecord('not json')).toEqual({ code: 'FINALIZE_FAILED' });
+    expect(wordRefusal(readRefusalRecord(older).code).name).toBe('ServerException');
   });
 });

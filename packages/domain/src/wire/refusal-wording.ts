@@ -13,7 +13,7 @@ import {
   UploadNotFoundException,
 } from '../errors/ecr-errors.js';
 import type { LongshoreError } from '../errors/longshore-error.js';
-import type { RefusalCode, RefusalFacts } from '../errors/refusal.js';
+import type { RefusalCode, RefusalFacts, RefusalRecord } from '../errors/refusal.js';
 import { MAX_PART_NUMBER } from '../uploads/upload-limits.js';
 
 type Wording = (facts: RefusalFacts) => LongshoreError;
@@ -101,3 +101,23 @@ export function wordRefusal(code: RefusalCode, facts: RefusalFacts = {}): Longsh
 
 /** Every refusal code (for tests that walk them all). */
 export const refusalCodes = Object.keys(wordings) as RefusalCode[];
+
+/**
+ * A stored refusal (an upload status record's `error`) read back. A record this version cannot
+ * word — written by a Longshore before refusals were stored as codes (`{name, message}`), or
+ * carrying a code it does not know — reads as FINALIZE_FAILED, so the upload's status still
+ * answers (a failure, pushed again) instead of failing every read until the record expires.
+ */
+export function readRefusalRecord(stored: string): RefusalRecord {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    return { code: 'FINALIZE_FAILED' };
+  }
+  const record = parsed as Partial<RefusalRecord> | null;
+  if (record && typeof record.code === 'string' && Object.hasOwn(wordings, record.code)) {
+    return { code: record.code, facts: typeof record.facts === 'object' && record.facts ? record.facts : {} };
+  }
+  return { code: 'FINALIZE_FAILED' };
+}
