@@ -255,7 +255,12 @@ export interface LuaScript {
 
 const shas = new WeakMap<LuaScript, string>();
 
-/** Runs a script by its SHA (one round trip), loading it on first use on each Redis. */
+/**
+ * Runs a script by its SHA (one round trip), sending its body when a Redis answers NOSCRIPT (first
+ * use on that node, a restart, a failover). Not ioredis's `defineCommand`: on a connection with
+ * `enableAutoPipelining`, a command defined after the turn's pipeline was made is missing from
+ * it, and the batch's replies come back one short ("results[i] is not iterable").
+ */
 export async function runScript<T = unknown>(
   redis: Redis | Cluster,
   script: LuaScript,
