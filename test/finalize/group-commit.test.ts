@@ -95,6 +95,9 @@ describe('group commit: a worker killed in the middle of a batch of 20', () => {
 
     const doomed = await longshore.startWorker(holdFinalizeEnv('mid-batch'));
     const midway = await batchHeldMidway(doomed);
+    // The lone first job (upload 0) runs beside the held batch: it must have finished before the
+    // kill, or the replacement takes it over too (a second, lone job in its histogram below).
+    await expect.poll(() => queue.getCompletedCount(), { timeout: 30_000, interval: 25 }).toBe(1);
     await doomed.kill();
 
     const batched = uploadIds.slice(1);
