@@ -49,6 +49,7 @@ export { createMaintenanceQueue, MAINTENANCE_QUEUE, type MaintenanceQueue } from
 export { checkRedisDurability } from './redis-durability.js';
 export {
   createReplicaWait,
+  ROLE_TTL_MS,
   ReplicasBehindError,
   type ReplicaWait,
   type ReplicaWaitOptions,
@@ -80,3 +81,4 @@ export {
 export { imageEventChanges } from './events/image-event-changes.js';
 export { createPublishingStores, type PublishingStores } from './events/publishing-stores.js';
 export { checkRedis } from './check-redis.js';
+export { IDLE_WAIT_SECONDS, PromptWorker } from './prompt-worker.js';

@@ -19,9 +19,10 @@ export class ReplicasBehindError extends Error {
 export type ReplicaWait = () => Promise<void>;
 
 /**
- * Reads now which masters have replicas (`ROLE`, sent at once, so it shares the round trip of
- * whatever is sent alongside) and answers the wait on those. A replica that connects after the
- * read is not waited on, as if it had connected just after the `WAIT`.
+ * Reads which masters have replicas (`ROLE`, sent at once, so it shares the round trip of
+ * whatever is sent alongside; or a read at most `ROLE_TTL_MS` old) and answers the wait on those.
+ * A replica that connects after the read is not waited on, as if it had connected just after the
+ * `WAIT`.
  */
 export type ReplicaWaitStart = () => ReplicaWait;
 
@@ -34,21 +35,49 @@ export type ReplicaWaitStart = () => ReplicaWait;
  * answers at once). A master with no connected replicas (a single embedded Redis) is not waited
  * on; one with fewer than `replicas` is waited on for those it has.
  */
-export function createReplicaWait(redis: Redis | Cluster, options: ReplicaWaitOptions): ReplicaWaitStart {
+export function createReplicaWait(
+  redis: Redis | Cluster,
+  options: ReplicaWaitOptions,
+  now: () => number = Date.now,
+): ReplicaWaitStart {
   if (options.replicas === 0) return () => async () => undefined;
+  const roles = new WeakMap<Redis, { connected: Promise<number>; readAt: number }>();
+  // One ROLE per master every ROLE_TTL_MS at most, not one per finalization: a failover or a
+  // replica joining is seen within that time. A read that failed, or whose wait fell short
+  // (a replica gone), is read again by the next wait.
+  const connectedOf = (node: Redis): Promise<number> => {
+    const cached = roles.get(node);
+    if (cached && now() - cached.readAt < ROLE_TTL_MS) return cached.connected;
+    const connected = connectedReplicas(node);
+    roles.set(node, { connected, readAt: now() });
+    connected.catch(() => roles.delete(node));
+    return connected;
+  };
   return () => {
     const masters = redis instanceof Cluster ? redis.nodes('master') : [redis];
     const replicas = masters.map((node) => {
-      const connected = connectedReplicas(node);
+      const connected = connectedOf(node);
       // Read when the wait is called; a wait never called (nothing to acknowledge) ignores it.
       connected.catch(() => undefined);
       return { node, connected };
     });
     return async () => {
-      await Promise.all(replicas.map(async ({ node, connected }) => waitOnMaster(node, await connected, options)));
+      await Promise.all(
+        replicas.map(async ({ node, connected }) => {
+          try {
+            await waitOnMaster(node, await connected, options);
+          } catch (err) {
+            roles.delete(node);
+            throw err;
+          }
+        }),
+      );
     };
   };
 }
+
+/** How long a master's `ROLE` answer (how many replicas it has) is used before it is read again. */
+export const ROLE_TTL_MS = 1000;
 
 async function connectedReplicas(node: Redis): Promise<number> {
   const role = (await node.call('ROLE')) as [string, unknown, unknown];

@@ -77,7 +77,9 @@ export class OperationsOverview {
   private readonly maintenance: Queue;
 
   constructor(private readonly deps: OperationsOverviewDeps) {
-    const options = { connection: deps.queueRedis ?? deps.redis, prefix: deps.queuePrefix };
+    // Readers only: they leave the queues' settings (the finalize queue's short events stream,
+    // set by its producer) as they are, instead of writing BullMQ's defaults over them.
+    const options = { connection: deps.queueRedis ?? deps.redis, prefix: deps.queuePrefix, skipMetasUpdate: true };
     this.finalize = new Queue(FINALIZE_QUEUE, options);
     this.maintenance = new Queue(MAINTENANCE_QUEUE, options);
     // Connection errors surface on the page's reads; the queues themselves need not report them.

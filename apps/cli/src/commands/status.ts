@@ -22,7 +22,7 @@ export async function runStatus(registry: Registry, out: Output): Promise<Status
   const { config, redis, stores } = registry;
   const queues: StatusReport['queues'] = {};
   for (const name of QUEUES) {
-    const queue = new Queue(name, { connection: redis, prefix: config.queuePrefix });
+    const queue = new Queue(name, { connection: redis, prefix: config.queuePrefix, skipMetasUpdate: true });
     try {
       queues[name] = (await queue.getJobCounts(...STATES)) as StatusReport['queues'][string];
     } finally {

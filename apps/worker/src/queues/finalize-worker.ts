@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { ServerException, UploadNotFoundException, wordRefusal, type RefusalRecord } from '@longshore/domain';
 import {
@@ -9,6 +9,7 @@ import {
   type FinalizeJobResult,
   type FinalizeUpload,
   type FinalizeUploadResult,
+  PromptWorker,
 } from '@longshore/queue';
 import type { UploadStore } from '@longshore/metadata';
 import { isStorageThrottled } from '@longshore/storage';
@@ -185,7 +186,7 @@ export function consumeFinalizeJobs(deps: FinalizeWorkerDeps): Worker<FinalizeJo
     throw errors[0];
   };
 
-  const worker = new Worker<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, processJob, {
+  const worker = new PromptWorker<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, processJob, {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency,

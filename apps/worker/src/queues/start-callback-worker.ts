@@ -1,5 +1,4 @@
-import { Worker } from 'bullmq';
-import { CALLBACK_QUEUE, type CallbackJobData } from '@longshore/queue';
+import { CALLBACK_QUEUE, type CallbackJobData, PromptWorker } from '@longshore/queue';
 import { deliverCallback } from '../callbacks/deliver-callback.js';
 import type { WorkerContext } from '../worker-context.js';
 import type { RunningWorker } from './running-worker.js';
@@ -7,7 +6,7 @@ import type { RunningWorker } from './running-worker.js';
 /** Delivers the callbacks of finished uploads (CALLBACK_CONCURRENCY at once), each retried with backoff. */
 export function startCallbackWorker(context: WorkerContext): RunningWorker {
   const { config, log } = context;
-  const worker = new Worker<CallbackJobData>(
+  const worker = new PromptWorker<CallbackJobData>(
     CALLBACK_QUEUE,
     (job) =>
       deliverCallback(job.data, job.id!, {

@@ -1,5 +1,4 @@
-import { Worker } from 'bullmq';
-import { EVENT_QUEUE, eventBackoffMs, type EventJobData } from '@longshore/queue';
+import { EVENT_QUEUE, eventBackoffMs, type EventJobData, PromptWorker } from '@longshore/queue';
 import { deliverEvent } from '../events/deliver-event.js';
 import type { WorkerContext } from '../worker-context.js';
 import type { RunningWorker } from './running-worker.js';
@@ -13,7 +12,7 @@ export function startEventWorker(context: WorkerContext): RunningWorker {
     timeoutMs: config.callbackTimeoutMs,
     now: Date.now,
   };
-  const worker = new Worker<EventJobData>(EVENT_QUEUE, (job) => deliverEvent(job.data, job.timestamp, deps), {
+  const worker = new PromptWorker<EventJobData>(EVENT_QUEUE, (job) => deliverEvent(job.data, job.timestamp, deps), {
     connection: context.redis,
     prefix: config.queuePrefix,
     concurrency: config.eventsConcurrency,

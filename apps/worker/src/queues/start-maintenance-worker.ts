@@ -1,5 +1,4 @@
-import { Worker } from 'bullmq';
-import { createMaintenanceQueue, MAINTENANCE_QUEUE } from '@longshore/queue';
+import { createMaintenanceQueue, MAINTENANCE_QUEUE, PromptWorker } from '@longshore/queue';
 import type { WorkerContext } from '../worker-context.js';
 import type { RunningWorker } from './running-worker.js';
 
@@ -25,7 +24,7 @@ export async function startMaintenanceWorker(
   const queue = createMaintenanceQueue(context.redis, config.queuePrefix, context.onQueueError);
   for (const job of jobs) await queue.schedule(job.name, job.everyMs);
   const byName = new Map(jobs.map((job) => [job.name, job]));
-  const worker = new Worker(
+  const worker = new PromptWorker(
     MAINTENANCE_QUEUE,
     async (job) => {
       const known = byName.get(job.name);
