@@ -120,6 +120,18 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
   await stores.uploads.commitPart(ref, claim, part, '');
   const digest = `sha256:${'a'.repeat(64)}`;
   await stores.uploads.beginCompletion(ref, { jobId: 'job', layerDigests: [digest] });
+  // An upload whose last part comes with its completion (an OCI monolithic PUT).
+  const whole = await stores.uploads.initiate(repositoryName, registryId);
+  const wholeRef = { uploadId: whole.uploadId, repositoryName, registryId };
+  const wholeClaim = await stores.uploads.claimPart(wholeRef, 0, 3, 4);
+  await stores.uploads.commitLastPart(
+    wholeRef,
+    wholeClaim,
+    { ...part, partNumber: wholeClaim.partNumber },
+    '',
+    { jobId: 'job-whole', layerDigests: [`sha256:${'9'.repeat(64)}`] },
+    await stores.uploads.completionFacts(repositoryName, [`sha256:${'9'.repeat(64)}`]),
+  );
   await stores.uploads.startFinalizing(upload.uploadId, 'job');
   await stores.blobs.claim(digest, 'location');
   await stores.layers.link(repositoryName, registryId, digest, { size: 4, uploadId: upload.uploadId, linkedAt: 0 });

@@ -6,6 +6,7 @@ import { runScript } from './keys.js';
 import { abortUpload } from './scripts/abort-upload.js';
 import { beginCompletion } from './scripts/begin-completion.js';
 import { claimPart } from './scripts/claim-part.js';
+import { commitLastPart } from './scripts/commit-last-part.js';
 import { commitPart } from './scripts/commit-part.js';
 import { initiateUpload } from './scripts/initiate-upload.js';
 import { discardUpload } from './scripts/discard-upload.js';
@@ -68,6 +69,26 @@ export interface InitiateOptions {
 }
 
 export type CompletionStart = { outcome: 'queued' } | { outcome: 'already'; status: UploadStatus };
+
+/**
+ * What a completion checks in slots other than the upload's: whether the repository exists and
+ * the first of the requested digests it already links ('' for none). Read in one round trip
+ * (UploadStore.completionFacts), by the store itself or by a caller that reads them together with
+ * the upload's record, then handed to the upload's own script.
+ */
+export interface CompletionFacts {
+  repositoryExists: boolean;
+  linkedDigest: string;
+}
+
+/** How the last part's commit went (commitLastPart): not committed, and why; or the completion's start. */
+export type LastPartStart = CompletionStart | { outcome: 'not-committed'; refusal: RefusedError };
+
+export interface CompletionOptions {
+  jobId: string;
+  layerDigests: string[];
+  callbackUrl?: string;
+}
 
 /** The parts of an upload checked in the background (by their part numbers), good and bad. */
 export interface CheckedParts {
@@ -147,29 +168,37 @@ export class UploadStore {
     last: number | undefined,
     length: number | undefined,
     now = Date.now(),
+    repositoryExists?: boolean,
   ): Promise<PartClaim> {
     const token = randomUUID();
-    // The repository is another slot's: read first, then claim (see claim-part.ts).
-    if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) {
+    // The repository is another slot's: read alongside the claim, in the same round trip (a claim
+    // taken for a repository that turns out missing is released at once; see claim-part.ts).
+    const [exists, [code, value, maxPartSize, partNumber, storageSession]] = await Promise.all([
+      repositoryExists ?? this.repositoryExists(ref.repositoryName),
+      runScript<[string, string, string?, string?, string?]>(
+        this.redis,
+        claimPart,
+        [this.keys.upload(ref.uploadId)],
+        [
+          ref.repositoryName,
+          ref.registryId,
+          first,
+          last ?? '',
+          now,
+          this.limits.partLockMs,
+          token,
+          this.limits.maxParts,
+          this.limits.maxLayerSize,
+          length ?? '',
+          this.limits.maxPartSize,
+          MAX_PART_NUMBER,
+        ],
+      ),
+    ]);
+    if (!exists) {
+      if (code === 'OK') await this.releaseClaim(ref, { token } as PartClaim);
       throw new RefusedError('REPOSITORY_NOT_FOUND');
     }
-    const keys = [this.keys.upload(ref.uploadId)];
-    const [code, value, maxPartSize, partNumber, storageSession] = await runScript<
-      [string, string, string?, string?, string?]
-    >(this.redis, claimPart, keys, [
-      ref.repositoryName,
-      ref.registryId,
-      first,
-      last ?? '',
-      now,
-      this.limits.partLockMs,
-      token,
-      this.limits.maxParts,
-      this.limits.maxLayerSize,
-      length ?? '',
-      this.limits.maxPartSize,
-      MAX_PART_NUMBER,
-    ]);
     switch (code) {
       case 'OK':
         return {
@@ -199,6 +228,19 @@ export class UploadStore {
     }
   }
 
+  private async repositoryExists(repositoryName: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.repositories, repositoryName)) === 1;
+  }
+
+  /** The completion's checks in other slots (see CompletionFacts), both read in one round trip. */
+  async completionFacts(repositoryName: string, layerDigests: string[]): Promise<CompletionFacts> {
+    const [repositoryExists, linked] = await Promise.all([
+      this.repositoryExists(repositoryName),
+      layerDigests.length === 0 ? [] : this.redis.hmget(this.keys.layers(repositoryName), ...layerDigests),
+    ]);
+    return { repositoryExists, linkedDigest: layerDigests.find((_, i) => linked[i] !== null) ?? '' };
+  }
+
   /**
    * Records a written part, if its claim is still the live one; otherwise throws RefusedError:
    * NOT_UPLOADING (or UPLOAD_NOT_FOUND) when the upload stopped taking parts (completed, aborted),
@@ -215,21 +257,50 @@ export class UploadStore {
       this.redis,
       commitPart,
       [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
-      [
-        claim.token,
-        part.offset,
-        part.length,
-        JSON.stringify(part),
-        hashState,
-        now,
-        this.limits.uploadTtlSeconds,
-        this.limits.minPartSize,
-      ],
+      this.commitArgs(claim, part, hashState, now),
     );
     if (code === 'OK') return Number(received);
-    if (!status) throw new RefusedError('UPLOAD_NOT_FOUND');
-    if (status !== 'uploading') throw new RefusedError('NOT_UPLOADING', { status });
-    throw new RefusedError('SUPERSEDED', { bytesReceived: Number(received) });
+    throw lostClaim(received, status);
+  }
+
+  private commitArgs(claim: PartClaim, part: PartRecord, hashState: string, now: number): (string | number)[] {
+    return [
+      claim.token,
+      part.offset,
+      part.length,
+      JSON.stringify(part),
+      hashState,
+      now,
+      this.limits.uploadTtlSeconds,
+      this.limits.minPartSize,
+    ];
+  }
+
+  /**
+   * commitPart and beginCompletion in one round trip (the commitLastPart script), for a request
+   * that carries an upload's last part and its completion. `facts` are the completion's checks in
+   * other slots, read by the caller. A part that is not committed (its claim was lost: see
+   * commitPart) is answered as 'not-committed' with commitPart's refusal, and the completion does
+   * not begin; a completion refused after the commit throws as beginCompletion does.
+   */
+  async commitLastPart(
+    ref: UploadRef,
+    claim: PartClaim,
+    part: PartRecord,
+    hashState: string,
+    options: CompletionOptions,
+    facts: CompletionFacts,
+    now = Date.now(),
+  ): Promise<LastPartStart> {
+    if (!facts.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
+    const [code, received, begun, detail] = await runScript<[string, string, string?, string?]>(
+      this.redis,
+      commitLastPart,
+      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
+      [...this.commitArgs(claim, part, hashState, now), ...this.completionArgs(ref, options, facts, now)],
+    );
+    if (code !== 'OK') return { outcome: 'not-committed', refusal: lostClaim(received, begun) };
+    return this.completionStart(begun!, detail);
   }
 
   /**
@@ -264,33 +335,37 @@ export class UploadStore {
    */
   async beginCompletion(
     ref: UploadRef,
-    options: { jobId: string; layerDigests: string[]; callbackUrl?: string },
+    options: CompletionOptions,
     now = Date.now(),
+    facts?: CompletionFacts,
   ): Promise<CompletionStart> {
     // The repository and its layer links are other slots': read first, then queue (see begin-completion.ts).
-    if (!(await this.redis.hexists(this.keys.repositories, ref.repositoryName))) {
-      throw new RefusedError('REPOSITORY_NOT_FOUND');
-    }
-    const linked =
-      options.layerDigests.length === 0
-        ? []
-        : await this.redis.hmget(this.keys.layers(ref.repositoryName), ...options.layerDigests);
-    const alreadyLinked = options.layerDigests.find((_, i) => linked[i] !== null) ?? '';
+    const known = facts ?? (await this.completionFacts(ref.repositoryName, options.layerDigests));
+    if (!known.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
     const [code, detail] = await runScript<[string, string?]>(
       this.redis,
       beginCompletion,
       [this.keys.upload(ref.uploadId)],
-      [
-        ref.repositoryName,
-        ref.registryId,
-        now,
-        options.jobId,
-        JSON.stringify(options.layerDigests),
-        options.callbackUrl ?? '',
-        this.keys.uploadEvents(ref.uploadId),
-        alreadyLinked,
-      ],
+      this.completionArgs(ref, options, known, now),
     );
+    return this.completionStart(code, detail);
+  }
+
+  private completionArgs(ref: UploadRef, options: CompletionOptions, facts: CompletionFacts, now: number): string[] {
+    return [
+      ref.repositoryName,
+      ref.registryId,
+      String(now),
+      options.jobId,
+      JSON.stringify(options.layerDigests),
+      options.callbackUrl ?? '',
+      this.keys.uploadEvents(ref.uploadId),
+      facts.linkedDigest,
+    ];
+  }
+
+  /** beginCompletion's answer as a CompletionStart, or its RefusedError thrown. */
+  private completionStart(code: string, detail: string | undefined): CompletionStart {
     switch (code) {
       case 'QUEUED':
         return { outcome: 'queued' };
@@ -382,6 +457,13 @@ export class UploadStore {
       [status, now, this.limits.statusRetentionSeconds, this.keys.uploadEvents(uploadId), ...fields],
     );
   }
+}
+
+/** commitPart's refusal: the upload is gone, no longer takes parts, or a retry took the claim over. */
+function lostClaim(received: string, status: string | undefined): RefusedError {
+  if (!status) return new RefusedError('UPLOAD_NOT_FOUND');
+  if (status !== 'uploading') return new RefusedError('NOT_UPLOADING', { status });
+  return new RefusedError('SUPERSEDED', { bytesReceived: Number(received) });
 }
 
 const optionalNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));

@@ -1,10 +1,20 @@
 import { LayerAlreadyExistsException, UploadNotFoundException, parseUploadId } from '@longshore/domain';
 import type { LayerService } from '../layers/layer-service.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
-import type { PartPolicy, UploadRecord, UploadRef, UploadService } from './upload-service.js';
+import type {
+  CompletionFacts,
+  PartPolicy,
+  PartUpload,
+  UploadRecord,
+  UploadRef,
+  UploadService,
+} from './upload-service.js';
 
 export interface BlobUploadsDeps {
-  uploads: Pick<UploadService, 'initiate' | 'status' | 'abort' | 'complete'>;
+  uploads: Pick<
+    UploadService,
+    'initiate' | 'status' | 'abort' | 'complete' | 'completeWithLastPart' | 'completionFacts'
+  >;
   layers: Pick<LayerService, 'has' | 'mount'>;
   repositories: Pick<RepositoryService, 'getOrCreate'>;
   registryId: string;
@@ -63,18 +73,71 @@ export class BlobUploads {
   }
 
   /**
+   * The session of a request that completes the upload as the blob `digest` (see session, with
+   * `rejoin`), and what the completion checks in other slots (the repository, its link of
+   * `digest`), read in the same round trip.
+   */
+  async closingSession(
+    repositoryName: string,
+    reference: string,
+    digest: string,
+  ): Promise<{ record: UploadRecord; facts: CompletionFacts }> {
+    const [record, facts] = await Promise.all([
+      this.session(repositoryName, reference, true),
+      this.deps.uploads.completionFacts(repositoryName, [digest]),
+    ]);
+    return { record, facts };
+  }
+
+  /**
    * Completes the upload as the blob `digest`, through the finalize queue, waiting for the
    * worker. A blob the repository already holds is success: the upload is dropped, and
-   * `existed` says so.
+   * `existed` says so. `facts`, when read with the session just before (closingSession), spare
+   * reading them again.
    */
-  async complete(record: UploadRecord, digest: string, signal?: AbortSignal): Promise<{ existed: boolean }> {
+  async complete(
+    record: UploadRecord,
+    digest: string,
+    signal?: AbortSignal,
+    facts?: CompletionFacts,
+  ): Promise<{ existed: boolean }> {
     const ref = refOf(record);
-    if (await this.deps.layers.has(record.repositoryName, digest)) {
+    const linked = facts ? facts.linkedDigest !== '' : await this.deps.layers.has(record.repositoryName, digest);
+    if (linked) {
       await this.deps.uploads.abort(ref).catch(() => undefined);
       return { existed: true };
     }
+    return this.existedIfRefused(() => this.deps.uploads.complete({ ...ref, layerDigests: [digest] }, signal, facts));
+  }
+
+  /**
+   * Whether `last`, the body of a completing request, may go with the completion in one script
+   * (completeWithLastPart): the upload takes parts, its repository exists and does not hold the
+   * blob yet. Otherwise the caller appends the body and completes in two steps, as before.
+   */
+  canCompleteWithLastPart(record: UploadRecord, facts: CompletionFacts): boolean {
+    return record.status === 'uploading' && facts.repositoryExists && facts.linkedDigest === '';
+  }
+
+  /**
+   * Appends `last` to the upload and completes it as the blob `digest`, committing the part and
+   * beginning the completion in one script (see canCompleteWithLastPart for when it may).
+   */
+  async completeWithLastPart(
+    record: UploadRecord,
+    digest: string,
+    last: PartUpload,
+    facts: CompletionFacts,
+    signal?: AbortSignal,
+  ): Promise<{ existed: boolean }> {
+    const request = { ...refOf(record), layerDigests: [digest] };
+    return this.existedIfRefused(() => this.deps.uploads.completeWithLastPart(last, request, facts, signal));
+  }
+
+  /** A completion refused because the repository already holds the layer is success. */
+  private async existedIfRefused(complete: () => Promise<unknown>): Promise<{ existed: boolean }> {
     try {
-      await this.deps.uploads.complete({ ...ref, layerDigests: [digest] }, signal);
+      await complete();
       return { existed: false };
     } catch (err) {
       if (!(err instanceof LayerAlreadyExistsException)) throw err;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   InvalidLayerException,
   LongshoreError,
+  RefusedError,
   ServerException,
   UploadNotFoundException,
   isRefusal,
@@ -9,7 +10,12 @@ import {
 } from '@longshore/domain';
 import {
   objectEncryptionOf,
+  type CompletionFacts,
+  type CompletionOptions,
+  type CompletionStart,
+  type LastPartStart,
   type PartClaim,
+  type PartRecord,
   type PartPolicy,
   type RepositoryRecord,
   type UploadRecord,
@@ -19,7 +25,7 @@ import {
 } from '@longshore/metadata';
 
 /** The upload vocabulary the doors speak, from the service (doors do not import the stores). */
-export type { PartPolicy, UploadRecord, UploadRef };
+export type { CompletionFacts, PartPolicy, UploadRecord, UploadRef };
 import {
   finalizeJobId,
   type CompletionWaiter,
@@ -88,6 +94,13 @@ export interface UploadEvents {
   finished?(outcome: 'ok' | string): void;
 }
 
+/** A part claimed and written, to be committed with its upload's completion (completeWithLastPart). */
+interface LastPart {
+  part: PartUpload;
+  claim: PartClaim;
+  stored: StoredPart;
+}
+
 const terminal = (record: UploadRecord | undefined) => !record || isUploadFinished(record.status);
 
 /** An upload's life from the API's side: initiate, parts, and the hand-over to the queue. */
@@ -127,16 +140,47 @@ export class UploadService {
    * whose upload completed or was aborted meanwhile) is refused, its bytes never published.
    */
   async uploadPart(part: PartUpload): Promise<number> {
-    const { uploads } = this.deps;
-    const declared = part.data instanceof Uint8Array ? part.data.byteLength : part.length;
-    let claim: PartClaim;
+    const claim = await this.claim(part);
+    if (claim === 'replayed') return part.partFirstByte + declaredOf(part)! - 1;
+    const stored = await this.writeClaimed(part, claim);
+    if (!stored) return part.partFirstByte - 1;
     try {
-      claim = await uploads.claimPart(part, part.partFirstByte, part.partLastByte, declared);
+      await this.deps.uploads.commitPart(part, claim, partRecordOf(part, claim, stored), stored.hashes.layerState);
+    } catch (err) {
+      throw await this.releaseAfter(part, claim, err);
+    }
+    await this.partStored(part, claim, stored);
+    return part.partFirstByte + stored.size - 1;
+  }
+
+  /**
+   * Claims the upload for `part` (see UploadStore.claimPart); `repositoryExists`, when the caller
+   * read it already, spares the read. A refused replay of a part already committed is answered
+   * as accepted: 'replayed'.
+   */
+  private async claim(part: PartUpload, repositoryExists?: boolean): Promise<PartClaim | 'replayed'> {
+    const { uploads } = this.deps;
+    try {
+      return await uploads.claimPart(
+        part,
+        part.partFirstByte,
+        part.partLastByte,
+        declaredOf(part),
+        Date.now(),
+        repositoryExists,
+      );
     } catch (err) {
       const refusal = worded(err, part);
-      if (await isCommittedReplay(uploads, refusal, part)) return part.partFirstByte + declared! - 1;
+      if (await isCommittedReplay(uploads, refusal, part)) return 'replayed';
       throw refusal;
     }
+  }
+
+  /**
+   * Writes a claimed part to storage; undefined when a streamed part of unknown length turned out
+   * empty (the claim is released: nothing was added). A failed write releases the claim.
+   */
+  private async writeClaimed(part: PartUpload, claim: PartClaim): Promise<StoredPart | undefined> {
     let stored: StoredPart;
     try {
       const session = sessionFromJson(claim.storageSession, part.uploadId);
@@ -144,30 +188,26 @@ export class UploadService {
         this.deps,
         { session, partNumber: claim.partNumber, hashState: claim.hashState },
         part.data,
-        declared,
+        declaredOf(part),
         this.streamLimit(part, claim),
       );
-      if (stored.size === 0) {
-        // Only a part of unknown length can be empty: it adds nothing to the layer.
-        await uploads.releaseClaim(part, claim);
-        return part.partFirstByte - 1;
-      }
-      await uploads.commitPart(
-        part,
-        claim,
-        {
-          offset: part.partFirstByte,
-          length: stored.size,
-          checksum: stored.hashes.partChecksum,
-          partNumber: claim.partNumber,
-          receipt: stored.receipt,
-        },
-        stored.hashes.layerState,
-      );
     } catch (err) {
-      await uploads.releaseClaim(part, claim).catch(() => undefined);
-      throw await this.partFailure(part, err);
+      throw await this.releaseAfter(part, claim, err);
     }
+    if (stored.size > 0) return stored;
+    // Only a part of unknown length can be empty: it adds nothing to the layer.
+    await this.deps.uploads.releaseClaim(part, claim);
+    return undefined;
+  }
+
+  /** Releases the claim after `err` (best effort) and answers what the failed part write answers. */
+  private async releaseAfter(part: PartUpload, claim: PartClaim, err: unknown): Promise<unknown> {
+    await this.deps.uploads.releaseClaim(part, claim).catch(() => undefined);
+    return this.partFailure(part, err);
+  }
+
+  /** After a part's commit: its background check (large parts) and the bytes counted. */
+  private async partStored(part: PartUpload, claim: PartClaim, stored: StoredPart): Promise<void> {
     if (stored.size >= this.deps.backgroundVerifyMinBytes) {
       // Best effort: a part the background check misses is checked at completion instead.
       await this.deps.verifyQueue
@@ -181,7 +221,6 @@ export class UploadService {
         .catch(() => undefined);
     }
     this.deps.events?.bytesReceived?.(stored.size);
-    return part.partFirstByte + stored.size - 1;
   }
 
   /**
@@ -241,16 +280,21 @@ export class UploadService {
    * and whether this call is the one that moved the upload to the queue (`fresh`). Resolves only
    * once a job carrying the upload is in the queue, so nothing is acknowledged before that.
    */
-  private async handOver(request: CompletionRequest): Promise<{ status: UploadStatus; fresh: boolean }> {
+  private async handOver(
+    request: CompletionRequest,
+    facts?: CompletionFacts,
+    lastPart?: LastPart,
+  ): Promise<{ status: UploadStatus; fresh: boolean }> {
     const { uploads, queue, batcher } = this.deps;
-    const jobId = finalizeJobId(request.uploadId);
-    const start = await uploads
-      .beginCompletion(request, {
-        jobId,
-        layerDigests: request.layerDigests,
-        ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
-      })
-      .catch((err: unknown) => this.discardIfDead(request, err));
+    const options: CompletionOptions = {
+      jobId: finalizeJobId(request.uploadId),
+      layerDigests: request.layerDigests,
+      ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+    };
+    const start = await (lastPart && facts
+      ? this.commitLastPart(request, options, facts, lastPart)
+      : uploads.beginCompletion(request, options, Date.now(), facts)
+    ).catch((err: unknown) => this.discardIfDead(request, err));
     const upload = {
       uploadId: request.uploadId,
       repositoryName: request.repositoryName,
@@ -274,6 +318,31 @@ export class UploadService {
   }
 
   /**
+   * Commits the last part and begins the completion in one script (UploadStore.commitLastPart).
+   * A part that is not committed answers as a failed part write (uploadPart); a completion
+   * refused after the commit throws its RefusedError, as beginCompletion does.
+   */
+  private async commitLastPart(
+    request: CompletionRequest,
+    options: CompletionOptions,
+    facts: CompletionFacts,
+    { part, claim, stored }: LastPart,
+  ): Promise<CompletionStart> {
+    let start: LastPartStart;
+    try {
+      const record = partRecordOf(part, claim, stored);
+      start = await this.deps.uploads.commitLastPart(request, claim, record, stored.hashes.layerState, options, facts);
+    } catch (err) {
+      if (!(err instanceof RefusedError)) throw await this.releaseAfter(part, claim, err);
+      await this.partStored(part, claim, stored); // committed; the completion was refused
+      throw err;
+    }
+    if (start.outcome === 'not-committed') throw await this.releaseAfter(part, claim, start.refusal);
+    await this.partStored(part, claim, stored);
+    return start;
+  }
+
+  /**
    * A completion refused for a reason no further part can change (the layer already exists, an
    * inner part is too small) ends the upload: it is recorded as failed with that error, so a
    * retry hears the same, and its bytes are deleted rather than left behind. Rethrows `err`.
@@ -289,12 +358,34 @@ export class UploadService {
   }
 
   /**
-   * CompleteLayerUpload: hands over, then waits for the worker and answers in ECR form. Every
-   * answer is reported to `events.finished`, except to a client that went away.
+   * What a completion of `layerDigests` checks in slots other than the upload's (the repository,
+   * its links), in one round trip: for a door that reads them together with the upload's record.
    */
-  async complete(request: CompletionRequest, signal?: AbortSignal): Promise<{ layerDigest: string }> {
+  completionFacts(repositoryName: string, layerDigests: string[]): Promise<CompletionFacts> {
+    return this.deps.uploads.completionFacts(repositoryName, layerDigests);
+  }
+
+  /**
+   * CompleteLayerUpload: hands over, then waits for the worker and answers in ECR form. Every
+   * answer is reported to `events.finished`, except to a client that went away. `facts`, when
+   * the caller read them already (completionFacts), spare reading them again.
+   */
+  async complete(
+    request: CompletionRequest,
+    signal?: AbortSignal,
+    facts?: CompletionFacts,
+  ): Promise<{ layerDigest: string }> {
+    return this.finish(request, signal, facts, undefined);
+  }
+
+  private async finish(
+    request: CompletionRequest,
+    signal: AbortSignal | undefined,
+    facts: CompletionFacts | undefined,
+    lastPart: LastPart | undefined,
+  ): Promise<{ layerDigest: string }> {
     try {
-      const answer = await this.completeAndWait(request, signal);
+      const answer = await this.completeAndWait(request, signal, facts, lastPart);
       this.deps.events?.finished?.('ok');
       return answer;
     } catch (err) {
@@ -303,7 +394,32 @@ export class UploadService {
     }
   }
 
-  private async completeAndWait(request: CompletionRequest, signal?: AbortSignal): Promise<{ layerDigest: string }> {
+  /**
+   * An upload's last part and its completion, sent in one request (an OCI monolithic PUT): the
+   * part is claimed and written as uploadPart does, then committed and the completion begun in one
+   * script, and the answer awaited as complete does. `facts` are the completion's checks in other
+   * slots (UploadStore.completionFacts), read by the caller with the upload's record; the claim
+   * takes the repository's existence from them too.
+   */
+  async completeWithLastPart(
+    part: PartUpload,
+    request: CompletionRequest,
+    facts: CompletionFacts,
+    signal?: AbortSignal,
+  ): Promise<{ layerDigest: string }> {
+    const claim = await this.claim(part, facts.repositoryExists);
+    if (claim === 'replayed') return this.complete(request, signal, facts);
+    const stored = await this.writeClaimed(part, claim);
+    if (!stored) return this.complete(request, signal, facts);
+    return this.finish(request, signal, facts, { part, claim, stored });
+  }
+
+  private async completeAndWait(
+    request: CompletionRequest,
+    signal: AbortSignal | undefined,
+    facts: CompletionFacts | undefined,
+    lastPart: LastPart | undefined,
+  ): Promise<{ layerDigest: string }> {
     // The waiter listens before the hand-over. When this call queued the upload, nothing can have
     // finished it before, so every later change is announced to it; a joiner reads the stored
     // status once, so an upload that finished already answers at once.
@@ -312,7 +428,7 @@ export class UploadService {
       terminal,
       this.deps.completeWaitMs,
       signal,
-      async () => !(await this.handOver(request)).fresh,
+      async () => !(await this.handOver(request, facts, lastPart)).fresh,
     );
     if (outcome.timedOut) {
       throw new ServerException(
@@ -339,6 +455,18 @@ export class UploadService {
     const outcome = await this.deps.waiter.waitFor(record.uploadId, (r) => !r || r.status !== seen, waitMs, signal);
     return outcome.record ?? (await this.status(record.uploadId));
   }
+}
+
+const declaredOf = (part: PartUpload) => (part.data instanceof Uint8Array ? part.data.byteLength : part.length);
+
+function partRecordOf(part: PartUpload, claim: PartClaim, stored: StoredPart): PartRecord {
+  return {
+    offset: part.partFirstByte,
+    length: stored.size,
+    checksum: stored.hashes.partChecksum,
+    partNumber: claim.partNumber,
+    receipt: stored.receipt,
+  };
 }
 
 function answerFromRecord(request: CompletionRequest, record: UploadRecord | undefined): { layerDigest: string } {

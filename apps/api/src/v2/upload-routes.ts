@@ -1,6 +1,11 @@
-import { InvalidLayerPartException, SizeInvalidError, UploadNotFoundException } from '@longshore/domain';
+import {
+  INLINE_HASH_MAX_BYTES,
+  InvalidLayerPartException,
+  SizeInvalidError,
+  UploadNotFoundException,
+} from '@longshore/domain';
 import { type BlobUploads, type MountFrom, refOf } from '../uploads/blob-uploads.js';
-import type { PartUpload, UploadRecord, UploadService } from '../uploads/upload-service.js';
+import type { CompletionFacts, PartUpload, UploadRecord, UploadService } from '../uploads/upload-service.js';
 import { blobLocation, uploadLocation } from './blob-locations.js';
 import { declaredLength, parseChunkRange, progressRange } from './chunk-range.js';
 import { requireBlobDigest } from './oci-digest.js';
@@ -9,8 +14,14 @@ import type { V2Exchange, V2RouteFamily } from './v2-route.js';
 
 export interface UploadRouteDeps {
   uploads: Pick<UploadService, 'uploadPart'>;
-  blobUploads: Pick<BlobUploads, 'start' | 'session' | 'complete' | 'abort'>;
+  blobUploads: Pick<
+    BlobUploads,
+    'start' | 'session' | 'closingSession' | 'complete' | 'canCompleteWithLastPart' | 'completeWithLastPart' | 'abort'
+  >;
 }
+
+/** A body small enough to be read whole (INLINE_HASH_MAX_BYTES): it may go with its completion in one script. */
+const isSmall = (part: PartUpload) => part.length !== undefined && part.length <= INLINE_HASH_MAX_BYTES;
 
 /**
  * `/v2/<name>/blobs/uploads/[<uuid>]`: blob uploads onto the one upload core (BlobUploads holds
@@ -44,15 +55,14 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
   };
 
   /**
-   * Streams the request body, if any, into the upload as its next chunk; returns the bytes
-   * received after it. A chunk that does not start where the upload stands is 416, with the
-   * progress headers a client needs to resume.
+   * The request body as the upload's next chunk, or undefined when there is none. A chunk that
+   * names a range must match its Content-Length.
    */
-  const appendBody = async (x: V2Exchange, record: UploadRecord): Promise<number> => {
+  const bodyPart = (x: V2Exchange, record: UploadRecord): PartUpload | undefined => {
     const range = parseChunkRange(x.req.get('content-range'));
     const length = declaredLength(x.req.get('content-length'));
     const streamed = x.req.get('transfer-encoding') !== undefined;
-    if (!range && (length === 0 || (length === undefined && !streamed))) return record.bytesReceived;
+    if (!range && (length === 0 || (length === undefined && !streamed))) return undefined;
     const first = range ? range.first : record.bytesReceived;
     if (range && length !== undefined && length !== range.last - range.first + 1) {
       throw new SizeInvalidError(
@@ -60,12 +70,18 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
       );
     }
     const declared = range ? range.last - range.first + 1 : length;
-    const part: PartUpload =
-      declared === undefined
-        ? { ...refOf(record), partFirstByte: first, data: x.req }
-        : { ...refOf(record), partFirstByte: first, partLastByte: first + declared - 1, length: declared, data: x.req };
+    return declared === undefined
+      ? { ...refOf(record), partFirstByte: first, data: x.req }
+      : { ...refOf(record), partFirstByte: first, partLastByte: first + declared - 1, length: declared, data: x.req };
+  };
+
+  /**
+   * Runs `store`, which stores a chunk of the upload; a chunk that does not start where the
+   * upload stands is 416, with the progress headers a client needs to resume.
+   */
+  const withProgressOnRefusal = async <T>(x: V2Exchange, record: UploadRecord, store: () => Promise<T>) => {
     try {
-      return (await deps.uploads.uploadPart(part)) + 1;
+      return await store();
     } catch (err) {
       if (err instanceof InvalidLayerPartException) {
         const received = Number(err.fields.lastValidByteReceived) + 1;
@@ -79,10 +95,29 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
     }
   };
 
-  /** The body as the last chunk, then the upload completed as the blob `digest` (monolithic POST, closing PUT). */
-  const completeWith = async (x: V2Exchange, record: UploadRecord, digest: string): Promise<void> => {
-    await appendBody(x, record);
-    await deps.blobUploads.complete(record, digest, x.signal);
+  /** Streams the request body, if any, into the upload as its next chunk; returns the bytes received after it. */
+  const appendBody = async (x: V2Exchange, record: UploadRecord): Promise<number> => {
+    const part = bodyPart(x, record);
+    if (!part) return record.bytesReceived;
+    return withProgressOnRefusal(x, record, async () => (await deps.uploads.uploadPart(part)) + 1);
+  };
+
+  /**
+   * The body as the last chunk, then the upload completed as the blob `digest` (monolithic POST,
+   * closing PUT). With `facts` read with the session (closingSession), a small body is committed
+   * and the completion begun in one script; a large one (streamed) is appended first, as before.
+   */
+  const completeWith = async (x: V2Exchange, record: UploadRecord, digest: string, facts?: CompletionFacts) => {
+    const part = bodyPart(x, record);
+    if (part && facts && isSmall(part) && deps.blobUploads.canCompleteWithLastPart(record, facts)) {
+      await withProgressOnRefusal(x, record, () =>
+        deps.blobUploads.completeWithLastPart(record, digest, part, facts, x.signal),
+      );
+    } else {
+      if (part) await withProgressOnRefusal(x, record, () => deps.uploads.uploadPart(part));
+      // Facts read before a large body streamed in may be stale by now: the completion reads them afresh.
+      await deps.blobUploads.complete(record, digest, x.signal, part && !isSmall(part) ? undefined : facts);
+    }
     answerBlob(x, digest);
   };
 
@@ -122,9 +157,15 @@ export function uploadRoutes(deps: UploadRouteDeps): V2RouteFamily {
     PUT: {
       operation: 'v2.CompleteUpload',
       async handle(x) {
-        const record = await session(x, true);
-        const { digest } = requireBlobDigest(x.req.query.digest, 'digest');
-        await completeWith(x, record, digest);
+        let digest: string;
+        try {
+          digest = requireBlobDigest(x.req.query.digest, 'digest').digest;
+        } catch (err) {
+          await session(x, true); // an unknown session is answered first
+          throw err;
+        }
+        const { record, facts } = await deps.blobUploads.closingSession(x.target.name, x.target.reference, digest);
+        await completeWith(x, record, digest, facts);
       },
     },
     GET: {

@@ -1,12 +1,13 @@
 /**
- * initiateUpload — creates an upload's record with its idle timeout, in one round trip.
+ * initiateUpload — creates an upload's record with its idle timeout, in one round trip (one HSET
+ * of every field, not one per field).
  *
  * KEYS[1] upload hash      ARGV[1] ttl (s)       ARGV[2..] field, value pairs
  */
 export const initiateUpload = {
   numberOfKeys: 1,
   lua: `
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 'OK'
 `,
