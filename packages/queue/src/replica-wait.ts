@@ -15,8 +15,12 @@ export class ReplicasBehindError extends Error {
   override readonly name = 'ReplicasBehindError';
 }
 
-/** Waits until every write sent so far on a connection is held by replicas (`WAIT`). */
-export type ReplicaWait = () => Promise<void>;
+/**
+ * Waits until every write sent so far on a connection is held by replicas (`WAIT`). `needed`
+ * says whether it waits on anything: false when no master has a replica (a single embedded
+ * Redis), so a caller may acknowledge in the same step as its last write.
+ */
+export type ReplicaWait = (() => Promise<void>) & { needed: Promise<boolean> };
 
 /**
  * Reads now which masters have replicas (`ROLE`, sent at once, so it shares the round trip of
@@ -35,7 +39,7 @@ export type ReplicaWaitStart = () => ReplicaWait;
  * on; one with fewer than `replicas` is waited on for those it has.
  */
 export function createReplicaWait(redis: Redis | Cluster, options: ReplicaWaitOptions): ReplicaWaitStart {
-  if (options.replicas === 0) return () => async () => undefined;
+  if (options.replicas === 0) return () => Object.assign(async () => undefined, { needed: Promise.resolve(false) });
   return () => {
     const masters = redis instanceof Cluster ? redis.nodes('master') : [redis];
     const replicas = masters.map((node) => {
@@ -44,9 +48,15 @@ export function createReplicaWait(redis: Redis | Cluster, options: ReplicaWaitOp
       connected.catch(() => undefined);
       return { node, connected };
     });
-    return async () => {
+    const wait = async () => {
       await Promise.all(replicas.map(async ({ node, connected }) => waitOnMaster(node, await connected, options)));
     };
+    // A ROLE that fails counts as replicas to wait on: the wait then reports the failure.
+    const needed = Promise.all(replicas.map(({ connected }) => connected)).then(
+      (counts) => counts.some((count) => count > 0),
+      () => true,
+    );
+    return Object.assign(wait, { needed });
   };
 }
 
