@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { BlobIndex } from './layer-store.js';
 import { BlobReferences } from './blob-references.js';
+import { FinalizationStore } from './finalization-store.js';
 import { StorageMirror } from './durable/storage-mirror.js';
 import { StorageRecords, type RecordStorage } from './durable/storage-records.js';
 import { createKeys, type Keys } from './keys.js';
@@ -22,6 +23,8 @@ export interface Stores {
   blobReferences: BlobReferences;
   workers: WorkerRegistry;
   lifecycle: LifecycleStore;
+  /** The end of a finalization in one script, on a single Redis (see finalization-store.ts). */
+  finalizations: FinalizationStore;
   /** The records in the storage, when the stores write them there (see durable/storage-mirror.ts). */
   records?: StorageRecords;
   /** What writes Redis's decisions to those records, for stores kept outside this package (pull-through cache rules). */
@@ -55,5 +58,6 @@ export function createStores(
     blobReferences: new BlobReferences(redis, keys),
     workers: new WorkerRegistry(redis, keys),
     lifecycle: new LifecycleStore(redis, keys, mirror),
+    finalizations: new FinalizationStore(redis, keys, limits.statusRetentionSeconds),
   };
 }

@@ -17,6 +17,7 @@ export {
   parseUploadRecord,
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
+export { FinalizationStore, type Finished, type FinishedBlob } from './finalization-store.js';
 export { BlobIndex, BlobBeingCollectedError, COLLECTING_PREFIX } from './layer-store.js';
 export { BlobReferences, type BlobReferenceSnapshot, type ReferenceReadOptions } from './blob-references.js';
 export { linkRetainedLayer, type LayerReferenceDeps } from './layer-store.js';

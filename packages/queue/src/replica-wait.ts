@@ -15,8 +15,12 @@ export class ReplicasBehindError extends Error {
   override readonly name = 'ReplicasBehindError';
 }
 
-/** Waits until every write sent so far on a connection is held by replicas (`WAIT`). */
-export type ReplicaWait = () => Promise<void>;
+/**
+ * Waits until every write sent so far on a connection is held by replicas (`WAIT`). `needed`
+ * says whether it waits on anything: false when no master has a replica (a single embedded
+ * Redis), so a caller may acknowledge in the same step as its last write.
+ */
+export type ReplicaWait = (() => Promise<void>) & { needed: Promise<boolean> };
 
 /**
  * Reads which masters have replicas (`ROLE`, sent at once, so it shares the round trip of
@@ -40,7 +44,7 @@ export function createReplicaWait(
   options: ReplicaWaitOptions,
   now: () => number = Date.now,
 ): ReplicaWaitStart {
-  if (options.replicas === 0) return () => async () => undefined;
+  if (options.replicas === 0) return () => Object.assign(async () => undefined, { needed: Promise.resolve(false) });
   const roles = new WeakMap<Redis, { connected: Promise<number>; readAt: number }>();
   // One ROLE per master every ROLE_TTL_MS at most, not one per finalization: a failover or a
   // replica joining is seen within that time. A read that failed, or whose wait fell short
@@ -61,7 +65,7 @@ export function createReplicaWait(
       connected.catch(() => undefined);
       return { node, connected };
     });
-    return async () => {
+    const wait = async () => {
       await Promise.all(
         replicas.map(async ({ node, connected }) => {
           try {
@@ -73,6 +77,12 @@ export function createReplicaWait(
         }),
       );
     };
+    // A ROLE that fails counts as replicas to wait on: the wait then reports the failure.
+    const needed = Promise.all(replicas.map(({ connected }) => connected)).then(
+      (counts) => counts.some((count) => count > 0),
+      () => true,
+    );
+    return Object.assign(wait, { needed });
   };
 }
 

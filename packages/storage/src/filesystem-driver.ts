@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, unlink as unlinkCallback } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, rmdirSync, unlink as unlinkCallback, unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { syncDirectory, writeFileAtomically, writeFully } from './filesystem-files.js';
+import { publishBytesInOneGo } from './filesystem-publish-bytes.js';
 import { satisfiableRange } from './byte-range.js';
 import { writeChunksCoalesced } from './coalescing-file-writer.js';
 import { writePartFileSync } from './local-part-file.js';
@@ -56,6 +57,11 @@ const unlink = promisify(unlinkCallback);
  * durable before publishing).
  */
 const SMALL_PART_BYTES = 256 * 1024;
+/**
+ * A session with at most this many part files is removed on the calling thread (see
+ * SMALL_PART_BYTES): a small layer's one or two parts, not a 10,000-part upload.
+ */
+const SMALL_SESSION_FILES = 16;
 
 /**
  * The filesystem layout behind the port:
@@ -73,6 +79,9 @@ const SMALL_PART_BYTES = 256 * 1024;
  */
 class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
+
+  /** Shard directories (`blobs/sha256/<xx>`) this process made or found: not made again. */
+  private readonly knownShards = new Set<string>();
 
   constructor(
     private readonly rootDir: string,
@@ -157,17 +166,12 @@ class FilesystemDriver implements StorageDriver {
     parts: readonly WrittenPart[],
     digest: string | undefined,
   ): Promise<BlobLocation> {
-    const match = digest === undefined ? null : BLOB_DIGEST.exec(digest);
-    if (digest === undefined || !match) throw new TypeError(`not a sha256/sha512 digest: ${JSON.stringify(digest)}`);
-    const algorithm = match[1] ?? match[3]!;
-    const hex = match[2] ?? match[4]!;
-    const location = `blobs/${algorithm}/${hex.slice(0, 2)}/${hex}`;
-    const blobDir = this.localPath(location);
+    const { location, blobDir } = this.blobPlace(digest);
     if (await isFile(join(blobDir, 'index'))) return location;
-
+    const named = digest!;
     const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
     try {
-      if (!(await this.stage(session, parts, digest, publishDir))) return this.publishedOrMissing(location, session);
+      if (!(await this.stage(session, parts, named, publishDir))) return this.publishedOrMissing(location, session);
       await renameIntoNewParent(publishDir, blobDir);
     } catch (error) {
       const code = errorCode(error);
@@ -181,6 +185,41 @@ class FilesystemDriver implements StorageDriver {
     this.completeStep?.('published');
     await syncDirectory(dirname(blobDir));
     return location;
+  }
+
+  /**
+   * A small blob from bytes in memory: one segment and its index written into `publish/` and
+   * renamed to the blob's address, every step but the fsyncs on this thread (see
+   * filesystem-publish-bytes.ts). The session's part files are not moved: abortUpload removes them.
+   */
+  async publishBytes(
+    session: UploadSession,
+    bytes: readonly Uint8Array[],
+    digest: string,
+    beforeVisible?: Promise<unknown>,
+  ): Promise<BlobLocation> {
+    const { location, blobDir } = this.blobPlace(digest);
+    const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
+    try {
+      const target = { publishDir, blobDir, digest };
+      const outcome = await publishBytesInOneGo(target, bytes, this.knownShards, beforeVisible, this.completeStep);
+      if (outcome === 'lost') return await this.publishedOrMissing(location, session);
+      return location;
+    } catch (error) {
+      // ENOENT: the session is gone (aborted), or a concurrent run of this completion published it.
+      if (errorCode(error) === 'ENOENT') return this.publishedOrMissing(location, session);
+      throw error;
+    }
+  }
+
+  /** A digest's blob location and its directory (TypeError for anything but sha256/sha512). */
+  private blobPlace(digest: string | undefined): { location: BlobLocation; blobDir: string } {
+    const match = digest === undefined ? null : BLOB_DIGEST.exec(digest);
+    if (digest === undefined || !match) throw new TypeError(`not a sha256/sha512 digest: ${JSON.stringify(digest)}`);
+    const algorithm = match[1] ?? match[3]!;
+    const hex = match[2] ?? match[4]!;
+    const location = `blobs/${algorithm}/${hex.slice(0, 2)}/${hex}`;
+    return { location, blobDir: this.localPath(location) };
   }
 
   /**
@@ -232,6 +271,7 @@ class FilesystemDriver implements StorageDriver {
 
   async abortUpload(session: UploadSession): Promise<void> {
     const dir = this.localPath(`uploads/${session.uploadId}`);
+    if (removeSmallSessionSync(dir)) return;
     try {
       // The usual case after a completion: only the emptied `parts/` is left (two syscalls).
       await rmdir(join(dir, 'parts'));
@@ -366,6 +406,25 @@ async function* readSegments(dir: string, index: BlobIndex, start: number, end: 
     }
     segmentStart += segment.size;
     if (segmentStart > end) return;
+  }
+}
+
+/**
+ * Removes a session directory holding only `parts/` with a few files (a small layer's, after
+ * publishBytes copied them) on this thread: false, touching nothing more, when it holds more
+ * (the caller then removes it the usual way).
+ */
+function removeSmallSessionSync(dir: string): boolean {
+  const partsDir = join(dir, 'parts');
+  try {
+    const names = readdirSync(partsDir);
+    if (names.length > SMALL_SESSION_FILES) return false;
+    for (const name of names) unlinkSync(join(partsDir, name));
+    rmdirSync(partsDir);
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -100,6 +100,20 @@ export interface StorageDriver extends UploadSessions, Blobs, SmallObjects {
    * (S3_REDIRECT_DOWNLOADS). Absent: downloads stream through Longshore.
    */
   blobUrl?(location: BlobLocation, expiresInSeconds: number): Promise<string>;
+  /**
+   * Only local drivers (the filesystem): publishes a small blob whose bytes are in memory (read
+   * from the session's committed parts and verified) as the blob of `digest`, in one go: its
+   * bytes and entries are durable when this resolves. The session's parts stay where they are,
+   * for `abortUpload`, so a re-run can still read them. `beforeVisible`, when given, is waited for
+   * just before the blob becomes visible (with the writes and fsyncs already done). Answers the
+   * blob's location, which is also where a blob of the digest already published is.
+   */
+  publishBytes?(
+    session: UploadSession,
+    bytes: readonly Uint8Array[],
+    digest: string,
+    beforeVisible?: Promise<unknown>,
+  ): Promise<BlobLocation>;
 }
 
 /**

@@ -5,28 +5,39 @@ import {
   linkRetainedLayer,
   type BlobIndex,
   type CheckedParts,
+  type FinalizationStore,
   type LayerStore,
   type PartRecord,
   type UploadRecord,
+  type UploadStatus,
   type UploadStore,
 } from '@longshore/metadata';
 import { type BlobLocation, sessionFromJson, type UploadSession } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import { hashPublishedBlob, verifyPublishedBlob } from './verify-published-blob.js';
 import { needsBlobRehash, verifyUpload, type VerifyDeps } from './verify-upload.js';
+import { SMALL_BLOB_BYTES, verifySmallUpload } from './verify-small-upload.js';
 
 export interface FinalizeDeps extends VerifyDeps {
   uploads: Pick<UploadStore, 'startFinalizing' | 'annotate'>;
   layers: Pick<LayerStore, 'link' | 'unlink'>;
   blobs: Pick<BlobIndex, 'claim' | 'retain'>;
   /**
+   * The end of a finalization in one script (index, link and, when nothing waits on replicas,
+   * the outcome), where `combined` (a single Redis); otherwise the per-slot steps run.
+   */
+  finalizations?: Pick<FinalizationStore, 'combined' | 'finish'>;
+  /**
    * Called as the upload is taken up: reads which Redis masters have replicas, alongside. The
    * function it answers resolves once the writes so far (blob index, layer link) are on those
    * replicas (REDIS_WAIT_REPLICAS), or throws a transient error when they are not in time. Called
    * before a completion is settled, so nothing is acknowledged that a failover could lose.
    */
-  replicated?: () => () => Promise<void>;
+  replicated?: () => ReplicatedWait;
 }
+
+/** Waits for the writes so far to reach Redis replicas; `needed`: whether there are any to wait on. */
+export type ReplicatedWait = (() => Promise<void>) & { needed?: Promise<boolean> };
 
 /**
  * How a finalization ended, in domain terms. `completed` and `failed` are outcomes to settle
@@ -34,7 +45,14 @@ export interface FinalizeDeps extends VerifyDeps {
  * upload expired, or was never handed over). A transient failure is thrown, for a retry.
  */
 export type FinalizeOutcome =
-  | { outcome: 'completed'; layerDigest: string; layerSize: number; callbackUrl: string | null }
+  | {
+      outcome: 'completed';
+      layerDigest: string;
+      layerSize: number;
+      callbackUrl: string | null;
+      /** The status recorded already, when finalizing settled the upload itself (see finishInOneStep). */
+      recorded?: UploadStatus | 'missing';
+    }
   | { outcome: 'failed'; error: RefusalRecord; callbackUrl: string | null }
   | { outcome: 'gone'; reason: string; elsewhere?: boolean };
 
@@ -89,12 +107,21 @@ export async function finalizeUpload(
   if ('outcome' in loaded) return loaded;
   const upload = loaded;
   try {
-    await verifyParts(upload, deps); // the committed parts are the bytes that arrived; their digest
-    await hashUnreadableParts(upload, deps); // parts a remote store cannot read back: hash them published
-    await acceptDigest(upload, deps); // the digest is one the client named, recorded
-    await moveIntoPlace(upload, deps); // the indexed blob of the digest, or the parts published as it
-    const digest = await indexAndLink(upload, deps, log); // the first location wins; linked in the safe order
-    await replicated?.(); // Redis replicas hold the index entry and the link
+    if (!(await publishSmallLayer(upload, deps))) {
+      await verifyParts(upload, deps); // the committed parts are the bytes that arrived; their digest
+      await hashUnreadableParts(upload, deps); // parts a remote store cannot read back: hash them published
+      await acceptDigest(upload, deps); // the digest is one the client named, recorded
+      await moveIntoPlace(upload, deps); // the indexed blob of the digest, or the parts published as it
+    }
+    let recordedStatus: UploadStatus | 'missing' | undefined;
+    let digest: string;
+    if (deps.finalizations?.combined) {
+      // One script: indexed, linked and, unless replicas are waited on, settled.
+      ({ digest, recordedStatus } = await finishInOneStep(upload, deps, replicated, log));
+    } else {
+      digest = await indexAndLink(upload, deps, log); // the first location wins; linked in the safe order
+      await replicated?.(); // Redis replicas hold the index entry and the link
+    }
     await cleanUp(upload, deps); // the upload's leftovers (parts nobody committed)
     log.info({ layerDigest: digest, layerSize: upload.record.bytesReceived }, 'layer finalized');
     return {
@@ -102,6 +129,7 @@ export async function finalizeUpload(
       layerDigest: digest,
       layerSize: upload.record.bytesReceived,
       callbackUrl: upload.record.callbackUrl ?? null,
+      ...(recordedStatus ? { recorded: recordedStatus } : {}),
     };
   } catch (err) {
     if (!(err instanceof RefusedError)) throw err;
@@ -141,6 +169,30 @@ async function loadUpload(
     hashedBlob: false,
     recording: [],
   };
+}
+
+/**
+ * A small layer (SMALL_BLOB_BYTES) in local part files, taken up for the first time: its parts
+ * are read once and verified in memory (verifySmallUpload), its digest accepted and recorded, and
+ * the bytes published as the blob in one go (the driver's publishBytes: the file steps on this
+ * thread, the fsyncs together). The digest's record is sent first and waited for only before
+ * the blob becomes visible, alongside the writes. The part files stay until cleanUp, so a re-run
+ * after a crash verifies them again. False, doing nothing, for any other layer.
+ */
+async function publishSmallLayer(upload: Finalizing, deps: FinalizeDeps): Promise<boolean> {
+  const { storage } = deps;
+  const local = storage.localParts;
+  const small = upload.record.bytesReceived <= SMALL_BLOB_BYTES;
+  if (!local || !storage.publishBytes || !small || upload.accepted || upload.location !== undefined) return false;
+  const { record, parts, checked, session } = upload;
+  const verified = await verifySmallUpload(record, parts, checked, session, local, deps.verifyMode);
+  if (verified.checkedBytes > 0) deps.onVerifiedBytes?.(verified.checkedBytes);
+  upload.digest = verified.digest;
+  await acceptDigest(upload, deps);
+  const digestRecorded = Promise.all(upload.recording.splice(0));
+  digestRecorded.catch(() => undefined); // observed here; publishBytes waits for it (and throws its failure)
+  upload.location = await storage.publishBytes(session, verified.bytes, verified.digest, digestRecorded);
+  return true;
 }
 
 /** Checks every committed part against its checksum and takes the layer digest (see verifyUpload). */
@@ -243,6 +295,39 @@ async function indexAndLink(upload: Finalizing, deps: FinalizeDeps, log: Logger)
   const [isLinked] = await recorded(upload, Promise.all([linked, surplus]));
   if (!isLinked) throw new BlobBeingCollectedError(digest);
   return digest;
+}
+
+/**
+ * indexAndLink and the settling of the outcome as one script on a single Redis (see
+ * FinalizationStore.finish): the upload is recorded completed there unless replicas must hold
+ * the writes first (REDIS_WAIT_REPLICAS with a master that has replicas); then it is waited for
+ * here and settled afterwards, as on a Cluster. Answers the status recorded, if it was.
+ */
+async function finishInOneStep(
+  upload: Finalizing,
+  deps: FinalizeDeps,
+  replicated: ReplicatedWait | undefined,
+  log: Logger,
+): Promise<{ digest: string; recordedStatus?: UploadStatus | 'missing' }> {
+  const { record } = upload;
+  const digest = upload.digest!;
+  const location = upload.location!;
+  const settle = !(await (replicated?.needed ?? Promise.resolve(replicated !== undefined)));
+  const finished = deps.finalizations!.finish({
+    uploadId: record.uploadId,
+    repositoryName: record.repositoryName,
+    registryId: record.registryId,
+    digest,
+    location,
+    size: record.bytesReceived,
+    settle,
+  });
+  const { kept, status } = await recorded(upload, finished);
+  if (kept !== location) await deps.storage.deleteBlob(location);
+  log.debug({ layerDigest: digest, location: kept }, 'layer published');
+  if (settle) return { digest, recordedStatus: status };
+  await replicated?.();
+  return { digest };
 }
 
 /** Removes what is left of the upload's storage session (parts nobody committed); idempotent. */

@@ -78,11 +78,22 @@ function holdAt(point: 'before-publish' | 'before-link', deps: FinalizeDeps, tel
       link: (_repository, _registry, _digest, link) => hold(link.uploadId),
       unlink: (repository, digest) => deps.layers.unlink(repository, digest),
     };
-    return { ...deps, layers };
+    // On a single Redis the link is part of the finalization's last script: held before it.
+    const finalizations: FinalizeDeps['finalizations'] = deps.finalizations && {
+      combined: deps.finalizations.combined,
+      finish: (blob) => hold(blob.uploadId),
+    };
+    return { ...deps, layers, ...(finalizations ? { finalizations } : {}) };
   }
   const storage = new Proxy(deps.storage, {
     get(target, property) {
       if (property === 'completeUpload') return (session: { uploadId: string }) => hold(session.uploadId);
+      // A small layer's publication waits for its digest's record before the blob becomes
+      // visible: held once the record is there, before anything is published.
+      if (property === 'publishBytes' && target.publishBytes) {
+        return (session: { uploadId: string }, _bytes: unknown, _digest: string, recorded?: Promise<unknown>) =>
+          Promise.resolve(recorded).then(() => hold(session.uploadId));
+      }
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

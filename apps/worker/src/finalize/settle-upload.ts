@@ -1,5 +1,5 @@
 import { isUploadFinished, type RefusalRecord } from '@longshore/domain';
-import type { UploadStore } from '@longshore/metadata';
+import type { UploadStatus, UploadStore } from '@longshore/metadata';
 import type { Logger } from '@longshore/telemetry';
 
 /** Queues the delivery of an upload's callback (idempotent per upload). */
@@ -12,7 +12,13 @@ export interface CallbackQueue {
  * none), which spares settling a read of the record; when absent the record is read.
  */
 export type SettledOutcome = (
-  | { outcome: 'completed'; layerDigest: string; layerSize: number }
+  | {
+      outcome: 'completed';
+      layerDigest: string;
+      layerSize: number;
+      /** Recorded (and announced) already, by the finalization's last script: only the callback is left. */
+      recorded?: UploadStatus | 'missing';
+    }
   | { outcome: 'failed'; error: RefusalRecord }
 ) & { callbackUrl?: string | null };
 
@@ -36,7 +42,7 @@ export async function settleUpload(
 ): Promise<void> {
   const status =
     outcome.outcome === 'completed'
-      ? await deps.uploads.recordCompleted(uploadId, outcome.layerDigest, outcome.layerSize)
+      ? (outcome.recorded ?? (await deps.uploads.recordCompleted(uploadId, outcome.layerDigest, outcome.layerSize)))
       : await deps.uploads.recordFailed(uploadId, outcome.error);
   try {
     if (outcome.callbackUrl !== undefined) {

@@ -96,7 +96,7 @@ export function needsBlobRehash(deps: Pick<VerifyDeps, 'storage' | 'verifyMode'>
   return deps.verifyMode === 'full' && deps.storage.localParts === undefined;
 }
 
-function assertContiguous(parts: PartRecord[], size: number): void {
+export function assertContiguous(parts: PartRecord[], size: number): void {
   let next = 0;
   for (const part of parts) {
     if (part.offset !== next) throw new RefusedError('PARTS_NOT_CONTIGUOUS', { offset: next });

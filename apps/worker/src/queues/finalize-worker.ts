@@ -28,6 +28,7 @@ export function finalizationDeps(context: WorkerContext) {
     uploads: stores.uploads,
     layers: stores.layers,
     blobs: stores.blobs,
+    finalizations: stores.finalizations,
     storage,
     hashPool,
     verifyMode: config.verifyMode,
