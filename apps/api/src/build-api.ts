@@ -99,6 +99,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         auth: access.auth,
         audit,
         repositories,
+        heapGrowth: services.heapGrowth,
       }),
       createV1Router({
         uploads,

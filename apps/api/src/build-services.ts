@@ -1,10 +1,11 @@
-import { createClock } from '@longshore/config';
+import { createClock, v8HeapFlags } from '@longshore/config';
 import type { ApiContext } from './api-context.js';
 import { ImageService } from './images/image-service.js';
 import { PullRecorder } from './images/pull-recorder.js';
 import { LayerService } from './layers/layer-service.js';
 import { LifecycleService } from './lifecycle/lifecycle-service.js';
 import { RepositoryService } from './repositories/repository-service.js';
+import { createIngestHeapGrowth, type IngestHeapGrowth } from './uploads/ingest-heap-growth.js';
 import { UploadService } from './uploads/upload-service.js';
 
 /** The services behind every door: the one upload core and the repository, layer, image and lifecycle rules. */
@@ -14,11 +15,15 @@ export interface ApiServices {
   images: ImageService;
   uploads: UploadService;
   lifecycle: LifecycleService;
+  /** The process's heap growth while large bodies stream in (every door's large-body path). */
+  heapGrowth: IngestHeapGrowth;
 }
 
 export function buildServices(context: ApiContext): ApiServices {
   const { config, log, stores, storage, metrics } = context;
   const now = createClock(config.clockOffsetFile);
+  // main.ts applies v8HeapFlags(config) at start; these are what a large body's stream restores.
+  const heapGrowth = createIngestHeapGrowth(v8HeapFlags(config));
   const repositories = new RepositoryService({
     repositories: stores.repositories,
     registryId: config.registryId,
@@ -53,6 +58,7 @@ export function buildServices(context: ApiContext): ApiServices {
     waiter: context.waiter,
     completeWaitMs: config.completeWaitMs,
     maxLayerSize: config.maxLayerSize,
+    heapGrowth,
     bodyDeadlines: { idleMs: config.partIdleTimeoutMs, maxMs: config.partMaxDurationMs },
     events: {
       started: () => metrics.uploadsStarted.inc(),
@@ -74,5 +80,6 @@ export function buildServices(context: ApiContext): ApiServices {
     images,
     uploads,
     lifecycle,
+    heapGrowth,
   };
 }

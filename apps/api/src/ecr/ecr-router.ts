@@ -20,6 +20,7 @@ import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
 import type { OperationTable } from './operations/index.js';
 import { canStreamPartBody, parseJsonBody, readStreamedPartBody, sendEcrResult } from './ecr-wire.js';
+import { type IngestHeapGrowth, unmanagedHeapGrowth } from '../uploads/ingest-heap-growth.js';
 import type { OperationContext } from './operation-context.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
@@ -37,6 +38,8 @@ export interface EcrRouterDeps {
   audit?: RequestAudit;
   /** Checks the registry id a request names, once for every operation, as the request is decoded. */
   repositories: Pick<RepositoryService, 'registryId'>;
+  /** V8's own heap growth while a part body streams in (see ingest-heap-growth.ts). */
+  heapGrowth?: IngestHeapGrowth;
 }
 
 /** What the audit line of an ECR mutation needs, filled in as the request goes. */
@@ -85,18 +88,21 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     };
     if (operation === 'UploadLayerPart' && canStreamPartBody(req)) {
       // The part's base64 is decoded as it arrives, never buffered whole (ecr-wire.ts).
-      readStreamedPartBody(req, deps.maxRequestBytes).then(
-        (read) => {
-          req.body = read.body;
-          setRawBodySha256(req, read.sha256);
-          handled(undefined, { blob: read.blob });
-        },
-        (err: unknown) => {
-          const sha256 = (err as { sha256?: string }).sha256;
-          if (sha256) setRawBodySha256(req, sha256);
-          handled(err);
-        },
-      );
+      const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
+      heapGrowth
+        .during(() => readStreamedPartBody(req, deps.maxRequestBytes))
+        .then(
+          (read) => {
+            req.body = read.body;
+            setRawBodySha256(req, read.sha256);
+            handled(undefined, { blob: read.blob });
+          },
+          (err: unknown) => {
+            const sha256 = (err as { sha256?: string }).sha256;
+            if (sha256) setRawBodySha256(req, sha256);
+            handled(err);
+          },
+        );
       return;
     }
     const read = operation === 'UploadLayerPart' ? readPartBody : readOperationBody;

@@ -3,6 +3,7 @@ import { INLINE_HASH_MAX_BYTES } from '@longshore/domain';
 import { computePartHashes, type HashPool } from '@longshore/digest';
 import type { StorageDriver, UploadSession } from '@longshore/storage';
 import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
+import { type IngestHeapGrowth, unmanagedHeapGrowth } from './ingest-heap-growth.js';
 import { hashingStream, type PartHashes, type StreamLimit } from './part-hasher.js';
 import { readSmallBody } from './small-body.js';
 
@@ -10,6 +11,8 @@ export interface PartWriterDeps {
   storage: StorageDriver;
   hashPool: Pick<HashPool, 'ingestPart' | 'hashPart'>;
   bodyDeadlines: BodyDeadlines;
+  /** V8's own heap growth while a large body streams in (see ingest-heap-growth.ts). */
+  heapGrowth?: IngestHeapGrowth;
 }
 
 /** A claimed part as stored: its size, the driver's receipt, and both hashes. */
@@ -46,7 +49,10 @@ export async function writeClaimedPart(
   }
   const body = withBodyDeadlines(data, deps.bodyDeadlines);
   const hashing = await hashingStream(body, claimed.hashState, declared, limit);
-  const written = await deps.storage.writePart(claimed.session, claimed.partNumber, hashing.stream, declared);
+  const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
+  const written = await heapGrowth.during(() =>
+    deps.storage.writePart(claimed.session, claimed.partNumber, hashing.stream, declared),
+  );
   return { size: written.size, receipt: written.receipt, hashes: hashing.result() };
 }
 

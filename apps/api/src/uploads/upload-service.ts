@@ -40,6 +40,7 @@ import type { BodyDeadlines } from './body-deadlines.js';
 import type { StreamLimit } from './part-hasher.js';
 import { isCommittedReplay } from './part-replay.js';
 import { uploadRefusal, worded } from './upload-refusals.js';
+import type { IngestHeapGrowth } from './ingest-heap-growth.js';
 import { writeClaimedPart, type StoredPart } from './part-writer.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
@@ -80,6 +81,8 @@ export interface UploadServiceDeps {
   bodyDeadlines: BodyDeadlines;
   /** Largest layer (MAX_LAYER_SIZE): bounds a streamed part of unknown length. */
   maxLayerSize: number;
+  /** V8's own heap growth while a large body streams in (see ingest-heap-growth.ts). */
+  heapGrowth?: IngestHeapGrowth;
   events?: UploadEvents;
 }
 
