@@ -28,6 +28,8 @@ export function finalizeHeld(worker: ServiceProcess, point: HoldPoint, uploadId:
     };
     worker.child.on('message', onMessage);
     worker.child.on('exit', onExit);
+    // Sent before we listened (in the same read as the worker's ready message): already here.
+    for (const message of worker.messages) onMessage(message);
   });
 }
 
@@ -64,5 +66,7 @@ export function batchHeldMidway(worker: ServiceProcess): Promise<BatchHeld> {
     };
     worker.child.on('message', onMessage);
     worker.child.on('exit', onExit);
+    // Sent before we listened (in the same read as the worker's ready message): already here.
+    for (const message of worker.messages) onMessage(message);
   });
 }

@@ -30,6 +30,11 @@ export interface ServiceProcess {
   kill(): Promise<void>;
   /** Its stdout lines (JSON log lines), when started with `captureOutput`; else empty. */
   output: string[];
+  /**
+   * Every IPC message it sent, in order, from its start: a message sent right after the ready one
+   * can arrive in the same read and be emitted before a caller of `startWorker` could listen.
+   */
+  messages: unknown[];
 }
 
 export interface Longshore {
@@ -276,6 +281,8 @@ async function spawnService(
   if (child.stdout)
     createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => output.push(line));
   const exited = once(child, 'exit');
+  const messages: unknown[] = [];
+  child.on('message', (sent) => messages.push(sent));
   const message = (await Promise.race([
     once(child, 'message').then(([m]) => m),
     exited.then(([code]) => Promise.reject(new Error(`${entry} exited with ${code} before it was ready`))),
@@ -297,5 +304,6 @@ async function spawnService(
     stop: () => finish('SIGTERM'),
     kill: () => finish('SIGKILL'),
     output,
+    messages,
   };
 }
