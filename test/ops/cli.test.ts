@@ -186,6 +186,13 @@ describe('npx longshore, beside a running service', () => {
     expect(Object.keys(status.queues).sort()).toEqual(['callbacks', 'finalize', 'maintenance', 'verify-parts']);
     expect(status.queues.finalize).toMatchObject({ waiting: 0, active: 0, failed: 0 });
     expect(status.workers.filter((w) => w.alive)).toHaveLength(1);
+    // A reader: the finalize queue keeps the short events stream its producers set, not BullMQ's default.
+    const redis = longshore.connectRedis();
+    try {
+      expect(await redis.hget(`${longshore.config.queuePrefix}:finalize:meta`, 'opts.maxLenEvents')).toBe('100');
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('gc run collects a blob nothing references any more, on the workers, and reports it', async () => {

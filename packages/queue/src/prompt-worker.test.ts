@@ -1,27 +1,43 @@
 import { randomBytes } from 'node:crypto';
-import { type Job, Queue, Worker } from 'bullmq';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PromptWorker } from './prompt-worker.js';
 
 /**
- * What the worker's Redis sees, in the order Redis ran it (MONITOR): how many move-to-active
- * scripts ran on a queue before a job's processor began.
+ * What the worker's Redis sees, in the order Redis ran it (MONITOR, on a plain socket: ioredis's
+ * monitor mode can take a monitor line for the answer to its own first command when Redis is
+ * busy): how many move-to-active scripts ran on a queue before a point in time.
  */
 class ScriptLog {
   private lines: string[][] = [];
-  private monitor!: Redis;
+  private socket!: Socket;
+  private buffered = '';
   private readonly listeners = new Set<() => void>();
 
   async start(url: string): Promise<void> {
-    // ioredis's MONITOR connection: a duplicate of this one, without its ready check (an INFO
-    // sent before MONITOR would be answered by the monitor stream).
-    const client = new Redis(url, { lazyConnect: true, enableReadyCheck: false });
-    this.monitor = await client.monitor();
-    this.monitor.on('monitor', (_time: string, args: string[]) => {
-      this.lines.push(args);
-      for (const listener of this.listeners) listener();
+    const { hostname, port } = new URL(url);
+    this.socket = connect(Number(port), hostname);
+    await once(this.socket, 'connect');
+    this.socket.setEncoding('utf8');
+    const ok = new Promise<void>((resolve) => {
+      this.socket.on('data', (chunk: string) => {
+        this.buffered += chunk;
+        let end = this.buffered.indexOf('\r\n');
+        while (end >= 0) {
+          const line = this.buffered.slice(0, end);
+          this.buffered = this.buffered.slice(end + 2);
+          if (line === '+OK') resolve();
+          else this.lines.push([...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!));
+          end = this.buffered.indexOf('\r\n');
+        }
+        for (const listener of this.listeners) listener();
+      });
     });
+    this.socket.write('MONITOR\r\n');
+    await ok;
   }
 
   /**
@@ -49,7 +65,7 @@ class ScriptLog {
   }
 
   async stop(): Promise<void> {
-    this.monitor?.disconnect();
+    this.socket?.destroy();
   }
 }
 
