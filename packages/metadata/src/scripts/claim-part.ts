@@ -15,10 +15,12 @@
  * ARGV[11] largest part when the upload has no policy of its own
  * ARGV[12] largest part number (claims per upload)
  *
- * Whether the repository exists is read (repositories hash, another slot) just before this
- * script: the read writes nothing, so a crash after it loses nothing, and a repository deleted
- * between the two is the same as one deleted just after the claim — the completion's own check
- * and the worker's linkLayer refuse the upload, so nothing of it becomes visible.
+ * Whether the repository exists is read (repositories hash, another slot) in the same round trip
+ * as this script, and a claim on a repository found missing is released at once (a caller that
+ * read it already passes its finding). The read writes nothing, so a crash around it loses
+ * nothing, and a repository deleted around the claim is the same as one deleted just after it:
+ * the completion's own check and the worker's linkLayer refuse the upload, so nothing of it
+ * becomes visible.
  *
  * The part-size limit is the upload's own (`maxPartSize`, fixed at initiate), so every API
  * process enforces the same.
