@@ -211,19 +211,26 @@ export class UploadService {
 
   /** After a part's commit: its background check (large parts) and the bytes counted. */
   private async partStored(part: PartUpload, claim: PartClaim, stored: StoredPart): Promise<void> {
-    if (stored.size >= this.deps.backgroundVerifyMinBytes) {
-      // Best effort: a part the background check misses is checked at completion instead.
-      await this.deps.verifyQueue
-        .enqueue({
-          uploadId: part.uploadId,
-          storageSession: claim.storageSession,
-          partNumber: claim.partNumber,
-          length: stored.size,
-          checksum: stored.hashes.partChecksum,
-        })
-        .catch(() => undefined);
-    }
+    if (stored.size >= this.deps.backgroundVerifyMinBytes) this.verifyInBackground(part, claim, stored);
     this.deps.events?.bytesReceived?.(stored.size);
+  }
+
+  /**
+   * Queues the background check of a large committed part, without making the part's answer
+   * wait for it: best effort (a part the background check misses, or that is published before
+   * its check runs, is checked at completion instead), so the queue's durable round trip
+   * overlaps with the client's next part instead of adding to this one.
+   */
+  private verifyInBackground(part: UploadRef, claim: PartClaim, stored: StoredPart): void {
+    this.deps.verifyQueue
+      .enqueue({
+        uploadId: part.uploadId,
+        storageSession: claim.storageSession,
+        partNumber: claim.partNumber,
+        length: stored.size,
+        checksum: stored.hashes.partChecksum,
+      })
+      .catch(() => undefined);
   }
 
   /**
