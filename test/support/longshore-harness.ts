@@ -30,6 +30,11 @@ export interface ServiceProcess {
   kill(): Promise<void>;
   /** Its stdout lines (JSON log lines), when started with `captureOutput`; else empty. */
   output: string[];
+  /**
+   * Every IPC message it sent since it started, the ready message included: a worker may reach a
+   * test hold point (a job already queued) before it says it is ready.
+   */
+  messages: unknown[];
 }
 
 export interface Longshore {
@@ -276,8 +281,17 @@ async function spawnService(
   if (child.stdout)
     createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => output.push(line));
   const exited = once(child, 'exit');
+  const messages: unknown[] = [];
+  // The ready message (the worker's 'ready', the API's 'listening') or 'start-failed'; anything the
+  // process sends before it (a hold point reached by a job already queued) is kept in `messages`.
+  const started = new Promise<unknown>((resolve) =>
+    child.on('message', (m: { type?: string } | null) => {
+      messages.push(m);
+      if (m?.type === 'ready' || m?.type === 'listening' || m?.type === 'start-failed') resolve(m);
+    }),
+  );
   const message = (await Promise.race([
-    once(child, 'message').then(([m]) => m),
+    started,
     exited.then(([code]) => Promise.reject(new Error(`${entry} exited with ${code} before it was ready`))),
   ])) as { type?: string; message?: string; port?: number; metricsPort?: number };
   if (message.type === 'start-failed') {
@@ -297,5 +311,6 @@ async function spawnService(
     stop: () => finish('SIGTERM'),
     kill: () => finish('SIGKILL'),
     output,
+    messages,
   };
 }
