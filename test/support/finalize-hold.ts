@@ -11,10 +11,15 @@ export const holdFinalizeEnv = (point: HoldPoint) => ({ TEST_HOLD_FINALIZE_AT: p
  * whatever the machine's speed. Rejects if the worker exits first.
  */
 export function finalizeHeld(worker: ServiceProcess, point: HoldPoint, uploadId: string): Promise<void> {
+  const isHeld = (message: unknown) => {
+    const held = message as { type?: string; point?: string; uploadId?: string } | null;
+    return held?.type === 'finalize-held' && held.point === point && held.uploadId === uploadId;
+  };
+  // Held before the harness saw the worker ready (it took a job already queued at once).
+  if (worker.messages.some(isHeld)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onMessage = (message: unknown) => {
-      const held = message as { type?: string; point?: string; uploadId?: string } | null;
-      if (held?.type !== 'finalize-held' || held.point !== point || held.uploadId !== uploadId) return;
+      if (!isHeld(message)) return;
       cleanUp();
       resolve();
     };
@@ -49,12 +54,23 @@ export interface BatchHeld {
  * Rejects if the worker exits first.
  */
 export function batchHeldMidway(worker: ServiceProcess): Promise<BatchHeld> {
+  type Held = { type?: string; point?: string; uploadId?: string; settled?: string[]; held?: string[] } | null;
+  const isHeld = (message: unknown) => {
+    const held = message as Held;
+    return held?.type === 'finalize-held' && held.point === 'mid-batch';
+  };
+  const batch = (message: unknown): BatchHeld => {
+    const held = message as NonNullable<Held>;
+    return { jobId: held.uploadId!, settled: held.settled ?? [], held: held.held ?? [] };
+  };
+  // Held before the harness saw the worker ready (it took a batch already queued at once).
+  const early = worker.messages.find(isHeld);
+  if (early !== undefined) return Promise.resolve(batch(early));
   return new Promise((resolve, reject) => {
     const onMessage = (message: unknown) => {
-      const held = message as { type?: string; point?: string; uploadId?: string; settled?: string[]; held?: string[] };
-      if (held?.type !== 'finalize-held' || held.point !== 'mid-batch') return;
+      if (!isHeld(message)) return;
       cleanUp();
-      resolve({ jobId: held.uploadId!, settled: held.settled ?? [], held: held.held ?? [] });
+      resolve(batch(message));
     };
     const onExit = (code: number | null) => {
       cleanUp();

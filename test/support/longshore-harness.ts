@@ -31,8 +31,8 @@ export interface ServiceProcess {
   /** Its stdout lines (JSON log lines), when started with `captureOutput`; else empty. */
   output: string[];
   /**
-   * Every IPC message it sent, in order, from its start: a message sent right after the ready one
-   * can arrive in the same read and be emitted before a caller of `startWorker` could listen.
+   * Every IPC message it sent since it started, the ready message included: a worker may reach a
+   * test hold point (a job already queued) before it says it is ready.
    */
   messages: unknown[];
 }
@@ -282,9 +282,16 @@ async function spawnService(
     createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => output.push(line));
   const exited = once(child, 'exit');
   const messages: unknown[] = [];
-  child.on('message', (sent) => messages.push(sent));
+  // The ready message (the worker's 'ready', the API's 'listening') or 'start-failed'; anything the
+  // process sends before it (a hold point reached by a job already queued) is kept in `messages`.
+  const started = new Promise<unknown>((resolve) =>
+    child.on('message', (m: { type?: string } | null) => {
+      messages.push(m);
+      if (m?.type === 'ready' || m?.type === 'listening' || m?.type === 'start-failed') resolve(m);
+    }),
+  );
   const message = (await Promise.race([
-    once(child, 'message').then(([m]) => m),
+    started,
     exited.then(([code]) => Promise.reject(new Error(`${entry} exited with ${code} before it was ready`))),
   ])) as { type?: string; message?: string; port?: number; metricsPort?: number };
   if (message.type === 'start-failed') {
