@@ -9,12 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, randomLayer } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { redisClientsOf } from '../support/process-redis-clients.js';
-
-/** One command the API process sent to Redis, as MONITOR saw it. */
-interface Seen {
-  source: string;
-  args: string[];
-}
+import { RedisMonitor } from '../support/redis-monitor.js';
 
 /**
  * The Redis commands the API sends on a push's critical path, counted with MONITOR on a lone
@@ -26,18 +21,16 @@ interface Seen {
 describe("the API's Redis round trips per push", () => {
   let longshore: Longshore;
   let redis: Redis;
-  let monitor: Redis;
-  const seen: Seen[] = [];
+  let monitor: RedisMonitor;
   let marker = 0;
 
   beforeAll(async () => {
     longshore = await startLongshore();
     redis = new Redis(longshore.redisUrl);
-    monitor = await new Redis(longshore.redisUrl).monitor();
-    monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ source, args }));
+    monitor = await RedisMonitor.start(longshore.redisUrl);
   });
   afterAll(async () => {
-    monitor?.disconnect();
+    monitor?.stop();
     await redis?.quit();
     await longshore?.close();
   });
@@ -51,11 +44,11 @@ describe("the API's Redis round trips per push", () => {
     const api = new Set(
       (await redisClientsOf(longshore.api.child.pid!, redis, longshore.redisUrl)).map((client) => client.addr),
     );
-    seen.length = 0;
+    monitor.commands.length = 0;
     await act();
     const echo = `round-trips-marker-${++marker}`;
     await redis.echo(echo);
-    await expect.poll(() => seen.some((line) => line.args.includes(echo))).toBe(true);
+    await expect.poll(() => monitor.commands.some((line) => line.args.includes(echo))).toBe(true);
     const about = [
       `{upload:${uploadId}}`,
       longshore.keys.repositories,
@@ -63,7 +56,7 @@ describe("the API's Redis round trips per push", () => {
       longshore.keys.uploadEvents(uploadId),
     ];
     // EVAL is a script's first run on this Redis (runScript's fallback after NOSCRIPT): the same call again.
-    return seen
+    return monitor.commands
       .filter((line) => api.has(line.source) && line.args[0]?.toLowerCase() !== 'eval')
       .filter((line) => line.args.some((arg) => about.some((key) => arg.includes(key))))
       .map((line) => ({ command: line.args[0]!.toLowerCase(), queues: line.args.includes(about[3]!) }));
@@ -105,14 +98,16 @@ describe("the API's Redis round trips per push", () => {
 
   it('a /v2 POST creates the upload with one HSET of every field', async () => {
     const repositoryName = 'round-trips/v2';
-    seen.length = 0;
+    monitor.commands.length = 0;
     const location = await startV2(repositoryName);
     const key = `{upload:${location.slice(location.lastIndexOf('/') + 1)}}`;
     const echo = `round-trips-marker-${++marker}`;
     await redis.echo(echo);
-    await expect.poll(() => seen.some((line) => line.args.includes(echo))).toBe(true);
+    await expect.poll(() => monitor.commands.some((line) => line.args.includes(echo))).toBe(true);
     // Commands a script runs are shown with the source 'lua'.
-    const writes = seen.filter((line) => line.args[1]?.includes(key) && line.args[0]?.toLowerCase() === 'hset');
+    const writes = monitor.commands.filter(
+      (line) => line.args[1]?.includes(key) && line.args[0]?.toLowerCase() === 'hset',
+    );
     expect(writes.length).toBe(1);
     expect(writes[0]!.source).toBe('lua');
   });
