@@ -31,8 +31,9 @@ export interface ServiceProcess {
   /** Its stdout lines (JSON log lines), when started with `captureOutput`; else empty. */
   output: string[];
   /**
-   * Every IPC message it sent since it started, the ready message included: a worker may reach a
-   * test hold point (a job already queued) before it says it is ready.
+   * Every IPC message it sent, in order, from its start: a message sent right after the ready one
+   * can arrive in the same read and be emitted before a caller of `startWorker` could listen, and
+   * a worker that takes a job already queued can reach a test hold point before it says it is ready.
    */
   messages: unknown[];
 }
