@@ -26,11 +26,14 @@ class HeldCollections {
   private waiters: ((digests: string[]) => void)[] = [];
 
   constructor(private readonly worker: ServiceProcess) {
-    worker.child.on('message', (message: { type?: string; digests?: string[] } | null) => {
+    const onMessage = (message: { type?: string; digests?: string[] } | null) => {
       if (message?.type !== 'gc-held') return;
       this.held = message.digests ?? [];
       for (const waiter of this.waiters.splice(0)) waiter(this.held);
-    });
+    };
+    // A collection may have held before we listened (its message read with the worker's ready one).
+    for (const message of worker.messages) onMessage(message as Parameters<typeof onMessage>[0]);
+    worker.child.on('message', onMessage);
   }
 
   /** The digests the held collection is about to sweep (waits for one to hold). */
