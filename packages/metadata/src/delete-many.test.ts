@@ -10,17 +10,10 @@ import { createStores, type Stores } from './create-stores.js';
 import type { ImageChanges } from './image-changes.js';
 import type { DeleteImageOutcome } from './image-store.js';
 import type { ImageRecord } from './image-record.js';
+import { testLimits } from './limits.test-fixture.js';
 
 const REPOSITORY = 'team/app';
-const LIMITS = {
-  minPartSize: 1,
-  maxPartSize: 1024,
-  maxParts: 10,
-  maxLayerSize: 10240,
-  partLockMs: 60_000,
-  uploadTtlSeconds: 600,
-  statusRetentionSeconds: 600,
-};
+const LIMITS = testLimits({ minPartSize: 1, maxParts: 10, maxLayerSize: 10240 });
 const sha = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** One registry: its own key prefix on the shared Redis and its own filesystem store, recording its image changes. */

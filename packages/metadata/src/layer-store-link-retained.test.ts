@@ -4,16 +4,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
 import { linkRetainedLayer, type LayerReferenceDeps } from './layer-store.js';
+import { testLimits } from './limits.test-fixture.js';
 
-const LIMITS = {
-  minPartSize: 0,
-  maxPartSize: 1024,
-  maxParts: 100,
-  maxLayerSize: 1024 * 1024,
-  partLockMs: 60_000,
-  uploadTtlSeconds: 600,
-  statusRetentionSeconds: 600,
-};
+const LIMITS = testLimits();
 const REGISTRY = '000000000000';
 
 /**

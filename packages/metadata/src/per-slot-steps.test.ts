@@ -7,16 +7,9 @@ import { imageKeyList } from './keys.js';
 import { runScript } from './keys.js';
 import { clearRepository } from './scripts/clear-repository.js';
 import { linkLayer } from './scripts/link-layer.js';
+import { testLimits } from './limits.test-fixture.js';
 
-const LIMITS = {
-  minPartSize: 0,
-  maxPartSize: 1024,
-  maxParts: 100,
-  maxLayerSize: 1024 * 1024,
-  partLockMs: 60_000,
-  uploadTtlSeconds: 600,
-  statusRetentionSeconds: 600,
-};
+const LIMITS = testLimits();
 const REGISTRY = '000000000000';
 const DIGEST = `sha256:${'c'.repeat(64)}`;
 const LINK = { size: 1, uploadId: 'u1', linkedAt: 0 };

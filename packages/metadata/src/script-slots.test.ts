@@ -5,19 +5,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
 import type { LuaScript } from './keys.js';
+import { testLimits } from './limits.test-fixture.js';
 
 /** Redis Cluster's hash slot of a key (ioredis's own cluster-key-slot, which ships no types). */
 const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
 
-const LIMITS = {
-  minPartSize: 0,
-  maxPartSize: 1024,
-  maxParts: 100,
-  maxLayerSize: 1024 * 1024,
-  partLockMs: 60_000,
-  uploadTtlSeconds: 600,
-  statusRetentionSeconds: 600,
-};
+const LIMITS = testLimits();
 
 /** Every script in ./scripts, by the SHA-1 its EVALSHA names and by its text. */
 async function loadScripts(): Promise<Map<string, string>> {

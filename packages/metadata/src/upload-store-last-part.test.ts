@@ -4,16 +4,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
 import type { UploadRef } from './upload-store.js';
+import { testLimits } from './limits.test-fixture.js';
 
-const LIMITS = {
-  minPartSize: 4,
-  maxPartSize: 1024,
-  maxParts: 100,
-  maxLayerSize: 1024 * 1024,
-  partLockMs: 60_000,
-  uploadTtlSeconds: 600,
-  statusRetentionSeconds: 600,
-};
+const LIMITS = testLimits({ minPartSize: 4 });
 const registryId = '000000000000';
 const repositoryName = 'team/last-part';
 const digest = `sha256:${'e'.repeat(64)}`;

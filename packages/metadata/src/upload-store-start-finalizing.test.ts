@@ -2,16 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
+import { testLimits } from './limits.test-fixture.js';
 
-const LIMITS = {
-  minPartSize: 0,
-  maxPartSize: 1024,
-  maxParts: 100,
-  maxLayerSize: 1024 * 1024,
-  partLockMs: 60_000,
-  uploadTtlSeconds: 600,
-  statusRetentionSeconds: 600,
-};
+const LIMITS = testLimits();
 const registryId = '000000000000';
 const repositoryName = 'team/finalize';
 const digest = `sha256:${'c'.repeat(64)}`;
