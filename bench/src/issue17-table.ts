@@ -107,7 +107,7 @@ export function issue17Rows(report: BenchReport): Issue17Row[] {
       target: '≥ 0.7× own /v2',
       met: ownRatio === undefined ? undefined : ownRatio >= 0.7,
     },
-    versusPeer(find, 'four 1 GiB layers at once, aggregate', 'four-large-layers', 'aggregateMBps', '≥', 1.1),
+    versusPeer(find, 'four 1 GiB layers at once over /v2, aggregate', 'four-large-layers', 'aggregateMBps', '≥', 1.1),
     versusPeer(find, 'completion of a 1 GiB layer, /v2 final PUT', 'large-layer-v2', 'completeMs', '≤', 1.3),
     versusPeer(find, 'completion of a 1 GiB layer, CompleteLayerUpload', 'large-layer', 'completeMs', '≤', 1.3),
     authRow('v2', 'auth on vs AUTH=off, /v2 small pushes/s'),
