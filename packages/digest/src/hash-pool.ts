@@ -2,6 +2,7 @@ import { Piscina } from 'piscina';
 import { PartMissingError, ShortReadError } from '@longshore/storage';
 import type { ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
+import { createPartBuffers, type PartBuffers } from './part-buffers.js';
 
 /**
  * Hashing on threads. The file tasks reject with PartMissingError for a file that is gone and
@@ -16,8 +17,11 @@ export interface HashPool {
   /**
    * Writes a part into its own new local file and hashes it, on a pool thread. The data is moved,
    * not copied, with the whole ArrayBuffer it lies in (see `transferable`): don't use either afterwards.
+   * The thread hands that memory back once written and hashed, into `partBuffers`.
    */
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
+  /** Reused memory for parts bound for `ingestPart` (see part-buffers.ts). */
+  readonly partBuffers: PartBuffers;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
   hashPart(task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>): Promise<IngestPartResult>;
   /** The most threads the pool runs at once (HASH_THREADS). */
@@ -87,7 +91,11 @@ async function fileResult(result: Promise<unknown>): Promise<string> {
  * each is a V8 isolate of about 9 MiB, and a process that only takes small parts (hashed inline)
  * or serves listings never starts one.
  */
-export function createHashPool(threads: number, options: { idleMs?: number } = {}): HashPool {
+export function createHashPool(
+  threads: number,
+  options: { idleMs?: number; partBuffers?: PartBuffers } = {},
+): HashPool {
+  const partBuffers = options.partBuffers ?? createPartBuffers();
   const pool = new Piscina({
     filename: taskFile(),
     minThreads: 0,
@@ -100,8 +108,15 @@ export function createHashPool(threads: number, options: { idleMs?: number } = {
     hashFileRange: (task) => fileResult(pool.run(task, { name: 'hashFileRange' })),
     hashFileRanges: (task) => fileResult(pool.run(task, { name: 'hashFileRanges' })),
     checksumFileRange: (task) => fileResult(pool.run(task, { name: 'checksumFileRange' })),
-    ingestPart: (task) =>
-      pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
+    partBuffers,
+    ingestPart: async (task) => {
+      const transferList = transferable(task.data);
+      const { memory, ...result } = (await pool.run(task, { name: 'ingestPart', transferList })) as IngestPartResult & {
+        memory?: ArrayBuffer;
+      };
+      if (memory && transferList) partBuffers.give(memory);
+      return result;
+    },
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,
     liveThreads: () => pool.threads.length,
     utilization: () => pool.utilization,
