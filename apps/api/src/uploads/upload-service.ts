@@ -41,6 +41,7 @@ import type { StreamLimit } from './part-hasher.js';
 import { isCommittedReplay } from './part-replay.js';
 import { uploadRefusal, worded } from './upload-refusals.js';
 import type { IngestHeapGrowth } from './ingest-heap-growth.js';
+import type { PartFlusher } from './part-flusher.js';
 import { writeClaimedPart, type StoredPart } from './part-writer.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
@@ -75,6 +76,8 @@ export interface UploadServiceDeps {
   batcher: Pick<FinalizeBatcher, 'submit'>;
   verifyQueue: VerifyQueue;
   backgroundVerifyMinBytes: number;
+  /** Flushes and checks a large streamed part itself, instead of a worker's verify job (see part-flusher.ts). */
+  partFlusher?: PartFlusher;
   waiter: CompletionWaiter;
   completeWaitMs: number;
   /** Idle timeout and longest duration of a streamed part body. */
@@ -221,7 +224,15 @@ export class UploadService {
    * its check runs, is checked at completion instead), so the queue's durable round trip
    * overlaps with the client's next part instead of adding to this one.
    */
-  private verifyInBackground(part: UploadRef, claim: PartClaim, stored: StoredPart): void {
+  private verifyInBackground(part: PartUpload, claim: PartClaim, stored: StoredPart): void {
+    const local = this.deps.storage.localParts;
+    if (this.deps.partFlusher && local && !(part.data instanceof Uint8Array)) {
+      // A streamed body: its checksum was taken from the bytes as they went to the file.
+      const session = sessionFromJson(claim.storageSession, part.uploadId);
+      const path = local.partPath(session, claim.partNumber);
+      this.deps.partFlusher.flush({ uploadId: part.uploadId, partNumber: claim.partNumber, path });
+      return;
+    }
     this.deps.verifyQueue
       .enqueue({
         uploadId: part.uploadId,

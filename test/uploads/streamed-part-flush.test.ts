@@ -1,0 +1,62 @@
+import { VERIFY_QUEUE } from '@longshore/queue';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MiB, digestOf, randomLayer } from '../support/layer-data.js';
+import { startLongshore, type Longshore } from '../support/longshore-harness.js';
+import { completeBlobUpload, uploadBlobChunks } from '../support/oci-push.js';
+import { sampleSum, scrapeMetrics } from '../support/prometheus-text.js';
+
+const BACKGROUND_VERIFY_MIN_BYTES = 1 * MiB;
+
+/**
+ * A large part streamed over /v2 is flushed and recorded as checked by the API that wrote and
+ * hashed it (part-flusher.ts): no verify job for the worker, and completion reads none of its
+ * bytes back, yet publishes the layer intact.
+ */
+describe('streamed parts: flushed and checked by their writer', () => {
+  let longshore: Longshore;
+  beforeAll(async () => {
+    longshore = await startLongshore({ env: { BACKGROUND_VERIFY_MIN_BYTES: String(BACKGROUND_VERIFY_MIN_BYTES) } });
+  });
+  afterAll(() => longshore?.close());
+
+  it('records every large streamed part as checked, queues no verify job, and completion re-reads nothing', async () => {
+    const name = 'flush/streamed';
+    const layer = randomLayer(5 * MiB + 123);
+    const workerMetrics = `http://127.0.0.1:${longshore.workers[0]!.port}/metrics`;
+    const before = await scrapeMetrics(workerMetrics);
+    const redis = longshore.connectRedis({ blocking: true });
+    const verify = new Queue(VERIFY_QUEUE, { connection: redis, prefix: longshore.config.queuePrefix });
+    try {
+      // Three parts of 2, 2 and 1 MiB (+123 bytes), each at least BACKGROUND_VERIFY_MIN_BYTES.
+      const upload = await uploadBlobChunks(longshore, name, layer.bytes, 2 * MiB);
+      const parts = await redis.lrange(longshore.keys.uploadParts(upload.uploadId), 0, -1);
+      expect(parts).toHaveLength(3);
+      const verified = longshore.keys.uploadVerifiedParts(upload.uploadId);
+      await expect.poll(async () => (await redis.smembers(verified)).filter((m) => m.startsWith('ok:')).length).toBe(3);
+      expect((await redis.smembers(verified)).filter((m) => !m.startsWith('ok:'))).toEqual([]);
+      expect(await verify.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed')).toEqual({
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+        completed: 0,
+        failed: 0,
+      });
+
+      const completed = await completeBlobUpload(longshore, upload, digestOf(layer.bytes));
+      expect(completed.status).toBe(201);
+      const after = await scrapeMetrics(workerMetrics);
+      expect(
+        sampleSum(after, 'longshore_worker_verified_bytes_total') -
+          sampleSum(before, 'longshore_worker_verified_bytes_total'),
+      ).toBe(0);
+
+      const pulled = await longshore.fetch(`/v2/${name}/blobs/${digestOf(layer.bytes)}`);
+      expect(pulled.status).toBe(200);
+      expect(Buffer.from(await pulled.arrayBuffer()).equals(layer.bytes)).toBe(true);
+    } finally {
+      await verify.close();
+      await redis.quit();
+    }
+  });
+});
