@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStorageDriverConformance } from './conformance.js';
-import { InvalidPathError } from './errors.js';
+import { InvalidPathError, UploadSessionNotFoundError } from './errors.js';
 import { createFilesystemDriver, type CompleteStep } from './filesystem-driver.js';
 import type { StorageDriver, WrittenPart } from './storage-driver.js';
 
@@ -80,8 +80,67 @@ describe('createFilesystemDriver', () => {
     const content = Buffer.concat([parts[0]!, parts[2]!]);
     const location = await driver.completeUpload(session, [written[0]!, written[2]!], digestOf(content));
     expect(await readdir(join(rootDir, location))).toEqual(['1', '3', 'index']);
-    // The stale part stayed with the session, for abortUpload.
-    expect(await readdir(join(rootDir, 'uploads', session.uploadId, 'parts'))).toEqual(['2']);
+    // The session's parts directory became the blob's: the stale part was not published with it.
+    expect(await readdir(join(rootDir, 'uploads', session.uploadId))).toEqual([]);
+    const read: Buffer[] = [];
+    for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
+    expect(Buffer.concat(read).equals(content)).toBe(true);
+    // A stale writer that comes later finds no session to write into.
+    await expect(driver.writePart(session, 4, Buffer.from('late'))).rejects.toThrow(UploadSessionNotFoundError);
+    await driver.abortUpload(session);
+    await expect(access(join(rootDir, 'uploads', session.uploadId))).rejects.toThrow(/ENOENT/);
+    expect((await driver.statBlob(location)).size).toBe(content.length);
+  });
+
+  it('publishes a many-part upload by renaming its parts directory: the blob directory is that directory', async () => {
+    const session = await driver.createUpload(randomUUID());
+    const parts = Array.from({ length: 40 }, (_, i) => Buffer.from(`part ${i} `.repeat(50 + i)));
+    const written: WrittenPart[] = [];
+    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const before = await stat(join(rootDir, 'uploads', session.uploadId, 'parts'));
+    const partFile = await stat(join(rootDir, 'uploads', session.uploadId, 'parts', '17'));
+    // Half the parts flushed already (by the background check): published all the same.
+    const flagged = written.map((part, i) => ({ ...part, durable: i % 2 === 0 }));
+    const content = Buffer.concat(parts);
+    const location = await driver.completeUpload(session, flagged, digestOf(content));
+    expect((await stat(join(rootDir, location))).ino).toBe(before.ino);
+    expect((await stat(join(rootDir, location, '17'))).ino).toBe(partFile.ino);
+    const read: Buffer[] = [];
+    for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
+    expect(Buffer.concat(read).equals(content)).toBe(true);
+  });
+
+  it('two runs of one completion at once publish one blob, whole, and both report it', async () => {
+    const session = await driver.createUpload(randomUUID());
+    const parts = Array.from({ length: 12 }, (_, i) => Buffer.from(`both ${i} `.repeat(70 + i)));
+    const written: WrittenPart[] = [];
+    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const content = Buffer.concat(parts);
+    const runs = await Promise.all([
+      driver.completeUpload(session, written, digestOf(content)),
+      createFilesystemDriver({ rootDir }).completeUpload(session, written, digestOf(content)),
+    ]);
+    expect(runs[0]).toBe(runs[1]);
+    const read: Buffer[] = [];
+    for await (const chunk of await driver.blobReader(runs[0])) read.push(chunk as Buffer);
+    expect(Buffer.concat(read).equals(content)).toBe(true);
+  });
+
+  it('finishes a completion an earlier version left half staged in publish/', async () => {
+    const session = await driver.createUpload(randomUUID());
+    const parts = Array.from({ length: 5 }, (_, i) => Buffer.from(`staged ${i} `.repeat(90 + i)));
+    const written: WrittenPart[] = [];
+    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const sessionDir = join(rootDir, 'uploads', session.uploadId);
+    await mkdir(join(sessionDir, 'publish'));
+    for (const name of ['1', '2']) await rename(join(sessionDir, 'parts', name), join(sessionDir, 'publish', name));
+    const content = Buffer.concat(parts);
+    const location = await driver.completeUpload(session, written, digestOf(content));
+    const read: Buffer[] = [];
+    for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
+    expect(Buffer.concat(read).equals(content)).toBe(true);
+    await driver.abortUpload(session);
+    expect((await driver.statBlob(location)).size).toBe(content.length);
   });
 
   describe.each(['part-staged', 'index-written', 'published'] as const)(

@@ -47,6 +47,7 @@ const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 const BLOB_LOCATION = /^blobs\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|sha512\/[0-9a-f]{2}\/[0-9a-f]{128})$/;
 const BLOB_DIGEST = /^(sha256):([0-9a-f]{64})$|^(sha512):([0-9a-f]{128})$/;
 const READ_CHUNK = 1024 * 1024;
+const PART_FILE_NAME = /^[0-9]+$/;
 const unlink = promisify(unlinkCallback);
 /**
  * A part this small (a whole small layer, typically) is written at once on the calling thread:
@@ -67,15 +68,18 @@ const SMALL_SESSION_FILES = 16;
  * The filesystem layout behind the port:
  *
  *     uploads/<uploadId>/parts/<partNumber>      one file per part claim, created exclusively
- *     uploads/<uploadId>/publish/                a completion being assembled
+ *     uploads/<uploadId>/parts/index             its segment list, once completion starts
+ *     uploads/<uploadId>/publish/                a completion being assembled (earlier versions)
  *     blobs/sha256/<xx>/<hex>/index              the blob's ordered segment list (JSON)
  *     blobs/sha256/<xx>/<hex>/<partNumber>       its segments: the committed part files
  *     blobs/sha512/<xx>/<hex>/…                  the same, for a blob pushed by its sha512
  *
- * Completion renames the committed part files into `publish/`, writes the segment list there and
- * renames the whole directory to the blob's content address: one atomic rename publishes it
- * (a rename onto an existing, non-empty directory fails: the first writer wins). No byte is
- * copied, and a part file nobody committed never moves, so a stale writer's bytes are never read.
+ * Completion writes the segment list into `parts/` beside the committed part files, removes the
+ * files nobody committed, and renames the whole directory to the blob's content address: one
+ * atomic rename publishes it, however many parts (a rename onto an existing, non-empty directory
+ * fails: the first writer wins). No byte is copied, and a stale writer's bytes are never read: a
+ * part no claim committed is not in the index, and once `parts/` is renamed no claim can create
+ * a file there. (`publish/` is where earlier versions assembled a completion; see `stage`.)
  */
 class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
@@ -157,9 +161,11 @@ class FilesystemDriver implements StorageDriver {
   }
 
   /**
-   * Idempotent at every step: parts already moved are found in `publish/`; a `publish/` already
-   * renamed is found at the blob's address, which is also what a later session of the same digest
-   * finds (its parts are then left for abortUpload).
+   * Publishes the committed parts where they lie: the session's `parts/` directory gets its
+   * segment list and becomes the blob's directory in one rename (see publishInPlace), whatever
+   * the number of parts. Idempotent at every step: a re-run rewrites the index and renames; a
+   * `parts/` already renamed is found at the blob's address, which is also what a later session
+   * of the same digest finds (its parts are then left for abortUpload).
    */
   async completeUpload(
     session: UploadSession,
@@ -169,10 +175,17 @@ class FilesystemDriver implements StorageDriver {
     const { location, blobDir } = this.blobPlace(digest);
     if (await isFile(join(blobDir, 'index'))) return location;
     const named = digest!;
-    const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
+    const partsDir = this.partsDir(session.uploadId);
     try {
-      if (!(await this.stage(session, parts, named, publishDir))) return this.publishedOrMissing(location, session);
-      await renameIntoNewParent(publishDir, blobDir);
+      const prepared = await this.prepareInPlace(partsDir, parts, named);
+      if (prepared === 'staged-earlier') {
+        // A completion of an earlier version moved some parts into `publish/`: finish it that way.
+        const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
+        if (!(await this.stage(session, parts, named, publishDir))) return this.publishedOrMissing(location, session);
+        await renameIntoNewParent(publishDir, blobDir);
+      } else {
+        await renameIntoNewParent(partsDir, blobDir);
+      }
     } catch (error) {
       const code = errorCode(error);
       // ENOTEMPTY/EEXIST: another session published this digest first. ENOENT: a concurrent or
@@ -185,6 +198,39 @@ class FilesystemDriver implements StorageDriver {
     this.completeStep?.('published');
     await syncDirectory(dirname(blobDir));
     return location;
+  }
+
+  /**
+   * Makes `parts/` a complete blob directory, all durable, ready to be renamed to the blob's
+   * address: the committed parts fsynced (all but those the background check already flushed,
+   * `durable`), the part files no claim committed removed (a stale writer's), the segment list written beside the parts (to a temp name, then renamed: a concurrent
+   * run may be writing the same list) and the directory's entries fsynced. The fsyncs are issued
+   * together: the disk commits them in one go. 'staged-earlier' when a committed part is not there.
+   */
+  private async prepareInPlace(
+    partsDir: string,
+    parts: readonly WrittenPart[],
+    digest: string,
+  ): Promise<'prepared' | 'staged-earlier'> {
+    const present = new Set(await readdir(partsDir));
+    const committed = new Set(parts.map((part) => String(part.partNumber)));
+    for (const name of committed) if (!present.has(name)) return 'staged-earlier';
+    // Part files only: an index temp may be a concurrent run's, about to be renamed.
+    const strays = [...present].filter((name) => PART_FILE_NAME.test(name) && !committed.has(name));
+    const indexTemp = join(partsDir, `.index.tmp-${randomBytes(8).toString('hex')}`);
+    const index = await writeUnsynced(indexTemp, JSON.stringify(blobIndexOf(digest, parts)));
+    await Promise.all([
+      ...parts
+        .filter((part) => !part.durable)
+        .map((part) => syncFile(join(partsDir, String(part.partNumber)), part.size)),
+      ...strays.map((name) => rm(join(partsDir, name), { force: true, recursive: true })),
+      syncAndClose(index),
+    ]);
+    this.completeStep?.('part-staged');
+    await rename(indexTemp, join(partsDir, 'index'));
+    await syncDirectory(partsDir);
+    this.completeStep?.('index-written');
+    return 'prepared';
   }
 
   /**
@@ -223,8 +269,9 @@ class FilesystemDriver implements StorageDriver {
   }
 
   /**
-   * Moves the committed parts into `publishDir` and writes the segment list there, all durable.
-   * False when a part is neither where it was written nor staged: an earlier run published it.
+   * How completions of earlier versions published (kept to finish one they left half done): moves
+   * the committed parts into `publishDir` and writes the segment list there, all durable. False
+   * when a part is neither where it was written nor staged: an earlier run published it.
    */
   private async stage(
     session: UploadSession,

@@ -42,6 +42,11 @@ export interface WrittenPart {
   size: number;
   /** Driver-owned receipt of the stored part, opaque to callers (S3: its ETag); '' if none. */
   receipt: string;
+  /**
+   * Already on disk: flushed (fsync) since it was written, by the background check of the part.
+   * completeUpload need not flush it again. Absent: not known to be.
+   */
+  durable?: boolean;
 }
 
 /**

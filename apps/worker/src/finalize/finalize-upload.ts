@@ -341,6 +341,8 @@ async function publishParts(upload: Finalizing, deps: FinalizeDeps, digest: stri
     partNumber: part.partNumber,
     size: part.length,
     receipt: part.receipt,
+    // The background check flushes every part it passes (verify-stored-part.ts).
+    durable: upload.checked.ok.has(part.partNumber),
   }));
   const location = await deps.storage.completeUpload(upload.session, written, digest);
   // Waited for with the next step's Redis commands.
