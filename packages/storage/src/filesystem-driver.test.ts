@@ -126,6 +126,25 @@ describe('createFilesystemDriver', () => {
     expect(Buffer.concat(read).equals(content)).toBe(true);
   });
 
+  it('replaces an index an earlier run left cut short in parts/', async () => {
+    const session = await driver.createUpload(randomUUID());
+    const parts = Array.from({ length: 3 }, (_, i) => Buffer.from(`cut ${i} `.repeat(60 + i)));
+    const written: WrittenPart[] = [];
+    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    await writeFile(join(rootDir, 'uploads', session.uploadId, 'parts', 'index'), '{"digest":"sha256:');
+    const content = Buffer.concat(parts);
+    const location = await driver.completeUpload(session, written, digestOf(content));
+    expect((await readdir(join(rootDir, location))).filter((name) => !name.startsWith('.'))).toEqual([
+      '1',
+      '2',
+      '3',
+      'index',
+    ]);
+    const read: Buffer[] = [];
+    for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
+    expect(Buffer.concat(read).equals(content)).toBe(true);
+  });
+
   it('finishes a completion an earlier version left half staged in publish/', async () => {
     const session = await driver.createUpload(randomUUID());
     const parts = Array.from({ length: 5 }, (_, i) => Buffer.from(`staged ${i} `.repeat(90 + i)));

@@ -202,9 +202,9 @@ class FilesystemDriver implements StorageDriver {
 
   /**
    * Makes `parts/` a complete blob directory, all durable, ready to be renamed to the blob's
-   * address: the committed parts fsynced (all but those the background check already flushed,
-   * `durable`), the part files no claim committed removed (a stale writer's), the segment list written beside the parts (to a temp name, then renamed: a concurrent
-   * run may be writing the same list) and the directory's entries fsynced. The fsyncs are issued
+   * address: the segment list written beside the parts, the committed parts fsynced (all but
+   * those the background check already flushed, `durable`), the part files no claim committed
+   * removed (a stale writer's) and the directory's entries fsynced. The fsyncs are issued
    * together: the disk commits them in one go. 'staged-earlier' when a committed part is not there.
    */
   private async prepareInPlace(
@@ -217,18 +217,20 @@ class FilesystemDriver implements StorageDriver {
     for (const name of committed) if (!present.has(name)) return 'staged-earlier';
     // Part files only: an index temp may be a concurrent run's, about to be renamed.
     const strays = [...present].filter((name) => PART_FILE_NAME.test(name) && !committed.has(name));
-    const indexTemp = join(partsDir, `.index.tmp-${randomBytes(8).toString('hex')}`);
-    const index = await writeUnsynced(indexTemp, JSON.stringify(blobIndexOf(digest, parts)));
+    const text = JSON.stringify(blobIndexOf(digest, parts));
+    const index = present.has('index') ? undefined : await createIndex(join(partsDir, 'index'), text);
+    this.completeStep?.('part-staged');
     await Promise.all([
       ...parts
         .filter((part) => !part.durable)
         .map((part) => syncFile(join(partsDir, String(part.partNumber)), part.size)),
       ...strays.map((name) => rm(join(partsDir, name), { force: true, recursive: true })),
-      syncAndClose(index),
+      // The directory's entries (the index's among them) once they are all made; an index there
+      // already (an earlier or concurrent run's, maybe cut short) is replaced whole first.
+      index
+        ? Promise.all([syncAndClose(index), syncDirectory(partsDir)])
+        : replaceIndex(partsDir, text).then(() => syncDirectory(partsDir)),
     ]);
-    this.completeStep?.('part-staged');
-    await rename(indexTemp, join(partsDir, 'index'));
-    await syncDirectory(partsDir);
     this.completeStep?.('index-written');
     return 'prepared';
   }
@@ -490,6 +492,35 @@ async function renameIntoNewParent(from: string, to: string): Promise<void> {
     await mkdir(dirname(to), { recursive: true });
     await rename(from, to);
   }
+}
+
+/**
+ * Creates a blob's index exclusively and answers its open handle, for `syncAndClose`; undefined
+ * when one is there already (see replaceIndex). Exclusive: truncating an index another run wrote
+ * could leave it empty at the moment that run publishes.
+ */
+async function createIndex(file: string, text: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'wx', 0o644);
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return undefined;
+    throw error;
+  }
+  try {
+    await writeFully(handle, Buffer.from(text), 0);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Replaces `dir/index` whole: a durable temp file renamed over it (the caller then fsyncs `dir`). */
+async function replaceIndex(dir: string, text: string): Promise<void> {
+  const temp = join(dir, `.index.tmp-${randomBytes(8).toString('hex')}`);
+  await syncAndClose(await writeUnsynced(temp, text));
+  await rename(temp, join(dir, 'index'));
 }
 
 /** Writes (replacing) a file and answers its open handle, for `syncAndClose`. */
