@@ -29,3 +29,4 @@ export {
 } from './part-checksum.js';
 export type { IngestPartTask, IngestPartResult } from './ingest-task.js';
 export { computePartHashes, advanceLayerState, digestFromState, type PartHashes } from './part-checksum.js';
+export { collectYoungGarbage } from './thread-gc.js';

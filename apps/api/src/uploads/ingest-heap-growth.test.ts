@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createIngestHeapGrowth } from './ingest-heap-growth.js';
+import { createIngestHeapGrowth, YOUNG_GC_BYTES } from './ingest-heap-growth.js';
 
 /** A promise the test settles by hand. */
 function deferred() {
@@ -44,5 +44,24 @@ describe('createIngestHeapGrowth', () => {
     const growth = createIngestHeapGrowth([], (flag) => set.push(flag));
     expect(await growth.during(async () => 'read')).toBe('read');
     expect(set).toEqual([]);
+  });
+
+  it('runs a minor GC after every YOUNG_GC_BYTES streamed, counted across all bodies', () => {
+    let collections = 0;
+    const growth = createIngestHeapGrowth(
+      [],
+      () => undefined,
+      () => (collections += 1),
+    );
+    const chunk = 64 * 1024;
+    const chunks = YOUNG_GC_BYTES / chunk;
+    // Two bodies' chunks interleaved: 1.5 × YOUNG_GC_BYTES in all.
+    for (let i = 0; i < (chunks * 3) / 4; i++) {
+      growth.passed(chunk);
+      growth.passed(chunk);
+    }
+    expect(collections).toBe(1);
+    for (let i = 0; i < chunks / 2; i++) growth.passed(chunk);
+    expect(collections).toBe(2);
   });
 });

@@ -29,6 +29,8 @@ export async function hashingStream(
   previousState: string,
   expectedLength: number | undefined,
   limit: StreamLimit,
+  /** Told of each chunk's size once it is hashed (see IngestHeapGrowth.passed). */
+  passed?: (bytes: number) => void,
 ): Promise<{ stream: AsyncIterable<Uint8Array>; result(): PartHashes; received(): number }> {
   const hashing = await startHashing(previousState);
   let received = 0;
@@ -40,6 +42,7 @@ export async function hashingStream(
       }
       if (received > limit.maxBytes) throw limit.tooLong();
       hashing.update(chunk);
+      passed?.(chunk.byteLength);
       yield chunk;
     }
     // Refused before the stream ends, so no driver ever sees a body end short of the length it

@@ -48,8 +48,8 @@ export async function writeClaimedPart(
     return ingestBuffer(deps, claimed, await readSmallBody(data, declared, deps.bodyDeadlines, limit));
   }
   const body = withBodyDeadlines(data, deps.bodyDeadlines);
-  const hashing = await hashingStream(body, claimed.hashState, declared, limit);
   const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
+  const hashing = await hashingStream(body, claimed.hashState, declared, limit, heapGrowth.passed);
   const written = await heapGrowth.during(() =>
     deps.storage.writePart(claimed.session, claimed.partNumber, hashing.stream, declared),
   );
