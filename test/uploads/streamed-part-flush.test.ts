@@ -1,7 +1,8 @@
 import { VERIFY_QUEUE } from '@longshore/queue';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MiB, digestOf, randomLayer } from '../support/layer-data.js';
+import { CompleteLayerUploadCommand, CreateRepositoryCommand } from '@aws-sdk/client-ecr';
+import { MiB, digestOf, randomLayer, uploadParts } from '../support/layer-data.js';
 import { startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { completeBlobUpload, uploadBlobChunks } from '../support/oci-push.js';
 import { sampleSum, scrapeMetrics } from '../support/prometheus-text.js';
@@ -52,6 +53,42 @@ describe('streamed parts: flushed and checked by their writer', () => {
       ).toBe(0);
 
       const pulled = await longshore.fetch(`/v2/${name}/blobs/${digestOf(layer.bytes)}`);
+      expect(pulled.status).toBe(200);
+      expect(Buffer.from(await pulled.arrayBuffer()).equals(layer.bytes)).toBe(true);
+    } finally {
+      await verify.close();
+      await redis.quit();
+    }
+  });
+
+  it('does the same for ECR parts: the hash thread that wrote them hashed the same bytes', async () => {
+    const repositoryName = 'flush/ecr';
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+    const layer = randomLayer(11 * MiB + 321);
+    const workerMetrics = `http://127.0.0.1:${longshore.workers[0]!.port}/metrics`;
+    const before = await scrapeMetrics(workerMetrics);
+    const redis = longshore.connectRedis({ blocking: true });
+    const verify = new Queue(VERIFY_QUEUE, { connection: redis, prefix: longshore.config.queuePrefix });
+    try {
+      const countsBefore = await verify.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+      // Three parts of 5, 5 and 1 MiB (+321 bytes) (ECR's smallest part is 5 MiB), each over
+      // INLINE_HASH_MAX_BYTES: hashed and written on a thread.
+      const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 5 * MiB);
+      const verified = longshore.keys.uploadVerifiedParts(uploadId);
+      await expect.poll(async () => (await redis.smembers(verified)).filter((m) => m.startsWith('ok:')).length).toBe(3);
+      expect((await redis.smembers(verified)).filter((m) => !m.startsWith('ok:'))).toEqual([]);
+      expect(await verify.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed')).toEqual(countsBefore);
+
+      const completed = await longshore.ecr.send(
+        new CompleteLayerUploadCommand({ repositoryName, uploadId, layerDigests: [layer.digest] }),
+      );
+      expect(completed.layerDigest).toBe(layer.digest);
+      const after = await scrapeMetrics(workerMetrics);
+      expect(
+        sampleSum(after, 'longshore_worker_verified_bytes_total') -
+          sampleSum(before, 'longshore_worker_verified_bytes_total'),
+      ).toBe(0);
+      const pulled = await longshore.fetch(`/v2/${repositoryName}/blobs/${layer.digest}`);
       expect(pulled.status).toBe(200);
       expect(Buffer.from(await pulled.arrayBuffer()).equals(layer.bytes)).toBe(true);
     } finally {

@@ -264,8 +264,9 @@ export class UploadService {
    */
   private verifyInBackground(part: PartUpload, claim: PartClaim, stored: StoredPart): void {
     const local = this.deps.storage.localParts;
-    if (this.deps.partFlusher && local && !(part.data instanceof Uint8Array)) {
-      // A streamed body: its checksum was taken from the bytes as they went to the file.
+    if (this.deps.partFlusher && local) {
+      // Its checksum was taken from the very bytes written to the file: as they streamed, or (an
+      // ECR part in memory) on the hash thread that wrote them (part-writer.ts ingestBuffer).
       const session = sessionFromJson(claim.storageSession, part.uploadId);
       const path = local.partPath(session, claim.partNumber);
       this.deps.partFlusher.flush({ uploadId: part.uploadId, partNumber: claim.partNumber, path });
