@@ -6,7 +6,6 @@ import { LayerService } from './layers/layer-service.js';
 import { LifecycleService } from './lifecycle/lifecycle-service.js';
 import { RepositoryService } from './repositories/repository-service.js';
 import { createIngestHeapGrowth, type IngestHeapGrowth } from './uploads/ingest-heap-growth.js';
-import { createPartFlusher } from './uploads/part-flusher.js';
 import { UploadService } from './uploads/upload-service.js';
 
 /** The services behind every door: the one upload core and the repository, layer, image and lifecycle rules. */
@@ -56,7 +55,6 @@ export function buildServices(context: ApiContext): ApiServices {
     batcher: context.batcher,
     verifyQueue: context.queues.verify,
     backgroundVerifyMinBytes: config.backgroundVerifyMinBytes,
-    partFlusher: createPartFlusher({ markPartChecked: (...args) => stores.uploads.markPartChecked(...args) }),
     waiter: context.waiter,
     completeWaitMs: config.completeWaitMs,
     maxLayerSize: config.maxLayerSize,

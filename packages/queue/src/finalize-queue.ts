@@ -163,6 +163,12 @@ export interface VerifyPartJobData {
   checksum: string;
   /** Jobs queued before CRC32C named the checksum `sha256`. */
   sha256?: string;
+  /**
+   * Flush the part to disk and record it as checked, without reading it back: its writer took
+   * `checksum` from the very bytes it wrote moments ago (a streamed body on a local driver), so
+   * a re-read from the page cache would only compare them with themselves.
+   */
+  flushOnly?: boolean;
 }
 
 export function verifyPartJobId(uploadId: string, partNumber: number): string {

@@ -47,7 +47,6 @@ import type { StreamLimit } from './part-hasher.js';
 import { isCommittedReplay } from './part-replay.js';
 import { uploadRefusal, worded } from './upload-refusals.js';
 import type { IngestHeapGrowth } from './ingest-heap-growth.js';
-import type { PartFlusher } from './part-flusher.js';
 import { writeClaimedPart, type StoredPart } from './part-writer.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
@@ -82,8 +81,6 @@ export interface UploadServiceDeps {
   batcher: Pick<FinalizeBatcher, 'submit'>;
   verifyQueue: VerifyQueue;
   backgroundVerifyMinBytes: number;
-  /** Flushes and checks a large streamed part itself, instead of a worker's verify job (see part-flusher.ts). */
-  partFlusher?: PartFlusher;
   waiter: CompletionWaiter;
   completeWaitMs: number;
   /** Idle timeout and longest duration of a streamed part body. */
@@ -263,15 +260,6 @@ export class UploadService {
    * overlaps with the client's next part instead of adding to this one.
    */
   private verifyInBackground(part: PartUpload, claim: PartClaim, stored: StoredPart): void {
-    const local = this.deps.storage.localParts;
-    if (this.deps.partFlusher && local) {
-      // Its checksum was taken from the very bytes written to the file: as they streamed, or (an
-      // ECR part in memory) on the hash thread that wrote them (part-writer.ts ingestBuffer).
-      const session = sessionFromJson(claim.storageSession, part.uploadId);
-      const path = local.partPath(session, claim.partNumber);
-      this.deps.partFlusher.flush({ uploadId: part.uploadId, partNumber: claim.partNumber, path });
-      return;
-    }
     this.deps.verifyQueue
       .enqueue({
         uploadId: part.uploadId,
@@ -279,6 +267,9 @@ export class UploadService {
         partNumber: claim.partNumber,
         length: stored.size,
         checksum: stored.hashes.partChecksum,
+        // Its checksum was taken from the very bytes written to the file: as they streamed, or (an
+        // ECR part in memory) on the hash thread that wrote them (part-writer.ts ingestBuffer).
+        ...(this.deps.storage.localParts ? { flushOnly: true } : {}),
       })
       .catch(() => undefined);
   }
