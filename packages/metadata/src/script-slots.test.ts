@@ -125,8 +125,6 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
     { jobId: 'job-whole', layerDigests: [`sha256:${'9'.repeat(64)}`] },
     await stores.uploads.completionFacts(repositoryName, [`sha256:${'9'.repeat(64)}`]),
   );
-  await stores.uploads.peekFinalizing(whole.uploadId, 'job-whole');
-  await stores.uploads.takeUpVerified(whole.uploadId, 'job-whole', '', `sha256:${'9'.repeat(64)}`);
   await stores.uploads.startFinalizing(upload.uploadId, 'job');
   await stores.blobs.claim(digest, 'location');
   await stores.layers.link(repositoryName, registryId, digest, { size: 4, uploadId: upload.uploadId, linkedAt: 0 });

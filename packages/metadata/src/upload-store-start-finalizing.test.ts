@@ -98,32 +98,4 @@ describe('UploadStore.startFinalizing', () => {
     expect(finished.parts).toEqual([]);
     expect((await stores.uploads.startFinalizing('no-such-upload', 'job')).status).toBe('missing');
   });
-
-  it('peeks without writing, and takes up with the digest in one script, once', async () => {
-    const { uploadId, parts } = await queuedUpload();
-    const before = await redis.hgetall(`${stores.keys.upload(uploadId)}`);
-    const peeked = await stores.uploads.peekFinalizing(uploadId, 'job');
-    expect(peeked.status).toBe('finalizing');
-    expect(peeked.record).toMatchObject({ uploadId, status: 'queued' });
-    expect(peeked.parts).toEqual(parts);
-    expect([...peeked.checked.ok]).toEqual([parts[0]!.partNumber]);
-    // Nothing was written: the record is as it was.
-    expect(await redis.hgetall(`${stores.keys.upload(uploadId)}`)).toEqual(before);
-
-    expect(await stores.uploads.takeUpVerified(uploadId, 'job', '', digest)).toBe('finalizing');
-    const taken = await stores.uploads.get(uploadId);
-    expect(taken).toMatchObject({ status: 'finalizing', finalizingJob: 'job', verifiedDigest: digest, attempts: 1 });
-    // The same job again (a retry) holds it; another job does not get it, and records nothing.
-    expect(await stores.uploads.takeUpVerified(uploadId, 'job', '', digest)).toBe('finalizing');
-    expect(await stores.uploads.takeUpVerified(uploadId, 'other', '', `sha256:${'d'.repeat(64)}`)).toBe('elsewhere');
-    expect((await stores.uploads.get(uploadId))?.verifiedDigest).toBe(digest);
-    expect((await stores.uploads.peekFinalizing(uploadId, 'other')).status).toBe('elsewhere');
-    // A dead job's upload is taken over by the job naming it.
-    expect(await stores.uploads.takeUpVerified(uploadId, 'recovery', 'job', digest)).toBe('finalizing');
-    expect((await stores.uploads.get(uploadId))?.finalizingJob).toBe('recovery');
-    await stores.uploads.recordCompleted(uploadId, digest, 8);
-    expect(await stores.uploads.takeUpVerified(uploadId, 'recovery', '', digest)).toBe('completed');
-    expect((await stores.uploads.peekFinalizing(uploadId, 'recovery')).record?.status).toBe('completed');
-    expect(await stores.uploads.takeUpVerified('no-such-upload', 'job', '', digest)).toBe('missing');
-  });
 });

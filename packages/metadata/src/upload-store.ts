@@ -12,7 +12,7 @@ import { initiateUpload } from './scripts/initiate-upload.js';
 import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
 import { releaseClaim } from './scripts/release-claim.js';
-import { peekFinalizing, startFinalizing, takeUpVerified } from './scripts/start-finalizing.js';
+import { startFinalizing } from './scripts/start-finalizing.js';
 import type { PartRecord, UploadRecord, UploadStatus } from './upload-record.js';
 
 export interface UploadLimits {
@@ -405,53 +405,11 @@ export class UploadStore {
    * in the background (when finalizing).
    */
   async startFinalizing(uploadId: string, jobId: string, takeOver = '', now = Date.now()): Promise<FinalizingStart> {
-    return this.finalizingStart(startFinalizing, uploadId, jobId, takeOver, now);
-  }
-
-  /**
-   * What startFinalizing would answer, read without taking the upload up (nothing written, so
-   * nothing for Redis to fsync): 'finalizing' means this job may take it up, and the record is
-   * as it stands (still 'queued', or this job's from an earlier run). The job must then take it
-   * up (startFinalizing, or takeUpVerified with its digest) before anything becomes visible.
-   */
-  async peekFinalizing(uploadId: string, jobId: string, takeOver = '', now = Date.now()): Promise<FinalizingStart> {
-    return this.finalizingStart(peekFinalizing, uploadId, jobId, takeOver, now);
-  }
-
-  /**
-   * startFinalizing's checks and write, with the layer's verified digest recorded in the same
-   * script (one fsynced write instead of two): for a finalization that read the upload first
-   * (peekFinalizing). Answers the status after the call, as startFinalizing does: 'finalizing'
-   * when this job holds the upload and the digest is recorded.
-   */
-  async takeUpVerified(
-    uploadId: string,
-    jobId: string,
-    takeOver: string,
-    verifiedDigest: string,
-    now = Date.now(),
-  ): Promise<FinalizingStart['status']> {
-    const [status] = await runScript<[FinalizingStart['status']]>(
-      this.redis,
-      takeUpVerified,
-      [this.keys.upload(uploadId)],
-      [now, this.keys.uploadEvents(uploadId), jobId, takeOver, verifiedDigest],
-    );
-    return status;
-  }
-
-  private async finalizingStart(
-    script: typeof startFinalizing,
-    uploadId: string,
-    jobId: string,
-    takeOver: string,
-    now: number,
-  ): Promise<FinalizingStart> {
     const [status, flat, parts, checked] = await runScript<
       [FinalizingStart['status'], string[]?, string[]?, string[]?]
     >(
       this.redis,
-      script,
+      startFinalizing,
       [this.keys.upload(uploadId), this.keys.uploadParts(uploadId), this.keys.uploadVerifiedParts(uploadId)],
       [now, this.keys.uploadEvents(uploadId), jobId, takeOver],
     );

@@ -182,45 +182,4 @@ describe('PromptWorker', () => {
       await queue.close();
     }
   });
-
-  it('blocks for the next job only once a fetched job’s first commands are answered (firstRepliesFirst)', async () => {
-    const name = `replies-${randomBytes(4).toString('hex')}`;
-    const queue = new Queue(name, { connection: redis, prefix });
-    const order: string[] = [];
-    let answer!: () => void;
-    const answered = new Promise<void>((resolve) => (answer = resolve));
-    let asked!: () => void;
-    const askedOnce = new Promise<void>((resolve) => (asked = resolve));
-    const worker = new PromptWorker(
-      name,
-      async (job) => {
-        order.push(`started ${job.name}`);
-      },
-      { connection: redis, prefix, concurrency: 2 },
-      () => {
-        order.push('first replies?');
-        asked();
-        return answered;
-      },
-    );
-    try {
-      await expect.poll(() => parked(name)).toBe(true);
-      expect(order).toEqual([]); // no job yet: the idle wait asks nothing
-      const job = await queue.add('one', {});
-      await askedOnce;
-      // The job had started before the question; the wait is held until it is answered.
-      expect(order).toEqual(['started one', 'first replies?']);
-      await expect.poll(() => queue.getJobState(job.id!)).toBe('completed');
-      expect(await parked(name)).toBe(false);
-      answer();
-      await expect.poll(() => parked(name)).toBe(true);
-      // Asked once per fetched job, not per wait.
-      await queue.add('two', {});
-      await expect.poll(() => order).toEqual(['started one', 'first replies?', 'started two', 'first replies?']);
-    } finally {
-      await worker.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
-  });
 });

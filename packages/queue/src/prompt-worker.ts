@@ -28,37 +28,9 @@ export class PromptWorker<DataType = unknown, ResultType = unknown, NameType ext
 > {
   /** The last fetch brought a job: the main loop's next, non-blocking fetch is the speculative one. */
   private fetchedJob = false;
-  /** A job was fetched since the last blocking wait began (see `firstRepliesFirst`). */
-  private jobSinceWait = false;
 
-  /**
-   * `firstRepliesFirst`, when given, is waited for before the first blocking wait that follows a
-   * fetched job, which by then has started: it should resolve once the commands that job has
-   * just sent are answered (a PING on the same connection). The wait pops the queue's marker,
-   * which fetching the job set again, and that pop is a write: with `appendfsync always` Redis
-   * answers nothing it ran in the same turn before the append-only file is fsynced, so a job
-   * whose first command is a read would wait for that fsync. The pop follows it instead.
-   */
-  constructor(
-    name: string,
-    processor: Processor<DataType, ResultType, NameType>,
-    opts: WorkerOptions,
-    private readonly firstRepliesFirst?: () => Promise<unknown>,
-  ) {
+  constructor(name: string, processor: Processor<DataType, ResultType, NameType>, opts: WorkerOptions) {
     super(name, processor, { drainDelay: IDLE_WAIT_SECONDS, ...opts });
-  }
-
-  protected override createBackend(): void {
-    super.createBackend();
-    const backend = this.backend;
-    const waitForJob = backend.waitForJob.bind(backend);
-    backend.waitForJob = (async (blockTimeout: number) => {
-      if (this.jobSinceWait && this.firstRepliesFirst) {
-        this.jobSinceWait = false;
-        await this.firstRepliesFirst().catch(() => undefined);
-      }
-      return waitForJob(blockTimeout);
-    }) as typeof backend.waitForJob;
   }
 
   protected override async moveToActive(token: string, name?: string): Promise<Job<DataType, ResultType, NameType>> {
@@ -69,7 +41,6 @@ export class PromptWorker<DataType = unknown, ResultType = unknown, NameType ext
     }
     const job = await super.moveToActive(token, name);
     this.fetchedJob = job !== undefined;
-    if (job) this.jobSinceWait = true;
     return job;
   }
 }

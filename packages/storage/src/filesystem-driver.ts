@@ -97,10 +97,6 @@ class FilesystemDriver implements StorageDriver {
   async createUpload(uploadId: string): Promise<UploadSession> {
     // Two directories made at once, on this thread: cheaper than a hop through libuv's pool (see SMALL_PART_BYTES).
     mkdirSync(this.partsDir(uploadId), { recursive: true });
-    return this.plannedSession(uploadId);
-  }
-
-  plannedSession(uploadId: string): UploadSession {
     return { uploadId, state: {} };
   }
 
@@ -249,10 +245,9 @@ class FilesystemDriver implements StorageDriver {
     bytes: readonly Uint8Array[],
     digest: string,
     beforeVisible?: Promise<unknown>,
-    runName?: string,
   ): Promise<BlobLocation> {
     const { location, blobDir } = this.blobPlace(digest);
-    const publishDir = join(this.localPath(`uploads/${session.uploadId}`), publishDirName(runName));
+    const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
     try {
       const target = { publishDir, blobDir, digest };
       const outcome = await publishBytesInOneGo(target, bytes, this.knownShards, beforeVisible, this.completeStep);
@@ -461,17 +456,6 @@ async function* readSegments(dir: string, index: BlobIndex, start: number, end: 
     segmentStart += segment.size;
     if (segmentStart > end) return;
   }
-}
-
-/**
- * `publish/`, or a run's own `publish-<run>/` (a finalize job that has not taken the upload up
- * yet must not write where another job may be writing); a name that is not a plain file name
- * is refused.
- */
-function publishDirName(runName: string | undefined): string {
-  if (runName === undefined) return 'publish';
-  if (!/^[A-Za-z0-9._-]{1,200}$/.test(runName)) throw new TypeError(`not a run name: ${JSON.stringify(runName)}`);
-  return `publish-${runName}`;
 }
 
 /**

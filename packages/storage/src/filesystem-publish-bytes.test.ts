@@ -58,25 +58,6 @@ describe('filesystem publishBytes', () => {
     expect(await readdir(join(rootDir, 'uploads'))).not.toContain(session.uploadId);
   });
 
-  it('keeps a named run’s files in a directory of its own: a run refused before publishing leaves the other’s alone', async () => {
-    const content = Buffer.from('one upload, two jobs '.repeat(50));
-    const session = await sessionWithParts([content]);
-    const notYours = Promise.reject(new Error('not yours'));
-    notYours.catch(() => undefined); // waited for by publishBytes, after its writes
-    const refused = driver.publishBytes!(session, [content], digestOf(content), notYours, 'job-b');
-    await expect(refused).rejects.toThrow('not yours');
-    const location = await driver.publishBytes!(session, [content], digestOf(content), undefined, 'job-a');
-    expect((await read(location)).equals(content)).toBe(true);
-    // job-a's directory became the blob; job-b's staged files stayed where they were, untouched by job-a.
-    expect((await readdir(join(rootDir, 'uploads', session.uploadId))).sort()).toEqual(['parts', 'publish-job-b']);
-    expect(await readdir(join(rootDir, 'uploads', session.uploadId, 'publish-job-b'))).toEqual(['1', 'index']);
-    await expect(driver.publishBytes!(session, [content], digestOf(content), undefined, '../escape')).rejects.toThrow(
-      TypeError,
-    );
-    await driver.abortUpload(session);
-    expect(await readdir(join(rootDir, 'uploads'))).not.toContain(session.uploadId);
-  });
-
   it('answers the blob already published without writing, and a session that lost the race the winner', async () => {
     const content = Buffer.from('shared layer');
     const first = await sessionWithParts([content]);

@@ -111,16 +111,13 @@ export interface StorageDriver extends UploadSessions, Blobs, SmallObjects {
    * bytes and entries are durable when this resolves. The session's parts stay where they are,
    * for `abortUpload`, so a re-run can still read them. `beforeVisible`, when given, is waited for
    * just before the blob becomes visible (with the writes and fsyncs already done). Answers the
-   * blob's location, which is also where a blob of the digest already published is. `runName`,
-   * when given (the finalize job's id), keeps this run's files apart from any other run's until
-   * one of them publishes: a run that may still lose the upload to another job writes its own.
+   * blob's location, which is also where a blob of the digest already published is.
    */
   publishBytes?(
     session: UploadSession,
     bytes: readonly Uint8Array[],
     digest: string,
     beforeVisible?: Promise<unknown>,
-    runName?: string,
   ): Promise<BlobLocation>;
 }
 
@@ -143,13 +140,6 @@ export interface UploadSessions {
    * blob): the session carries it, so whichever process completes the upload uses it too.
    */
   createUpload(uploadId: string, options?: WriteOptions): Promise<UploadSession>;
-
-  /**
-   * Only drivers whose sessions need no answer from elsewhere (the filesystem): the session
-   * `createUpload` will make for `uploadId`, known at once, so the caller can record it while
-   * createUpload does its work. createUpload must still be called, and succeed, before any part.
-   */
-  plannedSession?(uploadId: string): UploadSession;
 
   /**
    * Stores part `partNumber` (MIN_PART_NUMBER..MAX_PART_NUMBER, RangeError otherwise) of a session.

@@ -19,8 +19,7 @@ import { needsBlobRehash, verifyUpload, type VerifyDeps } from './verify-upload.
 import { SMALL_BLOB_BYTES, verifySmallUpload } from './verify-small-upload.js';
 
 export interface FinalizeDeps extends VerifyDeps {
-  uploads: Pick<UploadStore, 'startFinalizing' | 'annotate'> &
-    Partial<Pick<UploadStore, 'peekFinalizing' | 'takeUpVerified'>>;
+  uploads: Pick<UploadStore, 'startFinalizing' | 'annotate'>;
   layers: Pick<LayerStore, 'link' | 'unlink'>;
   blobs: Pick<BlobIndex, 'claim' | 'retain'>;
   /**
@@ -83,11 +82,6 @@ interface Finalizing {
    * next step's Redis commands (one round trip), before anything that depends on it.
    */
   recording: Promise<void>[];
-  /**
-   * Whether this job has taken the upload up (startFinalizing). False only for a small layer
-   * read first (see readFirst): it is taken up with its digest's record, before it is published.
-   */
-  takenUp: boolean;
 }
 
 /**
@@ -109,13 +103,11 @@ export async function finalizeUpload(
   log: Logger,
 ): Promise<FinalizeOutcome> {
   const replicated = deps.replicated?.(); // which Redis masters have replicas, read alongside
-  const loaded = (await readFirst(uploadId, job, deps)) ?? (await loadUpload(uploadId, job, deps));
+  const loaded = await loadUpload(uploadId, job, deps);
   if ('outcome' in loaded) return loaded;
   const upload = loaded;
   try {
-    const small = await publishSmallLayer(upload, job, deps);
-    if (small !== true && small !== false) return small; // another job holds it, or finished it
-    if (!small) {
+    if (!(await publishSmallLayer(upload, deps))) {
       await verifyParts(upload, deps); // the committed parts are the bytes that arrived; their digest
       await hashUnreadableParts(upload, deps); // parts a remote store cannot read back: hash them published
       await acceptDigest(upload, deps); // the digest is one the client named, recorded
@@ -141,11 +133,6 @@ export async function finalizeUpload(
     };
   } catch (err) {
     if (!(err instanceof RefusedError)) throw err;
-    if (!upload.takenUp) {
-      // Refused before this job took the upload up: take it up now, so only its owner settles it.
-      const owner = await loadUpload(uploadId, job, deps);
-      if ('outcome' in owner) return owner;
-    }
     await cleanUp(upload, deps);
     log.info({ error: err.code, facts: err.facts }, 'layer rejected');
     return { outcome: 'failed', error: err.toRecord(), callbackUrl: upload.record.callbackUrl ?? null };
@@ -171,49 +158,6 @@ async function loadUpload(
   }
   if (!record) return { outcome: 'gone', reason: `upload ${uploadId} expired` };
   if (isUploadFinished(record.status)) return outcomeOf(record);
-  return finalizing(record, parts, checked, uploadId, true);
-}
-
-/**
- * A lone small layer's finalization waits on every fsynced Redis write in turn, so it reads the
- * upload first (peekFinalizing: nothing written, nothing fsynced) and takes it up later, in the
- * script that records its digest, while its bytes are written (publishSmallLayer). Answers
- * undefined (take the upload up first, as usual) for anything but a small layer in local part
- * files that this job may take up and whose digest is not recorded yet; the refusals it reads
- * (gone, finalized elsewhere, finished) are startFinalizing's, which writes nothing for them.
- */
-async function readFirst(
-  uploadId: string,
-  job: FinalizingJob,
-  deps: FinalizeDeps,
-): Promise<Finalizing | FinalizeOutcome | undefined> {
-  const { peekFinalizing, takeUpVerified } = deps.uploads;
-  if (!peekFinalizing || !takeUpVerified || !deps.storage.localParts || !deps.storage.publishBytes) return undefined;
-  const { status, record, parts, checked } = await peekFinalizing.call(deps.uploads, uploadId, job.id, job.takeOver);
-  if (status !== 'finalizing') return refusedStart(uploadId, status, record);
-  if (!record) return { outcome: 'gone', reason: `upload ${uploadId} expired` };
-  if (isUploadFinished(record.status)) return outcomeOf(record);
-  const small = record.bytesReceived <= SMALL_BLOB_BYTES;
-  if (!small || record.verifiedDigest !== undefined || record.blobLocation !== undefined) return undefined;
-  return finalizing(record, parts, checked, uploadId, false);
-}
-
-/** What a start refused with a status other than 'finalizing' means. */
-function refusedStart(uploadId: string, status: string, record: UploadRecord | undefined): FinalizeOutcome {
-  if (status === 'elsewhere') {
-    return { outcome: 'gone', reason: `upload ${uploadId} is being finalized by another job`, elsewhere: true };
-  }
-  if (record && isUploadFinished(record.status)) return outcomeOf(record);
-  return { outcome: 'gone', reason: `upload ${uploadId} is not awaiting finalization (${status})` };
-}
-
-function finalizing(
-  record: UploadRecord,
-  parts: PartRecord[],
-  checked: CheckedParts,
-  uploadId: string,
-  takenUp: boolean,
-): Finalizing {
   return {
     record,
     parts,
@@ -224,7 +168,6 @@ function finalizing(
     location: record.blobLocation,
     hashedBlob: false,
     recording: [],
-    takenUp,
   };
 }
 
@@ -236,11 +179,7 @@ function finalizing(
  * the blob becomes visible, alongside the writes. The part files stay until cleanUp, so a re-run
  * after a crash verifies them again. False, doing nothing, for any other layer.
  */
-async function publishSmallLayer(
-  upload: Finalizing,
-  job: FinalizingJob,
-  deps: FinalizeDeps,
-): Promise<boolean | FinalizeOutcome> {
+async function publishSmallLayer(upload: Finalizing, deps: FinalizeDeps): Promise<boolean> {
   const { storage } = deps;
   const local = storage.localParts;
   const small = upload.record.bytesReceived <= SMALL_BLOB_BYTES;
@@ -249,50 +188,11 @@ async function publishSmallLayer(
   const verified = await verifySmallUpload(record, parts, checked, session, local, deps.verifyMode);
   if (verified.checkedBytes > 0) deps.onVerifiedBytes?.(verified.checkedBytes);
   upload.digest = verified.digest;
-  if (upload.takenUp) {
-    await acceptDigest(upload, deps);
-    const digestRecorded = Promise.all(upload.recording.splice(0));
-    digestRecorded.catch(() => undefined); // observed here; publishBytes waits for it (and throws its failure)
-    upload.location = await storage.publishBytes(session, verified.bytes, verified.digest, digestRecorded);
-    return true;
-  }
-  // Read first (readFirst): the upload is taken up with its digest's record, one script sent now
-  // and waited for just before the blob becomes visible. This run writes into a directory of its
-  // own until then, so a job that loses the upload to another never touches that one's files.
-  acceptNamed(upload);
-  const takenUp = deps.uploads.takeUpVerified!(record.uploadId, job.id, job.takeOver ?? '', verified.digest).then(
-    (status) => {
-      if (status !== 'finalizing') throw new NotTakenUp(status);
-    },
-  );
-  takenUp.catch(() => undefined); // observed here; publishBytes waits for it (and throws its failure)
-  try {
-    upload.location = await storage.publishBytes(session, verified.bytes, verified.digest, takenUp, job.id);
-  } catch (err) {
-    if (!(err instanceof NotTakenUp)) throw err;
-    // Another job took it up (or finished it) meanwhile: what startFinalizing answers now.
-    const now = await loadUpload(record.uploadId, job, deps);
-    if ('outcome' in now) return now;
-    throw err; // taken up by nobody after all: retried
-  }
-  upload.takenUp = true;
-  upload.accepted = true;
+  await acceptDigest(upload, deps);
+  const digestRecorded = Promise.all(upload.recording.splice(0));
+  digestRecorded.catch(() => undefined); // observed here; publishBytes waits for it (and throws its failure)
+  upload.location = await storage.publishBytes(session, verified.bytes, verified.digest, digestRecorded);
   return true;
-}
-
-/** The upload was not this job's to take up (its status then: 'elsewhere', finished, …). */
-class NotTakenUp extends Error {
-  constructor(readonly status: string) {
-    super(`the upload could not be taken up (${status})`);
-  }
-}
-
-/** The digest must be one the client named (DIGEST_NOT_NAMED otherwise; nothing was published). */
-function acceptNamed(upload: Finalizing): void {
-  const named = upload.record.layerDigests ?? [];
-  if (!named.includes(upload.digest!)) {
-    throw new RefusedError('DIGEST_NOT_NAMED', { layerDigest: upload.digest, digests: named });
-  }
 }
 
 /** Checks every committed part against its checksum and takes the layer digest (see verifyUpload). */

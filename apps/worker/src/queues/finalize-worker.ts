@@ -73,8 +73,6 @@ export function startFinalizeWorker(context: WorkerContext): FinalizeRunningWork
     metrics: context.metrics,
     log: context.log,
     onError: context.onWorkerError,
-    // A job's first commands go out on the stores' connection: answered before the marker's pop.
-    firstRepliesFirst: () => context.storeRedis.ping(),
   });
   return {
     waitUntilReady: () => worker.waitUntilReady(),
@@ -97,8 +95,6 @@ export interface FinalizeWorkerDeps {
   log: Logger;
   /** Where the worker's own errors go (a lost Redis connection is logged more quietly than a bug). */
   onError?(err: Error, message: string): void;
-  /** Resolves once the commands a job has just sent are answered (see PromptWorker). */
-  firstRepliesFirst?(): Promise<unknown>;
 }
 
 /** How long a throttled finalization waits before it runs again (plus up to as much jitter). */
@@ -191,21 +187,16 @@ export function consumeFinalizeJobs(deps: FinalizeWorkerDeps): Worker<FinalizeJo
     throw errors[0];
   };
 
-  const worker = new PromptWorker<FinalizeJobData, FinalizeJobResult>(
-    FINALIZE_QUEUE,
-    processJob,
-    {
-      connection: deps.connection,
-      prefix: deps.prefix,
-      concurrency: deps.concurrency,
-      // A dead worker's job is found by the next stall check after its lock expires: within
-      // 1.5–2 × JOB_LOCK_MS. BullMQ renews the lock every half of it while the job runs.
-      lockDuration: deps.lockMs,
-      stalledInterval: Math.max(1000, Math.round(deps.lockMs / 2)),
-      maxStalledCount: 2,
-    },
-    deps.firstRepliesFirst,
-  );
+  const worker = new PromptWorker<FinalizeJobData, FinalizeJobResult>(FINALIZE_QUEUE, processJob, {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency,
+    // A dead worker's job is found by the next stall check after its lock expires: within
+    // 1.5–2 × JOB_LOCK_MS. BullMQ renews the lock every half of it while the job runs.
+    lockDuration: deps.lockMs,
+    stalledInterval: Math.max(1000, Math.round(deps.lockMs / 2)),
+    maxStalledCount: 2,
+  });
 
   worker.on('failed', (job, err) => {
     if (!job || err instanceof UnrecoverableError) return;

@@ -1,26 +1,6 @@
 import { publishRecordLua } from './publish-record.js';
 
 /**
- * The checks of startFinalizing: `refused` is its answer when this job must not take the upload
- * up (missing, finished, still uploading, owned by another job), nil when it may.
- */
-const whoFinalizesLua = `
-local refused
-local u = redis.call('HMGET', KEYS[1], 'status', 'finalizingJob')
-local status = u[1]
-if not status then refused = {'missing'}
-elseif status == 'completed' or status == 'failed' then refused = {status, redis.call('HGETALL', KEYS[1])}
-elseif status == 'uploading' then refused = {'uploading'}
-elseif status == 'finalizing' and u[2] and u[2] ~= ARGV[3] and u[2] ~= ARGV[4] then refused = {'elsewhere'}
-end`;
-
-/** startFinalizing's write: the upload is this job's, announced. */
-const takeUpLua = `
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizingJob', ARGV[3], 'updatedAt', ARGV[1])
-publishRecord(KEYS[1], ARGV[2])`;
-
-/**
  * startFinalizing — a finalize job takes up the upload (again, after a crash or retry).
  *
  * KEYS[1] upload hash      KEYS[2] its parts list      KEYS[3] its set of parts checked in the background
@@ -43,40 +23,15 @@ publishRecord(KEYS[1], ARGV[2])`;
 export const startFinalizing = {
   numberOfKeys: 3,
   lua: `${publishRecordLua}
-${whoFinalizesLua}
-if refused then return refused end
-${takeUpLua}
+local u = redis.call('HMGET', KEYS[1], 'status', 'finalizingJob')
+local status = u[1]
+if not status then return {'missing'} end
+if status == 'completed' or status == 'failed' then return {status, redis.call('HGETALL', KEYS[1])} end
+if status == 'uploading' then return {'uploading'} end
+if status == 'finalizing' and u[2] and u[2] ~= ARGV[3] and u[2] ~= ARGV[4] then return {'elsewhere'} end
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizingJob', ARGV[3], 'updatedAt', ARGV[1])
+publishRecord(KEYS[1], ARGV[2])
 return {'finalizing', redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('SMEMBERS', KEYS[3])}
-`,
-};
-
-/**
- * peekFinalizing — what startFinalizing would answer, read only (no write, so Redis has nothing
- * to fsync): a lone small layer's finalization reads first and takes the upload up later, with
- * its digest's record (takeUpVerified), while its bytes are written. Same KEYS and ARGV; the
- * answer says 'finalizing' when this job may take the upload up.
- */
-export const peekFinalizing = {
-  numberOfKeys: 3,
-  lua: `${whoFinalizesLua}
-if refused then return refused end
-return {'finalizing', redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('SMEMBERS', KEYS[3])}
-`,
-};
-
-/**
- * takeUpVerified — startFinalizing's checks and write, and the layer's verified digest recorded
- * in the same step. KEYS as startFinalizing's (the first only); ARGV as startFinalizing's, then
- * ARGV[5] the verified digest. Returns {status} as startFinalizing does, without the reads:
- * 'finalizing' when this job took the upload up (or holds it already) and the digest is recorded.
- */
-export const takeUpVerified = {
-  numberOfKeys: 1,
-  lua: `${publishRecordLua}
-${whoFinalizesLua}
-if refused then return {refused[1]} end
-redis.call('HSET', KEYS[1], 'verifiedDigest', ARGV[5])
-${takeUpLua}
-return {'finalizing'}
 `,
 };
