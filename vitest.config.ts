@@ -28,6 +28,9 @@ const filesystemOrSingleRedisOnly = [
   // The API's Redis connections as one redis-server's CLIENT LIST shows them (one subscriber
   // connection holds 1,000 long polls); on a cluster each process has a connection per master.
   'test/status/long-polls.test.ts',
+  // Local part files flushed by their background job without a re-read (`flushOnly`); S3 parts
+  // are read back and checked (test/status/metrics.test.ts covers both).
+  'test/uploads/streamed-part-flush.test.ts',
 ];
 // Wall time (docs/testing.md, "How long the suite takes"): a test file spends most of its time
 // starting processes (the API, workers, clients) and waiting on them, so files run side by side:
