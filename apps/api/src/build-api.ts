@@ -100,7 +100,6 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         audit,
         repositories,
         heapGrowth: services.heapGrowth,
-        partBuffers: context.hashPool.partBuffers,
       }),
       createV1Router({
         uploads,

@@ -2,7 +2,6 @@ import { Piscina } from 'piscina';
 import { PartMissingError, ShortReadError } from '@longshore/storage';
 import type { ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
-import { createPartBuffers, type PartBuffers } from './part-buffers.js';
 
 /**
  * Hashing on threads. The file tasks reject with PartMissingError for a file that is gone and
@@ -17,11 +16,8 @@ export interface HashPool {
   /**
    * Writes a part into its own new local file and hashes it, on a pool thread. The data is moved,
    * not copied, with the whole ArrayBuffer it lies in (see `transferable`): don't use either afterwards.
-   * The thread hands that memory back once written and hashed, into `partBuffers`.
    */
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
-  /** Reused memory for parts bound for `ingestPart` (see part-buffers.ts). */
-  readonly partBuffers: PartBuffers;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
   hashPart(task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>): Promise<IngestPartResult>;
   /** The most threads the pool runs at once (HASH_THREADS). */
@@ -91,11 +87,7 @@ async function fileResult(result: Promise<unknown>): Promise<string> {
  * each is a V8 isolate of about 9 MiB, and a process that only takes small parts (hashed inline)
  * or serves listings never starts one.
  */
-export function createHashPool(
-  threads: number,
-  options: { idleMs?: number; partBuffers?: PartBuffers } = {},
-): HashPool {
-  const partBuffers = options.partBuffers ?? createPartBuffers();
+export function createHashPool(threads: number, options: { idleMs?: number } = {}): HashPool {
   const pool = new Piscina({
     filename: taskFile(),
     minThreads: 0,
@@ -108,15 +100,8 @@ export function createHashPool(
     hashFileRange: (task) => fileResult(pool.run(task, { name: 'hashFileRange' })),
     hashFileRanges: (task) => fileResult(pool.run(task, { name: 'hashFileRanges' })),
     checksumFileRange: (task) => fileResult(pool.run(task, { name: 'checksumFileRange' })),
-    partBuffers,
-    ingestPart: async (task) => {
-      const transferList = transferable(task.data);
-      const { memory, ...result } = (await pool.run(task, { name: 'ingestPart', transferList })) as IngestPartResult & {
-        memory?: ArrayBuffer;
-      };
-      if (memory && transferList) partBuffers.give(memory);
-      return result;
-    },
+    ingestPart: (task) =>
+      pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,
     liveThreads: () => pool.threads.length,
     utilization: () => pool.utilization,

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { closeSync, fsyncSync, openSync, readSync } from 'node:fs';
 import {
   hashPartTask as hashPartOnThread,
@@ -89,21 +88,10 @@ export function checksumFileRange(task: ChecksumFileRangeTask): Promise<string |
   });
 }
 
-/**
- * Pool task: write the part and hash it, then hand its memory back to the caller (moved, not
- * copied: `HashPool.partBuffers` reuses it for a later part, see part-buffers.ts). Memory that was
- * copied here rather than moved is freed instead (see thread-gc.ts).
- */
-export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult | object> {
+/** Pool task: write the part and hash it, then free the part (see thread-gc.ts). */
+export async function ingestPart(task: IngestPartTask): Promise<IngestPartResult> {
   const result = await ingestPartOnThread(task);
-  const memory = task.data.buffer;
   (task as Partial<IngestPartTask>).data = undefined;
-  if (memory instanceof ArrayBuffer && memory.byteLength > Buffer.poolSize) {
-    return move({
-      [transferableSymbol]: memory,
-      [valueSymbol]: { ...result, memory },
-    });
-  }
   collectYoungGarbage();
   return result;
 }

@@ -16,7 +16,6 @@ export { hashStateFormat, LOST_HASH_STATE, type HashStateFormat } from './digest
 export { createSha256Engines, type Sha256Engines, type LayerHasher } from './digest.js';
 export { loadNativeSha256, type NativeSha256Binding } from './digest.js';
 export { createHashPool, type HashPool } from './hash-pool.js';
-export { createPartBuffers, type PartBuffers, type PartBuffersOptions } from './part-buffers.js';
 export type { ChecksumFileRangeTask, HashFileRangeTask, HashFileRangesTask } from './hash-task.js';
 export {
   createPartChecksum,

@@ -84,8 +84,6 @@ export class BlobMemberScanner {
     member: string,
     /** The body's declared length (Content-Length), to size the value's buffer at once. */
     private readonly declaredLength: number | undefined,
-    /** Memory for the decoded value (a hash pool's reused part buffers; see part-buffers.ts). */
-    private readonly allocate: (size: number) => Buffer = Buffer.allocUnsafeSlow,
   ) {
     this.keyBytes = Buffer.from(member, 'latin1');
   }
@@ -245,7 +243,7 @@ export class BlobMemberScanner {
     // characters (exact for a part sent last, as the SDKs do, unless it is padded).
     const remaining = this.declaredLength === undefined ? undefined : this.declaredLength - consumed - 2;
     const estimate = remaining === undefined || remaining < 0 ? 1024 * 1024 : Math.floor(remaining / 4) * 3;
-    this.decoded = this.allocate(Math.max(estimate, 3));
+    this.decoded = Buffer.allocUnsafeSlow(Math.max(estimate, 3));
   }
 
   private valueBytes(bytes: Buffer): void {

@@ -22,7 +22,6 @@ import type { OperationTable } from './operations/index.js';
 import { canStreamPartBody, parseJsonBody, readStreamedPartBody, sendEcrResult } from './ecr-wire.js';
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from '../uploads/ingest-heap-growth.js';
 import type { OperationContext } from './operation-context.js';
-import type { PartBuffers } from '@longshore/digest';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const served = new Set<string>(servedOperations);
@@ -41,8 +40,6 @@ export interface EcrRouterDeps {
   repositories: Pick<RepositoryService, 'registryId'>;
   /** V8's own heap growth while a part body streams in (see ingest-heap-growth.ts). */
   heapGrowth?: IngestHeapGrowth;
-  /** Memory for decoded parts, reused once a hash thread hands it back (the hash pool's partBuffers). */
-  partBuffers?: Pick<PartBuffers, 'take'>;
 }
 
 /** What the audit line of an ECR mutation needs, filled in as the request goes. */
@@ -93,7 +90,7 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
       // The part's base64 is decoded as it arrives, never buffered whole (ecr-wire.ts).
       const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
       heapGrowth
-        .during(() => readStreamedPartBody(req, deps.maxRequestBytes, deps.partBuffers))
+        .during(() => readStreamedPartBody(req, deps.maxRequestBytes))
         .then(
           (read) => {
             req.body = read.body;

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { SerializationException, ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
 import { BlobMemberScanner } from './blob-member-scanner.js';
-import type { PartBuffers } from '@longshore/digest';
 
 /*
  * The AWS JSON 1.1 wire of the ECR door: bodies decoded as express.json would (a whole JSON
@@ -45,11 +44,7 @@ export function canStreamPartBody(req: Request): boolean {
  * (see blob-member-scanner.ts). Errors are the ones express.json raises for the same body:
  * `entity.too.large` beyond `limit`, `entity.parse.failed` with JSON.parse's own message.
  */
-export function readStreamedPartBody(
-  req: Request,
-  limit: number,
-  partBuffers?: Pick<PartBuffers, 'take'>,
-): Promise<StreamedPartBody> {
+export function readStreamedPartBody(req: Request, limit: number): Promise<StreamedPartBody> {
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   if (declared !== undefined && declared > limit) {
     return Promise.reject(bodyParserError('entity.too.large', 'request entity too large'));
@@ -59,7 +54,6 @@ export function readStreamedPartBody(
   const scanner = new BlobMemberScanner(
     PART_BLOB_MEMBER,
     declared !== undefined && Number.isSafeInteger(declared) ? declared : undefined,
-    partBuffers ? (size) => partBuffers.take(size) : undefined,
   );
   return new Promise<StreamedPartBody>((resolve, reject) => {
     let settled = false;
