@@ -248,6 +248,9 @@ export function describeStorageDriverConformance(driverName: string, setup: () =
         const second = await write(session, 2, b);
         expect((await readAll(await driver.partReader(session, 1))).equals(a)).toBe(true);
         expect(() => writePartFileSync(local.partPath(session, 1), b)).toThrow(/EEXIST/);
+        // A part is flushed where it lies; one never written is reported gone.
+        expect(await local.flushPart(session, 2)).toBe(true);
+        expect(await local.flushPart(session, 3)).toBe(false);
         const content = Buffer.concat([a, b]);
         const first: WrittenPart = { partNumber: 1, size: a.length, receipt: '' };
         const location = await driver.completeUpload(session, [first, second], digestOf(content));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStorageDriverConformance } from './conformance.js';
 import { InvalidPathError, UploadSessionNotFoundError } from './errors.js';
 import { createFilesystemDriver, type CompleteStep } from './filesystem-driver.js';
-import type { StorageDriver, WrittenPart } from './storage-driver.js';
+import type { StorageDriver, UploadSession, WrittenPart } from './storage-driver.js';
 
 describeStorageDriverConformance('filesystem', async () => {
   const rootDir = await mkdtemp(join(tmpdir(), 'longshore-storage-'));
@@ -75,16 +75,13 @@ describe('createFilesystemDriver', () => {
   it('a published blob is a directory of the committed part files and their index: no copy', async () => {
     const session = await driver.createUpload(randomUUID());
     const parts = [Buffer.from('first part '), Buffer.from('stale'), Buffer.from('second part')];
-    const written = [];
-    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const written = await writeAll(driver, session, parts);
     const content = Buffer.concat([parts[0]!, parts[2]!]);
     const location = await driver.completeUpload(session, [written[0]!, written[2]!], digestOf(content));
     expect(await readdir(join(rootDir, location))).toEqual(['1', '3', 'index']);
     // The session's parts directory became the blob's: the stale part was not published with it.
     expect(await readdir(join(rootDir, 'uploads', session.uploadId))).toEqual([]);
-    const read: Buffer[] = [];
-    for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
-    expect(Buffer.concat(read).equals(content)).toBe(true);
+    expect((await readBlob(driver, location)).equals(content)).toBe(true);
     // A stale writer that comes later finds no session to write into.
     await expect(driver.writePart(session, 4, Buffer.from('late'))).rejects.toThrow(UploadSessionNotFoundError);
     await driver.abortUpload(session);
@@ -95,8 +92,7 @@ describe('createFilesystemDriver', () => {
   it('publishes a many-part upload by renaming its parts directory: the blob directory is that directory', async () => {
     const session = await driver.createUpload(randomUUID());
     const parts = Array.from({ length: 40 }, (_, i) => Buffer.from(`part ${i} `.repeat(50 + i)));
-    const written: WrittenPart[] = [];
-    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const written = await writeAll(driver, session, parts);
     const before = await stat(join(rootDir, 'uploads', session.uploadId, 'parts'));
     const partFile = await stat(join(rootDir, 'uploads', session.uploadId, 'parts', '17'));
     // Half the parts flushed already (by the background check): published all the same.
@@ -105,32 +101,26 @@ describe('createFilesystemDriver', () => {
     const location = await driver.completeUpload(session, flagged, digestOf(content));
     expect((await stat(join(rootDir, location))).ino).toBe(before.ino);
     expect((await stat(join(rootDir, location, '17'))).ino).toBe(partFile.ino);
-    const read: Buffer[] = [];
-    for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
-    expect(Buffer.concat(read).equals(content)).toBe(true);
+    expect((await readBlob(driver, location)).equals(content)).toBe(true);
   });
 
   it('two runs of one completion at once publish one blob, whole, and both report it', async () => {
     const session = await driver.createUpload(randomUUID());
     const parts = Array.from({ length: 12 }, (_, i) => Buffer.from(`both ${i} `.repeat(70 + i)));
-    const written: WrittenPart[] = [];
-    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const written = await writeAll(driver, session, parts);
     const content = Buffer.concat(parts);
     const runs = await Promise.all([
       driver.completeUpload(session, written, digestOf(content)),
       createFilesystemDriver({ rootDir }).completeUpload(session, written, digestOf(content)),
     ]);
     expect(runs[0]).toBe(runs[1]);
-    const read: Buffer[] = [];
-    for await (const chunk of await driver.blobReader(runs[0])) read.push(chunk as Buffer);
-    expect(Buffer.concat(read).equals(content)).toBe(true);
+    expect((await readBlob(driver, runs[0])).equals(content)).toBe(true);
   });
 
   it('replaces an index an earlier run left cut short in parts/', async () => {
     const session = await driver.createUpload(randomUUID());
     const parts = Array.from({ length: 3 }, (_, i) => Buffer.from(`cut ${i} `.repeat(60 + i)));
-    const written: WrittenPart[] = [];
-    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const written = await writeAll(driver, session, parts);
     await writeFile(join(rootDir, 'uploads', session.uploadId, 'parts', 'index'), '{"digest":"sha256:');
     const content = Buffer.concat(parts);
     const location = await driver.completeUpload(session, written, digestOf(content));
@@ -140,24 +130,19 @@ describe('createFilesystemDriver', () => {
       '3',
       'index',
     ]);
-    const read: Buffer[] = [];
-    for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
-    expect(Buffer.concat(read).equals(content)).toBe(true);
+    expect((await readBlob(driver, location)).equals(content)).toBe(true);
   });
 
   it('finishes a completion an earlier version left half staged in publish/', async () => {
     const session = await driver.createUpload(randomUUID());
     const parts = Array.from({ length: 5 }, (_, i) => Buffer.from(`staged ${i} `.repeat(90 + i)));
-    const written: WrittenPart[] = [];
-    for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+    const written = await writeAll(driver, session, parts);
     const sessionDir = join(rootDir, 'uploads', session.uploadId);
     await mkdir(join(sessionDir, 'publish'));
     for (const name of ['1', '2']) await rename(join(sessionDir, 'parts', name), join(sessionDir, 'publish', name));
     const content = Buffer.concat(parts);
     const location = await driver.completeUpload(session, written, digestOf(content));
-    const read: Buffer[] = [];
-    for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
-    expect(Buffer.concat(read).equals(content)).toBe(true);
+    expect((await readBlob(driver, location)).equals(content)).toBe(true);
     await driver.abortUpload(session);
     expect((await driver.statBlob(location)).size).toBe(content.length);
   });
@@ -175,15 +160,12 @@ describe('createFilesystemDriver', () => {
         });
         const session = await crashing.createUpload(randomUUID());
         const parts = Array.from({ length: 4 }, (_, i) => Buffer.from(`${crashStep} part ${i} `.repeat(100 + i)));
-        const written: WrittenPart[] = [];
-        for (const [i, part] of parts.entries()) written.push(await crashing.writePart(session, i + 1, part));
+        const written = await writeAll(crashing, session, parts);
         const content = Buffer.concat(parts);
         await expect(crashing.completeUpload(session, written, digestOf(content))).rejects.toThrow(/crash/);
 
         const location = await createFilesystemDriver({ rootDir }).completeUpload(session, written, digestOf(content));
-        const read: Buffer[] = [];
-        for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
-        expect(Buffer.concat(read).equals(content)).toBe(true);
+        expect((await readBlob(driver, location)).equals(content)).toBe(true);
         await driver.abortUpload(session);
         expect((await driver.statBlob(location)).size).toBe(content.length);
       });
@@ -193,4 +175,18 @@ describe('createFilesystemDriver', () => {
 
 function digestOf(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** Writes `parts` as parts 1, 2, … of `session`, one after another. */
+async function writeAll(driver: StorageDriver, session: UploadSession, parts: Buffer[]): Promise<WrittenPart[]> {
+  const written: WrittenPart[] = [];
+  for (const [i, part] of parts.entries()) written.push(await driver.writePart(session, i + 1, part));
+  return written;
+}
+
+/** A blob's bytes, read whole. */
+async function readBlob(driver: StorageDriver, location: string): Promise<Buffer> {
+  const read: Buffer[] = [];
+  for await (const chunk of await driver.blobReader(location)) read.push(chunk as Buffer);
+  return Buffer.concat(read);
 }

@@ -137,7 +137,10 @@ class FilesystemDriver implements StorageDriver {
   }
 
   /** Parts are files of their own here: hash threads write and read them directly. */
-  readonly localParts: LocalParts = { partPath: (session, partNumber) => this.partFile(session, partNumber) };
+  readonly localParts: LocalParts = {
+    partPath: (session, partNumber) => this.partFile(session, partNumber),
+    flushPart: (session, partNumber) => flushFile(this.partFile(session, partNumber)),
+  };
 
   private partFile(session: UploadSession, partNumber: number): string {
     if (!Number.isSafeInteger(partNumber) || partNumber < MIN_PART_NUMBER || partNumber > MAX_PART_NUMBER) {
@@ -500,18 +503,10 @@ async function renameIntoNewParent(from: string, to: string): Promise<void> {
  * could leave it empty at the moment that run publishes.
  */
 async function createIndex(file: string, text: string): Promise<FileHandle | undefined> {
-  let handle: FileHandle;
   try {
-    handle = await open(file, 'wx', 0o644);
+    return await writeUnsynced(file, text, 'wx');
   } catch (error) {
     if (errorCode(error) === 'EEXIST') return undefined;
-    throw error;
-  }
-  try {
-    await writeFully(handle, Buffer.from(text), 0);
-    return handle;
-  } catch (error) {
-    await handle.close();
     throw error;
   }
 }
@@ -523,9 +518,9 @@ async function replaceIndex(dir: string, text: string): Promise<void> {
   await rename(temp, join(dir, 'index'));
 }
 
-/** Writes (replacing) a file and answers its open handle, for `syncAndClose`. */
-async function writeUnsynced(file: string, text: string): Promise<FileHandle> {
-  const handle = await open(file, 'w', 0o644);
+/** Writes a file (replacing it, unless `flags` says otherwise) and answers its open handle, for `syncAndClose`. */
+async function writeUnsynced(file: string, text: string, flags: 'w' | 'wx' = 'w'): Promise<FileHandle> {
+  const handle = await open(file, flags, 0o644);
   try {
     await writeFully(handle, Buffer.from(text), 0);
     return handle;
@@ -545,6 +540,23 @@ async function syncAndClose(handle: FileHandle): Promise<void> {
 }
 
 /** fsync a staged part, and check it holds the bytes its writer reported. */
+/** fdatasyncs a file; false when it is gone. */
+async function flushFile(file: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+  try {
+    await handle.datasync();
+    return true;
+  } finally {
+    await handle.close();
+  }
+}
+
 async function syncFile(file: string, size: number): Promise<void> {
   const handle = await open(file, 'r');
   try {

@@ -129,6 +129,11 @@ export interface StorageDriver extends UploadSessions, Blobs, SmallObjects {
 export interface LocalParts {
   /** The absolute file part `partNumber` of a session lives in (RangeError outside 1..10000). */
   partPath(session: UploadSession, partNumber: number): string;
+  /**
+   * Flushes a part file to disk (fdatasync, on libuv's pool); false when it is gone (published
+   * or aborted meanwhile).
+   */
+  flushPart(session: UploadSession, partNumber: number): Promise<boolean>;
 }
 
 /** Upload sessions: parts in, one blob out. */

@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import type { HashPool } from '@longshore/digest';
 import type { UploadStore } from '@longshore/metadata';
 import type { VerifyPartJobData } from '@longshore/queue';
@@ -28,7 +27,7 @@ export async function verifyStoredPart(job: VerifyPartJobData, deps: VerifyPartD
   const session = sessionFromJson(job.storageSession, job.uploadId);
   const local = deps.storage.localParts;
   if (job.flushOnly && local) {
-    if (!(await flushed(local.partPath(session, job.partNumber)))) return 'gone';
+    if (!(await local.flushPart(session, job.partNumber))) return 'gone';
     await deps.uploads.markPartChecked(job.uploadId, job.partNumber, true);
     return 'ok';
   }
@@ -48,27 +47,6 @@ export async function verifyStoredPart(job: VerifyPartJobData, deps: VerifyPartD
   if (ok) deps.onVerifiedBytes?.(job.length);
   await deps.uploads.markPartChecked(job.uploadId, job.partNumber, ok);
   return ok ? 'ok' : 'bad';
-}
-
-/**
- * fdatasyncs a part file (on libuv's pool: an fsync holds its thread until the disk has the
- * bytes, and the hash threads stay free for checks that read); false when the file is gone
- * (published or aborted meanwhile: finalization did or will do the rest).
- */
-async function flushed(path: string): Promise<boolean> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-  try {
-    await handle.datasync();
-    return true;
-  } finally {
-    await handle.close();
-  }
 }
 
 /** A part file gone (or cut short) from under the check, by storage or on a pool thread. */
