@@ -100,6 +100,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         audit,
         repositories,
         heapGrowth: services.heapGrowth,
+        stagePart: storage.localParts?.stagePart,
       }),
       createV1Router({
         uploads,

@@ -9,6 +9,7 @@ import { publishBytesInOneGo } from './filesystem-publish-bytes.js';
 import { satisfiableRange } from './byte-range.js';
 import { writeChunksCoalesced } from './coalescing-file-writer.js';
 import { writePartFileSync } from './local-part-file.js';
+import { createPartStager, type StagedPartFile } from './staged-part-file.js';
 import { PartExistsError, PathNotFoundError, UploadSessionNotFoundError } from './errors.js';
 import { blobIndexOf, parseBlobIndex, type BlobIndex } from './filesystem-files.js';
 import { isValidPathSegment, resolveLogicalPath } from './storage-driver.js';
@@ -140,7 +141,14 @@ class FilesystemDriver implements StorageDriver {
   readonly localParts: LocalParts = {
     partPath: (session, partNumber) => this.partFile(session, partNumber),
     flushPart: (session, partNumber) => flushFile(this.partFile(session, partNumber)),
+    // Beside uploads/ on the same file system, so a staged part becomes its part file by a hard link.
+    stagePart: () => {
+      this.partStager ??= createPartStager(join(this.rootDir, 'staging'));
+      return this.partStager();
+    },
   };
+
+  private partStager: (() => Promise<StagedPartFile>) | undefined;
 
   private partFile(session: UploadSession, partNumber: number): string {
     if (!Number.isSafeInteger(partNumber) || partNumber < MIN_PART_NUMBER || partNumber > MAX_PART_NUMBER) {

@@ -5,6 +5,7 @@ export {
   type Blobs,
   type ByteRange,
   type LocalParts,
+  type StagedPartFile,
   type ObjectEncryption,
   type ObjectInfo,
   type SmallObjects,

@@ -126,6 +126,9 @@ export interface StorageDriver extends UploadSessions, Blobs, SmallObjects {
  * hash thread can write a whole part into it (`writePartFileSync` from
  * `@longshore/storage/local-part-file`, created exclusively) and read parts back directly.
  */
+export type { StagedPartFile } from './staged-part-file.js';
+import type { StagedPartFile } from './staged-part-file.js';
+
 export interface LocalParts {
   /** The absolute file part `partNumber` of a session lives in (RangeError outside 1..10000). */
   partPath(session: UploadSession, partNumber: number): string;
@@ -134,6 +137,12 @@ export interface LocalParts {
    * or aborted meanwhile).
    */
   flushPart(session: UploadSession, partNumber: number): Promise<boolean>;
+  /**
+   * A new file a part's bytes can be written into before the claim that names the part exists
+   * (the ECR door writes a part as its body is decoded); `adopt(partPath(...))` then makes it
+   * the part's file. Absent where parts are not plain files of one file system.
+   */
+  stagePart?(): Promise<StagedPartFile>;
 }
 
 /** Upload sessions: parts in, one blob out. */

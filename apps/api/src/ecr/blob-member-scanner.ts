@@ -14,6 +14,8 @@
  * buffered path to judge.
  */
 
+import type { DecodeLease } from './decode-buffers.js';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
@@ -40,7 +42,7 @@ type State =
 export interface ScannedBody {
   /** The body with the member's value emptied (`""`), or undefined when the buffered path must judge. */
   text: string | undefined;
-  /** The decoded value, when the member was found as plain canonical base64. */
+  /** The decoded value, when the member was found as plain canonical base64 (until `release`). */
   blob: Buffer | undefined;
   /** The body exactly as it arrived (rebuilt on demand; for errors and the buffered path). */
   originalText(): string;
@@ -64,6 +66,8 @@ export class BlobMemberScanner {
 
   // The member's value.
   private decoded: Buffer = Buffer.alloc(0);
+  /** Where `decoded` was lent from, when it is a reused buffer (decode-buffers.ts). */
+  private lease: DecodeLease | undefined;
   private decodedLength = 0;
   /** Fewer than 4 base64 characters not yet decoded (or padding seen). */
   private pending = '';
@@ -84,6 +88,10 @@ export class BlobMemberScanner {
     member: string,
     /** The body's declared length (Content-Length), to size the value's buffer at once. */
     private readonly declaredLength: number | undefined,
+    /** Lends the buffer the value is decoded into; a fresh one when absent. */
+    private readonly buffers?: { take(size: number): DecodeLease },
+    /** Told each time the decode goes on: the buffer and how many of its bytes are decoded. */
+    private readonly onDecoded?: (buffer: Buffer, length: number) => void,
   ) {
     this.keyBytes = Buffer.from(member, 'latin1');
   }
@@ -138,6 +146,15 @@ export class BlobMemberScanner {
     }
     if (keptFrom < chunk.length) this.kept.push(Buffer.from(chunk.subarray(keptFrom)));
     this.seen += chunk.length;
+  }
+
+  /**
+   * Gives the value's buffer back to where it was lent from: once nothing reads the blob, or the
+   * original text, any more (a body that is not kept, or the request's part written and hashed).
+   */
+  release(): void {
+    this.lease?.release();
+    this.lease = undefined;
   }
 
   /** The scan's result, once the whole body was written. */
@@ -243,7 +260,9 @@ export class BlobMemberScanner {
     // characters (exact for a part sent last, as the SDKs do, unless it is padded).
     const remaining = this.declaredLength === undefined ? undefined : this.declaredLength - consumed - 2;
     const estimate = remaining === undefined || remaining < 0 ? 1024 * 1024 : Math.floor(remaining / 4) * 3;
-    this.decoded = Buffer.allocUnsafeSlow(Math.max(estimate, 3));
+    const size = Math.max(estimate, 3);
+    this.lease = this.buffers?.take(size);
+    this.decoded = this.lease?.buffer ?? Buffer.allocUnsafeSlow(size);
   }
 
   private valueBytes(bytes: Buffer): void {
@@ -271,6 +290,7 @@ export class BlobMemberScanner {
       return;
     }
     this.decodedLength += written;
+    this.onDecoded?.(this.decoded, this.decodedLength);
     this.pending = text.slice(whole);
     if (padding > 0) {
       // A padded group may carry bits its decoded bytes drop: keep its characters as they came.
@@ -300,12 +320,14 @@ export class BlobMemberScanner {
     if (this.decodedLength + more <= this.decoded.length) return;
     const grown = Buffer.allocUnsafeSlow(Math.max(this.decoded.length * 2, this.decodedLength + more));
     this.decoded.copy(grown, 0, 0, this.decodedLength);
+    // A lent buffer goes back only with `release`: what was told to onDecoded may still read it.
     this.decoded = grown;
   }
 
   /**
    * The decoded bytes: a view on the buffer they were decoded into, which a padded part leaves a
-   * byte or two longer. No copy: the part writer moves the whole buffer to a hash thread.
+   * byte or two longer. No copy: the part writer hands it to a hash thread (a lent slot is
+   * shared with it, a fresh buffer moved).
    */
   private exactBlob(): Buffer {
     return this.decoded.subarray(0, this.decodedLength);

@@ -1,3 +1,4 @@
+import type { StagedPartFile } from '@longshore/storage';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
   SerializationException,
@@ -22,9 +23,19 @@ import type { OperationTable } from './operations/index.js';
 import { canStreamPartBody, parseJsonBody, readStreamedPartBody, sendEcrResult } from './ecr-wire.js';
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from '../uploads/ingest-heap-growth.js';
 import type { OperationContext } from './operation-context.js';
+import { DecodeBuffers } from './decode-buffers.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const served = new Set<string>(servedOperations);
+
+/**
+ * The decode buffers parts reuse (decode-buffers.ts): two slots, so a client's next part (or a
+ * second client) finds one free while the last part's answer goes out; a slot holds the model's
+ * largest part (20 MiB) with room for a body that carries it before its other members.
+ */
+const DECODE_SLOTS = 2;
+const DECODE_SLOT_BYTES = 20 * 1024 * 1024 + 64 * 1024;
+const DECODE_SLOT_IDLE_MS = 10_000;
 
 export interface EcrRouterDeps {
   operations: OperationTable;
@@ -40,6 +51,8 @@ export interface EcrRouterDeps {
   repositories: Pick<RepositoryService, 'registryId'>;
   /** V8's own heap growth while a part body streams in (see ingest-heap-growth.ts). */
   heapGrowth?: IngestHeapGrowth;
+  /** Storage's staged part files (LocalParts.stagePart): a part is written as it is decoded. */
+  stagePart?: () => Promise<StagedPartFile>;
 }
 
 /** What the audit line of an ECR mutation needs, filled in as the request goes. */
@@ -56,16 +69,27 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
   const readRaw = (limit: number) => express.raw({ type: () => true, limit, verify: hashRawBody });
   const readOperationBody = readRaw(deps.maxOperationBodyBytes);
   const readPartBody = readRaw(deps.maxRequestBytes);
+  const decodeBuffers = new DecodeBuffers({
+    slots: DECODE_SLOTS,
+    slotBytes: DECODE_SLOT_BYTES,
+    idleMs: DECODE_SLOT_IDLE_MS,
+  });
+  const partMemory = { buffers: decodeBuffers, stagePart: deps.stagePart };
 
   router.post('/', (req, res) => {
     const operation = operationOf(req);
     res.locals.operation = operation ?? 'unknown';
-    const handled = (parseError?: unknown, streamed?: { blob: Buffer | undefined }) => {
+    const handled = (
+      parseError?: unknown,
+      streamed?: { blob: Buffer | undefined; release(): Promise<void> },
+    ): Promise<void> => {
       const controller = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
       });
       const scope: RequestScope = { wire: 'ecr', operation: operation ?? 'unknown', signal: controller.signal };
+      // A refused part is answered once nothing of it is staged any more.
+      if (streamed) scope.beforeAnswer = streamed.release;
       const audited: Audited = {};
       const { audit } = deps;
       if (audit?.enabled && operation && isMutatingEcrOperation(operation)) {
@@ -78,7 +102,7 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
           }
         };
       }
-      void handleRequest(
+      return handleRequest(
         req,
         res,
         scope,
@@ -90,23 +114,24 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
       // The part's base64 is decoded as it arrives, never buffered whole (ecr-wire.ts).
       const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
       heapGrowth
-        .during(() => readStreamedPartBody(req, deps.maxRequestBytes))
+        .during(() => readStreamedPartBody(req, deps.maxRequestBytes, partMemory))
         .then(
           (read) => {
             req.body = read.body;
             setRawBodySha256(req, read.sha256);
-            handled(undefined, { blob: read.blob });
+            // The part was written and hashed (or refused) once the request is handled: its memory goes back.
+            void handled(undefined, read).finally(read.release);
           },
           (err: unknown) => {
             const sha256 = (err as { sha256?: string }).sha256;
             if (sha256) setRawBodySha256(req, sha256);
-            handled(err);
+            void handled(err);
           },
         );
       return;
     }
     const read = operation === 'UploadLayerPart' ? readPartBody : readOperationBody;
-    read(req, res, (readError?: unknown) => handled(readError));
+    read(req, res, (readError?: unknown) => void handled(readError));
   });
 
   async function handle(

@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { SerializationException, ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
 import { BlobMemberScanner } from './blob-member-scanner.js';
+import type { StagedPartFile } from '@longshore/storage';
+import type { DecodeLease } from './decode-buffers.js';
+import { PartStaging } from './part-staging.js';
+import { noteStagedBytes } from '../uploads/staged-parts.js';
 
 /*
  * The AWS JSON 1.1 wire of the ECR door: bodies decoded as express.json would (a whole JSON
@@ -19,6 +23,20 @@ export interface StreamedPartBody {
   blob: Buffer | undefined;
   /** SHA-256 (hex) of the raw body, for SigV4. */
   sha256: string;
+  /**
+   * Gives `blob`'s memory back for the next part (once the staged writes that read it settled,
+   * removing a staged file no part adopted): call once nothing reads the blob any more. Settles
+   * once done; calling it again answers the same promise.
+   */
+  release(): Promise<void>;
+}
+
+/** Where a streamed part's decoded bytes go besides the blob (both optional). */
+export interface PartBodyMemory {
+  /** Lends the buffer the part is decoded into (decode-buffers.ts); fresh memory when absent. */
+  buffers?: { take(size: number): DecodeLease };
+  /** Opens a staged part file the decoded bytes are written to as they come (part-staging.ts). */
+  stagePart?: () => Promise<StagedPartFile>;
 }
 
 /** An error shaped as body-parser's, so the router answers it the same way. */
@@ -44,18 +62,32 @@ export function canStreamPartBody(req: Request): boolean {
  * (see blob-member-scanner.ts). Errors are the ones express.json raises for the same body:
  * `entity.too.large` beyond `limit`, `entity.parse.failed` with JSON.parse's own message.
  */
-export function readStreamedPartBody(req: Request, limit: number): Promise<StreamedPartBody> {
+export function readStreamedPartBody(
+  req: Request,
+  limit: number,
+  memory: PartBodyMemory = {},
+): Promise<StreamedPartBody> {
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   if (declared !== undefined && declared > limit) {
     return Promise.reject(bodyParserError('entity.too.large', 'request entity too large'));
   }
   const hash = createHash('sha256');
   let received = 0;
+  const staging = memory.buffers && memory.stagePart ? new PartStaging(memory.stagePart) : undefined;
   const scanner = new BlobMemberScanner(
     PART_BLOB_MEMBER,
     declared !== undefined && Number.isSafeInteger(declared) ? declared : undefined,
+    memory.buffers,
+    staging && ((buffer, length) => staging.decoded(buffer, length)),
   );
-  return new Promise<StreamedPartBody>((resolve, reject) => {
+  let released: Promise<void> | undefined;
+  const release = () => {
+    released ??= (staging ? staging.settled().catch(() => undefined) : Promise.resolve()).then(() => scanner.release());
+    return released;
+  };
+  return new Promise<StreamedPartBody>((resolve, rejectWith) => {
+    // A body refused is answered once its staged file is gone and its decode buffer back.
+    const reject = (err: unknown) => void release().then(() => rejectWith(err));
     let settled = false;
     const settle = (outcome: () => void) => {
       if (settled) return;
@@ -81,7 +113,7 @@ export function readStreamedPartBody(req: Request, limit: number): Promise<Strea
       settle(() => {
         const sha256 = hash.digest('hex');
         try {
-          resolve(finish(scanner, sha256));
+          resolve(finish(scanner, sha256, staging, release));
         } catch (err) {
           // As with express.json, a body that is not JSON was still read whole: SigV4 covers it.
           reject(Object.assign(err as Error, { sha256 }));
@@ -93,7 +125,12 @@ export function readStreamedPartBody(req: Request, limit: number): Promise<Strea
   });
 }
 
-function finish(scanner: BlobMemberScanner, sha256: string): StreamedPartBody {
+function finish(
+  scanner: BlobMemberScanner,
+  sha256: string,
+  staging: PartStaging | undefined,
+  release: () => Promise<void>,
+): StreamedPartBody {
   const scanned = scanner.finish();
   const text = scanned.text ?? scanned.originalText();
   let body: unknown;
@@ -104,12 +141,17 @@ function finish(scanner: BlobMemberScanner, sha256: string): StreamedPartBody {
     const message = scanned.text === undefined ? (err as Error).message : parseErrorOf(scanned.originalText());
     throw bodyParserError('entity.parse.failed', message);
   }
-  if (scanned.blob === undefined) return { body, blob: undefined, sha256 };
+  if (scanned.blob === undefined) {
+    void release();
+    return { body, blob: undefined, sha256, release };
+  }
+  const staged = staging?.finish(scanned.blob.length);
+  if (staged) noteStagedBytes(scanned.blob, staged);
   const object = body as Record<string, unknown>;
   // A part over the model's bound is refused by the validator, which needs its length: the
   // original text then. Otherwise the empty string passes the blob's checks as the part did.
   if (scanned.blob.length > MAX_PART_BLOB_BYTES) object[PART_BLOB_MEMBER] = scanned.blob.toString('base64');
-  return { body, blob: scanned.blob, sha256 };
+  return { body, blob: scanned.blob, sha256, release };
 }
 
 /** The model's bound on `layerPartBlob` (LayerPartBlob: max 20971520). */

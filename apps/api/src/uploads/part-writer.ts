@@ -6,6 +6,7 @@ import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from './ingest-heap-growth.js';
 import { hashingStream, type PartHashes, type StreamLimit } from './part-hasher.js';
 import { readSmallBody } from './small-body.js';
+import { stagedBytesOf } from './staged-parts.js';
 
 export interface PartWriterDeps {
   storage: StorageDriver;
@@ -57,8 +58,9 @@ export async function writeClaimedPart(
 }
 
 /**
- * A whole part in memory (the ECR JSON door). Large parts go to the hash pool's threads, which
- * also write them when the driver has local files, so the API's event loop only moves bytes.
+ * A whole part in memory (the ECR JSON door). Large parts are hashed on the hash pool's threads;
+ * a part in memory of its own moves to the thread, which also writes it when the driver has
+ * local files, so the API's event loop only moves bytes.
  */
 async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Uint8Array): Promise<StoredPart> {
   const { storage, hashPool } = deps;
@@ -76,15 +78,16 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
       computePartHashes(data, layerState),
     ]);
     receipt = written.receipt;
-  } else if (local) {
+  } else if (local && stagedBytesOf(data)) {
+    let written: { receipt: string };
+    [written, result] = await adoptWhileHashing(deps, claimed, data, layerState);
+    receipt = written.receipt;
+  } else if (local && !(data.buffer instanceof SharedArrayBuffer)) {
     // The data moves to the thread (storage's writePartFileSync writes it there): it must not be used here afterwards.
     result = await hashPool.ingestPart({ path: local.partPath(session, partNumber), data, layerState });
   } else {
     let written: { receipt: string };
-    [written, result] = await Promise.all([
-      storage.writePart(session, partNumber, data, size),
-      hashPool.hashPart({ data, layerState }),
-    ]);
+    [written, result] = await writeWhileHashing(deps, claimed, data, layerState);
     receipt = written.receipt;
   }
   return {
@@ -92,4 +95,50 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
     receipt,
     hashes: { partChecksum: result.partChecksum, layerState: Buffer.from(result.layerState).toString('base64') },
   };
+}
+
+/**
+ * Writes the part (storage's own write, off the event loop) while a hash thread hashes it: for
+ * drivers without local files, and for memory shared with the thread (a decode buffer the ECR
+ * door reuses, decode-buffers.ts), which the thread reads in place. The two run at once (writing
+ * 10 MiB into the page cache takes ~20 ms on a disk that throttles, hashing it ~8), and both are
+ * settled before this returns: the caller reuses the memory only once neither reads it.
+ */
+async function writeWhileHashing(
+  deps: PartWriterDeps,
+  claimed: ClaimedPart,
+  data: Uint8Array,
+  layerState: Uint8Array,
+): Promise<[{ receipt: string }, { partChecksum: string; layerState: Uint8Array }]> {
+  const [written, hashed] = await Promise.allSettled([
+    deps.storage.writePart(claimed.session, claimed.partNumber, data, data.byteLength),
+    deps.hashPool.hashPart({ data, layerState }),
+  ]);
+  if (written.status === 'rejected') throw written.reason;
+  if (hashed.status === 'rejected') throw hashed.reason;
+  return [written.value, hashed.value];
+}
+
+/**
+ * A part the ECR door already wrote to a staged file as its body arrived (staged-parts.ts):
+ * the file becomes the part's while a hash thread hashes the bytes in memory. When adoption
+ * fails (the staging broke, the part file exists, the upload is gone), the bytes are written as
+ * any other part's, with the driver's own answer to what went wrong.
+ */
+async function adoptWhileHashing(
+  deps: PartWriterDeps,
+  claimed: ClaimedPart,
+  data: Uint8Array,
+  layerState: Uint8Array,
+): Promise<[{ receipt: string }, { partChecksum: string; layerState: Uint8Array }]> {
+  const { storage } = deps;
+  const partPath = storage.localParts!.partPath(claimed.session, claimed.partNumber);
+  const [adopted, hashed] = await Promise.allSettled([
+    stagedBytesOf(data)!.adopt(partPath),
+    deps.hashPool.hashPart({ data, layerState }),
+  ]);
+  if (hashed.status === 'rejected') throw hashed.reason;
+  if (adopted.status === 'fulfilled' && adopted.value) return [{ receipt: '' }, hashed.value];
+  const written = await storage.writePart(claimed.session, claimed.partNumber, data, data.byteLength);
+  return [written, hashed.value];
 }
