@@ -1,8 +1,8 @@
 import type { Express, Request } from 'express';
 import { PageTokens } from '@longshore/auth';
 import type { Config } from '@longshore/config';
-import { UnsupportedOperationError } from '@longshore/domain';
-import { sharedSecret, WORKER_ALIVE_MS } from '@longshore/metadata';
+import { prepareEcrInputValidators, UnsupportedOperationError } from '@longshore/domain';
+import { preloadScripts, sharedSecret, WORKER_ALIVE_MS } from '@longshore/metadata';
 import { checkRedis } from '@longshore/queue';
 import { checkStorage } from '@longshore/storage';
 import type { Registry } from 'prom-client';
@@ -41,6 +41,16 @@ export interface Api {
   close(): Promise<void>;
 }
 
+/** The ECR operations of a push (docker's order), whose input validators are compiled at start. */
+const PUSH_OPERATIONS = [
+  'GetAuthorizationToken',
+  'BatchCheckLayerAvailability',
+  'InitiateLayerUpload',
+  'UploadLayerPart',
+  'CompleteLayerUpload',
+  'PutImage',
+] as const;
+
 /**
  * The composition root: builds every part of the API from the configuration, once. What the
  * parts share (connections, stores, queues, metrics: api-context.ts), the services behind the
@@ -49,6 +59,12 @@ export interface Api {
  */
 export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const context = await createApiContext(config, log);
+  // The stores' scripts in Redis's cache before the first request, not on its critical path (preload-scripts.ts).
+  // A push's ECR operations validated by compiled code from the first request on.
+  prepareEcrInputValidators(PUSH_OPERATIONS);
+  const scriptsLoaded = preloadScripts(context.redis).catch((err: unknown) =>
+    log.warn({ err }, 'could not preload the Redis scripts; each is sent on its first use'),
+  );
   const services = buildServices(context);
   const access = await buildAuth(context);
   // With S3 storage, blob GETs redirect to a presigned URL of the store (S3_REDIRECT_DOWNLOADS).
@@ -140,6 +156,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     ],
   });
 
+  await scriptsLoaded;
   return {
     app,
     metricsRegistry: context.metricsRegistry,

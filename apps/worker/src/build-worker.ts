@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@longshore/config';
+import { digestFromState } from '@longshore/digest';
+import { preloadScripts } from '@longshore/metadata';
 import { checkRedisDurability } from '@longshore/queue';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@longshore/telemetry';
@@ -26,6 +28,12 @@ export interface FinalizeWorker {
 /** The composition root of a worker process: one consumer per queue, the heartbeat, the ops listener. */
 export async function buildWorker(config: Config, log: Logger): Promise<FinalizeWorker> {
   const context = await createWorkerContext(config, log);
+  // The SHA-256 engines (the native addon) loaded now rather than by the first finalization.
+  await digestFromState(new Uint8Array(0));
+  // The stores' scripts in Redis's cache before the first job, not on its critical path (preload-scripts.ts).
+  const scriptsLoaded = preloadScripts(context.storeRedis).catch((err: unknown) =>
+    log.warn({ err }, 'could not preload the Redis scripts; each is sent on its first use'),
+  );
   const finalize = startFinalizeWorker(context);
   const workers = [
     finalize,
@@ -40,7 +48,7 @@ export async function buildWorker(config: Config, log: Logger): Promise<Finalize
   ];
   const workerId = randomUUID();
   const heartbeat = await startHeartbeat(context.stores.workers, workerId);
-  await finalize.waitUntilReady();
+  await Promise.all([finalize.waitUntilReady(), scriptsLoaded]);
   const ops = await startWorkerOpsServer(context, finalize);
   void checkRedisDurability(context.redis, log);
   log.info(

@@ -47,8 +47,8 @@ export {
   AccessDeniedException,
   ThrottlingException,
 } from './errors/auth-errors.js';
-export { validateEcrInput } from './validation/validate-ecr-input.js';
-export { validateShape, type ValidateShapeOptions } from './validation/validate-shape.js';
+export { prepareEcrInputValidators, validateEcrInput } from './validation/validate-ecr-input.js';
+export { prepareShapeValidator, validateShape, type ValidateShapeOptions } from './validation/validate-shape.js';
 export { RequestValidationError } from './validation/validation-error.js';
 export { RequestSerializationError } from './validation/request-serialization-error.js';
 export {

@@ -26,6 +26,7 @@ export type { UploadRecord, UploadStatus, PartRecord } from './upload-record.js'
 export { HEARTBEAT_MS, WORKER_ALIVE_MS, WorkerRegistry } from './worker-registry.js';
 export { sharedSecret } from './shared-secret.js';
 export { createStores, type Stores } from './create-stores.js';
+export { preloadScripts, storeScripts } from './preload-scripts.js';
 export {
   ImageStore,
   type PutImageCommand,

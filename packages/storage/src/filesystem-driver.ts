@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, unlink as unlinkCallback } from 'node:fs';
+import { createReadStream, mkdirSync, statSync, unlink as unlinkCallback } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { syncDirectory, writeFileAtomically, writeFully } from './filesystem-files.js';
 import { publishBytesInOneGo } from './filesystem-publish-bytes.js';
+import { publishPartsInPlace } from './filesystem-publish-in-place.js';
 import { satisfiableRange } from './byte-range.js';
 import { writeChunksCoalesced } from './coalescing-file-writer.js';
 import { writePartFileSync } from './local-part-file.js';
@@ -48,7 +49,6 @@ const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 const BLOB_LOCATION = /^blobs\/(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|sha512\/[0-9a-f]{2}\/[0-9a-f]{128})$/;
 const BLOB_DIGEST = /^(sha256):([0-9a-f]{64})$|^(sha512):([0-9a-f]{128})$/;
 const READ_CHUNK = 1024 * 1024;
-const PART_FILE_NAME = /^[0-9]+$/;
 const unlink = promisify(unlinkCallback);
 /**
  * A part this small (a whole small layer, typically) is written at once on the calling thread:
@@ -173,7 +173,7 @@ class FilesystemDriver implements StorageDriver {
 
   /**
    * Publishes the committed parts where they lie: the session's `parts/` directory gets its
-   * segment list and becomes the blob's directory in one rename (see publishInPlace), whatever
+   * segment list and becomes the blob's directory in one rename (filesystem-publish-in-place.ts), whatever
    * the number of parts. Idempotent at every step: a re-run rewrites the index and renames; a
    * `parts/` already renamed is found at the blob's address, which is also what a later session
    * of the same digest finds (its parts are then left for abortUpload).
@@ -184,19 +184,20 @@ class FilesystemDriver implements StorageDriver {
     digest: string | undefined,
   ): Promise<BlobLocation> {
     const { location, blobDir } = this.blobPlace(digest);
-    if (await isFile(join(blobDir, 'index'))) return location;
+    // On this thread: a stat costs less than the hop through libuv's pool (see filesystem-publish-in-place.ts).
+    if (isFileNow(join(blobDir, 'index'))) return location;
     const named = digest!;
     const partsDir = this.partsDir(session.uploadId);
     try {
-      const prepared = await this.prepareInPlace(partsDir, parts, named);
-      if (prepared === 'staged-earlier') {
-        // A completion of an earlier version moved some parts into `publish/`: finish it that way.
-        const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
-        if (!(await this.stage(session, parts, named, publishDir))) return this.publishedOrMissing(location, session);
-        await renameIntoNewParent(publishDir, blobDir);
-      } else {
-        await renameIntoNewParent(partsDir, blobDir);
-      }
+      const target = { partsDir, blobDir, digest: named };
+      const outcome = await publishPartsInPlace(target, parts, this.knownShards, this.completeStep);
+      if (outcome === 'published') return location;
+      if (outcome === 'lost') return await this.publishedOrMissing(location, session);
+      // A completion of an earlier version moved some parts into `publish/`: finish it that way.
+      const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
+      if (!(await this.stage(session, parts, named, publishDir)))
+        return await this.publishedOrMissing(location, session);
+      await renameIntoNewParent(publishDir, blobDir);
     } catch (error) {
       const code = errorCode(error);
       // ENOTEMPTY/EEXIST: another session published this digest first. ENOENT: a concurrent or
@@ -209,41 +210,6 @@ class FilesystemDriver implements StorageDriver {
     this.completeStep?.('published');
     await syncDirectory(dirname(blobDir));
     return location;
-  }
-
-  /**
-   * Makes `parts/` a complete blob directory, all durable, ready to be renamed to the blob's
-   * address: the segment list written beside the parts, the committed parts fsynced (all but
-   * those the background check already flushed, `durable`), the part files no claim committed
-   * removed (a stale writer's) and the directory's entries fsynced. The fsyncs are issued
-   * together: the disk commits them in one go. 'staged-earlier' when a committed part is not there.
-   */
-  private async prepareInPlace(
-    partsDir: string,
-    parts: readonly WrittenPart[],
-    digest: string,
-  ): Promise<'prepared' | 'staged-earlier'> {
-    const present = new Set(await readdir(partsDir));
-    const committed = new Set(parts.map((part) => String(part.partNumber)));
-    for (const name of committed) if (!present.has(name)) return 'staged-earlier';
-    // Part files only: an index temp may be a concurrent run's, about to be renamed.
-    const strays = [...present].filter((name) => PART_FILE_NAME.test(name) && !committed.has(name));
-    const text = JSON.stringify(blobIndexOf(digest, parts));
-    const index = present.has('index') ? undefined : await createIndex(join(partsDir, 'index'), text);
-    this.completeStep?.('part-staged');
-    await Promise.all([
-      ...parts
-        .filter((part) => !part.durable)
-        .map((part) => syncFile(join(partsDir, String(part.partNumber)), part.size)),
-      ...strays.map((name) => rm(join(partsDir, name), { force: true, recursive: true })),
-      // The directory's entries (the index's among them) once they are all made; an index there
-      // already (an earlier or concurrent run's, maybe cut short) is replaced whole first.
-      index
-        ? Promise.all([syncAndClose(index), syncDirectory(partsDir)])
-        : replaceIndex(partsDir, text).then(() => syncDirectory(partsDir)),
-    ]);
-    this.completeStep?.('index-written');
-    return 'prepared';
   }
 
   /**
@@ -505,30 +471,9 @@ async function renameIntoNewParent(from: string, to: string): Promise<void> {
   }
 }
 
-/**
- * Creates a blob's index exclusively and answers its open handle, for `syncAndClose`; undefined
- * when one is there already (see replaceIndex). Exclusive: truncating an index another run wrote
- * could leave it empty at the moment that run publishes.
- */
-async function createIndex(file: string, text: string): Promise<FileHandle | undefined> {
-  try {
-    return await writeUnsynced(file, text, 'wx');
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return undefined;
-    throw error;
-  }
-}
-
-/** Replaces `dir/index` whole: a durable temp file renamed over it (the caller then fsyncs `dir`). */
-async function replaceIndex(dir: string, text: string): Promise<void> {
-  const temp = join(dir, `.index.tmp-${randomBytes(8).toString('hex')}`);
-  await syncAndClose(await writeUnsynced(temp, text));
-  await rename(temp, join(dir, 'index'));
-}
-
-/** Writes a file (replacing it, unless `flags` says otherwise) and answers its open handle, for `syncAndClose`. */
-async function writeUnsynced(file: string, text: string, flags: 'w' | 'wx' = 'w'): Promise<FileHandle> {
-  const handle = await open(file, flags, 0o644);
+/** Writes (replacing) a file and answers its open handle, for `syncAndClose`. */
+async function writeUnsynced(file: string, text: string): Promise<FileHandle> {
+  const handle = await open(file, 'w', 0o644);
   try {
     await writeFully(handle, Buffer.from(text), 0);
     return handle;
@@ -586,6 +531,15 @@ async function openFile(file: string, path: string): Promise<{ handle: FileHandl
     return { handle, size: info.size };
   } catch (error) {
     await handle.close();
+    throw error;
+  }
+}
+
+function isFileNow(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch (error) {
+    if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) return false;
     throw error;
   }
 }

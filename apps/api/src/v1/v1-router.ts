@@ -6,6 +6,7 @@ import {
   isCallbackAllowed,
   parseUploadId,
   toStatusDocument,
+  prepareShapeValidator,
   validateShape,
   type CompleteLayerUploadInput,
 } from '@longshore/domain';
@@ -53,7 +54,11 @@ type Handler = (req: Request, res: Response) => Promise<void>;
  * The JSON status API for CI fleets: complete asynchronously, then poll (or long-poll) one
  * record per upload; a raw binary part upload for clients that need no AWS wire format.
  */
+/** The body of `POST …/complete`: CompleteLayerUpload's, the upload id taken from the path. */
+const COMPLETE_BODY = { omitMembers: ['uploadId'] } as const;
+
 export function createV1Router(deps: V1RouterDeps): RequestHandler {
+  prepareShapeValidator('CompleteLayerUploadRequest', COMPLETE_BODY); // not on the first completion's path
   const router = Router();
   const parseJson = express.json({ limit: JSON_BODY_LIMIT, type: () => true, verify: hashRawBody });
 
@@ -122,9 +127,11 @@ export function createV1Router(deps: V1RouterDeps): RequestHandler {
     route('v1.CompleteUpload', async (req, res) => {
       const principal = await authenticateV1(deps.auth, req, 'parsed');
       const uploadId = uploadIdOf(req);
-      const body = validateShape<Omit<CompleteLayerUploadInput, 'uploadId'>>('CompleteLayerUploadRequest', req.body, {
-        omitMembers: ['uploadId'],
-      });
+      const body = validateShape<Omit<CompleteLayerUploadInput, 'uploadId'>>(
+        'CompleteLayerUploadRequest',
+        req.body,
+        COMPLETE_BODY,
+      );
       noteRepository(req, body.repositoryName);
       deps.auth.permissions.require(principal, 'ecr:CompleteLayerUpload', body.repositoryName);
       const callbackUrl = callbackUrlOf(req.body, deps.callbackAllowlist);

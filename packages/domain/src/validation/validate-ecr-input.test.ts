@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidParameterException, SerializationException, UnknownOperationException } from '../errors/ecr-errors.js';
 import { ecrApiModel } from './ecr-api-model.js';
 import { servedOperations, type CompleteLayerUploadInput, type EcrOperation } from './ecr-inputs.js';
-import { validateEcrInput } from './validate-ecr-input.js';
+import { prepareEcrInputValidators, validateEcrInput } from './validate-ecr-input.js';
 import { validateShape } from './validate-shape.js';
 import { RequestValidationError } from './validation-error.js';
 
@@ -474,5 +474,21 @@ describe('validateShape', () => {
 
   it('throws a plain Error for a shape the model does not define', () => {
     expect(() => validateShape('NoSuchShape', {})).toThrow(/no shape named 'NoSuchShape'/);
+  });
+});
+
+describe('prepareEcrInputValidators', () => {
+  it('compiles the validators of served operations ahead of their first request, which then validate as before', () => {
+    prepareEcrInputValidators(['InitiateLayerUpload', 'CompleteLayerUpload']);
+    const input = validateEcrInput('CompleteLayerUpload', { repositoryName: 'app', uploadId, layerDigests: [digest] });
+    expect(input.layerDigests).toEqual([digest]);
+    // A rejection still lists its violations (that validator is compiled on the first rejection).
+    expect(() => validateEcrInput('CompleteLayerUpload', { repositoryName: 'App!', uploadId })).toThrow(
+      InvalidParameterException,
+    );
+  });
+
+  it('refuses an operation this service does not serve', () => {
+    expect(() => prepareEcrInputValidators(['NoSuchOperation' as EcrOperation])).toThrow(UnknownOperationException);
   });
 });

@@ -1,7 +1,7 @@
 import { UnknownOperationException } from '../errors/ecr-errors.js';
 import { ecrApiModel } from './ecr-api-model.js';
 import { isEcrOperation, type EcrInputs, type EcrOperation } from './ecr-inputs.js';
-import { validateShape } from './validate-shape.js';
+import { prepareShapeValidator, validateShape } from './validate-shape.js';
 
 /**
  * Validates the JSON body of an ECR request against the operation's input shape in the ECR API
@@ -11,7 +11,16 @@ import { validateShape } from './validate-shape.js';
  * `UnknownOperationException` for an operation this service does not serve.
  */
 export function validateEcrInput<O extends EcrOperation>(operation: O, body: unknown): EcrInputs[O] {
+  return validateShape<EcrInputs[O]>(inputShapeOf(operation), body);
+}
+
+/** Compiles the input validators of `operations` now, not on their first request (see prepareShapeValidator). */
+export function prepareEcrInputValidators(operations: readonly EcrOperation[]): void {
+  for (const operation of operations) prepareShapeValidator(inputShapeOf(operation));
+}
+
+function inputShapeOf(operation: EcrOperation): string {
   const inputShape = isEcrOperation(operation) ? ecrApiModel.operations[operation]?.input?.shape : undefined;
   if (!inputShape) throw new UnknownOperationException(`Unknown operation ${String(operation)}`);
-  return validateShape<EcrInputs[O]>(inputShape, body);
+  return inputShape;
 }

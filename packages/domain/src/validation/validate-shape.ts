@@ -14,10 +14,11 @@ export interface ValidateShapeOptions {
  * Two validators per shape: `first` stops at the first violation and decides; `all` collects
  * every violation for the message, and only runs on a rejected request whose lists are cut
  * short (ajv's allErrors would otherwise build an error per element of a huge invalid list).
+ * `all` is compiled only when a request is rejected: an accepted one never needs it.
  */
 interface ShapeValidators {
   first: ValidateFunction;
-  all: ValidateFunction;
+  all(): ValidateFunction;
 }
 
 /** Elements of a list the model does not bound that the full report looks at. */
@@ -37,11 +38,26 @@ function validatorsFor(shapeName: string, omitMembers: readonly string[]): Shape
   if (!validators) {
     const schema = modelToJsonSchema(shapeName, { omitMembers });
     ajvFirst ??= createAjv(false);
-    ajvAll ??= createAjv(true);
-    validators = { first: ajvFirst.compile(schema), all: ajvAll.compile(schema) };
+    let all: ValidateFunction | undefined;
+    validators = {
+      first: ajvFirst.compile(schema),
+      all: () => {
+        ajvAll ??= createAjv(true);
+        all ??= ajvAll.compile(schema);
+        return all;
+      },
+    };
     cache.set(key, validators);
   }
   return validators;
+}
+
+/**
+ * Compiles the validator of a shape now rather than on its first request (a few milliseconds
+ * of ajv code generation each, which the first push after a start would otherwise wait for).
+ */
+export function prepareShapeValidator(shapeName: string, options: ValidateShapeOptions = {}): void {
+  validatorsFor(shapeName, options.omitMembers ?? []);
 }
 
 /**
@@ -64,7 +80,8 @@ export function validateShape<T>(shapeName: string, body: unknown, options: Vali
 
   // A fresh copy: the first pass may already have decoded blobs in `input`.
   const report = project(shapeName, body, { omitMembers, reportOnly: true });
-  if (!validators.all(report)) throw toRequestError(validators.all.errors ?? [], report);
+  const all = validators.all();
+  if (!all(report)) throw toRequestError(all.errors ?? [], report);
   // The violation lies beyond the part of a long list the report looked at.
   throw toRequestError(validators.first.errors ?? [], input);
 }
