@@ -2,7 +2,7 @@ import { pushLayer, uploadProgress, type PushContext, type PushPath } from '../p
 import { boundForBytes, cpuPerPushFigure, type RunResult, type ScenarioDefinition } from '../scenario.js';
 import { megabytesPerSecond } from '../stats.js';
 import type { SyntheticLayer } from '../synthetic-layers.js';
-import { prepareLayer } from './push-one-layer.js';
+import { prepareLayer, warmUp } from './push-one-layer.js';
 
 const CONCURRENT_LAYERS = 4;
 
@@ -50,6 +50,7 @@ export const fourLargeLayers: ScenarioDefinition = {
 };
 
 async function pushFourLayers(ctx: PushContext, path: PushPath): Promise<RunResult> {
+  await warmUp(ctx, path);
   const layers: SyntheticLayer[] = [];
   for (let i = 0; i < CONCURRENT_LAYERS; i += 1)
     layers.push(await prepareLayer(ctx, 'four-large-layers', ctx.sizes.fourLayersBytes));

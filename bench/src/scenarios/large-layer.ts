@@ -6,7 +6,7 @@ import {
   type RunResult,
   type ScenarioDefinition,
 } from '../scenario.js';
-import { layerFigures, prepareLayer, pushDetail, pushOneLayer } from './push-one-layer.js';
+import { layerFigures, prepareLayer, pushDetail, pushOneLayer, warmUp } from './push-one-layer.js';
 
 const summaries: Record<PushPath, string> = {
   ecr: 'one client pushes one large layer with UploadLayerPart (base64 in JSON, 10 MiB parts, one after the other), then CompleteLayerUpload',
@@ -18,6 +18,7 @@ const summaries: Record<PushPath, string> = {
 export const largeLayerPeer: PeerWorkload = {
   summary: 'one layer of the same size: POST, one PATCH per 10 MiB chunk, then PUT ?digest= (completion)',
   async run(ctx): Promise<RunResult> {
+    await warmUp(ctx, 'v2');
     const layer = await prepareLayer(ctx, 'peer', ctx.sizes.largeLayerBytes);
     const result = await pushOneLayer(ctx, 'peer', layer, 'v2');
     return {
@@ -55,6 +56,7 @@ function largeLayer(name: 'large-layer' | 'large-layer-raw' | 'large-layer-v2', 
     timeoutMs: (sizes) => boundForBytes(sizes.largeLayerBytes),
     async run(ctx): Promise<RunResult> {
       if (path === 'v2') await ctx.oci.probe({ signal: ctx.signal });
+      await warmUp(ctx, path);
       const layer = await prepareLayer(ctx, name, ctx.sizes.largeLayerBytes);
       const result = await pushOneLayer(ctx, name, layer, path);
       return {

@@ -20,6 +20,16 @@ export async function prepareLayer(
   return layer;
 }
 
+/**
+ * One untimed push of a two-part layer through the same door before the measured push, on both
+ * registries alike: the figures are then a running service's, not its first push's (Redis's script
+ * cache, code compiled on first use, modules loaded lazily).
+ */
+export async function warmUp(ctx: PushContext, path: PushPath): Promise<void> {
+  const layer = await ctx.layers.create(2 * ctx.layers.partBytes, ctx.signal);
+  await pushLayer(ctx, layer, path, {});
+}
+
 /** One client pushing one layer, with CPU shares per phase and the upload rate on the status line. */
 export function pushOneLayer(
   ctx: PushContext,
