@@ -1,3 +1,4 @@
+import type { BodyVisitor } from './body-deadlines.js';
 import { RequestValidationError } from '@longshore/domain';
 import { createPartChecksum, createResumableSha256, PART_CHECKSUM_ALGORITHM } from '@longshore/digest';
 
@@ -17,40 +18,49 @@ export interface StreamLimit {
   tooLong(): Error;
 }
 
+/** What a streamed part's body is checked and hashed with, chunk by chunk (see `partHashing`). */
+export interface PartHashing extends BodyVisitor {
+  /** Counts, checks and hashes one chunk; throws when the body is now longer than allowed. */
+  take(chunk: Uint8Array): void;
+  /**
+   * The body ended: throws when it is short of its declared length — before the stream ends, so
+   * no driver ever sees a body end short of the length it was told (S3 would wait for the
+   * missing bytes until its request timeout).
+   */
+  ended(): void;
+  /** The part's hashes once the body ended; throws when it ended short of its declared length. */
+  result(): PartHashes;
+  received(): number;
+}
+
 /**
  * For raw uploads: feeds each chunk as it passes on its way to storage into the part's own
  * checksum (CRC32C, checked against the stored bytes before publishing) and into the layer's
- * running SHA-256 — and refuses a body longer or shorter than the declared range (the stream throws).
+ * running SHA-256 — and refuses a body longer or shorter than the declared range.
  * Both refusals name the `body` as the offending field (an `InvalidParameterException`).
  * With no declared length the part is whatever the body holds, up to `limit.maxBytes`.
+ * The body's one async generator calls it (body-deadlines.ts `withBodyDeadlines`).
  */
-export async function hashingStream(
-  source: AsyncIterable<Uint8Array>,
+export async function partHashing(
   previousState: string,
   expectedLength: number | undefined,
   limit: StreamLimit,
   /** Told of each chunk's size once it is hashed (see IngestHeapGrowth.passed). */
   passed?: (bytes: number) => void,
-): Promise<{ stream: AsyncIterable<Uint8Array>; result(): PartHashes; received(): number }> {
+): Promise<PartHashing> {
   const hashing = await startHashing(previousState);
   let received = 0;
-  async function* tee() {
-    for await (const chunk of source) {
+  return {
+    take(chunk) {
       received += chunk.byteLength;
-      if (expectedLength !== undefined && received > expectedLength) {
-        throw longBody(expectedLength);
-      }
+      if (expectedLength !== undefined && received > expectedLength) throw longBody(expectedLength);
       if (received > limit.maxBytes) throw limit.tooLong();
       hashing.update(chunk);
       passed?.(chunk.byteLength);
-      yield chunk;
-    }
-    // Refused before the stream ends, so no driver ever sees a body end short of the length it
-    // was told (S3 would wait for the missing bytes until its request timeout).
-    if (expectedLength !== undefined && received < expectedLength) throw shortBody(received, expectedLength);
-  }
-  return {
-    stream: tee(),
+    },
+    ended() {
+      if (expectedLength !== undefined && received < expectedLength) throw shortBody(received, expectedLength);
+    },
     received: () => received,
     result() {
       if (expectedLength !== undefined && received !== expectedLength) throw shortBody(received, expectedLength);

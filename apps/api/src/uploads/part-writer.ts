@@ -4,7 +4,7 @@ import { computePartHashes, type HashPool } from '@longshore/digest';
 import type { StorageDriver, UploadSession } from '@longshore/storage';
 import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from './ingest-heap-growth.js';
-import { hashingStream, type PartHashes, type StreamLimit } from './part-hasher.js';
+import { partHashing, type PartHashes, type StreamLimit } from './part-hasher.js';
 import { readSmallBody } from './small-body.js';
 import { stagedBytesOf } from './staged-parts.js';
 
@@ -48,11 +48,12 @@ export async function writeClaimedPart(
     // A small request body (a typical layer pushed in one PUT) is read whole, then written and hashed in one go.
     return ingestBuffer(deps, claimed, await readSmallBody(data, declared, deps.bodyDeadlines, limit));
   }
-  const body = withBodyDeadlines(data, deps.bodyDeadlines);
   const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
-  const hashing = await hashingStream(body, claimed.hashState, declared, limit, heapGrowth.passed);
+  const hashing = await partHashing(claimed.hashState, declared, limit, heapGrowth.passed);
+  // One async generator between the request and the file: deadlines, length checks and hashes.
+  const body = withBodyDeadlines(data, deps.bodyDeadlines, hashing);
   const written = await heapGrowth.during(() =>
-    deps.storage.writePart(claimed.session, claimed.partNumber, hashing.stream, declared),
+    deps.storage.writePart(claimed.session, claimed.partNumber, body, declared),
   );
   return { size: written.size, receipt: written.receipt, hashes: hashing.result() };
 }
