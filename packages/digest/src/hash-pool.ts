@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import { PartMissingError, ShortReadError } from '@longshore/storage';
-import type { AdvanceSha256Task, ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
+import type { ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
 
 /**
@@ -20,12 +20,6 @@ export interface HashPool {
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
   hashPart(task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>): Promise<IngestPartResult>;
-  /**
-   * A running SHA-256 (a saved state, see Sha256Engines) advanced over `chunks` on a pool thread:
-   * a request body hashed as it arrives, a batch at a time (digestFromState finishes it). Chunks
-   * that own their whole memory are moved, not copied: don't use them afterwards.
-   */
-  advanceSha256(task: AdvanceSha256Task): Promise<Uint8Array>;
   /** The most threads the pool runs at once (HASH_THREADS). */
   readonly threads: number;
   /** Threads running now: they start on demand and exit when idle (HASH_THREAD_IDLE_MS). */
@@ -74,18 +68,6 @@ function transferable(data: Uint8Array): ArrayBuffer[] | undefined {
   return owned || data.buffer.byteLength > Buffer.poolSize ? [data.buffer] : undefined;
 }
 
-/** The memory of the chunks that own all of theirs (each once): those move, the others are copied. */
-function ownedMemory(chunks: Uint8Array[]): ArrayBuffer[] {
-  const owned = new Set<ArrayBuffer>();
-  for (const chunk of chunks) {
-    const { buffer } = chunk;
-    if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength) {
-      owned.add(buffer);
-    }
-  }
-  return [...owned];
-}
-
 /** The typed storage error a file task's failure code stands for (ThreadFailure below). */
 function rebuilt(failure: ThreadFailure): Error {
   return failure.threadFailure === 'short-read'
@@ -121,8 +103,6 @@ export function createHashPool(threads: number, options: { idleMs?: number } = {
     ingestPart: (task) =>
       pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,
-    advanceSha256: (task) =>
-      pool.run(task, { name: 'advanceSha256', transferList: ownedMemory(task.chunks) }) as Promise<Uint8Array>,
     liveThreads: () => pool.threads.length,
     utilization: () => pool.utilization,
     close: () => pool.destroy(),

@@ -7,7 +7,6 @@ import {
   type IngestPartTask,
 } from './ingest-task.js';
 import { createPartChecksum, type PartChecksumAlgorithm } from './part-checksum.js';
-import { defaultSha256Engines } from './digest.js';
 import { collectYoungGarbage } from './thread-gc.js';
 import type { ThreadFailure } from './hash-pool.js';
 
@@ -105,23 +104,6 @@ export async function hashPartTask(
   (task as Partial<IngestPartTask>).data = undefined;
   collectYoungGarbage();
   return result;
-}
-
-/** A body's running SHA-256 carried on over the next of its chunks, in order (see HashPool.advanceSha256). */
-export interface AdvanceSha256Task {
-  chunks: Uint8Array[];
-  /** The state after the chunks before (empty at the start). */
-  state: Uint8Array;
-}
-
-/** Pool task: the state after `chunks`, then the chunks freed (see thread-gc.ts). */
-export async function advanceSha256(task: AdvanceSha256Task): Promise<Uint8Array> {
-  const hasher = await defaultSha256Engines().resume(task.state);
-  for (const chunk of task.chunks) hasher.update(chunk);
-  const state = hasher.save();
-  task.chunks = [];
-  collectYoungGarbage();
-  return state;
 }
 
 /** Thrown inside a task when a file ends before the range it is read for. */

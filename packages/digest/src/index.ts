@@ -16,12 +16,7 @@ export { hashStateFormat, LOST_HASH_STATE, type HashStateFormat } from './digest
 export { createSha256Engines, type Sha256Engines, type LayerHasher } from './digest.js';
 export { loadNativeSha256, type NativeSha256Binding } from './digest.js';
 export { createHashPool, type HashPool } from './hash-pool.js';
-export type {
-  AdvanceSha256Task,
-  ChecksumFileRangeTask,
-  HashFileRangeTask,
-  HashFileRangesTask,
-} from './hash-task.js';
+export type { ChecksumFileRangeTask, HashFileRangeTask, HashFileRangesTask } from './hash-task.js';
 export {
   createPartChecksum,
   partChecksumAlgorithm,

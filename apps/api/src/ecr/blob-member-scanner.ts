@@ -273,9 +273,40 @@ export class BlobMemberScanner {
       this.rawTail.push(Buffer.from(bytes));
       return;
     }
-    const text = this.pending + bytes.toString('latin1');
-    const whole = text.length - (text.length % 4);
-    const groups = text.slice(0, whole);
+    let from = 0;
+    if (this.pending.length > 0) {
+      // The group the last chunk left open is completed and decoded apart: the rest of this
+      // chunk is then taken as it is, never copied into one string with the leftover.
+      const need = 4 - this.pending.length;
+      if (bytes.length < need) {
+        this.pending += bytes.toString('latin1');
+        return;
+      }
+      if (!this.decodeGroups(this.pending + bytes.toString('latin1', 0, need))) {
+        this.startTail();
+        this.rawTail.push(Buffer.from(bytes));
+        return;
+      }
+      this.pending = '';
+      from = need;
+      if (this.padded) {
+        if (from < bytes.length) this.valueBytes(bytes.subarray(from));
+        return;
+      }
+    }
+    const rest = bytes.length - from;
+    const whole = from + rest - (rest % 4);
+    if (whole > from && !this.decodeGroups(bytes.toString('latin1', from, whole))) {
+      this.startTail();
+      this.rawTail.push(Buffer.from(bytes.subarray(from)));
+      return;
+    }
+    this.pending = bytes.toString('latin1', whole);
+  }
+
+  /** Decodes whole groups; false (nothing decoded) when they are not plain canonical base64. */
+  private decodeGroups(groups: string): boolean {
+    const whole = groups.length;
     const padding = groups.endsWith('==') ? 2 : groups.endsWith('=') ? 1 : 0;
     const expected = (whole / 4) * 3 - padding;
     // Node's decoder skips characters outside the alphabet and stops at early padding (both
@@ -284,20 +315,16 @@ export class BlobMemberScanner {
       groups.includes('-') || groups.includes('_') || (padding > 0 && groups.indexOf('=') !== whole - padding);
     this.ensureRoom(expected);
     const written = odd ? -1 : this.decoded.write(groups, this.decodedLength, 'base64');
-    if (written !== expected) {
-      this.startTail();
-      this.rawTail.push(Buffer.from(bytes));
-      return;
-    }
+    if (written !== expected) return false;
     this.decodedLength += written;
     this.onDecoded?.(this.decoded, this.decodedLength);
-    this.pending = text.slice(whole);
     if (padding > 0) {
       // A padded group may carry bits its decoded bytes drop: keep its characters as they came.
       this.padded = true;
       this.paddedGroup = groups.slice(whole - 4);
       this.paddedGroupBytes = 3 - padding;
     }
+    return true;
   }
 
   /**

@@ -1,4 +1,3 @@
-import type { HashPool } from '@longshore/digest';
 import type { StagedPartFile } from '@longshore/storage';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
@@ -52,8 +51,6 @@ export interface EcrRouterDeps {
   repositories: Pick<RepositoryService, 'registryId'>;
   /** V8's own heap growth while a part body streams in (see ingest-heap-growth.ts). */
   heapGrowth?: IngestHeapGrowth;
-  /** Hashes a large part body for SigV4 on its threads as it arrives (payload-hasher.ts). */
-  hashPool?: Pick<HashPool, 'advanceSha256'>;
   /** Storage's staged part files (LocalParts.stagePart): a part is written as it is decoded. */
   stagePart?: () => Promise<StagedPartFile>;
 }
@@ -77,7 +74,7 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     slotBytes: DECODE_SLOT_BYTES,
     idleMs: DECODE_SLOT_IDLE_MS,
   });
-  const partMemory = { buffers: decodeBuffers, stagePart: deps.stagePart, hashPool: deps.hashPool };
+  const partMemory = { buffers: decodeBuffers, stagePart: deps.stagePart };
 
   router.post('/', (req, res) => {
     const operation = operationOf(req);
@@ -148,14 +145,6 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     streamed?: { blob: Buffer | undefined },
   ) {
     const knock = knockOf('ecr', req);
-    // The streamed body's own reading failed (its payload hash could not be finished): a server fault.
-    if (
-      parseError &&
-      (parseError as { type?: string; sha256?: string }).type === undefined &&
-      !(parseError as { sha256?: string }).sha256
-    ) {
-      throw parseError;
-    }
     if (parseError && (parseError as { sha256?: string }).sha256 === undefined) {
       // The body could not be read (too large, an unknown coding): never authenticated, counted against the source.
       const error = bodyError(parseError);

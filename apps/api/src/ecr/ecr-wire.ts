@@ -1,11 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { SerializationException, ecrType, wireEntry, type LongshoreError } from '@longshore/domain';
 import { BlobMemberScanner } from './blob-member-scanner.js';
-import type { HashPool } from '@longshore/digest';
 import type { StagedPartFile } from '@longshore/storage';
 import type { DecodeLease } from './decode-buffers.js';
 import { PartStaging } from './part-staging.js';
-import { inlinePayloadHasher, threadPayloadHasher } from './payload-hasher.js';
 import { noteStagedBytes } from '../uploads/staged-parts.js';
 
 /*
@@ -38,12 +37,7 @@ export interface PartBodyMemory {
   buffers?: { take(size: number): DecodeLease };
   /** Opens a staged part file the decoded bytes are written to as they come (part-staging.ts). */
   stagePart?: () => Promise<StagedPartFile>;
-  /** Hashes the raw body for SigV4 on a hash thread as it arrives (payload-hasher.ts); here when absent. */
-  hashPool?: Pick<HashPool, 'advanceSha256'>;
 }
-
-/** Bodies from this size on are hashed on a thread (when one is given); smaller ones here. */
-const THREAD_HASHED_BODY_BYTES = 1024 * 1024;
 
 /** An error shaped as body-parser's, so the router answers it the same way. */
 function bodyParserError(type: 'entity.too.large' | 'entity.parse.failed' | 'request.aborted', message: string) {
@@ -77,10 +71,7 @@ export function readStreamedPartBody(
   if (declared !== undefined && declared > limit) {
     return Promise.reject(bodyParserError('entity.too.large', 'request entity too large'));
   }
-  const hash =
-    memory.hashPool && declared !== undefined && declared >= THREAD_HASHED_BODY_BYTES
-      ? threadPayloadHasher(memory.hashPool)
-      : inlinePayloadHasher();
+  const hash = createHash('sha256');
   let received = 0;
   const staging = memory.buffers && memory.stagePart ? new PartStaging(memory.stagePart) : undefined;
   const scanner = new BlobMemberScanner(
@@ -111,29 +102,22 @@ export function readStreamedPartBody(
         settle(() => reject(bodyParserError('entity.too.large', 'request entity too large')));
         return;
       }
+      hash.update(chunk);
       try {
         scanner.write(chunk);
       } catch (err) {
         settle(() => reject(err));
-        return;
       }
-      // Last: the chunk may move to a hash thread.
-      hash.update(chunk);
     };
     const onEnd = () =>
       settle(() => {
-        hash.digest().then(
-          (sha256) => {
-            try {
-              resolve(finish(scanner, sha256, staging, release));
-            } catch (err) {
-              // As with express.json, a body that is not JSON was still read whole: SigV4 covers it.
-              reject(Object.assign(err as Error, { sha256 }));
-            }
-          },
-          // Not the body's fault: answered as the server's (an error of no body-parser type).
-          (err: unknown) => reject(err),
-        );
+        const sha256 = hash.digest('hex');
+        try {
+          resolve(finish(scanner, sha256, staging, release));
+        } catch (err) {
+          // As with express.json, a body that is not JSON was still read whole: SigV4 covers it.
+          reject(Object.assign(err as Error, { sha256 }));
+        }
       });
     const onError = (err: Error) => settle(() => reject(bodyParserError('request.aborted', err.message)));
     const onAborted = () => settle(() => reject(bodyParserError('request.aborted', 'request aborted')));
