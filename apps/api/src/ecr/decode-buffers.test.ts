@@ -32,6 +32,12 @@ describe('DecodeBuffers', () => {
     expect(pool.kept).toBe(0);
   });
 
+  it('gives a small part memory of its own, so it is never staged', () => {
+    const pool = new DecodeBuffers({ slots: 2, slotBytes: 1024, idleMs: 60_000, minBytes: 100 });
+    expect(pool.take(99).buffer.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(pool.take(100).buffer.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
   it('drops free slots once idle', async () => {
     const pool = new DecodeBuffers({ slots: 2, slotBytes: 1024, idleMs: 5 });
     const lent = pool.take(10);

@@ -29,6 +29,8 @@ export interface DecodeBuffersOptions {
   slotBytes: number;
   /** Free slots are dropped after this long without a request taking one. */
   idleMs: number;
+  /** Smaller parts (a small layer's one part) take fresh memory: no slot, no staging (part-staging.ts). */
+  minBytes?: number;
 }
 
 export class DecodeBuffers {
@@ -38,9 +40,10 @@ export class DecodeBuffers {
 
   constructor(private readonly options: DecodeBuffersOptions) {}
 
-  /** A buffer of exactly `size` bytes: a view on a free slot, or fresh memory when none fits. */
+  /** A buffer of exactly `size` bytes: a view on a free slot, or fresh memory when none fits (or it is small). */
   take(size: number): DecodeLease {
-    if (size > this.options.slotBytes || this.lent >= this.options.slots) {
+    const small = size < (this.options.minBytes ?? 0);
+    if (small || size > this.options.slotBytes || this.lent >= this.options.slots) {
       return { buffer: Buffer.allocUnsafeSlow(size), release: () => undefined };
     }
     const memory = this.free.pop() ?? new SharedArrayBuffer(this.options.slotBytes);

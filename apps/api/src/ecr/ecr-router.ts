@@ -8,6 +8,7 @@ import {
   validateEcrInput,
   type EcrOperation,
   type UploadLayerPartInput,
+  INLINE_HASH_MAX_BYTES,
 } from '@longshore/domain';
 import { claimedAccessKeyId } from '@longshore/auth';
 import { ecrAuditEvents } from '../audit/ecr-audit-events.js';
@@ -73,6 +74,8 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     slots: DECODE_SLOTS,
     slotBytes: DECODE_SLOT_BYTES,
     idleMs: DECODE_SLOT_IDLE_MS,
+    // A part the part writer hashes inline and writes in one call gains nothing from a slot or staging.
+    minBytes: INLINE_HASH_MAX_BYTES + 1,
   });
   const partMemory = { buffers: decodeBuffers, stagePart: deps.stagePart };
 
