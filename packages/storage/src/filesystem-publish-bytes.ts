@@ -5,12 +5,10 @@
  * completion was a hop through libuv's thread pool and back to the event loop (about half a
  * millisecond each on an idle 2-core machine), one after another.
  */
-import { closeSync, fsync, mkdirSync, openSync, renameSync, statSync, writevSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { closeSync, mkdirSync, openSync, statSync, writevSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CompleteStep } from './filesystem-driver.js';
-
-const fsyncFd = promisify(fsync);
+import { errorCode, fsyncFd, publishIntoShard } from './filesystem-shard-publish.js';
 
 /** Where a small blob is assembled and where it is published. */
 export interface BytesPublication {
@@ -62,40 +60,7 @@ export async function publishBytesInOneGo(
   }
   step?.('index-written');
   await beforeVisible;
-  const shard = dirname(target.blobDir);
-  try {
-    renameIntoShard(target, shard, knownShards);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') return 'lost';
-    throw error;
-  }
-  step?.('published');
-  const fd = openSync(shard, 'r');
-  try {
-    await fsyncFd(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return 'published';
-}
-
-/** Renames `publish/` to the blob's address; the shard directory is made the first time this process needs it. */
-function renameIntoShard(target: BytesPublication, shard: string, knownShards: Set<string>): void {
-  if (!knownShards.has(shard)) {
-    mkdirSync(shard, { recursive: true });
-    knownShards.add(shard);
-  }
-  try {
-    renameSync(target.publishDir, target.blobDir);
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT' || statSync(target.publishDir, { throwIfNoEntry: false }) === undefined) {
-      throw error;
-    }
-    // The shard directory went away (made by hand, or a test's cleanup): once more with it.
-    mkdirSync(shard, { recursive: true });
-    renameSync(target.publishDir, target.blobDir);
-  }
+  return publishIntoShard(target.publishDir, target.blobDir, knownShards, step);
 }
 
 /** Creates (or truncates) `file`, writes every chunk, and answers the open descriptor for the fsync. */
@@ -124,8 +89,4 @@ function writeNewFile(file: string, chunks: readonly Uint8Array[]): number {
     closeSync(fd);
     throw error;
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }

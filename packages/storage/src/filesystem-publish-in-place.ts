@@ -7,26 +7,14 @@
  * through `fs.promises` each step was a hop through libuv's pool and back to the event loop
  * (0.5–1 ms apiece on a loaded 2-core machine), one after another.
  */
-import {
-  closeSync,
-  fstatSync,
-  fsync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { CompleteStep } from './filesystem-driver.js';
 import { blobIndexOf } from './filesystem-files.js';
+import { errorCode, fsyncFd, publishIntoShard } from './filesystem-shard-publish.js';
 import type { WrittenPart } from './storage-driver.js';
 
-const fsyncFd = promisify(fsync);
 const PART_FILE_NAME = /^[0-9]+$/;
 
 /** Where the parts lie and where they are published. */
@@ -91,22 +79,7 @@ export async function publishPartsInPlace(
     for (const fd of fds) closeSync(fd);
   }
   step?.('index-written');
-  const shard = dirname(blobDir);
-  try {
-    renameIntoShard(partsDir, blobDir, knownShards);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') return 'lost';
-    throw error;
-  }
-  step?.('published');
-  const fd = openSync(shard, 'r');
-  try {
-    await fsyncFd(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return 'published';
+  return publishIntoShard(partsDir, blobDir, knownShards, step);
 }
 
 /** Creates the index exclusively and answers its descriptor; undefined when one is there already. */
@@ -142,25 +115,4 @@ async function replaceIndex(dir: string, text: string): Promise<void> {
 
 function writeAll(fd: number, bytes: Buffer): void {
   for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-}
-
-/** Renames `parts/` to the blob's address; the shard directory is made the first time this process needs it. */
-function renameIntoShard(partsDir: string, blobDir: string, knownShards: Set<string>): void {
-  const shard = dirname(blobDir);
-  if (!knownShards.has(shard)) {
-    mkdirSync(shard, { recursive: true });
-    knownShards.add(shard);
-  }
-  try {
-    renameSync(partsDir, blobDir);
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT' || statSync(partsDir, { throwIfNoEntry: false }) === undefined) throw error;
-    // The shard directory went away (made by hand, or a test's cleanup): once more with it.
-    mkdirSync(shard, { recursive: true });
-    renameSync(partsDir, blobDir);
-  }
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
