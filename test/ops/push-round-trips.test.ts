@@ -14,8 +14,9 @@ import { RedisMonitor } from '../support/redis-monitor.js';
 /**
  * The Redis commands the API sends on a push's critical path, counted with MONITOR on a lone
  * push: the checks that live in other Redis Cluster slots (the repository, its layer links) are
- * read alongside the upload's own reads or scripts, never one after another, and a monolithic
- * PUT commits its body and begins the completion in one script. Only the commands about this
+ * read alongside the upload's own reads or scripts, never one after another, a small part is
+ * written after a read and committed without a claim, and a monolithic PUT commits its body and
+ * begins the completion in one script: one durable write of the API's before the hand-over. Only the commands about this
  * upload and its repository count (the finalize queue's own commands are BullMQ's, not these).
  */
 describe("the API's Redis round trips per push", () => {
@@ -72,7 +73,7 @@ describe("the API's Redis round trips per push", () => {
     return started.headers.get('location')!;
   }
 
-  it('a /v2 monolithic PUT: the session and the checks in one round trip, the claim, then one script that commits and queues', async () => {
+  it('a /v2 monolithic PUT: the session and the checks in one round trip, then one script that commits and queues (no claim)', async () => {
     const repositoryName = 'round-trips/v2';
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
     for (const round of [0, 1]) {
@@ -90,9 +91,10 @@ describe("the API's Redis round trips per push", () => {
       });
       if (round === 0) continue;
       const critical = untilQueued(commands);
-      // Reads sent together (their order within the round trip is the client's), then two scripts.
+      // Reads sent together (their order within the round trip is the client's), then one script:
+      // a small body is written without a claim and committed with the completion's start.
       expect([...critical.slice(0, 3)].sort()).toEqual(['hexists', 'hgetall', 'hmget']);
-      expect(critical.slice(3)).toEqual(['evalsha', 'evalsha']);
+      expect(critical.slice(3)).toEqual(['evalsha']);
     }
   });
 
@@ -112,7 +114,7 @@ describe("the API's Redis round trips per push", () => {
     expect(writes[0]!.source).toBe('lua');
   });
 
-  it('the ECR door: a part claims with the repository check alongside, a completion reads its checks together', async () => {
+  it('the ECR door: a small part reads the upload with the repository check, then commits without a claim; a completion reads its checks together', async () => {
     const repositoryName = 'round-trips/ecr';
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
     const layer = randomLayer(64 * 1024);
@@ -129,7 +131,7 @@ describe("the API's Redis round trips per push", () => {
       );
     });
     const names = part.map((c) => c.command);
-    expect(names.slice(0, 2).sort()).toEqual(['evalsha', 'hexists']);
+    expect(names.slice(0, 2).sort()).toEqual(['hexists', 'hgetall']);
     expect(names.slice(2)).toEqual(['evalsha']);
 
     const completion = await commandsOf(uploadId!, repositoryName, async () => {

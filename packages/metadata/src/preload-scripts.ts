@@ -16,6 +16,7 @@ import { claimRepositorySlot } from './scripts/claim-repository-slot.js';
 import { clearRepository } from './scripts/clear-repository.js';
 import { commitLastPart } from './scripts/commit-last-part.js';
 import { commitPart } from './scripts/commit-part.js';
+import { commitUnclaimedLastPart, commitUnclaimedPart } from './scripts/commit-unclaimed-part.js';
 import { compareAndDelete } from './scripts/compare-and-delete.js';
 import { deleteImage } from './scripts/delete-image.js';
 import { deleteImages } from './scripts/delete-images.js';
@@ -45,6 +46,8 @@ export const storeScripts: readonly LuaScript[] = [
   clearRepository,
   commitLastPart,
   commitPart,
+  commitUnclaimedLastPart,
+  commitUnclaimedPart,
   compareAndDelete,
   deleteImage,
   deleteImages,

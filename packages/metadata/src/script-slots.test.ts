@@ -125,6 +125,18 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
     { jobId: 'job-whole', layerDigests: [`sha256:${'9'.repeat(64)}`] },
     await stores.uploads.completionFacts(repositoryName, [`sha256:${'9'.repeat(64)}`]),
   );
+  // Parts written without a claim: one committed on its own, one with its completion.
+  const unclaimed = await stores.uploads.initiate(repositoryName, registryId);
+  const unclaimedRef = { uploadId: unclaimed.uploadId, repositoryName, registryId };
+  await stores.uploads.commitUnclaimedPart(unclaimedRef, 1, { ...part, partNumber: 1 }, '');
+  await stores.uploads.commitUnclaimedLastPart(
+    unclaimedRef,
+    2,
+    { ...part, offset: 4, partNumber: 2 },
+    '',
+    { jobId: 'job-unclaimed', layerDigests: [`sha256:${'8'.repeat(64)}`] },
+    await stores.uploads.completionFacts(repositoryName, [`sha256:${'8'.repeat(64)}`]),
+  );
   await stores.uploads.startFinalizing(upload.uploadId, 'job');
   await stores.blobs.claim(digest, 'location');
   await stores.layers.link(repositoryName, registryId, digest, { size: 4, uploadId: upload.uploadId, linkedAt: 0 });

@@ -16,6 +16,11 @@ export interface UploadRecord extends UploadStatusFacts {
   allowEmpty: boolean;
   /** Whether a part upload currently holds the upload. */
   partInFlight: boolean;
+  /**
+   * The last storage part number handed out (0 before any): every claim and every commit of a
+   * part written without a claim takes the next one.
+   */
+  nextPartNumber: number;
   /** The upload's storage session (the driver's UploadSession as JSON), made at initiate. */
   storageSession?: string;
   /** Saved SHA-256 state after `bytesReceived` bytes (base64), while uploading. */

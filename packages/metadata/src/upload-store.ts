@@ -8,6 +8,7 @@ import { beginCompletion } from './scripts/begin-completion.js';
 import { claimPart } from './scripts/claim-part.js';
 import { commitLastPart } from './scripts/commit-last-part.js';
 import { commitPart } from './scripts/commit-part.js';
+import { commitUnclaimedLastPart, commitUnclaimedPart } from './scripts/commit-unclaimed-part.js';
 import { initiateUpload } from './scripts/initiate-upload.js';
 import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
@@ -304,6 +305,96 @@ export class UploadStore {
   }
 
   /**
+   * The upload's record and whether its repository exists, read in one round trip (no write):
+   * what a part written without a claim starts from (see commitUnclaimedPart).
+   */
+  async partStart(ref: UploadRef): Promise<{ record: UploadRecord | undefined; repositoryExists: boolean }> {
+    const [record, repositoryExists] = await Promise.all([
+      this.get(ref.uploadId),
+      this.repositoryExists(ref.repositoryName),
+    ]);
+    return { record, repositoryExists };
+  }
+
+  /**
+   * The part number a part of `length` bytes at `first` may be written under without a claim
+   * (commitUnclaimedPart), judged from `record` as read: the upload belongs to `ref`, takes parts,
+   * has received exactly the bytes before `first`, no claim is live, and the part is within every
+   * limit a claim checks. Undefined otherwise: the part goes the claimed way, whose refusals are
+   * the ones a part has always had.
+   */
+  unclaimedPartNumber(record: UploadRecord | undefined, ref: UploadRef, first: number, length: number) {
+    if (!record || record.repositoryName !== ref.repositoryName || record.registryId !== ref.registryId) return;
+    if (record.status !== 'uploading' || record.partInFlight || !record.storageSession) return;
+    const partNumber = record.nextPartNumber + 1;
+    const withinLimits =
+      length > 0 &&
+      length <= (record.maxPartSize ?? this.limits.maxPartSize) &&
+      record.partsReceived + 1 <= this.limits.maxParts &&
+      partNumber <= MAX_PART_NUMBER &&
+      first + length <= this.limits.maxLayerSize;
+    return record.bytesReceived === first && withinLimits ? partNumber : undefined;
+  }
+
+  /**
+   * Commits a part written without a claim into the file of `partNumber` (the record's
+   * `nextPartNumber + 1` as read), if the upload is still as read (see commit-unclaimed-part.ts):
+   * true when committed; false when not, with nothing written (the writer removes its file and
+   * goes the claimed way).
+   */
+  async commitUnclaimedPart(
+    ref: UploadRef,
+    partNumber: number,
+    part: PartRecord,
+    hashState: string,
+    now = Date.now(),
+  ): Promise<boolean> {
+    const [code] = await runScript<[string]>(
+      this.redis,
+      commitUnclaimedPart,
+      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
+      this.unclaimedArgs(ref, partNumber, part, hashState, now),
+    );
+    return code === 'OK';
+  }
+
+  /**
+   * commitUnclaimedPart and beginCompletion in one round trip (as commitLastPart for a claimed
+   * part): 'not-committed' when the part was not committed (nothing written); a completion refused
+   * after the commit throws as beginCompletion does.
+   */
+  async commitUnclaimedLastPart(
+    ref: UploadRef,
+    partNumber: number,
+    part: PartRecord,
+    hashState: string,
+    options: CompletionOptions,
+    facts: CompletionFacts,
+    now = Date.now(),
+  ): Promise<LastPartStart> {
+    if (!facts.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
+    const [code, received, begun, detail] = await runScript<[string, string, string?, string?]>(
+      this.redis,
+      commitUnclaimedLastPart,
+      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
+      [...this.unclaimedArgs(ref, partNumber, part, hashState, now), ...this.completionArgs(ref, options, facts, now)],
+    );
+    if (code !== 'OK') return { outcome: 'not-committed', refusal: lostClaim(received, begun) };
+    return this.completionStart(begun!, detail);
+  }
+
+  private unclaimedArgs(
+    ref: UploadRef,
+    partNumber: number,
+    part: PartRecord,
+    hashState: string,
+    now: number,
+  ): (string | number)[] {
+    const stand = { token: randomUUID() } as PartClaim;
+    return [...this.commitArgs(stand, part, hashState, now), ref.repositoryName, ref.registryId, partNumber];
+  }
+
+  /**
    * Ends an upload still taking parts (OCI DELETE of an upload): afterwards a part or completion
    * is refused, and a part in flight cannot commit. Returns its storage session (JSON; '' if it
    * had none), whose bytes the caller removes; RefusedError UPLOAD_NOT_FOUND if there is no
@@ -483,6 +574,7 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     maxPartSize: optionalNumber(flat.maxPartSize),
     allowEmpty: flat.allowEmpty === '1',
     partInFlight: Number(flat.claimUntil ?? 0) > now,
+    nextPartNumber: Number(flat.nextPartNumber ?? 0),
     storageSession: flat.storageSession || undefined,
     hashState: flat.hashState || undefined,
     layerDigests: flat.layerDigests ? (JSON.parse(flat.layerDigests) as string[]) : undefined,

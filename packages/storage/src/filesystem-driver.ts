@@ -141,6 +141,7 @@ class FilesystemDriver implements StorageDriver {
   readonly localParts: LocalParts = {
     partPath: (session, partNumber) => this.partFile(session, partNumber),
     flushPart: (session, partNumber) => flushFile(this.partFile(session, partNumber)),
+    removePart: (session, partNumber) => rm(this.partFile(session, partNumber), { force: true }),
     // Beside uploads/ on the same file system, so a staged part becomes its part file by a hard link.
     stagePart: () => {
       this.partStager ??= createPartStager(join(this.rootDir, 'staging'));

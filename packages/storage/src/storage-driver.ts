@@ -138,6 +138,11 @@ export interface LocalParts {
    */
   flushPart(session: UploadSession, partNumber: number): Promise<boolean>;
   /**
+   * Removes a part file its writer created and no commit names (a part written without a claim
+   * whose commit was refused); nothing when it is gone already.
+   */
+  removePart(session: UploadSession, partNumber: number): Promise<void>;
+  /**
    * A new file a part's bytes can be written into before the claim that names the part exists
    * (the ECR door writes a part as its body is decoded); `adopt(partPath(...))` then makes it
    * the part's file. Absent where parts are not plain files of one file system.

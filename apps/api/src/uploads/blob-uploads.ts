@@ -131,7 +131,7 @@ export class BlobUploads {
     signal?: AbortSignal,
   ): Promise<{ existed: boolean }> {
     const request = { ...refOf(record), layerDigests: [digest] };
-    return this.existedIfRefused(() => this.deps.uploads.completeWithLastPart(last, request, facts, signal));
+    return this.existedIfRefused(() => this.deps.uploads.completeWithLastPart(last, request, facts, signal, record));
   }
 
   /** A completion refused because the repository already holds the layer is success. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
+  INLINE_HASH_MAX_BYTES,
   InvalidLayerException,
   LongshoreError,
   RefusedError,
@@ -33,7 +35,7 @@ import {
   type FinalizeQueue,
   type VerifyQueue,
 } from '@longshore/queue';
-import { sessionFromJson, sessionToJson, type StorageDriver } from '@longshore/storage';
+import { PartExistsError, sessionFromJson, sessionToJson, type StorageDriver } from '@longshore/storage';
 import type { HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
 import type { BodyDeadlines } from './body-deadlines.js';
@@ -42,6 +44,7 @@ import { isCommittedReplay } from './part-replay.js';
 import { uploadRefusal, worded } from './upload-refusals.js';
 import type { IngestHeapGrowth } from './ingest-heap-growth.js';
 import { writeClaimedPart, type StoredPart } from './part-writer.js';
+import { readSmallBody } from './small-body.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
 export const ECR_PART_SIZE = 10_485_760;
@@ -104,6 +107,20 @@ interface LastPart {
   stored: StoredPart;
 }
 
+/** A small part in memory written without a claim, under `partNumber` (see writeUnclaimed). */
+interface UnclaimedPart {
+  part: PartUpload & { data: Uint8Array };
+  partNumber: number;
+  storageSession: string;
+  stored: StoredPart;
+}
+
+/** A claimed write refused because its part number's file exists: a writer without a claim made it. */
+const NUMBER_TAKEN = Symbol('number taken');
+
+/** How many claims a part takes at most when each finds its number's file taken. */
+const CLAIMS_PER_PART = 3;
+
 const terminal = (record: UploadRecord | undefined) => !record || isUploadFinished(record.status);
 
 /** An upload's life from the API's side: initiate, parts, and the hand-over to the queue. */
@@ -143,17 +160,131 @@ export class UploadService {
    * whose upload completed or was aborted meanwhile) is refused, its bytes never published.
    */
   async uploadPart(part: PartUpload): Promise<number> {
-    const claim = await this.claim(part);
-    if (claim === 'replayed') return part.partFirstByte + declaredOf(part)! - 1;
-    const stored = await this.writeClaimed(part, claim);
+    const unclaimed = await this.uploadUnclaimed(part);
+    if (unclaimed !== undefined) return unclaimed;
+    const claimed = await this.claimAndWrite(part);
+    if (claimed === 'replayed') return part.partFirstByte + declaredOf(part)! - 1;
+    const { claim, stored } = claimed;
     if (!stored) return part.partFirstByte - 1;
     try {
-      await this.deps.uploads.commitPart(part, claim, partRecordOf(part, claim, stored), stored.hashes.layerState);
+      await this.deps.uploads.commitPart(
+        part,
+        claim,
+        partRecordOf(part, claim.partNumber, stored),
+        stored.hashes.layerState,
+      );
     } catch (err) {
       throw await this.releaseAfter(part, claim, err);
     }
     await this.partStored(part, claim, stored);
     return part.partFirstByte + stored.size - 1;
+  }
+
+  /**
+   * A small part in memory, on a driver with local part files, written and committed without a
+   * claim (two round trips, one of them a read, instead of two writes): the upload's record is
+   * read, the part written under the next part number as read, and committed if the upload is
+   * still as read (UploadStore.commitUnclaimedPart). Undefined when the part is not one for this
+   * way, or its commit was refused (its file then removed): the caller goes the claimed way.
+   */
+  private async uploadUnclaimed(part: PartUpload): Promise<number | undefined> {
+    if (!this.unclaimable(part)) return undefined;
+    const { record, repositoryExists } = await this.deps.uploads.partStart(part);
+    if (!repositoryExists) return undefined;
+    const written = await this.writeUnclaimed(part, record);
+    if (!written) return undefined;
+    const { partNumber, stored } = written;
+    const committed = await this.deps.uploads.commitUnclaimedPart(
+      part,
+      partNumber,
+      partRecordOf(part, partNumber, stored),
+      stored.hashes.layerState,
+    );
+    if (!committed) {
+      await this.removeUnclaimed(written);
+      return undefined;
+    }
+    this.deps.events?.bytesReceived?.(stored.size);
+    return part.partFirstByte + stored.size - 1;
+  }
+
+  /** Whether `part` may go without a claim: small, in memory, its range its size, local part files. */
+  private unclaimable(part: PartUpload): part is PartUpload & { data: Uint8Array } {
+    const { data } = part;
+    return (
+      this.deps.storage.localParts !== undefined &&
+      data instanceof Uint8Array &&
+      data.byteLength > 0 &&
+      data.byteLength <= INLINE_HASH_MAX_BYTES &&
+      part.partLastByte === part.partFirstByte + data.byteLength - 1
+    );
+  }
+
+  /**
+   * Writes `part` under the part number `record` (as read) offers it without a claim, hashed from
+   * the record's hash state; undefined when it offers none, or the write failed (another writer's
+   * file has the number, the session is gone): the claimed way answers those. The file is created
+   * exclusively, so it is this writer's alone.
+   */
+  private async writeUnclaimed(
+    part: PartUpload & { data: Uint8Array },
+    record: UploadRecord | undefined,
+  ): Promise<UnclaimedPart | undefined> {
+    const size = part.data.byteLength;
+    const partNumber = this.deps.uploads.unclaimedPartNumber(record, part, part.partFirstByte, size);
+    if (partNumber === undefined || !record?.storageSession) return undefined;
+    const { storageSession } = record;
+    const limit = { maxBytes: size, tooLong: () => uploadRefusal('PART_TOO_LARGE', part, { limit: size }) };
+    try {
+      const session = sessionFromJson(storageSession, part.uploadId);
+      const claimed = { session, partNumber, hashState: record.hashState ?? '' };
+      const stored = await writeClaimedPart(this.deps, claimed, part.data, size, limit);
+      return { part, partNumber, storageSession, stored };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes the file of an unclaimed part whose commit was refused (best effort: an upload's end removes it too). */
+  private async removeUnclaimed({ part, partNumber, storageSession }: UnclaimedPart): Promise<void> {
+    const session = sessionFromJson(storageSession, part.uploadId);
+    await this.deps.storage.localParts?.removePart(session, partNumber).catch(() => undefined);
+  }
+
+  /**
+   * Claims the upload for `part` and writes it (the claimed way). A claim whose part number's file
+   * exists already (a writer without a claim made it, and can no longer commit it: the claim took
+   * the number) is claimed again, when the part's bytes can still be read: the next claim takes
+   * the next number. A small streamed body is read whole first, so it can be written again.
+   */
+  private async claimAndWrite(
+    asked: PartUpload,
+    repositoryExists?: boolean,
+  ): Promise<'replayed' | { part: PartUpload; claim: PartClaim; stored: StoredPart | undefined }> {
+    let part = asked;
+    for (let attempt = 1; ; attempt++) {
+      const claim = await this.claim(part, repositoryExists);
+      if (claim === 'replayed') return claim;
+      part = await this.bufferedSmallBody(part, claim);
+      const stored = await this.writeClaimed(part, claim, attempt < CLAIMS_PER_PART);
+      if (stored !== NUMBER_TAKEN) return { part, claim, stored };
+    }
+  }
+
+  /**
+   * A streamed body of a small declared length, read whole (as the part writer would read it),
+   * so that a write refused for its part number can be tried again with the same bytes.
+   */
+  private async bufferedSmallBody(part: PartUpload, claim: PartClaim): Promise<PartUpload> {
+    const declared = declaredOf(part);
+    if (!(part.data instanceof Readable) || declared === undefined || declared <= 0) return part;
+    if (declared > INLINE_HASH_MAX_BYTES || !this.deps.storage.localParts) return part;
+    try {
+      const data = await readSmallBody(part.data, declared, this.deps.bodyDeadlines, this.streamLimit(part, claim));
+      return { ...part, data, partLastByte: part.partFirstByte + declared - 1, length: undefined };
+    } catch (err) {
+      throw await this.releaseAfter(part, claim, err);
+    }
   }
 
   /**
@@ -183,7 +314,11 @@ export class UploadService {
    * Writes a claimed part to storage; undefined when a streamed part of unknown length turned out
    * empty (the claim is released: nothing was added). A failed write releases the claim.
    */
-  private async writeClaimed(part: PartUpload, claim: PartClaim): Promise<StoredPart | undefined> {
+  private async writeClaimed(
+    part: PartUpload,
+    claim: PartClaim,
+    mayClaimAgain: boolean,
+  ): Promise<StoredPart | undefined | typeof NUMBER_TAKEN> {
     let stored: StoredPart;
     try {
       const session = sessionFromJson(claim.storageSession, part.uploadId);
@@ -195,6 +330,7 @@ export class UploadService {
         this.streamLimit(part, claim),
       );
     } catch (err) {
+      if (mayClaimAgain && err instanceof PartExistsError && rereadable(part)) return NUMBER_TAKEN;
       throw await this.releaseAfter(part, claim, err);
     }
     if (stored.size > 0) return stored;
@@ -296,7 +432,7 @@ export class UploadService {
   private async handOver(
     request: CompletionRequest,
     facts?: CompletionFacts,
-    lastPart?: LastPart,
+    lastPart?: LastPart | UnclaimedPart,
   ): Promise<{ status: UploadStatus; fresh: boolean }> {
     const { uploads, queue, batcher } = this.deps;
     const options: CompletionOptions = {
@@ -305,7 +441,9 @@ export class UploadService {
       ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
     };
     const start = await (lastPart && facts
-      ? this.commitLastPart(request, options, facts, lastPart)
+      ? 'claim' in lastPart
+        ? this.commitLastPart(request, options, facts, lastPart)
+        : this.commitUnclaimedLastPart(request, options, facts, lastPart)
       : uploads.beginCompletion(request, options, Date.now(), facts)
     ).catch((err: unknown) => this.discardIfDead(request, err));
     const upload = {
@@ -343,7 +481,7 @@ export class UploadService {
   ): Promise<CompletionStart> {
     let start: LastPartStart;
     try {
-      const record = partRecordOf(part, claim, stored);
+      const record = partRecordOf(part, claim.partNumber, stored);
       start = await this.deps.uploads.commitLastPart(request, claim, record, stored.hashes.layerState, options, facts);
     } catch (err) {
       if (!(err instanceof RefusedError)) throw await this.releaseAfter(part, claim, err);
@@ -353,6 +491,40 @@ export class UploadService {
     if (start.outcome === 'not-committed') throw await this.releaseAfter(part, claim, start.refusal);
     await this.partStored(part, claim, stored);
     return start;
+  }
+
+  /**
+   * Commits an unclaimed last part and begins the completion in one script
+   * (UploadStore.commitUnclaimedLastPart). A part not committed (the upload is no longer as read)
+   * has its file removed and goes the claimed way, as completeWithLastPart's claimed path would
+   * have: claimed, written and committed with the completion, or, as a replay of a committed
+   * part, the completion begun on its own.
+   */
+  private async commitUnclaimedLastPart(
+    request: CompletionRequest,
+    options: CompletionOptions,
+    facts: CompletionFacts,
+    unclaimed: UnclaimedPart,
+  ): Promise<CompletionStart> {
+    const { part, partNumber, stored } = unclaimed;
+    const record = partRecordOf(part, partNumber, stored);
+    const { uploads } = this.deps;
+    const start = await uploads.commitUnclaimedLastPart(
+      request,
+      partNumber,
+      record,
+      stored.hashes.layerState,
+      options,
+      facts,
+    );
+    if (start.outcome !== 'not-committed') {
+      this.deps.events?.bytesReceived?.(stored.size);
+      return start;
+    }
+    await this.removeUnclaimed(unclaimed);
+    const claimed = await this.claimAndWrite(part, facts.repositoryExists);
+    if (claimed === 'replayed' || !claimed.stored) return uploads.beginCompletion(request, options, Date.now(), facts);
+    return this.commitLastPart(request, options, facts, { ...claimed, stored: claimed.stored });
   }
 
   /**
@@ -395,7 +567,7 @@ export class UploadService {
     request: CompletionRequest,
     signal: AbortSignal | undefined,
     facts: CompletionFacts | undefined,
-    lastPart: LastPart | undefined,
+    lastPart: LastPart | UnclaimedPart | undefined,
   ): Promise<{ layerDigest: string }> {
     try {
       const answer = await this.completeAndWait(request, signal, facts, lastPart);
@@ -419,19 +591,44 @@ export class UploadService {
     request: CompletionRequest,
     facts: CompletionFacts,
     signal?: AbortSignal,
+    known?: UploadRecord,
   ): Promise<{ layerDigest: string }> {
-    const claim = await this.claim(part, facts.repositoryExists);
-    if (claim === 'replayed') return this.complete(request, signal, facts);
-    const stored = await this.writeClaimed(part, claim);
-    if (!stored) return this.complete(request, signal, facts);
-    return this.finish(request, signal, facts, { part, claim, stored });
+    const prepared = known && facts.repositoryExists ? await this.lastPartUnclaimed(part, known) : undefined;
+    if (prepared && 'stored' in prepared) return this.finish(request, signal, facts, prepared);
+    const claimed = await this.claimAndWrite(prepared ?? part, facts.repositoryExists);
+    if (claimed === 'replayed' || !claimed.stored) return this.complete(request, signal, facts);
+    return this.finish(request, signal, facts, { ...claimed, stored: claimed.stored });
+  }
+
+  /**
+   * The last part of a completing request written without a claim, when `known` (the upload's
+   * record, read by the caller just before) offers it a part number: a small streamed body is read
+   * whole first. Answers the written part, or the part as read (its bytes in memory) for the
+   * claimed way, or undefined when nothing was read.
+   */
+  private async lastPartUnclaimed(
+    part: PartUpload,
+    known: UploadRecord,
+  ): Promise<UnclaimedPart | PartUpload | undefined> {
+    const declared = declaredOf(part);
+    if (!this.deps.storage.localParts || declared === undefined || declared > INLINE_HASH_MAX_BYTES) return undefined;
+    if (this.deps.uploads.unclaimedPartNumber(known, part, part.partFirstByte, declared) === undefined)
+      return undefined;
+    let inMemory: PartUpload = part;
+    if (part.data instanceof Readable) {
+      const limit = { maxBytes: declared, tooLong: () => uploadRefusal('PART_TOO_LARGE', part, { limit: declared }) };
+      const data = await readSmallBody(part.data, declared, this.deps.bodyDeadlines, limit);
+      inMemory = { ...part, data, partLastByte: part.partFirstByte + declared - 1, length: undefined };
+    }
+    if (!this.unclaimable(inMemory)) return inMemory;
+    return (await this.writeUnclaimed(inMemory, known)) ?? inMemory;
   }
 
   private async completeAndWait(
     request: CompletionRequest,
     signal: AbortSignal | undefined,
     facts: CompletionFacts | undefined,
-    lastPart: LastPart | undefined,
+    lastPart: LastPart | UnclaimedPart | undefined,
   ): Promise<{ layerDigest: string }> {
     // The waiter listens before the hand-over. When this call queued the upload, nothing can have
     // finished it before, so every later change is announced to it; a joiner reads the stored
@@ -472,12 +669,16 @@ export class UploadService {
 
 const declaredOf = (part: PartUpload) => (part.data instanceof Uint8Array ? part.data.byteLength : part.length);
 
-function partRecordOf(part: PartUpload, claim: PartClaim, stored: StoredPart): PartRecord {
+/** Whether a part's bytes can be written again: in memory, or a stream no one has read from yet. */
+const rereadable = (part: PartUpload) =>
+  part.data instanceof Uint8Array || (part.data instanceof Readable && !part.data.readableDidRead);
+
+function partRecordOf(part: PartUpload, partNumber: number, stored: StoredPart): PartRecord {
   return {
     offset: part.partFirstByte,
     length: stored.size,
     checksum: stored.hashes.partChecksum,
-    partNumber: claim.partNumber,
+    partNumber,
     receipt: stored.receipt,
   };
 }
