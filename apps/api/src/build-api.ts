@@ -117,6 +117,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         repositories,
         heapGrowth: services.heapGrowth,
         stagePart: storage.localParts?.stagePart,
+        hashPool: context.hashPool,
       }),
       createV1Router({
         uploads,

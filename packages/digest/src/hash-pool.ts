@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina';
 import { PartMissingError, ShortReadError } from '@longshore/storage';
-import type { ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
+import type { AdvancePartTask, ChecksumFileRangeTask, HashFileRangesTask, HashFileRangeTask } from './hash-task.js';
+import type { PartProgress } from './part-progress.js';
 import type { IngestPartResult, IngestPartTask } from './ingest-task.js';
 
 /**
@@ -20,6 +21,12 @@ export interface HashPool {
   ingestPart(task: IngestPartTask): Promise<IngestPartResult>;
   /** Hashes a part on a pool thread (for drivers the thread cannot write to). */
   hashPart(task: Pick<IngestPartTask, 'data' | 'layerState' | 'checksum'>): Promise<IngestPartResult>;
+  /**
+   * Advances a part's hashes over one more batch of its bytes, on a pool thread (part-progress.ts).
+   * The batch is read where it lies: memory shared with the thread (a SharedArrayBuffer) is not
+   * copied; the caller keeps it unchanged until this settles.
+   */
+  advancePart(task: AdvancePartTask): Promise<PartProgress>;
   /** The most threads the pool runs at once (HASH_THREADS). */
   readonly threads: number;
   /** Threads running now: they start on demand and exit when idle (HASH_THREAD_IDLE_MS). */
@@ -103,6 +110,7 @@ export function createHashPool(threads: number, options: { idleMs?: number } = {
     ingestPart: (task) =>
       pool.run(task, { name: 'ingestPart', transferList: transferable(task.data) }) as Promise<IngestPartResult>,
     hashPart: (task) => pool.run(task, { name: 'hashPartTask' }) as Promise<IngestPartResult>,
+    advancePart: (task) => pool.run(task, { name: 'advancePartTask' }) as Promise<PartProgress>,
     liveThreads: () => pool.threads.length,
     utilization: () => pool.utilization,
     close: () => pool.destroy(),

@@ -7,6 +7,7 @@ import {
   type IngestPartTask,
 } from './ingest-task.js';
 import { createPartChecksum, type PartChecksumAlgorithm } from './part-checksum.js';
+import { advancePartProgress, type PartProgress } from './part-progress.js';
 import { collectYoungGarbage } from './thread-gc.js';
 import type { ThreadFailure } from './hash-pool.js';
 
@@ -104,6 +105,20 @@ export async function hashPartTask(
   (task as Partial<IngestPartTask>).data = undefined;
   collectYoungGarbage();
   return result;
+}
+
+/** A batch of a part's bytes, and the part's hashes before it (see part-progress.ts). */
+export interface AdvancePartTask {
+  data: Uint8Array;
+  progress: PartProgress;
+}
+
+/** Pool task: advance a part's hashes over one batch of its bytes (memory the caller shares and keeps). */
+export async function advancePartTask(task: AdvancePartTask): Promise<PartProgress> {
+  const progress = await advancePartProgress(task.data, task.progress);
+  (task as Partial<AdvancePartTask>).data = undefined;
+  collectYoungGarbage();
+  return progress;
 }
 
 /** Thrown inside a task when a file ends before the range it is read for. */

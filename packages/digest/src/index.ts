@@ -16,7 +16,8 @@ export { hashStateFormat, LOST_HASH_STATE, type HashStateFormat } from './digest
 export { createSha256Engines, type Sha256Engines, type LayerHasher } from './digest.js';
 export { loadNativeSha256, type NativeSha256Binding } from './digest.js';
 export { createHashPool, type HashPool } from './hash-pool.js';
-export type { ChecksumFileRangeTask, HashFileRangeTask, HashFileRangesTask } from './hash-task.js';
+export type { AdvancePartTask, ChecksumFileRangeTask, HashFileRangeTask, HashFileRangesTask } from './hash-task.js';
+export { advancePartProgress, partHashesOf, partProgressAvailable, type PartProgress } from './part-progress.js';
 export {
   createPartChecksum,
   partChecksumAlgorithm,

@@ -35,6 +35,18 @@ function loadNodeRsCrc32c(): Crc32c | undefined {
 
 const nativeCrc32c = loadNodeRsCrc32c();
 
+/**
+ * CRC32C of what came before (`crc`, 0 at the start) continued over `data`: what a part's
+ * checksum is when its bytes are hashed batch by batch (part-progress.ts). Only with the native
+ * CRC32C; undefined where it does not load (callers then hash the part whole).
+ */
+export const continueCrc32c: ((data: Uint8Array, crc: number) => number) | undefined = nativeCrc32c;
+
+/** How a CRC32C value is written in part records. */
+export function crc32cText(value: number): string {
+  return `crc32c:${value.toString(16).padStart(8, '0')}`;
+}
+
 /** Which CRC32C this process uses: `@node-rs/crc32` (native SIMD) or `hash-wasm`. */
 export const crc32cImplementation: 'native' | 'wasm' = nativeCrc32c ? 'native' : 'wasm';
 
@@ -60,7 +72,7 @@ export async function createPartChecksum(
     update: (data) => {
       value = crc32c(data, value);
     },
-    digest: () => `crc32c:${value.toString(16).padStart(8, '0')}`,
+    digest: () => crc32cText(value),
   };
 }
 

@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import type { StagedPartFile } from '@longshore/storage';
+import { partProgressAvailable, type HashPool } from '@longshore/digest';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
   SerializationException,
@@ -25,6 +27,7 @@ import { canStreamPartBody, parseJsonBody, readStreamedPartBody, sendEcrResult }
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from '../uploads/ingest-heap-growth.js';
 import type { OperationContext } from './operation-context.js';
 import { DecodeBuffers } from './decode-buffers.js';
+import { PartPrehash } from './part-prehash.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const served = new Set<string>(servedOperations);
@@ -54,6 +57,8 @@ export interface EcrRouterDeps {
   heapGrowth?: IngestHeapGrowth;
   /** Storage's staged part files (LocalParts.stagePart): a part is written as it is decoded. */
   stagePart?: () => Promise<StagedPartFile>;
+  /** Hash threads that hash a part's decoded bytes as its body arrives (part-prehash.ts). */
+  hashPool?: Pick<HashPool, 'advancePart'>;
 }
 
 /** What the audit line of an ECR mutation needs, filled in as the request goes. */
@@ -77,7 +82,23 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     // A part the part writer hashes inline and writes in one call gains nothing from a slot or staging.
     minBytes: INLINE_HASH_MAX_BYTES + 1,
   });
-  const partMemory = { buffers: decodeBuffers, stagePart: deps.stagePart };
+  /**
+   * The layer state each connection's last stored part left: the guess a part's running hash
+   * starts from (part-prehash.ts). Only parts stored after an authenticated claim set it.
+   */
+  const layerStateGuesses = new WeakMap<Socket, string>();
+  const prehashFor = (socket: Socket) => {
+    const pool = deps.hashPool;
+    if (!pool || !partProgressAvailable) return undefined;
+    return new PartPrehash({
+      pool,
+      from: layerStateGuesses.get(socket) ?? '',
+      hashed: (layerState, guessed) => {
+        layerStateGuesses.set(socket, Buffer.from(layerState).toString('base64'));
+        deps.metrics.partHashGuesses.inc({ outcome: guessed ? 'hit' : 'miss' });
+      },
+    });
+  };
 
   router.post('/', (req, res) => {
     const operation = operationOf(req);
@@ -117,7 +138,13 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
       // The part's base64 is decoded as it arrives, never buffered whole (ecr-wire.ts).
       const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
       heapGrowth
-        .during(() => readStreamedPartBody(req, deps.maxRequestBytes, partMemory))
+        .during(() =>
+          readStreamedPartBody(req, deps.maxRequestBytes, {
+            buffers: decodeBuffers,
+            stagePart: deps.stagePart,
+            prehash: prehashFor(req.socket),
+          }),
+        )
         .then(
           (read) => {
             req.body = read.body;
@@ -192,6 +219,8 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     };
     const run = deps.operations[operation] as (input: unknown, ctx: OperationContext) => Promise<object>;
     audited.output = await run(input, ctx);
+    // A new upload's first part starts from the empty state: the guess for this connection's next part.
+    if (operation === 'InitiateLayerUpload') layerStateGuesses.delete(req.socket);
     sendEcrResult(res, audited.output as object);
   }
 

@@ -6,6 +6,8 @@ import type { StagedPartFile } from '@longshore/storage';
 import type { DecodeLease } from './decode-buffers.js';
 import { PartStaging } from './part-staging.js';
 import { noteStagedBytes } from '../uploads/staged-parts.js';
+import { notePrehashedPart } from '../uploads/prehashed-parts.js';
+import type { PartPrehash } from './part-prehash.js';
 
 /*
  * The AWS JSON 1.1 wire of the ECR door: bodies decoded as express.json would (a whole JSON
@@ -37,6 +39,8 @@ export interface PartBodyMemory {
   buffers?: { take(size: number): DecodeLease };
   /** Opens a staged part file the decoded bytes are written to as they come (part-staging.ts). */
   stagePart?: () => Promise<StagedPartFile>;
+  /** Hashes the decoded bytes as they come, from a guessed layer state (part-prehash.ts). */
+  prehash?: PartPrehash;
 }
 
 /** An error shaped as body-parser's, so the router answers it the same way. */
@@ -74,15 +78,24 @@ export function readStreamedPartBody(
   const hash = createHash('sha256');
   let received = 0;
   const staging = memory.buffers && memory.stagePart ? new PartStaging(memory.stagePart) : undefined;
+  const prehash = memory.buffers ? memory.prehash : undefined;
   const scanner = new BlobMemberScanner(
     PART_BLOB_MEMBER,
     declared !== undefined && Number.isSafeInteger(declared) ? declared : undefined,
     memory.buffers,
-    staging && ((buffer, length) => staging.decoded(buffer, length)),
+    staging || prehash
+      ? (buffer, length) => {
+          staging?.decoded(buffer, length);
+          prehash?.decoded(buffer, length);
+        }
+      : undefined,
   );
   let released: Promise<void> | undefined;
   const release = () => {
-    released ??= (staging ? staging.settled().catch(() => undefined) : Promise.resolve()).then(() => scanner.release());
+    // The memory goes back once no staged write and no hash thread reads it any more.
+    released ??= Promise.all([staging?.settled().catch(() => undefined), prehash?.settled()]).then(() =>
+      scanner.release(),
+    );
     return released;
   };
   return new Promise<StreamedPartBody>((resolve, rejectWith) => {
@@ -113,7 +126,7 @@ export function readStreamedPartBody(
       settle(() => {
         const sha256 = hash.digest('hex');
         try {
-          resolve(finish(scanner, sha256, staging, release));
+          resolve(finish(scanner, sha256, { staging, prehash }, release));
         } catch (err) {
           // As with express.json, a body that is not JSON was still read whole: SigV4 covers it.
           reject(Object.assign(err as Error, { sha256 }));
@@ -128,7 +141,7 @@ export function readStreamedPartBody(
 function finish(
   scanner: BlobMemberScanner,
   sha256: string,
-  staging: PartStaging | undefined,
+  { staging, prehash }: { staging?: PartStaging | undefined; prehash?: PartPrehash | undefined },
   release: () => Promise<void>,
 ): StreamedPartBody {
   const scanned = scanner.finish();
@@ -147,6 +160,8 @@ function finish(
   }
   const staged = staging?.finish(scanned.blob.length);
   if (staged) noteStagedBytes(scanned.blob, staged);
+  const prehashed = prehash?.finish(scanned.blob);
+  if (prehashed) notePrehashedPart(scanned.blob, prehashed);
   const object = body as Record<string, unknown>;
   // A part over the model's bound is refused by the validator, which needs its length: the
   // original text then. Otherwise the empty string passes the blob's checks as the part did.

@@ -49,6 +49,12 @@ export function createApiMetrics(registry: Registry, sources: { inflightWaits():
       labelNames: ['door', 'cause'],
       registers: [registry],
     }),
+    partHashGuesses: new Counter({
+      name: 'longshore_ecr_part_hash_guesses_total',
+      help: 'Large UploadLayerPart parts hashed as their body arrived, from the layer state the connection last left: hit (used) or miss (hashed again from the claim)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     pullsRecorded: new Counter({
       name: 'longshore_image_pulls_recorded_total',
       help: 'Manifest pull times written (at most one per image per PULL_RECORD_INTERVAL_SECONDS)',

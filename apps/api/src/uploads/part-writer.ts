@@ -7,6 +7,7 @@ import { type IngestHeapGrowth, unmanagedHeapGrowth } from './ingest-heap-growth
 import { partHashing, type PartHashes, type StreamLimit } from './part-hasher.js';
 import { readSmallBody } from './small-body.js';
 import { stagedBytesOf } from './staged-parts.js';
+import { prehashedPartOf } from './prehashed-parts.js';
 
 export interface PartWriterDeps {
   storage: StorageDriver;
@@ -113,7 +114,7 @@ async function writeWhileHashing(
 ): Promise<[{ receipt: string }, { partChecksum: string; layerState: Uint8Array }]> {
   const [written, hashed] = await Promise.allSettled([
     deps.storage.writePart(claimed.session, claimed.partNumber, data, data.byteLength),
-    deps.hashPool.hashPart({ data, layerState }),
+    hashInMemory(deps, claimed, data, layerState),
   ]);
   if (written.status === 'rejected') throw written.reason;
   if (hashed.status === 'rejected') throw hashed.reason;
@@ -136,10 +137,28 @@ async function adoptWhileHashing(
   const partPath = storage.localParts!.partPath(claimed.session, claimed.partNumber);
   const [adopted, hashed] = await Promise.allSettled([
     stagedBytesOf(data)!.adopt(partPath),
-    deps.hashPool.hashPart({ data, layerState }),
+    hashInMemory(deps, claimed, data, layerState),
   ]);
   if (hashed.status === 'rejected') throw hashed.reason;
   if (adopted.status === 'fulfilled' && adopted.value) return [{ receipt: '' }, hashed.value];
   const written = await storage.writePart(claimed.session, claimed.partNumber, data, data.byteLength);
   return [written, hashed.value];
+}
+
+/**
+ * Both hashes of a part in memory, on a hash thread: the ones its body's reader already advanced
+ * as the bytes arrived (prehashed-parts.ts) when they started from the claim's very layer state,
+ * else computed now from the claim's state. Correctness never rests on the reader's guess.
+ */
+async function hashInMemory(
+  deps: PartWriterDeps,
+  claimed: ClaimedPart,
+  data: Uint8Array,
+  layerState: Uint8Array,
+): Promise<{ partChecksum: string; layerState: Uint8Array }> {
+  const prehashed = prehashedPartOf(data);
+  const guessed = prehashed?.from === claimed.hashState ? await prehashed.hashes() : undefined;
+  const hashes = guessed ?? (await deps.hashPool.hashPart({ data, layerState }));
+  prehashed?.hashed(hashes.layerState, guessed !== undefined);
+  return hashes;
 }
