@@ -32,6 +32,7 @@ for (let i = 1; i <= processes; i += 1) {
   const name = `api-${i}`;
   cluster.setupPrimary({
     exec: apiEntry,
+    args: [],
     execArgv: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfileDir, name)}`] : [],
     silent: false,
   });
