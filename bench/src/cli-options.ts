@@ -5,7 +5,7 @@ import { isScenarioName, scenarioNames, type BenchOptions, type ScenarioName } f
 
 export const usage = `Usage: npm run bench -- [options]
 
-Starts Longshore (a private redis-server, the worker, the API) once per scenario run, or
+Starts Longshore (a private redis-server, the worker, the API processes) once per scenario run, or
 targets BENCH_ENDPOINT, and prints a table plus one JSON line per scenario on stdout.
 
 Options (environment variable in brackets):
@@ -34,7 +34,8 @@ Options (environment variable in brackets):
 The service processes inherit this environment (so e.g. HASH_THREADS=1 or WORKER_CONCURRENCY=4
 are tried as they would be with npm start); the bench sets REDIS_URL, DATA_DIR, HOST, PORT,
 METRICS_PORT, LOG_LEVEL=warn, LOG_FORMAT=json and VERIFY_MODE itself. WORKER_PROCESSES workers
-are started (default 1).`;
+are started (default 1), and API_PROCESSES API processes under a cluster primary, as npm start
+runs them (default the service's, 2).`;
 
 const argSpec = {
   scenario: { type: 'string', multiple: true },

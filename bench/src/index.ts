@@ -16,3 +16,4 @@ export {
   type ScenarioReport,
 } from './report.js';
 export type { MachineReference } from './machine-reference.js';
+export { startLocalService, type ApiProcess, type LocalService } from './local-service.js';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { childMemoryEnv, loadConfig } from '@longshore/config';
 import { startEmbeddedRedis, type AppendFsync, type EmbeddedRedis } from '@longshore/embedded-redis';
 import { createAccessKey, type AccessKey, type BenchAuth } from './bench-auth.js';
+import type { ApiClusterListening } from './api-cluster-primary.js';
 import { type BenchS3Store, type BenchStorage, startBenchS3Store } from './s3-store.js';
 import { ServiceLog } from './service-log.js';
 
@@ -26,6 +27,14 @@ export interface LocalServiceOptions {
   auth?: BenchAuth;
 }
 
+/** One API process of the cluster: `api-1`, … */
+export interface ApiProcess {
+  name: string;
+  pid: number;
+  /** Its own operations listener (GET /metrics of this process alone). */
+  metricsPort: number;
+}
+
 export interface LocalService {
   endpoint: URL;
   /** The service's private Redis (scenarios that seed metadata directly). */
@@ -35,9 +44,17 @@ export interface LocalService {
   accessKey: AccessKey;
   /** REGION of the service, which SigV4 signatures name. */
   region: string;
-  /** api, worker (or worker-1, worker-2, …) and redis. */
+  /**
+   * Every process of the service: `api-primary` (the cluster primary holding the port, as the
+   * launcher does), `api-1`, `api-2`, … (API_PROCESSES of them), worker (or worker-1, …) and redis.
+   */
   pids: Record<string, number>;
-  /** The API and worker child processes by name (their IPC channels, e.g. for `npm run trace`). */
+  /** The API processes (cluster workers), in order. */
+  apis: ApiProcess[];
+  /**
+   * The forked children by name: `api-primary` (which relays messages to and from every API
+   * process, e.g. for `npm run trace`) and the workers.
+   */
   processes: Record<string, ChildProcess>;
   log: ServiceLog;
   /** Processes that exited while they should have been serving, with how. */
@@ -47,13 +64,16 @@ export interface LocalService {
 }
 
 const READY_TIMEOUT_MS = 30_000;
+const API_PRIMARY = 'api-primary';
 const STOP_TIMEOUT_MS = 20_000;
 const KILL_TIMEOUT_MS = 5_000;
 
 const require = createRequire(import.meta.url);
 
-function appEntry(name: '@longshore/api' | '@longshore/worker'): string {
-  const entry = path.join(path.dirname(require.resolve(`${name}/package.json`)), 'dist', 'main.js');
+/** The compiled entry of an app, or of the cluster primary the API processes run under (api-cluster-primary.ts). */
+function appEntry(name: '@longshore/api' | '@longshore/worker' | '@longshore/bench'): string {
+  const file = name === '@longshore/bench' ? 'api-cluster-primary.js' : 'main.js';
+  const entry = path.join(path.dirname(require.resolve(`${name}/package.json`)), 'dist', file);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run bench builds)`);
   return entry;
 }
@@ -77,7 +97,8 @@ function track(child: ChildProcess): void {
  * The service as `npm start` runs it, but started piece by piece so each scenario gets its own
  * settings, a fresh Redis and data directory, and each process can be measured: a private
  * redis-server (append-only, as npm start), with `storage: 's3'` a private Swift (S3 API), the
- * worker process(es), then the API.
+ * worker process(es), then the API: API_PROCESSES (the service's default unless set) node:cluster
+ * workers under a primary that holds the port, as the launcher runs them.
  */
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
   const dataDir = await mkdtemp(path.join(options.dataRoot, 'longshore-bench-'));
@@ -92,8 +113,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const stop = async () => {
     stopping = true;
     // API first, so no new work reaches the workers; then the workers, then Redis.
-    const api = children.filter((c) => c.name === 'api');
-    const workers = children.filter((c) => c.name !== 'api');
+    const api = children.filter((c) => c.name === API_PRIMARY);
+    const workers = children.filter((c) => c.name !== API_PRIMARY);
     await Promise.all(api.map((c) => stopChild(c.child)));
     await Promise.all(workers.map((c) => stopChild(c.child)));
     await redis?.stop();
@@ -101,11 +122,18 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
   };
 
-  const start = async (name: string, entry: string, env: Record<string, string>, readyType: string) => {
-    const execArgv = options.cpuProfileDir
-      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfileDir, name)}`]
-      : [];
-    const child = fork(entry, [], { env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const start = async (
+    name: string,
+    entry: string,
+    env: Record<string, string>,
+    readyType: string,
+    args: string[] = [],
+  ) => {
+    const execArgv =
+      options.cpuProfileDir && name !== API_PRIMARY
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfileDir, name)}`]
+        : [];
+    const child = fork(entry, args, { env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     track(child);
     children.push({ name, child });
     log.attach(name, child.stdout);
@@ -150,11 +178,16 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     );
     // The workers and the API start side by side (each only needs Redis); the API once the key
     // it is to accept is in CREDENTIALS_FILE.
-    apiListening = keyCreated.then(() => start('api', appEntry('@longshore/api'), env, 'listening'));
+    const apiArgs = [
+      appEntry('@longshore/api'),
+      String(loadConfig(env).apiProcesses),
+      ...(options.cpuProfileDir ? [options.cpuProfileDir] : []),
+    ];
+    apiListening = keyCreated.then(() => start(API_PRIMARY, appEntry('@longshore/bench'), env, 'listening', apiArgs));
     apiListening.catch(() => undefined); // awaited below
     await Promise.all(names.map((name) => start(name, workerEntry, env, 'ready')));
     const accessKey = await keyCreated;
-    const listening = await apiListening;
+    const listening = (await apiListening) as unknown as ApiClusterListening;
     const port = Number(listening.port);
     if (!Number.isInteger(port) || port <= 0) throw new Error(`the API reported no port: ${JSON.stringify(listening)}`);
 
@@ -164,6 +197,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       pids[name] = child.pid!;
       processes[name] = child;
     }
+    for (const api of listening.apis) pids[api.name] = api.pid;
     return {
       endpoint: new URL(`http://127.0.0.1:${port}`),
       redisUrl: redis.url,
@@ -171,6 +205,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       accessKey,
       region: env.REGION ?? 'us-east-1',
       pids,
+      apis: listening.apis,
       processes,
       log,
       unexpectedExits: () => [...exits],

@@ -203,6 +203,12 @@ function notes(report: BenchReport): string[] {
         .filter((p) => typeof d[`${p}PeakMiB`] === 'number')
         .map((p) => `${p} ${Math.round(d[`${p}PeakMiB`] as number)}`);
       if (rss.length) parts.push(`peak RSS MiB: ${rss.join(', ')}`);
+      if (d.apiProcessPeaksMiB && typeof d.apiProcessPeaksMiB === 'object')
+        parts.push(
+          `per API process: ${Object.entries(d.apiProcessPeaksMiB as Record<string, number>)
+            .map(([name, mib]) => `${name} ${mib}`)
+            .join(', ')}${typeof d.apiPrimaryPeakMiB === 'number' ? ` (primary ${d.apiPrimaryPeakMiB})` : ''}`,
+        );
       if (d.cpuPercent) parts.push(`CPU % of one core: ${describeCpu(d.cpuPercent)}`);
       const which = s.details.length > 1 ? ' (run 1)' : '';
       lines.push(`${s.scenario}${which}: ${parts.join('; ')}`);

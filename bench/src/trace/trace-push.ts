@@ -62,6 +62,8 @@ async function main(): Promise<number> {
     baseEnv: process.env,
     env: {
       AUTH: 'sigv4',
+      // One API process, so that the one coverage reply the trace waits for covers every request.
+      API_PROCESSES: '1',
       ADMIN_ACCESS_KEY_ID: ADMIN.accessKeyId,
       ADMIN_SECRET_ACCESS_KEY: ADMIN.secretAccessKey,
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${hook.href}`.trim(),
