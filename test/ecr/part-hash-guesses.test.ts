@@ -112,11 +112,17 @@ describe('ECR parts hashed as they arrive, from a guessed layer state', () => {
     const parts = layers.map((layer) => randomParts(layer.bytes.length));
     const before = await guesses();
     let sent = 0;
+    // A guess holds when the part before it on the connection was the same upload's: once one
+    // layer has no parts left, the other's follow one another (random part counts).
+    let sameUploadAsBefore = 0;
+    let previous: number | undefined;
     for (let i = 0; i < Math.max(...parts.map((p) => p.length)); i += 1) {
       for (const [n, layer] of layers.entries()) {
         const part = parts[n]![i];
         if (!part) continue;
         await sendPart(ecr, uploadIds[n]!, layer, part);
+        if (previous === n) sameUploadAsBefore += 1;
+        previous = n;
         sent += 1;
       }
     }
@@ -126,8 +132,9 @@ describe('ECR parts hashed as they arrive, from a guessed layer state', () => {
     }
     const after = await guesses();
     // The first part follows the second InitiateLayerUpload: its guess (the empty state) holds.
-    expect(after.hit - before.hit).toBe(1);
-    expect(after.miss - before.miss).toBe(sent - 1);
+    expect(sent - 1 - sameUploadAsBefore).toBeGreaterThan(0);
+    expect(after.hit - before.hit).toBe(1 + sameUploadAsBefore);
+    expect(after.miss - before.miss).toBe(sent - 1 - sameUploadAsBefore);
   });
 
   it("hashes again from the claim when one upload's parts alternate between two connections", async () => {
