@@ -98,6 +98,10 @@ class FilesystemDriver implements StorageDriver {
   async createUpload(uploadId: string): Promise<UploadSession> {
     // Two directories made at once, on this thread: cheaper than a hop through libuv's pool (see SMALL_PART_BYTES).
     mkdirSync(this.partsDir(uploadId), { recursive: true });
+    return this.plannedSession(uploadId);
+  }
+
+  plannedSession(uploadId: string): UploadSession {
     return { uploadId, state: {} };
   }
 

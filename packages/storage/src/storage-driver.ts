@@ -161,6 +161,13 @@ export interface UploadSessions {
   createUpload(uploadId: string, options?: WriteOptions): Promise<UploadSession>;
 
   /**
+   * Only drivers whose sessions need no answer from elsewhere (the filesystem): the session
+   * `createUpload` will make for `uploadId`, known at once, so the caller can record it while
+   * createUpload does its work. createUpload must still be called, and succeed, before any part.
+   */
+  plannedSession?(uploadId: string): UploadSession;
+
+  /**
    * Stores part `partNumber` (MIN_PART_NUMBER..MAX_PART_NUMBER, RangeError otherwise) of a session.
    * An async iterable (a request body) is streamed chunk by chunk, never buffered whole; `length`,
    * when known, is its size (a driver may need it up front, as S3 does). Empty parts are allowed.

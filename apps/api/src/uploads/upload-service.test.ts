@@ -122,6 +122,38 @@ describe('UploadService: the upload core the doors share', () => {
     expect(reads).toEqual([repositoryName, repositoryName]);
   });
 
+  it('records the upload while its session is made, and leaves no upload when the session cannot be made', async () => {
+    const real = storage;
+    const planned: string[] = [];
+    const planning = (uploadId: string) => {
+      planned.push(uploadId);
+      return real.plannedSession!(uploadId);
+    };
+    try {
+      storage = Object.assign(Object.create(real) as StorageDriver, { plannedSession: planning });
+      const started = await service().initiate(repositoryName, REGISTRY, OCI_POLICY);
+      expect(new Set(planned)).toEqual(new Set([started.uploadId]));
+      expect(started.storageSession).toBe(JSON.stringify(real.plannedSession!(started.uploadId)));
+      // The session was made too: a part lands.
+      await expect(
+        uploads.uploadPart({ ...ref(started.uploadId), partFirstByte: 0, partLastByte: 3, data: Buffer.from('abcd') }),
+      ).resolves.toBe(3);
+
+      storage = Object.assign(Object.create(real) as StorageDriver, {
+        plannedSession: planning,
+        createUpload: async () => {
+          throw new Error('no room for the session');
+        },
+      });
+      await expect(service().initiate(repositoryName, REGISTRY, OCI_POLICY)).rejects.toThrow('no room for the session');
+      const refused = planned.at(-1)!;
+      expect(refused).not.toBe(started.uploadId);
+      expect(await createStores(redis, prefix, LIMITS).uploads.get(refused)).toBeUndefined();
+    } finally {
+      storage = real;
+    }
+  });
+
   describe('part policy fixed at initiate', () => {
     it('the ECR policy refuses a part above MAX_PART_SIZE and a small inner part', async () => {
       const { uploadId } = await uploads.initiate(repositoryName, REGISTRY);

@@ -35,7 +35,14 @@ import {
   type FinalizeQueue,
   type VerifyQueue,
 } from '@longshore/queue';
-import { PartExistsError, sessionFromJson, sessionToJson, type StorageDriver } from '@longshore/storage';
+import {
+  PartExistsError,
+  sessionFromJson,
+  sessionToJson,
+  type StorageDriver,
+  type UploadSession,
+  type WriteOptions,
+} from '@longshore/storage';
 import type { HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
 import type { BodyDeadlines } from './body-deadlines.js';
@@ -141,14 +148,46 @@ export class UploadService {
     const repository =
       known?.repositoryName === repositoryName ? known : await this.deps.repositories.require(repositoryName);
     const uploadId = randomUUID();
-    const session = await this.deps.storage.createUpload(uploadId, { encryption: objectEncryptionOf(repository) });
-    const record = await this.deps.uploads.initiate(repositoryName, registryId, {
-      uploadId,
-      storageSession: sessionToJson(session),
-      ...(policy ? { policy } : {}),
-    });
+    const options = { encryption: objectEncryptionOf(repository) };
+    const record = async (session: UploadSession) =>
+      this.deps.uploads.initiate(repositoryName, registryId, {
+        uploadId,
+        storageSession: sessionToJson(session),
+        ...(policy ? { policy } : {}),
+      });
+    const planned = this.deps.storage.plannedSession?.(uploadId);
+    const started = planned
+      ? await this.recordWhileCreating(planned, record(planned), options)
+      : await record(await this.deps.storage.createUpload(uploadId, options));
     this.deps.events?.started?.();
-    return record;
+    return started;
+  }
+
+  /**
+   * A session known before it is made (StorageDriver.plannedSession): the record's script goes to
+   * Redis first and the session is made while Redis writes it (and fsyncs it), instead of one
+   * after the other. Either failing undoes the other (best effort) and fails the initiate.
+   */
+  private async recordWhileCreating(
+    session: UploadSession,
+    recording: Promise<UploadRecord>,
+    options: WriteOptions,
+  ): Promise<UploadRecord> {
+    recording.catch(() => undefined); // waited for below
+    await new Promise<void>((resolve) => setImmediate(resolve)); // the script is on its way (auto-pipelining)
+    try {
+      await this.deps.storage.createUpload(session.uploadId, options);
+    } catch (err) {
+      const started = await recording.catch(() => undefined);
+      if (started) await this.deps.uploads.abort(started).catch(() => undefined);
+      throw err;
+    }
+    try {
+      return await recording;
+    } catch (err) {
+      await this.deps.storage.abortUpload(session).catch(() => undefined);
+      throw err;
+    }
   }
 
   /**
