@@ -111,13 +111,17 @@ export async function hashPartTask(
 export interface AdvancePartTask {
   data: Uint8Array;
   progress: PartProgress;
+  /** The part's last batch: the thread then collects its young garbage (see thread-gc.ts). */
+  last?: boolean;
 }
 
 /** Pool task: advance a part's hashes over one batch of its bytes (memory the caller shares and keeps). */
 export async function advancePartTask(task: AdvancePartTask): Promise<PartProgress> {
   const progress = await advancePartProgress(task.data, task.progress);
   (task as Partial<AdvancePartTask>).data = undefined;
-  collectYoungGarbage();
+  // Once per part, not per batch: a batch is a view on memory the caller keeps, and a scavenge
+  // after each of a part's ten batches cost the thread half a second per GiB.
+  if (task.last) collectYoungGarbage();
   return progress;
 }
 

@@ -98,7 +98,8 @@ export class PartPrehash {
     const from = this.sentBytes;
     this.sentBytes = this.decodedBytes;
     const batch = this.buffer!.subarray(from, this.sentBytes);
-    this.running = this.options.pool.advancePart({ data: batch, progress: this.progress }).then(
+    const last = this.sentBytes === this.partBytes;
+    this.running = this.options.pool.advancePart({ data: batch, progress: this.progress, last }).then(
       (progress) => {
         this.progress = progress;
         this.running = undefined;
