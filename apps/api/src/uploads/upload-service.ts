@@ -122,6 +122,9 @@ interface UnclaimedPart {
   stored: StoredPart;
 }
 
+/** Where a stored part is: its upload's storage session and its part number. */
+type StoredPartPlace = Pick<PartClaim, 'storageSession' | 'partNumber'>;
+
 /** A claimed write refused because its part number's file exists: a writer without a claim made it. */
 const NUMBER_TAKEN = Symbol('number taken');
 
@@ -243,7 +246,7 @@ export class UploadService {
       await this.removeUnclaimed(written);
       return undefined;
     }
-    this.deps.events?.bytesReceived?.(stored.size);
+    await this.partStored(part, written, stored);
     return part.partFirstByte + stored.size - 1;
   }
 
@@ -385,7 +388,7 @@ export class UploadService {
   }
 
   /** After a part's commit: its background check (large parts) and the bytes counted. */
-  private async partStored(part: PartUpload, claim: PartClaim, stored: StoredPart): Promise<void> {
+  private async partStored(part: PartUpload, claim: StoredPartPlace, stored: StoredPart): Promise<void> {
     if (stored.size >= this.deps.backgroundVerifyMinBytes) this.verifyInBackground(part, claim, stored);
     this.deps.events?.bytesReceived?.(stored.size);
   }
@@ -396,7 +399,7 @@ export class UploadService {
    * its check runs, is checked at completion instead), so the queue's durable round trip
    * overlaps with the client's next part instead of adding to this one.
    */
-  private verifyInBackground(part: PartUpload, claim: PartClaim, stored: StoredPart): void {
+  private verifyInBackground(part: PartUpload, claim: StoredPartPlace, stored: StoredPart): void {
     this.deps.verifyQueue
       .enqueue({
         uploadId: part.uploadId,
@@ -557,7 +560,7 @@ export class UploadService {
       facts,
     );
     if (start.outcome !== 'not-committed') {
-      this.deps.events?.bytesReceived?.(stored.size);
+      await this.partStored(part, unclaimed, stored);
       return start;
     }
     await this.removeUnclaimed(unclaimed);
