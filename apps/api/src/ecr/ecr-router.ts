@@ -87,9 +87,13 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
    * starts from (part-prehash.ts). Only parts stored after an authenticated claim set it.
    */
   const layerStateGuesses = new WeakMap<Socket, string>();
-  const prehashFor = (socket: Socket) => {
+  const prehashFor = (req: Request) => {
     const pool = deps.hashPool;
-    if (!pool || !partProgressAvailable) return undefined;
+    // A body too short to carry a part over the inline-hash bound takes no slot: nothing to hash here.
+    if (!pool || !partProgressAvailable || !(Number(req.headers['content-length']) > INLINE_HASH_MAX_BYTES)) {
+      return undefined;
+    }
+    const socket = req.socket;
     return new PartPrehash({
       pool,
       from: layerStateGuesses.get(socket) ?? '',
@@ -142,7 +146,7 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
           readStreamedPartBody(req, deps.maxRequestBytes, {
             buffers: decodeBuffers,
             stagePart: deps.stagePart,
-            prehash: prehashFor(req.socket),
+            prehash: prehashFor(req),
           }),
         )
         .then(
