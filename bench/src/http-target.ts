@@ -102,6 +102,16 @@ export class HttpTarget {
     });
   }
 
+  /**
+   * Another client of the same endpoint, logged in as this one, with one keep-alive connection of
+   * its own (as a separate registry client, e.g. another CI job, would have). Close it after use.
+   */
+  ownClient(): HttpTarget {
+    const client = new HttpTarget(this.endpoint, 1);
+    client.registryAuthorization = this.registryAuthorization;
+    return client;
+  }
+
   close(): void {
     this.agent.destroy();
   }

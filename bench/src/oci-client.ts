@@ -25,6 +25,16 @@ const OCTETS = 'application/octet-stream';
 export class OciClient {
   constructor(private readonly http: HttpTarget) {}
 
+  /** Another client of the same registry on a connection of its own (HttpTarget.ownClient); close() it after use. */
+  ownClient(): OciClient {
+    return new OciClient(this.http.ownClient());
+  }
+
+  /** Closes this client's connections (a client made by ownClient). */
+  close(): void {
+    this.http.close();
+  }
+
   /** GET /v2/: throws NoV2ApiError on 404 (no /v2 API), OciError on anything but 200/401. */
   async probe(options?: RequestOptions): Promise<void> {
     const res = await this.http.request('GET', '/v2/', {}, [], options);
