@@ -293,12 +293,27 @@ export class UploadStore {
     facts: CompletionFacts,
     now = Date.now(),
   ): Promise<LastPartStart> {
+    return this.lastPartStart(commitLastPart, ref, this.commitArgs(claim, part, hashState, now), options, facts, now);
+  }
+
+  /**
+   * Runs `script` (commitLastPart or commitUnclaimedLastPart: the part's commit, then
+   * beginCompletion) with the commit's `commitArgs` and the completion's, and reads its answer.
+   */
+  private async lastPartStart(
+    script: typeof commitLastPart,
+    ref: UploadRef,
+    commitArgs: (string | number)[],
+    options: CompletionOptions,
+    facts: CompletionFacts,
+    now: number,
+  ): Promise<LastPartStart> {
     if (!facts.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
     const [code, received, begun, detail] = await runScript<[string, string, string?, string?]>(
       this.redis,
-      commitLastPart,
+      script,
       [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
-      [...this.commitArgs(claim, part, hashState, now), ...this.completionArgs(ref, options, facts, now)],
+      [...commitArgs, ...this.completionArgs(ref, options, facts, now)],
     );
     if (code !== 'OK') return { outcome: 'not-committed', refusal: lostClaim(received, begun) };
     return this.completionStart(begun!, detail);
@@ -372,15 +387,8 @@ export class UploadStore {
     facts: CompletionFacts,
     now = Date.now(),
   ): Promise<LastPartStart> {
-    if (!facts.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
-    const [code, received, begun, detail] = await runScript<[string, string, string?, string?]>(
-      this.redis,
-      commitUnclaimedLastPart,
-      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
-      [...this.unclaimedArgs(ref, partNumber, part, hashState, now), ...this.completionArgs(ref, options, facts, now)],
-    );
-    if (code !== 'OK') return { outcome: 'not-committed', refusal: lostClaim(received, begun) };
-    return this.completionStart(begun!, detail);
+    const commitArgs = this.unclaimedArgs(ref, partNumber, part, hashState, now);
+    return this.lastPartStart(commitUnclaimedLastPart, ref, commitArgs, options, facts, now);
   }
 
   private unclaimedArgs(

@@ -5,8 +5,7 @@ import { BlobMemberScanner } from './blob-member-scanner.js';
 import type { StagedPartFile } from '@longshore/storage';
 import type { DecodeLease } from './decode-buffers.js';
 import { PartStaging } from './part-staging.js';
-import { noteStagedBytes } from '../uploads/staged-parts.js';
-import { notePrehashedPart } from '../uploads/prehashed-parts.js';
+import { notePartArrival } from '../uploads/part-arrival.js';
 import type { PartPrehash } from './part-prehash.js';
 
 /*
@@ -158,10 +157,10 @@ function finish(
     void release();
     return { body, blob: undefined, sha256, release };
   }
-  const staged = staging?.finish(scanned.blob.length);
-  if (staged) noteStagedBytes(scanned.blob, staged);
-  const prehashed = prehash?.finish(scanned.blob);
-  if (prehashed) notePrehashedPart(scanned.blob, prehashed);
+  notePartArrival(scanned.blob, {
+    staged: staging?.finish(scanned.blob.length),
+    prehashed: prehash?.finish(scanned.blob),
+  });
   const object = body as Record<string, unknown>;
   // A part over the model's bound is refused by the validator, which needs its length: the
   // original text then. Otherwise the empty string passes the blob's checks as the part did.

@@ -1,5 +1,5 @@
 import { partHashesOf, type HashPool, type PartHashes, type PartProgress } from '@longshore/digest';
-import type { PrehashedPart } from '../uploads/prehashed-parts.js';
+import type { PrehashedPart } from '../uploads/part-arrival.js';
 
 /** Decoded bytes go to a hash thread in batches of at least this much, one batch at a time. */
 const BATCH_BYTES = 1024 * 1024;
@@ -21,7 +21,7 @@ export interface PartPrehashOptions {
  * saved state, which only the claim returns, after the body (the upload id comes after the part
  * in SDK bodies). So it starts from a guess, the state the previous part on the same connection
  * left (a client sends an upload's parts one after another); the part writer uses the result only
- * when the claim's state is the guessed one, and hashes again otherwise (prehashed-parts.ts).
+ * when the claim's state is the guessed one, and hashes again otherwise (uploads/part-arrival.ts).
  *
  * Only memory lent from the decode buffers (SharedArrayBuffer slots, decode-buffers.ts) is
  * hashed this way: the thread reads it in place, so nothing is copied or moved, and it stays

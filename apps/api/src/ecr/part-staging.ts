@@ -1,5 +1,5 @@
 import type { StagedPartFile } from '@longshore/storage';
-import type { StagedBytes } from '../uploads/staged-parts.js';
+import type { StagedBytes } from '../uploads/part-arrival.js';
 
 /** Decoded bytes are written in batches of at least this much (a few writes per 10 MiB part). */
 const WRITE_BATCH_BYTES = 1024 * 1024;

@@ -6,8 +6,7 @@ import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from './ingest-heap-growth.js';
 import { partHashing, type PartHashes, type StreamLimit } from './part-hasher.js';
 import { readSmallBody } from './small-body.js';
-import { stagedBytesOf } from './staged-parts.js';
-import { prehashedPartOf } from './prehashed-parts.js';
+import { partArrivalOf } from './part-arrival.js';
 
 export interface PartWriterDeps {
   storage: StorageDriver;
@@ -80,7 +79,7 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
       computePartHashes(data, layerState),
     ]);
     receipt = written.receipt;
-  } else if (local && stagedBytesOf(data)) {
+  } else if (local && partArrivalOf(data).staged) {
     let written: { receipt: string };
     [written, result] = await adoptWhileHashing(deps, claimed, data, layerState);
     receipt = written.receipt;
@@ -122,7 +121,7 @@ async function writeWhileHashing(
 }
 
 /**
- * A part the ECR door already wrote to a staged file as its body arrived (staged-parts.ts):
+ * A part the ECR door already wrote to a staged file as its body arrived (part-arrival.ts):
  * the file becomes the part's while a hash thread hashes the bytes in memory. When adoption
  * fails (the staging broke, the part file exists, the upload is gone), the bytes are written as
  * any other part's, with the driver's own answer to what went wrong.
@@ -136,7 +135,7 @@ async function adoptWhileHashing(
   const { storage } = deps;
   const partPath = storage.localParts!.partPath(claimed.session, claimed.partNumber);
   const [adopted, hashed] = await Promise.allSettled([
-    stagedBytesOf(data)!.adopt(partPath),
+    partArrivalOf(data).staged!.adopt(partPath),
     hashInMemory(deps, claimed, data, layerState),
   ]);
   if (hashed.status === 'rejected') throw hashed.reason;
@@ -147,7 +146,7 @@ async function adoptWhileHashing(
 
 /**
  * Both hashes of a part in memory, on a hash thread: the ones its body's reader already advanced
- * as the bytes arrived (prehashed-parts.ts) when they started from the claim's very layer state,
+ * as the bytes arrived (part-arrival.ts) when they started from the claim's very layer state,
  * else computed now from the claim's state. Correctness never rests on the reader's guess.
  */
 async function hashInMemory(
@@ -156,7 +155,7 @@ async function hashInMemory(
   data: Uint8Array,
   layerState: Uint8Array,
 ): Promise<{ partChecksum: string; layerState: Uint8Array }> {
-  const prehashed = prehashedPartOf(data);
+  const { prehashed } = partArrivalOf(data);
   const guessed = prehashed?.from === claimed.hashState ? await prehashed.hashes() : undefined;
   const hashes = guessed ?? (await deps.hashPool.hashPart({ data, layerState }));
   prehashed?.hashed(hashes.layerState, guessed !== undefined);
