@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, statSync, unlink as unlinkCallback } from 'node:fs';
+import { constants, createReadStream, mkdirSync, statSync, unlink as unlinkCallback } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
@@ -9,6 +9,8 @@ import { publishBytesInOneGo } from './filesystem-publish-bytes.js';
 import { publishPartsInPlace } from './filesystem-publish-in-place.js';
 import { satisfiableRange } from './byte-range.js';
 import { writeChunksCoalesced } from './coalescing-file-writer.js';
+import { ArenaPool } from './aligned-slabs.js';
+import { openForDirectWrites, writeChunksDirect } from './direct-file-writer.js';
 import { writePartFileSync } from './local-part-file.js';
 import { createPartStager, type StagedPartFile } from './staged-part-file.js';
 import { PartExistsError, PathNotFoundError, UploadSessionNotFoundError } from './errors.js';
@@ -64,6 +66,8 @@ const SMALL_PART_BYTES = 256 * 1024;
  * removeSmallSession): a small layer's one or two parts, not a 10,000-part upload.
  */
 const SMALL_SESSION_FILES = 16;
+/** The page-aligned memory streamed parts are written from (direct-file-writer.ts), one pool per process. */
+const directArenas = new ArenaPool();
 
 /**
  * The filesystem layout behind the port:
@@ -126,20 +130,54 @@ class FilesystemDriver implements StorageDriver {
       }
       return { partNumber, size: data.byteLength, receipt: '' };
     }
+    if (!(data instanceof Uint8Array))
+      return { partNumber, size: await this.writeStream(file, data, refused), receipt: '' };
     // Exclusive: a part file is written by one claim only, and never again.
     const handle = await open(file, 'wx', 0o644).catch(refused);
     try {
-      let size = 0;
-      if (data instanceof Uint8Array) {
-        size = await writeFully(handle, data, 0);
-      } else {
-        size = await writeChunksCoalesced(handle, data);
-      }
-      return { partNumber, size, receipt: '' };
+      return { partNumber, size: await writeFully(handle, data, 0), receipt: '' };
     } finally {
       await handle.close();
     }
   }
+
+  /**
+   * A streamed part: written direct to the disk from page-aligned memory where the file system
+   * allows it (direct-file-writer.ts), else through the page cache in coalesced writes.
+   */
+  private async writeStream(
+    file: string,
+    data: AsyncIterable<Uint8Array>,
+    refused: (error: unknown) => never,
+  ): Promise<number> {
+    const arena = this.directRefused ? undefined : directArenas.take();
+    if (!arena) {
+      // Exclusive: a part file is written by one claim only, and never again.
+      const handle = await open(file, 'wx', 0o644).catch(refused);
+      try {
+        return await writeChunksCoalesced(handle, data);
+      } finally {
+        await handle.close();
+      }
+    }
+    try {
+      const { handle, direct } = await openForDirectWrites(file).catch(refused);
+      try {
+        // A stale writer whose upload completed or was aborted finds no file to reopen: refused.
+        const reopen = () => open(file, constants.O_WRONLY).catch(refused);
+        if (direct) return await writeChunksDirect(handle, reopen, data, arena);
+        this.directRefused = true;
+        return await writeChunksCoalesced(handle, data);
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      directArenas.give(arena);
+    }
+  }
+
+  /** The file system refused O_DIRECT once: streamed parts go through the page cache from then on. */
+  private directRefused = false;
 
   /** Parts are files of their own here: hash threads write and read them directly. */
   readonly localParts: LocalParts = {
