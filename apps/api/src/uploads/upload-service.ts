@@ -158,7 +158,6 @@ export class UploadService {
     const issued = lazily ? this.deps.uploads.issue({ repositoryName, registryId }, policy) : undefined;
     if (issued) {
       this.deps.events?.started?.();
-      this.makeSessionAfterAnswer(issued.uploadId);
       return issued;
     }
     const uploadId = randomUUID();
@@ -175,18 +174,6 @@ export class UploadService {
       : await record(await this.deps.storage.createUpload(uploadId, options));
     this.deps.events?.started?.();
     return started;
-  }
-
-  /**
-   * The session of an upload started without a record, made once its answer is on its way: its
-   * directories cost about 1 ms on a busy disk (more than the record's fsync they used to hide
-   * behind), and the client's first part comes a round trip later. Best effort: the first part
-   * makes them if they are not there (sessionMade), after a crash or a purge of an idle session.
-   */
-  private makeSessionAfterAnswer(uploadId: string): void {
-    setImmediate(() => {
-      this.deps.storage.createUpload(uploadId).catch(() => undefined);
-    });
   }
 
   /**
