@@ -56,19 +56,11 @@ describe("the API's Redis round trips per push", () => {
       longshore.keys.layers(repositoryName),
       longshore.keys.uploadEvents(uploadId),
     ];
-    // EVAL is a script's first run on this Redis (runScript's fallback after NOSCRIPT): the same call
-    // again; except materializeUpload, always sent with its body (shown as 'materialize'; the one
-    // EVAL that names the upload's tombstone).
-    const tombstone = longshore.keys.uploadTombstone(uploadId);
-    const materializes = (line: { args: string[] }) =>
-      line.args[0]?.toLowerCase() === 'eval' && line.args.includes(tombstone);
+    // EVAL is a script's first run on this Redis (runScript's fallback after NOSCRIPT): the same call again.
     return monitor.commands
-      .filter((line) => api.has(line.source) && (line.args[0]?.toLowerCase() !== 'eval' || materializes(line)))
+      .filter((line) => api.has(line.source) && line.args[0]?.toLowerCase() !== 'eval')
       .filter((line) => line.args.some((arg) => about.some((key) => arg.includes(key))))
-      .map((line) => ({
-        command: materializes(line) ? 'materialize' : line.args[0]!.toLowerCase(),
-        queues: line.args.includes(about[3]!),
-      }));
+      .map((line) => ({ command: line.args[0]!.toLowerCase(), queues: line.args.includes(about[3]!) }));
   }
 
   /** The commands until (and with) the one that queues the upload (it announces on the upload's channel). */
@@ -99,41 +91,27 @@ describe("the API's Redis round trips per push", () => {
       });
       if (round === 0) continue;
       const critical = untilQueued(commands);
-      // Reads sent together (their order within the round trip is the client's: the session, its
-      // tombstone, the checks), then one round trip: the upload's record made (the POST wrote
-      // none) and one script: a small body is written without a claim and committed with the
-      // completion's start.
-      expect([...critical.slice(0, 4)].sort()).toEqual(['exists', 'hexists', 'hgetall', 'hmget']);
-      expect(critical.slice(4)).toEqual(['materialize', 'evalsha']);
+      // Reads sent together (their order within the round trip is the client's), then one script:
+      // a small body is written without a claim and committed with the completion's start.
+      expect([...critical.slice(0, 3)].sort()).toEqual(['hexists', 'hgetall', 'hmget']);
+      expect(critical.slice(3)).toEqual(['evalsha']);
     }
   });
 
-  it('a /v2 POST writes nothing: the upload id carries its facts, and its first part makes the record', async () => {
+  it('a /v2 POST creates the upload with one HSET of every field', async () => {
     const repositoryName = 'round-trips/v2';
     monitor.commands.length = 0;
     const location = await startV2(repositoryName);
-    const uploadId = location.slice(location.lastIndexOf('/') + 1);
-    const key = `{upload:${uploadId}}`;
+    const key = `{upload:${location.slice(location.lastIndexOf('/') + 1)}}`;
     const echo = `round-trips-marker-${++marker}`;
     await redis.echo(echo);
     await expect.poll(() => monitor.commands.some((line) => line.args.includes(echo))).toBe(true);
-    expect(monitor.commands.filter((line) => line.args.some((arg) => arg.includes(key)))).toEqual([]);
-    expect(await redis.exists(`${longshore.keys.upload(uploadId)}`)).toBe(0);
-    // Its first PATCH makes it, with one HSET of every field (commands a script runs show the source 'lua').
-    const layer = randomLayer(1024);
-    const patched = await longshore.fetch(location, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/octet-stream', 'content-range': `0-${layer.bytes.length - 1}` },
-      body: layer.bytes,
-    });
-    expect(patched.status).toBe(202);
-    await redis.echo(`${echo}-after`);
-    await expect.poll(() => monitor.commands.some((line) => line.args.includes(`${echo}-after`))).toBe(true);
+    // Commands a script runs are shown with the source 'lua'.
     const writes = monitor.commands.filter(
-      (line) => line.args[1]?.includes(key) && line.args[0]?.toLowerCase() === 'hset' && line.source === 'lua',
+      (line) => line.args[1]?.includes(key) && line.args[0]?.toLowerCase() === 'hset',
     );
-    expect(writes.length).toBeGreaterThanOrEqual(2); // the record's, then the part's commit
-    expect(await redis.hget(longshore.keys.upload(uploadId), 'bytesReceived')).toBe('1024');
+    expect(writes.length).toBe(1);
+    expect(writes[0]!.source).toBe('lua');
   });
 
   it('the ECR door: a small part reads the upload with the repository check, then commits without a claim; a completion reads its checks together', async () => {

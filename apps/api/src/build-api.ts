@@ -10,7 +10,6 @@ import type { Logger, ReadinessCheck } from '@longshore/telemetry';
 import { type ApiContext, createApiContext } from './api-context.js';
 import { buildAuth } from './auth/build-auth.js';
 import { registryBasicAuth } from './auth/registry-basic-auth.js';
-import { startUploadsLazily } from './uploads/start-lazily.js';
 import { buildServices } from './build-services.js';
 import { buildConsole } from './build-console.js';
 import { createApp } from './create-app.js';
@@ -67,8 +66,6 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     log.warn({ err }, 'could not preload the Redis scripts; each is sent on its first use'),
   );
   const services = buildServices(context);
-  const blobUploadPolicy = { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true };
-  await startUploadsLazily(context, [blobUploadPolicy]);
   const access = await buildAuth(context);
   // With S3 storage, blob GETs redirect to a presigned URL of the store (S3_REDIRECT_DOWNLOADS).
   const delivery =
@@ -142,7 +139,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
             layers,
             repositories,
             registryId: config.registryId,
-            policy: blobUploadPolicy,
+            policy: { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true },
             createRepositoryOnPush: config.createRepositoryOnPush,
           }),
           images: withPullThrough(images, pullThrough.cache),

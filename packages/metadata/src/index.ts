@@ -16,8 +16,6 @@ export {
   type FinalizingStart,
   parseUploadRecord,
 } from './upload-store.js';
-export { LazyUploads, type LazyUploadsOptions } from './lazy-uploads.js';
-export { UploadIds, type UploadOwner, type IssuedUpload } from './upload-ids.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
 export { FinalizationStore, type Finished, type FinishedBlob } from './finalization-store.js';
 export { BlobIndex, BlobBeingCollectedError, COLLECTING_PREFIX } from './layer-store.js';

@@ -30,8 +30,6 @@ export interface Keys {
   uploadParts(uploadId: string): string;
   /** SET of "ok:<partNumber>" / "bad:<partNumber>": parts already checked against their checksum */
   uploadVerifiedParts(uploadId: string): string;
-  /** STRING: an aborted upload's mark, for its whole life (see scripts/materialize-upload.ts) */
-  uploadTombstone(uploadId: string): string;
   /** Pub/sub channel announcing each status change of one upload */
   uploadEvents(uploadId: string): string;
   /** ZSET workerId → last heartbeat (ms): which worker processes are consuming the queue */
@@ -40,8 +38,6 @@ export interface Keys {
   apiProcesses: string;
   /** STRING: the secret that signs download URLs, shared by every API replica */
   urlSigningSecret: string;
-  /** STRING: the secret upload ids are signed with (see upload-ids.ts), shared by every API process */
-  uploadIdSecret: string;
   /** STRING: the secret that signs registry login tokens, shared by every API replica */
   authTokenSecret: string;
   /**
@@ -102,12 +98,10 @@ export function createKeys(queuePrefix: string): Keys {
     upload,
     uploadParts: (id) => `${upload(id)}:parts`,
     uploadVerifiedParts: (id) => `${upload(id)}:verified`,
-    uploadTombstone: (id) => `${upload(id)}:aborted`,
     uploadEvents: (id) => `${prefix}:events:${id}`,
     workers: `${prefix}:workers`,
     apiProcesses: `${prefix}:api-processes`,
     urlSigningSecret: `${prefix}:url-signing-secret`,
-    uploadIdSecret: `${prefix}:upload-id-secret`,
     authTokenSecret: `${prefix}:auth-token-secret`,
     authLimits: `${prefix}:auth`,
     keyGenerations: `${prefix}:key-generations`,

@@ -26,7 +26,6 @@ import { forgetRepository } from './scripts/forget-repository.js';
 import { initiateUpload } from './scripts/initiate-upload.js';
 import { linkLayer } from './scripts/link-layer.js';
 import { markBlob } from './scripts/mark-blob.js';
-import { materializeUpload } from './scripts/materialize-upload.js';
 import { putImage } from './scripts/put-image.js';
 import { recordOutcome } from './scripts/record-outcome.js';
 import { recordPull } from './scripts/record-pull.js';
@@ -58,7 +57,6 @@ export const storeScripts: readonly LuaScript[] = [
   initiateUpload,
   linkLayer,
   markBlob,
-  materializeUpload,
   putImage,
   recordOutcome,
   recordPull,

@@ -5,9 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
 import type { LuaScript } from './keys.js';
-import { LazyUploads } from './lazy-uploads.js';
 import { testLimits } from './limits.test-fixture.js';
-import { UploadIds } from './upload-ids.js';
 
 /** Redis Cluster's hash slot of a key (ioredis's own cluster-key-slot, which ships no types). */
 const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
@@ -66,13 +64,6 @@ describe('every Lua script keeps its KEYS in one Redis Cluster slot', () => {
       },
     });
     stores = createStores(recording, prefix, LIMITS);
-    stores.uploads.startLazily(
-      new LazyUploads(recording, stores.keys, LIMITS, {
-        ids: new UploadIds('slots'),
-        sessionOf: () => '{}',
-        policies: [{ minPartSize: LIMITS.minPartSize, maxPartSize: LIMITS.maxPartSize, allowEmpty: false }],
-      }),
-    );
     await exerciseEveryScript(stores);
   });
 
@@ -150,10 +141,6 @@ async function exerciseEveryScript(stores: Stores): Promise<void> {
   await stores.blobs.claim(digest, 'location');
   await stores.layers.link(repositoryName, registryId, digest, { size: 4, uploadId: upload.uploadId, linkedAt: 0 });
   await stores.uploads.recordCompleted(upload.uploadId, digest, 4);
-
-  // An upload started without a record: its first part's claim makes it (materializeUpload).
-  const issued = stores.uploads.issue({ repositoryName, registryId })!;
-  await stores.uploads.claimPart({ uploadId: issued.uploadId, repositoryName, registryId }, 0, 3, 4);
 
   // Uploads that end otherwise: aborted, discarded.
   const aborted = await stores.uploads.initiate(repositoryName, registryId);

@@ -14,8 +14,6 @@ import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
 import { releaseClaim } from './scripts/release-claim.js';
 import { startFinalizing } from './scripts/start-finalizing.js';
-import type { LazyUploads } from './lazy-uploads.js';
-import type { UploadOwner } from './upload-ids.js';
 import type { PartRecord, UploadRecord, UploadStatus } from './upload-record.js';
 
 export interface UploadLimits {
@@ -112,38 +110,31 @@ export interface FinalizingStart {
 
 /** Uploads from initiate to their final status: every transition is one atomic script. */
 export class UploadStore {
-  private lazy: LazyUploads | undefined;
-
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly keys: Keys,
     private readonly limits: UploadLimits,
   ) {}
 
-  /** From now on, uploads may start without a record (see lazy-uploads.ts): the API's, on local part files. */
-  startLazily(lazy: LazyUploads): void {
-    this.lazy = lazy;
-  }
-
-  /**
-   * A new upload's record without writing it (lazy-uploads.ts): its id carries its facts and its
-   * record is made by the first script that needs it. Undefined when uploads start with a record
-   * here, or `policy` (default: the ECR policy) is not one an id can name: initiate then.
-   */
-  issue(owner: UploadOwner, policy?: PartPolicy): UploadRecord | undefined {
-    return this.lazy?.issue(owner, policy ?? { ...this.limits, allowEmpty: false });
-  }
-
-  /** Makes an issued upload's record, if it has none yet (nothing for other ids); see LazyUploads.materialize. */
-  private materialize(ref: UploadRef, now: number): Promise<unknown> {
-    return this.lazy?.materialize(ref, now) ?? Promise.resolve(0);
-  }
-
   async initiate(repositoryName: string, registryId: string, options: InitiateOptions = {}): Promise<UploadRecord> {
     const { uploadId = randomUUID(), now = Date.now() } = options;
     const policy: PartPolicy = options.policy ?? this.limits;
     const key = this.keys.upload(uploadId);
-    const fields = initialFields(uploadId, { repositoryName, registryId }, policy, options.storageSession, now);
+    const fields = {
+      uploadId,
+      repositoryName,
+      registryId,
+      status: 'uploading',
+      minPartSize: String(policy.minPartSize),
+      maxPartSize: String(policy.maxPartSize),
+      allowEmpty: policy.allowEmpty ? '1' : '0',
+      ...(options.storageSession ? { storageSession: options.storageSession } : {}),
+      bytesReceived: '0',
+      partsReceived: '0',
+      attempts: '0',
+      createdAt: String(now),
+      updatedAt: String(now),
+    };
     await runScript(
       this.redis,
       initiateUpload,
@@ -153,17 +144,8 @@ export class UploadStore {
     return parseUploadRecord(fields)!;
   }
 
-  /**
-   * The upload's record; with `owner`, also an issued upload's that has none yet (lazy-uploads.ts),
-   * unless it was aborted: read with the record, in the same round trip.
-   */
-  async get(uploadId: string, owner?: UploadOwner): Promise<UploadRecord | undefined> {
-    const unwritten = owner ? this.lazy?.record({ ...owner, uploadId }) : undefined;
-    const [flat, aborted] = await Promise.all([
-      this.redis.hgetall(this.keys.upload(uploadId)),
-      unwritten ? this.redis.exists(this.keys.uploadTombstone(uploadId)) : 0,
-    ]);
-    return parseUploadRecord(flat) ?? (aborted ? undefined : unwritten);
+  async get(uploadId: string): Promise<UploadRecord | undefined> {
+    return parseUploadRecord(await this.redis.hgetall(this.keys.upload(uploadId)));
   }
 
   async getMany(uploadIds: string[]): Promise<(UploadRecord | undefined)[]> {
@@ -192,9 +174,8 @@ export class UploadStore {
     const token = randomUUID();
     // The repository is another slot's: read alongside the claim, in the same round trip (a claim
     // taken for a repository that turns out missing is released at once; see claim-part.ts).
-    const [exists, , [code, value, maxPartSize, partNumber, storageSession]] = await Promise.all([
+    const [exists, [code, value, maxPartSize, partNumber, storageSession]] = await Promise.all([
       repositoryExists ?? this.repositoryExists(ref.repositoryName),
-      this.materialize(ref, now),
       runScript<[string, string, string?, string?, string?]>(
         this.redis,
         claimPart,
@@ -328,15 +309,12 @@ export class UploadStore {
     now: number,
   ): Promise<LastPartStart> {
     if (!facts.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
-    const [, [code, received, begun, detail]] = await Promise.all([
-      this.materialize(ref, now),
-      runScript<[string, string, string?, string?]>(
-        this.redis,
-        script,
-        [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
-        [...commitArgs, ...this.completionArgs(ref, options, facts, now)],
-      ),
-    ]);
+    const [code, received, begun, detail] = await runScript<[string, string, string?, string?]>(
+      this.redis,
+      script,
+      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
+      [...commitArgs, ...this.completionArgs(ref, options, facts, now)],
+    );
     if (code !== 'OK') return { outcome: 'not-committed', refusal: lostClaim(received, begun) };
     return this.completionStart(begun!, detail);
   }
@@ -347,7 +325,7 @@ export class UploadStore {
    */
   async partStart(ref: UploadRef): Promise<{ record: UploadRecord | undefined; repositoryExists: boolean }> {
     const [record, repositoryExists] = await Promise.all([
-      this.get(ref.uploadId, ref),
+      this.get(ref.uploadId),
       this.repositoryExists(ref.repositoryName),
     ]);
     return { record, repositoryExists };
@@ -386,15 +364,12 @@ export class UploadStore {
     hashState: string,
     now = Date.now(),
   ): Promise<boolean> {
-    const [, [code]] = await Promise.all([
-      this.materialize(ref, now),
-      runScript<[string]>(
-        this.redis,
-        commitUnclaimedPart,
-        [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
-        this.unclaimedArgs(ref, partNumber, part, hashState, now),
-      ),
-    ]);
+    const [code] = await runScript<[string]>(
+      this.redis,
+      commitUnclaimedPart,
+      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
+      this.unclaimedArgs(ref, partNumber, part, hashState, now),
+    );
     return code === 'OK';
   }
 
@@ -433,21 +408,17 @@ export class UploadStore {
    * had none), whose bytes the caller removes; RefusedError UPLOAD_NOT_FOUND if there is no
    * such upload taking parts.
    */
-  async abort(ref: UploadRef, now = Date.now()): Promise<string> {
-    const [, [code, session]] = await Promise.all([
-      this.materialize(ref, now),
-      runScript<[string, string?]>(
-        this.redis,
-        abortUpload,
-        [
-          this.keys.upload(ref.uploadId),
-          this.keys.uploadParts(ref.uploadId),
-          this.keys.uploadVerifiedParts(ref.uploadId),
-          this.keys.uploadTombstone(ref.uploadId),
-        ],
-        [ref.repositoryName, ref.registryId, this.limits.uploadTtlSeconds],
-      ),
-    ]);
+  async abort(ref: UploadRef): Promise<string> {
+    const [code, session] = await runScript<[string, string?]>(
+      this.redis,
+      abortUpload,
+      [
+        this.keys.upload(ref.uploadId),
+        this.keys.uploadParts(ref.uploadId),
+        this.keys.uploadVerifiedParts(ref.uploadId),
+      ],
+      [ref.repositoryName, ref.registryId],
+    );
     if (code !== 'ABORTED') throw new RefusedError('UPLOAD_NOT_FOUND');
     return session ?? '';
   }
@@ -470,15 +441,12 @@ export class UploadStore {
     // The repository and its layer links are other slots': read first, then queue (see begin-completion.ts).
     const known = facts ?? (await this.completionFacts(ref.repositoryName, options.layerDigests));
     if (!known.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
-    const [, [code, detail]] = await Promise.all([
-      this.materialize(ref, now),
-      runScript<[string, string?]>(
-        this.redis,
-        beginCompletion,
-        [this.keys.upload(ref.uploadId)],
-        this.completionArgs(ref, options, known, now),
-      ),
-    ]);
+    const [code, detail] = await runScript<[string, string?]>(
+      this.redis,
+      beginCompletion,
+      [this.keys.upload(ref.uploadId)],
+      this.completionArgs(ref, options, known, now),
+    );
     return this.completionStart(code, detail);
   }
 
@@ -588,31 +556,6 @@ export class UploadStore {
       [status, now, this.limits.statusRetentionSeconds, this.keys.uploadEvents(uploadId), ...fields],
     );
   }
-}
-
-/** The fields of a new upload's record (as initiate writes them, and materializeUpload). */
-export function initialFields(
-  uploadId: string,
-  owner: UploadOwner,
-  policy: PartPolicy,
-  storageSession: string | undefined,
-  now: number,
-): Record<string, string> {
-  return {
-    uploadId,
-    repositoryName: owner.repositoryName,
-    registryId: owner.registryId,
-    status: 'uploading',
-    minPartSize: String(policy.minPartSize),
-    maxPartSize: String(policy.maxPartSize),
-    allowEmpty: policy.allowEmpty ? '1' : '0',
-    ...(storageSession ? { storageSession } : {}),
-    bytesReceived: '0',
-    partsReceived: '0',
-    attempts: '0',
-    createdAt: String(now),
-    updatedAt: String(now),
-  };
 }
 
 /** commitPart's refusal: the upload is gone, no longer takes parts, or a retry took the claim over. */

@@ -13,7 +13,7 @@ import type {
 export interface BlobUploadsDeps {
   uploads: Pick<
     UploadService,
-    'initiate' | 'status' | 'abort' | 'complete' | 'completeWithLastPart' | 'completionFacts' | 'emptySessionMade'
+    'initiate' | 'status' | 'abort' | 'complete' | 'completeWithLastPart' | 'completionFacts'
   >;
   layers: Pick<LayerService, 'has' | 'mount'>;
   repositories: Pick<RepositoryService, 'getOrCreate'>;
@@ -53,7 +53,7 @@ export class BlobUploads {
       const { repositoryName: from, digest } = mountFrom;
       if (await deps.layers.mount(from, repositoryName, deps.registryId, digest)) return { mounted: digest };
     }
-    return { upload: await deps.uploads.initiate(repositoryName, deps.registryId, deps.policy, repository, true) };
+    return { upload: await deps.uploads.initiate(repositoryName, deps.registryId, deps.policy, repository) };
   }
 
   /**
@@ -67,7 +67,7 @@ export class BlobUploads {
       new UploadNotFoundException(`The upload '${reference.slice(0, 64)}' of '${repositoryName}' is not in progress`);
     const uploadId = parseUploadId(reference);
     if (!uploadId) throw unknown();
-    const record = await this.deps.uploads.status(uploadId, { repositoryName, registryId: this.deps.registryId });
+    const record = await this.deps.uploads.status(uploadId);
     if (record.repositoryName !== repositoryName || (record.status !== 'uploading' && !rejoin)) throw unknown();
     return record;
   }
@@ -107,8 +107,6 @@ export class BlobUploads {
       await this.deps.uploads.abort(ref).catch(() => undefined);
       return { existed: true };
     }
-    if (record.bytesReceived === 0 && record.status === 'uploading')
-      await this.deps.uploads.emptySessionMade(ref.uploadId);
     return this.existedIfRefused(() => this.deps.uploads.complete({ ...ref, layerDigests: [digest] }, signal, facts));
   }
 

@@ -141,25 +141,15 @@ export class UploadService {
    * Starts an upload. `policy` fixes its part sizes for good (default: the ECR policy,
    * MIN_PART_SIZE..MAX_PART_SIZE; the OCI door passes 0..MAX_LAYER_SIZE). A caller that has just
    * read the repository (create-on-push) passes its record, so it is not read twice.
-   *
-   * `lazily`: a door that names the repository with every later call of the upload (OCI `/v2`)
-   * may have it started without a durable write, where the store issues such ids (its record is
-   * made by the first part or completion; packages/metadata lazy-uploads.ts).
    */
   async initiate(
     repositoryName: string,
     registryId: string,
     policy?: PartPolicy,
     known?: RepositoryRecord,
-    lazily = false,
   ): Promise<UploadRecord> {
     const repository =
       known?.repositoryName === repositoryName ? known : await this.deps.repositories.require(repositoryName);
-    const issued = lazily ? this.deps.uploads.issue({ repositoryName, registryId }, policy) : undefined;
-    if (issued) {
-      this.deps.events?.started?.();
-      return issued;
-    }
     const uploadId = randomUUID();
     const options = { encryption: objectEncryptionOf(repository) };
     const record = async (session: UploadSession) =>
@@ -289,29 +279,12 @@ export class UploadService {
     const limit = { maxBytes: size, tooLong: () => uploadRefusal('PART_TOO_LARGE', part, { limit: size }) };
     try {
       const session = sessionFromJson(storageSession, part.uploadId);
-      await this.sessionMade(partNumber, session);
       const claimed = { session, partNumber, hashState: record.hashState ?? '' };
       const stored = await writeClaimedPart(this.deps, claimed, part.data, size, limit);
       return { part, partNumber, storageSession, stored };
     } catch {
       return undefined;
     }
-  }
-
-  /**
-   * Before an upload's first part: its session made, when the driver knows it before it is made
-   * (an upload started without a record has none yet; making one again changes nothing).
-   */
-  private async sessionMade(partNumber: number, session: UploadSession): Promise<void> {
-    if (partNumber === 1 && this.deps.storage.plannedSession) await this.deps.storage.createUpload(session.uploadId);
-  }
-
-  /**
-   * An upload about to complete without a part (the empty blob): its session made, as for a
-   * first part (see sessionMade).
-   */
-  async emptySessionMade(uploadId: string): Promise<void> {
-    if (this.deps.storage.plannedSession) await this.deps.storage.createUpload(uploadId);
   }
 
   /** Removes the file of an unclaimed part whose commit was refused (best effort: an upload's end removes it too). */
@@ -391,7 +364,6 @@ export class UploadService {
     let stored: StoredPart;
     try {
       const session = sessionFromJson(claim.storageSession, part.uploadId);
-      await this.sessionMade(claim.partNumber, session);
       stored = await writeClaimedPart(
         this.deps,
         { session, partNumber: claim.partNumber, hashState: claim.hashState },
@@ -718,12 +690,8 @@ export class UploadService {
     return answerFromRecord(request, outcome.record);
   }
 
-  /**
-   * The upload's record. With `owner` (a door that names the repository), also that of an upload
-   * started without a record that has no part yet (see initiate's `lazily`).
-   */
-  async status(uploadId: string, owner?: { repositoryName: string; registryId: string }): Promise<UploadRecord> {
-    const record = await this.deps.uploads.get(uploadId, owner);
+  async status(uploadId: string): Promise<UploadRecord> {
+    const record = await this.deps.uploads.get(uploadId);
     if (!record) throw new UploadNotFoundException(`The upload with id '${uploadId}' does not exist`);
     return record;
   }
