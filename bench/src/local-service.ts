@@ -51,6 +51,8 @@ export interface LocalService {
   pids: Record<string, number>;
   /** The API processes (cluster workers), in order. */
   apis: ApiProcess[];
+  /** Each worker process's operations listener (GET /metrics), by name. */
+  workerMetricsPorts: Record<string, number>;
   /**
    * The forked children by name: `api-primary` (which relays messages to and from every API
    * process, e.g. for `npm run trace`) and the workers.
@@ -185,7 +187,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     ];
     apiListening = keyCreated.then(() => start(API_PRIMARY, appEntry('@longshore/bench'), env, 'listening', apiArgs));
     apiListening.catch(() => undefined); // awaited below
-    await Promise.all(names.map((name) => start(name, workerEntry, env, 'ready')));
+    const workersReady = await Promise.all(names.map((name) => start(name, workerEntry, env, 'ready')));
+    const workerMetricsPorts = Object.fromEntries(names.map((name, i) => [name, Number(workersReady[i]!.metricsPort)]));
     const accessKey = await keyCreated;
     const listening = (await apiListening) as unknown as ApiClusterListening;
     const port = Number(listening.port);
@@ -206,6 +209,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       region: env.REGION ?? 'us-east-1',
       pids,
       apis: listening.apis,
+      workerMetricsPorts,
       processes,
       log,
       unexpectedExits: () => [...exits],

@@ -79,14 +79,18 @@ let ticksPerSecond: number | undefined;
 
 /** User + system CPU seconds a process has used so far (Linux /proc); undefined elsewhere. */
 export async function cpuSeconds(pid: number): Promise<number | undefined> {
+  const times = await cpuTimes(pid);
+  return times && times.user + times.system;
+}
+
+/** User and system (kernel: syscalls, fsyncs' writeback, sockets) CPU seconds so far, apart. */
+async function cpuTimes(pid: number): Promise<{ user: number; system: number } | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may itself contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
     ticksPerSecond ??= clockTicks();
-    return (utime + stime) / ticksPerSecond;
+    return { user: Number(fields[11]) / ticksPerSecond, system: Number(fields[12]) / ticksPerSecond };
   } catch {
     return undefined;
   }
@@ -104,6 +108,8 @@ function clockTicks(): number {
 export interface CpuUse {
   /** Percent of one core each process used (the bench itself as `bench`). */
   percent: Record<string, number>;
+  /** Of that, the percent of one core each process spent in the kernel (system time). */
+  systemPercent: Record<string, number>;
   /**
    * CPU milliseconds (user + system, all threads) of every process measured but the bench:
    * the service's API, workers and redis-server, or the peer registry. Divided by the pushes
@@ -123,25 +129,28 @@ export interface CpuWindow {
 export async function openCpuWindow(pids: Readonly<Record<string, number>>): Promise<CpuWindow> {
   const startedAt = performance.now();
   const ownStart = process.cpuUsage();
-  const before = new Map<string, number>();
+  const before = new Map<string, { user: number; system: number }>();
   for (const [name, pid] of Object.entries(pids)) {
-    const seconds = await cpuSeconds(pid);
-    if (seconds !== undefined) before.set(name, seconds);
+    const times = await cpuTimes(pid);
+    if (times !== undefined) before.set(name, times);
   }
   return {
     async stop() {
       const wallSeconds = (performance.now() - startedAt) / 1000;
       const own = process.cpuUsage(ownStart);
       const percent: Record<string, number> = { bench: round(((own.user + own.system) / 1e6 / wallSeconds) * 100) };
+      const systemPercent: Record<string, number> = { bench: round((own.system / 1e6 / wallSeconds) * 100) };
       let serverSeconds = 0;
       for (const [name, pid] of Object.entries(pids)) {
         const start = before.get(name);
-        const end = await cpuSeconds(pid);
+        const end = await cpuTimes(pid);
         if (start === undefined || end === undefined) continue;
-        percent[name] = round(((end - start) / wallSeconds) * 100);
-        serverSeconds += end - start;
+        const used = end.user - start.user + (end.system - start.system);
+        percent[name] = round((used / wallSeconds) * 100);
+        systemPercent[name] = round(((end.system - start.system) / wallSeconds) * 100);
+        serverSeconds += used;
       }
-      return { percent, serverMs: serverSeconds * 1000 };
+      return { percent, systemPercent, serverMs: serverSeconds * 1000 };
     },
   };
 }

@@ -210,6 +210,12 @@ function notes(report: BenchReport): string[] {
             .join(', ')}${typeof d.apiPrimaryPeakMiB === 'number' ? ` (primary ${d.apiPrimaryPeakMiB})` : ''}`,
         );
       if (d.cpuPercent) parts.push(`CPU % of one core: ${describeCpu(d.cpuPercent)}`);
+      if (d.cpuSystemPercent) parts.push(`of which system (kernel): ${describeCpu(d.cpuSystemPercent)}`);
+      const perPush = cpuMsPerPush(d);
+      if (perPush) parts.push(`CPU ms per push: ${perPush}`);
+      const batches = d.finalizeBatches as { jobs: number; uploads: number; uploadsPerJob: number } | undefined;
+      if (batches)
+        parts.push(`finalize jobs ${batches.jobs} for ${batches.uploads} uploads (${batches.uploadsPerJob} per job)`);
       const which = s.details.length > 1 ? ' (run 1)' : '';
       lines.push(`${s.scenario}${which}: ${parts.join('; ')}`);
     }
@@ -331,4 +337,16 @@ export function format(value: number, unit: FigureSpec['unit']): string {
     default:
       return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
   }
+}
+
+/** Each process's CPU per push over a small-push window (its share of a core ÷ pushes per second). */
+function cpuMsPerPush(d: Record<string, unknown>): string | undefined {
+  const percent = d.cpuPercent as Record<string, number> | undefined;
+  const pushes = d.pushesInWindow;
+  const seconds = d.windowSeconds;
+  if (!percent || typeof pushes !== 'number' || typeof seconds !== 'number' || pushes === 0) return undefined;
+  return Object.entries(percent)
+    .filter(([name]) => name !== 'bench')
+    .map(([name, pct]) => `${name} ${((pct * 10 * seconds) / pushes).toFixed(2)}`)
+    .join(', ');
 }

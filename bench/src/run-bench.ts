@@ -13,6 +13,7 @@ import {
 import { accessKeyFromEnv, EcrSigner } from './bench-auth.js';
 import { EcrClient } from './ecr-client.js';
 import { HttpTarget } from './http-target.js';
+import { finalizeBatches } from './finalize-batches.js';
 import { startLocalService, type LocalService } from './local-service.js';
 import { measureMachine, measureSha256, type MachineReference } from './machine-reference.js';
 import { MemoryWatch, openCpuWindow } from './process-stats.js';
@@ -253,6 +254,8 @@ async function runLongshore(definition: ScenarioDefinition, settings: RunSetting
     const exits = service?.unexpectedExits() ?? [];
     if (exits.length > 0) throw new Error(`a service process died during the run: ${exits.join('; ')}`);
     result.detail.sha256MBps = Math.round(sha256MBps);
+    const batches = service ? await finalizeBatches(Object.values(service.workerMetricsPorts)) : undefined;
+    if (batches) result.detail.finalizeBatches = batches;
     if (service) result.detail.auth = settings.auth ?? 'sigv4';
     result.detail.loadAverage = [round2(loadBefore), round2(os.loadavg()[0] ?? Number.NaN)];
     return { ok: true, result, sha256MBps, issues: service?.log.issues() ?? [], exits };

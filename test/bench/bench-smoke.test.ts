@@ -46,6 +46,16 @@ describe('npm run bench (smoke sizes)', () => {
     const figures = (name: string) => report.scenarios.find((s) => s.scenario === name)!.figures;
     for (const scenario of ['small-pushes', 'small-pushes-v2', 'large-layer', 'four-large-layers', 'memory-v2'])
       expect(figures(scenario).find((f) => f.name === 'cpuMsPerPush')?.median, scenario).toBeGreaterThan(0);
+    // The small pushes say how the workers' finalize jobs carried them, and each process's kernel time.
+    for (const scenario of ['small-pushes', 'small-pushes-v2']) {
+      const detail = report.scenarios.find((s) => s.scenario === scenario)!.details[0]!;
+      const batches = detail.finalizeBatches as { jobs: number; uploads: number };
+      expect(batches.jobs, scenario).toBeGreaterThan(0);
+      expect(batches.uploads, scenario).toBeGreaterThanOrEqual(detail.pushesCompleted as number);
+      expect(Object.keys(detail.cpuSystemPercent as object), scenario).toEqual(
+        Object.keys(detail.cpuPercent as object),
+      );
+    }
     // The comparison ran both services: a ratio of two measured rates.
     for (const door of ['ecr', 'v2']) {
       const on = figures('auth-on-vs-off').find((f) => f.name === `${door}PushesPerSecond`)!.median;

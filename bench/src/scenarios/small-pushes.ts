@@ -193,6 +193,7 @@ export async function measureSmallPushes(ctx: PeerContext, stepNames: string[], 
       maxMs: round(Math.max(0, ...tally.latencies)),
       errorKinds: Object.fromEntries(tally.errorKinds),
       cpuPercent: cpuUse.percent,
+      cpuSystemPercent: cpuUse.systemPercent,
     },
   };
 }
