@@ -52,6 +52,16 @@ export class EcrClient {
     private readonly signer?: EcrSigner,
   ) {}
 
+  /** Another client of the same endpoint, signing alike, on a connection of its own (HttpTarget.ownClient); close() it after use. */
+  ownClient(): EcrClient {
+    return new EcrClient(this.http.ownClient(), this.signer);
+  }
+
+  /** Closes this client's connections (a client made by ownClient). */
+  close(): void {
+    this.http.close();
+  }
+
   /**
    * One operation. `bodySha256` (the SHA-256 of all the pieces, hex) spares hashing large
    * bodies again when signing; without it the pieces are hashed here.

@@ -21,7 +21,7 @@ const doorFigures = (door: Door): FigureSpec[] => [
 
 async function smallPushesBothDoors(ctx: ScenarioContext): Promise<RunResult> {
   await ctx.oci.probe({ signal: ctx.signal });
-  const ecr = await measureSmallPushes(ctx, ecrSteps, ecrPush(ctx));
+  const ecr = await measureSmallPushes(ctx, ecrSteps, ecrPush, ctx.ecr);
   const v2 = await measureSmallPushes(ctx, ociSteps, ociPush);
   const figures: Record<string, number> = {};
   for (const [door, result] of [

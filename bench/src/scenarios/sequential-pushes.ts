@@ -1,3 +1,4 @@
+import type { EcrClient } from '../ecr-client.js';
 import type { FigureSpec, PeerContext, RunResult, ScenarioDefinition } from '../scenario.js';
 import { ecrPush, ecrSteps, measureSmallPushes, ociPush, ociSteps, type PushOnce } from './small-pushes.js';
 
@@ -14,12 +15,19 @@ const doorFigures = (door: 'v2' | 'ecr', label: string): FigureSpec[] => [
   { name: `${door}CpuMsPerPush`, label: `${label} server CPU per push`, unit: 'ms' },
 ];
 
-async function oneClient(ctx: PeerContext, steps: string[], push: PushOnce, door: 'v2' | 'ecr'): Promise<RunResult> {
+async function oneClient(
+  ctx: PeerContext,
+  steps: string[],
+  push: PushOnce,
+  door: 'v2' | 'ecr',
+  ecr?: EcrClient,
+): Promise<RunResult> {
   ctx.progress(`sequential pushes over ${door === 'v2' ? '/v2' : 'the ECR door'}`);
   const { figures, detail } = await measureSmallPushes(
     { ...ctx, sizes: { ...ctx.sizes, smallPushClients: 1 } },
     steps,
     push,
+    ecr,
   );
   return {
     figures: Object.fromEntries(
@@ -42,7 +50,7 @@ export const sequentialPushes: ScenarioDefinition = {
   async run(ctx) {
     await ctx.oci.probe({ signal: ctx.signal });
     const v2 = await oneClient(ctx, ociSteps, ociPush, 'v2');
-    const ecr = await oneClient(ctx, ecrSteps, ecrPush(ctx), 'ecr');
+    const ecr = await oneClient(ctx, ecrSteps, ecrPush, 'ecr', ctx.ecr);
     return { figures: { ...v2.figures, ...ecr.figures }, detail: { ...v2.detail, ...ecr.detail } };
   },
   peer: {

@@ -1,7 +1,7 @@
 import { createHash, randomFillSync, type Hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { EcrError, partBodyHash } from '../ecr-client.js';
-import { OciError } from '../oci-client.js';
+import { type EcrClient, EcrError, partBodyHash } from '../ecr-client.js';
+import { type OciClient, OciError } from '../oci-client.js';
 import type { CpuWindow } from '../process-stats.js';
 import type { BenchSizes } from '../bench-options.js';
 import {
@@ -9,7 +9,6 @@ import {
   type PeerContext,
   type PeerWorkload,
   type RunResult,
-  type ScenarioContext,
   type ScenarioDefinition,
 } from '../scenario.js';
 import { percentile } from '../stats.js';
@@ -55,29 +54,28 @@ function smallPushFigures(door: 'ecr' | 'v2'): ScenarioDefinition['figures'] {
 const timeoutMs = (sizes: BenchSizes) => warmupMs(sizes.smallPushSeconds) + sizes.smallPushSeconds * 1000 + 120_000;
 
 /** The OCI way (distribution, Longshore's /v2): POST a session, then PUT ?digest= with the whole blob. */
-export const ociPush: PushOnce = async (ctx, content, request) => {
+export const ociPush: PushOnce = async ({ oci, repositoryName }, content, request) => {
   const t0 = performance.now();
-  const location = await ctx.oci.startUpload(ctx.repositoryName, request);
+  const location = await oci.startUpload(repositoryName, request);
   const t1 = performance.now();
   const part = content.next();
-  await ctx.oci.finishUpload(location, part.digest, part.bytes, request);
+  await oci.finishUpload(location, part.digest, part.bytes, request);
   return [t1 - t0, performance.now() - t1];
 };
 export const ociSteps = ['post', 'put'];
 
 /** The ECR way: InitiateLayerUpload, one UploadLayerPart (base64), CompleteLayerUpload (waits for the worker). */
-export const ecrPush =
-  ({ ecr }: Pick<ScenarioContext, 'ecr'>): PushOnce =>
-  async (ctx, content, request) => {
-    const t0 = performance.now();
-    const uploadId = await ecr.initiate(ctx.repositoryName, request);
-    const t1 = performance.now();
-    const part = content.next();
-    await ecr.uploadPart(ctx.repositoryName, uploadId, 0, content.size - 1, part.base64, request, part.blobHash);
-    const t2 = performance.now();
-    await ecr.complete(ctx.repositoryName, uploadId, part.digest, { ...request, retry: false });
-    return [t1 - t0, t2 - t1, performance.now() - t2];
-  };
+export const ecrPush: PushOnce = async ({ ecr, repositoryName }, content, request) => {
+  if (!ecr) throw new TypeError('an ECR push needs an ECR client (measureSmallPushes was given none)');
+  const t0 = performance.now();
+  const uploadId = await ecr.initiate(repositoryName, request);
+  const t1 = performance.now();
+  const part = content.next();
+  await ecr.uploadPart(repositoryName, uploadId, 0, content.size - 1, part.base64, request, part.blobHash);
+  const t2 = performance.now();
+  await ecr.complete(repositoryName, uploadId, part.digest, { ...request, retry: false });
+  return [t1 - t0, t2 - t1, performance.now() - t2];
+};
 export const ecrSteps = ['initiate', 'part', 'complete'];
 
 /** The same pushes against the reference registry. */
@@ -94,7 +92,7 @@ export const smallPushes: ScenarioDefinition = {
   serviceEnv: { VERIFY_MODE: 'parts' },
   figures: smallPushFigures('ecr'),
   timeoutMs,
-  run: (ctx) => measureSmallPushes(ctx, ecrSteps, ecrPush(ctx)),
+  run: (ctx) => measureSmallPushes(ctx, ecrSteps, ecrPush, ctx.ecr),
   peer: smallOciPushesPeer,
 };
 
@@ -114,8 +112,15 @@ export const smallPushesV2: ScenarioDefinition = {
 };
 
 type Request = { idleTimeoutMs: number; signal: AbortSignal };
+/** One client's connections (its own, see openClients) and the repository it pushes to. */
+export interface PushClient {
+  oci: OciClient;
+  /** Only for pushes over the ECR door (the peer has none). */
+  ecr?: EcrClient;
+  repositoryName: string;
+}
 /** One whole push; returns the duration of each of its steps. */
-export type PushOnce = (ctx: PeerContext, content: PushContent, request: Request) => Promise<number[]>;
+export type PushOnce = (client: PushClient, content: PushContent, request: Request) => Promise<number[]>;
 
 interface Tally {
   windowStart: number;
@@ -133,11 +138,64 @@ interface Tally {
  * `sizes.smallPushClients` clients pushing for `sizes.smallPushSeconds` after a warm-up: pushes/s,
  * whole-push latency p50/p99, failed pushes, and the server's CPU per push over the window.
  */
-export async function measureSmallPushes(ctx: PeerContext, stepNames: string[], push: PushOnce): Promise<RunResult> {
+export async function measureSmallPushes(
+  ctx: PeerContext,
+  stepNames: string[],
+  push: PushOnce,
+  ecr?: EcrClient,
+): Promise<RunResult> {
   const { sizes } = ctx;
   if (sizes.smallPushBytes < 2 * UNIQUE_TAIL)
     throw new RangeError(`smallPushBytes must be at least ${2 * UNIQUE_TAIL}`);
-  const clients = Array.from({ length: sizes.smallPushClients }, () => new PushContent(sizes.smallPushBytes));
+  const connections = await openClients(ctx, sizes.smallPushClients, ecr);
+  try {
+    return await measureOnClients(ctx, stepNames, push, connections);
+  } finally {
+    for (const { oci, ecr } of connections) {
+      oci.close();
+      ecr?.close();
+    }
+  }
+}
+
+/**
+ * Each client gets connections of its own, as separate CI jobs have: a service with several
+ * processes then sees `count` connections spread over them, not requests that hop between the
+ * most recently freed sockets of one shared pool (which left one of two API processes at 8 % of
+ * a core and the other at 36 %). Each is opened by a first request before the next is made, so
+ * node:cluster's primary hands them out in turn. The peer gets the same clients.
+ */
+async function openClients(ctx: PeerContext, count: number, ecr: EcrClient | undefined): Promise<PushClient[]> {
+  const clients: PushClient[] = [];
+  try {
+    for (let i = 0; i < count; i += 1) {
+      const client: PushClient = {
+        oci: ctx.oci.ownClient(),
+        ecr: ecr?.ownClient(),
+        repositoryName: ctx.repositoryName,
+      };
+      clients.push(client);
+      if (client.ecr) await client.ecr.authorizationToken({ signal: ctx.signal });
+      else await client.oci.probe({ signal: ctx.signal });
+    }
+    return clients;
+  } catch (error) {
+    for (const { oci, ecr } of clients) {
+      oci.close();
+      ecr?.close();
+    }
+    throw error;
+  }
+}
+
+async function measureOnClients(
+  ctx: PeerContext,
+  stepNames: string[],
+  push: PushOnce,
+  connections: PushClient[],
+): Promise<RunResult> {
+  const { sizes } = ctx;
+  const clients = connections.map(() => new PushContent(sizes.smallPushBytes));
   const warmup = warmupMs(sizes.smallPushSeconds);
   const windowMs = sizes.smallPushSeconds * 1000;
   const startedAt = performance.now();
@@ -164,7 +222,7 @@ export async function measureSmallPushes(ctx: PeerContext, stepNames: string[], 
     ctx.progress(`small pushes: ${phase}, ${tally.completed} pushes, ${tally.errors} errors`);
   }, 250);
   try {
-    await Promise.all(clients.map((content) => clientLoop(ctx, content, tally, push)));
+    await Promise.all(clients.map((content, i) => clientLoop(ctx, connections[i]!, content, tally, push)));
   } finally {
     clearInterval(ticker);
   }
@@ -198,14 +256,20 @@ export async function measureSmallPushes(ctx: PeerContext, stepNames: string[], 
   };
 }
 
-async function clientLoop(ctx: PeerContext, content: PushContent, tally: Tally, push: PushOnce): Promise<void> {
+async function clientLoop(
+  ctx: PeerContext,
+  client: PushClient,
+  content: PushContent,
+  tally: Tally,
+  push: PushOnce,
+): Promise<void> {
   const { signal } = ctx;
   const request = { idleTimeoutMs: REQUEST_IDLE_TIMEOUT_MS, signal };
   for (let n = 0; n < MAX_PUSHES_PER_CLIENT && performance.now() < tally.windowEnd; n += 1) {
     if (signal.aborted || tally.errors >= MAX_ERRORS) return;
     const t0 = performance.now();
     try {
-      const steps = await push(ctx, content, request);
+      const steps = await push(client, content, request);
       const t3 = performance.now();
       tally.completed += 1;
       if (t3 >= tally.windowStart && t3 <= tally.windowEnd) tally.completedInWindow += 1;
