@@ -28,7 +28,7 @@ export async function openForDirectWrites(path: string): Promise<{ handle: FileH
  * Writes a stream of chunks from position 0 of the file `direct` (opened by openForDirectWrites)
  * and returns how many bytes it wrote. Each chunk is copied into the arena's current
  * slab as it arrives, so the chunk is free at once; a full slab is written straight to the disk
- * while the next one fills (up to two writes in flight and one full slab held, then the source waits for the oldest).
+ * while the next one fills (up to three writes in flight, then the source waits for the oldest).
  *
  * Why: on the development machine, 1 GiB written through the page cache cost libuv's pool
  * 1.2 s of system CPU per GiB with four streams at once (fresh page-cache pages, each faulted in;
@@ -36,13 +36,9 @@ export async function openForDirectWrites(path: string): Promise<{ handle: FileH
  * direct, the same gigabyte costs 0.1–0.2 s and the fdatasync has only metadata left to flush.
  * Durability is as before: nothing here is fsynced; the part's flush job or completion does it.
  *
- * A full slab is written once the next byte arrives, so the part's last bytes (its last full slab,
- * or the partly filled one after it) are known as last and go through a second, ordinary
- * descriptor of the same file, into the page cache, while the direct writes before them finish:
- * the PATCH's answer then waits for the device only as long as those writes take, not for the
- * last mebibyte as well (each 10 MiB PATCH of a layer waited for it). The part's flush job or
- * completion makes that tail durable with the rest. A write the file system refuses as direct
- * (EINVAL) goes through the same ordinary descriptor. A failed write fails the call; the source's error is
+ * The part's last bytes that do not fill a DIRECT_ALIGNMENT block, and any write the file system
+ * refuses as direct (EINVAL), go through a second, ordinary descriptor of the same file once the
+ * direct writes before them are done. A failed write fails the call; the source's error is
  * thrown once no write is in flight (the caller closes `direct` afterwards).
  */
 export async function writeChunksDirect(
@@ -59,8 +55,6 @@ export async function writeChunksDirect(
   let position = 0;
   let index = 0;
   let fill = 0;
-  /** A full slab not yet written: if the stream ends now, it is the last and goes the ordinary way. */
-  let held: number | undefined;
 
   const ordinary = (): Promise<FileHandle> => (plain ??= reopen());
   const submit = (slab: number, length: number, at: number): void => {
@@ -107,9 +101,6 @@ export async function writeChunksDirect(
       if (failure !== undefined) throw failure;
       let offset = 0;
       while (offset < chunk.byteLength) {
-        // More bytes: the full slab before this one was not the stream's last after all.
-        if (held !== undefined) submit(held, SLAB_BYTES, position - SLAB_BYTES);
-        held = undefined;
         const taken = Math.min(SLAB_BYTES - fill, chunk.byteLength - offset);
         slabs[index]!.set(
           offset === 0 && taken === chunk.byteLength ? chunk : chunk.subarray(offset, offset + taken),
@@ -118,7 +109,7 @@ export async function writeChunksDirect(
         fill += taken;
         offset += taken;
         if (fill < SLAB_BYTES) continue;
-        held = index;
+        submit(index, SLAB_BYTES, position);
         position += SLAB_BYTES;
         fill = 0;
         index = (index + 1) % slabs.length;
@@ -126,14 +117,11 @@ export async function writeChunksDirect(
         if (failure !== undefined) throw failure;
       }
     }
-    // The last bytes, a held full slab or the one being filled, go through the page cache while
-    // the direct writes before them finish, so the answer does not wait for the device to take them.
-    const last = held === undefined ? slabs[index]!.subarray(0, fill) : slabs[held]!;
-    const lastAt = held === undefined ? position : position - SLAB_BYTES;
-    const tail = last.byteLength > 0 ? writeOrdinary(last, lastAt) : Promise.resolve();
-    const [tailWritten] = await Promise.allSettled([tail, settle()]);
+    const aligned = fill - (fill % DIRECT_ALIGNMENT);
+    if (aligned > 0) submit(index, aligned, position);
+    await settle();
     if (failure !== undefined) throw failure;
-    if (tailWritten.status === 'rejected') throw tailWritten.reason;
+    if (fill > aligned) await writeOrdinary(slabs[index]!.subarray(aligned, fill), position + aligned);
     return position + fill;
   } finally {
     await settle();
