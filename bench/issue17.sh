@@ -37,4 +37,7 @@ group "$runs" memory
 group "$runs" memory-raw
 group "$runs" memory-v2
 group "${BENCH_LISTINGS_RUNS:-1}" listings
-node bench/dist/main.js --from "$out"/group-*.txt | tee "$out/table.txt"
+from=""
+for file in "$out"/group-*.txt; do from="$from --from $file"; done
+# shellcheck disable=SC2086 # one --from per group's output
+node bench/dist/main.js $from | tee "$out/table.txt"
