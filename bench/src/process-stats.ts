@@ -77,13 +77,10 @@ export class MemoryWatch {
 
 let ticksPerSecond: number | undefined;
 
-/** User + system CPU seconds a process has used so far (Linux /proc); undefined elsewhere. */
-export async function cpuSeconds(pid: number): Promise<number | undefined> {
-  const times = await cpuTimes(pid);
-  return times && times.user + times.system;
-}
-
-/** User and system (kernel: syscalls, fsyncs' writeback, sockets) CPU seconds so far, apart. */
+/**
+ * User and system (kernel: syscalls, fsyncs' writeback, sockets) CPU seconds a process has used so
+ * far, apart (Linux /proc); undefined elsewhere.
+ */
 async function cpuTimes(pid: number): Promise<{ user: number; system: number } | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

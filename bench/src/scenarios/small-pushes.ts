@@ -151,10 +151,7 @@ export async function measureSmallPushes(
   try {
     return await measureOnClients(ctx, stepNames, push, connections);
   } finally {
-    for (const { oci, ecr } of connections) {
-      oci.close();
-      ecr?.close();
-    }
+    closeClients(connections);
   }
 }
 
@@ -180,11 +177,15 @@ async function openClients(ctx: PeerContext, count: number, ecr: EcrClient | und
     }
     return clients;
   } catch (error) {
-    for (const { oci, ecr } of clients) {
-      oci.close();
-      ecr?.close();
-    }
+    closeClients(clients);
     throw error;
+  }
+}
+
+function closeClients(clients: readonly PushClient[]): void {
+  for (const { oci, ecr } of clients) {
+    oci.close();
+    ecr?.close();
   }
 }
 

@@ -151,23 +151,18 @@ class FilesystemDriver implements StorageDriver {
     refused: (error: unknown) => never,
   ): Promise<number> {
     const arena = this.directRefused ? undefined : directArenas.take();
-    if (!arena) {
-      // Exclusive: a part file is written by one claim only, and never again.
-      const handle = await open(file, 'wx', 0o644).catch(refused);
-      try {
-        return await writeChunksCoalesced(handle, data);
-      } finally {
-        await handle.close();
-      }
-    }
+    // Exclusive: a part file is written by one claim only, and never again.
+    if (!arena) return writeCoalescedAndClose(await open(file, 'wx', 0o644).catch(refused), data);
     try {
       const { handle, direct } = await openForDirectWrites(file).catch(refused);
+      if (!direct) {
+        this.directRefused = true;
+        return await writeCoalescedAndClose(handle, data);
+      }
       try {
         // A stale writer whose upload completed or was aborted finds no file to reopen: refused.
         const reopen = () => open(file, constants.O_WRONLY).catch(refused);
-        if (direct) return await writeChunksDirect(handle, reopen, data, arena);
-        this.directRefused = true;
-        return await writeChunksCoalesced(handle, data);
+        return await writeChunksDirect(handle, reopen, data, arena);
       } finally {
         await handle.close();
       }
@@ -602,4 +597,13 @@ function notFoundOr(error: unknown, path: string): unknown {
 
 function errorCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** A streamed part through the page cache, in coalesced writes (coalescing-file-writer.ts); closes `handle`. */
+async function writeCoalescedAndClose(handle: FileHandle, data: AsyncIterable<Uint8Array>): Promise<number> {
+  try {
+    return await writeChunksCoalesced(handle, data);
+  } finally {
+    await handle.close();
+  }
 }
