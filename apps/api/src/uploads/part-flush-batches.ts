@@ -1,3 +1,6 @@
+/** 64 MiB: seven 10 MiB parts per job; completion fsyncs the (at most six) left over itself. */
+export const FLUSH_BATCH_BYTES = 64 * 1024 * 1024;
+
 /**
  * Streamed parts of one upload gathered into one flush job (`flushOnly`, several `partNumbers`)
  * instead of a BullMQ job each: a job costs several Redis scripts (each fsynced by the AOF) and a
@@ -6,9 +9,6 @@
  * upload completes are fsynced by the completion with the others it has not seen flushed; an
  * upload that never completes just leaves its entry until `maxUploads` newer ones push it out.
  */
-/** 64 MiB: six or seven 10 MiB parts per job; completion fsyncs at most the last few itself. */
-export const FLUSH_BATCH_BYTES = 64 * 1024 * 1024;
-
 export class PartFlushBatches {
   private readonly pending = new Map<string, { partNumbers: number[]; bytes: number }>();
 
