@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { StagedPartFile } from '@longshore/storage';
 import { partProgressAvailable, type HashPool } from '@longshore/digest';
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import {
   SerializationException,
   UnknownOperationException,
@@ -19,6 +19,7 @@ import { type AuthGate, knockOf } from '../auth/auth-gate.js';
 import { ecrPermissionFor } from '../auth/ecr-permission.js';
 import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf } from '../auth/signed-request.js';
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
+import { readDeclaredBody } from '../http/declared-body.js';
 import { noteCaller, noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
@@ -69,7 +70,6 @@ interface Audited {
 
 /** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
 export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
-  const router = Router();
   // Authenticate before parsing: the raw bytes are read (within a small limit, but for a part)
   // and hashed, SigV4 is checked against that hash, and only then is the JSON parsed.
   const readRaw = (limit: number) => express.raw({ type: () => true, limit, verify: hashRawBody });
@@ -104,7 +104,7 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     });
   };
 
-  router.post('/', (req, res) => {
+  const post = (req: Request, res: Response): void => {
     const operation = operationOf(req);
     res.locals.operation = operation ?? 'unknown';
     const handled = (
@@ -140,33 +140,36 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     };
     if (operation === 'UploadLayerPart' && canStreamPartBody(req)) {
       // The part's base64 is decoded as it arrives, never buffered whole (ecr-wire.ts).
-      const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
-      heapGrowth
-        .during(() =>
-          readStreamedPartBody(req, deps.maxRequestBytes, {
-            buffers: decodeBuffers,
-            stagePart: deps.stagePart,
-            prehash: prehashFor(req),
-          }),
-        )
-        .then(
-          (read) => {
-            req.body = read.body;
-            setRawBodySha256(req, read.sha256);
-            // The part was written and hashed (or refused) once the request is handled: its memory goes back.
-            void handled(undefined, read).finally(read.release);
-          },
-          (err: unknown) => {
-            const sha256 = (err as { sha256?: string }).sha256;
-            if (sha256) setRawBodySha256(req, sha256);
-            void handled(err);
-          },
-        );
+      const reading = () =>
+        readStreamedPartBody(req, deps.maxRequestBytes, {
+          buffers: decodeBuffers,
+          stagePart: deps.stagePart,
+          prehash: prehashFor(req),
+        });
+      // V8's own heap growth is for large bodies; a small one (one or two socket reads, as the
+      // /v2 door's small bodies) would only switch the process-wide flag there and back.
+      const small = Number(req.headers['content-length']) <= INLINE_HASH_MAX_BYTES;
+      (small ? reading() : (deps.heapGrowth ?? unmanagedHeapGrowth).during(reading)).then(
+        (read) => {
+          req.body = read.body;
+          setRawBodySha256(req, read.sha256);
+          // The part was written and hashed (or refused) once the request is handled: its memory goes back.
+          void handled(undefined, read).finally(read.release);
+        },
+        (err: unknown) => {
+          const sha256 = (err as { sha256?: string }).sha256;
+          if (sha256) setRawBodySha256(req, sha256);
+          void handled(err);
+        },
+      );
       return;
     }
-    const read = operation === 'UploadLayerPart' ? readPartBody : readOperationBody;
-    read(req, res, (readError?: unknown) => void handled(readError));
-  });
+    const bodyRead = (readError?: unknown) => void handled(readError);
+    if (operation === 'UploadLayerPart') readPartBody(req, res, bodyRead);
+    else if (!readDeclaredBody(req, deps.maxOperationBodyBytes, hashRawBody, bodyRead)) {
+      readOperationBody(req, res, bodyRead);
+    }
+  };
 
   async function handle(
     req: Request,
@@ -228,8 +231,23 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     sendEcrResult(res, audited.output as object);
   }
 
-  // Every other path passes by without walking the router (the door serves `/` only).
-  return (req, res, next) => (req.path === '/' ? router(req, res, next) : next());
+  // The door serves `POST /` only, without an express Router (its layers, closures and path
+  // matching per request); every other path passes by. `OPTIONS /` is answered as the Router did.
+  return (req, res, next) => {
+    if (req.path !== '/') next();
+    else if (req.method === 'POST') post(req, res);
+    else if (req.method === 'OPTIONS') answerOptions(res);
+    else next();
+  };
+}
+
+/** What express's Router answered to `OPTIONS /` for a door with one `POST` route. */
+function answerOptions(res: Response): void {
+  res.setHeader('Allow', 'POST');
+  res.setHeader('Content-Length', 4);
+  res.setHeader('Content-Type', 'text/plain');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.end('POST');
 }
 
 function operationOf(req: Request): EcrOperation | undefined {
