@@ -140,28 +140,28 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     };
     if (operation === 'UploadLayerPart' && canStreamPartBody(req)) {
       // The part's base64 is decoded as it arrives, never buffered whole (ecr-wire.ts).
-      const reading = () =>
-        readStreamedPartBody(req, deps.maxRequestBytes, {
-          buffers: decodeBuffers,
-          stagePart: deps.stagePart,
-          prehash: prehashFor(req),
-        });
-      // V8's own heap growth is for large bodies; a small one (one or two socket reads, as the
-      // /v2 door's small bodies) would only switch the process-wide flag there and back.
-      const small = Number(req.headers['content-length']) <= INLINE_HASH_MAX_BYTES;
-      (small ? reading() : (deps.heapGrowth ?? unmanagedHeapGrowth).during(reading)).then(
-        (read) => {
-          req.body = read.body;
-          setRawBodySha256(req, read.sha256);
-          // The part was written and hashed (or refused) once the request is handled: its memory goes back.
-          void handled(undefined, read).finally(read.release);
-        },
-        (err: unknown) => {
-          const sha256 = (err as { sha256?: string }).sha256;
-          if (sha256) setRawBodySha256(req, sha256);
-          void handled(err);
-        },
-      );
+      const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
+      heapGrowth
+        .during(() =>
+          readStreamedPartBody(req, deps.maxRequestBytes, {
+            buffers: decodeBuffers,
+            stagePart: deps.stagePart,
+            prehash: prehashFor(req),
+          }),
+        )
+        .then(
+          (read) => {
+            req.body = read.body;
+            setRawBodySha256(req, read.sha256);
+            // The part was written and hashed (or refused) once the request is handled: its memory goes back.
+            void handled(undefined, read).finally(read.release);
+          },
+          (err: unknown) => {
+            const sha256 = (err as { sha256?: string }).sha256;
+            if (sha256) setRawBodySha256(req, sha256);
+            void handled(err);
+          },
+        );
       return;
     }
     const bodyRead = (readError?: unknown) => void handled(readError);

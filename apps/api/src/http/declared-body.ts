@@ -34,7 +34,8 @@ export function readDeclaredBody(
   };
   const onEnd = () => {
     // Node's parser ends a body with a Content-Length only once all of it came (else `aborted`).
-    const body = Buffer.concat(chunks, received);
+    // A body of one read (the usual) is taken as it came: its memory is that read's own.
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
     req.body = body;
     verify(req, undefined, body);
     finish();
