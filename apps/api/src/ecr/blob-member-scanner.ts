@@ -27,43 +27,6 @@ const CLOSE_ARRAY = 0x5d;
 
 const isWhitespace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 
-/**
- * A value of at most this many decoded bytes (a small part) is decoded here in JavaScript, from the
- * body's bytes: no string of its base64 (a 64 KiB part made 87 KB of young-generation garbage per
- * request, a fifth of the ECR door's allocation, which the scavenger paid for). A larger value goes
- * through Node's native decoder, several times faster per byte.
- */
-export const BYTES_DECODED_IN_JS = 256 * 1024;
-
-/** Each byte's base64 digit, -1 for a byte outside the canonical alphabet (`=`, `-`, `_` too). */
-const DIGITS = new Int8Array(256).fill(-1);
-for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) {
-  DIGITS[c.charCodeAt(0)] = i;
-}
-
-/**
- * Decodes whole groups of four canonical base64 digits of `src[from..to)` into `dst` at `at`, up to
- * the first group holding anything else (padding, a stray byte); returns where it stopped. Such
- * groups decode to three bytes each, exactly as Node's decoder decodes them.
- */
-function decodePlainGroups(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
-  let i = from;
-  let out = at;
-  for (; i < to; i += 4) {
-    const a = DIGITS[src[i]!]!;
-    const b = DIGITS[src[i + 1]!]!;
-    const c = DIGITS[src[i + 2]!]!;
-    const d = DIGITS[src[i + 3]!]!;
-    if ((a | b | c | d) < 0) break;
-    const n = (a << 18) | (b << 12) | (c << 6) | d;
-    dst[out] = n >> 16;
-    dst[out + 1] = (n >> 8) & 0xff;
-    dst[out + 2] = n & 0xff;
-    out += 3;
-  }
-  return i;
-}
-
 type State =
   /** Outside strings, following the structure. */
   | 'structure'
@@ -103,8 +66,6 @@ export class BlobMemberScanner {
 
   // The member's value.
   private decoded: Buffer = Buffer.alloc(0);
-  /** Whether the value is small enough to decode in JavaScript (BYTES_DECODED_IN_JS). */
-  private decodeInJs = false;
   /** Where `decoded` was lent from, when it is a reused buffer (decode-buffers.ts). */
   private lease: DecodeLease | undefined;
   private decodedLength = 0;
@@ -302,7 +263,6 @@ export class BlobMemberScanner {
     const size = Math.max(estimate, 3);
     this.lease = this.buffers?.take(size);
     this.decoded = this.lease?.buffer ?? Buffer.allocUnsafeSlow(size);
-    this.decodeInJs = remaining !== undefined && size <= BYTES_DECODED_IN_JS;
   }
 
   private valueBytes(bytes: Buffer): void {
@@ -336,24 +296,12 @@ export class BlobMemberScanner {
     }
     const rest = bytes.length - from;
     const whole = from + rest - (rest % 4);
-    if (this.decodeInJs && whole > from) from = this.decodePlain(bytes, from, whole);
     if (whole > from && !this.decodeGroups(bytes.toString('latin1', from, whole))) {
       this.startTail();
       this.rawTail.push(Buffer.from(bytes.subarray(from)));
       return;
     }
     this.pending = bytes.toString('latin1', whole);
-  }
-
-  /** Decodes the plain groups of `bytes[from..whole)` in JavaScript; returns where the rest begins. */
-  private decodePlain(bytes: Buffer, from: number, whole: number): number {
-    this.ensureRoom(((whole - from) / 4) * 3);
-    const stop = decodePlainGroups(bytes, from, whole, this.decoded, this.decodedLength);
-    if (stop > from) {
-      this.decodedLength += ((stop - from) / 4) * 3;
-      this.onDecoded?.(this.decoded, this.decodedLength);
-    }
-    return stop;
   }
 
   /** Decodes whole groups; false (nothing decoded) when they are not plain canonical base64. */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { StagedPartFile } from '@longshore/storage';
 import { partProgressAvailable, type HashPool } from '@longshore/digest';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import {
   SerializationException,
   UnknownOperationException,
@@ -19,7 +19,6 @@ import { type AuthGate, knockOf } from '../auth/auth-gate.js';
 import { ecrPermissionFor } from '../auth/ecr-permission.js';
 import { hashRawBody, rawBodySha256, setRawBodySha256, signedRequestOf } from '../auth/signed-request.js';
 import { handleRequest, type RequestScope } from '../errors/handle-request.js';
-import { readDeclaredBody } from '../http/declared-body.js';
 import { noteCaller, noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
@@ -70,6 +69,7 @@ interface Audited {
 
 /** The AWS JSON 1.1 endpoint: `POST /` with `X-Amz-Target` naming the operation. */
 export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
+  const router = Router();
   // Authenticate before parsing: the raw bytes are read (within a small limit, but for a part)
   // and hashed, SigV4 is checked against that hash, and only then is the JSON parsed.
   const readRaw = (limit: number) => express.raw({ type: () => true, limit, verify: hashRawBody });
@@ -104,7 +104,7 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     });
   };
 
-  const post = (req: Request, res: Response): void => {
+  router.post('/', (req, res) => {
     const operation = operationOf(req);
     res.locals.operation = operation ?? 'unknown';
     const handled = (
@@ -164,12 +164,9 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
         );
       return;
     }
-    const bodyRead = (readError?: unknown) => void handled(readError);
-    if (operation === 'UploadLayerPart') readPartBody(req, res, bodyRead);
-    else if (!readDeclaredBody(req, deps.maxOperationBodyBytes, hashRawBody, bodyRead)) {
-      readOperationBody(req, res, bodyRead);
-    }
-  };
+    const read = operation === 'UploadLayerPart' ? readPartBody : readOperationBody;
+    read(req, res, (readError?: unknown) => void handled(readError));
+  });
 
   async function handle(
     req: Request,
@@ -231,23 +228,8 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     sendEcrResult(res, audited.output as object);
   }
 
-  // The door serves `POST /` only, without an express Router (its layers, closures and path
-  // matching per request); every other path passes by. `OPTIONS /` is answered as the Router did.
-  return (req, res, next) => {
-    if (req.path !== '/') next();
-    else if (req.method === 'POST') post(req, res);
-    else if (req.method === 'OPTIONS') answerOptions(res);
-    else next();
-  };
-}
-
-/** What express's Router answered to `OPTIONS /` for a door with one `POST` route. */
-function answerOptions(res: Response): void {
-  res.setHeader('Allow', 'POST');
-  res.setHeader('Content-Length', 4);
-  res.setHeader('Content-Type', 'text/plain');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.end('POST');
+  // Every other path passes by without walking the router (the door serves `/` only).
+  return (req, res, next) => (req.path === '/' ? router(req, res, next) : next());
 }
 
 function operationOf(req: Request): EcrOperation | undefined {

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { RequestValidationError } from '@longshore/domain';
 import { parseHostHeader } from './host-header.js';
 
@@ -10,9 +10,9 @@ export type DoorErrorAnswer = (req: Request, res: Response, error: RequestValida
  * `evil:99999`) is answered 400 in its door's error form before anything else happens, so it
  * changes nothing (RFC 9112 §3.2: a server must answer 400 to an invalid Host).
  */
-export function rejectMalformedHost(answer: DoorErrorAnswer): RequestHandler {
-  // A plain middleware: an express Router around it cost every request its layer walk.
-  return (req, res, next) => {
+export function rejectMalformedHost(answer: DoorErrorAnswer): Router {
+  const router = Router();
+  router.use((req, res, next) => {
     const raw = req.headers.host;
     if (raw === undefined || parseHostHeader(raw)) {
       next();
@@ -20,5 +20,6 @@ export function rejectMalformedHost(answer: DoorErrorAnswer): RequestHandler {
     }
     const shown = raw.length > 100 ? `${raw.slice(0, 100)}…` : raw;
     answer(req, res, new RequestValidationError(`The Host header '${shown}' is not a valid host`, 'Host'));
-  };
+  });
+  return router;
 }
