@@ -97,10 +97,16 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
     [written, result] = await writeWhileHashing(deps, claimed, data, layerState);
     receipt = written.receipt;
   }
+  // A large part in a local file carries this boot, as a streamed one does (machine-boot.ts): its
+  // flush is batched, and completion needs no read-back. A small one keeps its CRC32C (no flush job).
+  const mark = local && size > INLINE_HASH_MAX_BYTES && deps.bootId !== undefined ? bootMark(deps.bootId) : undefined;
   return {
     size,
     receipt,
-    hashes: { partChecksum: result.partChecksum, layerState: Buffer.from(result.layerState).toString('base64') },
+    hashes: {
+      partChecksum: mark ?? result.partChecksum,
+      layerState: Buffer.from(result.layerState).toString('base64'),
+    },
   };
 }
 

@@ -361,7 +361,7 @@ export class UploadService {
       );
     } catch (err) {
       const refusal = worded(err, part);
-      if (await isCommittedReplay(uploads, refusal, part)) return 'replayed';
+      if (await isCommittedReplay(uploads, this.deps.storage.localParts, refusal, part)) return 'replayed';
       throw refusal;
     }
   }
