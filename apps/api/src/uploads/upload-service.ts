@@ -52,7 +52,7 @@ import type { StreamLimit } from './part-hasher.js';
 import { isCommittedReplay } from './part-replay.js';
 import { uploadRefusal, worded } from './upload-refusals.js';
 import type { IngestHeapGrowth } from './ingest-heap-growth.js';
-import { writeClaimedPart, type StoredPart } from './part-writer.js';
+import { largePartsBootMarked, writeClaimedPart, type StoredPart } from './part-writer.js';
 import { FLUSH_BATCH_BYTES, PartFlushBatches } from './part-flush-batches.js';
 import { readSmallBody } from './small-body.js';
 
@@ -305,6 +305,14 @@ export class UploadService {
   private async removeUnclaimed({ part, partNumber, storageSession }: UnclaimedPart): Promise<void> {
     const session = sessionFromJson(storageSession, part.uploadId);
     await this.deps.storage.localParts?.removePart(session, partNumber).catch(() => undefined);
+  }
+
+  /**
+   * Whether a large part in memory (the ECR door) is recorded with this boot's mark instead of a
+   * CRC32C (part-writer.ts): the door's running hash then leaves the CRC32C out.
+   */
+  get largePartsBootMarked(): boolean {
+    return largePartsBootMarked(this.deps);
   }
 
   /**
