@@ -176,9 +176,8 @@ async function loadUpload(
  * are read once and verified in memory (verifySmallUpload), its digest accepted and recorded, and
  * the bytes published as the blob in one go (the driver's publishBytes: the file steps on this
  * thread, the fsyncs together). The digest's record is sent first and waited for only before
- * the blob becomes visible, alongside the writes. Until then the part files stay where they are,
- * so a re-run after a crash verifies them again; a re-run after the blob became visible has the
- * digest recorded and finds the blob published. False, doing nothing, for any other layer.
+ * the blob becomes visible, alongside the writes. The part files stay until cleanUp, so a re-run
+ * after a crash verifies them again. False, doing nothing, for any other layer.
  */
 async function publishSmallLayer(upload: Finalizing, deps: FinalizeDeps): Promise<boolean> {
   const { storage } = deps;
@@ -192,9 +191,7 @@ async function publishSmallLayer(upload: Finalizing, deps: FinalizeDeps): Promis
   await acceptDigest(upload, deps);
   const digestRecorded = Promise.all(upload.recording.splice(0));
   digestRecorded.catch(() => undefined); // observed here; publishBytes waits for it (and throws its failure)
-  // A layer of one part: its file may become the blob itself (renamed, not written again).
-  const onlyPart = parts.length === 1 ? parts[0]!.partNumber : undefined;
-  upload.location = await storage.publishBytes(session, verified.bytes, verified.digest, digestRecorded, onlyPart);
+  upload.location = await storage.publishBytes(session, verified.bytes, verified.digest, digestRecorded);
   return true;
 }
 
