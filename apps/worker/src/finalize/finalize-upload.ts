@@ -185,7 +185,7 @@ async function publishSmallLayer(upload: Finalizing, deps: FinalizeDeps): Promis
   const small = upload.record.bytesReceived <= SMALL_BLOB_BYTES;
   if (!local || !storage.publishBytes || !small || upload.accepted || upload.location !== undefined) return false;
   const { record, parts, checked, session } = upload;
-  const verified = await verifySmallUpload(record, parts, checked, session, local, deps.verifyMode, deps.bootId);
+  const verified = await verifySmallUpload(record, parts, checked, session, local, deps.verifyMode);
   if (verified.checkedBytes > 0) deps.onVerifiedBytes?.(verified.checkedBytes);
   upload.digest = verified.digest;
   await acceptDigest(upload, deps);
