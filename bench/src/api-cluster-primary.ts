@@ -5,8 +5,8 @@ import path from 'node:path';
  * The bench's stand-in for the launcher's node:cluster part (apps/launcher main.ts): forked by
  * local-service.ts as `api-cluster-primary.js <api entry> <processes> [cpu profile dir]`, it holds
  * the API's port and runs that many API processes as cluster workers, as `npm start` does (same
- * `cluster.setupPrimary`, same default scheduling: this process accepts each connection and hands it
- * to an API process). It tells the bench once every API process listens, with their pids, relays
+ * `cluster.setupPrimary`, same scheduling: SCHED_NONE, each API process accepts from the shared
+ * port itself; see the launcher's main.ts for why). It tells the bench once every API process listens, with their pids, relays
  * messages between the bench and the API processes (`npm run trace`), and exits 1 if one of them dies
  * while it should serve (the bench records that as an unexpected exit). SIGTERM stops them all.
  */
@@ -27,6 +27,7 @@ if (!apiEntry || !Number.isInteger(processes) || processes < 1) {
 let stopping = false;
 const workers: Worker[] = [];
 const listening = new Map<Worker, { port: number; metricsPort: number }>();
+cluster.schedulingPolicy = cluster.SCHED_NONE;
 
 for (let i = 1; i <= processes; i += 1) {
   const name = `api-${i}`;

@@ -78,7 +78,12 @@ async function main(): Promise<void> {
       workers.push(new SupervisedProcess({ name: `worker-${i + 1}`, entry: locateApp('@longshore/worker'), env, log }));
     }
     // The API processes are cluster workers: they listen on one port, which this process holds,
-    // so a connection always finds a live API process while a crashed one restarts.
+    // so a connection always finds a live API process while a crashed one restarts. They accept
+    // from it themselves (SCHED_NONE): with round-robin this process accepts and hands each
+    // connection over, and one handed to a process that has just died was never answered
+    // (nodejs/node#3551; test/launcher/api-kill-connections.test.ts). Now a connection the kernel
+    // queued waits for the live process, and one a dead process had accepted is reset.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: locateApp('@longshore/api'), execArgv: [], silent: false });
     for (let i = 0; i < config.apiProcesses; i++) {
       apis.push(
