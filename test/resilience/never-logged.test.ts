@@ -47,7 +47,12 @@ describe('what the logs never contain', () => {
     });
     expect(refused.status).toBe(401);
 
-    const lines = [...longshore.api.output, ...longshore.workers.flatMap((w) => w.output)];
+    // Stopped gracefully and their output read to its end: a request's log line may be written
+    // after its answer reached this test, so the lines are only complete once the streams end.
+    const processes = [longshore.api, ...longshore.workers];
+    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all(processes.map((p) => p.outputClosed));
+    const lines = processes.flatMap((p) => p.output);
     // Each request that carried one of them was logged: the scan below looks where they would be.
     const logged = (text: string) => lines.some((line) => line.includes(text));
     for (const seen of [

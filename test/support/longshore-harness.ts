@@ -30,6 +30,8 @@ export interface ServiceProcess {
   kill(): Promise<void>;
   /** Its stdout lines (JSON log lines), when started with `captureOutput`; else empty. */
   output: string[];
+  /** Settles once its stdout has ended and every line is in `output` (at once without `captureOutput`). */
+  outputClosed: Promise<void>;
   /**
    * Every IPC message it sent, in order, from its start: a message sent right after the ready one
    * can arrive in the same read and be emitted before a caller of `startWorker` could listen, and
@@ -279,8 +281,11 @@ async function spawnService(
     stdio: ['ignore', captureOutput ? 'pipe' : 'inherit', 'inherit', 'ipc'],
   });
   const output: string[] = [];
-  if (child.stdout)
-    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => output.push(line));
+  let outputClosed = Promise.resolve();
+  if (child.stdout) {
+    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => output.push(line));
+    outputClosed = once(lines, 'close').then(() => undefined);
+  }
   const exited = once(child, 'exit');
   const messages: unknown[] = [];
   // The ready message (the worker's 'ready', the API's 'listening') or 'start-failed'; anything the
@@ -312,6 +317,7 @@ async function spawnService(
     stop: () => finish('SIGTERM'),
     kill: () => finish('SIGKILL'),
     output,
+    outputClosed,
     messages,
   };
 }

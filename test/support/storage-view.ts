@@ -83,10 +83,7 @@ export function storageView(config: Config, env: Record<string, string>): Storag
     },
     async corruptPartByte(uploadId, partNumber, offset) {
       if (s3 === undefined) {
-        const file = await open(
-          path.join(storageDirs(config.dataDir).uploads, uploadId, 'parts', String(partNumber)),
-          'r+',
-        );
+        const file = await open(path.join(storageDirs(config.dataDir).uploads, uploadId, String(partNumber)), 'r+');
         try {
           const byte = Buffer.alloc(1);
           await file.read(byte, 0, 1, offset);

@@ -28,7 +28,16 @@ export function storageDirs(dataDir: string) {
   return { blobs: path.join(dataDir, 'storage', 'blobs'), uploads: path.join(dataDir, 'storage', 'uploads') };
 }
 
-/** The published blobs under a `blobs` directory, as `sha256/<xx>/<hex>` (each holds an `index`). */
+/** A blob of one file, at its address itself (the filesystem driver's small blobs). */
+const SINGLE_FILE_BLOB = /^(sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|sha512\/[0-9a-f]{2}\/[0-9a-f]{128})$/;
+
+/**
+ * The published blobs under a `blobs` directory, as `sha256/<xx>/<hex>`, sorted: a file at that
+ * address (one segment), or a directory there holding an `index` (many segments, or any blob
+ * published before single-file blobs).
+ */
 export async function publishedBlobs(blobsDir: string): Promise<string[]> {
-  return (await filesUnder(blobsDir)).filter((file) => path.basename(file) === 'index').map(path.dirname);
+  const files = await filesUnder(blobsDir);
+  const directories = files.filter((file) => path.basename(file) === 'index').map(path.dirname);
+  return [...directories, ...files.filter((file) => SINGLE_FILE_BLOB.test(file.split(path.sep).join('/')))].sort();
 }

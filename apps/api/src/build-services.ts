@@ -1,4 +1,5 @@
 import { createClock, v8HeapFlags } from '@longshore/config';
+import { currentBootId } from '@longshore/storage';
 import type { ApiContext } from './api-context.js';
 import { ImageService } from './images/image-service.js';
 import { PullRecorder } from './images/pull-recorder.js';
@@ -59,6 +60,8 @@ export function buildServices(context: ApiContext): ApiServices {
     completeWaitMs: config.completeWaitMs,
     maxLayerSize: config.maxLayerSize,
     heapGrowth,
+    bootId: currentBootId(),
+    flushBatchBytes: config.partFlushBatchBytes,
     bodyDeadlines: { idleMs: config.partIdleTimeoutMs, maxMs: config.partMaxDurationMs },
     events: {
       started: () => metrics.uploadsStarted.inc(),

@@ -203,6 +203,9 @@ export async function verifySigV4(
   for (const name of auth.signedHeaders) {
     const value = request.headers[name];
     if (value === undefined) throw new InvalidSignatureException(`Signed header '${name}' is missing from the request`);
+    // As the SDK's signRequest prepares it: the generated headers left out (never `delete`d: that
+    // turns the object into a slow dictionary), the date and the session token its own.
+    if (GENERATED.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   // The payload hash travels as a header the signer reads but (unless the client signed it) does not sign.
@@ -211,12 +214,7 @@ export async function verifySigV4(
     headers['x-amz-content-sha256'] = request.payloadSha256;
     unsignable.add('x-amz-content-sha256');
   }
-  // As the SDK's signRequest prepares it: the generated headers dropped, the date and the session token its own.
-  for (const name of GENERATED_HEADERS) delete headers[name];
-  const longDate = new Date(signedAt)
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z')
-    .replace(/[-:]/g, '');
+  const longDate = longDateOf(signedAt);
   const shortDate = longDate.slice(0, 8);
   headers[AMZ_DATE_HEADER] = longDate;
   if (key.sessionToken) headers[TOKEN_HEADER] = key.sessionToken;
@@ -242,6 +240,22 @@ export async function verifySigV4(
 }
 
 export { EMPTY_SHA256, UNSIGNED_PAYLOAD };
+
+const GENERATED = new Set<string>(GENERATED_HEADERS);
+
+/** The signing date as the signer writes it (`20261206T235959Z`); the last one is kept: a second's requests share it. */
+let lastLongDate = { at: Number.NaN, text: '' };
+
+function longDateOf(signedAt: number): string {
+  if (lastLongDate.at !== signedAt) {
+    const text = new Date(signedAt)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z')
+      .replace(/[-:]/g, '');
+    lastLongDate = { at: signedAt, text };
+  }
+  return lastLongDate.text;
+}
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -364,6 +364,13 @@ export const configSpec = {
     default: 1024 * 1024,
     parse: integer({ min: 1 }),
   }),
+  partFlushBatchBytes: setting({
+    env: 'PART_FLUSH_BATCH_BYTES',
+    description:
+      'Streamed parts one API process wrote to local files are flushed in the background by one job per this many bytes (the rest by completion)',
+    default: 64 * 1024 * 1024,
+    parse: integer({ min: 1 }),
+  }),
   hashThreads: setting({
     env: 'HASH_THREADS',
     description: 'Threads (per API and worker process) that write, hash and verify layer bytes',

@@ -481,12 +481,13 @@ export class UploadStore {
     }
   }
 
-  /** Records the outcome of a background check of stored part `partNumber`. */
-  async markPartChecked(uploadId: string, partNumber: number, ok: boolean): Promise<void> {
+  /** Records the outcome of a background check of stored part `partNumber` (or of several parts). */
+  async markPartChecked(uploadId: string, partNumber: number | readonly number[], ok: boolean): Promise<void> {
     const key = this.keys.uploadVerifiedParts(uploadId);
+    const numbers = typeof partNumber === 'number' ? [partNumber] : partNumber;
     await this.redis
       .multi()
-      .sadd(key, `${ok ? 'ok' : 'bad'}:${partNumber}`)
+      .sadd(key, ...numbers.map((n) => `${ok ? 'ok' : 'bad'}:${n}`))
       .expire(key, this.limits.uploadTtlSeconds)
       .exec();
   }

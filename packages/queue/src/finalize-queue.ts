@@ -169,6 +169,17 @@ export interface VerifyPartJobData {
    * a re-read from the page cache would only compare them with themselves.
    */
   flushOnly?: boolean;
+  /**
+   * The boot id of the machine whose API wrote the part (storage's `currentBootId`): a flush on
+   * a machine in another boot cannot vouch for the bytes (machine-boot.ts), so the part is read
+   * back (with a checksum) or left to completion. Jobs without it are flushed as before.
+   */
+  bootId?: string;
+  /**
+   * Several parts flushed by one job (`flushOnly`), all written by one API process in `bootId`:
+   * `partNumber` is the last of them (the job's id), `length` their bytes together.
+   */
+  partNumbers?: number[];
 }
 
 export function verifyPartJobId(uploadId: string, partNumber: number): string {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, mkdirSync, statSync, unlink as unlinkCallback } from 'node:fs';
+import { constants, createReadStream, mkdirSync, unlink as unlinkCallback } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { syncDirectory, writeFileAtomically, writeFully } from './filesystem-files.js';
-import { publishBytesInOneGo } from './filesystem-publish-bytes.js';
+import { isPublishedBlobNow, publishBytesInOneGo } from './filesystem-publish-bytes.js';
+import { SpareDirectories } from './filesystem-spare-dirs.js';
 import { publishPartsInPlace } from './filesystem-publish-in-place.js';
 import { satisfiableRange } from './byte-range.js';
 import { writeChunksCoalesced } from './coalescing-file-writer.js';
@@ -72,41 +73,61 @@ const directArenas = new ArenaPool();
 /**
  * The filesystem layout behind the port:
  *
- *     uploads/<uploadId>/parts/<partNumber>      one file per part claim, created exclusively
- *     uploads/<uploadId>/parts/index             its segment list, once completion starts
+ *     uploads/<uploadId>/<partNumber>            one file per part claim, created exclusively
+ *     uploads/<uploadId>/index                   its segment list, once completion starts
+ *     uploads/<uploadId>/blob                    a small blob's file written from memory (publishBytes)
+ *     uploads/<uploadId>/parts/<partNumber>      the same, for a session made before that layout
+ *     uploads/<uploadId>/parts/index             (its state is {}; see SESSION_LAYOUT)
  *     uploads/<uploadId>/publish/                a completion being assembled (earlier versions)
- *     blobs/sha256/<xx>/<hex>/index              the blob's ordered segment list (JSON)
- *     blobs/sha256/<xx>/<hex>/<partNumber>       its segments: the committed part files
- *     blobs/sha512/<xx>/<hex>/…                  the same, for a blob pushed by its sha512
+ *     blobs/sha256/<xx>/<hex>                    a blob of one segment (publishBytes): the file itself
+ *     blobs/sha256/<xx>/<hex>/index              or a directory: the blob's ordered segment list (JSON)
+ *     blobs/sha256/<xx>/<hex>/<partNumber>       and its segments, the committed part files
+ *     blobs/sha512/<xx>/<hex>…                   the same, for a blob pushed by its sha512
  *
- * Completion writes the segment list into `parts/` beside the committed part files, removes the
- * files nobody committed, and renames the whole directory to the blob's content address: one
- * atomic rename publishes it, however many parts (a rename onto an existing, non-empty directory
- * fails: the first writer wins). No byte is copied, and a stale writer's bytes are never read: a
- * part no claim committed is not in the index, and once `parts/` is renamed no claim can create
- * a file there. (`publish/` is where earlier versions assembled a completion; see `stage`.)
+ * Readers take either form at a blob's address: a file is the blob's bytes, a directory is read
+ * through its index (every blob published before single-file blobs is one).
+ *
+ * Completion writes the segment list into the parts' directory (the session's, or its `parts/`)
+ * beside the committed part files, removes the files nobody committed, and renames the whole
+ * directory to the blob's content address: one atomic rename publishes it, however many parts (a
+ * rename onto an existing, non-empty directory fails: the first writer wins). No byte is copied,
+ * and a stale writer's bytes are never read: a part no claim committed is not in the index, and
+ * once the directory is renamed no claim can create a file there. A small blob (publishBytes) is
+ * one file instead: its part file renamed to the blob's address, or a file written from memory. (`publish/` is where earlier versions assembled a completion; see `stage`.)
  */
 class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
 
   /** Shard directories (`blobs/sha256/<xx>`) this process made or found: not made again. */
   private readonly knownShards = new Set<string>();
+  /** Emptied upload directories, reused by new uploads (filesystem-spare-dirs.ts). */
+  private readonly spares: SpareDirectories;
 
   constructor(
     private readonly rootDir: string,
     private readonly completeStep: ((step: CompleteStep) => void) | undefined,
-  ) {}
+  ) {
+    this.spares = new SpareDirectories(join(rootDir, 'uploads', '.spare'));
+  }
 
   // --- upload sessions -------------------------------------------------------------------------
 
   async createUpload(uploadId: string): Promise<UploadSession> {
-    // Two directories made at once, on this thread: cheaper than a hop through libuv's pool (see SMALL_PART_BYTES).
-    mkdirSync(this.partsDir(uploadId), { recursive: true });
+    // One directory, on this thread: cheaper than a hop through libuv's pool (see SMALL_PART_BYTES).
+    // A finished upload's emptied one if there is one (a rename), else a new one.
+    const dir = this.localPath(`uploads/${uploadId}`);
+    if (this.spares.takeInto(dir)) return this.plannedSession(uploadId);
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      mkdirSync(dir, { recursive: true }); // the first upload under this root: `uploads/` too
+    }
     return this.plannedSession(uploadId);
   }
 
   plannedSession(uploadId: string): UploadSession {
-    return { uploadId, state: {} };
+    return { uploadId, state: { ...SESSION_LAYOUT } };
   }
 
   async writePart(
@@ -194,12 +215,12 @@ class FilesystemDriver implements StorageDriver {
         `part number must be an integer in ${MIN_PART_NUMBER}..${MAX_PART_NUMBER}, got ${partNumber}`,
       );
     }
-    return join(this.partsDir(session.uploadId), String(partNumber));
+    return join(this.partsDir(session), String(partNumber));
   }
 
   async partReader(session: UploadSession, partNumber: number, range?: ByteRange): Promise<Readable> {
     const file = this.partFile(session, partNumber);
-    const { handle, size } = await openFile(file, `uploads/${session.uploadId}/parts/${partNumber}`);
+    const { handle, size } = await openFile(file, `uploads/${session.uploadId}/${partNumber}`);
     try {
       const served = range === undefined ? {} : satisfiableRange(range, size);
       return handle.createReadStream({ ...served, highWaterMark: READ_CHUNK });
@@ -210,10 +231,10 @@ class FilesystemDriver implements StorageDriver {
   }
 
   /**
-   * Publishes the committed parts where they lie: the session's `parts/` directory gets its
+   * Publishes the committed parts where they lie: the directory of the session's parts gets its
    * segment list and becomes the blob's directory in one rename (filesystem-publish-in-place.ts), whatever
    * the number of parts. Idempotent at every step: a re-run rewrites the index and renames; a
-   * `parts/` already renamed is found at the blob's address, which is also what a later session
+   * directory already renamed is found at the blob's address, which is also what a later session
    * of the same digest finds (its parts are then left for abortUpload).
    */
   async completeUpload(
@@ -223,14 +244,15 @@ class FilesystemDriver implements StorageDriver {
   ): Promise<BlobLocation> {
     const { location, blobDir } = this.blobPlace(digest);
     // On this thread: a stat costs less than the hop through libuv's pool (see filesystem-publish-in-place.ts).
-    if (isFileNow(join(blobDir, 'index'))) return location;
+    if (isPublishedBlobNow(blobDir)) return location;
     const named = digest!;
-    const partsDir = this.partsDir(session.uploadId);
+    const partsDir = this.partsDir(session);
     try {
       const target = { partsDir, blobDir, digest: named };
       const outcome = await publishPartsInPlace(target, parts, this.knownShards, this.completeStep);
       if (outcome === 'published') return location;
-      if (outcome === 'lost') return await this.publishedOrMissing(location, session);
+      // A part missing from a session of this layout: a run published or aborted it meanwhile.
+      if (outcome === 'lost' || partsInSessionDir(session)) return await this.publishedOrMissing(location, session);
       // A completion of an earlier version moved some parts into `publish/`: finish it that way.
       const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
       if (!(await this.stage(session, parts, named, publishDir)))
@@ -238,9 +260,9 @@ class FilesystemDriver implements StorageDriver {
       await renameIntoNewParent(publishDir, blobDir);
     } catch (error) {
       const code = errorCode(error);
-      // ENOTEMPTY/EEXIST: another session published this digest first. ENOENT: a concurrent or
-      // earlier run of this completion did (or the session was aborted).
-      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') {
+      // ENOTEMPTY/EEXIST (ENOTDIR: as a file): another session published this digest first.
+      // ENOENT: a concurrent or earlier run of this completion did (or the session was aborted).
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'ENOENT') {
         return this.publishedOrMissing(location, session);
       }
       throw error;
@@ -251,20 +273,23 @@ class FilesystemDriver implements StorageDriver {
   }
 
   /**
-   * A small blob from bytes in memory: one segment and its index written into `publish/` and
-   * renamed to the blob's address, every step but the fsyncs on this thread (see
-   * filesystem-publish-bytes.ts). The session's part files are not moved: abortUpload removes them.
+   * A small blob from bytes in memory, published as one file at the blob's address: the part
+   * file itself when the blob is that one part (`partNumber`), else a file written from the bytes
+   * in the session's directory; every step but the fsyncs on this thread (see
+   * filesystem-publish-bytes.ts). Part files not published are left for abortUpload.
    */
   async publishBytes(
     session: UploadSession,
     bytes: readonly Uint8Array[],
     digest: string,
     beforeVisible?: Promise<unknown>,
+    partNumber?: number,
   ): Promise<BlobLocation> {
     const { location, blobDir } = this.blobPlace(digest);
-    const publishDir = join(this.localPath(`uploads/${session.uploadId}`), 'publish');
+    const sessionDir = this.localPath(`uploads/${session.uploadId}`);
     try {
-      const target = { publishDir, blobDir, digest };
+      const partFile = partNumber === undefined ? undefined : this.partFile(session, partNumber);
+      const target = { sessionDir, partFile, blobPath: blobDir };
       const outcome = await publishBytesInOneGo(target, bytes, this.knownShards, beforeVisible, this.completeStep);
       if (outcome === 'lost') return await this.publishedOrMissing(location, session);
       return location;
@@ -325,7 +350,7 @@ class FilesystemDriver implements StorageDriver {
   }
 
   private async publishedOrMissing(location: BlobLocation, session: UploadSession): Promise<BlobLocation> {
-    if (await isFile(join(this.localPath(location), 'index'))) {
+    if (isPublishedBlobNow(this.localPath(location))) {
       // The winner may not have synced the directory entry yet: make it durable before we report it.
       await syncDirectory(dirname(this.localPath(location)));
       return location;
@@ -335,23 +360,30 @@ class FilesystemDriver implements StorageDriver {
 
   async abortUpload(session: UploadSession): Promise<void> {
     const dir = this.localPath(`uploads/${session.uploadId}`);
-    if (await removeSmallSession(dir)) return;
+    const partsDir = this.partsDir(session);
+    // The usual case after a completion: an emptied directory (a small blob took its one part),
+    // kept for a new upload.
+    if (partsDir === dir && (await this.spares.keep(dir, session.uploadId))) return;
     try {
-      // The usual case after a completion: only the emptied `parts/` is left (two syscalls).
-      await rmdir(join(dir, 'parts'));
+      if (partsDir !== dir) await rmdir(partsDir);
       await rmdir(dir);
+      return;
     } catch {
-      await rm(dir, { recursive: true, force: true });
+      // Parts left (an upload aborted, or a small blob written from memory), or gone already.
     }
+    if (await removeSmallSession(dir, partsDir)) return;
+    // Whatever the session's layout (the purge knows the id only): everything under its directory.
+    await rm(dir, { recursive: true, force: true });
   }
 
   async *listUploads(): AsyncIterable<UploadListing> {
     for (const uploadId of await this.list('uploads')) {
       const dir = this.localPath(`uploads/${uploadId}`);
+      // ctime too: a directory reused (renamed) for a new upload keeps its mtime, not its ctime.
       const times = await Promise.all(
         [dir, join(dir, 'parts'), join(dir, 'publish')].map((path) =>
           stat(path).then(
-            (info) => info.mtimeMs,
+            (info) => Math.max(info.mtimeMs, info.ctimeMs),
             () => 0,
           ),
         ),
@@ -365,6 +397,21 @@ class FilesystemDriver implements StorageDriver {
 
   async blobReader(location: BlobLocation, range?: ByteRange): Promise<Readable> {
     const dir = this.blobDir(location);
+    const single = await openBlobFile(dir, location);
+    if (single !== undefined) {
+      const { handle, size } = single;
+      try {
+        if (range === undefined && size === 0) {
+          await handle.close();
+          return Readable.from([]);
+        }
+        const served = range === undefined ? {} : satisfiableRange(range, size);
+        return handle.createReadStream({ ...served, highWaterMark: READ_CHUNK });
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+    }
     const index = await this.readIndex(location);
     const { start, end } =
       range === undefined ? { start: 0, end: index.size - 1 } : satisfiableRange(range, index.size);
@@ -372,6 +419,10 @@ class FilesystemDriver implements StorageDriver {
   }
 
   async statBlob(location: BlobLocation): Promise<ObjectInfo> {
+    const found = await stat(this.blobDir(location)).catch((error: unknown) => {
+      throw notFoundOr(error, location);
+    });
+    if (found.isFile()) return { size: found.size, modifiedAt: found.mtime };
     const index = await this.readIndex(location);
     const info = await stat(join(this.blobDir(location), 'index'));
     return { size: index.size, modifiedAt: info.mtime };
@@ -379,7 +430,8 @@ class FilesystemDriver implements StorageDriver {
 
   async deleteBlob(location: BlobLocation): Promise<void> {
     const dir = this.blobDir(location);
-    // Renamed aside first, so no reader ever sees a blob with some segments gone.
+    // Renamed aside first, so no reader ever sees a blob with some segments gone (a blob of one
+    // file goes the same way).
     const trash = join(this.rootDir, 'blobs', `.deleted-${randomBytes(8).toString('hex')}`);
     try {
       await rename(dir, trash);
@@ -453,8 +505,10 @@ class FilesystemDriver implements StorageDriver {
     return resolveLogicalPath(this.rootDir, path);
   }
 
-  private partsDir(uploadId: string): string {
-    return this.localPath(`uploads/${uploadId}/parts`);
+  /** Where a session's part files are: its own directory, or its `parts/` (sessions made before that layout). */
+  private partsDir(session: UploadSession): string {
+    const dir = this.localPath(`uploads/${session.uploadId}`);
+    return partsInSessionDir(session) ? dir : join(dir, 'parts');
   }
 }
 
@@ -474,19 +528,31 @@ async function* readSegments(dir: string, index: BlobIndex, start: number, end: 
 }
 
 /**
- * Removes a session directory holding only `parts/` with a few files (a small layer's, after
- * publishBytes copied them): its part files at once, then the two directories. False when it
- * holds more (the caller then removes it the usual way). Through the thread pool, not on this
- * thread: removing directory entries waits on the file system's journal, which under a stream of
- * fsyncs (the bench's 64 clients) took 1–2 ms per session, long enough to stall other uploads.
+ * The layout of the sessions this version makes: part files directly in the session's
+ * directory (`uploads/<id>/<n>`), one directory made per upload, not two. A session stored
+ * without it (`{}`: made by an earlier version, still in flight across an upgrade) has its parts
+ * in `uploads/<id>/parts/`, and keeps them there.
  */
-async function removeSmallSession(dir: string): Promise<boolean> {
-  const partsDir = join(dir, 'parts');
+const SESSION_LAYOUT = { parts: 'session-dir' } as const;
+
+function partsInSessionDir(session: UploadSession): boolean {
+  return session.state.parts === SESSION_LAYOUT.parts;
+}
+
+/**
+ * Removes a session directory holding only a few files (a small layer's parts and its blob file
+ * written from memory, in the session's directory or its `parts/`): the files at once, then the
+ * directories. False when it holds more (the caller then removes it the usual way). Through the
+ * thread pool, not on this thread: removing directory entries waits on the file system's
+ * journal, which under a stream of fsyncs (the bench's 64 clients) took 1–2 ms per session,
+ * long enough to stall other uploads.
+ */
+async function removeSmallSession(dir: string, partsDir: string): Promise<boolean> {
   try {
     const names = await readdir(partsDir);
     if (names.length > SMALL_SESSION_FILES) return false;
     await Promise.all(names.map((name) => unlink(join(partsDir, name))));
-    await rmdir(partsDir);
+    if (partsDir !== dir) await rmdir(partsDir);
     await rmdir(dir);
     return true;
   } catch {
@@ -573,13 +639,23 @@ async function openFile(file: string, path: string): Promise<{ handle: FileHandl
   }
 }
 
-function isFileNow(file: string): boolean {
+/**
+ * A blob of one file at `path`, open, with its size; undefined when `path` is a directory (a
+ * blob of the directory layout); PathNotFoundError when nothing is there.
+ */
+async function openBlobFile(path: string, location: string): Promise<{ handle: FileHandle; size: number } | undefined> {
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    throw notFoundOr(error, location);
+  });
   try {
-    return statSync(file).isFile();
+    const info = await handle.stat();
+    if (info.isFile()) return { handle, size: info.size };
   } catch (error) {
-    if (NOT_FOUND_CODES.has(errorCode(error) ?? '')) return false;
+    await handle.close();
     throw error;
   }
+  await handle.close();
+  return undefined;
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -1,22 +1,28 @@
 /*
- * A small blob published in one go (the filesystem driver's `publishBytes`): every file step on
- * the calling thread, where open, write, rename and close cost tens of microseconds each, and
- * only the fsyncs off it, issued together. Through `fs.promises` each of the ~20 steps of a
- * completion was a hop through libuv's thread pool and back to the event loop (about half a
- * millisecond each on an idle 2-core machine), one after another.
+ * A small blob published in one go (the filesystem driver's `publishBytes`) as one file at the
+ * blob's address (`blobs/<algorithm>/<xx>/<hex>`): no directory, no index. The bytes go into a
+ * file of the session (its one committed part itself, when the blob is that part whole, else a
+ * new file written from memory), which is fsynced and renamed to the blob's address; the shard
+ * directory is fsynced after. Two fsyncs, against four for a directory of a segment and its
+ * index (the segment, the index, the directory, the shard). Every step but the fsyncs runs on
+ * the calling thread, where open, write, rename and close cost tens of microseconds each.
  */
-import { closeSync, mkdirSync, openSync, statSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompleteStep } from './filesystem-driver.js';
-import { errorCode, fsyncFd, publishIntoShard } from './filesystem-shard-publish.js';
+import { fsyncFd, publishIntoShard } from './filesystem-shard-publish.js';
 
-/** Where a small blob is assembled and where it is published. */
+/** Where a small blob's file is made and where it is published. */
 export interface BytesPublication {
-  /** The upload's `publish/` directory (its parent must exist: an aborted session is not recreated). */
-  publishDir: string;
+  /** The upload's directory (it must exist: an aborted session is not recreated). */
+  sessionDir: string;
+  /**
+   * The committed part file the bytes were read from, when the blob is that one part whole: it
+   * is published itself (renamed), not written again. Undefined: the bytes are written anew.
+   */
+  partFile: string | undefined;
   /** The blob's content address (`blobs/<algorithm>/<xx>/<hex>`), as an absolute path. */
-  blobDir: string;
-  digest: string;
+  blobPath: string;
 }
 
 /**
@@ -26,11 +32,15 @@ export interface BytesPublication {
  */
 export type BytesOutcome = 'present' | 'published' | 'lost';
 
+/** The name, in the session's directory, of a small blob's file written from memory. */
+export const BLOB_FILE_NAME = 'blob';
+
 /**
- * Writes the bytes as the blob's one segment (`1`) and its index into `publish/`, fsyncs both and
- * the directory together, waits for `beforeVisible`, renames `publish/` to the blob's address
- * (creating the shard directory once per process: `knownShards`) and fsyncs the shard
- * directory. Each step is idempotent: a re-run after a crash rewrites `publish/` and renames.
+ * Makes the blob's file durable (the part file when it holds exactly the bytes, else
+ * `<session>/blob` written from them), waits for `beforeVisible`, renames it to the blob's
+ * address (creating the shard directory once per process: `knownShards`) and fsyncs the shard
+ * directory. Each step is idempotent: a re-run after a crash before the rename finds the file
+ * where it was and syncs and renames it again; after the rename, it finds the blob `present`.
  */
 export async function publishBytesInOneGo(
   target: BytesPublication,
@@ -39,28 +49,38 @@ export async function publishBytesInOneGo(
   beforeVisible: Promise<unknown> | undefined,
   step: ((step: CompleteStep) => void) | undefined,
 ): Promise<BytesOutcome> {
-  if (statSync(join(target.blobDir, 'index'), { throwIfNoEntry: false })?.isFile()) return 'present';
-  try {
-    // Not recursive: an aborted session's directory must not come back.
-    mkdirSync(target.publishDir);
-  } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw error;
-  }
+  if (isPublishedBlobNow(target.blobPath)) return 'present';
   const size = bytes.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-  const index = { digest: target.digest, size, segments: size > 0 ? [{ name: '1', size }] : [] };
-  const fds: number[] = [];
+  const { file, fd } = openBlobFile(target, bytes, size);
   try {
-    if (size > 0) fds.push(writeNewFile(join(target.publishDir, '1'), bytes));
-    fds.push(writeNewFile(join(target.publishDir, 'index'), [Buffer.from(JSON.stringify(index))]));
-    fds.push(openSync(target.publishDir, 'r'));
-    // The segment's bytes, the index's, and `publish/`'s entries: one wait for all three.
-    await Promise.all(fds.map((fd) => fsyncFd(fd)));
+    await fsyncFd(fd);
   } finally {
-    for (const fd of fds) closeSync(fd);
+    closeSync(fd);
   }
   step?.('index-written');
   await beforeVisible;
-  return publishIntoShard(target.publishDir, target.blobDir, knownShards, step);
+  return publishIntoShard(file, target.blobPath, knownShards, step);
+}
+
+/**
+ * Whether a blob is published at `blobPath`: a file (one segment, this layout) or a directory
+ * with its index (the layout of many segments, and of every blob before single-file blobs).
+ */
+export function isPublishedBlobNow(blobPath: string): boolean {
+  const info = statSync(blobPath, { throwIfNoEntry: false });
+  if (info === undefined) return false;
+  return info.isFile() || statSync(join(blobPath, 'index'), { throwIfNoEntry: false })?.isFile() === true;
+}
+
+/** The file that becomes the blob, open for its fsync: the part file if it holds the bytes, else a new one. */
+function openBlobFile(target: BytesPublication, bytes: readonly Uint8Array[], size: number) {
+  if (target.partFile !== undefined) {
+    const fd = openSync(target.partFile, 'r');
+    if (fstatSync(fd).size === size) return { file: target.partFile, fd };
+    closeSync(fd);
+  }
+  const file = join(target.sessionDir, BLOB_FILE_NAME);
+  return { file, fd: writeNewFile(file, bytes) };
 }
 
 /** Creates (or truncates) `file`, writes every chunk, and answers the open descriptor for the fsync. */

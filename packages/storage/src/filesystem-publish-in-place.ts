@@ -1,7 +1,7 @@
 /*
  * A many-part upload published where its parts lie (the filesystem driver's `completeUpload`):
- * the session's `parts/` directory gets the blob's index beside the committed part files and is
- * itself renamed to the blob's address, one rename however many parts. As for a small blob
+ * the directory of the session's part files (the session's own; `parts/` in sessions of earlier
+ * versions) gets the blob's index beside the committed part files and is itself renamed to the blob's address, one rename however many parts. As for a small blob
  * (filesystem-publish-bytes.ts), every file step runs on the calling thread, where readdir, open,
  * write and rename cost tens of microseconds each, and only the fsyncs go off it, issued together:
  * through `fs.promises` each step was a hop through libuv's pool and back to the event loop
@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { CompleteStep } from './filesystem-driver.js';
 import { blobIndexOf } from './filesystem-files.js';
+import { BLOB_FILE_NAME } from './filesystem-publish-bytes.js';
 import { errorCode, fsyncFd, publishIntoShard } from './filesystem-shard-publish.js';
 import type { WrittenPart } from './storage-driver.js';
 
@@ -19,7 +20,7 @@ const PART_FILE_NAME = /^[0-9]+$/;
 
 /** Where the parts lie and where they are published. */
 export interface InPlacePublication {
-  /** The session's `parts/` directory. */
+  /** The directory of the session's part files (the session's own, or its `parts/`). */
   partsDir: string;
   /** The blob's content address (`blobs/<algorithm>/<xx>/<hex>`), as an absolute path. */
   blobDir: string;
@@ -29,19 +30,20 @@ export interface InPlacePublication {
 /**
  * `published`: this call published the blob; `lost`: another session published the digest first
  * (its entry may not be durable yet: the caller syncs it); `staged-earlier`: a committed part is
- * not in `parts/` (a completion of an earlier version moved it into `publish/`; nothing was done).
+ * not in the parts' directory (a completion of an earlier version moved it into `publish/`, or,
+ * in a session of this version's layout, a run published or aborted it; nothing was done).
  */
 export type InPlaceOutcome = 'published' | 'lost' | 'staged-earlier';
 
 /**
- * Makes `parts/` a complete blob directory, all durable, and renames it to the blob's address:
+ * Makes the parts' directory a complete blob directory, all durable, and renames it to the blob's address:
  * the index created beside the parts (exclusively: truncating an index another run wrote could
  * leave it empty at the moment that run publishes; one found there, an earlier or concurrent
  * run's, is replaced whole through a temp file), the part files no claim committed removed (a
  * stale writer's), then the fsyncs issued together: the parts not yet flushed (`durable` unset),
  * the index and the directory's entries. The shard directory is made once per process
- * (`knownShards`), and fsynced after the rename. Throws ENOENT when `parts/` is gone (published
- * or aborted meanwhile).
+ * (`knownShards`), and fsynced after the rename. Throws ENOENT when the directory is gone
+ * (published or aborted meanwhile).
  */
 export async function publishPartsInPlace(
   target: InPlacePublication,
@@ -53,9 +55,10 @@ export async function publishPartsInPlace(
   const present = new Set(readdirSync(partsDir));
   const committed = new Set(parts.map((part) => String(part.partNumber)));
   for (const name of committed) if (!present.has(name)) return 'staged-earlier';
-  // Part files only: an index temp may be a concurrent run's, about to be renamed.
+  // Part files only, and a small blob's file written from memory by a run that did not publish
+  // it: an index temp may be a concurrent run's, about to be renamed.
   for (const name of present) {
-    if (PART_FILE_NAME.test(name) && !committed.has(name))
+    if ((PART_FILE_NAME.test(name) && !committed.has(name)) || name === BLOB_FILE_NAME)
       rmSync(join(partsDir, name), { force: true, recursive: true });
   }
   const text = JSON.stringify(blobIndexOf(target.digest, parts));

@@ -1,6 +1,7 @@
 /**
- * The last step of every filesystem publish: a directory fully written and fsynced elsewhere is
- * renamed to the blob's address inside its shard, and the shard is fsynced. Shared by the
+ * The last step of every filesystem publish: a directory (many segments) or a file (one segment)
+ * fully written and fsynced elsewhere is renamed to the blob's address inside its shard, and the
+ * shard is fsynced. Shared by the
  * small-blob publish (filesystem-publish-bytes.ts) and the in-place publish of a many-part upload
  * (filesystem-publish-in-place.ts).
  */
@@ -17,7 +18,8 @@ export function errorCode(error: unknown): string | undefined {
 
 /**
  * Renames `from` to `blobDir` and fsyncs the shard: 'lost' when another completion published the
- * blob first (its directory is there; `from` stays for the caller to remove).
+ * blob first as a directory (`from` stays for the caller to remove). A file renamed onto a file
+ * of the same address replaces it: both hold the digest's bytes, fsynced.
  */
 export async function publishIntoShard(
   from: string,
@@ -30,7 +32,9 @@ export async function publishIntoShard(
     renameIntoShard(from, blobDir, shard, knownShards);
   } catch (error) {
     const code = errorCode(error);
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') return 'lost';
+    // A directory there (ENOTEMPTY, EEXIST) or, for the other layout, a file (ENOTDIR) or a
+    // directory in place of our file (EISDIR): the blob is published already.
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') return 'lost';
     throw error;
   }
   step?.('published');

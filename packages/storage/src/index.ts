@@ -48,3 +48,4 @@ export type {
 } from './s3/index.js';
 export { createConfiguredStorageDriver, type StorageSettings } from './create-configured-driver.js';
 export { checkStorage } from './check-storage.js';
+export { bootMark, bootOfMark, currentBootId, writtenInBoot } from './machine-boot.js';

@@ -108,16 +108,20 @@ export interface StorageDriver extends UploadSessions, Blobs, SmallObjects {
   /**
    * Only local drivers (the filesystem): publishes a small blob whose bytes are in memory (read
    * from the session's committed parts and verified) as the blob of `digest`, in one go: its
-   * bytes and entries are durable when this resolves. The session's parts stay where they are,
-   * for `abortUpload`, so a re-run can still read them. `beforeVisible`, when given, is waited for
-   * just before the blob becomes visible (with the writes and fsyncs already done). Answers the
-   * blob's location, which is also where a blob of the digest already published is.
+   * bytes and entries are durable when this resolves. `partNumber`, when given, is the one
+   * committed part the bytes are, whole: the driver may publish that part's file itself (it is
+   * then no longer a part of the session; a re-run finds the blob published). Other parts stay
+   * where they are, for `abortUpload`. `beforeVisible`, when given, is waited for just before the
+   * blob becomes visible (with the writes and fsyncs already done), and nothing of the session
+   * has moved before it. Answers the blob's location, which is also where a blob of the digest
+   * already published is.
    */
   publishBytes?(
     session: UploadSession,
     bytes: readonly Uint8Array[],
     digest: string,
     beforeVisible?: Promise<unknown>,
+    partNumber?: number,
   ): Promise<BlobLocation>;
 }
 

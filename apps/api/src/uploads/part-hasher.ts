@@ -47,8 +47,13 @@ export async function partHashing(
   limit: StreamLimit,
   /** Told of each chunk's size once it is hashed (see IngestHeapGrowth.passed). */
   passed?: (bytes: number) => void,
+  /**
+   * The boot mark to record instead of a CRC32C (storage's `bootMark`): for a part written into a
+   * local file on this machine, which completion fsyncs without reading back (machine-boot.ts).
+   */
+  bootMark?: string,
 ): Promise<PartHashing> {
-  const hashing = await startHashing(previousState);
+  const hashing = await startHashing(previousState, bootMark);
   let received = 0;
   return {
     take(chunk) {
@@ -77,16 +82,21 @@ export function shortBody(received: number, expectedLength: number): RequestVali
   return new RequestValidationError(`The part body has ${received} bytes, but its range has ${expectedLength}`, 'body');
 }
 
-async function startHashing(previousState: string) {
+async function startHashing(previousState: string, bootMark: string | undefined) {
   const layer = await createResumableSha256(previousState ? Buffer.from(previousState, 'base64') : undefined);
+  const finish = (partChecksum: string): PartHashes => ({
+    partChecksum,
+    layerState: Buffer.from(layer.save()).toString('base64'),
+  });
+  if (bootMark !== undefined) {
+    return { update: (data: Uint8Array) => layer.update(data), finish: () => finish(bootMark) };
+  }
   const part = await createPartChecksum(PART_CHECKSUM_ALGORITHM);
   return {
     update(data: Uint8Array) {
       layer.update(data);
       part.update(data);
     },
-    finish(): PartHashes {
-      return { partChecksum: part.digest(), layerState: Buffer.from(layer.save()).toString('base64') };
-    },
+    finish: () => finish(part.digest()),
   };
 }

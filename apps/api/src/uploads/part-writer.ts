@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { INLINE_HASH_MAX_BYTES } from '@longshore/domain';
 import { computePartHashes, type HashPool } from '@longshore/digest';
-import type { StorageDriver, UploadSession } from '@longshore/storage';
+import { bootMark, type StorageDriver, type UploadSession } from '@longshore/storage';
 import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from './ingest-heap-growth.js';
 import { partHashing, type PartHashes, type StreamLimit } from './part-hasher.js';
@@ -14,6 +14,11 @@ export interface PartWriterDeps {
   bodyDeadlines: BodyDeadlines;
   /** V8's own heap growth while a large body streams in (see ingest-heap-growth.ts). */
   heapGrowth?: IngestHeapGrowth;
+  /**
+   * This machine's boot id (storage's `currentBootId`): a part streamed into a local file is
+   * recorded with it instead of a CRC32C (machine-boot.ts). Undefined: every part gets its CRC32C.
+   */
+  bootId?: string | undefined;
 }
 
 /** A claimed part as stored: its size, the driver's receipt, and both hashes. */
@@ -49,7 +54,8 @@ export async function writeClaimedPart(
     return ingestBuffer(deps, claimed, await readSmallBody(data, declared, deps.bodyDeadlines, limit));
   }
   const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
-  const hashing = await partHashing(claimed.hashState, declared, limit, heapGrowth.passed);
+  const mark = deps.storage.localParts && deps.bootId !== undefined ? bootMark(deps.bootId) : undefined;
+  const hashing = await partHashing(claimed.hashState, declared, limit, heapGrowth.passed, mark);
   // One async generator between the request and the file: deadlines, length checks and hashes.
   const body = withBodyDeadlines(data, deps.bodyDeadlines, hashing);
   const written = await heapGrowth.during(() =>

@@ -132,7 +132,7 @@ describe('UploadService: small parts committed without a claim', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const partsDir = (uploadId: string) => path.join(dir, 'uploads', uploadId, 'parts');
+  const partsDir = (uploadId: string) => path.join(dir, 'uploads', uploadId);
   const filesOf = async (uploadId: string) => (await readdir(partsDir(uploadId)).catch(() => [])).sort();
   const committedNumbers = async (uploadId: string) =>
     (await stores.uploads.parts(uploadId)).map((p) => String(p.partNumber)).sort();

@@ -33,6 +33,7 @@ import {
   type CompletionWaiter,
   type FinalizeBatcher,
   type FinalizeQueue,
+  type VerifyPartJobData,
   type VerifyQueue,
 } from '@longshore/queue';
 import {
@@ -42,6 +43,7 @@ import {
   type StorageDriver,
   type UploadSession,
   type WriteOptions,
+  writtenInBoot,
 } from '@longshore/storage';
 import type { HashPool } from '@longshore/digest';
 import type { RepositoryService } from '../repositories/repository-service.js';
@@ -51,6 +53,7 @@ import { isCommittedReplay } from './part-replay.js';
 import { uploadRefusal, worded } from './upload-refusals.js';
 import type { IngestHeapGrowth } from './ingest-heap-growth.js';
 import { writeClaimedPart, type StoredPart } from './part-writer.js';
+import { FLUSH_BATCH_BYTES, PartFlushBatches } from './part-flush-batches.js';
 import { readSmallBody } from './small-body.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
@@ -93,6 +96,13 @@ export interface UploadServiceDeps {
   maxLayerSize: number;
   /** V8's own heap growth while a large body streams in (see ingest-heap-growth.ts). */
   heapGrowth?: IngestHeapGrowth;
+  /**
+   * This machine's boot id (storage's `currentBootId`): a part streamed into a local file is
+   * recorded with it instead of a CRC32C, and flushed with others in one job (machine-boot.ts).
+   */
+  bootId?: string | undefined;
+  /** Bytes of streamed parts one flush job covers (PART_FLUSH_BATCH_BYTES; default FLUSH_BATCH_BYTES). */
+  flushBatchBytes?: number;
   events?: UploadEvents;
 }
 
@@ -135,7 +145,11 @@ const terminal = (record: UploadRecord | undefined) => !record || isUploadFinish
 
 /** An upload's life from the API's side: initiate, parts, and the hand-over to the queue. */
 export class UploadService {
-  constructor(private readonly deps: UploadServiceDeps) {}
+  private readonly flushBatches: PartFlushBatches;
+
+  constructor(private readonly deps: UploadServiceDeps) {
+    this.flushBatches = new PartFlushBatches(deps.flushBatchBytes ?? FLUSH_BATCH_BYTES);
+  }
 
   /**
    * Starts an upload. `policy` fixes its part sizes for good (default: the ECR policy,
@@ -400,18 +414,25 @@ export class UploadService {
    * overlaps with the client's next part instead of adding to this one.
    */
   private verifyInBackground(part: PartUpload, claim: StoredPartPlace, stored: StoredPart): void {
-    this.deps.verifyQueue
-      .enqueue({
-        uploadId: part.uploadId,
-        storageSession: claim.storageSession,
-        partNumber: claim.partNumber,
-        length: stored.size,
-        checksum: stored.hashes.partChecksum,
-        // Its checksum was taken from the very bytes written to the file: as they streamed, or (an
-        // ECR part in memory) on the hash thread that wrote them (part-writer.ts ingestBuffer).
-        ...(this.deps.storage.localParts ? { flushOnly: true } : {}),
-      })
-      .catch(() => undefined);
+    const { bootId } = this.deps;
+    const job: VerifyPartJobData = {
+      uploadId: part.uploadId,
+      storageSession: claim.storageSession,
+      partNumber: claim.partNumber,
+      length: stored.size,
+      checksum: stored.hashes.partChecksum,
+      // Its checksum was taken from the very bytes written to the file: as they streamed, or (an
+      // ECR part in memory) on the hash thread that wrote them (part-writer.ts ingestBuffer).
+      ...(this.deps.storage.localParts ? { flushOnly: true, ...(bootId ? { bootId } : {}) } : {}),
+    };
+    if (writtenInBoot(job.checksum, bootId)) {
+      // A streamed part marked with this boot: flushed with the next ones this process writes.
+      const batch = this.flushBatches.add(part.uploadId, claim.partNumber, stored.size);
+      if (!batch) return;
+      job.partNumbers = batch.partNumbers;
+      job.length = batch.bytes;
+    }
+    this.deps.verifyQueue.enqueue(job).catch(() => undefined);
   }
 
   /**

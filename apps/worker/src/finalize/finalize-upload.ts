@@ -176,8 +176,9 @@ async function loadUpload(
  * are read once and verified in memory (verifySmallUpload), its digest accepted and recorded, and
  * the bytes published as the blob in one go (the driver's publishBytes: the file steps on this
  * thread, the fsyncs together). The digest's record is sent first and waited for only before
- * the blob becomes visible, alongside the writes. The part files stay until cleanUp, so a re-run
- * after a crash verifies them again. False, doing nothing, for any other layer.
+ * the blob becomes visible, alongside the writes. Until then the part files stay where they are,
+ * so a re-run after a crash verifies them again; a re-run after the blob became visible has the
+ * digest recorded and finds the blob published. False, doing nothing, for any other layer.
  */
 async function publishSmallLayer(upload: Finalizing, deps: FinalizeDeps): Promise<boolean> {
   const { storage } = deps;
@@ -185,13 +186,15 @@ async function publishSmallLayer(upload: Finalizing, deps: FinalizeDeps): Promis
   const small = upload.record.bytesReceived <= SMALL_BLOB_BYTES;
   if (!local || !storage.publishBytes || !small || upload.accepted || upload.location !== undefined) return false;
   const { record, parts, checked, session } = upload;
-  const verified = await verifySmallUpload(record, parts, checked, session, local, deps.verifyMode);
+  const verified = await verifySmallUpload(record, parts, checked, session, local, deps.verifyMode, deps.bootId);
   if (verified.checkedBytes > 0) deps.onVerifiedBytes?.(verified.checkedBytes);
   upload.digest = verified.digest;
   await acceptDigest(upload, deps);
   const digestRecorded = Promise.all(upload.recording.splice(0));
   digestRecorded.catch(() => undefined); // observed here; publishBytes waits for it (and throws its failure)
-  upload.location = await storage.publishBytes(session, verified.bytes, verified.digest, digestRecorded);
+  // A layer of one part: its file may become the blob itself (renamed, not written again).
+  const onlyPart = parts.length === 1 ? parts[0]!.partNumber : undefined;
+  upload.location = await storage.publishBytes(session, verified.bytes, verified.digest, digestRecorded, onlyPart);
   return true;
 }
 

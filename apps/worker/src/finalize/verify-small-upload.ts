@@ -8,7 +8,7 @@ import {
   sha256Digest,
 } from '@longshore/digest';
 import type { CheckedParts, PartRecord, UploadRecord } from '@longshore/metadata';
-import type { LocalParts, UploadSession } from '@longshore/storage';
+import { bootOfMark, type LocalParts, type UploadSession, writtenInBoot } from '@longshore/storage';
 import { readPartFileSync } from '@longshore/storage/local-part-file';
 import { assertContiguous } from './verify-upload.js';
 
@@ -41,13 +41,21 @@ export async function verifySmallUpload(
   session: UploadSession,
   local: LocalParts,
   verifyMode: 'parts' | 'full',
+  /** This machine's boot id: parts marked with it are not checked (machine-boot.ts). */
+  bootId?: string,
 ): Promise<VerifiedBytes> {
   assertContiguous(parts, record.bytesReceived);
   if (checked.bad.length > 0) throw new RefusedError('PART_CHECKSUM_MISMATCH', { partNumber: checked.bad[0] });
   const bytes = parts.map((part) => readPart(local, session, part));
   let checkedBytes = 0;
+  // A part marked by another boot has no checksum to compare: the bytes are hashed below instead.
+  let markedElsewhere = false;
   for (const [i, part] of parts.entries()) {
-    if (checked.ok.has(part.partNumber)) continue;
+    if (checked.ok.has(part.partNumber) || writtenInBoot(part.checksum, bootId)) continue;
+    if (bootOfMark(part.checksum) !== undefined) {
+      markedElsewhere = true;
+      continue;
+    }
     if (!(await matchesChecksum(bytes[i]!, part.checksum))) {
       throw new RefusedError('PART_CHECKSUM_MISMATCH', { offset: part.offset, length: part.length });
     }
@@ -58,7 +66,7 @@ export async function verifySmallUpload(
     algorithm === 'sha256' && record.hashState
       ? await digestFromState(Buffer.from(record.hashState, 'base64'))
       : undefined;
-  if (carried && verifyMode !== 'full') return { digest: carried, bytes, checkedBytes };
+  if (carried && verifyMode !== 'full' && !markedElsewhere) return { digest: carried, bytes, checkedBytes };
   const hash = createHash(algorithm);
   for (const chunk of bytes) hash.update(chunk);
   const hex = hash.digest('hex');

@@ -8,6 +8,8 @@ import {
   ShortReadError,
   type StorageDriver,
   type UploadSession,
+  bootOfMark,
+  writtenInBoot,
 } from '@longshore/storage';
 import { hashStoredParts, storedPartMatches } from './hash-stored-parts.js';
 
@@ -17,6 +19,12 @@ export interface VerifyDeps {
   /** `full` also re-hashes the whole stored layer instead of trusting the carried hash state. */
   verifyMode: 'parts' | 'full';
   onVerifiedBytes?(bytes: number): void;
+  /**
+   * This machine's boot id (storage's `currentBootId`): a part whose record carries it as its mark
+   * was written here since the last boot, and is only fsynced (machine-boot.ts). Undefined: no
+   * mark is trusted.
+   */
+  bootId?: string | undefined;
 }
 
 /**
@@ -49,10 +57,16 @@ export async function verifyUpload(
     algorithm === 'sha256' && record.hashState
       ? await digestFromState(Buffer.from(record.hashState, 'base64'))
       : undefined;
-  // Parts the background check already proved are not read again. (Every check starts only
-  // after the last await before Promise.all, so none can reject unobserved.)
-  const unchecked = parts.filter((part) => !checked.ok.has(part.partNumber));
+  // Parts the background check already proved are not read again, nor parts written on this
+  // machine since it booted (fsynced by the completion: machine-boot.ts). A part marked by another
+  // boot has no checksum to read it back against: the layer is re-hashed instead. (Every check
+  // starts only after the last await before Promise.all, so none can reject unobserved.)
+  const unchecked = parts.filter(
+    (part) => !checked.ok.has(part.partNumber) && !writtenInBoot(part.checksum, deps.bootId),
+  );
+  const markedElsewhere = unchecked.some((part) => bootOfMark(part.checksum) !== undefined);
   const partChecks = unchecked.map(async (part) => {
+    if (bootOfMark(part.checksum) !== undefined) return;
     const matches = await storedPartMatches(deps, session, part, part.checksum).catch((err: unknown) => {
       // A part the store took straight into an S3 multipart upload cannot be read back before
       // completion; the store checked its bytes on receipt (the signed payload hash).
@@ -70,7 +84,7 @@ export async function verifyUpload(
   // is left undefined, for the caller to take from the published blob (see finalizeUpload).
   const remote = deps.storage.localParts === undefined;
   const rehash =
-    !remote && (!carried || deps.verifyMode === 'full')
+    !remote && (!carried || deps.verifyMode === 'full' || markedElsewhere)
       ? hashStoredParts(deps, session, parts, algorithm).then((hex) =>
           algorithm === 'sha256' ? sha256Digest(hex) : `${algorithm}:${hex}`,
         )

@@ -12,7 +12,7 @@ import {
   PromptWorker,
 } from '@longshore/queue';
 import type { UploadStore } from '@longshore/metadata';
-import { isStorageThrottled } from '@longshore/storage';
+import { currentBootId, isStorageThrottled } from '@longshore/storage';
 import type { Logger } from '@longshore/telemetry';
 import { finalizeUpload, type FinalizeDeps, type FinalizeOutcome } from '../finalize/finalize-upload.js';
 import { holdBatchMidway, holdFinalizeAt, type BatchPlace } from '../finalize/hold-finalize-at.js';
@@ -32,6 +32,7 @@ export function finalizationDeps(context: WorkerContext) {
     storage,
     hashPool,
     verifyMode: config.verifyMode,
+    bootId: currentBootId(),
     onVerifiedBytes: (bytes: number) => metrics.verifiedBytes.inc(bytes),
     replicated: createReplicaWait(context.storeRedis, {
       replicas: config.redisWaitReplicas,

@@ -1,0 +1,92 @@
+/*
+ * Emptied upload directories kept for reuse (`uploads/.spare/<old upload id>`), so a small push
+ * neither creates nor removes an inode for its session's directory: the upload that finished
+ * renames its emptied directory there, and a new upload renames one back as its own.
+ *
+ * Why: on ext4 without a journal (the bench machine's file system), allocating an inode scans
+ * the group's inode bitmap and skips, one buffer lookup each, every inode deleted in the last
+ * ~35 s (`recently_deleted`); with one directory made and removed per push, that scan grew with
+ * the push rate and took a fifth of the API's CPU (docs/performance.md, issue 17, small23).
+ *
+ * A directory taken here may hold a file a stale writer created after the emptiness check (a
+ * part nobody committed): the new upload's writers find its number taken (EEXIST) as they do a
+ * stale writer's file, completion removes it, and a directory that is not empty when its upload
+ * finishes is removed, not kept.
+ */
+import { renameSync } from 'node:fs';
+import { mkdir, readdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export class SpareDirectories {
+  /** Names in the spare directory this process may take, as last listed. */
+  private names: string[] = [];
+  private refilling = false;
+
+  constructor(private readonly dir: string) {}
+
+  /**
+   * Renames a spare directory to `target` (a new session's directory, which must not exist).
+   * False when there was none to take (a listing is then started for the next call).
+   */
+  takeInto(target: string): boolean {
+    for (let name = this.names.pop(); name !== undefined; name = this.names.pop()) {
+      try {
+        renameSync(join(this.dir, name), target);
+        return true;
+      } catch (error) {
+        // Taken by another process since the listing.
+        if (errorCode(error) !== 'ENOENT') throw error;
+      }
+    }
+    this.refill();
+    return false;
+  }
+
+  /**
+   * Keeps `dir` (a finished upload's directory, named `name` here) for reuse if it is empty;
+   * false, leaving it, when it is not (or is gone).
+   */
+  async keep(dir: string, name: string): Promise<boolean> {
+    try {
+      if ((await readdir(dir)).length > 0) return false;
+    } catch {
+      return false;
+    }
+    const spare = join(this.dir, name);
+    try {
+      await rename(dir, spare);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      await mkdir(this.dir, { recursive: true }); // the first one kept under this root (or `dir` is gone)
+      return rename(dir, spare).then(
+        () => true,
+        () => false,
+      );
+    }
+    return true;
+  }
+
+  /** Lists the spare directories (in the background), in a random order: processes take different ones. */
+  private refill(): void {
+    if (this.refilling) return;
+    this.refilling = true;
+    readdir(this.dir)
+      .then(
+        (names) => {
+          for (let i = names.length - 1; i > 0; i -= 1) {
+            const j = Math.floor(Math.random() * (i + 1));
+            [names[i], names[j]] = [names[j]!, names[i]!];
+          }
+          this.names = names;
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.refilling = false;
+      });
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
