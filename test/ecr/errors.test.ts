@@ -155,24 +155,30 @@ describe('ECR errors, as the AWS SDK raises them', () => {
       }
     });
 
-    it('not for the replay of a part already recorded (a retry whose answer was lost): it is accepted again', async () => {
-      const name = await createRepository(ecr);
-      const uploadId = await initiate(ecr, name);
-      const layer = randomLayer(64 * 1024);
-      const first = await uploadPart(ecr, name, uploadId, 0, layer.bytes);
-      const replay = await uploadPart(ecr, name, uploadId, 0, layer.bytes);
-      expect(replay.lastByteReceived).toBe(first.lastByteReceived);
-      // Other bytes for the recorded range are still refused, naming where to resume.
-      const other = await rejectionOf(
-        uploadPart(ecr, name, uploadId, 0, randomBytes(64 * 1024)),
-        InvalidLayerPartException,
-      );
-      expect(other.lastValidByteReceived).toBe(64 * 1024 - 1);
-      const completed = await ecr.send(
-        new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [layer.digest] }),
-      );
-      expect(completed.layerDigest).toBe(layer.digest);
-    });
+    it.each([
+      ['a small part (recorded with its CRC32C)', 64 * 1024],
+      ['a large part (recorded with a boot mark: its stored bytes are compared)', 1024 * 1024 + 7],
+    ])(
+      'not for the replay of %s already recorded (a retry whose answer was lost): it is accepted again',
+      async (_, size) => {
+        const name = await createRepository(ecr);
+        const uploadId = await initiate(ecr, name);
+        const layer = randomLayer(size);
+        const first = await uploadPart(ecr, name, uploadId, 0, layer.bytes);
+        const replay = await uploadPart(ecr, name, uploadId, 0, layer.bytes);
+        expect(replay.lastByteReceived).toBe(first.lastByteReceived);
+        // Other bytes for the recorded range are still refused, naming where to resume.
+        const other = await rejectionOf(
+          uploadPart(ecr, name, uploadId, 0, randomBytes(size)),
+          InvalidLayerPartException,
+        );
+        expect(other.lastValidByteReceived).toBe(size - 1);
+        const completed = await ecr.send(
+          new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [layer.digest] }),
+        );
+        expect(completed.layerDigest).toBe(layer.digest);
+      },
+    );
   });
 
   describe('UploadNotFoundException', () => {

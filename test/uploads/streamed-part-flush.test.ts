@@ -11,7 +11,7 @@ const BACKGROUND_VERIFY_MIN_BYTES = 1 * MiB;
 const PART_FLUSH_BATCH_BYTES = 4 * MiB;
 
 /**
- * A large part streamed over /v2 is recorded with this machine's boot id instead of a checksum
+ * A large part streamed over /v2 (or an ECR part over INLINE_HASH_MAX_BYTES in a local file) is recorded with this machine's boot id instead of a checksum
  * (storage's machine-boot.ts), and flushed by one background job (`flushOnly`) per
  * PART_FLUSH_BATCH_BYTES of parts its API process wrote; the parts left over are fsynced by
  * completion. Neither the job nor completion reads any of them back, yet the layer is published intact.
@@ -64,7 +64,7 @@ describe('streamed parts: flushed in the background, never read back', () => {
     }
   });
 
-  it('does the same for ECR parts: the hash thread that wrote them hashed the same bytes, so their jobs only flush', async () => {
+  it('marks large ECR parts (bytes in memory, written to a local file) too: a flush job each, nothing re-read', async () => {
     const repositoryName = 'flush/ecr';
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
     const layer = randomLayer(11 * MiB + 321);
@@ -73,11 +73,18 @@ describe('streamed parts: flushed in the background, never read back', () => {
     const redis = longshore.connectRedis();
     try {
       // Three parts of 5, 5 and 1 MiB (+321 bytes) (ECR's smallest part is 5 MiB), each over
-      // INLINE_HASH_MAX_BYTES: hashed and written on a thread.
+      // INLINE_HASH_MAX_BYTES: hashed on a thread, written to a local file.
       const uploadId = await uploadParts(longshore.ecr, repositoryName, layer.bytes, 5 * MiB);
+      const parts = (await redis.lrange(longshore.keys.uploadParts(uploadId), 0, -1)).map(
+        (entry) => JSON.parse(entry) as { partNumber: number; checksum: string },
+      );
+      expect(parts).toHaveLength(3);
+      const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+      expect(parts.map((part) => part.checksum)).toEqual(parts.map(() => `boot:${bootId}`));
+      // Written through the page cache: a flush job each, so completion has no batch of dirty pages left.
       const verified = longshore.keys.uploadVerifiedParts(uploadId);
-      await expect.poll(async () => (await redis.smembers(verified)).filter((m) => m.startsWith('ok:')).length).toBe(3);
-      expect((await redis.smembers(verified)).filter((m) => !m.startsWith('ok:'))).toEqual([]);
+      const all = parts.map((part) => `ok:${part.partNumber}`);
+      await expect.poll(async () => (await redis.smembers(verified)).sort()).toEqual(all.sort());
 
       const completed = await longshore.ecr.send(
         new CompleteLayerUploadCommand({ repositoryName, uploadId, layerDigests: [layer.digest] }),

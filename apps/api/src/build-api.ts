@@ -118,6 +118,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         heapGrowth: services.heapGrowth,
         stagePart: storage.localParts?.stagePart,
         hashPool: context.hashPool,
+        partsBootMarked: uploads.largePartsBootMarked,
       }),
       createV1Router({
         uploads,

@@ -59,6 +59,8 @@ export interface EcrRouterDeps {
   stagePart?: () => Promise<StagedPartFile>;
   /** Hash threads that hash a part's decoded bytes as its body arrives (part-prehash.ts). */
   hashPool?: Pick<HashPool, 'advancePart'>;
+  /** Large parts are recorded with this boot's mark, not a CRC32C (part-writer.ts): none is taken. */
+  partsBootMarked?: boolean;
 }
 
 /** What the audit line of an ECR mutation needs, filled in as the request goes. */
@@ -97,6 +99,7 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     return new PartPrehash({
       pool,
       from: layerStateGuesses.get(socket) ?? '',
+      checksum: !deps.partsBootMarked,
       hashed: (layerState, guessed) => {
         layerStateGuesses.set(socket, Buffer.from(layerState).toString('base64'));
         deps.metrics.partHashGuesses.inc({ outcome: guessed ? 'hit' : 'miss' });

@@ -8,6 +8,11 @@ export interface PartPrehashOptions {
   pool: Pick<HashPool, 'advancePart'>;
   /** The guessed layer state before this part (base64 as claims carry it; '' at a layer's start). */
   from: string;
+  /**
+   * Whether the part's CRC32C is taken too: not when large parts are recorded with a boot mark
+   * instead (part-writer.ts), which needs no checksum of the bytes.
+   */
+  checksum: boolean;
   /** The part's layer state once stored, and whether this guess held (see PrehashedPart.hashed). */
   hashed(layerState: Uint8Array, guessed: boolean): void;
 }
@@ -44,7 +49,7 @@ export class PartPrehash {
   });
 
   constructor(private readonly options: PartPrehashOptions) {
-    this.progress = { layerState: Buffer.from(options.from, 'base64'), crc32c: 0 };
+    this.progress = { layerState: Buffer.from(options.from, 'base64'), crc32c: options.checksum ? 0 : undefined };
   }
 
   /** The decode went on: `buffer` holds the part's bytes up to `length`. */

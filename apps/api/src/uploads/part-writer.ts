@@ -64,6 +64,11 @@ export async function writeClaimedPart(
   return { size: written.size, receipt: written.receipt, hashes: hashing.result() };
 }
 
+/** Whether a large part in memory is recorded with this boot's mark (a local file, a known boot). */
+export function largePartsBootMarked(deps: Pick<PartWriterDeps, 'storage' | 'bootId'>): boolean {
+  return deps.storage.localParts !== undefined && deps.bootId !== undefined;
+}
+
 /**
  * A whole part in memory (the ECR JSON door). Large parts are hashed on the hash pool's threads;
  * a part in memory of its own moves to the thread, which also writes it when the driver has
@@ -75,6 +80,9 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
   const size = data.byteLength;
   const layerState = claimed.hashState ? Buffer.from(claimed.hashState, 'base64') : new Uint8Array();
   const local = storage.localParts;
+  // A large part in a local file carries this boot, as a streamed one does (machine-boot.ts): its
+  // flush is batched, and completion needs no read-back. A small one keeps its CRC32C (no flush job).
+  const mark = size > INLINE_HASH_MAX_BYTES && largePartsBootMarked(deps) ? bootMark(deps.bootId!) : undefined;
   let receipt = '';
   let result: { partChecksum: string; layerState: Uint8Array };
   if (size <= INLINE_HASH_MAX_BYTES) {
@@ -87,20 +95,23 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
     receipt = written.receipt;
   } else if (local && partArrivalOf(data).staged) {
     let written: { receipt: string };
-    [written, result] = await adoptWhileHashing(deps, claimed, data, layerState);
+    [written, result] = await adoptWhileHashing(deps, claimed, data, layerState, mark);
     receipt = written.receipt;
   } else if (local && !(data.buffer instanceof SharedArrayBuffer)) {
     // The data moves to the thread (storage's writePartFileSync writes it there): it must not be used here afterwards.
     result = await hashPool.ingestPart({ path: local.partPath(session, partNumber), data, layerState });
   } else {
     let written: { receipt: string };
-    [written, result] = await writeWhileHashing(deps, claimed, data, layerState);
+    [written, result] = await writeWhileHashing(deps, claimed, data, layerState, mark);
     receipt = written.receipt;
   }
   return {
     size,
     receipt,
-    hashes: { partChecksum: result.partChecksum, layerState: Buffer.from(result.layerState).toString('base64') },
+    hashes: {
+      partChecksum: mark ?? result.partChecksum,
+      layerState: Buffer.from(result.layerState).toString('base64'),
+    },
   };
 }
 
@@ -116,10 +127,11 @@ async function writeWhileHashing(
   claimed: ClaimedPart,
   data: Uint8Array,
   layerState: Uint8Array,
+  mark: string | undefined,
 ): Promise<[{ receipt: string }, { partChecksum: string; layerState: Uint8Array }]> {
   const [written, hashed] = await Promise.allSettled([
     deps.storage.writePart(claimed.session, claimed.partNumber, data, data.byteLength),
-    hashInMemory(deps, claimed, data, layerState),
+    hashInMemory(deps, claimed, data, layerState, mark),
   ]);
   if (written.status === 'rejected') throw written.reason;
   if (hashed.status === 'rejected') throw hashed.reason;
@@ -137,12 +149,13 @@ async function adoptWhileHashing(
   claimed: ClaimedPart,
   data: Uint8Array,
   layerState: Uint8Array,
+  mark: string | undefined,
 ): Promise<[{ receipt: string }, { partChecksum: string; layerState: Uint8Array }]> {
   const { storage } = deps;
   const partPath = storage.localParts!.partPath(claimed.session, claimed.partNumber);
   const [adopted, hashed] = await Promise.allSettled([
     partArrivalOf(data).staged!.adopt(partPath),
-    hashInMemory(deps, claimed, data, layerState),
+    hashInMemory(deps, claimed, data, layerState, mark),
   ]);
   if (hashed.status === 'rejected') throw hashed.reason;
   if (adopted.status === 'fulfilled' && adopted.value) return [{ receipt: '' }, hashed.value];
@@ -160,9 +173,12 @@ async function hashInMemory(
   claimed: ClaimedPart,
   data: Uint8Array,
   layerState: Uint8Array,
+  mark: string | undefined,
 ): Promise<{ partChecksum: string; layerState: Uint8Array }> {
   const { prehashed } = partArrivalOf(data);
-  const guessed = prehashed?.from === claimed.hashState ? await prehashed.hashes() : undefined;
+  const advanced = prehashed?.from === claimed.hashState ? await prehashed.hashes() : undefined;
+  // Hashes advanced without the CRC32C (partChecksum '') serve only a part recorded with a mark.
+  const guessed = advanced && (advanced.partChecksum !== '' || mark !== undefined) ? advanced : undefined;
   const hashes = guessed ?? (await deps.hashPool.hashPart({ data, layerState }));
   prehashed?.hashed(hashes.layerState, guessed !== undefined);
   return hashes;
