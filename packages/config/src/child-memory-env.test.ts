@@ -8,16 +8,16 @@ describe('childMemoryEnv', () => {
     expect(childMemoryEnv(config, undefined)).toEqual({
       MALLOC_ARENA_MAX: '2',
       MALLOC_MMAP_THRESHOLD_: String(1024 * 1024),
-      NODE_OPTIONS: '--max-semi-space-size=4',
+      NODE_OPTIONS: '--max-semi-space-size=8',
     });
   });
 
   it('keeps the NODE_OPTIONS already set, and takes the settings from the environment', () => {
-    const config = loadConfig({ CHILD_SEMI_SPACE_MIB: '8', MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '131072' });
+    const config = loadConfig({ CHILD_SEMI_SPACE_MIB: '16', MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '131072' });
     expect(childMemoryEnv(config, ' --enable-source-maps ')).toEqual({
       MALLOC_ARENA_MAX: '4',
       MALLOC_MMAP_THRESHOLD_: '131072',
-      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=8',
+      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=16',
     });
   });
 

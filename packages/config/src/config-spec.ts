@@ -315,8 +315,8 @@ export const configSpec = {
   childSemiSpaceMib: setting({
     env: 'CHILD_SEMI_SPACE_MIB',
     description:
-      "`npm start`: V8 semi-space size (MiB, `--max-semi-space-size`) of the API and worker processes it starts; small keeps their peak RSS down (big part buffers live outside the V8 heap), `0`: V8's default (16)",
-    default: 4,
+      "`npm start`: V8 semi-space size (MiB, `--max-semi-space-size`) of the API and worker processes it starts; small keeps their peak RSS down (big part buffers live outside the V8 heap), larger means fewer scavenges per small push, `0`: V8's default (16)",
+    default: 8,
     parse: integer({ min: 0, max: 256 }),
   }),
   v8HeapGrowingPercent: setting({

@@ -363,7 +363,7 @@ class FilesystemDriver implements StorageDriver {
     const partsDir = this.partsDir(session);
     // The usual case after a completion: an emptied directory (a small blob took its one part),
     // kept for a new upload.
-    if (partsDir === dir && (await this.spares.keep(dir, session.uploadId))) return;
+    if (partsDir === dir && this.spares.keep(dir, session.uploadId)) return;
     try {
       if (partsDir !== dir) await rmdir(partsDir);
       await rmdir(dir);

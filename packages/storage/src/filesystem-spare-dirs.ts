@@ -13,8 +13,8 @@
  * stale writer's file, completion removes it, and a directory that is not empty when its upload
  * finishes is removed, not kept.
  */
-import { renameSync } from 'node:fs';
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { type Dir, mkdirSync, opendirSync, renameSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class SpareDirectories {
@@ -44,24 +44,23 @@ export class SpareDirectories {
 
   /**
    * Keeps `dir` (a finished upload's directory, named `name` here) for reuse if it is empty;
-   * false, leaving it, when it is not (or is gone).
+   * false, leaving it, when it is not (or is gone). On the calling thread: the check reads one
+   * entry at most and the rename is one call, each cheaper than a hop through libuv's pool (the
+   * worker runs this once per small push; docs/performance.md, cpu24).
    */
-  async keep(dir: string, name: string): Promise<boolean> {
-    try {
-      if ((await readdir(dir)).length > 0) return false;
-    } catch {
-      return false;
-    }
+  keep(dir: string, name: string): boolean {
+    if (!isEmptyDir(dir)) return false;
     const spare = join(this.dir, name);
     try {
-      await rename(dir, spare);
+      renameSync(dir, spare);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
-      await mkdir(this.dir, { recursive: true }); // the first one kept under this root (or `dir` is gone)
-      return rename(dir, spare).then(
-        () => true,
-        () => false,
-      );
+      mkdirSync(this.dir, { recursive: true }); // the first one kept under this root (or `dir` is gone)
+      try {
+        renameSync(dir, spare);
+      } catch {
+        return false;
+      }
     }
     return true;
   }
@@ -84,6 +83,23 @@ export class SpareDirectories {
       .finally(() => {
         this.refilling = false;
       });
+  }
+}
+
+/** Whether `dir` is a directory without entries (false when it is gone or unreadable). */
+function isEmptyDir(dir: string): boolean {
+  let listing: Dir;
+  try {
+    listing = opendirSync(dir, { bufferSize: 1 });
+  } catch {
+    return false;
+  }
+  try {
+    return listing.readSync() === null;
+  } catch {
+    return false;
+  } finally {
+    listing.closeSync();
   }
 }
 

@@ -26,7 +26,7 @@ export interface IngestHeapGrowth {
   /**
    * `bytes` of a streamed body went by (hashed, on their way to the file). Each socket read is a
    * fresh Buffer outside the V8 heap, freed only by a GC. With the small young generation the
-   * API runs with (CHILD_SEMI_SPACE_MIB=4) V8 let them pile up until its external-memory trigger
+   * API ran with (CHILD_SEMI_SPACE_MIB=4, now 8) V8 let them pile up until its external-memory trigger
    * started a full mark-compact: 66–68 per GiB over `/v2` (`--trace-gc`), 2.4 s of V8's helper
    * threads. With V8's default semi-space (16 MiB) it scavenges per 32 MiB of young buffers
    * instead (3 mark-compacts), at 11–15 MiB more RSS. So a minor GC (about a millisecond) is
