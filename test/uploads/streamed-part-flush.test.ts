@@ -64,7 +64,7 @@ describe('streamed parts: flushed in the background, never read back', () => {
     }
   });
 
-  it('marks large ECR parts (bytes in memory, written to a local file) too: a flush job each, nothing re-read', async () => {
+  it('marks large ECR parts (bytes in memory, written straight to a local file) too: flushed in batches, nothing re-read', async () => {
     const repositoryName = 'flush/ecr';
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
     const layer = randomLayer(11 * MiB + 321);
@@ -81,10 +81,11 @@ describe('streamed parts: flushed in the background, never read back', () => {
       expect(parts).toHaveLength(3);
       const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
       expect(parts.map((part) => part.checksum)).toEqual(parts.map(() => `boot:${bootId}`));
-      // Written through the page cache: a flush job each, so completion has no batch of dirty pages left.
+      // Written straight to the disk (O_DIRECT from the decode slot): flushed in batches as streamed
+      // parts are. Each 5 MiB part fills a batch of its own; the last waits for completion.
       const verified = longshore.keys.uploadVerifiedParts(uploadId);
-      const all = parts.map((part) => `ok:${part.partNumber}`);
-      await expect.poll(async () => (await redis.smembers(verified)).sort()).toEqual(all.sort());
+      const firstTwo = parts.slice(0, 2).map((part) => `ok:${part.partNumber}`);
+      await expect.poll(async () => (await redis.smembers(verified)).sort()).toEqual(firstTwo.sort());
 
       const completed = await longshore.ecr.send(
         new CompleteLayerUploadCommand({ repositoryName, uploadId, layerDigests: [layer.digest] }),

@@ -39,6 +39,40 @@ describe('staged part files', () => {
     expect(await readdir(staging)).toEqual([]);
   });
 
+  /** Page-aligned memory (a WebAssembly.Memory's buffer starts on a page), as the ECR door's decode slots are. */
+  const pageAligned = (size: number) => {
+    const Memory = (
+      globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }
+    ).WebAssembly.Memory;
+    const memory = Buffer.from(new Memory({ initial: Math.ceil(size / 65536) }).buffer, 0, size);
+    for (let i = 0; i < size; i += 1) memory[i] = (i * 7 + 3) & 0xff;
+    return memory;
+  };
+
+  it('writes whole blocks of page-aligned memory straight to the disk, the unaligned tail through the page cache', async () => {
+    const bytes = pageAligned(3 * 4096 + 100);
+    const file = await createPartStager(staging)();
+    file.write(bytes.subarray(0, 2 * 4096), 0);
+    file.write(bytes.subarray(2 * 4096), 2 * 4096);
+    await expect(file.adopt(path.join(parts, '1'))).resolves.toEqual({ direct: true });
+    expect((await readFile(path.join(parts, '1'))).equals(bytes)).toBe(true);
+  });
+
+  it('says a file was not written direct when whole blocks went through the page cache', async () => {
+    const bytes = pageAligned(4 * 4096 + 1);
+    // Memory off the page: the kernel refuses it as direct (EINVAL), and the bytes are written all the same.
+    const unaligned = await createPartStager(staging)();
+    unaligned.write(bytes.subarray(1, 2 * 4096 + 1), 0);
+    await expect(unaligned.adopt(path.join(parts, '1'))).resolves.toEqual({ direct: false });
+    expect((await readFile(path.join(parts, '1'))).equals(bytes.subarray(1, 2 * 4096 + 1))).toBe(true);
+    // A write at a position off the block.
+    const offBlock = await createPartStager(staging)();
+    offBlock.write(bytes.subarray(0, 100), 0);
+    offBlock.write(bytes.subarray(100, 2 * 4096 + 100), 100);
+    await expect(offBlock.adopt(path.join(parts, '2'))).resolves.toEqual({ direct: false });
+    expect((await readFile(path.join(parts, '2'))).equals(bytes.subarray(0, 2 * 4096 + 100))).toBe(true);
+  });
+
   it('removes a discarded file', async () => {
     const file = await createPartStager(staging)();
     file.write(Buffer.from('bytes'), 0);

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { link, mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DIRECT_ALIGNMENT } from './aligned-slabs.js';
+import { openForDirectWrites } from './direct-file-writer.js';
 import { writeFully } from './filesystem-files.js';
 
 /**
@@ -11,15 +14,19 @@ import { writeFully } from './filesystem-files.js';
 export interface StagedPartFile {
   /**
    * Queues a write of bytes at `position` (the bytes must stay as they are until `adopt` or
-   * `discard` settles); a failed write is answered by `adopt`.
+   * `discard` settles); a failed write is answered by `adopt`. Writes are done in order. The
+   * whole DIRECT_ALIGNMENT blocks of a write at an aligned position go straight to the disk
+   * (O_DIRECT) when the file system allows it and the memory is page-aligned (a decode slot is:
+   * ecr/decode-buffers.ts); anything else goes through the page cache.
    */
   write(bytes: Uint8Array, position: number): void;
   /**
    * Gives the staged bytes the part's own name, once every write settled: created exclusively
    * (the file system's EEXIST), never into a missing directory (ENOENT). The staged name is
-   * removed either way.
+   * removed either way. `direct`: every whole block went straight to the disk, so what a flush
+   * has left to write is metadata and at most the last block's bytes.
    */
-  adopt(partPath: string): Promise<void>;
+  adopt(partPath: string): Promise<{ direct: boolean }>;
   /** Removes the staged file (after a refused body, or when the part was written otherwise). */
   discard(): Promise<void>;
 }
@@ -34,23 +41,68 @@ export function createPartStager(dir: string): () => Promise<StagedPartFile> {
     ready ??= mkdir(dir, { recursive: true }).then(() => removeStale(dir));
     await ready;
     const path = join(dir, `${process.pid}-${randomBytes(8).toString('hex')}`);
-    return stagedFile(path, await open(path, 'wx', 0o644));
+    const { handle, direct } = await openForDirectWrites(path);
+    return direct ? stagedFile(path, handle, () => open(path, constants.O_WRONLY)) : stagedFile(path, handle);
   };
 }
 
-function stagedFile(path: string, handle: FileHandle): StagedPartFile {
+/**
+ * A staged file written through `handle`; with `reopen`, `handle` is O_DIRECT and `reopen` opens
+ * the same file for the ordinary writes (unaligned tails, memory the kernel refuses as direct).
+ *
+ * Why direct: the ECR door's 10 MiB parts written through the page cache cost the API's libuv
+ * pool the kernel's copy into fresh page-cache pages, and the flush job's fdatasync wrote them
+ * again (four22 measured 1.2 s against 0.18 s per GiB for `/v2`'s streamed parts). Written direct,
+ * the flush (a job's or completion's) has only metadata and a tail left.
+ */
+function stagedFile(path: string, handle: FileHandle, reopen?: () => Promise<FileHandle>): StagedPartFile {
   let writes: Promise<unknown> = Promise.resolve();
   let failed: unknown;
   let closed: Promise<void> | undefined;
+  let plain: Promise<FileHandle> | undefined;
+  /** Cleared after a direct write the kernel refused (EINVAL): the memory is not aligned. */
+  let direct = reopen !== undefined;
+  /** Whole blocks went through the page cache (a write not at an aligned position, or refused as direct). */
+  let cached = reopen === undefined;
+  const ordinary = (): Promise<FileHandle> => {
+    if (!reopen) return Promise.resolve(handle);
+    plain ??= reopen();
+    return plain;
+  };
+  const writeAt = async (bytes: Uint8Array, position: number): Promise<void> => {
+    let done = 0;
+    if (direct && position % DIRECT_ALIGNMENT === 0) {
+      const aligned = bytes.byteLength - (bytes.byteLength % DIRECT_ALIGNMENT);
+      try {
+        while (done < aligned) {
+          const { bytesWritten } = await handle.write(bytes, done, aligned - done, position + done);
+          done += bytesWritten;
+          if (done % DIRECT_ALIGNMENT !== 0) break;
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        direct = false;
+      }
+    }
+    if (done < bytes.byteLength) {
+      if (bytes.byteLength - done >= DIRECT_ALIGNMENT) cached = true;
+      await writeFully(await ordinary(), bytes.subarray(done), position + done);
+    }
+  };
   const close = () => {
-    closed ??= writes.then(() => handle.close()).catch(() => undefined);
+    closed ??= writes
+      .then(async () => {
+        await handle.close();
+        if (plain) await (await plain).close();
+      })
+      .catch(() => undefined);
     return closed;
   };
   return {
     write(bytes, position) {
       writes = writes.then(async () => {
         if (failed) return;
-        await writeFully(handle, bytes, position).catch((err: unknown) => {
+        await writeAt(bytes, position).catch((err: unknown) => {
           failed = err;
         });
       });
@@ -60,6 +112,7 @@ function stagedFile(path: string, handle: FileHandle): StagedPartFile {
         await close();
         if (failed) throw failed;
         await link(path, partPath);
+        return { direct: !cached };
       } finally {
         await unlink(path).catch(() => undefined);
       }

@@ -14,6 +14,10 @@
  * A request takes a slot while its body arrives and gives it back once its answer is decided (the
  * thread is done with it then); when every slot is lent, a request decodes into a fresh buffer as
  * before. Slots left unused for `idleMs` are dropped, so an idle API gives the memory back.
+ *
+ * A slot starts on a page boundary (a shared WebAssembly.Memory: V8 maps it on pages of its own;
+ * Node has no aligned allocation otherwise), so the staged file can write the decoded bytes
+ * straight to the disk (O_DIRECT, storage's staged-part-file.ts) without copying them.
  */
 
 /** A decode buffer lent to one request: give it back with `release` once nothing reads it any more. */
@@ -46,7 +50,7 @@ export class DecodeBuffers {
     if (small || size > this.options.slotBytes || this.lent >= this.options.slots) {
       return { buffer: Buffer.allocUnsafeSlow(size), release: () => undefined };
     }
-    const memory = this.free.pop() ?? new SharedArrayBuffer(this.options.slotBytes);
+    const memory = this.free.pop() ?? sharedPageAligned(this.options.slotBytes);
     this.lent += 1;
     this.stopIdleTimer();
     let released = false;
@@ -79,5 +83,27 @@ export class DecodeBuffers {
   private stopIdleTimer(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+  }
+}
+
+const WASM_PAGE_BYTES = 64 * 1024;
+
+/** The one WebAssembly class used here (the project's TypeScript libs carry no WebAssembly types). */
+interface SharedWasmMemoryClass {
+  new (descriptor: { initial: number; maximum: number; shared: true }): { readonly buffer: SharedArrayBuffer };
+}
+const WasmMemory = (globalThis as unknown as { WebAssembly: { Memory: SharedWasmMemoryClass } }).WebAssembly.Memory;
+
+/**
+ * Shared memory of at least `bytes` starting on a page: a shared WebAssembly.Memory's buffer, or
+ * a plain SharedArrayBuffer (unaligned: the staged file then writes through the page cache) when
+ * V8 cannot map one more (its address space for wasm memories is bounded).
+ */
+function sharedPageAligned(bytes: number): SharedArrayBuffer {
+  const pages = Math.ceil(bytes / WASM_PAGE_BYTES);
+  try {
+    return new WasmMemory({ initial: pages, maximum: pages, shared: true }).buffer;
+  } catch {
+    return new SharedArrayBuffer(bytes);
   }
 }

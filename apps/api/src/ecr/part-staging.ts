@@ -3,6 +3,11 @@ import type { StagedBytes } from '../uploads/part-arrival.js';
 
 /** Decoded bytes are written in batches of at least this much (a few writes per 10 MiB part). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Batches before the last end on a multiple of this (storage's DIRECT_ALIGNMENT), so that each
+ * starts and ends where the staged file can take it straight to the disk (staged-part-file.ts).
+ */
+const WRITE_ALIGNMENT = 4096;
 
 /**
  * Writes an UploadLayerPart's decoded bytes to a staged file while the rest of its body is still
@@ -42,7 +47,7 @@ export class PartStaging {
       this.broken = true;
       return;
     }
-    if (length - this.queued >= WRITE_BATCH_BYTES) this.queue(length);
+    if (length - this.queued >= WRITE_BATCH_BYTES) this.queue(length - (length % WRITE_ALIGNMENT));
   }
 
   /** The whole part was decoded (`length` bytes): what is left is queued, the result can be adopted. */
@@ -67,14 +72,13 @@ export class PartStaging {
     void this.file!.then((file) => file?.write(buffer.subarray(from, length), from));
   }
 
-  private async adopt(partPath: string): Promise<boolean> {
+  private async adopt(partPath: string): Promise<{ direct: boolean } | undefined> {
     const file = await this.file;
-    if (!file || !this.complete || this.broken || this.disposed) return false;
+    if (!file || !this.complete || this.broken || this.disposed) return undefined;
     try {
-      await file.adopt(partPath);
-      return true;
+      return await file.adopt(partPath);
     } catch {
-      return false;
+      return undefined;
     } finally {
       // Adoption removes the staged name whatever happened: nothing is left to discard.
       this.disposed = true;

@@ -7,8 +7,11 @@ import type { PartHashes } from '@longshore/digest';
  * adoption fails for any reason, the writer writes them as it would have.
  */
 export interface StagedBytes {
-  /** Makes the staged file the part's file at `partPath`; false when it could not (nothing adopted). */
-  adopt(partPath: string): Promise<boolean>;
+  /**
+   * Makes the staged file the part's file at `partPath`: whether its bytes went straight to the
+   * disk (storage's StagedPartFile.adopt), or undefined when it could not (nothing adopted).
+   */
+  adopt(partPath: string): Promise<{ direct: boolean } | undefined>;
 }
 
 /**

@@ -26,6 +26,11 @@ export interface StoredPart {
   size: number;
   receipt: string;
   hashes: PartHashes;
+  /**
+   * A part from memory whose bytes went straight to the disk (the ECR door's staged file, written
+   * with O_DIRECT): its flush has only metadata and a tail left, so it may wait for a batch.
+   */
+  writtenDirect?: boolean;
 }
 
 export interface ClaimedPart {
@@ -84,6 +89,7 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
   // flush is batched, and completion needs no read-back. A small one keeps its CRC32C (no flush job).
   const mark = size > INLINE_HASH_MAX_BYTES && largePartsBootMarked(deps) ? bootMark(deps.bootId!) : undefined;
   let receipt = '';
+  let writtenDirect = false;
   let result: { partChecksum: string; layerState: Uint8Array };
   if (size <= INLINE_HASH_MAX_BYTES) {
     // A small part costs less to hash here (well under a millisecond) than to hand to a thread.
@@ -94,9 +100,10 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
     ]);
     receipt = written.receipt;
   } else if (local && partArrivalOf(data).staged) {
-    let written: { receipt: string };
+    let written: { receipt: string; direct?: boolean };
     [written, result] = await adoptWhileHashing(deps, claimed, data, layerState, mark);
     receipt = written.receipt;
+    writtenDirect = written.direct === true;
   } else if (local && !(data.buffer instanceof SharedArrayBuffer)) {
     // The data moves to the thread (storage's writePartFileSync writes it there): it must not be used here afterwards.
     result = await hashPool.ingestPart({ path: local.partPath(session, partNumber), data, layerState });
@@ -112,6 +119,7 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
       partChecksum: mark ?? result.partChecksum,
       layerState: Buffer.from(result.layerState).toString('base64'),
     },
+    ...(writtenDirect ? { writtenDirect } : {}),
   };
 }
 
@@ -150,7 +158,7 @@ async function adoptWhileHashing(
   data: Uint8Array,
   layerState: Uint8Array,
   mark: string | undefined,
-): Promise<[{ receipt: string }, { partChecksum: string; layerState: Uint8Array }]> {
+): Promise<[{ receipt: string; direct?: boolean }, { partChecksum: string; layerState: Uint8Array }]> {
   const { storage } = deps;
   const partPath = storage.localParts!.partPath(claimed.session, claimed.partNumber);
   const [adopted, hashed] = await Promise.allSettled([
@@ -158,7 +166,8 @@ async function adoptWhileHashing(
     hashInMemory(deps, claimed, data, layerState, mark),
   ]);
   if (hashed.status === 'rejected') throw hashed.reason;
-  if (adopted.status === 'fulfilled' && adopted.value) return [{ receipt: '' }, hashed.value];
+  if (adopted.status === 'fulfilled' && adopted.value)
+    return [{ receipt: '', direct: adopted.value.direct }, hashed.value];
   const written = await storage.writePart(claimed.session, claimed.partNumber, data, data.byteLength);
   return [written, hashed.value];
 }
