@@ -77,7 +77,7 @@ ENV NODE_ENV=production \
     DATA_DIR=/data \
     MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=1048576 \
-    NODE_OPTIONS=--max-semi-space-size=4
+    NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 
 # The code stays owned by root (read-only to the service); only /data is writable. A named volume
