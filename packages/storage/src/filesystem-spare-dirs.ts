@@ -16,6 +16,7 @@
 import { type Dir, mkdirSync, opendirSync, renameSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from './filesystem-shard-publish.js';
 
 export class SpareDirectories {
   /** Names in the spare directory this process may take, as last listed. */
@@ -101,8 +102,4 @@ function isEmptyDir(dir: string): boolean {
   } finally {
     listing.closeSync();
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }

@@ -59,8 +59,7 @@ export async function writeClaimedPart(
     return ingestBuffer(deps, claimed, await readSmallBody(data, declared, deps.bodyDeadlines, limit));
   }
   const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
-  const mark = deps.storage.localParts && deps.bootId !== undefined ? bootMark(deps.bootId) : undefined;
-  const hashing = await partHashing(claimed.hashState, declared, limit, heapGrowth.passed, mark);
+  const hashing = await partHashing(claimed.hashState, declared, limit, heapGrowth.passed, localPartMark(deps));
   // One async generator between the request and the file: deadlines, length checks and hashes.
   const body = withBodyDeadlines(data, deps.bodyDeadlines, hashing);
   const written = await heapGrowth.during(() =>
@@ -69,9 +68,17 @@ export async function writeClaimedPart(
   return { size: written.size, receipt: written.receipt, hashes: hashing.result() };
 }
 
+/**
+ * The mark a part written into a local file on this machine is recorded with instead of a CRC32C
+ * (machine-boot.ts); undefined when parts are not local files or the boot is not known.
+ */
+function localPartMark(deps: Pick<PartWriterDeps, 'storage' | 'bootId'>): string | undefined {
+  return deps.storage.localParts && deps.bootId !== undefined ? bootMark(deps.bootId) : undefined;
+}
+
 /** Whether a large part in memory is recorded with this boot's mark (a local file, a known boot). */
 export function largePartsBootMarked(deps: Pick<PartWriterDeps, 'storage' | 'bootId'>): boolean {
-  return deps.storage.localParts !== undefined && deps.bootId !== undefined;
+  return localPartMark(deps) !== undefined;
 }
 
 /**
@@ -87,7 +94,7 @@ async function ingestBuffer(deps: PartWriterDeps, claimed: ClaimedPart, data: Ui
   const local = storage.localParts;
   // A large part in a local file carries this boot, as a streamed one does (machine-boot.ts): its
   // flush is batched, and completion needs no read-back. A small one keeps its CRC32C (no flush job).
-  const mark = size > INLINE_HASH_MAX_BYTES && largePartsBootMarked(deps) ? bootMark(deps.bootId!) : undefined;
+  const mark = size > INLINE_HASH_MAX_BYTES ? localPartMark(deps) : undefined;
   let receipt = '';
   let writtenDirect = false;
   let result: { partChecksum: string; layerState: Uint8Array };
