@@ -1,10 +1,12 @@
-// Builds the native resumable SHA-256 (src/native) into dist/native/longshore_sha256.node.
+// Builds the native addons (src/native) into dist/native/: longshore_sha256.node (the resumable
+// SHA-256) and longshore_base64.node (the ECR door's base64 decoder, see longshore_base64.c).
 //
 // Offline by design: node-gyp is pointed at the headers of the Node that runs this script
 // (`<prefix>/include/node`: node_api.h and Node's own OpenSSL headers), so it never downloads
-// anything. The addon links against nothing: the OpenSSL SHA-256 symbols are resolved against the
+// anything. The addons link against nothing: the OpenSSL SHA-256 symbols are resolved against the
 // node binary at load time. Any failure (no compiler, no python3, no headers) is a warning, never a
-// failed build: the package then uses hash-wasm. LONGSHORE_NATIVE_SHA256=0 skips the build.
+// failed build: the package then uses hash-wasm, and the ECR door Node's own base64 decoder.
+// LONGSHORE_NATIVE_SHA256=0 skips the build.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,11 +14,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'native');
-const target = join(root, 'dist', 'native', 'longshore_sha256.node');
+const addons = ['longshore_sha256', 'longshore_base64'];
+const targetOf = (addon) => join(root, 'dist', 'native', `${addon}.node`);
 
 function skip(reason) {
-  rmSync(target, { force: true });
-  console.warn(`@longshore/digest: native SHA-256 not built (${reason}); hash-wasm will be used`);
+  for (const addon of addons) rmSync(targetOf(addon), { force: true });
+  console.warn(
+    `@longshore/digest: native addons not built (${reason}); hash-wasm and Node's base64 decoder will be used`,
+  );
   process.exit(0);
 }
 
@@ -45,6 +50,6 @@ if (build.status !== 0) {
     .slice(0, 3);
   skip(`node-gyp failed: ${build.error?.message ?? (cause.length ? cause : lines.slice(-3)).join(' | ')}`);
 }
-mkdirSync(dirname(target), { recursive: true });
-copyFileSync(join(source, 'build', 'Release', 'longshore_sha256.node'), target);
+mkdirSync(dirname(targetOf(addons[0])), { recursive: true });
+for (const addon of addons) copyFileSync(join(source, 'build', 'Release', `${addon}.node`), targetOf(addon));
 rmSync(join(source, 'build'), { recursive: true, force: true });

@@ -30,3 +30,4 @@ export {
 export type { IngestPartTask, IngestPartResult } from './ingest-task.js';
 export { computePartHashes, advanceLayerState, digestFromState, type PartHashes } from './part-checksum.js';
 export { collectYoungGarbage } from './thread-gc.js';
+export { loadNativeBase64, nativeBase64Decode, type Base64Decode } from './native-base64.js';

@@ -73,6 +73,23 @@ describe('staged part files', () => {
     expect((await readFile(path.join(parts, '2'))).equals(bytes.subarray(0, 2 * 4096 + 100))).toBe(true);
   });
 
+  it('keeps every byte when many writes are in flight at once, queued in any order', async () => {
+    const MiB = 1024 * 1024;
+    const bytes = pageAligned(9 * MiB + 777);
+    const file = await createPartStager(staging)();
+    // Nine 1 MiB batches and the tail, queued last-first: each goes to the pool at once.
+    const starts = [9 * MiB, ...Array.from({ length: 9 }, (_, i) => (8 - i) * MiB)];
+    for (const start of starts) file.write(bytes.subarray(start, Math.min(start + MiB, bytes.length)), start);
+    await expect(file.adopt(path.join(parts, '1'))).resolves.toEqual({ direct: true });
+    expect((await readFile(path.join(parts, '1'))).equals(bytes)).toBe(true);
+    // The same with memory the kernel refuses as direct: every write falls back, none is lost.
+    const offPage = await createPartStager(staging)();
+    const shifted = bytes.subarray(1, 4 * MiB + 1);
+    for (let start = 3 * MiB; start >= 0; start -= MiB) offPage.write(shifted.subarray(start, start + MiB), start);
+    await expect(offPage.adopt(path.join(parts, '2'))).resolves.toEqual({ direct: false });
+    expect((await readFile(path.join(parts, '2'))).equals(shifted)).toBe(true);
+  });
+
   it('removes a discarded file', async () => {
     const file = await createPartStager(staging)();
     file.write(Buffer.from('bytes'), 0);

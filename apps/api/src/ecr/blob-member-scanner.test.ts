@@ -1,12 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { nativeBase64Decode, type Base64Decode } from '@longshore/digest';
 import { BlobMemberScanner } from './blob-member-scanner.js';
+
+/**
+ * The decoders a scanner may have: the native addon (where it was built), and none that takes
+ * anything (each chunk then judged and decoded by Node's decoder from a string, as without it).
+ */
+const native = nativeBase64Decode();
+const DECODERS: { name: string; decode: Base64Decode }[] = [
+  ...(native ? [{ name: 'native decoder', decode: native }] : []),
+  { name: "Node's decoder", decode: () => -1 },
+];
+let decoder: Base64Decode = DECODERS[0]!.decode;
 
 /** Scans `body` written in pieces cut at `cuts` (byte offsets). */
 function scan(body: string, cuts: number[] = []) {
   const bytes = Buffer.from(body, 'utf8');
-  const scanner = new BlobMemberScanner('layerPartBlob', bytes.length);
+  const scanner = new BlobMemberScanner('layerPartBlob', bytes.length, undefined, undefined, decoder);
   let from = 0;
   for (const cut of [...new Set(cuts)].filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b)) {
     scanner.write(bytes.subarray(from, cut));
@@ -26,7 +38,11 @@ const attempt = <T>(run: () => T): { value: T } | undefined => {
 
 const part = (size: number) => randomBytes(size).toString('base64');
 
-describe('BlobMemberScanner', () => {
+describe.each(DECODERS)('BlobMemberScanner with the $name', ({ decode }) => {
+  beforeEach(() => {
+    decoder = decode;
+  });
+
   it('decodes the part and keeps the rest of the body, with the member emptied, in any field order', () => {
     for (const size of [0, 1, 2, 3, 1000, 100_001]) {
       const blob = part(size);

@@ -14,9 +14,11 @@
  * buffered path to judge.
  */
 
+import { nativeBase64Decode, type Base64Decode } from '@longshore/digest';
 import type { DecodeLease } from './decode-buffers.js';
 
 const QUOTE = 0x22;
+const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
@@ -92,6 +94,12 @@ export class BlobMemberScanner {
     private readonly buffers?: { take(size: number): DecodeLease },
     /** Told each time the decode goes on: the buffer and how many of its bytes are decoded. */
     private readonly onDecoded?: (buffer: Buffer, length: number) => void,
+    /**
+     * Decodes a chunk's whole groups from its bytes (the native addon, @longshore/digest); without
+     * it, each chunk is made a latin1 string for Node's decoder. The addon took the decode from
+     * about 3.4-4.2 to 1.1-1.5 ms of CPU per 10 MiB part, and the strings' scavenges with it (ecr25).
+     */
+    private readonly decodeBase64: Base64Decode | undefined = nativeBase64Decode(),
   ) {
     this.keyBytes = Buffer.from(member, 'latin1');
   }
@@ -296,12 +304,31 @@ export class BlobMemberScanner {
     }
     const rest = bytes.length - from;
     const whole = from + rest - (rest % 4);
-    if (whole > from && !this.decodeGroups(bytes.toString('latin1', from, whole))) {
+    if (whole > from && !this.decodeGroupBytes(bytes.subarray(from, whole))) {
       this.startTail();
       this.rawTail.push(Buffer.from(bytes.subarray(from)));
       return;
     }
     this.pending = bytes.toString('latin1', whole);
+  }
+
+  /**
+   * Whole groups as they came in a chunk: decoded from the bytes when the native decoder is at
+   * hand and they are plain canonical base64; anything it refuses is judged by decodeGroups.
+   */
+  private decodeGroupBytes(groups: Buffer): boolean {
+    const decode = this.decodeBase64;
+    if (decode) {
+      const whole = groups.length;
+      const padding = groups[whole - 1] !== EQUALS ? 0 : groups[whole - 2] === EQUALS ? 2 : 1;
+      this.ensureRoom((whole / 4) * 3 - padding);
+      const written = decode(groups, this.decoded, this.decodedLength);
+      if (written >= 0) {
+        this.decodedGroups(written, padding > 0 ? groups.toString('latin1', whole - 4) : '');
+        return true;
+      }
+    }
+    return this.decodeGroups(groups.toString('latin1'));
   }
 
   /** Decodes whole groups; false (nothing decoded) when they are not plain canonical base64. */
@@ -316,15 +343,20 @@ export class BlobMemberScanner {
     this.ensureRoom(expected);
     const written = odd ? -1 : this.decoded.write(groups, this.decodedLength, 'base64');
     if (written !== expected) return false;
+    this.decodedGroups(written, padding > 0 ? groups.slice(whole - 4) : '');
+    return true;
+  }
+
+  /** `written` bytes were decoded at the end; `paddedGroup`: the characters of a padded last group. */
+  private decodedGroups(written: number, paddedGroup: string): void {
     this.decodedLength += written;
     this.onDecoded?.(this.decoded, this.decodedLength);
-    if (padding > 0) {
+    if (paddedGroup) {
       // A padded group may carry bits its decoded bytes drop: keep its characters as they came.
       this.padded = true;
-      this.paddedGroup = groups.slice(whole - 4);
-      this.paddedGroupBytes = 3 - padding;
+      this.paddedGroup = paddedGroup;
+      this.paddedGroupBytes = 3 - (paddedGroup.endsWith('==') ? 2 : 1);
     }
-    return true;
   }
 
   /**

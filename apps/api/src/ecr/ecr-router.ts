@@ -150,6 +150,7 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
             buffers: decodeBuffers,
             stagePart: deps.stagePart,
             prehash: prehashFor(req),
+            passed: heapGrowth.passed,
           }),
         )
         .then(

@@ -62,7 +62,7 @@ function holding<T extends object>(target: T, method: string, held: ReturnType<t
  * and a real filesystem driver: the part lands exactly once, no file of a refused writer stays
  * behind, and every client hears what the claimed way would have told it.
  */
-describe('UploadService: small parts committed without a claim', () => {
+describe('UploadService: parts in memory committed without a claim', () => {
   const prefix = `unit${randomBytes(4).toString('hex')}`;
   let redis: Redis;
   let subscriber: Redis;
@@ -144,69 +144,107 @@ describe('UploadService: small parts committed without a claim', () => {
   });
   const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-  it('a small part in memory is committed without a claim, and the next claim takes the next number', async () => {
+  /**
+   * A small part (written inline) and a large one in shared memory (over INLINE_HASH_MAX_BYTES:
+   * hashed on the hash pool, as the ECR door's 10 MiB parts in their decode slots are), each under
+   * a policy that takes it.
+   */
+  const SIZES = [
+    { kind: 'small', bytes: 4 * KiB, policy: undefined },
+    { kind: 'large', bytes: 300 * KiB, policy: OCI_POLICY },
+  ] as const;
+  /** Random bytes (or a copy of `from`); a large part's in shared memory, as a decode slot is. */
+  const partBytes = (size: number, from: Buffer = randomBytes(size)): Buffer => {
+    if (size <= 256 * KiB) return Buffer.from(from);
+    const shared = Buffer.from(new SharedArrayBuffer(size));
+    from.copy(shared);
+    return shared;
+  };
+
+  it.each(SIZES)(
+    'a $kind part in memory is committed without a claim, and the next claim takes the next number',
+    async ({ bytes: size, policy }) => {
+      const { uploads, claims } = countingClaims();
+      const core = service(uploads);
+      const { uploadId } = await core.initiate(repositoryName, REGISTRY, policy);
+      const small = partBytes(size);
+      expect(await core.uploadPart(partOf(uploadId, small))).toBe(small.length - 1);
+      expect(claims()).toBe(0);
+      expect(await committedNumbers(uploadId)).toEqual(['1']);
+      expect(await readFile(path.join(partsDir(uploadId), '1'))).toEqual(small);
+      // A streamed part (the claimed way) follows under number 2, from the hash state the first left.
+      const streamed = randomBytes(2 * KiB);
+      const last = await core.uploadPart({
+        ...ref(uploadId),
+        partFirstByte: small.length,
+        partLastByte: small.length + streamed.length - 1,
+        length: streamed.length,
+        data: Readable.from([streamed]),
+      });
+      expect(last).toBe(small.length + streamed.length - 1);
+      expect(claims()).toBe(1);
+      expect(await committedNumbers(uploadId)).toEqual(['1', '2']);
+    },
+  );
+
+  it('a large part in memory of its own goes the claimed way (the hash pool takes that memory)', async () => {
     const { uploads, claims } = countingClaims();
     const core = service(uploads);
-    const { uploadId } = await core.initiate(repositoryName, REGISTRY);
-    const small = randomBytes(4 * KiB);
-    expect(await core.uploadPart(partOf(uploadId, small))).toBe(small.length - 1);
-    expect(claims()).toBe(0);
-    expect(await committedNumbers(uploadId)).toEqual(['1']);
-    expect(await readFile(path.join(partsDir(uploadId), '1'))).toEqual(small);
-    // A streamed part (the claimed way) follows under number 2, from the hash state the first left.
-    const streamed = randomBytes(2 * KiB);
-    const last = await core.uploadPart({
-      ...ref(uploadId),
-      partFirstByte: small.length,
-      partLastByte: small.length + streamed.length - 1,
-      length: streamed.length,
-      data: Readable.from([streamed]),
-    });
-    expect(last).toBe(small.length + streamed.length - 1);
+    const { uploadId } = await core.initiate(repositoryName, REGISTRY, OCI_POLICY);
+    const large = randomBytes(600 * KiB);
+    const expected = sha256(large);
+    expect(await core.uploadPart(partOf(uploadId, large))).toBe(600 * KiB - 1);
     expect(claims()).toBe(1);
-    expect(await committedNumbers(uploadId)).toEqual(['1', '2']);
+    expect(await committedNumbers(uploadId)).toEqual(['1']);
+    expect(sha256(await readFile(path.join(partsDir(uploadId), '1')))).toBe(expected);
   });
 
-  it('two writers of the same part: the one whose commit comes second loses, its file is removed, both are answered as accepted', async () => {
-    const held = gate();
-    const first = service(holding(stores.uploads, 'commitUnclaimedPart', held));
-    const second = service();
-    const { uploadId } = await first.initiate(repositoryName, REGISTRY);
-    const bytes = randomBytes(8 * KiB);
-    // The first writer has written number 1 and is held before its commit.
-    const firstAnswer = first.uploadPart(partOf(uploadId, bytes));
-    await held.reached;
-    expect(await filesOf(uploadId)).toEqual(['1']);
-    // The second finds number 1 taken, goes the claimed way (number 1 again: taken; then 2) and commits.
-    expect(await second.uploadPart(partOf(uploadId, Buffer.from(bytes)))).toBe(bytes.length - 1);
-    held.open();
-    // The first's commit is refused (numbers were handed out since its read): its file goes, and
-    // its claimed retry finds the same bytes committed (a replay, accepted).
-    expect(await firstAnswer).toBe(bytes.length - 1);
-    expect(await committedNumbers(uploadId)).toEqual(['2']);
-    expect(await filesOf(uploadId)).toEqual(['2']);
-    const record = await stores.uploads.get(uploadId);
-    expect(record).toMatchObject({ bytesReceived: bytes.length, partsReceived: 1, nextPartNumber: 2 });
-  });
+  it.each(SIZES)(
+    'two writers of the same $kind part: the one whose commit comes second loses, its file is removed, both are answered as accepted',
+    async ({ bytes: size, policy }) => {
+      const held = gate();
+      const first = service(holding(stores.uploads, 'commitUnclaimedPart', held));
+      const second = service();
+      const { uploadId } = await first.initiate(repositoryName, REGISTRY, policy);
+      const bytes = partBytes(2 * size);
+      // The first writer has written number 1 and is held before its commit.
+      const firstAnswer = first.uploadPart(partOf(uploadId, bytes));
+      await held.reached;
+      expect(await filesOf(uploadId)).toEqual(['1']);
+      // The second finds number 1 taken, goes the claimed way (number 1 again: taken; then 2) and commits.
+      expect(await second.uploadPart(partOf(uploadId, partBytes(bytes.length, bytes)))).toBe(bytes.length - 1);
+      held.open();
+      // The first's commit is refused (numbers were handed out since its read): its file goes, and
+      // its claimed retry finds the same bytes committed (a replay, accepted).
+      expect(await firstAnswer).toBe(bytes.length - 1);
+      expect(await committedNumbers(uploadId)).toEqual(['2']);
+      expect(await filesOf(uploadId)).toEqual(['2']);
+      const record = await stores.uploads.get(uploadId);
+      expect(record).toMatchObject({ bytesReceived: bytes.length, partsReceived: 1, nextPartNumber: 2 });
+    },
+  );
 
-  it('two writers of the same offset with different bytes: exactly one lands, the other hears where the upload stands', async () => {
-    const held = gate();
-    const first = service(holding(stores.uploads, 'commitUnclaimedPart', held));
-    const second = service();
-    const { uploadId } = await first.initiate(repositoryName, REGISTRY);
-    const mine = randomBytes(8 * KiB);
-    const theirs = randomBytes(8 * KiB);
-    const firstAnswer = first.uploadPart(partOf(uploadId, mine));
-    await held.reached;
-    expect(await second.uploadPart(partOf(uploadId, theirs))).toBe(theirs.length - 1);
-    held.open();
-    const refused = await firstAnswer.catch((err: unknown) => err);
-    expect(refused).toBeInstanceOf(InvalidLayerPartException);
-    expect((refused as InvalidLayerPartException).fields.lastValidByteReceived).toBe(theirs.length - 1);
-    const [committed] = await stores.uploads.parts(uploadId);
-    expect(await filesOf(uploadId)).toEqual([String(committed!.partNumber)]);
-    expect(sha256(await readFile(path.join(partsDir(uploadId), String(committed!.partNumber))))).toBe(sha256(theirs));
-  });
+  it.each(SIZES)(
+    'two writers of the same offset with different $kind parts: exactly one lands, the other hears where the upload stands',
+    async ({ bytes: size, policy }) => {
+      const held = gate();
+      const first = service(holding(stores.uploads, 'commitUnclaimedPart', held));
+      const second = service();
+      const { uploadId } = await first.initiate(repositoryName, REGISTRY, policy);
+      const mine = partBytes(2 * size);
+      const theirs = partBytes(2 * size);
+      const firstAnswer = first.uploadPart(partOf(uploadId, mine));
+      await held.reached;
+      expect(await second.uploadPart(partOf(uploadId, theirs))).toBe(theirs.length - 1);
+      held.open();
+      const refused = await firstAnswer.catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(InvalidLayerPartException);
+      expect((refused as InvalidLayerPartException).fields.lastValidByteReceived).toBe(theirs.length - 1);
+      const [committed] = await stores.uploads.parts(uploadId);
+      expect(await filesOf(uploadId)).toEqual([String(committed!.partNumber)]);
+      expect(sha256(await readFile(path.join(partsDir(uploadId), String(committed!.partNumber))))).toBe(sha256(theirs));
+    },
+  );
 
   it('a writer held before its file is written finds the part committed by another and is answered as a replay', async () => {
     const held = gate();

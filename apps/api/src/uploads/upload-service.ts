@@ -237,11 +237,18 @@ export class UploadService {
   }
 
   /**
-   * A small part in memory, on a driver with local part files, written and committed without a
-   * claim (two round trips, one of them a read, instead of two writes): the upload's record is
-   * read, the part written under the next part number as read, and committed if the upload is
-   * still as read (UploadStore.commitUnclaimedPart). Undefined when the part is not one for this
-   * way, or its commit was refused (its file then removed): the caller goes the claimed way.
+   * A part in memory, on a driver with local part files, written and committed without a claim
+   * (two round trips, one of them a read, instead of two writes): the upload's record is read,
+   * the part written under the next part number as read, and committed if the upload is still as
+   * read (UploadStore.commitUnclaimedPart). Undefined when the part is not one for this way, or
+   * its commit was refused (its file then removed): the caller goes the claimed way.
+   *
+   * Large parts too when their memory is shared (the ECR door's, decoded into a decode slot and
+   * staged as they arrived): one client sends its parts one after another, and the claim's
+   * fsynced write was ~1.5 ms of each 10 MiB part's answer (ecr25). A part refused at commit costs
+   * its write again, the claimed way. A large part in memory of its own is not for this way: the
+   * hash pool takes that memory (hash-pool.ts `transferable`), and the claimed way would find
+   * nothing left to write.
    */
   private async uploadUnclaimed(part: PartUpload): Promise<number | undefined> {
     if (!this.unclaimable(part)) return undefined;
@@ -264,14 +271,17 @@ export class UploadService {
     return part.partFirstByte + stored.size - 1;
   }
 
-  /** Whether `part` may go without a claim: small, in memory, its range its size, local part files. */
+  /**
+   * Whether `part` may go without a claim: in memory that stays readable after a write (small, or
+   * shared), its range its size, local part files.
+   */
   private unclaimable(part: PartUpload): part is PartUpload & { data: Uint8Array } {
     const { data } = part;
     return (
       this.deps.storage.localParts !== undefined &&
       data instanceof Uint8Array &&
       data.byteLength > 0 &&
-      data.byteLength <= INLINE_HASH_MAX_BYTES &&
+      (data.byteLength <= INLINE_HASH_MAX_BYTES || data.buffer instanceof SharedArrayBuffer) &&
       part.partLastByte === part.partFirstByte + data.byteLength - 1
     );
   }
