@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from './create-stores.js';
 import { BlobBeingCollectedError } from './layer-store.js';
 import { testLimits } from './limits.test-fixture.js';
+import { parseUploadAnnouncement } from './upload-store.js';
 
 const LIMITS = testLimits();
 const registryId = '000000000000';
@@ -106,13 +107,36 @@ describe('FinalizationStore.finish', () => {
     expect(await stores.uploads.parts(uploadId)).toEqual([]);
     expect(await redis.ttl(stores.keys.upload(uploadId))).toBeGreaterThan(0);
     await expect.poll(() => announced.length).toBe(1);
-    expect(JSON.parse(announced[0]!)).toMatchObject({ uploadId, status: 'completed', layerDigest: digest });
+    // The announcement: what a waiting completion answers with, not the record.
+    expect(JSON.parse(announced[0]!)).toEqual({ uploadId, status: 'completed', layerDigest: digest, layerSize: '4' });
 
     // A re-run (a retried job) changes nothing and announces nothing.
     expect(await stores.finalizations.finish(blob(uploadId, 'finish/one', digest))).toEqual(finished);
     expect(await stores.blobs.storedBytes()).toBe(bytesBefore + 4);
     await subscriber.unsubscribe();
     expect(announced).toHaveLength(1);
+  });
+
+  it("announces a failed upload's error, which the waiters' parser reads back as recorded", async () => {
+    await repository('finish/failed');
+    const uploadId = await finalizingUpload('finish/failed', newDigest());
+    const announced: string[] = [];
+    subscriber.on('message', (_channel, message) => announced.push(message));
+    await subscriber.subscribe(stores.keys.uploadEvents(uploadId));
+    const error = { code: 'DIGEST_NOT_NAMED' as const, facts: { layerDigest: 'sha256:0' } };
+    await stores.uploads.recordFailed(uploadId, error);
+    await expect.poll(() => announced.length).toBe(1);
+    await subscriber.unsubscribe();
+    subscriber.removeAllListeners('message');
+    const message = JSON.parse(announced[0]!) as Record<string, string>;
+    expect(Object.keys(message).sort()).toEqual(['error', 'status', 'uploadId']);
+    expect(parseUploadAnnouncement(message)).toEqual({
+      uploadId,
+      status: 'failed',
+      layerDigest: undefined,
+      layerSize: undefined,
+      error,
+    });
   });
 
   it('keeps the first location of a digest and answers it to a second upload, counting the bytes once', async () => {

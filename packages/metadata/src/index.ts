@@ -14,6 +14,7 @@ export {
   type LastPartStart,
   type CheckedParts,
   type FinalizingStart,
+  parseUploadAnnouncement,
   parseUploadRecord,
 } from './upload-store.js';
 export { LayerStore, type LayerLink } from './layer-store.js';
@@ -22,7 +23,7 @@ export { BlobIndex, BlobBeingCollectedError, COLLECTING_PREFIX } from './layer-s
 export { BlobReferences, type BlobReferenceSnapshot, type ReferenceReadOptions } from './blob-references.js';
 export { linkRetainedLayer, type LayerReferenceDeps } from './layer-store.js';
 export { scanKeys } from './scan-keys.js';
-export type { UploadRecord, UploadStatus, PartRecord } from './upload-record.js';
+export type { UploadAnnouncement, UploadRecord, UploadStatus, PartRecord } from './upload-record.js';
 export { HEARTBEAT_MS, WORKER_ALIVE_MS, WorkerRegistry } from './worker-registry.js';
 export { sharedSecret } from './shared-secret.js';
 export { createStores, type Stores } from './create-stores.js';

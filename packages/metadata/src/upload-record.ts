@@ -37,6 +37,13 @@ export interface UploadRecord extends UploadStatusFacts {
   attempts: number;
 }
 
+/**
+ * What an upload's events channel announces of a status change (the scripts' announceStatus):
+ * what a waiting completion needs to answer, not the whole record. A waiter that needs the
+ * whole record (a status long poll) reads it once woken.
+ */
+export type UploadAnnouncement = Pick<UploadRecord, 'uploadId' | 'status' | 'layerDigest' | 'layerSize' | 'error'>;
+
 /** One committed part: where it sits in the layer, its checksum, and which stored part holds it. */
 export interface PartRecord {
   offset: number;

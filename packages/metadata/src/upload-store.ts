@@ -14,7 +14,7 @@ import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
 import { releaseClaim } from './scripts/release-claim.js';
 import { startFinalizing } from './scripts/start-finalizing.js';
-import type { PartRecord, UploadRecord, UploadStatus } from './upload-record.js';
+import type { PartRecord, UploadAnnouncement, UploadRecord, UploadStatus } from './upload-record.js';
 
 export interface UploadLimits {
   /** The ECR policy: uploads initiated without a policy of their own get these part sizes. */
@@ -568,7 +568,7 @@ function lostClaim(received: string, status: string | undefined): RefusedError {
 
 const optionalNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
-/** Builds a record from the flat string map that HGETALL (or the Lua publisher) returns. */
+/** Builds a record from the flat string map that HGETALL returns. */
 export function parseUploadRecord(flat: Record<string, string>, now = Date.now()): UploadRecord | undefined {
   if (!flat.uploadId || !flat.status) return undefined;
   return {
@@ -600,6 +600,18 @@ export function parseUploadRecord(flat: Record<string, string>, now = Date.now()
     queuedAt: optionalNumber(flat.queuedAt),
     completedAt: optionalNumber(flat.completedAt),
     attempts: Number(flat.attempts ?? 0),
+  };
+}
+
+/** An announcement from an upload's events channel (announceStatus's JSON, parsed). */
+export function parseUploadAnnouncement(flat: Record<string, string>): UploadAnnouncement | undefined {
+  if (!flat.uploadId || !flat.status) return undefined;
+  return {
+    uploadId: flat.uploadId,
+    status: flat.status as UploadStatus,
+    layerDigest: flat.layerDigest || undefined,
+    layerSize: optionalNumber(flat.layerSize),
+    error: flat.error ? readRefusalRecord(flat.error) : undefined,
   };
 }
 

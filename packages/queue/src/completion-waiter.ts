@@ -1,11 +1,15 @@
 import type { Cluster, Redis } from 'ioredis';
-import { parseUploadRecord, type Keys, type UploadRecord, type UploadStore } from '@longshore/metadata';
+import { parseUploadAnnouncement, type Keys, type UploadAnnouncement, type UploadStore } from '@longshore/metadata';
 import { redisReady } from './redis-connection.js';
 
-export type WaitCondition = (record: UploadRecord | undefined) => boolean;
+/**
+ * A waiter sees an upload as announced (UploadAnnouncement: its status and, once finished, its
+ * digest, size or error) or as read by a sweep (the whole record); undefined once it is gone.
+ */
+export type WaitCondition = (record: UploadAnnouncement | undefined) => boolean;
 export type WaitOutcome =
-  | { timedOut: false; record: UploadRecord | undefined }
-  | { timedOut: true; record: UploadRecord | undefined };
+  | { timedOut: false; record: UploadAnnouncement | undefined }
+  | { timedOut: true; record: UploadAnnouncement | undefined };
 
 /**
  * Runs once the waiter listens (see `CompletionWaiter.waitFor`); resolves to `false` when no
@@ -51,7 +55,7 @@ export class CompletionWaiter {
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
       const uploadId = this.channels.get(channel);
       if (uploadId === undefined) return;
-      this.deliver(uploadId, parseUploadRecord(JSON.parse(message) as Record<string, string>));
+      this.deliver(uploadId, parseUploadAnnouncement(JSON.parse(message) as Record<string, string>));
     });
     // Subscribed at once; a subscription that failed (Redis not reachable yet) is asked for
     // again by the next wait. After every reconnect it is asked for again too (PSUBSCRIBE of a
@@ -106,7 +110,7 @@ export class CompletionWaiter {
     start?: WaitStart,
     isRequest = true,
   ): Promise<WaitOutcome> {
-    let latest: UploadRecord | undefined;
+    let latest: UploadAnnouncement | undefined;
     let settle!: (outcome: WaitOutcome) => void;
     const done = new Promise<WaitOutcome>((resolve) => (settle = resolve));
     const waiter: Waiter = {
@@ -167,7 +171,7 @@ export class CompletionWaiter {
     }
   }
 
-  private deliver(uploadId: string, record: UploadRecord | undefined): void {
+  private deliver(uploadId: string, record: UploadAnnouncement | undefined): void {
     const set = this.waiters.get(uploadId);
     if (!set) return;
     for (const waiter of set) {

@@ -1,5 +1,5 @@
 import { isUploadFinished } from '@longshore/domain';
-import type { UploadRecord } from '@longshore/metadata';
+import type { UploadAnnouncement } from '@longshore/metadata';
 import type { CompletionWaiter } from './completion-waiter.js';
 import type { FinalizeQueue, FinalizeUpload } from './finalize-queue.js';
 
@@ -128,7 +128,7 @@ export function createFinalizeBatcher(
   settleWaitMs: number,
   sent?: (size: number) => void,
 ): FinalizeBatcher {
-  const finished = (record: UploadRecord | undefined) => !record || isUploadFinished(record.status);
+  const finished = (record: UploadAnnouncement | undefined) => !record || isUploadFinished(record.status);
   // Nothing can have been announced before the waits begin (the job is not added yet): no reads.
   const noRead = async () => false;
   return new FinalizeBatcher(limits, {

@@ -20,6 +20,7 @@ import {
   type PartRecord,
   type PartPolicy,
   type RepositoryRecord,
+  type UploadAnnouncement,
   type UploadRecord,
   type UploadRef,
   type UploadStatus,
@@ -141,7 +142,7 @@ const NUMBER_TAKEN = Symbol('number taken');
 /** How many claims a part takes at most when each finds its number's file taken. */
 const CLAIMS_PER_PART = 3;
 
-const terminal = (record: UploadRecord | undefined) => !record || isUploadFinished(record.status);
+const terminal = (record: UploadAnnouncement | undefined) => !record || isUploadFinished(record.status);
 
 /** An upload's life from the API's side: initiate, parts, and the hand-over to the queue. */
 export class UploadService {
@@ -742,13 +743,14 @@ export class UploadService {
   /**
    * The long poll: the upload's record once its status is no longer `record.status` (or it was
    * removed), or as it stands after `waitMs` or when `signal` aborts. A finished upload never
-   * changes, so it is answered at once.
+   * changes, so it is answered at once. The wait hears announcements (UploadAnnouncement, not the
+   * whole record), so the record is read once it is over.
    */
   async waitForChange(record: UploadRecord, waitMs: number, signal?: AbortSignal): Promise<UploadRecord> {
     if (waitMs <= 0 || isUploadFinished(record.status)) return record;
     const seen = record.status;
-    const outcome = await this.deps.waiter.waitFor(record.uploadId, (r) => !r || r.status !== seen, waitMs, signal);
-    return outcome.record ?? (await this.status(record.uploadId));
+    await this.deps.waiter.waitFor(record.uploadId, (r) => !r || r.status !== seen, waitMs, signal);
+    return this.status(record.uploadId);
   }
 }
 
@@ -768,7 +770,7 @@ function partRecordOf(part: PartUpload, partNumber: number, stored: StoredPart):
   };
 }
 
-function answerFromRecord(request: CompletionRequest, record: UploadRecord | undefined): { layerDigest: string } {
+function answerFromRecord(request: CompletionRequest, record: UploadAnnouncement | undefined): { layerDigest: string } {
   if (!record) throw new UploadNotFoundException(`The upload with id '${request.uploadId}' does not exist`);
   if (record.status === 'failed')
     throw uploadRefusal(record.error?.code ?? 'FINALIZE_FAILED', request, record.error?.facts);

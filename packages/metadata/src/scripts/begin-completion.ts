@@ -1,4 +1,4 @@
-import { publishRecordLua } from './publish-record.js';
+import { announceStatusLua } from './announce-status.js';
 
 /**
  * beginCompletion — the cheap checks of CompleteLayerUpload and the move to 'queued', atomically,
@@ -27,7 +27,7 @@ import { publishRecordLua } from './publish-record.js';
  * {code}: UPLOAD_NOT_FOUND, EMPTY (no parts, and the upload's policy does
  * not allow an empty layer), PART_TOO_SMALL, LAYER_EXISTS.
  *
- * `beginCompletionLua` is the same as a Lua function `beginCompletion(KEYS, ARGV)` (publishRecordLua
+ * `beginCompletionLua` is the same as a Lua function `beginCompletion(KEYS, ARGV)` (announceStatusLua
  * must come before it), for commitLastPart, which runs it right after a part's commit.
  */
 export const beginCompletionLua = `
@@ -42,14 +42,14 @@ local function beginCompletion(KEYS, ARGV)
   redis.call('HSET', KEYS[1], 'status', 'queued', 'jobId', ARGV[4], 'layerDigests', ARGV[5], 'queuedAt', ARGV[3], 'updatedAt', ARGV[3])
   if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'callbackUrl', ARGV[6]) end
   redis.call('PERSIST', KEYS[1])
-  publishRecord(KEYS[1], ARGV[7])
+  announceStatus(KEYS[1], ARGV[7])
   return {'QUEUED'}
 end
 `;
 
 export const beginCompletion = {
   numberOfKeys: 1,
-  lua: `${publishRecordLua}${beginCompletionLua}
+  lua: `${announceStatusLua}${beginCompletionLua}
 return beginCompletion(KEYS, ARGV)
 `,
 };

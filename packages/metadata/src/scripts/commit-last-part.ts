@@ -1,6 +1,6 @@
 import { beginCompletionLua } from './begin-completion.js';
 import { commitPartLua } from './commit-part.js';
-import { publishRecordLua } from './publish-record.js';
+import { announceStatusLua } from './announce-status.js';
 
 /**
  * commitLastPart — commitPart, then at once beginCompletion, in one atomic script: the last part
@@ -19,7 +19,7 @@ import { publishRecordLua } from './publish-record.js';
  */
 export const commitLastPart = {
   numberOfKeys: 2,
-  lua: `${publishRecordLua}${commitPartLua}${beginCompletionLua}
+  lua: `${announceStatusLua}${commitPartLua}${beginCompletionLua}
 local committed = commitPart(KEYS, {unpack(ARGV, 1, 8)})
 if committed[1] ~= 'OK' then return committed end
 local begun = beginCompletion(KEYS, {unpack(ARGV, 9, 16)})

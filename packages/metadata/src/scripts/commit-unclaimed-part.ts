@@ -1,6 +1,6 @@
 import { beginCompletionLua } from './begin-completion.js';
 import { commitPartLua } from './commit-part.js';
-import { publishRecordLua } from './publish-record.js';
+import { announceStatusLua } from './announce-status.js';
 
 /**
  * commitUnclaimedPart — commits a part written without a claim (a small part on a driver with
@@ -60,7 +60,7 @@ return commitUnclaimed(KEYS, ARGV)
  */
 export const commitUnclaimedLastPart = {
   numberOfKeys: 2,
-  lua: `${publishRecordLua}${commitPartLua}${commitUnclaimedLua}${beginCompletionLua}
+  lua: `${announceStatusLua}${commitPartLua}${commitUnclaimedLua}${beginCompletionLua}
 local committed = commitUnclaimed(KEYS, {unpack(ARGV, 1, 11)})
 if committed[1] ~= 'OK' then return committed end
 local begun = beginCompletion(KEYS, {unpack(ARGV, 12, 19)})

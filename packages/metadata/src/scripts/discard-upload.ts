@@ -1,4 +1,4 @@
-import { publishRecordLua } from './publish-record.js';
+import { announceStatusLua } from './announce-status.js';
 
 /**
  * discardUpload — ends an upload that can never complete (its completion was refused for a
@@ -16,7 +16,7 @@ import { publishRecordLua } from './publish-record.js';
  */
 export const discardUpload = {
   numberOfKeys: 3,
-  lua: `${publishRecordLua}
+  lua: `${announceStatusLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'MISSING' end
 if status ~= 'uploading' then return status end
@@ -24,7 +24,7 @@ redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[4], 'updatedAt', A
 redis.call('HDEL', KEYS[1], 'hashState', 'claimToken', 'claimUntil', 'claimPartNumber')
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-publishRecord(KEYS[1], ARGV[3])
+announceStatus(KEYS[1], ARGV[3])
 return 'DISCARDED'
 `,
 };

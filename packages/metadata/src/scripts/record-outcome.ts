@@ -1,4 +1,4 @@
-import { publishRecordLua } from './publish-record.js';
+import { announceStatusLua } from './announce-status.js';
 
 /**
  * recordOutcome — the upload's final status, kept for the retention period; its part list goes.
@@ -12,7 +12,7 @@ import { publishRecordLua } from './publish-record.js';
  */
 export const recordOutcome = {
   numberOfKeys: 3,
-  lua: `${publishRecordLua}
+  lua: `${announceStatusLua}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status == 'completed' or status == 'failed' then return status end
@@ -21,7 +21,7 @@ for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HDEL', KEYS[1], 'hashState', 'claimToken', 'claimUntil', 'claimPartNumber')
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-publishRecord(KEYS[1], ARGV[4])
+announceStatus(KEYS[1], ARGV[4])
 return ARGV[1]
 `,
 };

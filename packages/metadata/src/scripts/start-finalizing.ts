@@ -1,4 +1,4 @@
-import { publishRecordLua } from './publish-record.js';
+import { announceStatusLua } from './announce-status.js';
 
 /**
  * startFinalizing — a finalize job takes up the upload (again, after a crash or retry).
@@ -22,7 +22,7 @@ import { publishRecordLua } from './publish-record.js';
  */
 export const startFinalizing = {
   numberOfKeys: 3,
-  lua: `${publishRecordLua}
+  lua: `${announceStatusLua}
 local u = redis.call('HMGET', KEYS[1], 'status', 'finalizingJob')
 local status = u[1]
 if not status then return {'missing'} end
@@ -31,7 +31,7 @@ if status == 'uploading' then return {'uploading'} end
 if status == 'finalizing' and u[2] and u[2] ~= ARGV[3] and u[2] ~= ARGV[4] then return {'elsewhere'} end
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'status', 'finalizing', 'finalizingJob', ARGV[3], 'updatedAt', ARGV[1])
-publishRecord(KEYS[1], ARGV[2])
+announceStatus(KEYS[1], ARGV[2])
 return {'finalizing', redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('SMEMBERS', KEYS[3])}
 `,
 };

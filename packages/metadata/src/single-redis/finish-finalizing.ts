@@ -1,4 +1,4 @@
-import { publishRecordLua } from '../scripts/publish-record.js';
+import { announceStatusLua } from '../scripts/announce-status.js';
 
 /**
  * finishFinalizing — everything a finalization writes once its blob is published, in one atomic
@@ -30,7 +30,7 @@ import { publishRecordLua } from '../scripts/publish-record.js';
  */
 export const finishFinalizing = {
   numberOfKeys: 8,
-  lua: `${publishRecordLua}
+  lua: `${announceStatusLua}
 local current = redis.call('GET', KEYS[4])
 if current and string.sub(current, 1, #ARGV[1]) == ARGV[1] then return {'COLLECTING'} end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -57,7 +57,7 @@ redis.call('HSET', KEYS[1], 'status', 'completed', 'updatedAt', ARGV[9], 'comple
 redis.call('HDEL', KEYS[1], 'hashState', 'claimToken', 'claimUntil', 'claimPartNumber')
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('EXPIRE', KEYS[1], ARGV[10])
-publishRecord(KEYS[1], ARGV[11])
+announceStatus(KEYS[1], ARGV[11])
 return {'LINKED', kept, 'completed'}
 `,
 };
