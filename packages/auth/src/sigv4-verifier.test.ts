@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { AccessKey } from './access-key.js';
 import { CredentialSet } from './credential-set.js';
 import { NamePattern } from './name-pattern.js';
-import { type SignedRequest, UNSIGNED_PAYLOAD, verifySigV4 } from './sigv4-verifier.js';
+import { type SignedRequest, UNSIGNED_PAYLOAD, rootCanonicalRequest, verifySigV4 } from './sigv4-verifier.js';
 
 const everything = [{ actions: [new NamePattern('*')], repositories: [new NamePattern('*')] }];
 const key = new AccessKey('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', everything);
@@ -186,6 +186,64 @@ describe('verifySigV4', () => {
     expect(await rejection({ ...request, path: '/v2/team-a/app!/blobs/uploads/other/' })).toMatchObject({
       name: 'InvalidSignatureException',
     });
+  });
+
+  it('matches the SDK signer at `/` (the ECR door) on folded values, tabs, line breaks and unsignable headers', async () => {
+    for (const headers of <Record<string, string>[]>[
+      { 'x-amz-meta-note': '  two   spaces  inside ' },
+      { 'x-amz-meta-note': '\ttab\tand\r\nbreak ', 'user-agent': 'aws-sdk-js/3' },
+      { 'x-amz-meta-a': 'a', 'x-amz-meta-b': ' b', 'x-amz-meta-c': 'c ' },
+    ]) {
+      const request = await signed('{"repositoryName":"app"}', { headers });
+      await expect(verifySigV4(request, credentials, policy)).resolves.toBe(key);
+      const name = Object.keys(headers)[0]!;
+      const changed = { ...request, headers: { ...request.headers, [name]: 'changed' } };
+      expect(await rejection(changed)).toMatchObject({ name: 'InvalidSignatureException' });
+    }
+    // A signed header the signer would leave out unsigned (User-Agent) is covered once signed.
+    const withAgent = await signed('{}', { headers: { 'user-agent': 'aws-sdk-js/3' } });
+    const agentSigned = await signed('{}', { headers: { 'user-agent': 'aws-sdk-js/3' }, unsigned: [] });
+    for (const request of [withAgent, agentSigned])
+      await expect(verifySigV4(request, credentials, policy)).resolves.toBe(key);
+    // Temporary credentials at `/`: the session token is signed and checked.
+    const temp = await signed('{}', { signingKey: temporary });
+    await expect(verifySigV4(temp, credentials, policy)).resolves.toBe(temporary);
+  });
+
+  it("builds the SDK signer's very canonical request at `/`", () => {
+    const headers = {
+      host: '127.0.0.1:5000',
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.UploadLayerPart',
+      'x-amz-meta-note': ' a \t b\r\nc  ',
+      'user-agent': 'aws-sdk-js/3',
+      'proxy-authorization': 'x',
+      'sec-fetch-mode': 'cors',
+      'x-amz-date': '20261207T050000Z',
+      'x-amz-content-sha256': sha256('{}'),
+    };
+    const sdk = new (class extends SignatureV4 {
+      canonical(signed: Set<string>, unsignable: Set<string>) {
+        const request = { method: 'POST', path: '/', query: {}, headers } as never;
+        return this.createCanonicalRequest(request, getCanonicalHeaders(request, unsignable, signed), sha256('{}'));
+      }
+    })({
+      service: 'ecr',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      sha256: Hash.bind(null, 'sha256'),
+    });
+    for (const signedNames of [
+      ['content-type', 'host', 'x-amz-date', 'x-amz-meta-note', 'x-amz-target'],
+      Object.keys(headers),
+      ['host', 'user-agent', 'x-amz-date', 'sec-fetch-mode'],
+    ]) {
+      for (const unsignable of [new Set<string>(), new Set(['x-amz-content-sha256'])]) {
+        expect(rootCanonicalRequest('POST', headers, unsignable, signedNames)).toBe(
+          sdk.canonical(new Set(signedNames), unsignable),
+        );
+      }
+    }
   });
 
   it("a rotated secret takes effect at once: the old secret's cached signing key is never used", async () => {

@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import {
   ALGORITHM_IDENTIFIER,
+  ALWAYS_UNSIGNABLE_HEADERS,
   AMZ_DATE_HEADER,
   GENERATED_HEADERS,
   KEY_TYPE_IDENTIFIER,
@@ -224,12 +225,14 @@ export async function verifySigV4(
     query: request.query,
     headers,
   } as unknown as HttpRequest;
-  const canonicalHeaders = getCanonicalHeaders(toSign, unsignable, new Set(auth.signedHeaders));
-  const canonicalRequest = canonicalizerFor(auth.service).canonicalRequest(
-    toSign,
-    canonicalHeaders,
-    headers[SHA256_HEADER]!,
-  );
+  const canonicalRequest =
+    request.path === '/' && isEmpty(request.query)
+      ? rootCanonicalRequest(request.method, headers, unsignable, auth.signedHeaders)
+      : canonicalizerFor(auth.service).canonicalRequest(
+          toSign,
+          getCanonicalHeaders(toSign, unsignable, new Set(auth.signedHeaders)),
+          headers[SHA256_HEADER]!,
+        );
   const scope = `${shortDate}/${auth.region}/${auth.service}/${KEY_TYPE_IDENTIFIER}`;
   const stringToSign = `${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
   const expected = createHmac('sha256', signingKeyFor(key, shortDate, auth.region, auth.service))
@@ -240,6 +243,52 @@ export async function verifySigV4(
 }
 
 export { EMPTY_SHA256, UNSIGNED_PAYLOAD };
+
+/**
+ * The SDK's canonical request (createCanonicalRequest with getCanonicalHeaders) of a request to
+ * `/` without a query (every ECR operation), built without its per-request path normalisation,
+ * query serialisation, header object and regular expressions: the same text, which
+ * `sigv4-verifier.test.ts` compares with the SDK's for the headers a request may carry.
+ */
+export function rootCanonicalRequest(
+  method: string,
+  headers: Record<string, string>,
+  unsignable: ReadonlySet<string>,
+  signed: readonly string[],
+): string {
+  const names = Object.keys(headers)
+    .filter((name) => signed.includes(name) || !isUnsignable(name, unsignable))
+    .sort();
+  let lines = '';
+  for (const name of names) lines += `${name}:${canonicalValue(headers[name]!)}\n`;
+  return `${method}\n/\n\n${lines}\n${names.join(';')}\n${headers[SHA256_HEADER]!}`;
+}
+
+/** Headers the SDK's signer leaves out unless they are signed (getCanonicalHeaders' rule). */
+function isUnsignable(name: string, unsignable: ReadonlySet<string>): boolean {
+  return (
+    Object.hasOwn(ALWAYS_UNSIGNABLE_HEADERS, name) ||
+    unsignable.has(name) ||
+    name.startsWith('proxy-') ||
+    name.startsWith('sec-')
+  );
+}
+
+/** A header value as the SDK canonicalises it: line breaks and runs of blanks one space, trimmed. */
+function canonicalValue(value: string): string {
+  if (!IRREGULAR_VALUE.test(value)) return value;
+  return value
+    .replace(/[\r\n]/g, ' ')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/^ | $/g, '');
+}
+
+const IRREGULAR_VALUE = /[\r\n\t]| {2}|^ | $/;
+
+function isEmpty(query: Record<string, unknown>): boolean {
+  for (const _ in query) return false;
+  return true;
+}
 
 const GENERATED = new Set<string>(GENERATED_HEADERS);
 
