@@ -1,11 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { childMemoryEnv, loadConfig } from '@longshore/config';
 import { startEmbeddedRedis, type AppendFsync, type EmbeddedRedis } from '@longshore/embedded-redis';
+import { discardAtEnd } from './data-trash.js';
 import { createAccessKey, type AccessKey, type BenchAuth } from './bench-auth.js';
 import type { ApiClusterListening } from './api-cluster-primary.js';
 import { type BenchS3Store, type BenchStorage, startBenchS3Store } from './s3-store.js';
@@ -121,7 +122,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await Promise.all(workers.map((c) => stopChild(c.child)));
     await redis?.stop();
     await s3?.stop();
-    await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    discardAtEnd(dataDir);
   };
 
   const start = async (

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { discardAtEnd } from './data-trash.js';
 
 /**
  * The reference registry the issue measures Longshore against: a CNCF distribution binary
@@ -67,7 +68,7 @@ export async function startPeerRegistry(binary: string, dataRoot: string): Promi
       await exited;
       clearTimeout(timer);
     }
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    discardAtEnd(dir);
   };
   try {
     const port = await freePort();

@@ -39,6 +39,7 @@ import { LayerFactory } from './synthetic-layers.js';
 import { V1Client } from './v1-client.js';
 import { NoV2ApiError, OciClient } from './oci-client.js';
 import { startPeerRegistry, type PeerRegistry } from './peer-registry.js';
+import { removeDiscarded } from './data-trash.js';
 
 const MAX_RUNS = 25;
 const MAX_SOCKETS = 64;
@@ -80,23 +81,33 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   const layers = new LayerFactory(sizes.partBytes);
   const reports: ScenarioReport[] = [];
-  for (const name of scenarios) {
-    if (options.signal?.aborted) break;
-    const definition = scenarioDefinitions[name];
-    if (options.endpoint && definition.localOnly) {
-      reports.push(
-        skippedReport(definition, runs, 'needs the bench’s own service to read process memory (BENCH_ENDPOINT is set)'),
-      );
-      continue;
+  try {
+    for (const name of scenarios) {
+      if (options.signal?.aborted) break;
+      const definition = scenarioDefinitions[name];
+      if (options.endpoint && definition.localOnly) {
+        reports.push(
+          skippedReport(
+            definition,
+            runs,
+            'needs the bench’s own service to read process memory (BENCH_ENDPOINT is set)',
+          ),
+        );
+        continue;
+      }
+      const outcomes: RunOutcome[] = [];
+      for (let run = 1; run <= runs && !options.signal?.aborted; run += 1) {
+        progress(`${name}: run ${run}/${runs}: starting`);
+        const outcome = await runOnce(definition, { ...options, sizes, dataRoot, layers, progress, run });
+        outcomes.push(outcome);
+        notice(`${name} run ${run}/${runs}: ${describeOutcome(definition, outcome)}`);
+      }
+      reports.push(scenarioReport(definition, outcomes, machine, runs));
     }
-    const outcomes: RunOutcome[] = [];
-    for (let run = 1; run <= runs && !options.signal?.aborted; run += 1) {
-      progress(`${name}: run ${run}/${runs}: starting`);
-      const outcome = await runOnce(definition, { ...options, sizes, dataRoot, layers, progress, run });
-      outcomes.push(outcome);
-      notice(`${name} run ${run}/${runs}: ${describeOutcome(definition, outcome)}`);
-    }
-    reports.push(scenarioReport(definition, outcomes, machine, runs));
+  } finally {
+    // The runs' data directories, kept until now (data-trash.ts).
+    progress("removing the runs' data directories");
+    await removeDiscarded();
   }
   return {
     quick: options.quick ?? false,
