@@ -30,9 +30,10 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     TURBO_TELEMETRY_DISABLED=1
 WORKDIR /app
 
-# A C++ compiler, make and python3 let node-gyp build the native resumable SHA-256 of
-# packages/digest against this Node's own headers (no download). Without them the build warns and
-# Longshore uses hash-wasm, which is correct but slower. The runtime stage needs none of them.
+# A C++ compiler, make and python3 let node-gyp build the native addons of packages/digest (the
+# resumable SHA-256, the ECR door's base64 decoder) against this Node's own headers (no download).
+# Without them the build warns and Longshore uses hash-wasm and Node's own base64 decoder, which are
+# correct but slower. The runtime stage needs none of them.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ make python3 \
  && rm -rf /var/lib/apt/lists/*
