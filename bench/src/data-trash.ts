@@ -1,24 +1,32 @@
 import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, truncate } from 'node:fs/promises';
+import path from 'node:path';
 
 /**
- * The data directories of finished runs (Longshore's and the peer registry's), removed when the
- * bench ends instead of as each run stops.
+ * The data directories of finished runs (Longshore's and the peer registry's): their files are
+ * emptied as each run stops, and the directories removed when the bench ends.
  *
- * Why: removing a run's thousands of files frees their inodes, and ext4 without a journal (the
- * root file system of this machine class) passes over inodes freed in the last minute or so when
- * it allocates one (the kernel's `recently_deleted`, checked per candidate inode). For about 35 s
- * after a cleanup, each file the next run created scanned past them: 28.5 % of an API process's
- * samples were in ext4's inode allocation after the previous run's cleanup (cpu25, `perf`), and
- * the next run is always the other registry's (Longshore, then the peer). Kept until the end, no
- * run follows another's cleanup. The cost is disk space: one group's data at once (bench/issue17.sh
- * runs the scenarios in groups, one bench process each).
+ * Why not removed at once: removing a run's thousands of files frees their inodes, and ext4 without
+ * a journal (the root file system of this machine class) passes over inodes freed in the last
+ * minute or so when it allocates one (the kernel's `recently_deleted`, checked per candidate
+ * inode). For about 35 s after a cleanup, each file the next run created scanned past them: 28.5 %
+ * of an API process's samples were in ext4's inode allocation after the previous run's cleanup
+ * (cpu25, `perf`), and the next run is always the other registry's (Longshore, then the peer).
+ *
+ * Why emptied at once: kept whole, a group's gigabytes stay in the page cache, and a later run's
+ * buffered writes pay for reclaiming it (distribution's 1 GiB runs went from ~2.3 to 4.0 s of CPU
+ * per GiB in the second and third scenario of a large-layer group, lead s25). Truncating a file
+ * gives its blocks and its cached pages back and keeps its inode.
  */
 const discarded = new Set<string>();
 
-/** `dir` is no longer used: it is removed with the others when the bench ends (removeDiscarded). */
-export function discardAtEnd(dir: string): void {
+/** `dir` is no longer used: its files are emptied now, the directory removed when the bench ends (removeDiscarded). */
+export async function discardAtEnd(dir: string): Promise<void> {
   discarded.add(dir);
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (entry.isFile()) await truncate(path.join(entry.parentPath, entry.name), 0).catch(() => undefined);
+  }
 }
 
 /** Removes every discarded directory (the end of a bench). */

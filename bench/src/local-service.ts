@@ -122,7 +122,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await Promise.all(workers.map((c) => stopChild(c.child)));
     await redis?.stop();
     await s3?.stop();
-    discardAtEnd(dataDir);
+    await discardAtEnd(dataDir);
   };
 
   const start = async (

@@ -68,7 +68,7 @@ export async function startPeerRegistry(binary: string, dataRoot: string): Promi
       await exited;
       clearTimeout(timer);
     }
-    discardAtEnd(dir);
+    await discardAtEnd(dir);
   };
   try {
     const port = await freePort();
