@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DIRECT_ALIGNMENT, SLAB_BYTES, type Arena } from './aligned-slabs.js';
+import { writeFully } from './filesystem-files.js';
 
 /**
  * Opens a new file at `path` (created exclusively, as the coalescing writer's `wx`) for direct
@@ -58,7 +59,7 @@ export async function writeChunksDirect(
 
   const ordinary = (): Promise<FileHandle> => (plain ??= reopen());
   const submit = (slab: number, length: number, at: number): void => {
-    busy[slab] = writeFully(slabs[slab]!.subarray(0, length), at).then(
+    busy[slab] = writeSlab(slabs[slab]!.subarray(0, length), at).then(
       () => {
         busy[slab] = undefined;
       },
@@ -69,27 +70,12 @@ export async function writeChunksDirect(
     );
   };
   /** A direct write, or through the ordinary descriptor when the file system refuses it as direct. */
-  async function writeFully(bytes: Uint8Array, at: number): Promise<void> {
-    let done = 0;
-    try {
-      while (done < bytes.byteLength) {
-        const { bytesWritten } = await direct.write(bytes, done, bytes.byteLength - done, at + done);
-        done += bytesWritten;
-        // A short direct write leaves an unaligned rest: that goes the ordinary way.
-        if (done % DIRECT_ALIGNMENT !== 0) break;
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
-    }
-    if (done < bytes.byteLength) await writeOrdinary(bytes.subarray(done), at + done);
+  async function writeSlab(bytes: Uint8Array, at: number): Promise<void> {
+    const { written } = await writeDirectBlocks(direct, bytes, at);
+    if (written < bytes.byteLength) await writeOrdinary(bytes.subarray(written), at + written);
   }
   async function writeOrdinary(bytes: Uint8Array, at: number): Promise<void> {
-    const handle = await ordinary();
-    let done = 0;
-    while (done < bytes.byteLength) {
-      const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, at + done);
-      done += bytesWritten;
-    }
+    await writeFully(await ordinary(), bytes, at);
   }
   async function settle(): Promise<void> {
     await Promise.all(busy);
@@ -127,4 +113,31 @@ export async function writeChunksDirect(
     await settle();
     if (plain) await (await plain.catch(() => undefined))?.close();
   }
+}
+
+/**
+ * Writes the whole DIRECT_ALIGNMENT blocks at the start of `bytes` at `at` through `direct`, an
+ * O_DIRECT descriptor: how many bytes went, up to the first short write (its unaligned rest, as
+ * the bytes after the last whole block, are the caller's to write the ordinary way); `refused`
+ * when the kernel refused the write as direct (EINVAL: the memory or the position is off the
+ * block). Any other error is thrown.
+ */
+export async function writeDirectBlocks(
+  direct: FileHandle,
+  bytes: Uint8Array,
+  at: number,
+): Promise<{ written: number; refused: boolean }> {
+  const blocks = bytes.byteLength - (bytes.byteLength % DIRECT_ALIGNMENT);
+  let written = 0;
+  try {
+    while (written < blocks) {
+      const { bytesWritten } = await direct.write(bytes, written, blocks - written, at + written);
+      written += bytesWritten;
+      if (written % DIRECT_ALIGNMENT !== 0) break;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+    return { written, refused: true };
+  }
+  return { written, refused: false };
 }

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { link, mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DIRECT_ALIGNMENT } from './aligned-slabs.js';
-import { openForDirectWrites } from './direct-file-writer.js';
+import { openForDirectWrites, writeDirectBlocks } from './direct-file-writer.js';
 import { writeFully } from './filesystem-files.js';
 
 /**
@@ -80,17 +80,9 @@ function stagedFile(path: string, handle: FileHandle, reopen?: () => Promise<Fil
   const writeAt = async (bytes: Uint8Array, position: number): Promise<void> => {
     let done = 0;
     if (direct && position % DIRECT_ALIGNMENT === 0) {
-      const aligned = bytes.byteLength - (bytes.byteLength % DIRECT_ALIGNMENT);
-      try {
-        while (done < aligned) {
-          const { bytesWritten } = await handle.write(bytes, done, aligned - done, position + done);
-          done += bytesWritten;
-          if (done % DIRECT_ALIGNMENT !== 0) break;
-        }
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
-        direct = false;
-      }
+      const { written, refused } = await writeDirectBlocks(handle, bytes, position);
+      done = written;
+      if (refused) direct = false;
     }
     if (done < bytes.byteLength) {
       if (bytes.byteLength - done >= DIRECT_ALIGNMENT) cached = true;

@@ -324,7 +324,7 @@ export class BlobMemberScanner {
       this.ensureRoom((whole / 4) * 3 - padding);
       const written = decode(groups, this.decoded, this.decodedLength);
       if (written >= 0) {
-        this.decodedGroups(written, padding > 0 ? groups.toString('latin1', whole - 4) : '');
+        this.decodedGroups(written, padding, padding > 0 ? groups.toString('latin1', whole - 4) : '');
         return true;
       }
     }
@@ -343,19 +343,22 @@ export class BlobMemberScanner {
     this.ensureRoom(expected);
     const written = odd ? -1 : this.decoded.write(groups, this.decodedLength, 'base64');
     if (written !== expected) return false;
-    this.decodedGroups(written, padding > 0 ? groups.slice(whole - 4) : '');
+    this.decodedGroups(written, padding, padding > 0 ? groups.slice(whole - 4) : '');
     return true;
   }
 
-  /** `written` bytes were decoded at the end; `paddedGroup`: the characters of a padded last group. */
-  private decodedGroups(written: number, paddedGroup: string): void {
+  /**
+   * `written` bytes were decoded at the end; `padding`: the '=' of their last group, whose
+   * characters are `paddedGroup` (empty when unpadded).
+   */
+  private decodedGroups(written: number, padding: number, paddedGroup: string): void {
     this.decodedLength += written;
     this.onDecoded?.(this.decoded, this.decodedLength);
-    if (paddedGroup) {
+    if (padding > 0) {
       // A padded group may carry bits its decoded bytes drop: keep its characters as they came.
       this.padded = true;
       this.paddedGroup = paddedGroup;
-      this.paddedGroupBytes = 3 - (paddedGroup.endsWith('==') ? 2 : 1);
+      this.paddedGroupBytes = 3 - padding;
     }
   }
 

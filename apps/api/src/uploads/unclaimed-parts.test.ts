@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { InvalidLayerPartException, UploadNotFoundException } from '@longshore/domain';
+import { INLINE_HASH_MAX_BYTES, InvalidLayerPartException, UploadNotFoundException } from '@longshore/domain';
 import { createHashPool, type HashPool } from '@longshore/digest';
 import { createStores, type PartPolicy, type UploadLimits, type UploadStore } from '@longshore/metadata';
 import { CompletionWaiter, createFinalizeBatcher, createFinalizeQueue, createVerifyQueue } from '@longshore/queue';
@@ -155,7 +155,7 @@ describe('UploadService: parts in memory committed without a claim', () => {
   ] as const;
   /** Random bytes (or a copy of `from`); a large part's in shared memory, as a decode slot is. */
   const partBytes = (size: number, from: Buffer = randomBytes(size)): Buffer => {
-    if (size <= 256 * KiB) return Buffer.from(from);
+    if (size <= INLINE_HASH_MAX_BYTES) return Buffer.from(from);
     const shared = Buffer.from(new SharedArrayBuffer(size));
     from.copy(shared);
     return shared;
