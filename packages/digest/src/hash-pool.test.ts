@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createHashPool } from './hash-pool.js';
+import { createHashPool, threadExecArgv } from './hash-pool.js';
 
 describe('hash pool threads', () => {
   const pools: { close(): Promise<void> }[] = [];
@@ -44,5 +47,36 @@ describe('hash pool threads', () => {
       await pool.checksumFileRange({ path: file, start: 0, end: 1024 * 1024 - 1, algorithm: 'crc32c' });
     expect(pool.liveThreads()).toBe(1);
     await rm(dir, { recursive: true });
+  });
+
+  it('starts its threads in a process run with a flag that threads refuse when given it explicitly (--trace-gc)', async () => {
+    // The built pool, in a Node process of its own started as an operator might (no vitest conditions).
+    const builtPool = new URL('../dist/hash-pool.js', import.meta.url).href;
+    const script = `
+      import { createHashPool } from ${JSON.stringify(builtPool)};
+      const pool = createHashPool(1);
+      const file = process.argv[1];
+      const hex = await pool.hashFileRange({ path: file, start: 0, end: 65535 });
+      console.log('sha256=' + hex);
+      await pool.close();`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hash-pool-'));
+    const file = path.join(dir, 'data');
+    const data = randomBytes(65_536);
+    await writeFile(file, data);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--trace-gc', '--input-type=module', '-e', script, file],
+      { cwd: path.dirname(fileURLToPath(import.meta.url)), timeout: 30_000 },
+    );
+    expect(/^sha256=([0-9a-f]{64})$/m.exec(stdout)?.[1]).toBe(createHash('sha256').update(data).digest('hex'));
+    await rm(dir, { recursive: true });
+  });
+
+  it("passes the parent's flags on without its resolve conditions, and inherits them when it has none", () => {
+    expect(threadExecArgv(['--trace-gc', '--enable-source-maps'])).toBeUndefined();
+    expect(threadExecArgv([])).toBeUndefined();
+    expect(threadExecArgv(['--conditions', 'source', '--enable-source-maps', '-C', 'x', '--conditions=y'])).toEqual([
+      '--enable-source-maps',
+    ]);
   });
 });

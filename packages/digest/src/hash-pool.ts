@@ -49,14 +49,20 @@ function taskFile(): string {
 }
 
 /**
- * The parent's Node flags without its resolve conditions. The threads run compiled code, and the
- * packages they import (storage's writePartFileSync) from their dist/: under vitest the parent
- * runs with `--conditions source`, which would send a thread to a package's TypeScript sources.
+ * The threads' Node flags: the parent's, inherited as Node passes them on (undefined), unless it has
+ * resolve conditions. The threads run compiled code, and the packages they import (storage's
+ * writePartFileSync) from their dist/: under vitest the parent runs with `--conditions source`,
+ * which would send a thread to a package's TypeScript sources, so then the list is given without
+ * them. Only then: a list given explicitly must hold flags a thread takes, and Node refuses one
+ * with a per-process flag such as `--trace-gc` (ERR_WORKER_INVALID_EXEC_ARGV: no thread would
+ * start), while inherited ones are simply left to the process.
  */
-function threadExecArgv(): string[] {
+export function threadExecArgv(parentArgs: readonly string[] = process.execArgv): string[] | undefined {
+  const isCondition = (arg: string) => arg === '--conditions' || arg === '-C' || arg.startsWith('--conditions=');
+  if (!parentArgs.some(isCondition)) return undefined;
   const args: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i += 1) {
-    const arg = process.execArgv[i]!;
+  for (let i = 0; i < parentArgs.length; i += 1) {
+    const arg = parentArgs[i]!;
     if (arg === '--conditions' || arg === '-C') i += 1;
     else if (!arg.startsWith('--conditions=')) args.push(arg);
   }

@@ -23,7 +23,7 @@ import { noteCaller, noteRepository } from '../http/request-facts.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { RepositoryService } from '../repositories/repository-service.js';
 import type { OperationTable } from './operations/index.js';
-import { canStreamPartBody, parseJsonBody, readStreamedPartBody, sendEcrResult } from './ecr-wire.js';
+import { canStreamPartBody, isBodyReadError, parseJsonBody, readStreamedPartBody, sendEcrResult } from './ecr-wire.js';
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from '../uploads/ingest-heap-growth.js';
 import type { OperationContext } from './operation-context.js';
 import { DecodeBuffers } from './decode-buffers.js';
@@ -183,6 +183,8 @@ export function createEcrRouter(deps: EcrRouterDeps): RequestHandler {
     streamed?: { blob: Buffer | undefined },
   ) {
     const knock = knockOf('ecr', req);
+    // The service failed while the body was read (not the body): a ServerException, counted against no one.
+    if (parseError && !isBodyReadError(parseError)) throw parseError;
     if (parseError && (parseError as { sha256?: string }).sha256 === undefined) {
       // The body could not be read (too large, an unknown coding): never authenticated, counted against the source.
       const error = bodyError(parseError);

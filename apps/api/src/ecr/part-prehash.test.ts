@@ -91,4 +91,17 @@ describe('a part hashed on hash threads as its decoded bytes arrive', () => {
     expect(finishes).toHaveLength(1);
     expect(prehash.finish(buffer)).toBeUndefined();
   });
+
+  it('stops, leaving the part to be hashed whole, when the pool cannot take a batch at all', async () => {
+    const refusing: PartPrehashOptions['pool'] = {
+      advancePart: () => {
+        throw new Error('no thread could start');
+      },
+    };
+    const buffer = inSharedMemory(randomBytes(3 * MiB));
+    const prehash = new PartPrehash({ pool: refusing, from: '', checksum: true, hashed: () => undefined });
+    expect(() => prehash.decoded(buffer, 2 * MiB)).not.toThrow();
+    expect(prehash.finish(buffer)).toBeUndefined();
+    await prehash.settled();
+  });
 });

@@ -104,7 +104,16 @@ export class PartPrehash {
     this.sentBytes = this.decodedBytes;
     const batch = this.buffer!.subarray(from, this.sentBytes);
     const last = this.sentBytes === this.partBytes;
-    this.running = this.options.pool.advancePart({ data: batch, progress: this.progress, last }).then(
+    let advanced: Promise<PartProgress>;
+    try {
+      advanced = this.options.pool.advancePart({ data: batch, progress: this.progress, last });
+    } catch {
+      // A pool that cannot take the task (no thread could start) fails as a task would: the part
+      // is hashed whole by the part writer, which answers for that failure on its own path.
+      this.stop();
+      return;
+    }
+    this.running = advanced.then(
       (progress) => {
         this.progress = progress;
         this.running = undefined;
