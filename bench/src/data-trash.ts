@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { readdir, rm, truncate } from 'node:fs/promises';
+import { lstat, readdir, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -23,9 +23,12 @@ const discarded = new Set<string>();
 /** `dir` is no longer used: its files are emptied now, the directory removed when the bench ends (removeDiscarded). */
 export async function discardAtEnd(dir: string): Promise<void> {
   discarded.add(dir);
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
-    if (entry.isFile()) await truncate(path.join(entry.parentPath, entry.name), 0).catch(() => undefined);
+  // Names, not Dirents: a Dirent's parentPath is Node 20.12's, and `engines` allows 20.10.
+  const names = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const stat = await lstat(file).catch(() => undefined);
+    if (stat?.isFile()) await truncate(file, 0).catch(() => undefined);
   }
 }
 

@@ -17,3 +17,4 @@ export {
 } from './report.js';
 export type { MachineReference } from './machine-reference.js';
 export { startLocalService, type ApiProcess, type LocalService } from './local-service.js';
+export { discardAtEnd, removeDiscarded } from './data-trash.js';
