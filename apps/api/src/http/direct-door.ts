@@ -28,7 +28,7 @@ type Handle = (req: Request, res: Response, callback?: unknown) => void;
  * `setImmediate` out of each nested Router), which was about a tenth of a small `/v2` push's
  * allocations in the API (issue 17, cpu26). A request the door owns is set up as express's
  * `app.handle` and the router set it up (the app's request and response prototypes, `locals`,
- * `baseUrl`, `originalUrl`, `params`), then runs `first` and the door's handlers in order; every
+ * `baseUrl`, `originalUrl`, `params`, `next`), then runs `first` and the door's handlers in order; every
  * other request, and every call with a callback (an app mounted in another), goes to express as
  * before. An OPTIONS request always goes to express, whose router answers those on its own.
  */
@@ -72,13 +72,16 @@ function runFrom(
     unanswered.unrouted(req, res);
     return;
   }
+  // As express's router: 'route' goes on to the next handler, 'router' leaves unanswered; `req.next`
+  // is the handler's own `next` (express's `res.sendFile` and `res.render` call it).
+  const next = (err?: unknown) => {
+    if (!err || err === 'route') runFrom(index + 1, handlers, req, res, unanswered);
+    else if (err === 'router') unanswered.unrouted(req, res);
+    else unanswered.failed(err, req, res);
+  };
+  req.next = next;
   try {
-    handler(req, res, (err?: unknown) => {
-      // As express's router: 'route' goes on to the next handler, 'router' leaves unanswered.
-      if (!err || err === 'route') runFrom(index + 1, handlers, req, res, unanswered);
-      else if (err === 'router') unanswered.unrouted(req, res);
-      else unanswered.failed(err, req, res);
-    });
+    handler(req, res, next);
   } catch (err) {
     unanswered.failed(err, req, res);
   }
