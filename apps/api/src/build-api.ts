@@ -1,7 +1,7 @@
-import type { Express, Request } from 'express';
+import type { Express, Request, Response } from 'express';
 import { PageTokens } from '@longshore/auth';
 import type { Config } from '@longshore/config';
-import { prepareEcrInputValidators, UnsupportedOperationError } from '@longshore/domain';
+import { prepareEcrInputValidators, type RequestValidationError, UnsupportedOperationError } from '@longshore/domain';
 import { preloadScripts, sharedSecret, WORKER_ALIVE_MS } from '@longshore/metadata';
 import { checkRedis } from '@longshore/queue';
 import { checkStorage } from '@longshore/storage';
@@ -21,13 +21,13 @@ import { sendError } from './errors/send-error.js';
 import { wireOf } from './errors/wire-of.js';
 import { createHealthRouter } from './health/health-router.js';
 import { createPublicBaseUrl } from './http/public-base-url.js';
-import { rejectMalformedHost } from './http/reject-malformed-host.js';
+import { malformedHostCheck, rejectMalformedHost } from './http/reject-malformed-host.js';
 import { buildPullThrough } from './pull-through/build-pull-through.js';
 import { withPullThrough } from './pull-through/with-pull-through.js';
 import { BlobUploads } from './uploads/blob-uploads.js';
 import { createV1Router } from './v1/v1-router.js';
 import { createV2Routes } from './v2/create-v2-routes.js';
-import { createV2Router } from './v2/v2-router.js';
+import { createV2Router, ownsV2Url } from './v2/v2-router.js';
 
 export interface Api {
   app: Express;
@@ -84,6 +84,29 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   const consoleDoor = buildConsole(context, services, access, baseUrl);
   const { metrics, audit, storage } = context;
   const { uploads, layers, repositories, images } = services;
+  const v2Door = createV2Router({
+    metrics,
+    authorize: registryBasicAuth(access.auth),
+    challengeRealm: challengeRealm(config, baseUrl),
+    audit,
+    routes: createV2Routes({
+      uploads,
+      blobUploads: new BlobUploads({
+        uploads,
+        layers,
+        repositories,
+        registryId: config.registryId,
+        policy: { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true },
+        createRepositoryOnPush: config.createRepositoryOnPush,
+      }),
+      images: withPullThrough(images, pullThrough.cache),
+      layers,
+      storage,
+      pullThrough: pullThrough.cache,
+      registryId: config.registryId,
+      delivery,
+    }),
+  });
   const app = createApp({
     log,
     trustProxy: config.trustProxy,
@@ -128,33 +151,12 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
         callbackAllowlist: config.callbackAllowlist,
         maxLongPollSeconds: config.maxLongPollSeconds,
       }),
-      createV2Router({
-        metrics,
-        authorize: registryBasicAuth(access.auth),
-        challengeRealm: challengeRealm(config, baseUrl),
-        audit,
-        routes: createV2Routes({
-          uploads,
-          blobUploads: new BlobUploads({
-            uploads,
-            layers,
-            repositories,
-            registryId: config.registryId,
-            policy: { minPartSize: 0, maxPartSize: config.maxLayerSize, allowEmpty: true },
-            createRepositoryOnPush: config.createRepositoryOnPush,
-          }),
-          images: withPullThrough(images, pullThrough.cache),
-          layers,
-          storage,
-          pullThrough: pullThrough.cache,
-          registryId: config.registryId,
-          delivery,
-        }),
-      }),
+      v2Door,
       createDownloadRouter({ signer, layers, storage, registryId: config.registryId, delivery }),
       createHealthRouter(readiness),
       ...(consoleDoor.router ? [consoleDoor.router] : []),
     ],
+    direct: { owns: ownsV2Url, handlers: [malformedHostCheck(answerMalformedHost), v2Door] },
   });
 
   await scriptsLoaded;
@@ -169,6 +171,12 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
       await context.close();
     },
   };
+}
+
+/** A request with a malformed Host header, answered in its door's error form (v2: UNSUPPORTED). */
+function answerMalformedHost(req: Request, res: Response, error: RequestValidationError): void {
+  const wire = wireOf(req);
+  sendError(wire, res, wire === 'v2' ? new UnsupportedOperationError(error.message) : error);
 }
 
 /** What /readyz checks: Redis, the storage, and a worker consuming the finalize queue. */

@@ -16,7 +16,7 @@ import { writePartFileSync } from './local-part-file.js';
 import { createPartStager, type StagedPartFile } from './staged-part-file.js';
 import { PartExistsError, PathNotFoundError, UploadSessionNotFoundError } from './errors.js';
 import { blobIndexOf, parseBlobIndex, type BlobIndex } from './filesystem-files.js';
-import { isValidPathSegment, resolveLogicalPath } from './storage-driver.js';
+import { isValidPathSegment, logicalPathUnder } from './storage-driver.js';
 import {
   MAX_PART_NUMBER,
   MIN_PART_NUMBER,
@@ -104,6 +104,7 @@ class FilesystemDriver implements StorageDriver {
   private readonly spares: SpareDirectories;
 
   constructor(
+    /** Absolute and normalized (createFilesystemDriver resolves it): logical paths are appended to it. */
     private readonly rootDir: string,
     private readonly completeStep: ((step: CompleteStep) => void) | undefined,
   ) {
@@ -502,7 +503,7 @@ class FilesystemDriver implements StorageDriver {
   }
 
   private localPath(path: string): string {
-    return resolveLogicalPath(this.rootDir, path);
+    return logicalPathUnder(this.rootDir, path);
   }
 
   /** Where a session's part files are: its own directory, or its `parts/` (sessions made before that layout). */

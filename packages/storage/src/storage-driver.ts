@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { InvalidPathError } from './errors.js';
 
 /** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
@@ -275,11 +275,15 @@ export function isValidPathSegment(name: string): boolean {
   return SEGMENT.test(name);
 }
 
+/** A whole logical path whose every segment matches SEGMENT: one test, no split (validateLogicalPath's fast way). */
+const LOGICAL_PATH = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
 /**
  * Logical paths are relative and '/'-separated, and every segment matches
  * /^[A-Za-z0-9][A-Za-z0-9._-]*$/. Throws InvalidPathError otherwise.
  */
 export function validateLogicalPath(path: string): void {
+  if (typeof path === 'string' && LOGICAL_PATH.test(path)) return;
   if (typeof path !== 'string' || path === '') {
     throw new InvalidPathError(String(path), 'empty path');
   }
@@ -293,15 +297,20 @@ export function validateLogicalPath(path: string): void {
 
 /** The absolute path of a logical path under rootDir. */
 export function resolveLogicalPath(rootDir: string, path: string): string {
+  return logicalPathUnder(resolve(rootDir), path);
+}
+
+/**
+ * The absolute path of a logical path under `root`, an absolute, normalized directory (as
+ * `path.resolve` answers): the root, a separator, the segments. Every segment starts with a
+ * letter or a digit, so none is `.` or `..`: the path cannot leave the root nor need
+ * normalizing, and no `path.resolve` runs per call (it rebuilds the whole path a character at a
+ * time: 15 % of the worker's allocations per small push, issue 17 cpu26).
+ */
+export function logicalPathUnder(root: string, path: string): string {
   validateLogicalPath(path);
-  const root = resolve(rootDir);
-  const resolved = resolve(root, ...path.split('/'));
-  // Validation already makes escaping impossible; this guards against a future loosening of it.
-  const fromRoot = relative(root, resolved);
-  if (fromRoot === '' || fromRoot === '..' || fromRoot.startsWith(`..${sep}`) || isAbsolute(fromRoot)) {
-    throw new InvalidPathError(path, 'resolves outside the storage root');
-  }
-  return resolved;
+  const segments = sep === '/' ? path : path.split('/').join(sep);
+  return root.endsWith(sep) ? root + segments : root + sep + segments;
 }
 
 /** An upload session as stored with its upload's record. */

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { RequestValidationError } from '@longshore/domain';
 import { parseHostHeader } from './host-header.js';
 
@@ -12,7 +12,16 @@ export type DoorErrorAnswer = (req: Request, res: Response, error: RequestValida
  */
 export function rejectMalformedHost(answer: DoorErrorAnswer): Router {
   const router = Router();
-  router.use((req, res, next) => {
+  router.use(malformedHostCheck(answer));
+  return router;
+}
+
+/**
+ * The same check as a plain middleware: for a door reached past express's router (the `/v2`
+ * door, http/direct-door.ts), where a Router's own walk would be all its cost.
+ */
+export function malformedHostCheck(answer: DoorErrorAnswer): RequestHandler {
+  return (req, res, next) => {
     const raw = req.headers.host;
     if (raw === undefined || parseHostHeader(raw)) {
       next();
@@ -20,6 +29,5 @@ export function rejectMalformedHost(answer: DoorErrorAnswer): Router {
     }
     const shown = raw.length > 100 ? `${raw.slice(0, 100)}…` : raw;
     answer(req, res, new RequestValidationError(`The Host header '${shown}' is not a valid host`, 'Host'));
-  });
-  return router;
+  };
 }

@@ -31,6 +31,15 @@ function isMutating(operation: string, req: Request): boolean {
 }
 
 /**
+ * Whether a raw request target (`req.url`) is a `/v2` path, which the door answers whatever it
+ * is: its path (`req.path`) is then `/v2` or starts with `/v2/`. Targets this does not take (an
+ * absolute form, a fragment) still reach the door through express's router.
+ */
+export function ownsV2Url(url: string): boolean {
+  return url.startsWith('/v2/') || url === '/v2' || url.startsWith('/v2?');
+}
+
+/**
  * The OCI Distribution door (`/v2`, distribution-spec v1.1): one dispatcher for every /v2 path.
  * It takes the path apart (repository names contain slashes), picks the family's handler for the
  * method, and runs it on the API's one error path (errors/handle-request.ts).
