@@ -40,6 +40,7 @@ import { V1Client } from './v1-client.js';
 import { NoV2ApiError, OciClient } from './oci-client.js';
 import { startPeerRegistry, type PeerRegistry } from './peer-registry.js';
 import { removeDiscarded } from './data-trash.js';
+import { spreadDataRoot } from './spread-data-root.js';
 
 const MAX_RUNS = 25;
 const MAX_SOCKETS = 64;
@@ -68,9 +69,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   for (const name of scenarios) if (!isScenarioName(name)) throw new Error(`unknown scenario '${String(name)}'`);
   const runs = options.runs ?? 1;
   if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS) throw new RangeError(`runs must be 1 to ${MAX_RUNS}`);
-  const dataRoot = options.dataRoot ?? os.tmpdir();
   const progress = options.onProgress ?? (() => undefined);
   const notice = options.onNotice ?? (() => undefined);
+  const { dir: dataRoot, spread } = await spreadDataRoot(options.dataRoot ?? os.tmpdir());
+  notice(
+    spread
+      ? `data directories: each run's in a block group of its own (${dataRoot}, chattr +T)`
+      : `data directories: in ${dataRoot}, not spread over block groups (chattr +T refused)`,
+  );
 
   progress('measuring the machine references (SHA-256, disk write)');
   const machine = await measureMachine(sizes, dataRoot);

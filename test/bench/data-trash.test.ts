@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { discardAtEnd, removeDiscarded } from '@longshore/bench';
+import { promisify } from 'node:util';
+import { discardAtEnd, removeDiscarded, spreadDataRoot } from '@longshore/bench';
 import { describe, expect, it } from 'vitest';
 
 describe("the bench's finished data directories", () => {
@@ -25,5 +27,19 @@ describe("the bench's finished data directories", () => {
     await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readFile(kept, 'utf8')).toBe('not the run’s');
     await rm(outside, { recursive: true });
+  });
+});
+
+describe("the directory the bench's runs are made in", () => {
+  it('is a fresh directory marked for ext4 to spread its subdirectories (when the file system has the flag), removed at the end', async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'spread-parent-'));
+    const { dir, spread } = await spreadDataRoot(parent);
+    expect(path.dirname(dir)).toBe(parent);
+    const { stdout } = await promisify(execFile)('lsattr', ['-d', dir]).catch(() => ({ stdout: '' }));
+    // lsattr's flags column: `T` is the top-of-hierarchy flag (chattr +T).
+    expect(spread).toBe(/^\S*T\S*\s/.test(stdout));
+    await removeDiscarded();
+    await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    await rm(parent, { recursive: true });
   });
 });
