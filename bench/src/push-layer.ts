@@ -1,6 +1,7 @@
 import type { CpuWindow } from './process-stats.js';
 import type { ScenarioContext } from './scenario.js';
 import type { SyntheticLayer } from './synthetic-layers.js';
+import { settleClientGc } from './settle-client.js';
 import { megabytesPerSecond } from './stats.js';
 
 /** ECR JSON operations, Longshore's raw `/v1` part upload, or the OCI API (`/v2` PATCH chunks). */
@@ -58,6 +59,9 @@ export async function pushLayer(
   const uploadEndedAt = performance.now();
   const uploadCpu = await cpu?.stop();
 
+  // A lone measured push: the client's own collection before the window (every door, and the peer).
+  // Not while other pushes of the client upload (four-large-layers): a full GC would stall their sends.
+  if (options.measureCpu) settleClientGc();
   cpu = options.measureCpu ? await ctx.cpuWindow() : undefined;
   const completeStartedAt = performance.now();
   const completion =
@@ -107,6 +111,9 @@ async function pushLayerV2(
   const uploadEndedAt = performance.now();
   const uploadCpu = await cpu?.stop();
 
+  // A lone measured push: the client's own collection before the window (every door, and the peer).
+  // Not while other pushes of the client upload (four-large-layers): a full GC would stall their sends.
+  if (options.measureCpu) settleClientGc();
   cpu = options.measureCpu ? await ctx.cpuWindow() : undefined;
   const completeStartedAt = performance.now();
   await oci.finishUpload(location, layer.digest, [], request);
