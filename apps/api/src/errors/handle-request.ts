@@ -49,6 +49,10 @@ export async function handleRequest(
       sendError(scope.wire, res, error, scope);
     }
   } finally {
-    metrics?.requestEnded(scope.operation, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    if (metrics) {
+      const labels = { operation: scope.operation, outcome };
+      metrics.requests.inc(labels);
+      metrics.requestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
 }

@@ -2,24 +2,20 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The API's metrics. Labels are bounded: operation names, outcomes and ECR error names only. */
 export function createApiMetrics(registry: Registry, sources: { inflightWaits(): number }) {
-  const requests = new Counter({
-    name: 'longshore_api_requests_total',
-    help: 'API requests by operation and outcome (ok or the ECR error name)',
-    labelNames: ['operation', 'outcome'],
-    registers: [registry],
-  });
-  const requestDuration = new Histogram({
-    name: 'longshore_api_request_duration_seconds',
-    help: 'API request duration by operation and outcome',
-    labelNames: ['operation', 'outcome'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-  });
   return {
-    requests,
-    requestDuration,
-    /** Counts a finished request and its time in seconds (requests, requestDuration). */
-    requestEnded: requestRecorder(requests, requestDuration),
+    requests: new Counter({
+      name: 'longshore_api_requests_total',
+      help: 'API requests by operation and outcome (ok or the ECR error name)',
+      labelNames: ['operation', 'outcome'],
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'longshore_api_request_duration_seconds',
+      help: 'API request duration by operation and outcome',
+      labelNames: ['operation', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
     receivedBytes: new Counter({
       name: 'longshore_api_received_bytes_total',
       help: 'Layer bytes received in parts',
@@ -76,29 +72,3 @@ export function createApiMetrics(registry: Registry, sources: { inflightWaits():
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
-
-type RequestLabel = 'operation' | 'outcome';
-
-/**
- * The request metrics' children bound to one (operation, outcome) each, made on its first request
- * and kept (both labels are bounded): a request looks its pair up in two Maps instead of building
- * a labels object and a histogram closure for each metric (docs/performance.md, lean26).
- */
-function requestRecorder(requests: Counter<RequestLabel>, requestDuration: Histogram<RequestLabel>) {
-  type Bound = { counter: { inc(): void }; histogram: { observe(seconds: number): void } };
-  const byOperation = new Map<string, Map<string, Bound>>();
-  return (operation: string, outcome: string, seconds: number): void => {
-    let byOutcome = byOperation.get(operation);
-    if (!byOutcome) {
-      byOutcome = new Map();
-      byOperation.set(operation, byOutcome);
-    }
-    let bound = byOutcome.get(outcome);
-    if (!bound) {
-      bound = { counter: requests.labels(operation, outcome), histogram: requestDuration.labels(operation, outcome) };
-      byOutcome.set(outcome, bound);
-    }
-    bound.counter.inc();
-    bound.histogram.observe(seconds);
-  };
-}
