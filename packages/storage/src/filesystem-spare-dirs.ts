@@ -84,7 +84,7 @@ export class SpareDirectories {
 /**
  * Renames `spare` to `target`; false when another process took it since the listing (ENOENT, about
  * one take in three with two API processes). That lost race is expected, so its Error is made
- * without capturing a stack (V8's capture was most of its cost; docs/performance.md, lean26); any
+ * without capturing a stack (a third of its cost in a loop; docs/performance.md, lean26); any
  * other error is thrown with the stack of this call.
  */
 function takeOne(spare: string, target: string): boolean {
