@@ -123,6 +123,23 @@ describe('the /v2 door', () => {
     expect(await codeOf(malformed)).toBe('DIGEST_INVALID');
   });
 
+  it('opens sessions in a repository it creates, then in the existing one: storage only for those sessions', async () => {
+    const name = 'door/created-on-post';
+    const before = await longshore.storage.storedUploads();
+    const opened: { uploadId: string; location: string }[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const started = await longshore.fetch(`/v2/${name}/blobs/uploads/`, { method: 'POST' });
+      expect(started.status).toBe(202);
+      opened.push({ uploadId: started.headers.get('docker-upload-uuid')!, location: started.headers.get('location')! });
+    }
+    const catalog = (await (await longshore.fetch('/v2/_catalog')).json()) as { repositories: string[] };
+    expect(catalog.repositories).toContain(name);
+    // The first POST found no repository in its record's script: that session was undone, not kept.
+    expect(await longshore.storage.storedUploads()).toEqual([...before, ...opened.map((o) => o.uploadId)].sort());
+    for (const { location } of opened) expect((await longshore.fetch(location, { method: 'DELETE' })).status).toBe(204);
+    expect(await longshore.storage.storedUploads()).toEqual(before);
+  });
+
   it('cancels an upload with DELETE and forgets it', async () => {
     const name = 'door/cancel';
     const started = await longshore.fetch(`/v2/${name}/blobs/uploads/`, { method: 'POST' });

@@ -36,6 +36,7 @@ import { sweepBlob } from './scripts/sweep-blob.js';
 import { untagImage } from './scripts/untag-image.js';
 import { updateRepository } from './scripts/update-repository.js';
 import { finishFinalizing } from './single-redis/finish-finalizing.js';
+import { initiateInRepository } from './single-redis/initiate-in-repository.js';
 
 /** Every script of the scripts/ and single-redis/ folders. */
 export const storeScripts: readonly LuaScript[] = [
@@ -67,6 +68,7 @@ export const storeScripts: readonly LuaScript[] = [
   untagImage,
   updateRepository,
   finishFinalizing,
+  initiateInRepository,
 ];
 
 /**

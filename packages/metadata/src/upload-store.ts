@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { MAX_PART_NUMBER, RefusedError, type RefusalRecord, readRefusalRecord } from '@longshore/domain';
 import type { Keys } from './keys.js';
 import { runScript } from './keys.js';
@@ -10,6 +10,8 @@ import { commitLastPart } from './scripts/commit-last-part.js';
 import { commitPart } from './scripts/commit-part.js';
 import { commitUnclaimedLastPart, commitUnclaimedPart } from './scripts/commit-unclaimed-part.js';
 import { initiateUpload } from './scripts/initiate-upload.js';
+import { initiateInRepository } from './single-redis/initiate-in-repository.js';
+import type { RepositoryRecord } from './repository-store.js';
 import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
 import { releaseClaim } from './scripts/release-claim.js';
@@ -117,9 +119,48 @@ export class UploadStore {
   ) {}
 
   async initiate(repositoryName: string, registryId: string, options: InitiateOptions = {}): Promise<UploadRecord> {
+    const { key, fields } = this.initialRecord(repositoryName, registryId, options);
+    await runScript(
+      this.redis,
+      initiateUpload,
+      [key],
+      [this.limits.uploadTtlSeconds, ...Object.entries(fields).flat()],
+    );
+    return parseUploadRecord(fields)!;
+  }
+
+  /**
+   * initiate, if the repository exists, in the same script that reads the repository's record:
+   * one round trip for both (a `/v2` POST that creates missing repositories). `missing` when it
+   * does not (nothing written); `unsupported` on a Redis Cluster, whose repositories hash is in
+   * another slot than the upload's record (read the repository, then initiate, as before).
+   */
+  /** Whether initiateInRepository can read the repository with the record (a single Redis). */
+  get initiatesInRepository(): boolean {
+    return !(this.redis instanceof Cluster);
+  }
+
+  async initiateInRepository(
+    repositoryName: string,
+    registryId: string,
+    options: InitiateOptions = {},
+  ): Promise<{ record: UploadRecord; repository: RepositoryRecord } | 'missing' | 'unsupported'> {
+    if (!this.initiatesInRepository) return 'unsupported';
+    const { key, fields } = this.initialRecord(repositoryName, registryId, options);
+    const repository = await runScript<string | null>(
+      this.redis,
+      initiateInRepository,
+      [key, this.keys.repositories],
+      [this.limits.uploadTtlSeconds, repositoryName, ...Object.entries(fields).flat()],
+    );
+    if (!repository) return 'missing';
+    return { record: parseUploadRecord(fields)!, repository: JSON.parse(repository) as RepositoryRecord };
+  }
+
+  /** A new upload's key and the fields of its record. */
+  private initialRecord(repositoryName: string, registryId: string, options: InitiateOptions) {
     const { uploadId = randomUUID(), now = Date.now() } = options;
     const policy: PartPolicy = options.policy ?? this.limits;
-    const key = this.keys.upload(uploadId);
     const fields = {
       uploadId,
       repositoryName,
@@ -135,13 +176,7 @@ export class UploadStore {
       createdAt: String(now),
       updatedAt: String(now),
     };
-    await runScript(
-      this.redis,
-      initiateUpload,
-      [key],
-      [this.limits.uploadTtlSeconds, ...Object.entries(fields).flat()],
-    );
-    return parseUploadRecord(fields)!;
+    return { key: this.keys.upload(uploadId), fields };
   }
 
   async get(uploadId: string): Promise<UploadRecord | undefined> {

@@ -13,7 +13,7 @@ import type {
 export interface BlobUploadsDeps {
   uploads: Pick<
     UploadService,
-    'initiate' | 'status' | 'abort' | 'complete' | 'completeWithLastPart' | 'completionFacts'
+    'initiate' | 'initiateInRepository' | 'status' | 'abort' | 'complete' | 'completeWithLastPart' | 'completionFacts'
   >;
   layers: Pick<LayerService, 'has' | 'mount'>;
   repositories: Pick<RepositoryService, 'getOrCreate'>;
@@ -44,10 +44,15 @@ export class BlobUploads {
 
   /**
    * Mounts `mountFrom`'s blob into the repository when that repository holds it (and its blob is
-   * not being collected); otherwise opens an upload session.
+   * not being collected); otherwise opens an upload session. Without a mount, into a repository
+   * that exists, the repository is read with the session's record (one round trip for both).
    */
   async start(repositoryName: string, mountFrom?: MountFrom): Promise<BlobUploadStart> {
     const { deps } = this;
+    if (deps.createRepositoryOnPush && !mountFrom) {
+      const upload = await deps.uploads.initiateInRepository(repositoryName, deps.registryId, deps.policy);
+      if (upload) return { upload };
+    }
     const repository = deps.createRepositoryOnPush ? await deps.repositories.getOrCreate(repositoryName) : undefined;
     if (mountFrom) {
       const { repositoryName: from, digest } = mountFrom;

@@ -182,6 +182,45 @@ export class UploadService {
   }
 
   /**
+   * initiate for a door that creates missing repositories (`/v2`), when the repository exists:
+   * its record is read by the upload record's own script, one round trip for both
+   * (UploadStore.initiateInRepository), while the planned session is made. Undefined, with
+   * nothing recorded and the session made meanwhile undone, when the repository does not exist
+   * or this cannot be done (a Redis Cluster, a driver without planned sessions): the caller
+   * reads or creates the repository and calls initiate.
+   */
+  async initiateInRepository(
+    repositoryName: string,
+    registryId: string,
+    policy?: PartPolicy,
+  ): Promise<UploadRecord | undefined> {
+    const uploadId = randomUUID();
+    const planned = this.deps.uploads.initiatesInRepository ? this.deps.storage.plannedSession?.(uploadId) : undefined;
+    if (!planned) return undefined;
+    const recording = this.deps.uploads
+      .initiateInRepository(repositoryName, registryId, {
+        uploadId,
+        storageSession: sessionToJson(planned),
+        ...(policy ? { policy } : {}),
+      })
+      .then((started) => {
+        if (typeof started === 'string') throw new RefusedError('REPOSITORY_NOT_FOUND', { repositoryName, registryId });
+        return started.record;
+      });
+    let started: UploadRecord;
+    try {
+      // A planned session is what is recorded: it carries no write options (the repository's
+      // encryption), so its making needs none.
+      started = await this.recordWhileCreating(planned, recording, {});
+    } catch (err) {
+      if (isRefusal(err, 'REPOSITORY_NOT_FOUND')) return undefined;
+      throw err;
+    }
+    this.deps.events?.started?.();
+    return started;
+  }
+
+  /**
    * A session known before it is made (StorageDriver.plannedSession): the record's script goes to
    * Redis first and the session is made while Redis writes it (and fsyncs it), instead of one
    * after the other. Either failing undoes the other (best effort) and fails the initiate.

@@ -19,6 +19,7 @@ import { holdBatchMidway, holdFinalizeAt, type BatchPlace } from '../finalize/ho
 import { settleUpload, type SettledOutcome } from '../finalize/settle-upload.js';
 import type { createWorkerMetrics } from '../metrics/worker-metrics.js';
 import type { WorkerContext } from '../worker-context.js';
+import { lazyChild } from './lazy-child-logger.js';
 import type { RunningWorker } from './running-worker.js';
 
 /** What finalizing an upload and verifying a stored part use, from the process's shared context. */
@@ -126,7 +127,7 @@ export function consumeFinalizeJobs(deps: FinalizeWorkerDeps): Worker<FinalizeJo
     place: BatchPlace,
   ): Promise<FinalizeUploadResult> => {
     const { uploadId } = upload;
-    const jobLog = log.child({ uploadId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    const jobLog = lazyChild(log, { uploadId, jobId: job.id, attempt: job.attemptsMade + 1 });
     const stop = metrics.finalizeDuration.startTimer();
     let outcome: FinalizeOutcome;
     try {
