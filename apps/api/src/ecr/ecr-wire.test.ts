@@ -1,12 +1,17 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import type { Request } from 'express';
+import express, { type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { isBodyReadError, readStreamedPartBody } from './ecr-wire.js';
 
 /** A request body as the streamed reader sees it: a stream with the request's headers. */
 function requestWith(body: string, headers: Record<string, string> = {}): Request {
   const stream = new PassThrough();
-  Object.assign(stream, { headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } });
+  Object.assign(stream, {
+    headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
+  });
   stream.end(body);
   return stream as unknown as Request;
 }
@@ -24,9 +29,32 @@ describe('failed reads of an UploadLayerPart body, told apart from failures of t
     expect(isBodyReadError(notJson)).toBe(true);
   });
 
+  it('counts a body that is not in the coding it names as its fault (body-parser wraps the zlib error as a 400)', async () => {
+    // express.raw as the ECR door reads a non-part body, on a real server.
+    const failures: unknown[] = [];
+    const server = http.createServer((req, res) =>
+      express.raw({ type: () => true })(req as Request, res as Response, (err?: unknown) => {
+        failures.push(err);
+        res.end();
+      }),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'content-encoding': 'deflate' },
+      body: '{"repositoryName":"a"}',
+    });
+    server.close();
+    expect((failures[0] as { status?: number }).status).toBe(400);
+    expect(isBodyReadError(failures[0])).toBe(true);
+  });
+
   it("does not count the service's own failures, which carry no body-parser type", () => {
     expect(isBodyReadError(new Error('no thread could start'))).toBe(false);
     expect(isBodyReadError(Object.assign(new Error('odd'), { type: 7 }))).toBe(false);
+    expect(isBodyReadError(Object.assign(new Error('down'), { status: 503 }))).toBe(false);
     expect(isBodyReadError(undefined)).toBe(false);
     expect(isBodyReadError(null)).toBe(false);
   });

@@ -51,12 +51,15 @@ export interface PartBodyMemory {
 
 /** An error shaped as body-parser's, so the router answers it the same way. */
 /**
- * Whether a failed body read was the body's fault (too large, cut off, not JSON): body-parser's
- * errors, and this module's in their likeness, carry a `type`. Anything else is the service's own
- * failure while reading (a hash thread that cannot take the part, say), never the caller's.
+ * Whether a failed body read was the body's fault (too large, cut off, not JSON, not the coding it
+ * names): body-parser's errors, and this module's in their likeness, carry a `type`, or a 4xx
+ * `status` (body-parser wraps a decompression failure, a zlib error with no type, as a 400).
+ * Anything else is the service's own failure while reading (a hash thread that cannot take the
+ * part, say), never the caller's.
  */
 export function isBodyReadError(err: unknown): boolean {
-  return typeof (err as { type?: unknown } | null | undefined)?.type === 'string';
+  const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
+  return typeof type === 'string' || (typeof status === 'number' && status >= 400 && status < 500);
 }
 
 function bodyParserError(type: 'entity.too.large' | 'entity.parse.failed' | 'request.aborted', message: string) {
