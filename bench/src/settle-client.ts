@@ -1,10 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-
-/** V8's `gc()`: without options a full, synchronous collection (Node 20 ran `gc({ type: 'major' })` as a scavenge). */
-type Gc = () => void;
-
-let fullGc: Gc | null | undefined;
+import { v8Gc } from '@longshore/digest';
 
 /**
  * Settles the bench's own garbage collection before a timed completion starts, the same for every
@@ -16,13 +10,6 @@ let fullGc: Gc | null | undefined;
  * `gc` cannot be had, this does nothing.
  */
 export function settleClientGc(): void {
-  if (fullGc === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      fullGc = runInNewContext('gc') as Gc;
-    } catch {
-      fullGc = null;
-    }
-  }
-  fullGc?.();
+  // Without options: a full, synchronous collection.
+  v8Gc()?.();
 }

@@ -29,5 +29,5 @@ export {
 } from './part-checksum.js';
 export type { IngestPartTask, IngestPartResult } from './ingest-task.js';
 export { computePartHashes, advanceLayerState, digestFromState, type PartHashes } from './part-checksum.js';
-export { collectYoungGarbage } from './thread-gc.js';
+export { collectYoungGarbage, v8Gc, type V8Gc } from './thread-gc.js';
 export { loadNativeBase64, nativeBase64Decode, type Base64Decode } from './native-base64.js';

@@ -1,9 +1,23 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-type Gc = (options?: { type?: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
+/** V8's `gc()`: without options a full, synchronous collection (Node 20 runs `{ type: 'major' }` as a scavenge). */
+export type V8Gc = (options?: { type?: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 
-let minorGc: Gc | null | undefined;
+let exposed: V8Gc | null | undefined;
+
+/** V8's `gc`, exposed on first use (the flag set at run time, the function read in a fresh context); null where it cannot be had. */
+export function v8Gc(): V8Gc | null {
+  if (exposed === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      exposed = runInNewContext('gc') as V8Gc;
+    } catch {
+      exposed = null;
+    }
+  }
+  return exposed;
+}
 
 /**
  * Frees the part buffers a pool thread was handed, at once. A hash thread receives a part of up
@@ -16,13 +30,5 @@ let minorGc: Gc | null | undefined;
  * this does nothing.
  */
 export function collectYoungGarbage(): void {
-  if (minorGc === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      minorGc = runInNewContext('gc') as Gc;
-    } catch {
-      minorGc = null;
-    }
-  }
-  minorGc?.({ type: 'minor' });
+  v8Gc()?.({ type: 'minor' });
 }
