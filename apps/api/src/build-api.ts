@@ -111,11 +111,7 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
     log,
     trustProxy: config.trustProxy,
     routers: [
-      rejectMalformedHost((req, res, error) => {
-        const wire = wireOf(req);
-        // On /v2 an invalid request header is UNSUPPORTED (no upload is involved to call invalid).
-        sendError(wire, res, wire === 'v2' ? new UnsupportedOperationError(error.message) : error);
-      }),
+      rejectMalformedHost(answerMalformedHost),
       createEcrRouter({
         operations: createOperations({
           repositories,
@@ -173,7 +169,10 @@ export async function buildApi(config: Config, log: Logger): Promise<Api> {
   };
 }
 
-/** A request with a malformed Host header, answered in its door's error form (v2: UNSUPPORTED). */
+/**
+ * A request with a malformed Host header, answered in its door's error form. On /v2 an invalid
+ * request header is UNSUPPORTED (no upload is involved to call invalid).
+ */
 function answerMalformedHost(req: Request, res: Response, error: RequestValidationError): void {
   const wire = wireOf(req);
   sendError(wire, res, wire === 'v2' ? new UnsupportedOperationError(error.message) : error);

@@ -129,17 +129,17 @@ export class UploadStore {
     return parseUploadRecord(fields)!;
   }
 
+  /** Whether initiateInRepository can read the repository with the record (a single Redis). */
+  get initiatesInRepository(): boolean {
+    return !(this.redis instanceof Cluster);
+  }
+
   /**
    * initiate, if the repository exists, in the same script that reads the repository's record:
    * one round trip for both (a `/v2` POST that creates missing repositories). `missing` when it
    * does not (nothing written); `unsupported` on a Redis Cluster, whose repositories hash is in
    * another slot than the upload's record (read the repository, then initiate, as before).
    */
-  /** Whether initiateInRepository can read the repository with the record (a single Redis). */
-  get initiatesInRepository(): boolean {
-    return !(this.redis instanceof Cluster);
-  }
-
   async initiateInRepository(
     repositoryName: string,
     registryId: string,
