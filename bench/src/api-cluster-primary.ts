@@ -1,14 +1,16 @@
-import cluster, { type Worker } from 'node:cluster';
+import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
+import { loadConfig } from '@longshore/config';
+import { CONNECTIONS_FROM_LAUNCHER, ConnectionBalancer, createLogger } from '@longshore/telemetry';
 
 /**
- * The bench's stand-in for the launcher's node:cluster part (apps/launcher main.ts): forked by
+ * The bench's stand-in for the launcher's API part (apps/launcher main.ts): forked by
  * local-service.ts as `api-cluster-primary.js <api entry> <processes> [cpu profile dir]`, it holds
- * the API's port and runs that many API processes as cluster workers, as `npm start` does (same
- * `cluster.setupPrimary`, same scheduling: SCHED_NONE, each API process accepts from the shared
- * port itself; see the launcher's main.ts for why). It tells the bench once every API process listens, with their pids, relays
- * messages between the bench and the API processes (`npm run trace`), and exits 1 if one of them dies
- * while it should serve (the bench records that as an unexpected exit). SIGTERM stops them all.
+ * the API's port (HOST, PORT) and runs that many API processes, handing each connection to one of
+ * them with the launcher's own ConnectionBalancer (packages/telemetry), as `npm start` does. It
+ * tells the bench once every API process is ready, with their pids, relays messages between the
+ * bench and the API processes (`npm run trace`), and exits 1 if one of them dies while it should
+ * serve (the bench records that as an unexpected exit). SIGTERM stops them all.
  */
 export interface ApiClusterListening {
   type: 'listening';
@@ -24,59 +26,63 @@ if (!apiEntry || !Number.isInteger(processes) || processes < 1) {
   process.exit(2);
 }
 
+const config = loadConfig(process.env);
+const log = createLogger({ name: 'api-primary', level: config.logLevel, format: config.logFormat });
+const balancer = new ConnectionBalancer({ log });
+const port = await balancer.listen(config.port, config.host, 'PORT (and HOST)');
+
 let stopping = false;
-const workers: Worker[] = [];
-const listening = new Map<Worker, { port: number; metricsPort: number }>();
-cluster.schedulingPolicy = cluster.SCHED_NONE;
+const children: ChildProcess[] = [];
+const listening = new Map<ChildProcess, number>();
 
 for (let i = 1; i <= processes; i += 1) {
   const name = `api-${i}`;
-  cluster.setupPrimary({
-    exec: apiEntry,
-    args: [],
+  const child = fork(apiEntry, [CONNECTIONS_FROM_LAUNCHER], {
     execArgv: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfileDir, name)}`] : [],
-    silent: false,
+    stdio: 'inherit',
   });
-  const worker = cluster.fork();
-  workers.push(worker);
-  worker.on('message', (message: { type?: string; port?: number; metricsPort?: number }) => {
+  children.push(child);
+  child.on('message', (message: { type?: string; metricsPort?: number }) => {
     if (message?.type !== 'listening') {
-      process.send?.(message);
+      // The balancer's own reports stay here; anything else (trace coverage) goes to the bench.
+      if (!String(message?.type).startsWith('longshore:')) process.send?.(message);
       if (message?.type === 'start-failed') process.exit(1);
       return;
     }
-    listening.set(worker, { port: Number(message.port), metricsPort: Number(message.metricsPort) });
-    if (listening.size < workers.length || workers.length < processes) return;
-    const apis = workers.map((w, index) => ({
+    listening.set(child, Number(message.metricsPort));
+    balancer.add(name, child);
+    if (listening.size < processes) return;
+    const apis = children.map((c, index) => ({
       name: `api-${index + 1}`,
-      pid: w.process.pid!,
-      metricsPort: listening.get(w)!.metricsPort,
+      pid: c.pid!,
+      metricsPort: listening.get(c)!,
     }));
-    process.send?.({ type: 'listening', port: listening.get(workers[0]!)!.port, apis } satisfies ApiClusterListening);
+    process.send?.({ type: 'listening', port, apis } satisfies ApiClusterListening);
   });
-  worker.on('exit', (code, signal) => {
+  child.on('exit', (code, signal) => {
     if (stopping) {
-      if (workers.every((w) => w.isDead())) process.exit(0);
+      if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(0);
       return;
     }
-    console.error(`${name} (pid ${worker.process.pid}) exited ${signal ? `by ${signal}` : `with code ${code}`}`);
+    console.error(`${name} (pid ${child.pid}) exited ${signal ? `by ${signal}` : `with code ${code}`}`);
     process.exit(1);
   });
 }
 
 // The bench's messages (e.g. `trace-coverage-take`) go to every API process.
 process.on('message', (message) => {
-  for (const worker of workers) if (worker.isConnected()) worker.send(message as object);
+  for (const child of children) if (child.connected) child.send(message as object);
 });
 
-process.on('SIGTERM', () => {
+const stopAll = () => {
   stopping = true;
-  if (workers.every((w) => w.isDead())) process.exit(0);
-  for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGTERM');
-});
+  balancer.close();
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  if (running.length === 0) process.exit(0);
+  for (const child of running) child.kill('SIGTERM');
+};
+process.on('SIGTERM', stopAll);
 // The bench gone (its IPC channel closed): the API processes go too.
 process.on('disconnect', () => {
-  if (stopping) return;
-  stopping = true;
-  for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGTERM');
+  if (!stopping) stopAll();
 });

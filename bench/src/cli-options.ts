@@ -34,7 +34,7 @@ Options (environment variable in brackets):
 The service processes inherit this environment (so e.g. HASH_THREADS=1 or WORKER_CONCURRENCY=4
 are tried as they would be with npm start); the bench sets REDIS_URL, DATA_DIR, HOST, PORT,
 METRICS_PORT, LOG_LEVEL=warn, LOG_FORMAT=json and VERIFY_MODE itself. WORKER_PROCESSES workers
-are started (default 1), and API_PROCESSES API processes under a cluster primary, as npm start
+are started (default 1), and API_PROCESSES API processes under a primary holding the port, as npm start
 runs them (default the service's, 2).`;
 
 const argSpec = {

@@ -46,11 +46,11 @@ export interface LocalService {
   /** REGION of the service, which SigV4 signatures name. */
   region: string;
   /**
-   * Every process of the service: `api-primary` (the cluster primary holding the port, as the
+   * Every process of the service: `api-primary` (the primary holding the port, as the
    * launcher does), `api-1`, `api-2`, … (API_PROCESSES of them), worker (or worker-1, …) and redis.
    */
   pids: Record<string, number>;
-  /** The API processes (cluster workers), in order. */
+  /** The API processes, in order. */
   apis: ApiProcess[];
   /** Each worker process's operations listener (GET /metrics), by name. */
   workerMetricsPorts: Record<string, number>;
@@ -100,8 +100,8 @@ function track(child: ChildProcess): void {
  * The service as `npm start` runs it, but started piece by piece so each scenario gets its own
  * settings, a fresh Redis and data directory, and each process can be measured: a private
  * redis-server (append-only, as npm start), with `storage: 's3'` a private Swift (S3 API), the
- * worker process(es), then the API: API_PROCESSES (the service's default unless set) node:cluster
- * workers under a primary that holds the port, as the launcher runs them.
+ * worker process(es), then the API: API_PROCESSES (the service's default unless set) API processes
+ * under a primary that holds the port and hands them its connections, as the launcher runs them.
  */
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
   const dataDir = await mkdtemp(path.join(options.dataRoot, 'longshore-bench-'));

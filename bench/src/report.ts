@@ -290,7 +290,11 @@ export function reportJsonLines(report: BenchReport): string[] {
             },
       ),
       ...(s.figures.some((f) => f.peerMedian !== undefined)
-        ? { peer: pick((f) => (f.peerMedian === undefined ? undefined : jsonNumber(f.peerMedian))) }
+        ? {
+            peer: pick((f) => (f.peerMedian === undefined ? undefined : jsonNumber(f.peerMedian))),
+            // Each run's, beside `samples`: a target met "in every run" is read from the pairs.
+            peerSamples: pick((f) => f.peerSamples?.map((v) => jsonNumber(v, 1))),
+          }
         : {}),
       samples: pick((f) => f.samples.map((v) => jsonNumber(v, f.unit === 'ratio' ? 3 : 1))),
       units: pick((f) => f.unit),

@@ -304,7 +304,7 @@ function addMemory(definition: ScenarioDefinition, result: RunResult, peaks: Rec
     .filter(([name]) => name.startsWith('worker'))
     .map(([, mib]) => mib);
   // The API's figure is per process (the ≤ 150 MiB target is each process's): the largest of the
-  // API processes (api-1, api-2, …); the cluster primary, which only holds the port, apart.
+  // API processes (api-1, api-2, …); the primary, which holds the port and hands out connections, apart.
   const apiPeaks = Object.entries(peaks).filter(([name]) => /^api-\d+$/.test(name));
   if (apiPeaks.length > 0)
     result.detail.apiProcessPeaksMiB = Object.fromEntries(apiPeaks.map(([name, mib]) => [name, Math.round(mib)]));

@@ -33,8 +33,8 @@ function alive(pid: number): boolean {
 }
 
 /**
- * The bench's service runs the API as `npm start` does: API_PROCESSES node:cluster workers under
- * a primary holding the port, every one of them measured (pids) and the connections spread over them.
+ * The bench's service runs the API as `npm start` does: API_PROCESSES API processes under a
+ * primary holding the port and handing them its connections, every one of them measured (pids) and the connections spread over them.
  */
 describe("the bench's local service", () => {
   let service: LocalService | undefined;

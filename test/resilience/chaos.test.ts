@@ -36,7 +36,7 @@ it('keeps every acknowledged layer through kill -9 of workers and API processes;
   const kills: string[] = [];
   const kill = (processName: string) => {
     // An API process is only killed while every API process is up: killing the last one would
-    // close the shared port (node:cluster closes it with its last listener), an outage no retry rides out.
+    // leave no process to serve until its restart, an outage no retry rides out.
     if (processName.startsWith('api') && !['api-1', 'api-2'].every((name) => launcher.isUp(name))) return;
     try {
       process.kill(launcher.pidOf(processName), 'SIGKILL');

@@ -2,13 +2,21 @@ import http from 'node:http';
 import https from 'node:https';
 import v8 from 'node:v8';
 import { v8HeapFlags } from '@longshore/config';
-import { listenOn, runService, startOpsServer } from '@longshore/telemetry';
+import {
+  listenOn,
+  runService,
+  serveHandedConnections,
+  startOpsServer,
+  takesConnectionsFromLauncher,
+} from '@longshore/telemetry';
 import { buildApi } from './build-api.js';
 import { readTlsFiles, reloadTlsOnChange } from './http/reloading-tls.js';
 
 /**
  * The API process: build, listen (HTTPS when TLS_CERT_FILE is set), serve its metrics on
- * METRICS_PORT, and on a signal finish active requests before closing.
+ * METRICS_PORT, and on a signal finish active requests before closing. Under the launcher
+ * (`npm start`) it listens on nothing: the launcher holds the port and hands it connections
+ * (packages/telemetry connection-balancer.ts); run on its own, it listens on HOST:PORT.
  */
 runService('longshore-api', async (config, log) => {
   // V8's heap growth (V8_HEAP_GROWING_PERCENT), which NODE_OPTIONS cannot carry.
@@ -27,7 +35,8 @@ runService('longshore-api', async (config, log) => {
   // Long polls and large part uploads legitimately take long; COMPLETE_WAIT_MS and
   // MAX_LONG_POLL_SECONDS bound the waits instead.
   server.requestTimeout = 0;
-  const port = await listenOn(server, config.port, config.host, 'PORT (and HOST)');
+  const handed = takesConnectionsFromLauncher() ? serveHandedConnections(server) : undefined;
+  const port = handed ? undefined : await listenOn(server, config.port, config.host, 'PORT (and HOST)');
   const ops = await startOpsServer({
     port: config.metricsPort,
     host: config.metricsHost,
@@ -35,13 +44,18 @@ runService('longshore-api', async (config, log) => {
     metrics: async () => ({ contentType: api.metricsRegistry.contentType, body: await api.metricsRegistry.metrics() }),
     readiness: api.readiness,
   });
-  log.info({ host: config.host, port, tls: Boolean(tls), metricsPort: ops.port }, 'API listening');
+  log.info(
+    { host: config.host, port, fromLauncher: Boolean(handed), tls: Boolean(tls), metricsPort: ops.port },
+    'API listening',
+  );
   return {
     readyMessage: { type: 'listening', port, metricsPort: ops.port },
     metrics: api.metricsRegistry,
     async stop() {
       stopWatchingTls();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Until every connection is closed: the idle ones now, the others once their requests end.
+      const closed = handed ? handed.drain() : new Promise<void>((resolve) => server.close(() => resolve()));
+      if (handed) server.close();
       server.closeIdleConnections();
       await api.endWaits();
       await closed;

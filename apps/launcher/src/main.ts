@@ -1,7 +1,14 @@
-import cluster from 'node:cluster';
+import { fork } from 'node:child_process';
 import { childMemoryEnv, ConfigError, loadConfig, type Config } from '@longshore/config';
 import { RedisServerNotFoundError, findRedisServer, installRedisServer } from '@longshore/embedded-redis';
-import { ListenError, createLogger, startOpsServer, type Logger } from '@longshore/telemetry';
+import {
+  CONNECTIONS_FROM_LAUNCHER,
+  ConnectionBalancer,
+  ListenError,
+  createLogger,
+  startOpsServer,
+  type Logger,
+} from '@longshore/telemetry';
 import { aggregatedMetrics } from './aggregated-metrics.js';
 import { generatedAdminKey } from './generated-admin-key.js';
 import { locateApp } from './locate-app.js';
@@ -10,8 +17,8 @@ import { SupervisedRedis } from './supervised-redis.js';
 
 /**
  * `npm start`: the whole service on one machine. Without REDIS_URL it runs a private
- * redis-server under DATA_DIR; then API_PROCESSES API processes (node:cluster workers sharing
- * one port) and WORKER_PROCESSES workers as separate processes. Every child, Redis included, is
+ * redis-server under DATA_DIR; then API_PROCESSES API processes, to which this process hands the
+ * connections of the port it holds, and WORKER_PROCESSES workers. Every child, Redis included, is
  * restarted quickly if it dies. METRICS_PORT serves one aggregated /metrics of them all.
  * Ctrl-C or SIGTERM stops them once, in order (API, workers, Redis), letting active requests and
  * jobs finish, and exits 0.
@@ -23,6 +30,7 @@ async function main(): Promise<void> {
   const workers: SupervisedProcess[] = [];
   let redis: SupervisedRedis | undefined;
   let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
+  const balancer = new ConnectionBalancer({ log });
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string, exitCode: number) =>
@@ -30,6 +38,8 @@ async function main(): Promise<void> {
       // Every child first learns it is being stopped, so no exit during the stop reads as a death.
       for (const child of [...apis, ...workers, redis]) child?.stopping();
       log.info({ signal: reason }, 'stopping Longshore');
+      // No new connections (the kernel refuses them); those open are the API processes' to finish.
+      balancer.close();
       await Promise.all(apis.map((a) => a.stop()));
       await Promise.all(workers.map((w) => w.stop()));
       await redis?.stop();
@@ -57,6 +67,9 @@ async function main(): Promise<void> {
     ],
   });
 
+  // The API port: this process accepts its connections and hands each to an API process.
+  const port = await balancer.listen(config.port, config.host, 'PORT (and HOST)');
+
   try {
     redis = config.redisUrl ? undefined : await startPrivateRedis(config, log);
     const redisUrl = config.redisUrl ?? redis!.url;
@@ -77,32 +90,41 @@ async function main(): Promise<void> {
     for (let i = 0; i < config.workerProcesses; i++) {
       workers.push(new SupervisedProcess({ name: `worker-${i + 1}`, entry: locateApp('@longshore/worker'), env, log }));
     }
-    // The API processes are cluster workers: they listen on one port, which this process holds,
-    // so a connection always finds a live API process while a crashed one restarts. They accept
-    // from it themselves (SCHED_NONE): with round-robin this process accepts and hands each
-    // connection over, and one handed to a process that has just died was never answered
-    // (nodejs/node#3551; test/launcher/api-kill-connections.test.ts). Now a connection the kernel
-    // queued waits for the live process, and one a dead process had accepted is reset.
-    cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({ exec: locateApp('@longshore/api'), execArgv: [], silent: false });
+    // The API processes listen on nothing: each connection to the port is accepted here, unread,
+    // and handed to the ready API process with the fewest open connections (ties in turn), which
+    // tells this process when it accepted it and when it closed it (ConnectionBalancer). So a few
+    // long uploads are spread over the processes. A connection one of them had not yet accepted
+    // when it died is reset here, so its client retries; none is left without an answer. (node:cluster's
+    // round-robin left such a connection open forever, nodejs/node#3551; its SCHED_NONE, where each
+    // process accepts from the shared socket, answered all but let one busy process take most
+    // connections: test/launcher/api-kill-connections.test.ts, balanced-connections.test.ts.)
+    const apiEntry = locateApp('@longshore/api');
     for (let i = 0; i < config.apiProcesses; i++) {
+      const name = `api-${i + 1}`;
       apis.push(
         new SupervisedProcess({
-          name: `api-${i + 1}`,
-          entry: locateApp('@longshore/api'),
+          name,
+          entry: apiEntry,
           env,
           log,
-          spawn: (childEnv) => cluster.fork(childEnv).process,
+          spawn: (childEnv) =>
+            fork(apiEntry, [CONNECTIONS_FROM_LAUNCHER], {
+              env: childEnv,
+              stdio: 'inherit',
+              detached: true,
+              execArgv: [],
+            }),
+          onReady: (child) => balancer.add(name, child),
         }),
       );
     }
 
     await Promise.all(workers.map((w) => w.start()));
-    const [first] = (await Promise.all(apis.map((a) => a.start()))) as { port?: number }[];
+    await Promise.all(apis.map((a) => a.start()));
     const scheme = config.tlsCertFile ? 'https' : 'http';
     log.info(
       {
-        url: `${scheme}://${config.host}:${first?.port ?? config.port}`,
+        url: `${scheme}://${config.host}:${port}`,
         metrics: `http://${config.metricsHost}:${ops.port}/metrics`,
         apiProcesses: apis.length,
         workers: workers.length,

@@ -8,8 +8,10 @@ export interface SupervisedOptions {
   entry: string;
   env: NodeJS.ProcessEnv;
   log: Logger;
-  /** How to start the child; default: `fork(entry)`. (The API processes are cluster workers sharing one port.) */
+  /** How to start the child; default: `fork(entry)` in a process group of its own. */
   spawn?: (env: NodeJS.ProcessEnv) => ChildProcess;
+  /** Called with each run of the child once it reported ready (the API processes then take connections). */
+  onReady?: (child: ChildProcess) => void;
 }
 
 /** A child that reported it cannot start (a taken port, say): its own words, for the operator. */
@@ -67,6 +69,7 @@ export class SupervisedProcess {
         }
         this.up = true;
         log.info({ process: name, childPid: child.pid, restarts: this.restarts }, 'process ready');
+        this.options.onReady?.(child);
         resolve(message);
       });
       child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready`)));

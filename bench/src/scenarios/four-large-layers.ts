@@ -61,9 +61,8 @@ async function pushFourLayers(ctx: PushContext, path: PushPath): Promise<RunResu
   // jobs pushing), so a service with several processes sees four connections, not requests that
   // hop between the most recently freed sockets of one shared pool. The same for the peer.
   const clients = layers.map(() => (path === 'v2' ? ctx.oci.ownClient() : undefined));
-  // Each connection is opened (by a first request) before the next: four opened in the same
-  // instant are handed by node:cluster's primary to whichever API process is free first, and in
-  // half the runs three went to one process. Four CI jobs do not connect in the same millisecond.
+  // Each connection is opened (by a first request) before the next, as four CI jobs connect (not
+  // in the same millisecond); the launcher hands each to the API process with the fewest open.
   for (const client of clients) await client?.probe();
   const cpu = await ctx.cpuWindow();
   const pushes = Promise.all(

@@ -287,7 +287,7 @@ export const configSpec = {
   apiProcesses: setting({
     env: 'API_PROCESSES',
     description:
-      '`npm start`: how many API processes share the port (node:cluster); with two or more, a crashed one is not an outage',
+      '`npm start`: how many API processes serve the port (the launcher holds it and hands each connection to the one with the fewest open); with two or more, a crashed one is not an outage',
     default: 2,
     parse: integer({ min: 1, max: 64 }),
   }),
