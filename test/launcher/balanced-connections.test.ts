@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -102,6 +104,45 @@ it('keeps a connection that arrives while no API process is up until one is, the
     );
   } finally {
     agent.destroy();
+  }
+}, 120_000);
+
+it('hands nothing to an API process that is draining (SIGTERM): new connections go to the other', async () => {
+  run = await startLauncher({ env: { API_PROCESSES: '2', WORKER_PROCESSES: '1' } });
+  const launcher = run;
+  const serverPort = Number(new URL(launcher.endpoint).port);
+  const apis = [launcher.pidOf('api-1'), launcher.pidOf('api-2')];
+  // A request whose body never comes keeps its connection active, so the process it reached
+  // drains (finishing its requests) until the test ends the connection.
+  const holder = net.connect(serverPort, '127.0.0.1');
+  await once(holder, 'connect');
+  holder.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n');
+  await once(holder, 'data');
+  const [draining] = socketHolders(serverPort, [holder.localPort!], apis).get(holder.localPort!)!;
+  expect(apis).toContain(draining);
+  const other = apis.find((pid) => pid !== draining)!;
+  const mark = launcher.lines.length;
+  process.kill(draining!, 'SIGTERM');
+  await launcher.waitForLine(
+    (line) =>
+      line.msg === 'stopping: letting active work finish' &&
+      line.name === 'longshore-api' &&
+      launcher.lines.indexOf(line) >= mark,
+  );
+  const agents: http.Agent[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      agents.push(agent);
+      const answer = await get(`${launcher.endpoint}/healthz`, agent);
+      expect(answer.status).toBe(200);
+      expect(socketHolders(serverPort, [answer.localPort], apis).get(answer.localPort)).toEqual([other]);
+    }
+    // Still draining (its request open) all along: the test did exercise the path.
+    expect(() => process.kill(draining!, 0)).not.toThrow();
+  } finally {
+    for (const agent of agents) agent.destroy();
+    holder.destroy();
   }
 }, 120_000);
 
