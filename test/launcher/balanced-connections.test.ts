@@ -54,6 +54,21 @@ function get(url: string, agent: http.Agent): Promise<Answer> {
   });
 }
 
+/** One GET /healthz on a new connection: answered, or how it failed. */
+function probe(endpoint: string): Promise<string> {
+  return new Promise((resolve) => {
+    const request = http.get(`${endpoint}/healthz`, { agent: false, timeout: 20_000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve('answered'));
+    });
+    request.on('timeout', () => {
+      request.destroy();
+      resolve('lost');
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(`failed: ${error.code ?? error.message}`));
+  });
+}
+
 it('splits idle keep-alive connections opened one after another evenly over the API processes', async () => {
   run = await startLauncher({ env: { API_PROCESSES: '2', WORKER_PROCESSES: '1' } });
   const serverPort = Number(new URL(run.endpoint).port);
@@ -144,6 +159,37 @@ it('hands nothing to an API process that is draining (SIGTERM): new connections 
     for (const agent of agents) agent.destroy();
     holder.destroy();
   }
+}, 120_000);
+
+it('answers every connection that arrives as an API process starts draining (those it was sent go to the other)', async () => {
+  run = await startLauncher({ env: { API_PROCESSES: '2', WORKER_PROCESSES: '1' } });
+  const launcher = run;
+  const serverPort = Number(new URL(launcher.endpoint).port);
+  const outcomes: string[] = [];
+  for (let round = 0; round < 4; round++) {
+    // Requests whose bodies never come keep both processes' drains going while connections arrive.
+    const holders: net.Socket[] = [];
+    for (let i = 0; i < 4; i++) {
+      const holder = net.connect(serverPort, '127.0.0.1');
+      await once(holder, 'connect');
+      holder.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n');
+      await once(holder, 'data');
+      holders.push(holder);
+    }
+    const name = `api-${(round % 2) + 1}`;
+    const pid = launcher.pidOf(name);
+    const mark = launcher.lines.length;
+    // SIGTERM while 200 new connections are being handed out: some are sent to the process before
+    // the launcher hears it drains; it hands those back unread and the other process answers them.
+    const probes = Promise.all(Array.from({ length: 200 }, () => probe(launcher.endpoint)));
+    setTimeout(() => process.kill(pid, 'SIGTERM'), round * 3);
+    outcomes.push(...(await probes));
+    for (const holder of holders) holder.destroy();
+    await launcher.waitForLine(
+      (line) => line.msg === 'process ready' && line.process === name && launcher.lines.indexOf(line) >= mark,
+    );
+  }
+  expect(outcomes.filter((o) => o !== 'answered')).toEqual([]);
 }, 120_000);
 
 it('serves a handed-over connection for as long as it is kept open, plain HTTP', async () => {
