@@ -71,7 +71,7 @@ RUN mkdir -p /out \
 FROM ${NODE_IMAGE} AS runtime
 # The memory settings `npm start` gives its API and worker processes (childMemoryEnv in
 # packages/config; docs/performance.md): here the containers run node directly, so they are set here.
-# V8_HEAP_GROWING_PERCENT (default 50) and HASH_THREAD_IDLE_MS need nothing here: each process
+# V8_HEAP_GROWING_PERCENT (default 100) and HASH_THREAD_IDLE_MS need nothing here: each process
 # applies them itself at start.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

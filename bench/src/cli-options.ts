@@ -14,6 +14,8 @@ Options (environment variable in brackets):
   --quick             smoke sizes (3 s of small pushes, 64 MiB layer, …)  [BENCH_QUICK=1]
   --runs <n>          run each scenario n times, report the medians (e.g. --runs 3)  [BENCH_RUNS]
   --duration <s>      measured seconds of small-pushes (default 15, quick 3)  [BENCH_DURATION_S]
+  --warmup <s>        unmeasured seconds of small pushes before that window (default 10,
+                      quick 0.6)                                            [BENCH_WARMUP_S]
   --endpoint <url>    an already running deployment; memory is then skipped  [BENCH_ENDPOINT]
   --data-dir <dir>    parent of the service's data directories (default: the OS temp dir)  [BENCH_DATA_DIR]
   --cpu-prof <dir>    run the API and workers with node --cpu-prof; profiles go to
@@ -42,6 +44,7 @@ const argSpec = {
   quick: { type: 'boolean' },
   runs: { type: 'string' },
   duration: { type: 'string' },
+  warmup: { type: 'string' },
   endpoint: { type: 'string' },
   'data-dir': { type: 'string' },
   peer: { type: 'string' },
@@ -81,6 +84,11 @@ export function parseCliOptions(
   const quick = values.quick ?? ['1', 'true', 'yes'].includes((env.BENCH_QUICK ?? '').toLowerCase());
   const runs = integer('--runs', values.runs ?? env.BENCH_RUNS, 1, 25);
   const duration = integer('--duration', values.duration ?? env.BENCH_DURATION_S, 1, 3600);
+  const warmup = integer('--warmup', values.warmup ?? env.BENCH_WARMUP_S, 0, 600);
+  const sizes = {
+    ...(duration !== undefined ? { smallPushSeconds: duration } : {}),
+    ...(warmup !== undefined ? { smallPushWarmupSeconds: warmup } : {}),
+  };
   const endpoint = values.endpoint ?? (env.BENCH_ENDPOINT || undefined);
   if (endpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(endpoint)) {
     throw new UsageError(`the endpoint must look like http://host:port, got '${endpoint}'`);
@@ -107,7 +115,7 @@ export function parseCliOptions(
     quick,
     ...(scenarios ? { scenarios: [...new Set(scenarios)] } : {}),
     ...(runs !== undefined ? { runs } : {}),
-    ...(duration !== undefined ? { sizes: { smallPushSeconds: duration } } : {}),
+    ...(Object.keys(sizes).length > 0 ? { sizes } : {}),
     ...(endpoint ? { endpoint: endpoint.replace(/\/$/, '') } : {}),
     ...(dataRoot ? { dataRoot } : {}),
     ...(storage ? { storage } : {}),

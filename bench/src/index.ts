@@ -19,3 +19,4 @@ export type { MachineReference } from './machine-reference.js';
 export { startLocalService, type ApiProcess, type LocalService } from './local-service.js';
 export { discardAtEnd, removeDiscarded } from './data-trash.js';
 export { spreadDataRoot } from './spread-data-root.js';
+export { parseCliOptions, UsageError } from './cli-options.js';

@@ -1,5 +1,5 @@
 import type { FigureSpec, RunResult, ScenarioContext, ScenarioDefinition } from '../scenario.js';
-import { ecrPush, ecrSteps, measureSmallPushes, ociPush, ociSteps } from './small-pushes.js';
+import { ecrPush, ecrSteps, measureSmallPushes, ociPush, ociSteps, smallPushLoadMs } from './small-pushes.js';
 
 type Door = 'ecr' | 'v2';
 const doorLabel: Record<Door, string> = { ecr: 'ECR door', v2: '/v2' };
@@ -48,7 +48,7 @@ export const authOnVsOff: ScenarioDefinition = {
     'pushes/s on ÷ off per door',
   serviceEnv: { VERIFY_MODE: 'parts' },
   figures: [...doorFigures('ecr'), ...doorFigures('v2')],
-  timeoutMs: (sizes) => 2 * (sizes.smallPushSeconds * 1000 + 2_000) + 120_000,
+  timeoutMs: (sizes) => 2 * smallPushLoadMs(sizes) + 120_000,
   run: smallPushesBothDoors,
   authOff: {
     combine(on, off) {

@@ -21,8 +21,9 @@ const MAX_ERRORS = 1_000;
 const MAX_ERROR_KINDS = 20;
 const REQUEST_IDLE_TIMEOUT_MS = 60_000;
 
-function warmupMs(seconds: number): number {
-  return Math.min(2_000, seconds * 200);
+/** A small-push load's length: its warm-up and its measured window. */
+export function smallPushLoadMs(sizes: BenchSizes): number {
+  return (sizes.smallPushWarmupSeconds + sizes.smallPushSeconds) * 1000;
 }
 
 /**
@@ -51,7 +52,7 @@ function smallPushFigures(door: 'ecr' | 'v2'): ScenarioDefinition['figures'] {
   ];
 }
 
-const timeoutMs = (sizes: BenchSizes) => warmupMs(sizes.smallPushSeconds) + sizes.smallPushSeconds * 1000 + 120_000;
+const timeoutMs = (sizes: BenchSizes) => smallPushLoadMs(sizes) + 120_000;
 
 /** The OCI way (distribution, Longshore's /v2): POST a session, then PUT ?digest= with the whole blob. */
 export const ociPush: PushOnce = async ({ oci, repositoryName }, content, request) => {
@@ -197,7 +198,7 @@ async function measureOnClients(
 ): Promise<RunResult> {
   const { sizes } = ctx;
   const clients = connections.map(() => new PushContent(sizes.smallPushBytes));
-  const warmup = warmupMs(sizes.smallPushSeconds);
+  const warmup = sizes.smallPushWarmupSeconds * 1000;
   const windowMs = sizes.smallPushSeconds * 1000;
   const startedAt = performance.now();
   const tally: Tally = {

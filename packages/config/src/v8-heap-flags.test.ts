@@ -4,8 +4,8 @@ import { v8HeapFlags } from './v8-heap-flags.js';
 
 describe('v8HeapFlags', () => {
   it('sets the old generation growing factor by default', () => {
-    expect(v8HeapFlags(loadConfig({}))).toEqual(['--heap-growing-percent=50']);
-    expect(v8HeapFlags(loadConfig({ V8_HEAP_GROWING_PERCENT: '100' }))).toEqual(['--heap-growing-percent=100']);
+    expect(v8HeapFlags(loadConfig({}))).toEqual(['--heap-growing-percent=100']);
+    expect(v8HeapFlags(loadConfig({ V8_HEAP_GROWING_PERCENT: '50' }))).toEqual(['--heap-growing-percent=50']);
   });
 
   it('leaves V8 its own heuristic with V8_HEAP_GROWING_PERCENT=0', () => {

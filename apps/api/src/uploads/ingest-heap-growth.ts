@@ -10,7 +10,7 @@ export const YOUNG_GC_BYTES = 8 * 1024 * 1024;
  *
  * A streamed body arrives as one new 64 KiB Buffer per socket read, each outside the V8 heap and
  * dead a few milliseconds later (written and hashed). With the tight growth the API runs with
- * (V8_HEAP_GROWING_PERCENT, 50 by default: an old generation of ~20 MiB may grow by ~10 MiB),
+ * (V8_HEAP_GROWING_PERCENT, 50 then, 100 now: an old generation of ~20 MiB may grow by ~20 MiB),
  * V8 kept starting incremental marking during such a stream: 77–83 full mark-compacts per GiB
  * pushed (`--trace-gc`), about 5 s of the API's CPU (main thread and V8's helper threads) out
  * of 9. With V8's own factor it was 1 mark-compact and 3.8 s; the young generation's scavenges
