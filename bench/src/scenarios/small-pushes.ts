@@ -160,8 +160,9 @@ export async function measureSmallPushes(
  * Each client gets connections of its own, as separate CI jobs have: a service with several
  * processes then sees `count` connections spread over them, not requests that hop between the
  * most recently freed sockets of one shared pool (which left one of two API processes at 8 % of
- * a core and the other at 36 %). Each is opened by a first request before the next is made, so
- * node:cluster's primary hands them out in turn. The peer gets the same clients.
+ * a core and the other at 36 %). Each is opened by a first request before the next is made; the
+ * launcher hands each new connection to the API process with the fewest open ones
+ * (packages/telemetry connection-balancer.ts). The peer gets the same clients.
  */
 async function openClients(ctx: PeerContext, count: number, ecr: EcrClient | undefined): Promise<PushClient[]> {
   const clients: PushClient[] = [];
