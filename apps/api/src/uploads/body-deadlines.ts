@@ -1,4 +1,6 @@
+import { finished, type Readable } from 'node:stream';
 import { RequestTimeoutException } from '@longshore/domain';
+import type { PushedChunks } from '@longshore/storage';
 
 export interface BodyDeadlines {
   /** No bytes for this long ends the body (PART_IDLE_TIMEOUT_MS). */
@@ -81,4 +83,100 @@ export function bodyTimeout(left: number, deadlines: BodyDeadlines): RequestTime
       ? `The request body took longer than ${deadlines.maxMs} ms; retry the request`
       : `The request body sent no bytes for ${deadlines.idleMs} ms; retry the request`,
   );
+}
+
+/**
+ * `withBodyDeadlines` for a request body (a Readable), which can also push its chunks (storage's
+ * PushedChunks): the direct file writer then takes each chunk straight from the body's `'data'`
+ * event, with the same deadlines and visitor, and no async iterator per chunk. Any other consumer
+ * iterates it as `withBodyDeadlines`.
+ */
+export function bodyWithDeadlines(
+  source: Readable,
+  deadlines: BodyDeadlines,
+  visitor?: BodyVisitor,
+): AsyncIterable<Uint8Array> & PushedChunks {
+  return {
+    [Symbol.asyncIterator]: () => withBodyDeadlines(source, deadlines, visitor),
+    pushChunks: (consume) => pushBody(source, deadlines, visitor, consume),
+  };
+}
+
+/**
+ * Passes each chunk of `source` to the visitor and then to `consume`, from the body's `'data'`
+ * event; while `consume`'s promise is pending the body is paused and the idle deadline does not
+ * count (as `withBodyDeadlines`'s while its consumer holds a chunk). Any failure (the body's own
+ * error or early close, a deadline, the visitor's or consume's throw) destroys the body, as the
+ * async iterator's early return does, and rejects.
+ */
+function pushBody(
+  source: Readable,
+  deadlines: BodyDeadlines,
+  visitor: BodyVisitor | undefined,
+  consume: (chunk: Uint8Array) => Promise<void> | undefined,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let holding: Promise<void> | undefined;
+    const idle = setTimeout(() => {
+      if (!holding) fail(bodyTimeout(Number.POSITIVE_INFINITY, deadlines));
+    }, deadlines.idleMs);
+    const whole = setTimeout(() => fail(bodyTimeout(0, deadlines)), deadlines.maxMs);
+    const stop = (): void => {
+      settled = true;
+      clearTimeout(idle);
+      clearTimeout(whole);
+      source.off('data', onData);
+      source.off('end', onEnd);
+      stopWatching();
+    };
+    function fail(err: unknown): void {
+      if (settled) return;
+      stop();
+      source.destroy();
+      reject(err);
+    }
+    function resumed(): void {
+      if (settled) return;
+      holding = undefined;
+      idle.refresh();
+      source.resume();
+    }
+    function onData(chunk: Uint8Array): void {
+      if (settled) return;
+      idle.refresh();
+      try {
+        visitor?.take(chunk);
+        const waiting = consume(chunk);
+        if (!waiting) return;
+        source.pause();
+        holding = waiting.then(resumed, fail);
+      } catch (err) {
+        fail(err);
+      }
+    }
+    function ended(): void {
+      if (settled) return;
+      try {
+        visitor?.ended();
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      stop();
+      resolve();
+    }
+    function onEnd(): void {
+      if (holding) void holding.then(ended);
+      else ended();
+    }
+    // The body's error, or its close before the end (the client went away), as its async iterator reports them.
+    const stopWatching = finished(source, { writable: false }, (err) => {
+      if (err) fail(err);
+    });
+    source.on('end', onEnd);
+    source.on('data', onData);
+    // A body already at its end emits no 'end' again.
+    if (source.readableEnded) onEnd();
+  });
 }
