@@ -90,42 +90,4 @@ describe('writeChunksDirect', () => {
     await writeAll('taken', yielding([randomBytes(10)]));
     await expect(openForDirectWrites(path.join(dir, 'taken'))).rejects.toMatchObject({ code: 'EEXIST' });
   });
-
-  /** A source that pushes its chunks (pushed-chunks.ts); counts how often the writer made it wait. */
-  function pushing(chunks: Uint8Array[], failAfter?: Error) {
-    const state = { waits: 0, iterated: false };
-    const source = {
-      [Symbol.asyncIterator]() {
-        state.iterated = true;
-        return yielding(chunks)[Symbol.asyncIterator]();
-      },
-      async pushChunks(consume: (chunk: Uint8Array) => Promise<void> | undefined) {
-        for (const chunk of chunks) {
-          const waiting = consume(chunk);
-          if (waiting) {
-            state.waits += 1;
-            await waiting;
-          }
-        }
-        if (failAfter) throw failAfter;
-      },
-    };
-    return { source, state };
-  }
-
-  it('takes the chunks a source pushes, waiting when it is told to, chunks larger than a slab included', async () => {
-    const chunks = Array.from({ length: 120 }, (_, i) => randomBytes(i === 7 ? 3 * SLAB_BYTES + 11 : 65_536 + (i % 5)));
-    const expected = Buffer.concat(chunks);
-    const { source, state } = pushing(chunks);
-    const written = await writeAll('pushed', source);
-    expect(state.iterated).toBe(false);
-    expect(state.waits).toBeGreaterThan(0);
-    expect(written.size).toBe(expected.length);
-    expect(written.bytes.equals(expected)).toBe(true);
-  });
-
-  it("fails with a pushing source's error once its writes are done", async () => {
-    const { source } = pushing([randomBytes(SLAB_BYTES + 5000)], new Error('body too short'));
-    await expect(writeAll('pushed-failing', source)).rejects.toThrow('body too short');
-  });
 });

@@ -2,7 +2,6 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DIRECT_ALIGNMENT, SLAB_BYTES, type Arena } from './aligned-slabs.js';
 import { writeFully } from './filesystem-files.js';
-import { canPushChunks } from './pushed-chunks.js';
 
 /**
  * Opens a new file at `path` (created exclusively, as the coalescing writer's `wx`) for direct
@@ -47,7 +46,6 @@ export async function writeChunksDirect(
   direct: FileHandle,
   /** Opens the same file for ordinary writes (e.g. `open(path, O_WRONLY)`, its errors worded by the caller). */
   reopen: () => Promise<FileHandle>,
-  /** Iterated, or asked to push its chunks when it can (pushed-chunks.ts). */
   source: AsyncIterable<Uint8Array>,
   arena: Arena,
 ): Promise<number> {
@@ -83,41 +81,26 @@ export async function writeChunksDirect(
     await Promise.all(busy);
   }
 
-  /**
-   * Copies `chunk` from `from` into the slabs, submitting each full one; a promise when a slab to
-   * fill next is still being written (the rest of the chunk is copied once it is free).
-   */
-  const take = (chunk: Uint8Array, from = 0): Promise<void> | undefined => {
-    if (failure !== undefined) throw failure;
-    let offset = from;
-    while (offset < chunk.byteLength) {
-      const taken = Math.min(SLAB_BYTES - fill, chunk.byteLength - offset);
-      slabs[index]!.set(
-        offset === 0 && taken === chunk.byteLength ? chunk : chunk.subarray(offset, offset + taken),
-        fill,
-      );
-      fill += taken;
-      offset += taken;
-      if (fill < SLAB_BYTES) continue;
-      submit(index, SLAB_BYTES, position);
-      position += SLAB_BYTES;
-      fill = 0;
-      index = (index + 1) % slabs.length;
-      const writing = busy[index];
-      if (writing) return writing.then(() => take(chunk, offset));
-      if (failure !== undefined) throw failure;
-    }
-    return undefined;
-  };
-
   try {
-    if (canPushChunks(source)) {
-      await source.pushChunks((chunk) => take(chunk));
-    } else {
-      for await (const chunk of source) {
-        if (!(chunk instanceof Uint8Array)) throw new TypeError('writePart streams must yield Uint8Array chunks');
-        const waiting = take(chunk);
-        if (waiting) await waiting;
+    for await (const chunk of source) {
+      if (!(chunk instanceof Uint8Array)) throw new TypeError('writePart streams must yield Uint8Array chunks');
+      if (failure !== undefined) throw failure;
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        const taken = Math.min(SLAB_BYTES - fill, chunk.byteLength - offset);
+        slabs[index]!.set(
+          offset === 0 && taken === chunk.byteLength ? chunk : chunk.subarray(offset, offset + taken),
+          fill,
+        );
+        fill += taken;
+        offset += taken;
+        if (fill < SLAB_BYTES) continue;
+        submit(index, SLAB_BYTES, position);
+        position += SLAB_BYTES;
+        fill = 0;
+        index = (index + 1) % slabs.length;
+        if (busy[index]) await busy[index];
+        if (failure !== undefined) throw failure;
       }
     }
     const aligned = fill - (fill % DIRECT_ALIGNMENT);

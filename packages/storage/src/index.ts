@@ -49,4 +49,3 @@ export type {
 export { createConfiguredStorageDriver, type StorageSettings } from './create-configured-driver.js';
 export { checkStorage } from './check-storage.js';
 export { bootMark, bootOfMark, currentBootId, writtenInBoot } from './machine-boot.js';
-export { canPushChunks, type PushedChunks } from './pushed-chunks.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { RequestTimeoutException } from '@longshore/domain';
-import { PassThrough } from 'node:stream';
-import { bodyWithDeadlines, withBodyDeadlines } from './body-deadlines.js';
+import { withBodyDeadlines } from './body-deadlines.js';
 
 /** A body the test feeds by hand; `returned` tells whether the consumer let go of it. */
 function handFed() {
@@ -146,95 +145,6 @@ describe('withBodyDeadlines with a visitor', () => {
       await vi.advanceTimersByTimeAsync(60);
       expect(await stalled).toBeInstanceOf(RequestTimeoutException);
       expect(fed.state.returned).toBe(true);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-});
-
-describe('bodyWithDeadlines pushing a request body', () => {
-  const roomy = { idleMs: 60_000, maxMs: 60_000 };
-
-  it("passes every chunk in order to the visitor, then to the consumer, and pauses the body while the consumer's promise is pending", async () => {
-    const body = new PassThrough();
-    const seen: string[] = [];
-    const visitor = { take: (c: Uint8Array) => seen.push(`take ${c.byteLength}`), ended: () => seen.push('ended') };
-    let release: (() => void) | undefined;
-    let held: () => void = () => undefined;
-    const holding = new Promise<void>((resolve) => (held = resolve));
-    const pushed = bodyWithDeadlines(body, roomy, visitor).pushChunks((chunk) => {
-      seen.push(`consume ${chunk.byteLength}`);
-      if (chunk.byteLength !== 2) return undefined;
-      expect(body.isPaused()).toBe(false);
-      held();
-      return new Promise<void>((resolve) => (release = resolve));
-    });
-    body.write(Buffer.alloc(1));
-    body.write(Buffer.alloc(2));
-    body.write(Buffer.alloc(3));
-    body.end();
-    await holding;
-    expect(body.isPaused()).toBe(true);
-    expect(seen).toEqual(['take 1', 'consume 1', 'take 2', 'consume 2']);
-    release!();
-    await pushed;
-    expect(seen).toEqual(['take 1', 'consume 1', 'take 2', 'consume 2', 'take 3', 'consume 3', 'ended']);
-  });
-
-  it("fails with the visitor's refusal and destroys the body", async () => {
-    const body = new PassThrough();
-    const visitor = {
-      take: () => {
-        throw new Error('longer than its range');
-      },
-      ended: () => undefined,
-    };
-    const pushed = bodyWithDeadlines(body, roomy, visitor).pushChunks(() => undefined);
-    body.write(Buffer.alloc(4));
-    await expect(pushed).rejects.toThrow('longer than its range');
-    expect(body.destroyed).toBe(true);
-  });
-
-  it('fails when the body ends short (the visitor refuses its end) and when it errors or closes early', async () => {
-    const short = new PassThrough();
-    const visitor = {
-      take: () => undefined,
-      ended: () => {
-        throw new Error('short body');
-      },
-    };
-    const shortPushed = bodyWithDeadlines(short, roomy, visitor).pushChunks(() => undefined);
-    short.end(Buffer.alloc(3));
-    await expect(shortPushed).rejects.toThrow('short body');
-
-    const broken = new PassThrough();
-    const brokenPushed = bodyWithDeadlines(broken, roomy).pushChunks(() => undefined);
-    broken.destroy(new Error('aborted'));
-    await expect(brokenPushed).rejects.toThrow('aborted');
-
-    const closed = new PassThrough();
-    const closedPushed = bodyWithDeadlines(closed, roomy).pushChunks(() => undefined);
-    closed.destroy();
-    await expect(closedPushed).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
-  });
-
-  it("fails with the consumer's rejection", async () => {
-    const body = new PassThrough();
-    const pushed = bodyWithDeadlines(body, roomy).pushChunks(() => Promise.reject(new Error('disk full')));
-    body.write(Buffer.alloc(1));
-    await expect(pushed).rejects.toThrow('disk full');
-    expect(body.destroyed).toBe(true);
-  });
-
-  it('fails a body that sends nothing within the idle deadline with a RequestTimeoutException', async () => {
-    vi.useFakeTimers();
-    try {
-      const body = new PassThrough();
-      const pushed = bodyWithDeadlines(body, { idleMs: 1_000, maxMs: 60_000 }).pushChunks(() => undefined);
-      const failed = pushed.catch((e: unknown) => e);
-      vi.advanceTimersByTime(1_001);
-      expect(await failed).toBeInstanceOf(RequestTimeoutException);
-      expect(body.destroyed).toBe(true);
     } finally {
       vi.useRealTimers();
     }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { INLINE_HASH_MAX_BYTES } from '@longshore/domain';
 import { computePartHashes, type HashPool } from '@longshore/digest';
 import { bootMark, type StorageDriver, type UploadSession } from '@longshore/storage';
-import { bodyWithDeadlines, withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
+import { withBodyDeadlines, type BodyDeadlines } from './body-deadlines.js';
 import { type IngestHeapGrowth, unmanagedHeapGrowth } from './ingest-heap-growth.js';
 import { partHashing, type PartHashes, type StreamLimit } from './part-hasher.js';
 import { readSmallBody } from './small-body.js';
@@ -60,12 +60,8 @@ export async function writeClaimedPart(
   }
   const heapGrowth = deps.heapGrowth ?? unmanagedHeapGrowth;
   const hashing = await partHashing(claimed.hashState, declared, limit, heapGrowth.passed, localPartMark(deps));
-  // Deadlines, length checks and hashes between the request and the file: one async generator,
-  // or for a request body, each chunk pushed from its 'data' event (body-deadlines.ts).
-  const body =
-    data instanceof Readable
-      ? bodyWithDeadlines(data, deps.bodyDeadlines, hashing)
-      : withBodyDeadlines(data, deps.bodyDeadlines, hashing);
+  // One async generator between the request and the file: deadlines, length checks and hashes.
+  const body = withBodyDeadlines(data, deps.bodyDeadlines, hashing);
   const written = await heapGrowth.during(() =>
     deps.storage.writePart(claimed.session, claimed.partNumber, body, declared),
   );
