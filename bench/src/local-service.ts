@@ -8,7 +8,7 @@ import { childMemoryEnv, loadConfig } from '@longshore/config';
 import { startEmbeddedRedis, type AppendFsync, type EmbeddedRedis } from '@longshore/embedded-redis';
 import { discardAtEnd } from './data-trash.js';
 import { createAccessKey, type AccessKey, type BenchAuth } from './bench-auth.js';
-import type { ApiClusterListening } from './api-cluster-primary.js';
+import type { ApiPrimaryListening } from './api-primary.js';
 import { type BenchS3Store, type BenchStorage, startBenchS3Store } from './s3-store.js';
 import { ServiceLog } from './service-log.js';
 
@@ -73,9 +73,9 @@ const KILL_TIMEOUT_MS = 5_000;
 
 const require = createRequire(import.meta.url);
 
-/** The compiled entry of an app, or of the cluster primary the API processes run under (api-cluster-primary.ts). */
+/** The compiled entry of an app, or of the primary the API processes run under (api-primary.ts). */
 function appEntry(name: '@longshore/api' | '@longshore/worker' | '@longshore/bench'): string {
-  const file = name === '@longshore/bench' ? 'api-cluster-primary.js' : 'main.js';
+  const file = name === '@longshore/bench' ? 'api-primary.js' : 'main.js';
   const entry = path.join(path.dirname(require.resolve(`${name}/package.json`)), 'dist', file);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run bench builds)`);
   return entry;
@@ -191,7 +191,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const workersReady = await Promise.all(names.map((name) => start(name, workerEntry, env, 'ready')));
     const workerMetricsPorts = Object.fromEntries(names.map((name, i) => [name, Number(workersReady[i]!.metricsPort)]));
     const accessKey = await keyCreated;
-    const listening = (await apiListening) as unknown as ApiClusterListening;
+    const listening = (await apiListening) as unknown as ApiPrimaryListening;
     const port = Number(listening.port);
     if (!Number.isInteger(port) || port <= 0) throw new Error(`the API reported no port: ${JSON.stringify(listening)}`);
 

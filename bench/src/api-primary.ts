@@ -5,14 +5,14 @@ import { CONNECTIONS_FROM_LAUNCHER, ConnectionBalancer, createLogger } from '@lo
 
 /**
  * The bench's stand-in for the launcher's API part (apps/launcher main.ts): forked by
- * local-service.ts as `api-cluster-primary.js <api entry> <processes> [cpu profile dir]`, it holds
+ * local-service.ts as `api-primary.js <api entry> <processes> [cpu profile dir]`, it holds
  * the API's port (HOST, PORT) and runs that many API processes, handing each connection to one of
  * them with the launcher's own ConnectionBalancer (packages/telemetry), as `npm start` does. It
  * tells the bench once every API process is ready, with their pids, relays messages between the
  * bench and the API processes (`npm run trace`), and exits 1 if one of them dies while it should
  * serve (the bench records that as an unexpected exit). SIGTERM stops them all.
  */
-export interface ApiClusterListening {
+export interface ApiPrimaryListening {
   type: 'listening';
   port: number;
   /** Each API process: its name (`api-1`, …), pid and operations port. */
@@ -22,7 +22,7 @@ export interface ApiClusterListening {
 const [apiEntry, processesArg, cpuProfileDir] = process.argv.slice(2);
 const processes = Number(processesArg);
 if (!apiEntry || !Number.isInteger(processes) || processes < 1) {
-  console.error('usage: api-cluster-primary.js <api entry> <processes ≥ 1> [cpu profile dir]');
+  console.error('usage: api-primary.js <api entry> <processes ≥ 1> [cpu profile dir]');
   process.exit(2);
 }
 
@@ -57,7 +57,7 @@ for (let i = 1; i <= processes; i += 1) {
       pid: c.pid!,
       metricsPort: listening.get(c)!,
     }));
-    process.send?.({ type: 'listening', port, apis } satisfies ApiClusterListening);
+    process.send?.({ type: 'listening', port, apis } satisfies ApiPrimaryListening);
   });
   child.on('exit', (code, signal) => {
     if (stopping) {
