@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -10,6 +9,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { startLauncher, type LauncherRun } from '../support/launcher-harness.js';
 import { socketHolders } from '../support/socket-holders.js';
+import { makeCertificates } from '../support/test-certificates.js';
 
 /**
  * The launcher owns the API port and hands each connection to the API process with the fewest
@@ -199,38 +199,21 @@ it('serves a handed-over connection for as long as it is kept open, plain HTTP',
 
 it('serves a handed-over connection for as long as it is kept open, over TLS (TLS_CERT_FILE)', async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'longshore-handover-tls-'));
-  const certFile = path.join(work, 'tls.crt');
-  const keyFile = path.join(work, 'tls.key');
-  // A self-signed certificate for localhost and 127.0.0.1, which the client trusts as its CA.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'pipe' },
-  );
+  // A CA of the test's own and a certificate it signed for localhost and 127.0.0.1.
+  const certificates = makeCertificates(work, 'handover');
   run = await startLauncher({
-    env: { API_PROCESSES: '2', WORKER_PROCESSES: '1', TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile },
+    env: {
+      API_PROCESSES: '2',
+      WORKER_PROCESSES: '1',
+      TLS_CERT_FILE: certificates.cert,
+      TLS_KEY_FILE: certificates.key,
+    },
   });
   expect(run.endpoint).toMatch(/^https:/);
   const agent = new https.Agent({
     keepAlive: true,
     maxSockets: 1,
-    ca: readFileSync(certFile),
+    ca: readFileSync(certificates.ca),
     servername: 'localhost',
   });
   await expectOneConnectionServes(`${run.endpoint}/healthz`, agent, true);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
@@ -13,65 +12,7 @@ import { writeOciLayout } from '../support/oci-layout.js';
 import { requireOsTool } from '../support/os-tools.js';
 import { testAdminKey } from '../support/request-signing.js';
 import { runProcess } from '../support/run-process.js';
-
-/** A CA of the test's own, and a server certificate it signed for localhost and 127.0.0.1. */
-function makeCertificates(dir: string, name: string): { ca: string; cert: string; key: string } {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name} test CA`,
-    '-keyout',
-    `${name}-ca.key`,
-    '-out',
-    `${name}-ca.crt`,
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    `/CN=${name}`,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-  );
-  writeFileSyncText(path.join(dir, `${name}.ext`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${name}-ca.crt`,
-    '-CAkey',
-    `${name}-ca.key`,
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    `${name}.ext`,
-    '-out',
-    `${name}.crt`,
-  );
-  return {
-    ca: path.join(dir, `${name}-ca.crt`),
-    cert: path.join(dir, `${name}.crt`),
-    key: path.join(dir, `${name}.key`),
-  };
-}
-
-function writeFileSyncText(file: string, text: string): void {
-  execFileSync('sh', ['-c', `printf '%s' "$1" > "$2"`, 'sh', text, file]);
-}
+import { makeCertificates } from '../support/test-certificates.js';
 
 /** The subject CN of the certificate the server presents to a new connection (verified against `ca`). */
 function presentedName(port: number, ca: Buffer): Promise<string> {
