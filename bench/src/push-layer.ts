@@ -59,8 +59,6 @@ export async function pushLayer(
   const uploadEndedAt = performance.now();
   const uploadCpu = await cpu?.stop();
 
-  // A lone measured push: the client's own collection before the window (every door, and the peer).
-  // Not while other pushes of the client upload (four-large-layers): a full GC would stall their sends.
   if (options.measureCpu) settleClientGc();
   cpu = options.measureCpu ? await ctx.cpuWindow() : undefined;
   const completeStartedAt = performance.now();
@@ -111,8 +109,6 @@ async function pushLayerV2(
   const uploadEndedAt = performance.now();
   const uploadCpu = await cpu?.stop();
 
-  // A lone measured push: the client's own collection before the window (every door, and the peer).
-  // Not while other pushes of the client upload (four-large-layers): a full GC would stall their sends.
   if (options.measureCpu) settleClientGc();
   cpu = options.measureCpu ? await ctx.cpuWindow() : undefined;
   const completeStartedAt = performance.now();

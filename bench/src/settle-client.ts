@@ -7,7 +7,9 @@ import { v8Gc } from '@longshore/digest';
  * (incremental marking, then a compacting pause, with helper threads on both cores) near the end
  * of the upload at a moment set by its own allocation, and when that moment fell into the
  * completion the window held 26–28 ms of the bench's own CPU (docs/performance.md, done26). Where
- * `gc` cannot be had, this does nothing.
+ * `gc` cannot be had, this does nothing. Only before a lone measured push's completion
+ * (`measureCpu`): while other pushes of the client upload (four-large-layers), a full collection
+ * would stall their sends.
  */
 export function settleClientGc(): void {
   // Without options: a full, synchronous collection.

@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { childMemoryEnv, ConfigError, loadConfig, type Config } from '@longshore/config';
 import { RedisServerNotFoundError, findRedisServer, installRedisServer } from '@longshore/embedded-redis';
 import {
@@ -107,13 +106,8 @@ async function main(): Promise<void> {
           entry: apiEntry,
           env,
           log,
-          spawn: (childEnv) =>
-            fork(apiEntry, [CONNECTIONS_FROM_LAUNCHER], {
-              env: childEnv,
-              stdio: 'inherit',
-              detached: true,
-              execArgv: [],
-            }),
+          args: [CONNECTIONS_FROM_LAUNCHER],
+          execArgv: [],
           onReady: (child) => balancer.add(name, child),
         }),
       );

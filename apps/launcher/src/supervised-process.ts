@@ -8,8 +8,10 @@ export interface SupervisedOptions {
   entry: string;
   env: NodeJS.ProcessEnv;
   log: Logger;
-  /** How to start the child; default: `fork(entry)` in a process group of its own. */
-  spawn?: (env: NodeJS.ProcessEnv) => ChildProcess;
+  /** Arguments after `entry` (default none). */
+  args?: readonly string[];
+  /** Node's own flags for the child; default: this process's (`fork`'s default). */
+  execArgv?: string[];
   /** Called with each run of the child once it reported ready (the API processes then take connections). */
   onReady?: (child: ChildProcess) => void;
 }
@@ -56,10 +58,9 @@ export class SupervisedProcess {
   start(): Promise<unknown> {
     const { name, entry, env, log } = this.options;
     this.startedAt = Date.now();
-    const child = this.options.spawn
-      ? this.options.spawn(env)
-      : // Its own process group: Ctrl-C reaches the launcher alone, which stops the children in order.
-        fork(entry, [], { env, stdio: 'inherit', detached: true });
+    const { args = [], execArgv } = this.options;
+    // Its own process group: Ctrl-C reaches the launcher alone, which stops the children in order.
+    const child = fork(entry, args, { env, stdio: 'inherit', detached: true, ...(execArgv ? { execArgv } : {}) });
     this.child = child;
     const ready = new Promise((resolve, reject) => {
       child.once('message', (message) => {
