@@ -299,6 +299,19 @@ describe('ECR errors, as the AWS SDK raises them', () => {
     expect(httpStatusOf(err)).toBe(400);
   });
 
+  it('an upload refused as empty takes a part and completes at the first attempt (its finalize job id is free again)', async () => {
+    const name = await createRepository(ecr);
+    const layer = randomLayer(MIN_PART_SIZE * 3);
+    const uploadId = await initiate(ecr, name);
+    const complete = () =>
+      ecr.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [layer.digest] }));
+    await rejectionOf(complete(), EmptyUploadException);
+    await uploadPart(ecr, name, uploadId, 0, layer.bytes);
+    const completed = await complete();
+    expect(completed.layerDigest).toBe(layer.digest);
+    expect(completed.$metadata.attempts, 'answered without a retry of the SDK').toBe(1);
+  });
+
   it('LayerPartTooSmallException when a part other than the last is under the minimum size', async () => {
     const name = await createRepository(ecr);
     const layer = randomLayer(MIN_PART_SIZE - 1 + MIN_PART_SIZE * 2);

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { createClock, v8HeapFlags } from '@longshore/config';
 import { currentBootId } from '@longshore/storage';
 import type { ApiContext } from './api-context.js';
@@ -62,6 +63,10 @@ export function buildServices(context: ApiContext): ApiServices {
     heapGrowth,
     bootId: currentBootId(),
     flushBatchBytes: config.partFlushBatchBytes,
+    // On a Redis Cluster the upload's keys and the queue's are on different nodes: no order between them.
+    ...(context.queueRedis instanceof Cluster
+      ? {}
+      : { jobBehind: { connection: context.queueRedis, slots: context.batcher, queue: context.queues.finalize } }),
     bodyDeadlines: { idleMs: config.partIdleTimeoutMs, maxMs: config.partMaxDurationMs },
     events: {
       started: () => metrics.uploadsStarted.inc(),

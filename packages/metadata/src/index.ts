@@ -11,6 +11,7 @@ export {
   type CompletionStart,
   type CompletionFacts,
   type CompletionOptions,
+  type JobBehind,
   type LastPartStart,
   type CheckedParts,
   type FinalizingStart,

@@ -267,6 +267,21 @@ export async function runScript<T = unknown>(
   keys: string[],
   args: (string | number | Buffer)[],
 ): Promise<T> {
+  return (await runScriptThen<T>(redis, script, keys, args)).answer;
+}
+
+/**
+ * runScript, calling `then` right after the script is sent (by SHA): a command `then` sends on
+ * the same connection reaches Redis behind it. Answers whether the script ran as sent (`inOrder`)
+ * or was sent again after NOSCRIPT, and so ran behind whatever `then` sent.
+ */
+export async function runScriptThen<T = unknown>(
+  redis: Redis | Cluster,
+  script: LuaScript,
+  keys: string[],
+  args: (string | number | Buffer)[],
+  then?: () => void,
+): Promise<{ answer: T; inOrder: boolean }> {
   if (keys.length !== script.numberOfKeys) {
     throw new Error(`script expects ${script.numberOfKeys} keys, got ${keys.length}`);
   }
@@ -275,11 +290,13 @@ export async function runScript<T = unknown>(
     sha = createHash('sha1').update(script.lua).digest('hex');
     shas.set(script, sha);
   }
+  const sent = redis.evalsha(sha, keys.length, ...keys, ...args);
+  then?.();
   try {
-    return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T;
+    return { answer: (await sent) as T, inOrder: true };
   } catch (err) {
     if (redisErrorPrefix(err) !== 'NOSCRIPT') throw err;
-    return (await redis.eval(script.lua, keys.length, ...keys, ...args)) as T;
+    return { answer: (await redis.eval(script.lua, keys.length, ...keys, ...args)) as T, inOrder: false };
   }
 }
 

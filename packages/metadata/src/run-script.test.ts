@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LuaScript, redisErrorPrefix, runScript } from './keys.js';
+import { type LuaScript, redisErrorPrefix, runScript, runScriptThen } from './keys.js';
 
 /** A script the server has never seen (a fresh body per run), so the first EVALSHA answers NOSCRIPT. */
 const script: LuaScript = {
@@ -45,5 +45,29 @@ describe('runScript', () => {
   it('passes on an error that is not NOSCRIPT', async () => {
     await redis.set(key, 'not a number');
     await expect(runScript(redis, script, [key], [])).rejects.toThrow(/not an integer/);
+  });
+
+  it('runScriptThen: a command sent by `then` on the same connection runs behind the script', async () => {
+    await redis.del(key);
+    await runScript(redis, script, [key], []); // the server holds the script now
+    let behind: Promise<string | null> | undefined;
+    const { answer, inOrder } = await runScriptThen<number>(redis, script, [key], [], () => {
+      behind = redis.get(key);
+    });
+    expect(answer).toBe(2);
+    expect(inOrder).toBe(true);
+    expect(await behind, 'the command behind saw the script done').toBe('2');
+  });
+
+  it('runScriptThen: a script sent again after NOSCRIPT ran behind what `then` sent, and says so', async () => {
+    const unseen: LuaScript = { numberOfKeys: 1, lua: `${script.lua}\n-- unseen ${Math.random()}` };
+    await redis.del(key);
+    let behind: Promise<string | null> | undefined;
+    const { answer, inOrder } = await runScriptThen<number>(redis, unseen, [key], [], () => {
+      behind = redis.get(key);
+    });
+    expect(answer).toBe(1);
+    expect(inOrder).toBe(false);
+    expect(await behind, 'the command behind ran before the script').toBeNull();
   });
 });

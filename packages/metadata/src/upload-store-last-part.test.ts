@@ -100,6 +100,47 @@ describe('UploadStore.commitLastPart and the round trips of a push', () => {
     expect(await stores.uploads.parts(ref.uploadId)).toEqual([part(0, 4, claim.partNumber)]);
   });
 
+  it('a job behind the completion: added right after the script, told whether the script queued the upload', async () => {
+    const order: string[] = [];
+    const behind = () => {
+      const job = {
+        connection: redis,
+        add: () => {
+          order.push('add');
+          // What the job's add would find, sent on the same connection right behind the script.
+          void redis.hget(stores.keys.upload(ref.uploadId), 'status').then((status) => order.push(`saw ${status}`));
+        },
+      } as { connection: Redis; add(): void; queuedAhead?: boolean };
+      return job;
+    };
+    const ref = await started();
+    const facts = { repositoryExists: true, linkedDigest: '' };
+    const empty = behind();
+    await expect(
+      stores.uploads.beginCompletion(
+        ref,
+        { jobId: 'job', layerDigests: [digest], jobBehind: empty },
+        Date.now(),
+        facts,
+      ),
+    ).rejects.toMatchObject({ code: 'EMPTY' });
+    expect(empty.queuedAhead, 'a refused completion queued nothing ahead of its job').toBe(false);
+
+    const claim = await stores.uploads.claimPart(ref, 0, 3, 4);
+    const queued = behind();
+    const options = { jobId: 'job', layerDigests: [digest], jobBehind: queued };
+    const start = await stores.uploads.commitLastPart(ref, claim, part(0, 4, claim.partNumber), '', options, facts);
+    expect(start).toEqual({ outcome: 'queued' });
+    expect(queued.queuedAhead).toBe(true);
+    await expect.poll(() => order).toEqual(['add', 'saw uploading', 'add', 'saw queued']);
+
+    // A later script of the same completion goes as before: the job is behind the first one only.
+    commands = [];
+    expect(await stores.uploads.beginCompletion(ref, options, Date.now(), facts)).toMatchObject({ outcome: 'already' });
+    expect(commands).toEqual(['evalsha']);
+    expect(order).toHaveLength(4);
+  });
+
   it('a part whose claim was taken over is not committed, and the completion does not begin', async () => {
     const ref = await started();
     const facts = { repositoryExists: true, linkedDigest: '' };

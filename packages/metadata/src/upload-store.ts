@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { MAX_PART_NUMBER, RefusedError, type RefusalRecord, readRefusalRecord } from '@longshore/domain';
 import type { Keys } from './keys.js';
-import { runScript } from './keys.js';
+import { type LuaScript, runScript, runScriptThen } from './keys.js';
 import { abortUpload } from './scripts/abort-upload.js';
 import { beginCompletion } from './scripts/begin-completion.js';
 import { claimPart } from './scripts/claim-part.js';
@@ -91,6 +91,22 @@ export interface CompletionOptions {
   jobId: string;
   layerDigests: string[];
   callbackUrl?: string;
+  /** The finalize job to add right behind the completion's script (see JobBehind). */
+  jobBehind?: JobBehind;
+}
+
+/**
+ * A finalize job added right behind the first script that may begin a completion, on the same
+ * connection (the queue's, on a single Redis), so Redis runs the script first and one AOF fsync
+ * covers both: a round trip less than adding it after the script's answer. The store sends the
+ * script on `connection`, calls `add` once, and says in `queuedAhead` whether that script, run
+ * as sent, is the one that queued the upload (so the job finds it queued).
+ */
+export interface JobBehind {
+  connection: Redis;
+  add(): void;
+  /** Set by the store once `add` was called: whether the script ahead of the job queued the upload. */
+  queuedAhead?: boolean;
 }
 
 /** The parts of an upload checked in the background (by their part numbers), good and bad. */
@@ -344,11 +360,12 @@ export class UploadStore {
     now: number,
   ): Promise<LastPartStart> {
     if (!facts.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
-    const [code, received, begun, detail] = await runScript<[string, string, string?, string?]>(
-      this.redis,
+    const [code, received, begun, detail] = await this.runCompletionScript<[string, string, string?, string?]>(
       script,
       [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId)],
       [...commitArgs, ...this.completionArgs(ref, options, facts, now)],
+      options.jobBehind,
+      ([first, , third]) => first === 'OK' && third === 'QUEUED',
     );
     if (code !== 'OK') return { outcome: 'not-committed', refusal: lostClaim(received, begun) };
     return this.completionStart(begun!, detail);
@@ -476,13 +493,32 @@ export class UploadStore {
     // The repository and its layer links are other slots': read first, then queue (see begin-completion.ts).
     const known = facts ?? (await this.completionFacts(ref.repositoryName, options.layerDigests));
     if (!known.repositoryExists) throw new RefusedError('REPOSITORY_NOT_FOUND');
-    const [code, detail] = await runScript<[string, string?]>(
-      this.redis,
+    const [code, detail] = await this.runCompletionScript<[string, string?]>(
       beginCompletion,
       [this.keys.upload(ref.uploadId)],
       this.completionArgs(ref, options, known, now),
+      options.jobBehind,
+      ([first]) => first === 'QUEUED',
     );
     return this.completionStart(code, detail);
+  }
+
+  /**
+   * Runs a script that may begin a completion: on the store's connection, or, with a `behind` job
+   * not added yet, on the job's connection with the job added right behind it (JobBehind).
+   */
+  private async runCompletionScript<T extends unknown[]>(
+    script: LuaScript,
+    keys: string[],
+    args: string[] | (string | number)[],
+    behind: JobBehind | undefined,
+    queued: (answer: T) => boolean,
+  ): Promise<T> {
+    if (!behind || behind.queuedAhead !== undefined) return runScript<T>(this.redis, script, keys, args);
+    behind.queuedAhead = false; // the job goes behind this script only
+    const { answer, inOrder } = await runScriptThen<T>(behind.connection, script, keys, args, behind.add);
+    behind.queuedAhead = inOrder && queued(answer);
+    return answer;
   }
 
   private completionArgs(ref: UploadRef, options: CompletionOptions, facts: CompletionFacts, now: number): string[] {

@@ -102,4 +102,44 @@ describe('FinalizeBatcher (group commit, the API side)', () => {
     await h.batcher.submit(upload(3));
     expect(h.sent).toEqual([['u3']]);
   });
+
+  it('a lone slot counts as in flight from the moment it is taken, and sends one job of one upload', async () => {
+    const h = harness({ maxUploads: 64, maxWaitMs: 60_000, maxInFlight: 1 });
+    const slot = h.batcher.takeSlot();
+    expect(slot).toBeDefined();
+    expect(h.batcher.jobsInFlight).toBe(1);
+    expect(h.batcher.takeSlot(), 'no second slot beyond maxInFlight').toBeUndefined();
+
+    const gathered = h.batcher.submit(upload(2));
+    await h.turn();
+    expect(h.sent, 'a completion arriving meanwhile gathers behind the slot').toEqual([]);
+
+    await slot!.send(upload(1));
+    expect(h.sent).toEqual([['u1']]);
+    await h.settleJob('u1');
+    await gathered;
+    expect(h.sent).toEqual([['u1'], ['u2']]);
+  });
+
+  it('a released slot stops counting at once, and releasing twice changes nothing', async () => {
+    const h = harness({ maxUploads: 64, maxWaitMs: 60_000, maxInFlight: 1 });
+    const slot = h.batcher.takeSlot()!;
+    const gathered = h.batcher.submit(upload(2));
+    await h.turn();
+    expect(h.sent).toEqual([]);
+    slot.release();
+    slot.release();
+    await gathered;
+    expect(h.sent, 'the gathered completion went once the slot was released').toEqual([['u2']]);
+    expect(h.batcher.jobsInFlight).toBe(1);
+  });
+
+  it('no slot while completions are gathering: they go first', async () => {
+    const h = harness({ maxUploads: 64, maxWaitMs: 60_000, maxInFlight: 2 });
+    const gathering = h.batcher.submit(upload(1));
+    expect(h.batcher.takeSlot()).toBeUndefined();
+    await gathering;
+    expect(h.batcher.takeSlot()).toBeDefined();
+    expect(h.batcher.jobsInFlight).toBe(2);
+  });
 });

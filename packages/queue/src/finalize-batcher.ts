@@ -16,12 +16,28 @@ export interface FinalizeBatcherDeps {
   /** Adds one finalize job carrying `uploads`; resolves once it is in the queue. */
   send(uploads: FinalizeUpload[]): Promise<unknown>;
   /**
-   * Resolves once every upload of a sent job has settled (or it is given up on): the job is
-   * then no longer in flight. Called before `send`, so no settlement can be missed.
+   * Resolves once every upload of a sent job has settled (or it is given up on, or `signal`
+   * aborts): the job is then no longer in flight. Called before `send`, so no settlement can be
+   * missed.
    */
-  settled(uploadIds: string[]): Promise<unknown>;
+  settled(uploadIds: string[], signal?: AbortSignal): Promise<unknown>;
   /** Each job's size, as sent (the `longshore_finalize_batch_size` histogram). */
   sent?(size: number): void;
+}
+
+/**
+ * A place for one lone completion's job among this process's jobs in flight, taken before its
+ * completion's script is sent, so the job can be added right behind the script (see
+ * UploadService.handOver) instead of after its answer.
+ */
+export interface LoneSlot {
+  /** Adds the job carrying `upload` (once); resolves once it is in the queue. */
+  send(upload: FinalizeUpload): Promise<void>;
+  /**
+   * The slot's job will not carry a fresh completion (refused, joined, or never sent): it stops
+   * counting as in flight at once. Idempotent.
+   */
+  release(): void;
 }
 
 interface Pending {
@@ -59,6 +75,39 @@ export class FinalizeBatcher {
       this.gathering.push({ upload, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * A slot for a lone completion's job, when this process would send it at once anyway: nothing
+   * is gathering and fewer than `maxInFlight` jobs are in flight. Undefined otherwise (submit
+   * it). The slot counts as in flight until its job settles or it is released.
+   */
+  takeSlot(): LoneSlot | undefined {
+    if (this.gathering.length > 0 || this.inFlight >= this.limits.maxInFlight) return undefined;
+    this.inFlight++;
+    const stop = new AbortController();
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      stop.abort();
+      this.inFlight--;
+      this.schedule();
+    };
+    let sent: Promise<void> | undefined;
+    return {
+      send: (upload) => {
+        if (sent) return sent;
+        const settled = this.deps.settled([upload.uploadId], stop.signal);
+        sent = this.deps.send([upload]).then(() => {
+          this.deps.sent?.(1);
+          settled.then(release, release);
+        });
+        sent.catch(release);
+        return sent;
+      },
+      release,
+    };
   }
 
   /** Jobs of this process queued or running now. */
@@ -133,8 +182,8 @@ export function createFinalizeBatcher(
   const noRead = async () => false;
   return new FinalizeBatcher(limits, {
     send: (uploads) => queue.add(uploads),
-    settled: (uploadIds) =>
-      Promise.all(uploadIds.map((id) => waiter.waitFor(id, finished, settleWaitMs, undefined, noRead, false))),
+    settled: (uploadIds, signal) =>
+      Promise.all(uploadIds.map((id) => waiter.waitFor(id, finished, settleWaitMs, signal, noRead, false))),
     ...(sent ? { sent } : {}),
   });
 }

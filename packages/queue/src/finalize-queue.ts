@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { RefusalRecord } from '@longshore/domain';
@@ -99,6 +100,13 @@ export interface FinalizeQueue {
    */
   recover(upload: FinalizeUpload): Promise<string>;
   /**
+   * Removes the lone job `jobId` added right behind a completion that was then refused (see
+   * UploadService.handOver), so the upload's id is free for its fresh completion later. A job a
+   * worker holds is waited for (it finds the upload not queued and ends at once), a few times at
+   * most. Best effort: whether it was removed (or was not there).
+   */
+  withdraw(jobId: string): Promise<boolean>;
+  /**
    * Whether the job is dead: failed (BullMQ's stall check gives up on a job that stalled too
    * often, and nothing settles its uploads) or gone, so nothing will finalize what it owns.
    */
@@ -106,6 +114,10 @@ export interface FinalizeQueue {
   readonly queue: Queue<FinalizeJobData, FinalizeJobResult>;
   close(): Promise<void>;
 }
+
+/** How often, and how far apart, a withdrawn job a worker holds is tried again (see FinalizeQueue.withdraw). */
+const WITHDRAW_ATTEMPTS = 20;
+const WITHDRAW_RETRY_MS = 25;
 
 /** `onError` receives the queue's connection errors (without it BullMQ prints them on stderr). */
 export function createFinalizeQueue(
@@ -135,6 +147,13 @@ export function createFinalizeQueue(
           : `${finalizeRecoveryJobId(upload.uploadId)}-${createHash('sha256').update(upload.takeOver).digest('hex').slice(0, 12)}`;
       await queue.add(FINALIZE_JOB, { uploads: [upload] }, { jobId });
       return jobId;
+    },
+    async withdraw(jobId) {
+      for (let attempt = 0; attempt < WITHDRAW_ATTEMPTS; attempt++) {
+        if ((await queue.remove(jobId)) === 1 || (await queue.getJobState(jobId)) === 'unknown') return true;
+        await setTimeout(WITHDRAW_RETRY_MS);
+      }
+      return false;
     },
     async isDead(jobId) {
       const state = await queue.getJobState(jobId);

@@ -18,6 +18,7 @@ export {
   createFinalizeBatcher,
   type FinalizeBatchLimits,
   type FinalizeBatcherDeps,
+  type LoneSlot,
 } from './finalize-batcher.js';
 export {
   createRedisConnection,

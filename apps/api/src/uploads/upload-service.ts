@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { Redis } from 'ioredis';
 import {
   INLINE_HASH_MAX_BYTES,
   InvalidLayerException,
@@ -15,6 +16,7 @@ import {
   type CompletionFacts,
   type CompletionOptions,
   type CompletionStart,
+  type JobBehind,
   type LastPartStart,
   type PartClaim,
   type PartRecord,
@@ -34,6 +36,7 @@ import {
   type CompletionWaiter,
   type FinalizeBatcher,
   type FinalizeQueue,
+  type FinalizeUpload,
   type VerifyPartJobData,
   type VerifyQueue,
 } from '@longshore/queue';
@@ -104,6 +107,16 @@ export interface UploadServiceDeps {
   bootId?: string | undefined;
   /** Bytes of streamed parts one flush job covers (PART_FLUSH_BATCH_BYTES; default FLUSH_BATCH_BYTES). */
   flushBatchBytes?: number;
+  /**
+   * On a single Redis: a lone completion's script goes on the queue's connection with its
+   * finalize job right behind it (JobBehind), in a slot of the batcher's; a job behind a script
+   * that refused the completion is withdrawn. Absent (a Redis Cluster): the job is added after.
+   */
+  jobBehind?: {
+    connection: Redis;
+    slots: Pick<FinalizeBatcher, 'takeSlot'>;
+    queue: Pick<FinalizeQueue, 'withdraw'>;
+  };
   events?: UploadEvents;
 }
 
@@ -560,27 +573,35 @@ export class UploadService {
     lastPart?: LastPart | UnclaimedPart,
   ): Promise<{ status: UploadStatus; fresh: boolean }> {
     const { uploads, queue, batcher } = this.deps;
-    const options: CompletionOptions = {
-      jobId: finalizeJobId(request.uploadId),
-      layerDigests: request.layerDigests,
-      ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
-    };
-    const start = await (lastPart && facts
-      ? 'claim' in lastPart
-        ? this.commitLastPart(request, options, facts, lastPart)
-        : this.commitUnclaimedLastPart(request, options, facts, lastPart)
-      : uploads.beginCompletion(request, options, Date.now(), facts)
-    ).catch((err: unknown) => this.discardIfDead(request, err));
     const upload = {
       uploadId: request.uploadId,
       repositoryName: request.repositoryName,
       registryId: request.registryId,
       layerDigests: request.layerDigests,
     };
+    const behind = this.jobBehind(upload);
+    const options: CompletionOptions = {
+      jobId: finalizeJobId(request.uploadId),
+      layerDigests: request.layerDigests,
+      ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+      ...(behind ? { jobBehind: behind.job } : {}),
+    };
+    let start: CompletionStart;
+    try {
+      start = await (lastPart && facts
+        ? 'claim' in lastPart
+          ? this.commitLastPart(request, options, facts, lastPart)
+          : this.commitUnclaimedLastPart(request, options, facts, lastPart)
+        : uploads.beginCompletion(request, options, Date.now(), facts));
+    } catch (err) {
+      await behind?.refused(err);
+      return this.discardIfDead(request, err);
+    }
     if (start.outcome === 'queued') {
-      await batcher.submit(upload);
+      await (behind ? behind.queued() : batcher.submit(upload));
       return { status: 'queued', fresh: true };
     }
+    behind?.slot.release();
     // A joiner of an upload still queued adds the upload's own recovery job (idempotent by id),
     // in case the process that queued it died before its batch was added. Should the batch run
     // too, the first job to start the upload finalizes it, the other skips it.
@@ -591,6 +612,45 @@ export class UploadService {
       if (owner !== undefined && (await queue.isDead(owner))) await queue.recover({ ...upload, takeOver: owner });
     }
     return { status: start.status, fresh: false };
+  }
+
+  /**
+   * The finalize job of a lone completion, to go right behind its script (JobBehind), when this
+   * process would send the job at once anyway; undefined otherwise. `queued`: the completion
+   * queued the upload; resolves once a job carrying it is in the queue (the recovery job too,
+   * should the job behind have run ahead of the script that queued it). `refused`: the script
+   * threw; a refusal's job is withdrawn, so the upload's job id is free for a later completion.
+   */
+  private jobBehind(upload: FinalizeUpload) {
+    const { jobBehind } = this.deps;
+    const slot = jobBehind?.slots.takeSlot();
+    if (!jobBehind || !slot) return undefined;
+    let sent: Promise<void> | undefined;
+    const job: JobBehind = {
+      connection: jobBehind.connection,
+      add: () => {
+        sent = slot.send(upload);
+        sent.catch(() => undefined); // waited for by queued() or refused()
+      },
+    };
+    return {
+      job,
+      slot,
+      queued: async () => {
+        if (!sent) {
+          slot.release();
+          return this.deps.batcher.submit(upload);
+        }
+        await sent;
+        if (!job.queuedAhead) await this.deps.queue.recover(upload);
+      },
+      refused: async (err: unknown) => {
+        slot.release();
+        if (sent && err instanceof RefusedError && (await sent.then(() => true).catch(() => false))) {
+          await jobBehind.queue.withdraw(finalizeJobId(upload.uploadId)).catch(() => false);
+        }
+      },
+    };
   }
 
   /**
