@@ -168,7 +168,9 @@ export class UploadService {
   /**
    * Starts an upload. `policy` fixes its part sizes for good (default: the ECR policy,
    * MIN_PART_SIZE..MAX_PART_SIZE; the OCI door passes 0..MAX_LAYER_SIZE). A caller that has just
-   * read the repository (create-on-push) passes its record, so it is not read twice.
+   * read the repository (create-on-push) passes its record, so it is not read twice; otherwise
+   * the repository is read by the upload record's own script where that can be done
+   * (initiateInRepository: one round trip for both), and read first where not.
    */
   async initiate(
     repositoryName: string,
@@ -176,6 +178,10 @@ export class UploadService {
     policy?: PartPolicy,
     known?: RepositoryRecord,
   ): Promise<UploadRecord> {
+    if (!known) {
+      const started = await this.initiateInRepository(repositoryName, registryId, policy);
+      if (started) return started;
+    }
     const repository =
       known?.repositoryName === repositoryName ? known : await this.deps.repositories.require(repositoryName);
     const uploadId = randomUUID();
