@@ -29,6 +29,25 @@ export interface UploadLimits {
   statusRetentionSeconds: number;
 }
 
+/**
+ * What a part written without a claim is judged and written from (unclaimedPartNumber): the
+ * upload's record as read, or as the process that last wrote it left it (see commitUnclaimedPart).
+ */
+export type UnclaimedPartStart = Pick<
+  UploadRecord,
+  | 'uploadId'
+  | 'repositoryName'
+  | 'registryId'
+  | 'status'
+  | 'partInFlight'
+  | 'storageSession'
+  | 'nextPartNumber'
+  | 'maxPartSize'
+  | 'partsReceived'
+  | 'bytesReceived'
+  | 'hashState'
+>;
+
 export interface UploadRef {
   uploadId: string;
   repositoryName: string;
@@ -264,7 +283,8 @@ export class UploadStore {
     }
   }
 
-  private async repositoryExists(repositoryName: string): Promise<boolean> {
+  /** Whether `repositoryName` exists (one `HEXISTS`; partStart reads it with the record). */
+  async repositoryExists(repositoryName: string): Promise<boolean> {
     return (await this.redis.hexists(this.keys.repositories, repositoryName)) === 1;
   }
 
@@ -373,7 +393,7 @@ export class UploadStore {
    * limit a claim checks. Undefined otherwise: the part goes the claimed way, whose refusals are
    * the ones a part has always had.
    */
-  unclaimedPartNumber(record: UploadRecord | undefined, ref: UploadRef, first: number, length: number) {
+  unclaimedPartNumber(record: UnclaimedPartStart | undefined, ref: UploadRef, first: number, length: number) {
     if (!record || record.repositoryName !== ref.repositoryName || record.registryId !== ref.registryId) return;
     if (record.status !== 'uploading' || record.partInFlight || !record.storageSession) return;
     const partNumber = record.nextPartNumber + 1;

@@ -25,6 +25,7 @@ import {
   type UploadRef,
   type UploadStatus,
   type UploadStore,
+  type UnclaimedPartStart,
 } from '@longshore/metadata';
 
 /** The upload vocabulary the doors speak, from the service (doors do not import the stores). */
@@ -56,6 +57,7 @@ import type { IngestHeapGrowth } from './ingest-heap-growth.js';
 import { largePartsBootMarked, writeClaimedPart, type StoredPart } from './part-writer.js';
 import { FLUSH_BATCH_BYTES, PartFlushBatches } from './part-flush-batches.js';
 import { readSmallBody } from './small-body.js';
+import { UploadsLeftHere, unclaimedPartStartOf } from './uploads-left-here.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
 export const ECR_PART_SIZE = 10_485_760;
@@ -147,6 +149,8 @@ const terminal = (record: UploadAnnouncement | undefined) => !record || isUpload
 /** An upload's life from the API's side: initiate, parts, and the hand-over to the queue. */
 export class UploadService {
   private readonly flushBatches: PartFlushBatches;
+  /** The uploads this process initiated or wrote a part of last, as it left them (see uploadUnclaimed). */
+  private readonly leftHere = new UploadsLeftHere();
 
   constructor(private readonly deps: UploadServiceDeps) {
     this.flushBatches = new PartFlushBatches(deps.flushBatchBytes ?? FLUSH_BATCH_BYTES);
@@ -177,6 +181,7 @@ export class UploadService {
     const started = planned
       ? await this.recordWhileCreating(planned, record(planned), options)
       : await record(await this.deps.storage.createUpload(uploadId, options));
+    this.leftHere.leave(unclaimedPartStartOf(started));
     this.deps.events?.started?.();
     return started;
   }
@@ -216,6 +221,7 @@ export class UploadService {
       if (isRefusal(err, 'REPOSITORY_NOT_FOUND')) return undefined;
       throw err;
     }
+    this.leftHere.leave(unclaimedPartStartOf(started));
     this.deps.events?.started?.();
     return started;
   }
@@ -283,6 +289,11 @@ export class UploadService {
    * read (UploadStore.commitUnclaimedPart). Undefined when the part is not one for this way, or
    * its commit was refused (its file then removed): the caller goes the claimed way.
    *
+   * When this process initiated the upload or wrote its last part, the part starts from the
+   * upload as this process left it (UploadsLeftHere) instead of the read: only the repository's
+   * existence is read, while the part is written (uploadAsLeft). A stale entry is refused at
+   * commit like a stale read, and the part then goes on as it would have without the entry.
+   *
    * Large parts too when their memory is shared (the ECR door's, decoded into a decode slot and
    * staged as they arrived): one client sends its parts one after another, and the claim's
    * fsynced write was ~1.5 ms of each 10 MiB part's answer (ecr25). A part refused at commit costs
@@ -291,12 +302,45 @@ export class UploadService {
    * nothing left to write.
    */
   private async uploadUnclaimed(part: PartUpload): Promise<number | undefined> {
+    const left = this.leftHere.take(part.uploadId);
     if (!this.unclaimable(part)) return undefined;
+    if (left) {
+      const received = await this.uploadAsLeft(part, left);
+      if (received !== undefined) return received;
+    }
     const { record, repositoryExists } = await this.deps.uploads.partStart(part);
     if (!repositoryExists) return undefined;
     const written = await this.writeUnclaimed(part, record);
+    return written && (await this.commitUnclaimed(written, record!));
+  }
+
+  /**
+   * uploadUnclaimed from the upload as this process `left` it: the part is written while the
+   * repository's existence is read (partStart's other half), and committed if it exists.
+   * Undefined, with the part's file removed and nothing committed, when the entry offers no part
+   * number, the write fails, the repository is gone (or its read failed) or the commit is refused.
+   */
+  private async uploadAsLeft(
+    part: PartUpload & { data: Uint8Array },
+    left: UnclaimedPartStart,
+  ): Promise<number | undefined> {
+    const exists = this.deps.uploads.repositoryExists(part.repositoryName).catch(() => false);
+    const [written, repositoryExists] = await Promise.all([this.writeUnclaimed(part, left), exists]);
     if (!written) return undefined;
-    const { partNumber, stored } = written;
+    if (!repositoryExists) {
+      await this.removeUnclaimed(written);
+      return undefined;
+    }
+    return this.commitUnclaimed(written, left);
+  }
+
+  /**
+   * Commits a part written without a claim from `start` (see commitUnclaimedPart): the last byte
+   * received, with the upload remembered as this process leaves it; undefined when refused (the
+   * part's file removed).
+   */
+  private async commitUnclaimed(written: UnclaimedPart, start: UnclaimedPartStart): Promise<number | undefined> {
+    const { part, partNumber, stored } = written;
     const committed = await this.deps.uploads.commitUnclaimedPart(
       part,
       partNumber,
@@ -307,6 +351,14 @@ export class UploadService {
       await this.removeUnclaimed(written);
       return undefined;
     }
+    this.leftHere.leave({
+      ...unclaimedPartStartOf(start),
+      bytesReceived: part.partFirstByte + stored.size,
+      partsReceived: start.partsReceived + 1,
+      nextPartNumber: partNumber,
+      hashState: stored.hashes.layerState,
+      partInFlight: false,
+    });
     await this.partStored(part, written, stored);
     return part.partFirstByte + stored.size - 1;
   }
@@ -334,7 +386,7 @@ export class UploadService {
    */
   private async writeUnclaimed(
     part: PartUpload & { data: Uint8Array },
-    record: UploadRecord | undefined,
+    record: UnclaimedPartStart | undefined,
   ): Promise<UnclaimedPart | undefined> {
     const size = part.data.byteLength;
     const partNumber = this.deps.uploads.unclaimedPartNumber(record, part, part.partFirstByte, size);
