@@ -117,7 +117,7 @@ describe("the API's Redis round trips per push", () => {
     expect(writes[0]!.source).toBe('lua');
   });
 
-  it('the ECR door: a small part of an upload this process left reads only the repository check, then commits without a claim; a completion reads its checks together', async () => {
+  it('the ECR door: a small part of an upload this process left is committed by one script, no read; a completion reads its checks together', async () => {
     const repositoryName = 'round-trips/ecr';
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
     // Parts other than the last are at least 5 MiB (ECR's minimum); the first's memory is the door's decode slot.
@@ -138,9 +138,10 @@ describe("the API's Redis round trips per push", () => {
           );
         })
       ).map((c) => c.command);
-    // The upload as initiate left it, then as the first part's commit left it: no record read.
-    expect(await partCommands(0, half - 1)).toEqual(['hexists', 'evalsha']);
-    expect(await partCommands(half, layer.bytes.length - 1)).toEqual(['hexists', 'evalsha']);
+    // The upload as initiate left it, then as the first part's commit left it: no record read,
+    // the repository checked by the commit's own script.
+    expect(await partCommands(0, half - 1)).toEqual(['evalsha']);
+    expect(await partCommands(half, layer.bytes.length - 1)).toEqual(['evalsha']);
 
     const completion = await commandsOf(uploadId!, repositoryName, async () => {
       await longshore.ecr.send(

@@ -11,6 +11,7 @@ import { commitPart } from './scripts/commit-part.js';
 import { commitUnclaimedLastPart, commitUnclaimedPart } from './scripts/commit-unclaimed-part.js';
 import { initiateUpload } from './scripts/initiate-upload.js';
 import { initiateInRepository } from './single-redis/initiate-in-repository.js';
+import { commitUnclaimedPartInRepository } from './single-redis/commit-unclaimed-part-in-repository.js';
 import type { RepositoryRecord } from './repository-store.js';
 import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
@@ -148,7 +149,10 @@ export class UploadStore {
     return parseUploadRecord(fields)!;
   }
 
-  /** Whether initiateInRepository can read the repository with the record (a single Redis). */
+  /**
+   * Whether initiateInRepository and commitUnclaimedPartInRepository can read the repository in
+   * the upload's own script (a single Redis).
+   */
   get initiatesInRepository(): boolean {
     return !(this.redis instanceof Cluster);
   }
@@ -426,6 +430,30 @@ export class UploadStore {
       this.unclaimedArgs(ref, partNumber, part, hashState, now),
     );
     return code === 'OK';
+  }
+
+  /**
+   * commitUnclaimedPart, only if the upload's repository exists, checked by the same script (see
+   * commit-unclaimed-part-in-repository.ts): 'committed'; 'refused' as commitUnclaimedPart refuses;
+   * 'no-repository' with nothing written. On a single Redis only (initiatesInRepository): on a
+   * Redis Cluster the repository is another slot's, and this throws.
+   */
+  async commitUnclaimedPartInRepository(
+    ref: UploadRef,
+    partNumber: number,
+    part: PartRecord,
+    hashState: string,
+    now = Date.now(),
+  ): Promise<'committed' | 'refused' | 'no-repository'> {
+    if (!this.initiatesInRepository) throw new Error('commitUnclaimedPartInRepository needs a single Redis');
+    const [code] = await runScript<[string]>(
+      this.redis,
+      commitUnclaimedPartInRepository,
+      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId), this.keys.repositories],
+      this.unclaimedArgs(ref, partNumber, part, hashState, now),
+    );
+    if (code === 'NO_REPOSITORY') return 'no-repository';
+    return code === 'OK' ? 'committed' : 'refused';
   }
 
   /**

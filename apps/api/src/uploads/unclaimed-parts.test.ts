@@ -210,13 +210,26 @@ describe('UploadService: parts in memory committed without a claim', () => {
     expect(sha256(await readFile(path.join(partsDir(uploadId), '1')))).toBe(expected);
   });
 
-  it.each(SIZES)(
-    'two writers of the same $kind part: the one whose commit comes second loses, its file is removed, both are answered as accepted',
-    async ({ bytes: size, policy }) => {
+  /**
+   * The two ways a writer without a claim starts: from a record read (the upload initiated by
+   * another process), and from the upload as its own process left it (initiated by it), whose
+   * commit is commitUnclaimedPartInRepository.
+   */
+  const WAYS = SIZES.flatMap((size) => [
+    { ...size, way: 'read', commit: 'commitUnclaimedPart' as const },
+    { ...size, way: 'left', commit: 'commitUnclaimedPartInRepository' as const },
+  ]);
+  /** The upload `first` writes a part of: initiated by itself (way 'left') or by another process. */
+  const initiatedFor = (way: string, first: UploadService, policy?: PartPolicy) =>
+    (way === 'left' ? first : service()).initiate(repositoryName, REGISTRY, policy);
+
+  it.each(WAYS)(
+    'two writers of the same $kind part ($way): the one whose commit comes second loses, its file is removed, both are answered as accepted',
+    async ({ bytes: size, policy, way, commit }) => {
       const held = gate();
-      const first = service(holding(stores.uploads, 'commitUnclaimedPart', held));
+      const first = service(holding(stores.uploads, commit, held));
       const second = service();
-      const { uploadId } = await first.initiate(repositoryName, REGISTRY, policy);
+      const { uploadId } = await initiatedFor(way, first, policy);
       const bytes = partBytes(2 * size);
       // The first writer has written number 1 and is held before its commit.
       const firstAnswer = first.uploadPart(partOf(uploadId, bytes));
@@ -235,13 +248,13 @@ describe('UploadService: parts in memory committed without a claim', () => {
     },
   );
 
-  it.each(SIZES)(
-    'two writers of the same offset with different $kind parts: exactly one lands, the other hears where the upload stands',
-    async ({ bytes: size, policy }) => {
+  it.each(WAYS)(
+    'two writers of the same offset with different $kind parts ($way): exactly one lands, the other hears where the upload stands',
+    async ({ bytes: size, policy, way, commit }) => {
       const held = gate();
-      const first = service(holding(stores.uploads, 'commitUnclaimedPart', held));
+      const first = service(holding(stores.uploads, commit, held));
       const second = service();
-      const { uploadId } = await first.initiate(repositoryName, REGISTRY, policy);
+      const { uploadId } = await initiatedFor(way, first, policy);
       const mine = partBytes(2 * size);
       const theirs = partBytes(2 * size);
       const firstAnswer = first.uploadPart(partOf(uploadId, mine));
@@ -323,22 +336,25 @@ describe('UploadService: parts in memory committed without a claim', () => {
     expect(await readFile(path.join(partsDir(uploadId), String(committed!.partNumber)))).toEqual(bytes);
   });
 
-  it('a part of an upload aborted after its read: refused as the claimed way refuses, no file left', async () => {
-    const held = gate();
-    const core = service(holding(stores.uploads, 'commitUnclaimedPart', held));
-    const { uploadId } = await core.initiate(repositoryName, REGISTRY);
-    const answer = core.uploadPart(partOf(uploadId, randomBytes(4 * KiB)));
-    await held.reached;
-    expect(await filesOf(uploadId)).toEqual(['1']);
-    await service().abort(ref(uploadId));
-    held.open();
-    await expect(answer).rejects.toBeInstanceOf(UploadNotFoundException);
-    expect(await filesOf(uploadId)).toEqual([]);
-    expect(await stores.uploads.get(uploadId)).toBeUndefined();
-    // The session is gone: nothing of the upload stays on disk.
-    const session = sessionFromJson(JSON.stringify({ uploadId, state: {} }), uploadId);
-    await expect(storage.partReader(session, 1)).rejects.toThrow();
-  });
+  it.each(WAYS.filter((w) => w.kind === 'small'))(
+    'a part of an upload aborted after its start ($way): refused as the claimed way refuses, no file left',
+    async ({ way, commit }) => {
+      const held = gate();
+      const core = service(holding(stores.uploads, commit, held));
+      const { uploadId } = await initiatedFor(way, core);
+      const answer = core.uploadPart(partOf(uploadId, randomBytes(4 * KiB)));
+      await held.reached;
+      expect(await filesOf(uploadId)).toEqual(['1']);
+      await service().abort(ref(uploadId));
+      held.open();
+      await expect(answer).rejects.toBeInstanceOf(UploadNotFoundException);
+      expect(await filesOf(uploadId)).toEqual([]);
+      expect(await stores.uploads.get(uploadId)).toBeUndefined();
+      // The session is gone: nothing of the upload stays on disk.
+      const session = sessionFromJson(JSON.stringify({ uploadId, state: {} }), uploadId);
+      await expect(storage.partReader(session, 1)).rejects.toThrow();
+    },
+  );
 
   it('parts of an upload this process initiated or last wrote start from it as left: no record read, the hash state carried', async () => {
     const { uploads, calls: reads } = counting('partStart');

@@ -289,10 +289,11 @@ export class UploadService {
    * read (UploadStore.commitUnclaimedPart). Undefined when the part is not one for this way, or
    * its commit was refused (its file then removed): the caller goes the claimed way.
    *
-   * When this process initiated the upload or wrote its last part, the part starts from the
-   * upload as this process left it (UploadsLeftHere) instead of the read: only the repository's
-   * existence is read, while the part is written (uploadAsLeft). A stale entry is refused at
-   * commit like a stale read, and the part then goes on as it would have without the entry.
+   * When this process initiated the upload or wrote its last part, on a single Redis, the part
+   * starts from the upload as this process left it (UploadsLeftHere) instead of the read, and its
+   * commit checks the repository too (uploadAsLeft): one round trip. A stale entry, or a
+   * repository gone, is refused at commit with nothing written, and the part then goes on as it
+   * would have without the entry.
    *
    * Large parts too when their memory is shared (the ECR door's, decoded into a decode slot and
    * staged as they arrived): one client sends its parts one after another, and the claim's
@@ -304,53 +305,60 @@ export class UploadService {
   private async uploadUnclaimed(part: PartUpload): Promise<number | undefined> {
     const left = this.leftHere.take(part.uploadId);
     if (!this.unclaimable(part)) return undefined;
-    if (left) {
+    if (left && this.deps.uploads.initiatesInRepository) {
       const received = await this.uploadAsLeft(part, left);
       if (received !== undefined) return received;
     }
     const { record, repositoryExists } = await this.deps.uploads.partStart(part);
     if (!repositoryExists) return undefined;
     const written = await this.writeUnclaimed(part, record);
-    return written && (await this.commitUnclaimed(written, record!));
+    if (!written) return undefined;
+    const committed = await this.deps.uploads.commitUnclaimedPart(
+      part,
+      written.partNumber,
+      partRecordOf(part, written.partNumber, written.stored),
+      written.stored.hashes.layerState,
+    );
+    return this.afterUnclaimedCommit(written, record!, committed);
   }
 
   /**
-   * uploadUnclaimed from the upload as this process `left` it: the part is written while the
-   * repository's existence is read (partStart's other half), and committed if it exists.
-   * Undefined, with the part's file removed and nothing committed, when the entry offers no part
-   * number, the write fails, the repository is gone (or its read failed) or the commit is refused.
+   * uploadUnclaimed from the upload as this process `left` it, with no read: the part is written
+   * and committed by one script that also checks the repository exists
+   * (UploadStore.commitUnclaimedPartInRepository). Undefined, with the part's file removed and
+   * nothing committed, when the entry offers no part number, the write fails, or the commit is
+   * refused (the upload is no longer as left, or its repository is gone).
    */
   private async uploadAsLeft(
     part: PartUpload & { data: Uint8Array },
     left: UnclaimedPartStart,
   ): Promise<number | undefined> {
-    const exists = this.deps.uploads.repositoryExists(part.repositoryName).catch(() => false);
-    const [written, repositoryExists] = await Promise.all([this.writeUnclaimed(part, left), exists]);
+    const written = await this.writeUnclaimed(part, left);
     if (!written) return undefined;
-    if (!repositoryExists) {
-      await this.removeUnclaimed(written);
-      return undefined;
-    }
-    return this.commitUnclaimed(written, left);
+    const outcome = await this.deps.uploads.commitUnclaimedPartInRepository(
+      part,
+      written.partNumber,
+      partRecordOf(part, written.partNumber, written.stored),
+      written.stored.hashes.layerState,
+    );
+    return this.afterUnclaimedCommit(written, left, outcome === 'committed');
   }
 
   /**
-   * Commits a part written without a claim from `start` (see commitUnclaimedPart): the last byte
-   * received, with the upload remembered as this process leaves it; undefined when refused (the
+   * After the commit of a part written without a claim from `start`: the last byte received, with
+   * the upload remembered as this process leaves it; undefined when it was not committed (the
    * part's file removed).
    */
-  private async commitUnclaimed(written: UnclaimedPart, start: UnclaimedPartStart): Promise<number | undefined> {
-    const { part, partNumber, stored } = written;
-    const committed = await this.deps.uploads.commitUnclaimedPart(
-      part,
-      partNumber,
-      partRecordOf(part, partNumber, stored),
-      stored.hashes.layerState,
-    );
+  private async afterUnclaimedCommit(
+    written: UnclaimedPart,
+    start: UnclaimedPartStart,
+    committed: boolean,
+  ): Promise<number | undefined> {
     if (!committed) {
       await this.removeUnclaimed(written);
       return undefined;
     }
+    const { part, partNumber, stored } = written;
     this.leftHere.leave({
       ...unclaimedPartStartOf(start),
       bytesReceived: part.partFirstByte + stored.size,
