@@ -7,7 +7,7 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, randomLayer } from '../support/layer-data.js';
-import { startLongshore, type Longshore } from '../support/longshore-harness.js';
+import { ecrClient, startLongshore, type Longshore } from '../support/longshore-harness.js';
 import { redisClientsOf } from '../support/process-redis-clients.js';
 import { RedisMonitor } from '../support/redis-monitor.js';
 
@@ -41,10 +41,13 @@ describe("the API's Redis round trips per push", () => {
    * layer links) while `act` ran, in the order Redis ran them. MONITOR delivers lines after the
    * commands ran: a marker sent afterwards, once seen, says every earlier line is in.
    */
-  async function commandsOf(uploadId: string, repositoryName: string, act: () => Promise<void>) {
-    const api = new Set(
-      (await redisClientsOf(longshore.api.child.pid!, redis, longshore.redisUrl)).map((client) => client.addr),
-    );
+  async function commandsOf(
+    uploadId: string,
+    repositoryName: string,
+    act: () => Promise<void>,
+    apiPid = longshore.api.child.pid!,
+  ) {
+    const api = new Set((await redisClientsOf(apiPid, redis, longshore.redisUrl)).map((client) => client.addr));
     monitor.commands.length = 0;
     await act();
     const echo = `round-trips-marker-${++marker}`;
@@ -114,25 +117,31 @@ describe("the API's Redis round trips per push", () => {
     expect(writes[0]!.source).toBe('lua');
   });
 
-  it('the ECR door: a small part reads the upload with the repository check, then commits without a claim; a completion reads its checks together', async () => {
+  it('the ECR door: a small part of an upload this process left is committed by one script, no read; a completion reads its checks together', async () => {
     const repositoryName = 'round-trips/ecr';
     await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
-    const layer = randomLayer(64 * 1024);
+    // Parts other than the last are at least 5 MiB (ECR's minimum); the first's memory is the door's decode slot.
+    const half = 5 * 1024 * 1024;
+    const layer = randomLayer(half + 64 * 1024);
     const { uploadId } = await longshore.ecr.send(new InitiateLayerUploadCommand({ repositoryName }));
-    const part = await commandsOf(uploadId!, repositoryName, async () => {
-      await longshore.ecr.send(
-        new UploadLayerPartCommand({
-          repositoryName,
-          uploadId,
-          partFirstByte: 0,
-          partLastByte: layer.bytes.length - 1,
-          layerPartBlob: layer.bytes,
-        }),
-      );
-    });
-    const names = part.map((c) => c.command);
-    expect(names.slice(0, 2).sort()).toEqual(['hexists', 'hgetall']);
-    expect(names.slice(2)).toEqual(['evalsha']);
+    const partCommands = async (first: number, last: number) =>
+      (
+        await commandsOf(uploadId!, repositoryName, async () => {
+          await longshore.ecr.send(
+            new UploadLayerPartCommand({
+              repositoryName,
+              uploadId,
+              partFirstByte: first,
+              partLastByte: last,
+              layerPartBlob: layer.bytes.subarray(first, last + 1),
+            }),
+          );
+        })
+      ).map((c) => c.command);
+    // The upload as initiate left it, then as the first part's commit left it: no record read,
+    // the repository checked by the commit's own script.
+    expect(await partCommands(0, half - 1)).toEqual(['evalsha']);
+    expect(await partCommands(half, layer.bytes.length - 1)).toEqual(['evalsha']);
 
     const completion = await commandsOf(uploadId!, repositoryName, async () => {
       await longshore.ecr.send(
@@ -142,5 +151,35 @@ describe("the API's Redis round trips per push", () => {
     const critical = untilQueued(completion);
     expect(critical.slice(0, 2).sort()).toEqual(['hexists', 'hmget']);
     expect(critical.slice(2)).toEqual(['evalsha']);
+  });
+
+  it('the ECR door: a small part arriving at another API process reads the upload with the repository check', async () => {
+    const repositoryName = 'round-trips/ecr-other-process';
+    await longshore.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+    const other = await longshore.startApi();
+    const otherEcr = ecrClient(`http://127.0.0.1:${other.port}`);
+    const layer = randomLayer(64 * 1024);
+    const { uploadId } = await longshore.ecr.send(new InitiateLayerUploadCommand({ repositoryName }));
+    const part = await commandsOf(
+      uploadId!,
+      repositoryName,
+      async () => {
+        await otherEcr.send(
+          new UploadLayerPartCommand({
+            repositoryName,
+            uploadId,
+            partFirstByte: 0,
+            partLastByte: layer.bytes.length - 1,
+            layerPartBlob: layer.bytes,
+          }),
+        );
+      },
+      other.child.pid!,
+    );
+    const names = part.map((c) => c.command);
+    expect(names.slice(0, 2).sort()).toEqual(['hexists', 'hgetall']);
+    expect(names.slice(2)).toEqual(['evalsha']);
+    otherEcr.destroy();
+    await other.stop();
   });
 });

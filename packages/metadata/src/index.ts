@@ -5,6 +5,7 @@ export {
   UploadStore,
   type UploadLimits,
   type UploadRef,
+  type UnclaimedPartStart,
   type PartClaim,
   type PartPolicy,
   type InitiateOptions,

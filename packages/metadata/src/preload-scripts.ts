@@ -37,6 +37,7 @@ import { untagImage } from './scripts/untag-image.js';
 import { updateRepository } from './scripts/update-repository.js';
 import { finishFinalizing } from './single-redis/finish-finalizing.js';
 import { initiateInRepository } from './single-redis/initiate-in-repository.js';
+import { commitUnclaimedPartInRepository } from './single-redis/commit-unclaimed-part-in-repository.js';
 
 /** Every script of the scripts/ and single-redis/ folders. */
 export const storeScripts: readonly LuaScript[] = [
@@ -69,6 +70,7 @@ export const storeScripts: readonly LuaScript[] = [
   updateRepository,
   finishFinalizing,
   initiateInRepository,
+  commitUnclaimedPartInRepository,
 ];
 
 /**

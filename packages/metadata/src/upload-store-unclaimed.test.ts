@@ -135,4 +135,34 @@ describe('UploadStore: parts committed without a claim', () => {
       }),
     ).rejects.toMatchObject({ code: 'REPOSITORY_NOT_FOUND' });
   });
+
+  it('commits in the repository only while it exists (one script), refusing a stale start as commitUnclaimedPart does', async () => {
+    const ref = await started();
+    expect(await stores.uploads.commitUnclaimedPartInRepository(ref, 1, part(0, 8, 1), 'state-8')).toBe('committed');
+    expect(await stores.uploads.get(ref.uploadId)).toMatchObject({ bytesReceived: 8, nextPartNumber: 1 });
+    // As left after part 1, but another writer's part came since: refused, nothing written.
+    expect(await stores.uploads.commitUnclaimedPart(ref, 2, part(8, 8, 2), 'state-16')).toBe(true);
+    expect(await stores.uploads.commitUnclaimedPartInRepository(ref, 2, part(8, 8, 2), 'stale')).toBe('refused');
+    expect(await stores.uploads.get(ref.uploadId)).toMatchObject({ bytesReceived: 16, hashState: 'state-16' });
+
+    const gone = 'team/unclaimed-gone';
+    await stores.repositories.create({
+      repositoryName: gone,
+      registryId,
+      createdAt: 0,
+      imageTagMutability: 'MUTABLE',
+      imageScanningConfiguration: { scanOnPush: false },
+      encryptionConfiguration: { encryptionType: 'AES256' },
+    });
+    const upload = await stores.uploads.initiate(gone, registryId, { storageSession: '{}' });
+    const goneRef = { uploadId: upload.uploadId, repositoryName: gone, registryId };
+    await stores.repositories.delete(gone, registryId, false);
+    expect(await stores.uploads.commitUnclaimedPartInRepository(goneRef, 1, part(0, 8, 1), 's')).toBe('no-repository');
+    expect(await stores.uploads.get(upload.uploadId)).toMatchObject({
+      bytesReceived: 0,
+      partsReceived: 0,
+      nextPartNumber: 0,
+    });
+    expect(await stores.uploads.parts(upload.uploadId)).toEqual([]);
+  });
 });

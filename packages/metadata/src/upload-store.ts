@@ -11,6 +11,7 @@ import { commitPart } from './scripts/commit-part.js';
 import { commitUnclaimedLastPart, commitUnclaimedPart } from './scripts/commit-unclaimed-part.js';
 import { initiateUpload } from './scripts/initiate-upload.js';
 import { initiateInRepository } from './single-redis/initiate-in-repository.js';
+import { commitUnclaimedPartInRepository } from './single-redis/commit-unclaimed-part-in-repository.js';
 import type { RepositoryRecord } from './repository-store.js';
 import { discardUpload } from './scripts/discard-upload.js';
 import { recordOutcome } from './scripts/record-outcome.js';
@@ -28,6 +29,25 @@ export interface UploadLimits {
   uploadTtlSeconds: number;
   statusRetentionSeconds: number;
 }
+
+/**
+ * What a part written without a claim is judged and written from (unclaimedPartNumber): the
+ * upload's record as read, or as the process that last wrote it left it (see commitUnclaimedPart).
+ */
+export type UnclaimedPartStart = Pick<
+  UploadRecord,
+  | 'uploadId'
+  | 'repositoryName'
+  | 'registryId'
+  | 'status'
+  | 'partInFlight'
+  | 'storageSession'
+  | 'nextPartNumber'
+  | 'maxPartSize'
+  | 'partsReceived'
+  | 'bytesReceived'
+  | 'hashState'
+>;
 
 export interface UploadRef {
   uploadId: string;
@@ -145,7 +165,10 @@ export class UploadStore {
     return parseUploadRecord(fields)!;
   }
 
-  /** Whether initiateInRepository can read the repository with the record (a single Redis). */
+  /**
+   * Whether initiateInRepository and commitUnclaimedPartInRepository can read the repository in
+   * the upload's own script (a single Redis).
+   */
   get initiatesInRepository(): boolean {
     return !(this.redis instanceof Cluster);
   }
@@ -280,7 +303,8 @@ export class UploadStore {
     }
   }
 
-  private async repositoryExists(repositoryName: string): Promise<boolean> {
+  /** Whether `repositoryName` exists (one `HEXISTS`; partStart reads it with the record). */
+  async repositoryExists(repositoryName: string): Promise<boolean> {
     return (await this.redis.hexists(this.keys.repositories, repositoryName)) === 1;
   }
 
@@ -390,7 +414,7 @@ export class UploadStore {
    * limit a claim checks. Undefined otherwise: the part goes the claimed way, whose refusals are
    * the ones a part has always had.
    */
-  unclaimedPartNumber(record: UploadRecord | undefined, ref: UploadRef, first: number, length: number) {
+  unclaimedPartNumber(record: UnclaimedPartStart | undefined, ref: UploadRef, first: number, length: number) {
     if (!record || record.repositoryName !== ref.repositoryName || record.registryId !== ref.registryId) return;
     if (record.status !== 'uploading' || record.partInFlight || !record.storageSession) return;
     const partNumber = record.nextPartNumber + 1;
@@ -423,6 +447,30 @@ export class UploadStore {
       this.unclaimedArgs(ref, partNumber, part, hashState, now),
     );
     return code === 'OK';
+  }
+
+  /**
+   * commitUnclaimedPart, only if the upload's repository exists, checked by the same script (see
+   * commit-unclaimed-part-in-repository.ts): 'committed'; 'refused' as commitUnclaimedPart refuses;
+   * 'no-repository' with nothing written. On a single Redis only (initiatesInRepository): on a
+   * Redis Cluster the repository is another slot's, and this throws.
+   */
+  async commitUnclaimedPartInRepository(
+    ref: UploadRef,
+    partNumber: number,
+    part: PartRecord,
+    hashState: string,
+    now = Date.now(),
+  ): Promise<'committed' | 'refused' | 'no-repository'> {
+    if (!this.initiatesInRepository) throw new Error('commitUnclaimedPartInRepository needs a single Redis');
+    const [code] = await runScript<[string]>(
+      this.redis,
+      commitUnclaimedPartInRepository,
+      [this.keys.upload(ref.uploadId), this.keys.uploadParts(ref.uploadId), this.keys.repositories],
+      this.unclaimedArgs(ref, partNumber, part, hashState, now),
+    );
+    if (code === 'NO_REPOSITORY') return 'no-repository';
+    return code === 'OK' ? 'committed' : 'refused';
   }
 
   /**

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { INLINE_HASH_MAX_BYTES, InvalidLayerPartException, UploadNotFoundException } from '@longshore/domain';
+import {
+  INLINE_HASH_MAX_BYTES,
+  InvalidLayerPartException,
+  RepositoryNotFoundException,
+  UploadNotFoundException,
+} from '@longshore/domain';
 import { createHashPool, type HashPool } from '@longshore/digest';
 import { createStores, type PartPolicy, type UploadLimits, type UploadStore } from '@longshore/metadata';
 import { CompletionWaiter, createFinalizeBatcher, createFinalizeQueue, createVerifyQueue } from '@longshore/queue';
@@ -102,16 +107,22 @@ describe('UploadService: parts in memory committed without a claim', () => {
 
   /** Counts the store's claims (the claimed way) while the test runs. */
   function countingClaims(): { uploads: UploadStore; claims: () => number } {
-    let claims = 0;
+    const { uploads, calls } = counting('claimPart');
+    return { uploads, claims: calls };
+  }
+
+  /** Counts the store's calls of `method` while the test runs. */
+  function counting(method: keyof UploadStore): { uploads: UploadStore; calls: () => number } {
+    let calls = 0;
     const uploads = new Proxy(stores.uploads, {
       get(object, property, receiver) {
         const value = Reflect.get(object, property, receiver) as unknown;
         if (typeof value !== 'function') return value;
-        if (property === 'claimPart') claims++;
+        if (property === method) calls++;
         return value.bind(object);
       },
     });
-    return { uploads, claims: () => claims };
+    return { uploads, calls: () => calls };
   }
 
   beforeAll(async () => {
@@ -199,13 +210,26 @@ describe('UploadService: parts in memory committed without a claim', () => {
     expect(sha256(await readFile(path.join(partsDir(uploadId), '1')))).toBe(expected);
   });
 
-  it.each(SIZES)(
-    'two writers of the same $kind part: the one whose commit comes second loses, its file is removed, both are answered as accepted',
-    async ({ bytes: size, policy }) => {
+  /**
+   * The two ways a writer without a claim starts: from a record read (the upload initiated by
+   * another process), and from the upload as its own process left it (initiated by it), whose
+   * commit is commitUnclaimedPartInRepository.
+   */
+  const WAYS = SIZES.flatMap((size) => [
+    { ...size, way: 'read', commit: 'commitUnclaimedPart' as const },
+    { ...size, way: 'left', commit: 'commitUnclaimedPartInRepository' as const },
+  ]);
+  /** The upload `first` writes a part of: initiated by itself (way 'left') or by another process. */
+  const initiatedFor = (way: string, first: UploadService, policy?: PartPolicy) =>
+    (way === 'left' ? first : service()).initiate(repositoryName, REGISTRY, policy);
+
+  it.each(WAYS)(
+    'two writers of the same $kind part ($way): the one whose commit comes second loses, its file is removed, both are answered as accepted',
+    async ({ bytes: size, policy, way, commit }) => {
       const held = gate();
-      const first = service(holding(stores.uploads, 'commitUnclaimedPart', held));
+      const first = service(holding(stores.uploads, commit, held));
       const second = service();
-      const { uploadId } = await first.initiate(repositoryName, REGISTRY, policy);
+      const { uploadId } = await initiatedFor(way, first, policy);
       const bytes = partBytes(2 * size);
       // The first writer has written number 1 and is held before its commit.
       const firstAnswer = first.uploadPart(partOf(uploadId, bytes));
@@ -224,13 +248,13 @@ describe('UploadService: parts in memory committed without a claim', () => {
     },
   );
 
-  it.each(SIZES)(
-    'two writers of the same offset with different $kind parts: exactly one lands, the other hears where the upload stands',
-    async ({ bytes: size, policy }) => {
+  it.each(WAYS)(
+    'two writers of the same offset with different $kind parts ($way): exactly one lands, the other hears where the upload stands',
+    async ({ bytes: size, policy, way, commit }) => {
       const held = gate();
-      const first = service(holding(stores.uploads, 'commitUnclaimedPart', held));
+      const first = service(holding(stores.uploads, commit, held));
       const second = service();
-      const { uploadId } = await first.initiate(repositoryName, REGISTRY, policy);
+      const { uploadId } = await initiatedFor(way, first, policy);
       const mine = partBytes(2 * size);
       const theirs = partBytes(2 * size);
       const firstAnswer = first.uploadPart(partOf(uploadId, mine));
@@ -312,20 +336,98 @@ describe('UploadService: parts in memory committed without a claim', () => {
     expect(await readFile(path.join(partsDir(uploadId), String(committed!.partNumber)))).toEqual(bytes);
   });
 
-  it('a part of an upload aborted after its read: refused as the claimed way refuses, no file left', async () => {
-    const held = gate();
-    const core = service(holding(stores.uploads, 'commitUnclaimedPart', held));
+  it.each(WAYS.filter((w) => w.kind === 'small'))(
+    'a part of an upload aborted after its start ($way): refused as the claimed way refuses, no file left',
+    async ({ way, commit }) => {
+      const held = gate();
+      const core = service(holding(stores.uploads, commit, held));
+      const { uploadId } = await initiatedFor(way, core);
+      const answer = core.uploadPart(partOf(uploadId, randomBytes(4 * KiB)));
+      await held.reached;
+      expect(await filesOf(uploadId)).toEqual(['1']);
+      await service().abort(ref(uploadId));
+      held.open();
+      await expect(answer).rejects.toBeInstanceOf(UploadNotFoundException);
+      expect(await filesOf(uploadId)).toEqual([]);
+      expect(await stores.uploads.get(uploadId)).toBeUndefined();
+      // The session is gone: nothing of the upload stays on disk.
+      const session = sessionFromJson(JSON.stringify({ uploadId, state: {} }), uploadId);
+      await expect(storage.partReader(session, 1)).rejects.toThrow();
+    },
+  );
+
+  it('parts of an upload this process initiated or last wrote start from it as left: no record read, the hash state carried', async () => {
+    const { uploads, calls: reads } = counting('partStart');
+    const core = service(uploads);
     const { uploadId } = await core.initiate(repositoryName, REGISTRY);
-    const answer = core.uploadPart(partOf(uploadId, randomBytes(4 * KiB)));
-    await held.reached;
-    expect(await filesOf(uploadId)).toEqual(['1']);
-    await service().abort(ref(uploadId));
-    held.open();
-    await expect(answer).rejects.toBeInstanceOf(UploadNotFoundException);
-    expect(await filesOf(uploadId)).toEqual([]);
-    expect(await stores.uploads.get(uploadId)).toBeUndefined();
-    // The session is gone: nothing of the upload stays on disk.
-    const session = sessionFromJson(JSON.stringify({ uploadId, state: {} }), uploadId);
-    await expect(storage.partReader(session, 1)).rejects.toThrow();
+    const parts = [randomBytes(8 * KiB), randomBytes(8 * KiB), randomBytes(3 * KiB)];
+    let first = 0;
+    for (const bytes of parts) {
+      expect(await core.uploadPart(partOf(uploadId, bytes, first))).toBe(first + bytes.length - 1);
+      first += bytes.length;
+    }
+    expect(reads()).toBe(0);
+    expect(await committedNumbers(uploadId)).toEqual(['1', '2', '3']);
+    const record = await stores.uploads.get(uploadId);
+    expect(record).toMatchObject({ bytesReceived: first, partsReceived: 3, nextPartNumber: 3, partInFlight: false });
+    // The hash state is the one the same parts leave when each is written from a record read.
+    const { uploadId: readEach } = await service().initiate(repositoryName, REGISTRY);
+    first = 0;
+    for (const bytes of parts) {
+      await service().uploadPart(partOf(readEach, Buffer.from(bytes), first));
+      first += bytes.length;
+    }
+    expect(reads()).toBe(0);
+    expect(record!.hashState).toBeTruthy();
+    expect(record!.hashState).toBe((await stores.uploads.get(readEach))!.hashState);
+  });
+
+  it('a stale entry (a claim taken and given up since) is refused at commit, its file removed, and the part lands as a read would have placed it', async () => {
+    const { uploads, calls: reads } = counting('partStart');
+    const core = service(uploads);
+    const { uploadId } = await core.initiate(repositoryName, REGISTRY);
+    // Another process claims the first part (number 1) and gives the claim up without a write.
+    const claim = await stores.uploads.claimPart(ref(uploadId), 0, 8 * KiB - 1, 8 * KiB);
+    await stores.uploads.releaseClaim(ref(uploadId), claim);
+    const bytes = randomBytes(8 * KiB);
+    expect(await core.uploadPart(partOf(uploadId, bytes))).toBe(bytes.length - 1);
+    expect(reads()).toBe(1);
+    expect(await committedNumbers(uploadId)).toEqual(['2']);
+    expect(await filesOf(uploadId)).toEqual(['2']);
+    expect(await readFile(path.join(partsDir(uploadId), '2'))).toEqual(bytes);
+  });
+
+  it("a part after another process's part: this process's entry is behind, so it reads the record and lands", async () => {
+    const { uploads, calls: reads } = counting('partStart');
+    const here = service(uploads);
+    const elsewhere = service();
+    const { uploadId } = await here.initiate(repositoryName, REGISTRY);
+    const one = randomBytes(8 * KiB);
+    const two = randomBytes(4 * KiB);
+    expect(await elsewhere.uploadPart(partOf(uploadId, one))).toBe(one.length - 1);
+    expect(await here.uploadPart(partOf(uploadId, two, one.length))).toBe(one.length + two.length - 1);
+    expect(reads()).toBe(1);
+    expect(await committedNumbers(uploadId)).toEqual(['1', '2']);
+    expect(await stores.uploads.get(uploadId)).toMatchObject({ bytesReceived: one.length + two.length });
+  });
+
+  it('a part after its repository was deleted: refused as RepositoryNotFoundException with or without an entry, nothing committed, no file left', async () => {
+    const repositories = new RepositoryService({ repositories: stores.repositories, registryId: REGISTRY });
+    for (const [name, partWriter] of [
+      ['core/deleted-here', 'initiator'],
+      ['core/deleted-elsewhere', 'another'],
+    ] as const) {
+      await repositories.create({ repositoryName: name });
+      const initiator = service();
+      const { uploadId } = await initiator.initiate(name, REGISTRY);
+      await stores.repositories.delete(name, REGISTRY, false);
+      const writer = partWriter === 'initiator' ? initiator : service();
+      const part = { ...partOf(uploadId, randomBytes(8 * KiB)), repositoryName: name };
+      await expect(writer.uploadPart(part)).rejects.toBeInstanceOf(RepositoryNotFoundException);
+      // (The claimed way's claim, released at once, took a part number either way.)
+      const record = await stores.uploads.get(uploadId);
+      expect(record).toMatchObject({ bytesReceived: 0, partsReceived: 0, partInFlight: false });
+      expect(await filesOf(uploadId)).toEqual([]);
+    }
   });
 });

@@ -27,6 +27,7 @@ import {
   type UploadRef,
   type UploadStatus,
   type UploadStore,
+  type UnclaimedPartStart,
 } from '@longshore/metadata';
 
 /** The upload vocabulary the doors speak, from the service (doors do not import the stores). */
@@ -59,6 +60,7 @@ import type { IngestHeapGrowth } from './ingest-heap-growth.js';
 import { largePartsBootMarked, writeClaimedPart, type StoredPart } from './part-writer.js';
 import { FLUSH_BATCH_BYTES, PartFlushBatches } from './part-flush-batches.js';
 import { readSmallBody } from './small-body.js';
+import { UploadsLeftHere, unclaimedPartStartOf } from './uploads-left-here.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
 export const ECR_PART_SIZE = 10_485_760;
@@ -160,6 +162,8 @@ const terminal = (record: UploadAnnouncement | undefined) => !record || isUpload
 /** An upload's life from the API's side: initiate, parts, and the hand-over to the queue. */
 export class UploadService {
   private readonly flushBatches: PartFlushBatches;
+  /** The uploads this process initiated or wrote a part of last, as it left them (see uploadUnclaimed). */
+  private readonly leftHere = new UploadsLeftHere();
 
   constructor(private readonly deps: UploadServiceDeps) {
     this.flushBatches = new PartFlushBatches(deps.flushBatchBytes ?? FLUSH_BATCH_BYTES);
@@ -196,6 +200,7 @@ export class UploadService {
     const started = planned
       ? await this.recordWhileCreating(planned, record(planned), options)
       : await record(await this.deps.storage.createUpload(uploadId, options));
+    this.leftHere.leave(unclaimedPartStartOf(started));
     this.deps.events?.started?.();
     return started;
   }
@@ -235,6 +240,7 @@ export class UploadService {
       if (isRefusal(err, 'REPOSITORY_NOT_FOUND')) return undefined;
       throw err;
     }
+    this.leftHere.leave(unclaimedPartStartOf(started));
     this.deps.events?.started?.();
     return started;
   }
@@ -302,6 +308,12 @@ export class UploadService {
    * read (UploadStore.commitUnclaimedPart). Undefined when the part is not one for this way, or
    * its commit was refused (its file then removed): the caller goes the claimed way.
    *
+   * When this process initiated the upload or wrote its last part, on a single Redis, the part
+   * starts from the upload as this process left it (UploadsLeftHere) instead of the read, and its
+   * commit checks the repository too (uploadAsLeft): one round trip. A stale entry, or a
+   * repository gone, is refused at commit with nothing written, and the part then goes on as it
+   * would have without the entry.
+   *
    * Large parts too when their memory is shared (the ECR door's, decoded into a decode slot and
    * staged as they arrived): one client sends its parts one after another, and the claim's
    * fsynced write was ~1.5 ms of each 10 MiB part's answer (ecr25). A part refused at commit costs
@@ -310,22 +322,70 @@ export class UploadService {
    * nothing left to write.
    */
   private async uploadUnclaimed(part: PartUpload): Promise<number | undefined> {
+    const left = this.leftHere.take(part.uploadId);
     if (!this.unclaimable(part)) return undefined;
+    if (left && this.deps.uploads.initiatesInRepository) {
+      const received = await this.uploadAsLeft(part, left);
+      if (received !== undefined) return received;
+    }
     const { record, repositoryExists } = await this.deps.uploads.partStart(part);
     if (!repositoryExists) return undefined;
     const written = await this.writeUnclaimed(part, record);
     if (!written) return undefined;
-    const { partNumber, stored } = written;
     const committed = await this.deps.uploads.commitUnclaimedPart(
       part,
-      partNumber,
-      partRecordOf(part, partNumber, stored),
-      stored.hashes.layerState,
+      written.partNumber,
+      partRecordOf(part, written.partNumber, written.stored),
+      written.stored.hashes.layerState,
     );
+    return this.afterUnclaimedCommit(written, record!, committed);
+  }
+
+  /**
+   * uploadUnclaimed from the upload as this process `left` it, with no read: the part is written
+   * and committed by one script that also checks the repository exists
+   * (UploadStore.commitUnclaimedPartInRepository). Undefined, with the part's file removed and
+   * nothing committed, when the entry offers no part number, the write fails, or the commit is
+   * refused (the upload is no longer as left, or its repository is gone).
+   */
+  private async uploadAsLeft(
+    part: PartUpload & { data: Uint8Array },
+    left: UnclaimedPartStart,
+  ): Promise<number | undefined> {
+    const written = await this.writeUnclaimed(part, left);
+    if (!written) return undefined;
+    const outcome = await this.deps.uploads.commitUnclaimedPartInRepository(
+      part,
+      written.partNumber,
+      partRecordOf(part, written.partNumber, written.stored),
+      written.stored.hashes.layerState,
+    );
+    return this.afterUnclaimedCommit(written, left, outcome === 'committed');
+  }
+
+  /**
+   * After the commit of a part written without a claim from `start`: the last byte received, with
+   * the upload remembered as this process leaves it; undefined when it was not committed (the
+   * part's file removed).
+   */
+  private async afterUnclaimedCommit(
+    written: UnclaimedPart,
+    start: UnclaimedPartStart,
+    committed: boolean,
+  ): Promise<number | undefined> {
     if (!committed) {
       await this.removeUnclaimed(written);
       return undefined;
     }
+    const { part, partNumber, stored } = written;
+    this.leftHere.leave({
+      ...unclaimedPartStartOf(start),
+      bytesReceived: part.partFirstByte + stored.size,
+      partsReceived: start.partsReceived + 1,
+      nextPartNumber: partNumber,
+      hashState: stored.hashes.layerState,
+      partInFlight: false,
+    });
     await this.partStored(part, written, stored);
     return part.partFirstByte + stored.size - 1;
   }
@@ -353,7 +413,7 @@ export class UploadService {
    */
   private async writeUnclaimed(
     part: PartUpload & { data: Uint8Array },
-    record: UploadRecord | undefined,
+    record: UnclaimedPartStart | undefined,
   ): Promise<UnclaimedPart | undefined> {
     const size = part.data.byteLength;
     const partNumber = this.deps.uploads.unclaimedPartNumber(record, part, part.partFirstByte, size);
