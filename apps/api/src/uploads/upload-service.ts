@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import {
   INLINE_HASH_MAX_BYTES,
   InvalidLayerException,
@@ -16,7 +15,6 @@ import {
   type CompletionFacts,
   type CompletionOptions,
   type CompletionStart,
-  type JobBehind,
   type LastPartStart,
   type PartClaim,
   type PartRecord,
@@ -37,7 +35,6 @@ import {
   type CompletionWaiter,
   type FinalizeBatcher,
   type FinalizeQueue,
-  type FinalizeUpload,
   type VerifyPartJobData,
   type VerifyQueue,
 } from '@longshore/queue';
@@ -60,6 +57,7 @@ import type { IngestHeapGrowth } from './ingest-heap-growth.js';
 import { largePartsBootMarked, writeClaimedPart, type StoredPart } from './part-writer.js';
 import { FLUSH_BATCH_BYTES, PartFlushBatches } from './part-flush-batches.js';
 import { readSmallBody } from './small-body.js';
+import { jobBehindCompletion, type JobBehindDeps } from './job-behind.js';
 import { UploadsLeftHere, unclaimedPartStartOf } from './uploads-left-here.js';
 
 /** ECR tells clients the part size it expects; Longshore accepts any size up to the maximum. */
@@ -114,11 +112,7 @@ export interface UploadServiceDeps {
    * finalize job right behind it (JobBehind), in a slot of the batcher's; a job behind a script
    * that refused the completion is withdrawn. Absent (a Redis Cluster): the job is added after.
    */
-  jobBehind?: {
-    connection: Redis;
-    slots: Pick<FinalizeBatcher, 'takeSlot'>;
-    queue: Pick<FinalizeQueue, 'withdraw'>;
-  };
+  jobBehind?: JobBehindDeps;
   events?: UploadEvents;
 }
 
@@ -645,7 +639,10 @@ export class UploadService {
       registryId: request.registryId,
       layerDigests: request.layerDigests,
     };
-    const behind = this.jobBehind(upload);
+    const behind = jobBehindCompletion(this.deps.jobBehind, upload, {
+      submit: (lone) => batcher.submit(lone),
+      recover: (lone) => queue.recover(lone),
+    });
     const options: CompletionOptions = {
       jobId: finalizeJobId(request.uploadId),
       layerDigests: request.layerDigests,
@@ -667,7 +664,7 @@ export class UploadService {
       await (behind ? behind.queued() : batcher.submit(upload));
       return { status: 'queued', fresh: true };
     }
-    behind?.slot.release();
+    behind?.joined();
     // A joiner of an upload still queued adds the upload's own recovery job (idempotent by id),
     // in case the process that queued it died before its batch was added. Should the batch run
     // too, the first job to start the upload finalizes it, the other skips it.
@@ -678,45 +675,6 @@ export class UploadService {
       if (owner !== undefined && (await queue.isDead(owner))) await queue.recover({ ...upload, takeOver: owner });
     }
     return { status: start.status, fresh: false };
-  }
-
-  /**
-   * The finalize job of a lone completion, to go right behind its script (JobBehind), when this
-   * process would send the job at once anyway; undefined otherwise. `queued`: the completion
-   * queued the upload; resolves once a job carrying it is in the queue (the recovery job too,
-   * should the job behind have run ahead of the script that queued it). `refused`: the script
-   * threw; a refusal's job is withdrawn, so the upload's job id is free for a later completion.
-   */
-  private jobBehind(upload: FinalizeUpload) {
-    const { jobBehind } = this.deps;
-    const slot = jobBehind?.slots.takeSlot();
-    if (!jobBehind || !slot) return undefined;
-    let sent: Promise<void> | undefined;
-    const job: JobBehind = {
-      connection: jobBehind.connection,
-      add: () => {
-        sent = slot.send(upload);
-        sent.catch(() => undefined); // waited for by queued() or refused()
-      },
-    };
-    return {
-      job,
-      slot,
-      queued: async () => {
-        if (!sent) {
-          slot.release();
-          return this.deps.batcher.submit(upload);
-        }
-        await sent;
-        if (!job.queuedAhead) await this.deps.queue.recover(upload);
-      },
-      refused: async (err: unknown) => {
-        slot.release();
-        if (sent && err instanceof RefusedError && (await sent.then(() => true).catch(() => false))) {
-          await jobBehind.queue.withdraw(finalizeJobId(upload.uploadId)).catch(() => false);
-        }
-      },
-    };
   }
 
   /**
