@@ -267,7 +267,12 @@ export async function runScript<T = unknown>(
   keys: string[],
   args: (string | number | Buffer)[],
 ): Promise<T> {
-  return (await runScriptThen<T>(redis, script, keys, args)).answer;
+  const sent = redis.evalsha(shaOf(script, keys), keys.length, ...keys, ...args);
+  try {
+    return (await sent) as T;
+  } catch (err) {
+    return (await sendBody(err, redis, script, keys, args)) as T;
+  }
 }
 
 /**
@@ -280,8 +285,19 @@ export async function runScriptThen<T = unknown>(
   script: LuaScript,
   keys: string[],
   args: (string | number | Buffer)[],
-  then?: () => void,
+  then: () => void,
 ): Promise<{ answer: T; inOrder: boolean }> {
+  const sent = redis.evalsha(shaOf(script, keys), keys.length, ...keys, ...args);
+  then();
+  try {
+    return { answer: (await sent) as T, inOrder: true };
+  } catch (err) {
+    return { answer: (await sendBody(err, redis, script, keys, args)) as T, inOrder: false };
+  }
+}
+
+/** The script's SHA (computed once per script), after checking it is given the keys it declares. */
+function shaOf(script: LuaScript, keys: string[]): string {
   if (keys.length !== script.numberOfKeys) {
     throw new Error(`script expects ${script.numberOfKeys} keys, got ${keys.length}`);
   }
@@ -290,14 +306,19 @@ export async function runScriptThen<T = unknown>(
     sha = createHash('sha1').update(script.lua).digest('hex');
     shas.set(script, sha);
   }
-  const sent = redis.evalsha(sha, keys.length, ...keys, ...args);
-  then?.();
-  try {
-    return { answer: (await sent) as T, inOrder: true };
-  } catch (err) {
-    if (redisErrorPrefix(err) !== 'NOSCRIPT') throw err;
-    return { answer: (await redis.eval(script.lua, keys.length, ...keys, ...args)) as T, inOrder: false };
-  }
+  return sha;
+}
+
+/** After `err` answered a script sent by its SHA: its body sent when that was NOSCRIPT, else `err` thrown. */
+function sendBody(
+  err: unknown,
+  redis: Redis | Cluster,
+  script: LuaScript,
+  keys: string[],
+  args: (string | number | Buffer)[],
+): Promise<unknown> {
+  if (redisErrorPrefix(err) !== 'NOSCRIPT') throw err;
+  return redis.eval(script.lua, keys.length, ...keys, ...args);
 }
 
 /**

@@ -84,6 +84,16 @@ export class FinalizeBatcher {
    */
   takeSlot(): LoneSlot | undefined {
     if (this.gathering.length > 0 || this.inFlight >= this.limits.maxInFlight) return undefined;
+    const slot = this.openSlot();
+    return { send: (upload) => slot.send([upload]), release: slot.release };
+  }
+
+  /**
+   * One job's place among this process's jobs in flight, counted from now until the job's
+   * uploads have settled, its add failed, or the place is released (idempotent). `send` adds the
+   * job (once) and resolves once it is in the queue.
+   */
+  private openSlot(): { send(uploads: FinalizeUpload[]): Promise<void>; release(): void } {
     this.inFlight++;
     const stop = new AbortController();
     let counted = true;
@@ -94,20 +104,21 @@ export class FinalizeBatcher {
       this.inFlight--;
       this.schedule();
     };
-    let sent: Promise<void> | undefined;
-    return {
-      send: (upload) => {
-        if (sent) return sent;
-        const settled = this.deps.settled([upload.uploadId], stop.signal);
-        sent = this.deps.send([upload]).then(() => {
-          this.deps.sent?.(1);
-          settled.then(release, release);
-        });
-        sent.catch(release);
-        return sent;
-      },
-      release,
+    let added: Promise<void> | undefined;
+    const send = (uploads: FinalizeUpload[]) => {
+      if (added) return added;
+      const settled = this.deps.settled(
+        uploads.map((upload) => upload.uploadId),
+        stop.signal,
+      );
+      added = this.deps.send(uploads).then(() => {
+        this.deps.sent?.(uploads.length);
+        settled.then(release, release);
+      });
+      added.catch(release);
+      return added;
     };
+    return { send, release };
   }
 
   /** Jobs of this process queued or running now. */
@@ -138,24 +149,16 @@ export class FinalizeBatcher {
     const batch = this.gathering.splice(0, this.limits.maxUploads);
     if (batch.length === 0) return;
     if (this.gathering.length === 0) this.clearTimers();
-    this.inFlight++;
-    const uploads = batch.map((pending) => pending.upload);
-    const settled = this.deps.settled(uploads.map((upload) => upload.uploadId));
-    const done = () => {
-      this.inFlight--;
-      this.schedule();
-    };
-    this.deps.send(uploads).then(
-      () => {
-        this.deps.sent?.(uploads.length);
-        for (const pending of batch) pending.resolve();
-        settled.then(done, done);
-      },
-      (err: unknown) => {
-        for (const pending of batch) pending.reject(err);
-        done();
-      },
-    );
+    this.openSlot()
+      .send(batch.map((pending) => pending.upload))
+      .then(
+        () => {
+          for (const pending of batch) pending.resolve();
+        },
+        (err: unknown) => {
+          for (const pending of batch) pending.reject(err);
+        },
+      );
     this.schedule();
   }
 

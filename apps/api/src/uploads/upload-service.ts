@@ -324,15 +324,7 @@ export class UploadService {
     }
     const { record, repositoryExists } = await this.deps.uploads.partStart(part);
     if (!repositoryExists) return undefined;
-    const written = await this.writeUnclaimed(part, record);
-    if (!written) return undefined;
-    const committed = await this.deps.uploads.commitUnclaimedPart(
-      part,
-      written.partNumber,
-      partRecordOf(part, written.partNumber, written.stored),
-      written.stored.hashes.layerState,
-    );
-    return this.afterUnclaimedCommit(written, record!, committed);
+    return this.writeAndCommit(part, record, (...commit) => this.deps.uploads.commitUnclaimedPart(...commit));
   }
 
   /**
@@ -342,19 +334,26 @@ export class UploadService {
    * nothing committed, when the entry offers no part number, the write fails, or the commit is
    * refused (the upload is no longer as left, or its repository is gone).
    */
-  private async uploadAsLeft(
+  private uploadAsLeft(part: PartUpload & { data: Uint8Array }, left: UnclaimedPartStart): Promise<number | undefined> {
+    return this.writeAndCommit(part, left, async (...commit) => {
+      return (await this.deps.uploads.commitUnclaimedPartInRepository(...commit)) === 'committed';
+    });
+  }
+
+  /**
+   * Writes `part` without a claim from `start` (writeUnclaimed) and commits it with `commit`
+   * (whether it was committed); see afterUnclaimedCommit. Undefined when nothing was written.
+   */
+  private async writeAndCommit(
     part: PartUpload & { data: Uint8Array },
-    left: UnclaimedPartStart,
+    start: UnclaimedPartStart | undefined,
+    commit: (ref: UploadRef, partNumber: number, record: PartRecord, hashState: string) => Promise<boolean>,
   ): Promise<number | undefined> {
-    const written = await this.writeUnclaimed(part, left);
-    if (!written) return undefined;
-    const outcome = await this.deps.uploads.commitUnclaimedPartInRepository(
-      part,
-      written.partNumber,
-      partRecordOf(part, written.partNumber, written.stored),
-      written.stored.hashes.layerState,
-    );
-    return this.afterUnclaimedCommit(written, left, outcome === 'committed');
+    const written = await this.writeUnclaimed(part, start);
+    if (!written || !start) return undefined;
+    const { partNumber, stored } = written;
+    const committed = await commit(part, partNumber, partRecordOf(part, partNumber, stored), stored.hashes.layerState);
+    return this.afterUnclaimedCommit(written, start, committed);
   }
 
   /**
